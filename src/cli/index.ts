@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// The `liaison` executable: everything happens in main(), which tests call in-process.
+import { main } from './main.js';
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,323 @@
+// What the originator keeps control of after an item has moved: consents (F1),
+// their revocation, reclassification (C1) and compromise reports (GSOMIA Art. 17).
+// All of these survive termination of the agreement (RULES L9).
+import {
+  type Decision,
+  deny,
+  type MarkingView,
+  markingView,
+  type Reason,
+  reason,
+  showMarking,
+} from './decision.js';
+import { DefinitionError } from './errors.js';
+import type { Marking, PartyId } from './schemes.js';
+import { type EpochMs, formatInstant } from './time.js';
+import type { ConsentRecord, Holding, ItemRecord, Receipt, World } from './world.js';
+
+export interface ConsentRequest {
+  readonly id: string;
+  readonly item: string;
+  readonly by: PartyId;
+  readonly holder: PartyId;
+  readonly to: PartyId;
+  /** Absent = no expiry. */
+  readonly expires?: EpochMs | undefined;
+}
+
+export interface RevokeConsentRequest {
+  readonly id: string;
+  readonly by: PartyId;
+}
+
+export interface ReclassifyRequest {
+  readonly item: string;
+  readonly by: PartyId;
+  readonly marking: string;
+}
+
+export interface CompromiseRequest {
+  readonly item: string;
+  readonly by: PartyId;
+}
+
+function firstUnknownParty(w: World, fields: readonly [string, PartyId][]): Reason | null {
+  for (const [field, id] of fields) {
+    if (!w.parties.has(id))
+      return reason('unknown-party', null, `unknown party '${id}' in ${field}`);
+  }
+  return null;
+}
+
+/** The article of the agreement under which a holder first received the item. */
+function holderRef(
+  w: World,
+  holding: Holding | undefined,
+  topic: 'third-party' | 'reclassification' | 'compromise',
+): { ref: string; agreement: string } | undefined {
+  const id = holding?.receipts.find((r) => r.agreement !== null)?.agreement;
+  const a = id == null ? undefined : w.agreements.get(id);
+  const rule = topic === 'third-party' ? 'F1' : topic === 'reclassification' ? 'C1' : 'X1';
+  return a === undefined ? undefined : { ref: a.ref(topic, rule), agreement: a.id };
+}
+
+/** RULES F1: only the originator may consent to a third-party transfer. */
+export function decideConsent(w: World, req: ConsentRequest, t: EpochMs): Decision {
+  if (w.consents.has(req.id)) {
+    throw new DefinitionError(`consent id '${req.id}' is used twice`, ['id']);
+  }
+  const item = w.items.get(req.item);
+  if (item === undefined) return deny([reason('unknown-item', null, `unknown item '${req.item}'`)]);
+  const unknown = firstUnknownParty(w, [
+    ['by', req.by],
+    ['holder', req.holder],
+    ['to', req.to],
+  ]);
+  if (unknown !== null) return deny([unknown]);
+  const origin = item.originator.id;
+  const ref = holderRef(w, item.holdings.get(req.holder), 'third-party');
+  if (req.by !== origin) {
+    return deny([
+      reason(
+        'not-originator',
+        'F1',
+        `only ${origin}, the originator of ${item.id}, may consent to passing it on; ${req.by} may not`,
+        ref,
+      ),
+    ]);
+  }
+  const consent: ConsentRecord = {
+    id: req.id,
+    item: item.id,
+    by: req.by,
+    holder: req.holder,
+    to: req.to,
+    grantedAt: t,
+    expires: req.expires ?? Number.POSITIVE_INFINITY,
+    revokedAt: Number.POSITIVE_INFINITY,
+  };
+  const until =
+    req.expires === undefined ? 'with no expiry' : `until ${formatInstant(req.expires)}`;
+  return {
+    decision: 'allow',
+    reasons: [
+      reason(
+        'allowed',
+        'F1',
+        `${origin} consents in writing to ${req.holder} passing ${item.id} to ${req.to}, ${until}`,
+        ref,
+      ),
+    ],
+    effect: { kind: 'consent', consent },
+  };
+}
+
+/** Only the party that consented may revoke; revoking twice keeps the first instant. */
+export function decideRevokeConsent(w: World, req: RevokeConsentRequest, t: EpochMs): Decision {
+  const consent = w.consents.get(req.id);
+  if (consent === undefined) {
+    return deny([reason('unknown-consent', null, `unknown consent '${req.id}'`)]);
+  }
+  if (!w.parties.has(req.by)) {
+    return deny([reason('unknown-party', null, `unknown party '${req.by}' in by`)]);
+  }
+  if (req.by !== consent.by) {
+    return deny([
+      reason(
+        'not-originator',
+        'F1',
+        `only ${consent.by}, who gave consent ${consent.id}, may revoke it; ${req.by} may not`,
+      ),
+    ]);
+  }
+  const already = consent.revokedAt <= t;
+  return {
+    decision: 'allow',
+    reasons: [
+      reason(
+        'allowed',
+        'F1',
+        already
+          ? `consent ${consent.id} was already revoked at ${formatInstant(consent.revokedAt)}`
+          : `${consent.by} revokes consent ${consent.id}: ${consent.holder} may no longer pass ${consent.item} to ${consent.to} on its strength`,
+      ),
+    ],
+    effect: { kind: 'revoke-consent', id: consent.id, at: already ? consent.revokedAt : t },
+  };
+}
+
+/** C1: the holder's new marking through one receipt, and whether the rows covered it. */
+function throughReceipt(
+  w: World,
+  holderParty: PartyId,
+  current: Marking,
+  r: Receipt,
+  senderNew: Marking,
+  t: EpochMs,
+): { marking: Marking; uncoveredBy: string | null } {
+  const party = w.parties.get(holderParty);
+  if (party === undefined) return { marking: current, uncoveredBy: null };
+  if (senderNew.rank === 0) return { marking: party.scheme.unclassified, uncoveredBy: null };
+  // An unclassified copy came under no agreement: translate through any agreement
+  // that links sender and holder (in force first), as a security officer would.
+  const agreements =
+    r.agreement === null
+      ? [...w.agreementsBetween(r.from, holderParty)].sort(
+          (a, b) => Number(b.inForceAt(t)) - Number(a.inForceAt(t)),
+        )
+      : [w.agreements.get(r.agreement)].filter((a) => a !== undefined);
+  const a = agreements[0];
+  if (a === undefined) return { marking: current, uncoveredBy: '(no agreement)' };
+  const text = a.lastTextAt(t);
+  const m = text.translate.get(r.from)?.get(senderNew.code)?.get(holderParty);
+  if (m !== undefined) return { marking: m, uncoveredBy: null };
+  return { marking: text.highestCovered.get(holderParty) ?? current, uncoveredBy: a.id };
+}
+
+/**
+ * RULES C1: only the originator reclassifies. Holders follow through the rows of
+ * the agreement under which each received the item (its last text if it has
+ * ended), hop by hop; where the rows do not cover the new marking, the holder keeps
+ * the highest marking they cover and the decision names the holder.
+ */
+export function decideReclassify(w: World, req: ReclassifyRequest, t: EpochMs): Decision {
+  const item = w.items.get(req.item);
+  if (item === undefined) return deny([reason('unknown-item', null, `unknown item '${req.item}'`)]);
+  const unknown = firstUnknownParty(w, [['by', req.by]]);
+  if (unknown !== null) return deny([unknown]);
+  const origin = item.originator;
+  const next = origin.scheme.byCode.get(req.marking);
+  if (next === undefined) {
+    return deny([
+      reason(
+        'unknown-marking',
+        null,
+        `unknown marking '${req.marking}' for ${origin.id} (known: ${origin.scheme.markings.map((m) => m.code).join(', ')})`,
+      ),
+    ]);
+  }
+  if (req.by !== origin.id) {
+    return deny([
+      reason(
+        'not-originator',
+        'C1',
+        `only ${origin.id}, the originator of ${item.id}, may reclassify it; ${req.by} may not`,
+        holderRef(w, item.holdings.get(req.by), 'reclassification'),
+      ),
+    ]);
+  }
+  const { markings, uncovered } = followReclassification(w, item, next, t);
+  const holders: MarkingView[] = [];
+  for (const m of markings.values()) holders.push(markingView(m, next));
+  const reasons: Reason[] = [
+    reason(
+      'allowed',
+      'C1',
+      `${origin.id} reclassifies ${item.id} from ${showMarking(item.marking)} to ${showMarking(next)}; ${
+        holders.length - 1
+      } holder${holders.length === 2 ? '' : 's'} follow${holders.length === 2 ? 's' : ''} through their agreements' rows`,
+      firstHolderRef(w, item),
+    ),
+  ];
+  for (const u of uncovered) {
+    const m = markings.get(u.party) as Marking;
+    reasons.push(
+      reason(
+        'level-not-covered',
+        'C1',
+        `${u.agreement === '(no agreement)' ? `no agreement links ${u.party} to translate` : `the rows of ${u.agreement} do not cover`} ${showMarking(next)} for ${u.party}; ${u.party} keeps ${showMarking(m)}, the highest ${u.agreement === '(no agreement)' ? 'it has' : 'they cover'}`,
+        {
+          party: u.party,
+          ...(u.agreement === '(no agreement)'
+            ? {}
+            : holderRef(w, item.holdings.get(u.party), 'reclassification')),
+        },
+      ),
+    );
+  }
+  return {
+    decision: 'allow',
+    reasons,
+    holders,
+    effect: {
+      kind: 'reclassify',
+      item: item.id,
+      marking: next.code,
+      holders: [...markings].map(([party, m]) => ({ party, marking: m.code })),
+    },
+  };
+}
+
+function firstHolderRef(
+  w: World,
+  item: ItemRecord,
+): { ref: string; agreement: string } | undefined {
+  for (const h of item.holdings.values()) {
+    const r = holderRef(w, h, 'reclassification');
+    if (r !== undefined) return r;
+  }
+  return undefined;
+}
+
+/** Holders' markings after the originator moves to `next`, hop by hop in order of receipt. */
+export function followReclassification(
+  w: World,
+  item: ItemRecord,
+  next: Marking,
+  t: EpochMs,
+): { markings: Map<PartyId, Marking>; uncovered: { party: PartyId; agreement: string }[] } {
+  const markings = new Map<PartyId, Marking>([[item.originator.id, next]]);
+  const uncovered: { party: PartyId; agreement: string }[] = [];
+  // Holdings are kept in order of first receipt, so every sender precedes its recipients.
+  for (const h of item.holdings.values()) {
+    if (h.party === item.originator.id) continue;
+    let best: Marking | null = null;
+    let gap: string | null = null;
+    for (const r of h.receipts) {
+      const senderNew = markings.get(r.from) ?? item.holdings.get(r.from)?.marking ?? next;
+      const out = throughReceipt(w, h.party, h.marking, r, senderNew, t);
+      if (best === null || out.marking.rank > best.rank) {
+        best = out.marking;
+        gap = out.uncoveredBy;
+      } else if (out.marking.rank === best.rank && out.uncoveredBy === null) {
+        gap = null;
+      }
+    }
+    markings.set(h.party, best ?? h.marking);
+    if (gap !== null) uncovered.push({ party: h.party, agreement: gap });
+  }
+  return { markings, uncovered };
+}
+
+/** GSOMIA Art. 17: a holder may report loss or possible compromise at any time. */
+export function decideCompromiseReport(w: World, req: CompromiseRequest, t: EpochMs): Decision {
+  const item = w.items.get(req.item);
+  if (item === undefined) return deny([reason('unknown-item', null, `unknown item '${req.item}'`)]);
+  const unknown = firstUnknownParty(w, [['by', req.by]]);
+  if (unknown !== null) return deny([unknown]);
+  const holding = item.holdings.get(req.by);
+  if (holding === undefined) {
+    return deny([
+      reason(
+        'not-held',
+        'A1',
+        `${req.by} does not hold ${item.id}, so cannot report it compromised`,
+      ),
+    ]);
+  }
+  const origin = item.originator.id;
+  return {
+    decision: 'allow',
+    reasons: [
+      reason(
+        'allowed',
+        'X1',
+        req.by === origin
+          ? `${origin} flags its own ${item.id} as possibly compromised; every holder is told`
+          : `${req.by} reports possible compromise of ${item.id}; the originator ${origin} is notified at once and the item is flagged`,
+        holderRef(w, holding, 'compromise'),
+      ),
+    ],
+    effect: { kind: 'compromise', item: item.id, by: req.by, at: t },
+  };
+}

@@ -1,0 +1,97 @@
+// An agreement explained at an instant: its term and boundaries, the next notice
+// deadline, any pending notice and the equivalence table with native names. The
+// CLI prints it; a node's API will serve it.
+import { type MarkingRef, markingRef } from './decision.js';
+import type { AgreementRuntime, AgreementStatus, LifecycleEvent } from './lifecycle.js';
+import type { PartyId } from './schemes.js';
+import type { EpochMs } from './time.js';
+
+export interface NoticeDeadline {
+  /** The renewal boundary B a notice given now would stop. */
+  readonly boundary: EpochMs;
+  /** B − noticePeriod: the last instant a notice may arrive to stop renewal at B. */
+  readonly deadline: EpochMs;
+  readonly noticePeriod: string;
+}
+
+export interface AgreementExplanation {
+  readonly id: string;
+  readonly title: string | null;
+  readonly parties: readonly { readonly id: PartyId; readonly name: string }[];
+  readonly topology: { readonly kind: 'mesh' } | { readonly kind: 'hub'; readonly hub: PartyId };
+  readonly timezone: string;
+  readonly entryIntoForce: EpochMs;
+  readonly initialTerm: string | null;
+  readonly renewalTerm: string | null;
+  /** 'renews' (automatic renewal), 'fixed' (one term) or 'indefinite'. */
+  readonly termKind: 'renews' | 'fixed' | 'indefinite';
+  readonly noticePeriod: string;
+  readonly scope: readonly string[] | null;
+  readonly assumptions: readonly string[];
+  readonly status: AgreementStatus;
+  /** Boundaries around t: up to two before it and three after. */
+  readonly boundaries: readonly { readonly index: number; readonly at: EpochMs }[];
+  readonly nextNoticeDeadline: NoticeDeadline | null;
+  readonly equivalence: readonly { readonly [party: PartyId]: readonly MarkingRef[] }[];
+  /** Classified markings of each party that no row covers: nothing at them moves. */
+  readonly uncovered: { readonly [party: PartyId]: readonly MarkingRef[] };
+  readonly versions: readonly { readonly from: EpochMs | null }[];
+  readonly events: readonly LifecycleEvent[];
+}
+
+export function explainAgreement(a: AgreementRuntime, t: EpochMs): AgreementExplanation {
+  const def = a.definition;
+  const text = a.textAt(t);
+  const clock = a.clock;
+  const boundaries: { index: number; at: EpochMs }[] = [];
+  if (clock.boundaryCount > 0) {
+    const passed = clock.boundariesAtOrBefore(t);
+    const from = Math.max(1, passed - 1);
+    const to = Math.min(clock.boundaryCount, passed + 3);
+    for (let k = from; k <= to; k++) boundaries.push({ index: k, at: clock.boundary(k) });
+  }
+  const status = a.statusAt(t);
+  const nextNoticeDeadline = status.state === 'terminated' ? null : a.nextNoticeDeadline(t);
+  const equivalence = text.rows.map((row) => {
+    const out: Record<PartyId, MarkingRef[]> = {};
+    for (const p of a.parties) {
+      const codes = row[p.id];
+      if (codes === undefined) continue;
+      out[p.id] = codes.flatMap((c) => {
+        const m = p.scheme.byCode.get(c);
+        return m === undefined ? [] : [markingRef(m)];
+      });
+    }
+    return out;
+  });
+  const uncovered: Record<PartyId, MarkingRef[]> = {};
+  for (const p of a.parties) {
+    const covered = text.translate.get(p.id);
+    const missing = p.scheme.markings
+      .filter((m) => m.rank > 0 && !covered?.has(m.code))
+      .map(markingRef);
+    if (missing.length > 0) uncovered[p.id] = missing;
+  }
+  return {
+    id: a.id,
+    title: def.title ?? null,
+    parties: a.parties.map((p) => ({ id: p.id, name: p.name })),
+    topology: a.topology,
+    timezone: a.timezone,
+    entryIntoForce: a.entryIntoForce,
+    initialTerm: clock.initialTerm?.text ?? null,
+    renewalTerm: clock.renewalTerm?.text ?? null,
+    termKind:
+      clock.boundaryCount === 0 ? 'indefinite' : clock.boundaryCount === 1 ? 'fixed' : 'renews',
+    noticePeriod: text.noticePeriod.text,
+    scope: text.scope === null ? null : [...text.scope],
+    assumptions: def.assumptions ?? [],
+    status,
+    boundaries,
+    nextNoticeDeadline,
+    equivalence,
+    uncovered,
+    versions: a.textVersions.map((v) => ({ from: Number.isFinite(v.from) ? v.from : null })),
+    events: a.events,
+  };
+}

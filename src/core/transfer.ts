@@ -1,0 +1,531 @@
+// Release (RULES R1–R5) and forward (F0–F4): may a party send an item to another
+// party at t, and at which marking does the recipient hold it?
+import {
+  type ConsentNeeded,
+  type Decision,
+  deny,
+  markingView,
+  type Reason,
+  reason,
+  type Suggestion,
+  showMarking,
+} from './decision.js';
+import type { AgreementRuntime } from './lifecycle.js';
+import type { Marking, Party, PartyId } from './schemes.js';
+import { type EpochMs, formatInstant, formatInZone } from './time.js';
+import type { ConsentRecord, ItemRecord, Receipt, World } from './world.js';
+
+export interface ReleaseRequest {
+  readonly item: string;
+  readonly to: PartyId;
+}
+
+export interface ForwardRequest {
+  readonly item: string;
+  /** The holder that sends; if it is the originator, the forward is a release. */
+  readonly by: PartyId;
+  readonly to: PartyId;
+}
+
+// Checks of one agreement, in RULES order. A path "passes" when none fails.
+const NOT_IN_FORCE = 1;
+const HUB = 2;
+const LEVEL = 3;
+const SCOPE = 4;
+const RELEASABLE = 5;
+
+/**
+ * R2–R4 (and F2, with the holder in the originator's place) under one agreement:
+ * the recipient's marking if every check passes, else the number of the first
+ * check that fails.
+ */
+function checkPath(
+  a: AgreementRuntime,
+  sender: PartyId,
+  senderMarking: Marking,
+  recipient: PartyId,
+  item: ItemRecord,
+  t: EpochMs,
+): Marking | number {
+  if (!a.inForceAt(t)) return NOT_IN_FORCE;
+  const topology = a.topology;
+  if (topology.kind === 'hub' && sender !== topology.hub && recipient !== topology.hub) return HUB;
+  const text = a.textAt(t);
+  const target = text.translate.get(sender)?.get(senderMarking.code)?.get(recipient);
+  if (target === undefined) return LEVEL;
+  const scope = text.scope;
+  if (scope !== null) {
+    for (const c of item.categories) if (!scope.has(c)) return SCOPE;
+  }
+  if (item.releasableTo !== null && !item.releasableTo.has(recipient)) return RELEASABLE;
+  return target;
+}
+
+function notInForceMessage(a: AgreementRuntime, t: EpochMs): string {
+  const s = a.statusAt(t);
+  const when = formatInZone(t, a.timezone);
+  if (s.state === 'pending') {
+    return `${a.id} is not in force at ${when}: it enters into force at ${formatInZone(a.entryIntoForce, a.timezone)}`;
+  }
+  const ended = s.endedAt === null ? '' : formatInZone(s.endedAt, a.timezone);
+  const how =
+    s.endedBy === 'notice'
+      ? `by ${s.notice?.by ?? 'a party'}'s notice${s.contested ? ' (contested)' : ''}`
+      : s.endedBy === 'mutual'
+        ? 'by mutual termination'
+        : 'by expiry of its term';
+  return `${a.id} is not in force at ${when}: it ended at ${ended} ${how}`;
+}
+
+/** Every failing check of one agreement, in order (for the explanation of a deny). */
+function pathFailures(
+  a: AgreementRuntime,
+  sender: PartyId,
+  senderMarking: Marking,
+  recipient: PartyId,
+  item: ItemRecord,
+  t: EpochMs,
+  ruleFor: 'R' | 'F',
+): Reason[] {
+  const inForceRule = ruleFor === 'R' ? 'R2' : 'F2';
+  const coverRule = ruleFor === 'R' ? 'R4' : 'F2';
+  const extra = { agreement: a.id };
+  if (!a.inForceAt(t)) {
+    return [
+      reason('agreement-not-in-force', inForceRule, notInForceMessage(a, t), {
+        ...extra,
+        ref: a.ref('in-force', inForceRule),
+      }),
+    ];
+  }
+  const out: Reason[] = [];
+  const topology = a.topology;
+  if (topology.kind === 'hub' && sender !== topology.hub && recipient !== topology.hub) {
+    out.push(
+      reason(
+        'hub-route-required',
+        ruleFor === 'R' ? 'R3' : 'F2',
+        `${a.id} routes through its hub ${topology.hub}: ${sender}→${recipient} is spoke to spoke and must go via ${topology.hub} as a forward`,
+        { ...extra, ref: a.ref('topology', 'R3') },
+      ),
+    );
+  }
+  const text = a.textAt(t);
+  if (text.translate.get(sender)?.get(senderMarking.code)?.get(recipient) === undefined) {
+    out.push(
+      reason(
+        'level-not-covered',
+        coverRule,
+        `${sender}'s ${showMarking(senderMarking)} is in no equivalence row of ${a.id} that names ${recipient}`,
+        { ...extra, ref: a.ref('equivalence', 'R4') },
+      ),
+    );
+  }
+  if (text.scope !== null) {
+    const outside = item.categories.filter((c) => !text.scope?.has(c));
+    if (outside.length > 0) {
+      out.push(
+        reason(
+          'out-of-scope',
+          coverRule,
+          `${item.id}'s categor${outside.length === 1 ? 'y' : 'ies'} ${outside.join(', ')} lie${
+            outside.length === 1 ? 's' : ''
+          } outside the scope of ${a.id} (${[...text.scope].join(', ')})`,
+          { ...extra, ref: a.ref('scope', 'R4') },
+        ),
+      );
+    }
+  }
+  if (item.releasableTo !== null && !item.releasableTo.has(recipient)) {
+    out.push(
+      reason(
+        'not-releasable',
+        coverRule,
+        `${item.id} is releasable only to ${[...item.releasableTo].join(', ') || 'no one'}; ${recipient} is not on the list`,
+        { ...extra, ref: a.ref('releasability', 'R4') },
+      ),
+    );
+  }
+  return out;
+}
+
+type PathsOutcome =
+  | { readonly allow: true; readonly target: Marking; readonly via: readonly AgreementRuntime[] }
+  | { readonly allow: false; readonly reasons: Reason[] };
+
+/**
+ * Evaluates every agreement between sender and recipient (RULES §4): any one that
+ * passes every check allows, and the recipient takes the highest of their markings
+ * (R5; ties: the smallest id). Otherwise the first reason comes from the in-force
+ * agreement that passed the most checks (ties: smallest id), or is
+ * `agreement-not-in-force` when none is in force.
+ */
+function evaluatePaths(
+  w: World,
+  item: ItemRecord,
+  sender: PartyId,
+  senderMarking: Marking,
+  recipient: PartyId,
+  t: EpochMs,
+  ruleFor: 'R' | 'F',
+): PathsOutcome {
+  const candidates = w.agreementsBetween(sender, recipient);
+  let best: Marking | null = null;
+  let via: AgreementRuntime[] | null = null;
+  let bestFail = 0;
+  let bestFailAgreement: AgreementRuntime | null = null;
+  for (const a of candidates) {
+    const r = checkPath(a, sender, senderMarking, recipient, item, t);
+    if (typeof r !== 'number') {
+      if (best === null || r.rank > best.rank) best = r;
+      if (via === null) via = [a];
+      else via.push(a);
+    } else if (r > bestFail) {
+      bestFail = r;
+      bestFailAgreement = a;
+    }
+  }
+  if (best !== null && via !== null) return { allow: true, target: best, via };
+  if (candidates.length === 0) {
+    return {
+      allow: false,
+      reasons: [
+        reason(
+          'no-agreement',
+          ruleFor === 'R' ? 'R2' : 'F2',
+          `no agreement links ${sender} and ${recipient}`,
+        ),
+      ],
+    };
+  }
+  const first = bestFailAgreement ?? (candidates[0] as AgreementRuntime);
+  const reasons = pathFailures(first, sender, senderMarking, recipient, item, t, ruleFor);
+  for (const a of candidates) {
+    if (a === first) continue;
+    const more = pathFailures(a, sender, senderMarking, recipient, item, t, ruleFor);
+    if (more[0] !== undefined) reasons.push(more[0]);
+  }
+  return { allow: false, reasons };
+}
+
+function unknownParty(id: PartyId, field: string): Reason {
+  return reason('unknown-party', null, `unknown party '${id}' in ${field}`);
+}
+
+function unknownItem(id: string): Reason {
+  return reason('unknown-item', null, `unknown item '${id}'`);
+}
+
+/** The highest marking Q gets from O's marking under O–Q agreements in force at t (F3). */
+function directTranslation(
+  w: World,
+  item: ItemRecord,
+  recipient: PartyId,
+  t: EpochMs,
+): { marking: Marking; via: AgreementRuntime[] } | null {
+  let best: Marking | null = null;
+  const via: AgreementRuntime[] = [];
+  const origin = item.originator.id;
+  for (const a of w.agreementsBetween(origin, recipient)) {
+    if (!a.inForceAt(t)) continue;
+    const m = a.textAt(t).translate.get(origin)?.get(item.marking.code)?.get(recipient);
+    if (m === undefined) continue;
+    via.push(a);
+    if (best === null || m.rank > best.rank) best = m;
+  }
+  return best === null ? null : { marking: best, via };
+}
+
+function receipts(from: PartyId, via: readonly AgreementRuntime[], t: EpochMs): Receipt[] {
+  return via.map((a) => ({ from, agreement: a.id, at: t }));
+}
+
+/** RULES R1–R5: the originator releases its own item to party `to` at t. */
+export function decideRelease(w: World, req: ReleaseRequest, t: EpochMs): Decision {
+  const item = w.items.get(req.item);
+  if (item === undefined) return deny([unknownItem(req.item)]);
+  const to = w.parties.get(req.to);
+  if (to === undefined) return deny([unknownParty(req.to, 'to')]);
+  return release(w, item, to, t);
+}
+
+function release(w: World, item: ItemRecord, to: Party, t: EpochMs): Decision {
+  const origin = item.originator;
+  const held = item.holdings.get(origin.id);
+  if (held === undefined) {
+    return deny([reason('not-held', 'F4', `${origin.id} does not hold ${item.id}`)]);
+  }
+  // R1: rank 0 goes to any known party, marked at the recipient's rank 0.
+  if (item.marking.rank === 0) {
+    const target = to.scheme.unclassified;
+    return {
+      decision: 'allow',
+      reasons: [
+        reason(
+          'unclassified',
+          'R1',
+          `${item.id} is unclassified (${showMarking(item.marking)}): it may go to any known party`,
+        ),
+      ],
+      marking: markingView(target, item.marking),
+      agreements: [],
+      effect: {
+        kind: 'hold',
+        item: item.id,
+        party: to.id,
+        marking: target.code,
+        receipts: [{ from: origin.id, agreement: null, at: t }],
+      },
+    };
+  }
+  const outcome = evaluatePaths(w, item, origin.id, item.marking, to.id, t, 'R');
+  if (!outcome.allow) {
+    const suggestion = hubRoute(w, item, to.id, t, outcome.reasons[0]?.code);
+    return suggestion === null ? deny(outcome.reasons) : deny(outcome.reasons, { suggestion });
+  }
+  const { target, via } = outcome;
+  const main = via[0] as AgreementRuntime;
+  return {
+    decision: 'allow',
+    reasons: [
+      reason(
+        'allowed',
+        'R5',
+        `${origin.id} may release ${item.id} to ${to.id} under ${via.map((a) => a.id).join(', ')}: ${to.id} marks it ${showMarking(target)} beside ${origin.id}'s ${showMarking(item.marking)}`,
+        { ref: main.ref('marking', 'R5'), agreement: main.id },
+      ),
+    ],
+    marking: markingView(target, item.marking),
+    agreements: via.map((a) => a.id),
+    effect: {
+      kind: 'hold',
+      item: item.id,
+      party: to.id,
+      marking: target.code,
+      receipts: receipts(origin.id, via, t),
+    },
+  };
+}
+
+type ConsentOutcome =
+  | { readonly ok: true; readonly consent: ConsentRecord }
+  | { readonly ok: false; readonly reason: Reason };
+
+/**
+ * RULES F1: a consent of the originator naming the item, holder and recipient,
+ * valid at t. Any valid one suffices; otherwise the newest one gives the code.
+ */
+export function checkConsent(
+  w: World,
+  item: ItemRecord,
+  holder: PartyId,
+  to: PartyId,
+  t: EpochMs,
+): ConsentOutcome {
+  const list = w.consentsByItem.get(item.id);
+  let newest: ConsentRecord | null = null;
+  if (list !== undefined) {
+    for (const c of list) {
+      if (c.holder !== holder || c.to !== to || c.grantedAt > t) continue;
+      if (c.by === item.originator.id && c.revokedAt > t && t < c.expires)
+        return { ok: true, consent: c };
+      if (newest === null || c.grantedAt >= newest.grantedAt) newest = c;
+    }
+  }
+  const origin = item.originator.id;
+  if (newest === null) {
+    return {
+      ok: false,
+      reason: reason(
+        'consent-required',
+        'F1',
+        `${holder} may pass ${origin}'s ${item.id} to ${to} only with ${origin}'s written consent naming the item, ${holder} and ${to}; there is none`,
+        consentRef(w, item, holder),
+      ),
+    };
+  }
+  if (newest.by !== origin) {
+    return {
+      ok: false,
+      reason: reason(
+        'not-originator',
+        'F1',
+        `consent ${newest.id} was given by ${newest.by}, but only the originator ${origin} may consent`,
+        consentRef(w, item, holder),
+      ),
+    };
+  }
+  if (newest.revokedAt <= t) {
+    return {
+      ok: false,
+      reason: reason(
+        'consent-revoked',
+        'F1',
+        `${origin} revoked consent ${newest.id} at ${formatInstant(newest.revokedAt)}`,
+        consentRef(w, item, holder),
+      ),
+    };
+  }
+  return {
+    ok: false,
+    reason: reason(
+      'consent-expired',
+      'F1',
+      `consent ${newest.id} of ${origin} expired at ${formatInstant(newest.expires)}`,
+      consentRef(w, item, holder),
+    ),
+  };
+}
+
+/** The third-party article of the agreement under which the holder received the item. */
+function consentRef(
+  w: World,
+  item: ItemRecord,
+  holder: PartyId,
+): { ref: string; agreement: string } | undefined {
+  const first = item.holdings.get(holder)?.receipts[0];
+  const a = first?.agreement == null ? undefined : w.agreements.get(first.agreement);
+  return a === undefined ? undefined : { ref: a.ref('third-party', 'F1'), agreement: a.id };
+}
+
+/** RULES F0–F4: holder `by`, not the originator, sends the originator's item to `to`. */
+export function decideForward(w: World, req: ForwardRequest, t: EpochMs): Decision {
+  const item = w.items.get(req.item);
+  if (item === undefined) return deny([unknownItem(req.item)]);
+  if (!w.parties.has(req.by)) return deny([unknownParty(req.by, 'by')]);
+  const to = w.parties.get(req.to);
+  if (to === undefined) return deny([unknownParty(req.to, 'to')]);
+  // A forward by the originator is a release.
+  if (req.by === item.originator.id) return release(w, item, to, t);
+  const holding = item.holdings.get(req.by);
+  if (holding === undefined) {
+    return deny([reason('not-held', 'F4', `${req.by} does not hold ${item.id}`)]);
+  }
+  const origin = item.originator;
+  // F0: unclassified items need no consent.
+  if (item.marking.rank === 0) {
+    const target = to.scheme.unclassified;
+    return {
+      decision: 'allow',
+      reasons: [
+        reason(
+          'unclassified',
+          'F0',
+          `${item.id} is unclassified: no consent is needed to pass it on`,
+        ),
+      ],
+      marking: markingView(target, item.marking),
+      agreements: [],
+      effect: {
+        kind: 'hold',
+        item: item.id,
+        party: to.id,
+        marking: target.code,
+        receipts: [{ from: req.by, agreement: null, at: t }],
+      },
+    };
+  }
+  const consent = checkConsent(w, item, req.by, to.id, t);
+  const paths = evaluatePaths(w, item, req.by, holding.marking, to.id, t, 'F');
+  if (!consent.ok) {
+    const reasons = [consent.reason, ...(paths.allow ? [] : paths.reasons)];
+    if (!paths.allow) return deny(reasons);
+    const needed: ConsentNeeded = { by: origin.id, item: item.id, holder: req.by, to: to.id };
+    const suggestion: Suggestion = {
+      kind: 'request-consent',
+      consent: needed,
+      message: `ask ${origin.id} for written consent naming ${item.id}, holder ${req.by} and recipient ${to.id}; the rest of the forward would pass under ${paths.via.map((a) => a.id).join(', ')}`,
+    };
+    return deny(reasons, { suggestion });
+  }
+  if (!paths.allow) return deny(paths.reasons);
+  // F3: the row's marking for Q from H's marking; if O and Q also have an agreement
+  // in force, the higher of the two.
+  let target = paths.target;
+  const direct = directTranslation(w, item, to.id, t);
+  if (direct !== null && direct.marking.rank > target.rank) target = direct.marking;
+  const main = paths.via[0] as AgreementRuntime;
+  const all = receipts(req.by, paths.via, t);
+  if (direct !== null) all.push(...receipts(origin.id, direct.via, t));
+  return {
+    decision: 'allow',
+    reasons: [
+      reason(
+        'allowed',
+        'F3',
+        `${req.by} may forward ${origin.id}'s ${item.id} to ${to.id} under ${paths.via
+          .map((a) => a.id)
+          .join(
+            ', ',
+          )} with ${origin.id}'s consent ${consent.consent.id}: ${to.id} marks it ${showMarking(target)} beside ${origin.id}'s ${showMarking(item.marking)}`,
+        { ref: main.ref('third-party', 'F1'), agreement: main.id },
+      ),
+    ],
+    marking: markingView(target, item.marking),
+    agreements: paths.via.map((a) => a.id),
+    effect: { kind: 'hold', item: item.id, party: to.id, marking: target.code, receipts: all },
+  };
+}
+
+/**
+ * When a direct release is refused, looks for the route through the hub of a hub
+ * agreement that names both parties: release to the hub, then a forward by the hub
+ * with the originator's consent (RULES R3, F1–F3). Offered only if both hops pass.
+ */
+function hubRoute(
+  w: World,
+  item: ItemRecord,
+  to: PartyId,
+  t: EpochMs,
+  firstCode: string | undefined,
+): Suggestion | null {
+  if (
+    firstCode !== 'hub-route-required' &&
+    firstCode !== 'agreement-not-in-force' &&
+    firstCode !== 'no-agreement'
+  ) {
+    return null;
+  }
+  const origin = item.originator.id;
+  for (const a of w.agreements.values()) {
+    const topology = a.topology;
+    if (topology.kind !== 'hub') continue;
+    const hub = topology.hub;
+    if (hub === origin || hub === to || !a.partyIds.has(origin) || !a.partyIds.has(to)) continue;
+    const held = item.holdings.get(hub);
+    let hubMarking: Marking;
+    let releaseUnder: string;
+    if (held !== undefined) {
+      hubMarking = held.marking;
+      releaseUnder = held.receipts[0]?.agreement ?? '(already held)';
+    } else {
+      const first = evaluatePaths(w, item, origin, item.marking, hub, t, 'R');
+      if (!first.allow) continue;
+      hubMarking = first.target;
+      releaseUnder = (first.via[0] as AgreementRuntime).id;
+    }
+    const second = evaluatePaths(w, item, hub, hubMarking, to, t, 'F');
+    if (!second.allow) continue;
+    let target = second.target;
+    const direct = directTranslation(w, item, to, t);
+    if (direct !== null && direct.marking.rank > target.rank) target = direct.marking;
+    const forwardUnder = (second.via[0] as AgreementRuntime).id;
+    const consent = checkConsent(w, item, hub, to, t);
+    const existing = consent.ok ? consent.consent.id : null;
+    return {
+      kind: 'hub-route',
+      via: hub,
+      releaseUnder,
+      forwardUnder,
+      consent: { by: origin, item: item.id, holder: hub, to },
+      existingConsent: existing,
+      marking: markingView(target, item.marking),
+      message: `route through ${hub}: ${
+        held === undefined ? `release ${item.id} to ${hub} under ${releaseUnder}, then ` : ''
+      }${hub} forwards it to ${to} under ${forwardUnder} with ${origin}'s written consent naming ${item.id}, holder ${hub} and recipient ${to}${
+        existing === null ? '' : ` (consent ${existing} already covers it)`
+      }; ${to} would mark it ${showMarking(target)}`,
+    };
+  }
+  return null;
+}

@@ -1,0 +1,4 @@
+export * from './errors.js';
+export * from './report.js';
+export * from './run.js';
+export * from './scenario.js';
