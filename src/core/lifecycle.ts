@@ -75,6 +75,8 @@ export interface AgreementStatus {
 interface Fold {
   readonly notice: NoticeState | null;
   readonly end: AgreementEnd | null;
+  /** The target of a notice that is active and will end the agreement when it arrives (L4). */
+  readonly activeTarget: EpochMs | null;
 }
 
 function toDefinitionError(e: unknown, path: string): never {
@@ -250,16 +252,23 @@ export class AgreementRuntime {
           break;
       }
     }
-    if (endingNotice !== null) notice = endingNotice;
-    return { notice, end };
+    if (endingNotice !== null) {
+      // Ended by a late resumption: the notice is spent, its (past) target ends nothing.
+      return { notice: endingNotice, end, activeTarget: null };
+    }
+    return {
+      notice,
+      end,
+      activeTarget: notice !== null && !notice.suspended ? notice.target : null,
+    };
   }
 
   /** The earliest of: an explicit end, the active notice's target (L4), expiry at b1 (L3). */
   private endFrom(f: Fold): AgreementEnd | null {
     let end = f.end;
-    const n = f.notice;
-    if (n !== null && !n.suspended && (end === null || n.target < end.at)) {
-      end = { at: n.target, by: 'notice', contested: false };
+    const target = f.activeTarget;
+    if (target !== null && (end === null || target < end.at)) {
+      end = { at: target, by: 'notice', contested: false };
     }
     if (this.clock.boundaryCount === 1) {
       const b1 = this.clock.boundary(1);

@@ -702,7 +702,7 @@ function yamlLocator(text: string): {
     return null;
   };
   if (first !== undefined) {
-    const line = first.linePos?.[0]?.line ?? null;
+    const line = lineCounter.linePos(first.pos[0]).line;
     const message = first.message.split('\n')[0] ?? first.message;
     return { value: undefined, locate, error: { message: `YAML syntax error: ${message}`, line } };
   }
@@ -710,7 +710,9 @@ function yamlLocator(text: string): {
 }
 
 function jsonError(text: string, e: unknown): { message: string; line: number | null } {
-  const message = e instanceof Error ? e.message : String(e);
+  // V8 quotes a slice of the source, newlines included; keep only its verdict.
+  const raw = e instanceof Error ? e.message : String(e);
+  const message = raw.replace(/, (\.\.\.)?".*" is not valid JSON$/s, '').replace(/\s+/g, ' ');
   const pos = /position (\d+)/.exec(message);
   const lineMatch = /line (\d+)/.exec(message);
   let line: number | null = lineMatch ? Number(lineMatch[1]) : null;
