@@ -10,7 +10,7 @@ import type {
   NoticeState,
 } from './lifecycle.js';
 import type { PartyId } from './schemes.js';
-import { type EpochMs, formatInZone } from './time.js';
+import type { EpochMs } from './time.js';
 import type { World } from './world.js';
 
 export type NoticeActionKind = 'notice' | 'suspend-notice' | 'resume-notice' | 'withdraw-notice';
@@ -40,7 +40,7 @@ function lookup(w: World, id: string): AgreementRuntime | Reason {
 }
 
 function at(a: AgreementRuntime, t: EpochMs): string {
-  return formatInZone(t, a.timezone);
+  return a.show(t);
 }
 
 function notInForce(a: AgreementRuntime, s: AgreementStatus, rule: 'L1' | 'L4' | 'L7'): Reason {

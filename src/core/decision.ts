@@ -136,5 +136,5 @@ export function reason(
 
 /** `name (CODE)` as officers read a marking. */
 export function showMarking(m: Marking): string {
-  return `${m.name} (${m.code})`;
+  return m.label;
 }

@@ -22,6 +22,7 @@ import {
   parseDuration,
   parseInstant,
   TimeFormatError,
+  ZoneOffsets,
 } from './time.js';
 
 export type LifecycleEvent =
@@ -97,7 +98,10 @@ export class AgreementRuntime {
   private readonly eventList: LifecycleEvent[] = [];
   /** Instant from which the agreement is terminated, given every event so far. */
   private endAt: EpochMs = Number.POSITIVE_INFINITY;
-  private readonly refCache = new Map<string, string>();
+  private readonly refCache = new Map<ArticleTopic, Map<RuleId, string>>();
+  private endState: AgreementEnd | null = null;
+  private endNotice: NoticeState | null = null;
+  private offsets: ZoneOffsets;
 
   constructor(
     readonly definition: AgreementDefinition,
@@ -120,6 +124,7 @@ export class AgreementRuntime {
       toDefinitionError(e, 'entryIntoForce');
     }
     this.entryIntoForce = entry.ms;
+    this.offsets = new ZoneOffsets(timezone);
     this.entryOffsetMinutes = entry.offsetMinutes;
     const duration = (text: string | undefined, path: string): IsoDuration | null => {
       if (text === undefined) return null;
@@ -186,12 +191,16 @@ export class AgreementRuntime {
 
   /** A reference to the agreement's article on a topic, or to the RULES rule. */
   ref(topic: ArticleTopic, rule: RuleId): string {
-    const key = `${topic}|${rule}`;
-    let r = this.refCache.get(key);
+    let byRule = this.refCache.get(topic);
+    if (byRule === undefined) {
+      byRule = new Map();
+      this.refCache.set(topic, byRule);
+    }
+    let r = byRule.get(rule);
     if (r === undefined) {
       const article = this.definition.articles?.[topic];
       r = article === undefined ? `${this.id}, RULES ${rule}` : `${this.id} ${article}`;
-      this.refCache.set(key, r);
+      byRule.set(rule, r);
     }
     return r;
   }
@@ -213,7 +222,20 @@ export class AgreementRuntime {
   }
 
   private recompute(): void {
-    this.endAt = this.endFrom(this.fold(Number.POSITIVE_INFINITY))?.at ?? Number.POSITIVE_INFINITY;
+    const folded = this.fold(Number.POSITIVE_INFINITY);
+    this.endState = this.endFrom(folded);
+    this.endNotice = this.endState?.by === 'notice' ? folded.notice : null;
+    this.endAt = this.endState?.at ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** How the agreement ends given every event so far, and the notice that ends it (if one does). */
+  get ending(): { readonly end: AgreementEnd | null; readonly notice: NoticeState | null } {
+    return { end: this.endState, notice: this.endNotice };
+  }
+
+  /** An instant as RFC 3339 in the agreement's time zone. */
+  show(t: EpochMs): string {
+    return this.offsets.format(t);
   }
 
   /** Folds the events with at ≤ t into the notice state and any end they cause. */

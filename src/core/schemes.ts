@@ -13,6 +13,8 @@ export interface Marking {
   readonly name: string;
   /** An English gloss. */
   readonly en: string;
+  /** `name (CODE)`, as officers read it in messages. */
+  readonly label: string;
 }
 
 export interface ClassificationScheme {
@@ -81,6 +83,7 @@ export function createScheme(party: PartyId, specs: readonly MarkingSpec[]): Cla
       rank: spec.rank,
       name: spec.name,
       en: spec.en ?? spec.name,
+      label: `${spec.name} (${spec.code})`,
     });
   });
   const markings = [...byCode.values()].sort((a, b) => a.rank - b.rank);

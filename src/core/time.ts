@@ -175,3 +175,46 @@ export function subtractInZone(end: EpochMs, d: Temporal.Duration, timeZone: str
   return Temporal.Instant.fromEpochMilliseconds(end).toZonedDateTimeISO(timeZone).subtract(d)
     .epochMilliseconds;
 }
+
+/**
+ * UTC offsets of one IANA zone, cached by the span between two transitions, so
+ * that printing many instants in an agreement's zone costs one lookup each.
+ */
+export class ZoneOffsets {
+  private readonly spans: { from: number; to: number; offset: number }[] = [];
+
+  constructor(readonly timeZone: string) {}
+
+  private compute(ms: EpochMs): { from: number; to: number; offset: number } {
+    const zdt = Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(this.timeZone);
+    const offset = Math.round(zdt.offsetNanoseconds / 60e9);
+    const prev = zdt.getTimeZoneTransition('previous');
+    const next = zdt.getTimeZoneTransition('next');
+    let from = prev ? prev.epochMilliseconds : Number.NEGATIVE_INFINITY;
+    // At exactly a transition, `previous` is the one before it: the span starts here.
+    if (prev && Math.round(prev.offsetNanoseconds / 60e9) !== offset) from = ms;
+    return { from, to: next ? next.epochMilliseconds : Number.POSITIVE_INFINITY, offset };
+  }
+
+  /** Offset east of UTC, in minutes, at that instant. */
+  offsetAt(ms: EpochMs): number {
+    const spans = this.spans;
+    let lo = 0;
+    let hi = spans.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = spans[mid] as { from: number; to: number; offset: number };
+      if (ms < s.from) hi = mid - 1;
+      else if (ms >= s.to) lo = mid + 1;
+      else return s.offset;
+    }
+    const span = this.compute(ms);
+    spans.splice(lo, 0, span);
+    return span.offset;
+  }
+
+  /** RFC 3339 in the zone's offset at that instant. */
+  format(ms: EpochMs): string {
+    return Number.isFinite(ms) ? formatInstant(ms, this.offsetAt(ms)) : String(ms);
+  }
+}

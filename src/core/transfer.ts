@@ -12,7 +12,7 @@ import {
 } from './decision.js';
 import type { AgreementRuntime } from './lifecycle.js';
 import type { Marking, Party, PartyId } from './schemes.js';
-import { type EpochMs, formatInstant, formatInZone } from './time.js';
+import { type EpochMs, formatInstant } from './time.js';
 import type { ConsentRecord, ItemRecord, Receipt, World } from './world.js';
 
 export interface ReleaseRequest {
@@ -62,19 +62,18 @@ function checkPath(
 }
 
 function notInForceMessage(a: AgreementRuntime, t: EpochMs): string {
-  const s = a.statusAt(t);
-  const when = formatInZone(t, a.timezone);
-  if (s.state === 'pending') {
-    return `${a.id} is not in force at ${when}: it enters into force at ${formatInZone(a.entryIntoForce, a.timezone)}`;
+  const when = a.show(t);
+  const { end, notice } = a.ending;
+  if (t < a.entryIntoForce || end === null) {
+    return `${a.id} is not in force at ${when}: it enters into force at ${a.show(a.entryIntoForce)}`;
   }
-  const ended = s.endedAt === null ? '' : formatInZone(s.endedAt, a.timezone);
   const how =
-    s.endedBy === 'notice'
-      ? `by ${s.notice?.by ?? 'a party'}'s notice${s.contested ? ' (contested)' : ''}`
-      : s.endedBy === 'mutual'
+    end.by === 'notice'
+      ? `by ${notice?.by ?? 'a party'}'s notice${end.contested ? ' (contested)' : ''}`
+      : end.by === 'mutual'
         ? 'by mutual termination'
         : 'by expiry of its term';
-  return `${a.id} is not in force at ${when}: it ended at ${ended} ${how}`;
+  return `${a.id} is not in force at ${when}: it ended at ${a.show(end.at)} ${how}`;
 }
 
 /** Every failing check of one agreement, in order (for the explanation of a deny). */
@@ -86,6 +85,7 @@ function pathFailures(
   item: ItemRecord,
   t: EpochMs,
   ruleFor: 'R' | 'F',
+  firstOnly = false,
 ): Reason[] {
   const inForceRule = ruleFor === 'R' ? 'R2' : 'F2';
   const coverRule = ruleFor === 'R' ? 'R4' : 'F2';
@@ -109,6 +109,7 @@ function pathFailures(
         { ...extra, ref: a.ref('topology', 'R3') },
       ),
     );
+    if (firstOnly) return out;
   }
   const text = a.textAt(t);
   if (text.translate.get(sender)?.get(senderMarking.code)?.get(recipient) === undefined) {
@@ -120,6 +121,7 @@ function pathFailures(
         { ...extra, ref: a.ref('equivalence', 'R4') },
       ),
     );
+    if (firstOnly) return out;
   }
   if (text.scope !== null) {
     const outside = item.categories.filter((c) => !text.scope?.has(c));
@@ -134,6 +136,7 @@ function pathFailures(
           { ...extra, ref: a.ref('scope', 'R4') },
         ),
       );
+      if (firstOnly) return out;
     }
   }
   if (item.releasableTo !== null && !item.releasableTo.has(recipient)) {
@@ -202,7 +205,7 @@ function evaluatePaths(
   const reasons = pathFailures(first, sender, senderMarking, recipient, item, t, ruleFor);
   for (const a of candidates) {
     if (a === first) continue;
-    const more = pathFailures(a, sender, senderMarking, recipient, item, t, ruleFor);
+    const more = pathFailures(a, sender, senderMarking, recipient, item, t, ruleFor, true);
     if (more[0] !== undefined) reasons.push(more[0]);
   }
   return { allow: false, reasons };
@@ -285,18 +288,19 @@ function release(w: World, item: ItemRecord, to: Party, t: EpochMs): Decision {
   }
   const { target, via } = outcome;
   const main = via[0] as AgreementRuntime;
+  const ids = via.length === 1 ? [main.id] : via.map((a) => a.id);
   return {
     decision: 'allow',
     reasons: [
       reason(
         'allowed',
         'R5',
-        `${origin.id} may release ${item.id} to ${to.id} under ${via.map((a) => a.id).join(', ')}: ${to.id} marks it ${showMarking(target)} beside ${origin.id}'s ${showMarking(item.marking)}`,
+        `${origin.id} may release ${item.id} to ${to.id} under ${ids.length === 1 ? main.id : ids.join(', ')}: ${to.id} marks it ${showMarking(target)} beside ${origin.id}'s ${showMarking(item.marking)}`,
         { ref: main.ref('marking', 'R5'), agreement: main.id },
       ),
     ],
     marking: markingView(target, item.marking),
-    agreements: via.map((a) => a.id),
+    agreements: ids,
     effect: {
       kind: 'hold',
       item: item.id,

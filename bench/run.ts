@@ -1,0 +1,55 @@
+// `npm run bench`: measures and prints a table. Never asserts: figures are recorded
+// in BENCHMARKS.md with the machine they were measured on.
+import { cpus } from 'node:os';
+import { coreRates } from './core.js';
+import { simulatorRates } from './simulator.js';
+import { buildWorkload } from './workload.js';
+
+const quick = process.argv.includes('--quick');
+const budget = quick ? 300 : 1500;
+const simSteps = quick ? 100_000 : 1_000_000;
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const rows: [string, string, string][] = [];
+
+const workload = buildWorkload();
+const core = coreRates(workload, budget);
+rows.push(
+  [
+    'core release decisions/s (mixed instants, 1 core)',
+    `${fmt(core.release.perSecond)} (${(core.release.allowShare * 100).toFixed(0)}% allow)`,
+    '≥ 1,000,000',
+  ],
+  [
+    'core release decisions/s (one instant, 1 core)',
+    `${fmt(core.releaseSameInstant.perSecond)}`,
+    '≥ 1,000,000',
+  ],
+  [
+    'core read decisions/s (mixed instants, 1 core)',
+    `${fmt(core.read.perSecond)} (${(core.read.allowShare * 100).toFixed(0)}% allow)`,
+    '≥ 1,000,000',
+  ],
+);
+
+const sim = simulatorRates(simSteps);
+rows.push(
+  [
+    `simulator steps/s, ${fmt(sim.steps)}-step JSON scenario (parse + validate + replay + JSON Lines)`,
+    `${fmt(sim.totalPerSecond)} (parse ${sim.parseSeconds.toFixed(2)} s, replay ${sim.runSeconds.toFixed(2)} s, ${sim.megabytes.toFixed(0)} MB in, ${sim.outputMegabytes.toFixed(0)} MB out)`,
+    '≥ 100,000',
+  ],
+  ['simulator steps/s, replay only', fmt(sim.runPerSecond), '(reported)'],
+);
+
+const widths = [0, 1, 2].map((i) =>
+  Math.max(...[['figure', 'measured', 'goal'], ...rows].map((r) => (r[i] ?? '').length)),
+);
+const line = (r: readonly string[]) =>
+  `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+console.log(
+  `\nLiaison benchmarks — node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}${quick ? ' (quick)' : ''}\n`,
+);
+console.log(line(['figure', 'measured', 'goal']));
+console.log(line(widths.map((w) => '-'.repeat(w))));
+for (const r of rows) console.log(line(r));
