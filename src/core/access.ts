@@ -1,8 +1,13 @@
 // Read (RULES A1–A4): may user U of party P open item I at t?
 import { type Decision, deny, markingView, type Reason, reason, showMarking } from './decision.js';
 import type { EpochMs } from './time.js';
-import { formatInstant } from './time.js';
-import type { Holding, ItemRecord, UserRecord, World } from './world.js';
+import {
+  type Holding,
+  type ItemRecord,
+  showInAgreementZone,
+  type UserRecord,
+  type World,
+} from './world.js';
 
 export interface ReadRequest {
   readonly item: string;
@@ -10,11 +15,15 @@ export interface ReadRequest {
 }
 
 /** The access article of the agreement under which the holder received the item. */
-function accessRef(w: World, holding: Holding): { ref: string; agreement: string } | undefined {
+function accessRef(
+  w: World,
+  holding: Holding,
+  rule: 'A2' | 'A3',
+): { ref: string; agreement: string } | undefined {
   const first = holding.receipts[0];
   if (first?.agreement == null) return undefined;
   const a = w.agreements.get(first.agreement);
-  return a === undefined ? undefined : { ref: a.ref('access', 'A2'), agreement: a.id };
+  return a === undefined ? undefined : { ref: a.ref('access', rule), agreement: a.id };
 }
 
 function survivalNote(w: World, holding: Holding, t: EpochMs): string {
@@ -42,7 +51,7 @@ function read(w: World, user: UserRecord, item: ItemRecord, t: EpochMs): Decisio
     return deny([reason('not-held', 'A1', `${party} does not hold ${item.id}`)]);
   }
   const marking = holding.marking;
-  const extra = accessRef(w, holding);
+  const extra = accessRef(w, holding, 'A2');
   const reasons: Reason[] = [];
   if (user.clearance.rank < marking.rank) {
     reasons.push(
@@ -59,7 +68,7 @@ function read(w: World, user: UserRecord, item: ItemRecord, t: EpochMs): Decisio
       reason(
         'clearance-expired',
         'A2',
-        `${user.id}'s clearance expired at ${formatInstant(user.clearanceExpires)}`,
+        `${user.id}'s clearance expired at ${showInAgreementZone(w, extra?.agreement, user.clearanceExpires)}`,
         extra,
       ),
     );
@@ -76,7 +85,7 @@ function read(w: World, user: UserRecord, item: ItemRecord, t: EpochMs): Decisio
         'need-to-know',
         'A3',
         `${user.id}'s need-to-know lacks ${missing.join(', ')}; clearance alone never suffices`,
-        extra,
+        accessRef(w, holding, 'A3'),
       ),
     );
   }
@@ -89,7 +98,7 @@ function read(w: World, user: UserRecord, item: ItemRecord, t: EpochMs): Decisio
         'allowed',
         'A3',
         `${user.id} (${party}, cleared ${showMarking(user.clearance)}) may read ${item.id}, marked ${showMarking(marking)} at ${party}, with need-to-know for ${item.categories.join(', ')}${survivalNote(w, holding, t)}`,
-        extra,
+        accessRef(w, holding, 'A3'),
       ),
     ],
     marking: view,

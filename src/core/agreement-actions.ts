@@ -68,7 +68,9 @@ function lifecycleDecision(
 ): Decision {
   return {
     decision: 'allow',
-    reasons: [reason('allowed', rule, message, { ref: a.ref('notice', 'L3'), agreement: a.id })],
+    reasons: [
+      reason('allowed', rule, message, { ref: a.ref('notice', rule ?? 'L3'), agreement: a.id }),
+    ],
     notice,
     effect: { kind: 'lifecycle', agreement: a.id, event },
   };

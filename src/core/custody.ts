@@ -11,9 +11,17 @@ import {
   showMarking,
 } from './decision.js';
 import { DefinitionError } from './errors.js';
+import type { AgreementRuntime } from './lifecycle.js';
 import type { Marking, PartyId } from './schemes.js';
-import { type EpochMs, formatInstant } from './time.js';
-import type { ConsentRecord, Holding, ItemRecord, Receipt, World } from './world.js';
+import type { EpochMs } from './time.js';
+import {
+  type ConsentRecord,
+  type Holding,
+  type ItemRecord,
+  type Receipt,
+  showInAgreementZone,
+  type World,
+} from './world.js';
 
 export interface ConsentRequest {
   readonly id: string;
@@ -40,6 +48,8 @@ export interface CompromiseRequest {
   readonly item: string;
   readonly by: PartyId;
 }
+
+const NO_AGREEMENT = '';
 
 function firstUnknownParty(w: World, fields: readonly [string, PartyId][]): Reason | null {
   for (const [field, id] of fields) {
@@ -97,7 +107,9 @@ export function decideConsent(w: World, req: ConsentRequest, t: EpochMs): Decisi
     revokedAt: Number.POSITIVE_INFINITY,
   };
   const until =
-    req.expires === undefined ? 'with no expiry' : `until ${formatInstant(req.expires)}`;
+    req.expires === undefined
+      ? 'with no expiry'
+      : `until ${showInAgreementZone(w, ref?.agreement, req.expires)}`;
   return {
     decision: 'allow',
     reasons: [
@@ -138,7 +150,7 @@ export function decideRevokeConsent(w: World, req: RevokeConsentRequest, t: Epoc
         'allowed',
         'F1',
         already
-          ? `consent ${consent.id} was already revoked at ${formatInstant(consent.revokedAt)}`
+          ? `consent ${consent.id} was already revoked at ${showInAgreementZone(w, holderRef(w, w.items.get(consent.item)?.holdings.get(consent.holder), 'third-party')?.agreement, consent.revokedAt)}`
           : `${consent.by} revokes consent ${consent.id}: ${consent.holder} may no longer pass ${consent.item} to ${consent.to} on its strength`,
       ),
     ],
@@ -146,34 +158,18 @@ export function decideRevokeConsent(w: World, req: RevokeConsentRequest, t: Epoc
   };
 }
 
-/** C1: the holder's new marking through one receipt, and whether the rows covered it. */
-function throughReceipt(
-  w: World,
-  holderParty: PartyId,
-  current: Marking,
-  r: Receipt,
-  senderNew: Marking,
-  t: EpochMs,
-): { marking: Marking; uncoveredBy: string | null } {
-  const party = w.parties.get(holderParty);
-  if (party === undefined) return { marking: current, uncoveredBy: null };
-  if (senderNew.rank === 0) return { marking: party.scheme.unclassified, uncoveredBy: null };
-  // An unclassified copy came under no agreement: translate through any agreement
-  // that links sender and holder (in force first), as a security officer would.
-  const agreements =
-    r.agreement === null
-      ? [...w.agreementsBetween(r.from, holderParty)].sort(
-          (a, b) => Number(b.inForceAt(t)) - Number(a.inForceAt(t)),
-        )
-      : [w.agreements.get(r.agreement)].filter((a) => a !== undefined);
-  const a = agreements[0];
-  if (a === undefined) return { marking: current, uncoveredBy: '(no agreement)' };
-  const text = a.lastTextAt(t);
-  const m = text.translate.get(r.from)?.get(senderNew.code)?.get(holderParty);
-  if (m !== undefined) return { marking: m, uncoveredBy: null };
-  return { marking: text.highestCovered.get(holderParty) ?? current, uncoveredBy: a.id };
+/** The agreements a receipt's rows come from: its own, or for an unclassified copy any linking one. */
+function receiptAgreements(w: World, r: Receipt, holder: PartyId, t: EpochMs): AgreementRuntime[] {
+  if (r.agreement !== null) {
+    const a = w.agreements.get(r.agreement);
+    return a === undefined ? [] : [a];
+  }
+  // An unclassified copy came under no agreement: follow every agreement that links
+  // sender and holder, those in force first, as a security officer would.
+  const linking = w.agreementsBetween(r.from, holder);
+  const inForce = linking.filter((a) => a.inForceAt(t));
+  return inForce.length > 0 ? inForce : [...linking];
 }
-
 /**
  * RULES C1: only the originator reclassifies. Holders follow through the rows of
  * the agreement under which each received the item (its last text if it has
@@ -221,18 +217,21 @@ export function decideReclassify(w: World, req: ReclassifyRequest, t: EpochMs): 
   ];
   for (const u of uncovered) {
     const m = markings.get(u.party) as Marking;
+    const a = w.agreements.get(u.agreement);
     reasons.push(
-      reason(
-        'level-not-covered',
-        'C1',
-        `${u.agreement === '(no agreement)' ? `no agreement links ${u.party} to translate` : `the rows of ${u.agreement} do not cover`} ${showMarking(next)} for ${u.party}; ${u.party} keeps ${showMarking(m)}, the highest ${u.agreement === '(no agreement)' ? 'it has' : 'they cover'}`,
-        {
-          party: u.party,
-          ...(u.agreement === '(no agreement)'
-            ? {}
-            : holderRef(w, item.holdings.get(u.party), 'reclassification')),
-        },
-      ),
+      a === undefined
+        ? reason(
+            'level-not-covered',
+            'C1',
+            `no agreement links ${u.party} to translate ${showMarking(next)}; ${u.party} keeps ${showMarking(m)}`,
+            { party: u.party },
+          )
+        : reason(
+            'level-not-covered',
+            'C1',
+            `the rows under which ${u.party} holds ${item.id} (${a.id}) do not cover ${showMarking(next)}; ${u.party} keeps ${showMarking(m)}, the highest they cover`,
+            { party: u.party, agreement: a.id, ref: a.ref('reclassification', 'C1') },
+          ),
     );
   }
   return {
@@ -259,7 +258,12 @@ function firstHolderRef(
   return undefined;
 }
 
-/** Holders' markings after the originator moves to `next`, hop by hop in order of receipt. */
+/**
+ * Holders' markings after the originator moves to `next`, hop by hop in order of
+ * receipt. A holder takes the highest marking that the rows it received the item
+ * under give for its sender's new marking; only if none of them covers it, it keeps
+ * the highest marking those rows cover, and is reported.
+ */
 export function followReclassification(
   w: World,
   item: ItemRecord,
@@ -271,20 +275,37 @@ export function followReclassification(
   // Holdings are kept in order of first receipt, so every sender precedes its recipients.
   for (const h of item.holdings.values()) {
     if (h.party === item.originator.id) continue;
-    let best: Marking | null = null;
-    let gap: string | null = null;
+    const party = w.parties.get(h.party);
+    let covered: Marking | null = null;
+    let fallback: { marking: Marking; agreement: string } | null = null;
     for (const r of h.receipts) {
       const senderNew = markings.get(r.from) ?? item.holdings.get(r.from)?.marking ?? next;
-      const out = throughReceipt(w, h.party, h.marking, r, senderNew, t);
-      if (best === null || out.marking.rank > best.rank) {
-        best = out.marking;
-        gap = out.uncoveredBy;
-      } else if (out.marking.rank === best.rank && out.uncoveredBy === null) {
-        gap = null;
+      if (senderNew.rank === 0 && party !== undefined) {
+        if (covered === null) covered = party.scheme.unclassified;
+        continue;
+      }
+      for (const a of receiptAgreements(w, r, h.party, t)) {
+        const text = a.lastTextAt(t);
+        const m = text.translate.get(r.from)?.get(senderNew.code)?.get(h.party);
+        if (m !== undefined) {
+          if (covered === null || m.rank > covered.rank) covered = m;
+          continue;
+        }
+        const top = text.highestCovered.get(h.party);
+        if (top !== undefined && (fallback === null || top.rank > fallback.marking.rank)) {
+          fallback = { marking: top, agreement: a.id };
+        }
       }
     }
-    markings.set(h.party, best ?? h.marking);
-    if (gap !== null) uncovered.push({ party: h.party, agreement: gap });
+    if (covered !== null) {
+      markings.set(h.party, covered);
+    } else if (fallback !== null) {
+      markings.set(h.party, fallback.marking);
+      uncovered.push({ party: h.party, agreement: fallback.agreement });
+    } else {
+      markings.set(h.party, h.marking);
+      uncovered.push({ party: h.party, agreement: NO_AGREEMENT });
+    }
   }
   return { markings, uncovered };
 }

@@ -12,8 +12,14 @@ import {
 } from './decision.js';
 import type { AgreementRuntime } from './lifecycle.js';
 import type { Marking, Party, PartyId } from './schemes.js';
-import { type EpochMs, formatInstant } from './time.js';
-import type { ConsentRecord, ItemRecord, Receipt, World } from './world.js';
+import type { EpochMs } from './time.js';
+import {
+  type ConsentRecord,
+  type ItemRecord,
+  type Receipt,
+  showInAgreementZone,
+  type World,
+} from './world.js';
 
 export interface ReleaseRequest {
   readonly item: string;
@@ -312,7 +318,7 @@ function release(w: World, item: ItemRecord, to: Party, t: EpochMs): Decision {
 }
 
 type ConsentOutcome =
-  | { readonly ok: true; readonly consent: ConsentRecord }
+  | { readonly ok: true; readonly consent: ConsentRecord | null }
   | { readonly ok: false; readonly reason: Reason };
 
 /**
@@ -359,14 +365,16 @@ export function checkConsent(
       ),
     };
   }
+  const ref = consentRef(w, item, holder);
+  const show = (ms: EpochMs) => showInAgreementZone(w, ref?.agreement, ms);
   if (newest.revokedAt <= t) {
     return {
       ok: false,
       reason: reason(
         'consent-revoked',
         'F1',
-        `${origin} revoked consent ${newest.id} at ${formatInstant(newest.revokedAt)}`,
-        consentRef(w, item, holder),
+        `${origin} revoked consent ${newest.id} at ${show(newest.revokedAt)}`,
+        ref,
       ),
     };
   }
@@ -375,8 +383,8 @@ export function checkConsent(
     reason: reason(
       'consent-expired',
       'F1',
-      `consent ${newest.id} of ${origin} expired at ${formatInstant(newest.expires)}`,
-      consentRef(w, item, holder),
+      `consent ${newest.id} of ${origin} expired at ${show(newest.expires)}`,
+      ref,
     ),
   };
 }
@@ -429,7 +437,9 @@ export function decideForward(w: World, req: ForwardRequest, t: EpochMs): Decisi
       },
     };
   }
-  const consent = checkConsent(w, item, req.by, to.id, t);
+  // The originator is no third party: handing its own item back needs no consent.
+  const consent: ConsentOutcome =
+    to.id === origin.id ? { ok: true, consent: null } : checkConsent(w, item, req.by, to.id, t);
   const paths = evaluatePaths(w, item, req.by, holding.marking, to.id, t, 'F');
   if (!consent.ok) {
     const reasons = [consent.reason, ...(paths.allow ? [] : paths.reasons)];
@@ -449,21 +459,18 @@ export function decideForward(w: World, req: ForwardRequest, t: EpochMs): Decisi
   const direct = directTranslation(w, item, to.id, t);
   if (direct !== null && direct.marking.rank > target.rank) target = direct.marking;
   const main = paths.via[0] as AgreementRuntime;
+  const under = paths.via.map((a) => a.id).join(', ');
+  // C1 follows the route hop by hop, so only the H–Q agreements are receipts; the
+  // O–Q agreement of F3 is equivalence only.
   const all = receipts(req.by, paths.via, t);
-  if (direct !== null) all.push(...receipts(origin.id, direct.via, t));
+  const message =
+    consent.consent === null
+      ? `${req.by} may return ${origin.id}'s ${item.id} to ${origin.id} under ${under}; the originator is no third party, so no consent is needed`
+      : `${req.by} may forward ${origin.id}'s ${item.id} to ${to.id} under ${under} with ${origin.id}'s consent ${consent.consent.id}: ${to.id} marks it ${showMarking(target)} beside ${origin.id}'s ${showMarking(item.marking)}`;
   return {
     decision: 'allow',
     reasons: [
-      reason(
-        'allowed',
-        'F3',
-        `${req.by} may forward ${origin.id}'s ${item.id} to ${to.id} under ${paths.via
-          .map((a) => a.id)
-          .join(
-            ', ',
-          )} with ${origin.id}'s consent ${consent.consent.id}: ${to.id} marks it ${showMarking(target)} beside ${origin.id}'s ${showMarking(item.marking)}`,
-        { ref: main.ref('third-party', 'F1'), agreement: main.id },
-      ),
+      reason('allowed', 'F3', message, { ref: main.ref('third-party', 'F1'), agreement: main.id }),
     ],
     marking: markingView(target, item.marking),
     agreements: paths.via.map((a) => a.id),
@@ -515,7 +522,7 @@ function hubRoute(
     if (direct !== null && direct.marking.rank > target.rank) target = direct.marking;
     const forwardUnder = (second.via[0] as AgreementRuntime).id;
     const consent = checkConsent(w, item, hub, to, t);
-    const existing = consent.ok ? consent.consent.id : null;
+    const existing = consent.ok ? (consent.consent?.id ?? null) : null;
     return {
       kind: 'hub-route',
       via: hub,

@@ -6,7 +6,7 @@ import { checkId } from './agreement.js';
 import { DefinitionError } from './errors.js';
 import { AgreementRuntime } from './lifecycle.js';
 import type { Marking, Party, PartyId } from './schemes.js';
-import type { EpochMs } from './time.js';
+import { type EpochMs, formatInstant } from './time.js';
 
 export interface UserSpec {
   readonly id: string;
@@ -259,4 +259,10 @@ export class World {
     this.items.set(item.id, item);
     return item;
   }
+}
+
+/** An instant in the zone of the agreement a message is about, or in UTC when none is. */
+export function showInAgreementZone(w: World, agreement: string | undefined, t: EpochMs): string {
+  const a = agreement === undefined ? undefined : w.agreements.get(agreement);
+  return a === undefined ? formatInstant(t) : a.show(t);
 }

@@ -597,7 +597,7 @@ function readExpect(ctx: Ctx, kind: ScenarioActionKind, v: unknown, path: Path):
       endedBy = e as EndedBy;
     } else if (o.endedBy === null) endedBy = null;
     const bool = (key: string): boolean | undefined => {
-      if (o[key] === undefined || o[key] === null) return undefined;
+      if (o[key] === undefined) return undefined;
       if (typeof o[key] !== 'boolean')
         ctx.fail([...path, key], `${key} must be true or false, not ${typeName(o[key])}`);
       return o[key] as boolean;
@@ -605,7 +605,8 @@ function readExpect(ctx: Ctx, kind: ScenarioActionKind, v: unknown, path: Path):
     const termEnd = instantOrNull('termEnd');
     const noticeTarget = instantOrNull('noticeTarget');
     const contested = bool('contested');
-    const noticeSuspended = bool('noticeSuspended');
+    // noticeSuspended: null expects no notice at all.
+    const noticeSuspended = o.noticeSuspended === null ? null : bool('noticeSuspended');
     return {
       kind: 'status',
       state: state as (typeof STATES)[number],

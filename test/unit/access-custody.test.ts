@@ -143,6 +143,28 @@ describe('C1 reclassification', () => {
     expect(d.holders?.map((h) => `${h.party}:${h.code}`)).toEqual(['JP:KIMITSU', 'US:TS', 'KR:I']);
   });
 
+  it('C1: a copy received under two agreements follows the one whose rows cover the new marking', () => {
+    const high = bilateral({ id: 'high', rows: [{ JP: ['GOKUHI'], KR: ['I'] }] });
+    const w = world({ agreements: ['gsomia-jp-kr-2016', high], users, items });
+    expect(act(w, T, { kind: 'release', item: 'secret', to: 'KR' }).marking?.code).toBe('I');
+    const d = act(w, T, { kind: 'reclassify', item: 'secret', by: 'JP', marking: 'HI' });
+    // 'high' has no HI row; the GSOMIA's HI = III decides, and nothing is reported.
+    expect(d.reasons).toHaveLength(1);
+    expect(w.items.get('secret')?.holdings.get('KR')?.marking.code).toBe('III');
+  });
+
+  it('C1: a forwarded copy follows its route, not the O–Q agreement that F3 compared with', () => {
+    const high = bilateral({ id: 'high', rows: [{ JP: ['GOKUHI'], KR: ['I'] }] });
+    const w = world({ agreements: ['gsomia-us-jp-2007', 'gsia-us-kr-1987', high], users, items });
+    act(w, T, { kind: 'release', item: 'secret', to: 'US' });
+    act(w, T, { kind: 'consent', id: 'c', item: 'secret', by: 'JP', holder: 'US', to: 'KR' });
+    expect(act(w, T, { kind: 'forward', item: 'secret', by: 'US', to: 'KR' }).marking?.code).toBe(
+      'I',
+    );
+    act(w, T, { kind: 'reclassify', item: 'secret', by: 'JP', marking: 'HI' });
+    expect(w.items.get('secret')?.holdings.get('KR')?.marking.code).toBe('III');
+  });
+
   it("C1: an ended agreement's last text still governs the holder's marking", () => {
     const amended = bilateral({ id: 'jk', renewalTerm: undefined });
     const w = world({ agreements: [amended], users, items });

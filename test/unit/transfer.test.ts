@@ -386,6 +386,19 @@ describe('F0–F4 forward', () => {
     expect(d2.marking?.code).toBe('II');
   });
 
+  it('F1: handing an item back to its originator needs no consent (the originator is no third party), but F2 still applies', () => {
+    const w = heldByUs();
+    const d = act(w, T, { kind: 'forward', item: 'secret', by: 'US', to: 'JP' });
+    expect(d.decision).toBe('allow');
+    expect(d.reasons[0]?.message).toContain('no consent is needed');
+    expect(w.items.get('secret')?.holdings.get('JP')?.marking.code).toBe('GOKUHI');
+    act(w, T, { kind: 'terminate', agreement: 'gsomia-us-jp-2007' });
+    act(w, T, { kind: 'terminate', agreement: 'tisa-2014' });
+    expect(first(act(w, T, { kind: 'forward', item: 'secret', by: 'US', to: 'JP' }))).toBe(
+      'agreement-not-in-force',
+    );
+  });
+
   it('F4: a party must hold an item to forward it (not-held); a forward by the originator is a release', () => {
     const w = all();
     expect(first(act(w, T, { kind: 'forward', item: 'secret', by: 'US', to: 'KR' }))).toBe(
