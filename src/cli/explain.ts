@@ -6,6 +6,7 @@ import {
   BUILT_IN_TEMPLATES,
   explainAgreement,
   formatInstant,
+  formatInZone,
   type LifecycleEvent,
   type MarkingRef,
   type OffsetInstant,
@@ -128,7 +129,7 @@ export function renderExplanation(x: AgreementExplanation, offset: number | null
       ? 'indefinite'
       : `initial term ${x.initialTerm}, ${x.termKind === 'renews' ? `renews automatically by ${x.renewalTerm}` : 'no renewal'}`;
   out.push(
-    `Term rules:    in force from ${fmt(x.entryIntoForce)}; ${term}; notice period ${x.noticePeriod}; calendar in ${x.timezone}`,
+    `Term rules:    in force from ${formatInZone(x.entryIntoForce, x.timezone)}; ${term}; notice period ${x.noticePeriod}; calendar in ${x.timezone}`,
   );
   out.push(`Scope:         ${x.scope === null ? 'all categories' : x.scope.join(', ')}`);
   out.push('');
@@ -166,9 +167,13 @@ export function renderExplanation(x: AgreementExplanation, offset: number | null
         : '  no renewal: the agreement ends at the end of its only term (endedBy: expiry)',
     );
   }
-  if (s.notice !== null) {
+  if (s.notice !== null && s.state === 'terminated') {
     out.push(
-      `  ${s.state === 'terminated' ? 'ending' : 'pending'} notice: by ${s.notice.by}, received ${fmt(s.notice.receivedAt)}, targets ${fmt(
+      `  ended by the notice of ${s.notice.by}, received ${fmt(s.notice.receivedAt)}, which targeted ${fmt(s.notice.target)}`,
+    );
+  } else if (s.notice !== null) {
+    out.push(
+      `  pending notice: by ${s.notice.by}, received ${fmt(s.notice.receivedAt)}, targets ${fmt(
         s.notice.target,
       )}, ${s.notice.suspended ? 'SUSPENDED (terminates nothing while suspended)' : 'active'}`,
     );

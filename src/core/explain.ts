@@ -48,7 +48,13 @@ export function explainAgreement(a: AgreementRuntime, t: EpochMs): AgreementExpl
     const passed = clock.boundariesAtOrBefore(t);
     const from = Math.max(1, passed - 1);
     const to = Math.min(clock.boundaryCount, passed + 3);
-    for (let k = from; k <= to; k++) boundaries.push({ index: k, at: clock.boundary(k) });
+    // Once ended, no boundary after the end is shown: there are no more terms.
+    const end = a.terminatesAt;
+    for (let k = from; k <= to; k++) {
+      const b = clock.boundary(k);
+      if (b > end && t >= end) break;
+      boundaries.push({ index: k, at: b });
+    }
   }
   const status = a.statusAt(t);
   const nextNoticeDeadline = status.state === 'terminated' ? null : a.nextNoticeDeadline(t);
