@@ -1,6 +1,7 @@
 // `npm run bench`: measures and prints a table. Never asserts: figures are recorded
 // in BENCHMARKS.md with the machine they were measured on.
 import { cpus } from 'node:os';
+import { cedarRates } from './cedar.js';
 import { coreRates } from './core.js';
 import { simulatorRates } from './simulator.js';
 import { buildWorkload } from './workload.js';
@@ -29,6 +30,40 @@ rows.push(
     'core read decisions/s (mixed instants, 1 core)',
     `${fmt(core.read.perSecond)} (${(core.read.allowShare * 100).toFixed(0)}% allow)`,
     '≥ 1,000,000',
+  ],
+);
+
+const cedar = cedarRates(workload, budget * 2);
+rows.push(
+  [
+    'Cedar release decisions/s, same queries (1 core)',
+    `${fmt(cedar.release.perSecond)} (${(cedar.release.allowShare * 100).toFixed(0)}% allow)`,
+    '(peer)',
+  ],
+  [
+    'Cedar read decisions/s, same queries (1 core)',
+    `${fmt(cedar.read.perSecond)} (${(cedar.read.allowShare * 100).toFixed(0)}% allow)`,
+    '(peer)',
+  ],
+  [
+    'ratio core / Cedar, release',
+    `${(core.release.perSecond / cedar.release.perSecond).toFixed(0)}×`,
+    '≥ 10×',
+  ],
+  [
+    'ratio core / Cedar, read',
+    `${(core.read.perSecond / cedar.read.perSecond).toFixed(0)}×`,
+    '≥ 10×',
+  ],
+  [
+    'Cedar requests per decision (one per candidate agreement / consent)',
+    cedar.requestsPerDecision.toFixed(2),
+    '(reported)',
+  ],
+  [
+    'core and Cedar give the same decision and first reason',
+    `${fmt(cedar.agreed)} of ${fmt(cedar.compared)} queries`,
+    'all',
   ],
 );
 

@@ -67,7 +67,9 @@ export function buildWorkload(
       party,
       clearance: pick(r, MARKINGS[party] ?? []),
       needToKnow: CATEGORIES.filter(() => r() < 0.7),
-      ...(r() < 0.1 ? { clearanceExpires: WINDOW[0] + r() * (WINDOW[1] - WINDOW[0]) } : {}),
+      ...(r() < 0.1
+        ? { clearanceExpires: WINDOW[0] + Math.floor(r() * (WINDOW[1] - WINDOW[0])) }
+        : {}),
     };
   });
   const world = World.create({

@@ -22,6 +22,19 @@ function noticeJson(n: NoticeState | null, offset: number | null): Record<string
   };
 }
 
+/** The step's action fields, normalised, instants in the step's offset. */
+function argsJson(r: StepResult, offset: number | null): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r.step.action)) {
+    if (k === 'kind' || v === undefined) continue;
+    out[k] =
+      (k === 'expires' || k === 'effectiveAt') && typeof v === 'number'
+        ? formatInstant(v, offset)
+        : v;
+  }
+  return out;
+}
+
 export function stepJson(r: StepResult): Record<string, unknown> {
   const { step } = r;
   const offset = step.at.offsetMinutes;
@@ -31,7 +44,7 @@ export function stepJson(r: StepResult): Record<string, unknown> {
     step: step.index,
     at: fmt(step.at.ms),
     action: step.action.kind,
-    args: step.args,
+    args: argsJson(r, offset),
   };
   if (r.status !== null) {
     const s = r.status;

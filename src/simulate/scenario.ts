@@ -59,8 +59,6 @@ export interface ScenarioStep {
   readonly index: number;
   readonly at: OffsetInstant;
   readonly action: ScenarioAction;
-  /** The action's fields as written, for echoing back. */
-  readonly args: Readonly<Record<string, unknown>>;
   readonly expect: Expectation | null;
   /** The `expect` value as written. */
   readonly expectRaw: unknown;
@@ -431,7 +429,7 @@ function readAction(
   kind: ScenarioActionKind,
   v: unknown,
   path: Path,
-): { action: ScenarioAction; args: Record<string, unknown> } {
+): ScenarioAction {
   const o = asMap(ctx, v, path);
   const fields = ACTION_FIELDS[kind];
   onlyKeys(ctx, o, path, [...fields.required, ...fields.optional], `a ${kind} action`);
@@ -553,7 +551,7 @@ function readAction(
       break;
     }
   }
-  return { action, args: o };
+  return action;
 }
 
 const STATES = ['pending', 'in-force', 'terminated'] as const;
@@ -671,14 +669,13 @@ function readStep(ctx: Ctx, reg: Registry, v: unknown, index: number, path: Path
     );
   }
   const at = asInstant(ctx, required(ctx, o, 'at', path, 'a step'), [...path, 'at']);
-  const { action, args } = readAction(ctx, reg, kind, o[kind], [...path, kind]);
+  const action = readAction(ctx, reg, kind, o[kind], [...path, kind]);
   const expect =
     o.expect === undefined ? null : readExpect(ctx, kind, o.expect, [...path, 'expect']);
   return {
     index: index + 1,
     at,
     action,
-    args,
     expect,
     expectRaw: o.expect,
     line: ctx.stepLine(path),
