@@ -77,6 +77,7 @@ export function explanationJson(
     noticePeriod: x.noticePeriod,
     scope: x.scope,
     assumptions: x.assumptions,
+    assumed: x.assumed,
     at: fmt(s.at),
     state: s.state,
     term:
@@ -129,7 +130,9 @@ export function renderExplanation(x: AgreementExplanation, offset: number | null
       ? 'indefinite'
       : `initial term ${x.initialTerm}, ${x.termKind === 'renews' ? `renews automatically by ${x.renewalTerm}` : 'no renewal'}`;
   out.push(
-    `Term rules:    in force from ${formatInZone(x.entryIntoForce, x.timezone)}; ${term}; notice period ${x.noticePeriod}; calendar in ${x.timezone}`,
+    `Term rules:    in force from ${formatInZone(x.entryIntoForce, x.timezone)}; ${term}; notice period ${x.noticePeriod}${
+      x.assumed.includes('noticePeriod') ? ' (ASSUMED)' : ''
+    }; calendar in ${x.timezone}`,
   );
   out.push(`Scope:         ${x.scope === null ? 'all categories' : x.scope.join(', ')}`);
   out.push('');
@@ -181,7 +184,9 @@ export function renderExplanation(x: AgreementExplanation, offset: number | null
     out.push('  pending notice: none');
   }
   out.push('');
-  out.push('Equivalence table (a marking in no row is not covered):');
+  out.push(
+    `Equivalence table${x.assumed.includes('rows') ? ' (ASSUMED: these rows are not public)' : ''} (a marking in no row is not covered):`,
+  );
   const ids = x.parties.map((p) => p.id);
   const rows = x.equivalence.map((row) => ids.map((id) => showRefs(row[id] ?? [])));
   for (const line of table(ids, rows)) out.push(`  ${line}`);

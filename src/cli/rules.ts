@@ -25,6 +25,7 @@ function templateJson(d: AgreementDefinition): Record<string, unknown> {
     timezone: d.timezone,
     articles: d.articles ?? {},
     assumptions: d.assumptions ?? [],
+    assumed: d.assumed ?? [],
   };
 }
 

@@ -128,7 +128,11 @@ export function decideNoticeAction(
       a,
       { kind: 'notice', at: t, by: req.by, target },
       'L3',
-      `${req.by} gives notice to terminate ${a.id}; unless suspended or withdrawn it takes effect at ${at(a, target)}, ${how}`,
+      `${req.by} gives notice to terminate ${a.id}; unless suspended or withdrawn it takes effect at ${at(a, target)}, ${how}${
+        a.assumes('noticePeriod')
+          ? ` (the ${np} notice period is an assumption; the agreement's own is not public)`
+          : ''
+      }`,
       notice,
     );
   }

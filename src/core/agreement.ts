@@ -48,7 +48,12 @@ export interface AgreementDefinition {
   readonly articles?: Readonly<Partial<Record<ArticleTopic, string>>>;
   /** Where the definition rests on this product's assumption rather than public text. */
   readonly assumptions?: readonly string[];
+  /** Which parts are assumed, so that decisions resting on them say so where shown. */
+  readonly assumed?: readonly AssumedPart[];
 }
+
+/** Parts of a definition that can rest on an assumption. */
+export type AssumedPart = 'rows' | 'noticePeriod' | 'articles';
 
 /** The amendable part of an agreement's text (RULES L8). */
 export interface AgreementTextSpec {
@@ -298,6 +303,7 @@ export const BUILT_IN_TEMPLATES: ReadonlyMap<string, AgreementDefinition> = new 
         entryIntoForce: '2007-08-10T00:00:00+09:00',
         noticePeriod: 'P90D',
         timezone: 'Asia/Tokyo',
+        assumed: ['noticePeriod'],
         assumptions: [
           "ASSUMPTION: the notice period P90D is this product's assumption; the agreement's is not public.",
           'ASSUMPTION: article numbers are not public; reasons cite the RULES.md rule instead.',
@@ -316,6 +322,7 @@ export const BUILT_IN_TEMPLATES: ReadonlyMap<string, AgreementDefinition> = new 
         entryIntoForce: '1987-09-24T00:00:00-04:00',
         noticePeriod: 'P90D',
         timezone: 'America/New_York',
+        assumed: ['noticePeriod'],
         assumptions: [
           "ASSUMPTION: the notice period P90D is this product's assumption; the agreement's is not public.",
           'ASSUMPTION: article numbers are not public; reasons cite the RULES.md rule instead.',
@@ -336,6 +343,7 @@ export const BUILT_IN_TEMPLATES: ReadonlyMap<string, AgreementDefinition> = new 
         noticePeriod: 'P90D',
         timezone: 'Asia/Tokyo',
         articles: TISA_ARTICLES,
+        assumed: ['rows', 'noticePeriod', 'articles'],
         assumptions: [
           "ASSUMPTION: the equivalence rows (S = 極秘/特定秘密 = 군사II급비밀; C = 秘 = 군사III급비밀) are this product's assumption; TISA's are not public.",
           "ASSUMPTION: the notice period P90D is this product's assumption.",

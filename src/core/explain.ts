@@ -1,6 +1,7 @@
 // An agreement explained at an instant: its term and boundaries, the next notice
 // deadline, any pending notice and the equivalence table with native names. The
 // CLI prints it; a node's API will serve it.
+import type { AssumedPart } from './agreement.js';
 import { type MarkingRef, markingRef } from './decision.js';
 import type { AgreementRuntime, AgreementStatus, LifecycleEvent } from './lifecycle.js';
 import type { PartyId } from './schemes.js';
@@ -28,6 +29,8 @@ export interface AgreementExplanation {
   readonly noticePeriod: string;
   readonly scope: readonly string[] | null;
   readonly assumptions: readonly string[];
+  /** Parts of the definition that rest on an assumption. */
+  readonly assumed: readonly AssumedPart[];
   readonly status: AgreementStatus;
   /** Boundaries around t: up to two before it and three after. */
   readonly boundaries: readonly { readonly index: number; readonly at: EpochMs }[];
@@ -92,6 +95,7 @@ export function explainAgreement(a: AgreementRuntime, t: EpochMs): AgreementExpl
     noticePeriod: text.noticePeriod.text,
     scope: text.scope === null ? null : [...text.scope],
     assumptions: def.assumptions ?? [],
+    assumed: def.assumed ?? [],
     status,
     boundaries,
     nextNoticeDeadline,

@@ -6,6 +6,7 @@ import {
   type AgreementDefinition,
   type AgreementTextSpec,
   type ArticleTopic,
+  type AssumedPart,
   type CompiledText,
   checkDefinitionShape,
   compileText,
@@ -199,7 +200,10 @@ export class AgreementRuntime {
     let r = byRule.get(rule);
     if (r === undefined) {
       const article = this.definition.articles?.[topic];
-      r = article === undefined ? `${this.id}, RULES ${rule}` : `${this.id} ${article}`;
+      r =
+        article === undefined
+          ? `${this.id}, RULES ${rule}`
+          : `${this.id} ${article}${this.assumes('articles') ? ' (approximate)' : ''}`;
       byRule.set(rule, r);
     }
     return r;
@@ -231,6 +235,18 @@ export class AgreementRuntime {
   /** How the agreement ends given every event so far, and the notice that ends it (if one does). */
   get ending(): { readonly end: AgreementEnd | null; readonly notice: NoticeState | null } {
     return { end: this.endState, notice: this.endNotice };
+  }
+
+  /** Whether a part of the definition rests on this product's assumption. */
+  assumes(part: AssumedPart): boolean {
+    return this.definition.assumed?.includes(part) ?? false;
+  }
+
+  /** A note to append where a decision rests on assumed equivalence rows ('' if none). */
+  get rowsNote(): string {
+    return this.assumes('rows')
+      ? ` (${this.id}'s equivalence rows are an assumption; its own are not public)`
+      : '';
   }
 
   /** An instant as RFC 3339 in the agreement's time zone. */

@@ -123,7 +123,7 @@ function pathFailures(
       reason(
         'level-not-covered',
         coverRule,
-        `${sender}'s ${showMarking(senderMarking)} is in no equivalence row of ${a.id} that names ${recipient}`,
+        `${sender}'s ${showMarking(senderMarking)} is in no equivalence row of ${a.id} that names ${recipient}${a.rowsNote}`,
         { ...extra, ref: a.ref('equivalence', 'R4') },
       ),
     );
@@ -301,7 +301,7 @@ function release(w: World, item: ItemRecord, to: Party, t: EpochMs): Decision {
       reason(
         'allowed',
         'R5',
-        `${origin.id} may release ${item.id} to ${to.id} under ${ids.length === 1 ? main.id : ids.join(', ')}: ${to.id} marks it ${showMarking(target)} beside ${origin.id}'s ${showMarking(item.marking)}`,
+        `${origin.id} may release ${item.id} to ${to.id} under ${ids.length === 1 ? main.id : ids.join(', ')}: ${to.id} marks it ${showMarking(target)} beside ${origin.id}'s ${showMarking(item.marking)}${main.rowsNote}`,
         { ref: main.ref('marking', 'R5'), agreement: main.id },
       ),
     ],
@@ -466,7 +466,7 @@ export function decideForward(w: World, req: ForwardRequest, t: EpochMs): Decisi
   const message =
     consent.consent === null
       ? `${req.by} may return ${origin.id}'s ${item.id} to ${origin.id} under ${under}; the originator is no third party, so no consent is needed`
-      : `${req.by} may forward ${origin.id}'s ${item.id} to ${to.id} under ${under} with ${origin.id}'s consent ${consent.consent.id}: ${to.id} marks it ${showMarking(target)} beside ${origin.id}'s ${showMarking(item.marking)}`;
+      : `${req.by} may forward ${origin.id}'s ${item.id} to ${to.id} under ${under} with ${origin.id}'s consent ${consent.consent.id}: ${to.id} marks it ${showMarking(target)} beside ${origin.id}'s ${showMarking(item.marking)}${main.rowsNote}`;
   return {
     decision: 'allow',
     reasons: [

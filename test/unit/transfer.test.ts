@@ -65,12 +65,21 @@ describe('R3 hub topology', () => {
     const w = world({ agreements: ['tisa-2014'], items });
     const d = act(w, T, { kind: 'release', item: 'secret', to: 'KR' });
     expect(first(d)).toBe('hub-route-required');
-    expect(d.reasons[0]?.ref).toBe('tisa-2014 para. 2');
+    expect(d.reasons[0]?.ref).toBe('tisa-2014 para. 2 (approximate)');
     expect(d.suggestion?.kind).toBe('hub-route');
     if (d.suggestion?.kind !== 'hub-route') throw new Error('no hub route');
     expect(d.suggestion.via).toBe('US');
     expect(d.suggestion.consent).toEqual({ by: 'JP', item: 'secret', holder: 'US', to: 'KR' });
     expect(d.suggestion.marking.code).toBe('II');
+  });
+
+  it('R5: a decision resting on assumed rows says so, and assumed article numbers are marked approximate', () => {
+    const w = world({ agreements: ['tisa-2014'], items });
+    const d = act(w, T, { kind: 'release', item: 'secret', to: 'US' });
+    expect(d.reasons[0]?.message).toContain("tisa-2014's equivalence rows are an assumption");
+    const n = act(w, T, { kind: 'notice', agreement: 'tisa-2014', by: 'KR' });
+    expect(n.reasons[0]?.message).toContain('notice period is an assumption');
+    expect(n.reasons[0]?.ref).toBe('tisa-2014 para. 4 (approximate)');
   });
 
   it('R3: hub↔spoke moves are direct', () => {
