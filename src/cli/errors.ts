@@ -1,14 +1,21 @@
 // The one place where errors become CLI output and exit codes. No stack trace
 // ever reaches a user; LIAISON_DEBUG=1 prints one for developers.
 import { DefinitionError, TimeFormatError } from '../core/index.js';
+import { KeyError } from '../crypto/keys.js';
+import { SetupError } from '../node/setup.js';
 import { ScenarioInvalid } from '../simulate/index.js';
+import { StoreError } from '../store/db.js';
+import { RemoteError, UnreachableError } from './client.js';
 
 /** A command line that cannot be acted on: a missing argument, a bad option value. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** Exit codes: 0 success, 1 an expectation or a decision failed, 2 bad input, 3 internal error. */
+/**
+ * Exit codes: 0 success; 1 an expectation did not hold, a node refused, or an audit
+ * found a problem; 2 bad input; 3 internal error or an unreachable node.
+ */
 export const EXIT = { ok: 0, failed: 1, invalid: 2, internal: 3 } as const;
 
 export function reportError(e: unknown, json: boolean, write: (s: string) => void): number {
@@ -25,6 +32,19 @@ export function reportError(e: unknown, json: boolean, write: (s: string) => voi
     message = e.message;
   } else if (e instanceof DefinitionError || e instanceof TimeFormatError) {
     code = 'invalid-input';
+    message = e.message;
+  } else if (e instanceof RemoteError) {
+    // The node refused: its code (a RULES reason code for a policy denial) and why.
+    code = e.code;
+    message = `${e.code}: ${e.message}`;
+    extra = { status: e.status, reasons: e.reasons };
+    exit = EXIT.failed;
+  } else if (e instanceof UnreachableError) {
+    code = 'unreachable';
+    message = e.message;
+    exit = EXIT.internal;
+  } else if (e instanceof SetupError || e instanceof KeyError || e instanceof StoreError) {
+    code = 'setup';
     message = e.message;
   } else {
     code = 'internal';

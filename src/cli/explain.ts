@@ -5,9 +5,9 @@ import {
   BUILT_IN_PARTIES,
   BUILT_IN_TEMPLATES,
   explainAgreement,
+  explanationJson,
   formatInstant,
   formatInZone,
-  type LifecycleEvent,
   type MarkingRef,
   type OffsetInstant,
   World,
@@ -42,75 +42,6 @@ export function resolveAgreement(
   }
   const world = World.create({ parties: [...BUILT_IN_PARTIES.values()], agreements: [def] });
   return world.agreements.get(id) as AgreementRuntime;
-}
-
-function eventJson(e: LifecycleEvent, fmt: (ms: number) => string): Record<string, unknown> {
-  switch (e.kind) {
-    case 'notice':
-      return { kind: e.kind, at: fmt(e.at), by: e.by, target: fmt(e.target) };
-    case 'terminate':
-      return { kind: e.kind, at: fmt(e.at), effectiveAt: fmt(e.effectiveAt) };
-    case 'amend':
-      return { kind: e.kind, at: fmt(e.at), text: e.text };
-    default:
-      return { kind: e.kind, at: fmt(e.at), by: e.by };
-  }
-}
-
-export function explanationJson(
-  x: AgreementExplanation,
-  offset: number | null,
-): Record<string, unknown> {
-  const fmt = (ms: number) => formatInstant(ms, offset);
-  const opt = (ms: number | null) => (ms === null ? null : fmt(ms));
-  const s = x.status;
-  return {
-    id: x.id,
-    title: x.title,
-    parties: x.parties,
-    topology: x.topology.kind === 'hub' ? { hub: x.topology.hub } : 'mesh',
-    timezone: x.timezone,
-    entryIntoForce: fmt(x.entryIntoForce),
-    initialTerm: x.initialTerm,
-    renewalTerm: x.renewalTerm,
-    termKind: x.termKind,
-    noticePeriod: x.noticePeriod,
-    scope: x.scope,
-    assumptions: x.assumptions,
-    assumed: x.assumed,
-    at: fmt(s.at),
-    state: s.state,
-    term:
-      s.term === null
-        ? null
-        : { index: s.term.index, start: fmt(s.term.start), end: opt(s.term.end) },
-    termEnd: opt(s.termEnd),
-    endedAt: opt(s.endedAt),
-    endedBy: s.endedBy,
-    contested: s.contested,
-    notice:
-      s.notice === null
-        ? null
-        : {
-            by: s.notice.by,
-            receivedAt: fmt(s.notice.receivedAt),
-            target: fmt(s.notice.target),
-            suspended: s.notice.suspended,
-          },
-    boundaries: x.boundaries.map((b) => ({ index: b.index, at: fmt(b.at) })),
-    nextNoticeDeadline:
-      x.nextNoticeDeadline === null
-        ? null
-        : {
-            boundary: fmt(x.nextNoticeDeadline.boundary),
-            deadline: fmt(x.nextNoticeDeadline.deadline),
-            noticePeriod: x.nextNoticeDeadline.noticePeriod,
-          },
-    equivalence: x.equivalence,
-    uncovered: x.uncovered,
-    versions: x.versions.map((v) => ({ from: opt(v.from) })),
-    events: x.events.map((e) => eventJson(e, fmt)),
-  };
 }
 
 const showRefs = (ms: readonly MarkingRef[]) => ms.map((m) => `${m.name} ${m.code}`).join(' / ');

@@ -2,4 +2,4 @@
 // The `liaison` executable: everything happens in main(), which tests call in-process.
 import { main } from './main.js';
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

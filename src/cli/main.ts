@@ -7,6 +7,8 @@ import { type OffsetInstant, parseInstant, TimeFormatError } from '../core/index
 import { EXIT, reportError, UsageError } from './errors.js';
 import { explain } from './explain.js';
 import { type Io, processIo } from './io.js';
+import { registerNodeCommands } from './node.js';
+import { registerRemoteCommands } from './remote.js';
 import { rules } from './rules.js';
 import { simulate } from './simulate.js';
 
@@ -43,8 +45,8 @@ function now(): OffsetInstant {
   return { ms, offsetMinutes: -new Date(ms).getTimezoneOffset() };
 }
 
-/** Runs the CLI on argv (without `node` and the script) and returns the exit code. */
-export function main(argv: readonly string[], io: Io = processIo): number {
+/** Runs the CLI on argv (without `node` and the script) and resolves to the exit code. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   const json = argv.includes('--json');
   let exitCode: number = EXIT.ok;
   const program = new Command();
@@ -100,6 +102,15 @@ export function main(argv: readonly string[], io: Io = processIo): number {
       exitCode = explain(id, at, opts.scenario, opts.json === true, io);
     });
 
+  const context = {
+    io,
+    setExit: (code: number) => {
+      exitCode = code;
+    },
+  };
+  registerRemoteCommands(program, agreement, context);
+  registerNodeCommands(program, context);
+
   program
     .command('rules')
     .description('list the built-in classification schemes, agreement templates and reason codes')
@@ -109,7 +120,7 @@ export function main(argv: readonly string[], io: Io = processIo): number {
     });
 
   try {
-    program.parse(argv as string[], { from: 'user' });
+    await program.parseAsync(argv as string[], { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
       if (

@@ -5,7 +5,7 @@ import type { AssumedPart } from './agreement.js';
 import { type MarkingRef, markingRef } from './decision.js';
 import type { AgreementRuntime, AgreementStatus, LifecycleEvent } from './lifecycle.js';
 import type { PartyId } from './schemes.js';
-import type { EpochMs } from './time.js';
+import { type EpochMs, formatInstant } from './time.js';
 
 export interface NoticeDeadline {
   /** The renewal boundary B a notice given now would stop. */
@@ -103,5 +103,75 @@ export function explainAgreement(a: AgreementRuntime, t: EpochMs): AgreementExpl
     uncovered,
     versions: a.textVersions.map((v) => ({ from: Number.isFinite(v.from) ? v.from : null })),
     events: a.events,
+  };
+}
+
+function eventJson(e: LifecycleEvent, fmt: (ms: number) => string): Record<string, unknown> {
+  switch (e.kind) {
+    case 'notice':
+      return { kind: e.kind, at: fmt(e.at), by: e.by, target: fmt(e.target) };
+    case 'terminate':
+      return { kind: e.kind, at: fmt(e.at), effectiveAt: fmt(e.effectiveAt) };
+    case 'amend':
+      return { kind: e.kind, at: fmt(e.at), text: e.text };
+    default:
+      return { kind: e.kind, at: fmt(e.at), by: e.by };
+  }
+}
+
+/** The explanation as JSON, instants as RFC 3339 in `offset` (null = Z). */
+export function explanationJson(
+  x: AgreementExplanation,
+  offset: number | null,
+): Record<string, unknown> {
+  const fmt = (ms: number) => formatInstant(ms, offset);
+  const opt = (ms: number | null) => (ms === null ? null : fmt(ms));
+  const s = x.status;
+  return {
+    id: x.id,
+    title: x.title,
+    parties: x.parties,
+    topology: x.topology.kind === 'hub' ? { hub: x.topology.hub } : 'mesh',
+    timezone: x.timezone,
+    entryIntoForce: fmt(x.entryIntoForce),
+    initialTerm: x.initialTerm,
+    renewalTerm: x.renewalTerm,
+    termKind: x.termKind,
+    noticePeriod: x.noticePeriod,
+    scope: x.scope,
+    assumptions: x.assumptions,
+    assumed: x.assumed,
+    at: fmt(s.at),
+    state: s.state,
+    term:
+      s.term === null
+        ? null
+        : { index: s.term.index, start: fmt(s.term.start), end: opt(s.term.end) },
+    termEnd: opt(s.termEnd),
+    endedAt: opt(s.endedAt),
+    endedBy: s.endedBy,
+    contested: s.contested,
+    notice:
+      s.notice === null
+        ? null
+        : {
+            by: s.notice.by,
+            receivedAt: fmt(s.notice.receivedAt),
+            target: fmt(s.notice.target),
+            suspended: s.notice.suspended,
+          },
+    boundaries: x.boundaries.map((b) => ({ index: b.index, at: fmt(b.at) })),
+    nextNoticeDeadline:
+      x.nextNoticeDeadline === null
+        ? null
+        : {
+            boundary: fmt(x.nextNoticeDeadline.boundary),
+            deadline: fmt(x.nextNoticeDeadline.deadline),
+            noticePeriod: x.nextNoticeDeadline.noticePeriod,
+          },
+    equivalence: x.equivalence,
+    uncovered: x.uncovered,
+    versions: x.versions.map((v) => ({ from: opt(v.from) })),
+    events: x.events.map((e) => eventJson(e, fmt)),
   };
 }

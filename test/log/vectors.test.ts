@@ -87,7 +87,8 @@ describe('RFC 6962/9162 test vectors', () => {
     for (const c of v.inclusion.filter((x) => x.Proof.length > 0)) {
       const root = unhex(v.roots[String(c.TreeSize)] as string);
       const proof = c.Proof.map(unhex);
-      (proof[0] as Buffer)[0] ^= 1;
+      const first = proof[0] as Buffer;
+      first[0] = (first[0] as number) ^ 1;
       expect(verifyInclusion(unhex(c.LeafHash), c.Index, c.TreeSize, proof, root)).toBe(false);
       const good = c.Proof.map(unhex);
       expect(verifyInclusion(unhex(c.LeafHash), c.Index + 1, c.TreeSize, good, root)).toBe(false);

@@ -1,0 +1,187 @@
+// The log's API: signed checkpoints, entries, inclusion and consistency proofs, in
+// the formats an independent RFC 9162 / C2SP implementation reads.
+
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type as T, type TSchema } from '@sinclair/typebox';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import { formatInstant } from '../core/index.js';
+import { ApiError } from '../node/errors.js';
+import type { LiaisonNode } from '../node/service.js';
+import * as S from './schemas.js';
+
+type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+const b64 = (h: Uint8Array) => Buffer.from(h).toString('base64');
+
+export function registerLogRoutes(
+  app: App,
+  node: LiaisonNode,
+  auth: (req: FastifyRequest, reply: FastifyReply) => Promise<void>,
+  errors: Record<number, TSchema>,
+): void {
+  app.get(
+    '/v1/log/checkpoint',
+    {
+      preHandler: auth,
+      schema: {
+        summary:
+          'The latest signed checkpoint (C2SP tlog-checkpoint in a signed note); text/plain unless ?format=json',
+        querystring: T.Object({ format: T.Optional(T.Literal('json')) }),
+        response: { 200: T.Union([S.CheckpointView, T.String()]), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const cp = await node.checkpoint();
+      if (req.query.format === 'json') {
+        return {
+          origin: node.origin,
+          size: cp.size,
+          root: b64(cp.root),
+          note: cp.note,
+          at: formatInstant(cp.at),
+        };
+      }
+      void reply.header('content-type', 'text/plain; charset=utf-8');
+      return cp.note;
+    },
+  );
+
+  app.get(
+    '/v1/log/checkpoints',
+    {
+      preHandler: auth,
+      schema: {
+        summary: 'Every checkpoint this node has signed, oldest first',
+        response: { 200: T.Array(S.CheckpointView), ...errors },
+      },
+    },
+    async () => {
+      const rows = await node.store.db
+        .selectFrom('checkpoints')
+        .selectAll()
+        .orderBy('size')
+        .execute();
+      return rows.map((r) => ({
+        origin: node.origin,
+        size: r.size,
+        root: b64(r.root),
+        note: r.note,
+        at: formatInstant(r.at),
+      }));
+    },
+  );
+
+  app.get(
+    '/v1/log/entries',
+    {
+      preHandler: auth,
+      schema: {
+        summary: 'Log entries in order, with their leaf hashes',
+        querystring: S.EntriesQuery,
+        response: { 200: T.Array(S.LogEntryView), ...errors },
+      },
+    },
+    async (req) => {
+      const start = Number(req.query.start ?? 0);
+      const limit = Number(req.query.limit ?? 1000);
+      const rows = await node.store.db
+        .selectFrom('log_entries')
+        .select(['idx', 'leaf_hash', 'data'])
+        .where('idx', '>=', start)
+        .orderBy('idx')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({
+        index: r.idx,
+        leafHash: Buffer.from(r.leaf_hash).toString('hex'),
+        data: r.data,
+      }));
+    },
+  );
+
+  app.get(
+    '/v1/log/proof/inclusion',
+    {
+      preHandler: auth,
+      schema: {
+        summary:
+          'RFC 9162 inclusion proof of entry `index` in the tree of `size` (default: the latest checkpoint)',
+        querystring: S.InclusionQuery,
+        response: { 200: S.ProofView, ...errors },
+      },
+    },
+    async (req) => {
+      const cp = await checkpointFor(node, req.query.size);
+      const index = Number(req.query.index);
+      if (index >= cp.size)
+        throw new ApiError('invalid-request', `index ${index} is not in a tree of size ${cp.size}`);
+      return {
+        index,
+        size: cp.size,
+        root: b64(cp.root),
+        leafHash: b64(node.tree.leafHashAt(index)),
+        proof: node.tree.inclusionProof(index, cp.size).map(b64),
+        checkpoint: cp.note,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/log/proof/consistency',
+    {
+      preHandler: auth,
+      schema: {
+        summary:
+          'RFC 9162 consistency proof between tree sizes `from` and `to` (default: the latest checkpoint)',
+        querystring: S.ConsistencyQuery,
+        response: { 200: S.ProofView, ...errors },
+      },
+    },
+    async (req) => {
+      const cp = await checkpointFor(node, req.query.to);
+      const from = Number(req.query.from);
+      if (from > cp.size)
+        throw new ApiError('invalid-request', `from ${from} is beyond the tree size ${cp.size}`);
+      return {
+        from,
+        fromRoot: b64(node.tree.root(from)),
+        size: cp.size,
+        root: b64(cp.root),
+        proof: node.tree.consistencyProof(from, cp.size).map(b64),
+        checkpoint: cp.note,
+      };
+    },
+  );
+}
+
+/** The latest checkpoint, or the stored one of exactly `size`. */
+async function checkpointFor(node: LiaisonNode, size: number | undefined) {
+  const latest = await node.checkpoint();
+  if (size === undefined || size === latest.size) return latest;
+  const row = await node.store.db
+    .selectFrom('checkpoints')
+    .selectAll()
+    .where('size', '=', size)
+    .executeTakeFirst();
+  if (row === undefined) {
+    throw new ApiError(
+      'invalid-request',
+      `no checkpoint of size ${size}; see /v1/log/checkpoints for the sizes signed`,
+    );
+  }
+  return { size: row.size, root: Buffer.from(row.root), note: row.note, at: row.at };
+}

@@ -1,0 +1,93 @@
+// The CLI's HTTP client for a running node: `--node URL --token T`, defaulting to
+// the local node of the data directory and to $LIAISON_TOKEN.
+import { existsSync } from 'node:fs';
+import { configPath, DEFAULT_DATA_DIR, readConfig } from '../node/setup.js';
+import { UsageError } from './errors.js';
+
+/** A node answered with an error: its stable code and message, and any reasons. */
+export class RemoteError extends Error {
+  override readonly name = 'RemoteError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly reasons: readonly { code: string; message: string; ref?: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** The node could not be reached at all. */
+export class UnreachableError extends Error {
+  override readonly name = 'UnreachableError';
+}
+
+export interface Target {
+  readonly url: string;
+  readonly token: string | undefined;
+}
+
+export interface TargetOptions {
+  readonly node?: string | undefined;
+  readonly token?: string | undefined;
+  readonly data?: string | undefined;
+}
+
+export function resolveTarget(o: TargetOptions): Target {
+  const token = o.token ?? process.env.LIAISON_TOKEN;
+  const explicit = o.node ?? process.env.LIAISON_NODE;
+  if (explicit !== undefined) return { url: explicit.replace(/\/+$/, ''), token };
+  const dir = o.data ?? DEFAULT_DATA_DIR;
+  if (!existsSync(configPath(dir))) {
+    throw new UsageError(
+      `no node given: pass --node URL, set LIAISON_NODE, or run in a directory with ${configPath(dir)}`,
+    );
+  }
+  const c = readConfig(dir);
+  const host = c.host === '0.0.0.0' || c.host === '::' ? '127.0.0.1' : c.host;
+  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${c.port}`, token };
+}
+
+export class NodeClient {
+  constructor(readonly target: Target) {}
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (this.target.token !== undefined) headers.authorization = `Bearer ${this.target.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(`${this.target.url}${path}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new UnreachableError(
+        `cannot reach the node at ${this.target.url}: ${cause?.code ?? cause?.message ?? (e as Error).message}`,
+      );
+    }
+    const text = await res.text();
+    let parsed: unknown = text;
+    if ((res.headers.get('content-type') ?? '').includes('json')) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new UnreachableError(`the node at ${this.target.url} answered with malformed JSON`);
+      }
+    }
+    if (!res.ok) {
+      const err = (
+        parsed as { error?: { code?: string; message?: string; reasons?: RemoteError['reasons'] } }
+      ).error;
+      throw new RemoteError(
+        res.status,
+        err?.code ?? `http-${res.status}`,
+        err?.message ?? text,
+        err?.reasons ?? [],
+      );
+    }
+    return parsed as T;
+  }
+}

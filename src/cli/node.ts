@@ -1,0 +1,249 @@
+// `liaison node init|start` and `liaison audit verify`.
+
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { type AuditReport, auditLog, type StoredEntry } from '../log/audit.js';
+import { parseVerifierKey, rawPublicKey, verifierKey } from '../log/note.js';
+import {
+  DEFAULT_DATA_DIR,
+  databaseTarget,
+  initNode,
+  readConfig,
+  startNode,
+} from '../node/setup.js';
+import { openStore } from '../store/db.js';
+import { NodeClient, resolveTarget } from './client.js';
+import { EXIT, UsageError } from './errors.js';
+import type { Io } from './io.js';
+import type { RemoteContext } from './remote.js';
+
+/** $LIAISON_PASSPHRASE, else a prompt on the terminal (input hidden). */
+export async function passphrase(confirm: boolean): Promise<string> {
+  const env = process.env.LIAISON_PASSPHRASE;
+  if (env !== undefined && env.length > 0) return env;
+  if (!process.stdin.isTTY) {
+    throw new UsageError(
+      'set LIAISON_PASSPHRASE (no terminal to ask for the passphrase of the node keys)',
+    );
+  }
+  const ask = (q: string) =>
+    new Promise<string>((resolve) => {
+      const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+      const out = rl as unknown as { _writeToOutput: (s: string) => void };
+      rl.question(q, (a) => {
+        rl.close();
+        process.stderr.write('\n');
+        resolve(a);
+      });
+      out._writeToOutput = (s: string) => {
+        if (s.startsWith(q)) process.stderr.write(q);
+      };
+    });
+  const first = await ask('Passphrase for the node keys: ');
+  if (confirm && (await ask('Again: ')) !== first)
+    throw new UsageError('the two passphrases differ');
+  return first;
+}
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new UsageError(`--port must be a port number, not '${v}'`);
+  return n;
+}
+
+function renderAudit(r: AuditReport, source: string): string[] {
+  const out = [
+    `${source}: ${r.entries} entries, ${r.checkpoints} checkpoints; ${r.verifiedSize} entries verified${r.root === null ? '' : `, root ${r.root}`}`,
+  ];
+  if (r.ok)
+    out.push(
+      'OK: every entry hashes and chains, every checkpoint is signed, matches and is consistent',
+    );
+  else {
+    if (r.firstBadEntry !== null) out.push(`FIRST BAD ENTRY: ${r.firstBadEntry}`);
+    for (const p of r.problems) out.push(`  ✗ ${p.message}`);
+  }
+  return out;
+}
+
+export function registerNodeCommands(program: Command, ctx: RemoteContext & { io: Io }): void {
+  const node = program.command('node').description("run one party's node");
+  node
+    .command('init')
+    .description('create keys, config, store and a first admin (its token is printed once)')
+    .requiredOption('--party <id>', 'the party this node serves (JP, KR, US)')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .option(
+      '--database <url>',
+      'postgres://… to use PostgreSQL instead of the embedded SQLite store',
+    )
+    .option('--port <n>', 'port to serve on', port)
+    .option('--host <host>', 'address to bind (default 127.0.0.1)')
+    .option('--origin <name>', 'log origin / checkpoint key name (default liaison.local/PARTY)')
+    .option('--json', 'print JSON')
+    .action(
+      async (o: {
+        party: string;
+        data: string;
+        database?: string;
+        port?: number;
+        host?: string;
+        origin?: string;
+        json?: boolean;
+      }) => {
+        const r = await initNode({
+          party: o.party,
+          dir: o.data,
+          passphrase: await passphrase(true),
+          database: o.database,
+          port: o.port,
+          host: o.host,
+          origin: o.origin,
+        });
+        if (o.json === true) {
+          ctx.io.out(
+            `${JSON.stringify({ config: r.config, admin: r.admin, verifierKey: r.verifierKey })}\n`,
+          );
+        } else {
+          const lines = [
+            `Initialized the ${r.config.party} node in ${o.data} (store: ${r.config.database}, port ${r.config.port}).`,
+            `Log verifier key (give it to partners' auditors): ${r.verifierKey}`,
+            '',
+            'Admin API token (shown once; store it safely):',
+            r.admin.token,
+            '',
+            `Start it with: liaison node start --data ${o.data}`,
+          ];
+          ctx.io.out(`${lines.join('\n')}\n`);
+        }
+      },
+    );
+
+  node
+    .command('start')
+    .description('serve the node (stops cleanly on Ctrl-C)')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .option('--port <n>', 'port (default: the configured one)', port)
+    .option('--host <host>', 'address to bind')
+    .option('--verbose', 'log requests')
+    .action(async (o: { data: string; port?: number; host?: string; verbose?: boolean }) => {
+      const running = await startNode({
+        dir: o.data,
+        passphrase: await passphrase(false),
+        port: o.port,
+        host: o.host,
+        logger: o.verbose === true,
+      });
+      ctx.io.out(
+        `liaison: ${running.node.party} node listening on ${running.url} (log size ${running.node.tree.size})\n`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          void running.stop().then(resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      ctx.io.out('liaison: stopped\n');
+    });
+
+  const audit = program.command('audit').description('check a log');
+  audit
+    .command('verify')
+    .description(
+      'recompute the tree from the stored entries; check every checkpoint; name the first bad entry',
+    )
+    .option('--data <dir>', 'read the store of the node in this data directory')
+    .option('--node <url>', 'read the log of a running node over its API')
+    .option('--token <token>', 'API token for --node (default: $LIAISON_TOKEN)')
+    .option(
+      '--verifier-key <key>',
+      "the log's C2SP verifier key (default: from the node's config or API)",
+    )
+    .option('--json', 'print JSON')
+    .action(
+      async (o: {
+        data?: string;
+        node?: string;
+        token?: string;
+        verifierKey?: string;
+        json?: boolean;
+      }) => {
+        if (o.data !== undefined && o.node !== undefined)
+          throw new UsageError('give --data or --node, not both');
+        let report: AuditReport;
+        let source: string;
+        if (o.node !== undefined) {
+          const client = new NodeClient(resolveTarget({ node: o.node, token: o.token }));
+          const info = await client.request<{ verifierKey: string }>('GET', '/v1/node');
+          const verifier = parseVerifierKey(o.verifierKey ?? info.verifierKey);
+          const checkpoints = await client.request<{ size: number; note: string }[]>(
+            'GET',
+            '/v1/log/checkpoints',
+          );
+          async function* entries(): AsyncGenerator<StoredEntry> {
+            for (let start = 0; ; ) {
+              const page = await client.request<
+                { index: number; leafHash: string; data: string }[]
+              >('GET', `/v1/log/entries?start=${start}&limit=5000`);
+              for (const e of page)
+                yield { index: e.index, leafHash: Buffer.from(e.leafHash, 'hex'), data: e.data };
+              if (page.length < 5000) return;
+              start = (page[page.length - 1]?.index ?? start) + 1;
+            }
+          }
+          report = await auditLog(entries(), checkpoints, verifier);
+          source = o.node;
+        } else {
+          const dir = o.data ?? DEFAULT_DATA_DIR;
+          const config = readConfig(dir);
+          let key = o.verifierKey;
+          if (key === undefined) {
+            const stored = JSON.parse(readFileSync(join(dir, 'keys.json'), 'utf8')) as {
+              signingPublic: string;
+            };
+            key = verifierKey(config.origin, rawPublicKey(createPublicKey(stored.signingPublic)));
+          }
+          const verifier = parseVerifierKey(key);
+          const store = await openStore(databaseTarget(dir, config));
+          try {
+            const checkpoints = await store.db
+              .selectFrom('checkpoints')
+              .select(['size', 'note'])
+              .orderBy('size')
+              .execute();
+            async function* entries(): AsyncGenerator<StoredEntry> {
+              // Read in stored order by index; pages by position so that gaps and
+              // duplicates are seen as they are.
+              const page = 20_000;
+              for (let offset = 0; ; offset += page) {
+                const rows = await store.db
+                  .selectFrom('log_entries')
+                  .select(['idx', 'leaf_hash', 'data'])
+                  .orderBy('idx')
+                  .limit(page)
+                  .offset(offset)
+                  .execute();
+                for (const r of rows) yield { index: r.idx, leafHash: r.leaf_hash, data: r.data };
+                if (rows.length < page) return;
+              }
+            }
+            report = await auditLog(entries(), checkpoints, verifier);
+          } finally {
+            await store.close();
+          }
+          source = `${dir} (${config.party})`;
+        }
+        ctx.io.out(
+          o.json === true
+            ? `${JSON.stringify(report)}\n`
+            : `${renderAudit(report, source).join('\n')}\n`,
+        );
+        ctx.setExit(report.ok ? EXIT.ok : EXIT.failed);
+      },
+    );
+}

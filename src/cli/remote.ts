@@ -1,0 +1,367 @@
+// CLI verbs against a running node: agreements, users, tokens, items, compromise
+// reports and the log. Each prints for people, or the node's JSON with --json.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { NodeClient, resolveTarget, type TargetOptions } from './client.js';
+import { EXIT, UsageError } from './errors.js';
+import type { Io } from './io.js';
+import { table } from './text.js';
+
+type Json = Record<string, unknown>;
+interface Common extends TargetOptions {
+  readonly json?: boolean;
+}
+
+export interface RemoteContext {
+  readonly io: Io;
+  setExit(code: number): void;
+}
+
+function withTarget(cmd: Command): Command {
+  return cmd
+    .option('--node <url>', 'node URL (default: $LIAISON_NODE, else the node in --data)')
+    .option('--token <token>', 'API token (default: $LIAISON_TOKEN)')
+    .option('--data <dir>', 'data directory of the local node', '.liaison')
+    .option('--json', 'print JSON');
+}
+
+const list = (v: string, prev: string[] = []) => [
+  ...prev,
+  ...v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
+
+function print(ctx: RemoteContext, o: Common, value: unknown, people: () => string[]): void {
+  ctx.io.out(o.json === true ? `${JSON.stringify(value)}\n` : `${people().join('\n')}\n`);
+}
+
+const marking = (m: unknown) => {
+  const x = m as { party: string; code: string; name: string };
+  return `${x.party} ${x.name} (${x.code})`;
+};
+
+export function registerRemoteCommands(
+  program: Command,
+  agreement: Command,
+  ctx: RemoteContext,
+): void {
+  const client = (o: Common) => new NodeClient(resolveTarget(o));
+
+  // ------------------------------------------------------------ agreements (on a node)
+  withTarget(
+    agreement.command('list').description('agreements on a node, with their status now'),
+  ).action(async (o: Common) => {
+    const rows = await client(o).request<Json[]>('GET', '/v1/agreements');
+    print(ctx, o, rows, () =>
+      table(
+        ['agreement', 'parties', 'state', 'term ends', 'notice deadline', 'notice'],
+        rows.map((r) => [
+          String(r.id),
+          (r.parties as string[]).join(', '),
+          String(r.state),
+          String(r.termEnd ?? '—'),
+          String(r.nextNoticeDeadline ?? '—'),
+          r.notice === null
+            ? '—'
+            : `${(r.notice as Json).by} → ${(r.notice as Json).target}${(r.notice as Json).suspended ? ' (suspended)' : ''}`,
+        ]),
+      ),
+    );
+  });
+  withTarget(
+    agreement
+      .command('show')
+      .description('one agreement on a node, explained now')
+      .argument('<id>'),
+  ).action(async (id: string, o: Common) => {
+    const x = await client(o).request<Json>('GET', `/v1/agreements/${encodeURIComponent(id)}`);
+    print(ctx, o, x, () => [
+      `${x.id}: ${String(x.state).toUpperCase()}`,
+      `term ends: ${x.termEnd ?? '—'}`,
+      `next notice deadline: ${x.nextNoticeDeadline === null ? '—' : `notice must arrive by ${(x.nextNoticeDeadline as Json).deadline} to stop renewal at ${(x.nextNoticeDeadline as Json).boundary}`}`,
+      `notice: ${x.notice === null ? 'none' : JSON.stringify(x.notice)}`,
+    ]);
+  });
+  withTarget(
+    agreement.command('notices').description("an agreement's lifecycle events").argument('<id>'),
+  ).action(async (id: string, o: Common) => {
+    const x = await client(o).request<{ events: Json[] }>(
+      'GET',
+      `/v1/agreements/${encodeURIComponent(id)}/notices`,
+    );
+    print(ctx, o, x, () =>
+      x.events.length === 0
+        ? ['no lifecycle events']
+        : x.events.map((e) => `${e.at}  ${e.kind}  ${e.by ?? ''}`),
+    );
+  });
+  withTarget(
+    agreement
+      .command('notice')
+      .description(
+        "give, suspend, resume or withdraw a termination notice for this node's party (admin)",
+      )
+      .argument('<id>')
+      .requiredOption('--action <action>', 'give | suspend | resume | withdraw'),
+  ).action(async (id: string, o: Common & { action: string }) => {
+    const actions: Record<string, string> = {
+      give: 'notice',
+      suspend: 'suspend-notice',
+      resume: 'resume-notice',
+      withdraw: 'withdraw-notice',
+    };
+    const action = actions[o.action];
+    if (action === undefined)
+      throw new UsageError(`--action must be give, suspend, resume or withdraw, not '${o.action}'`);
+    const d = await client(o).request<{ decision: string; reasons: Json[] }>(
+      'POST',
+      `/v1/agreements/${encodeURIComponent(id)}/notices`,
+      { action },
+    );
+    print(ctx, o, d, () => [
+      `${d.decision}: ${d.reasons.map((r) => `${r.code}: ${r.message}`).join('; ')}`,
+    ]);
+  });
+
+  // ------------------------------------------------------------ users and tokens
+  const user = program
+    .command('user')
+    .description("a node's people: clearances, need-to-know, roles, tokens");
+  withTarget(
+    user
+      .command('create')
+      .argument('<username>')
+      .description('create a user (admin)')
+      .requiredOption('--clearance <code>', "clearance, a marking code of the node's party")
+      .option('--need-to-know <categories>', 'comma-separated categories (repeatable)', list, [])
+      .option(
+        '--role <role>',
+        'officer | releasing-authority | security-officer | auditor | admin (repeatable)',
+        list,
+        [],
+      )
+      .option('--clearance-expires <instant>', 'RFC 3339 instant with offset'),
+  ).action(
+    async (
+      username: string,
+      o: Common & {
+        clearance: string;
+        needToKnow: string[];
+        role: string[];
+        clearanceExpires?: string;
+      },
+    ) => {
+      const u = await client(o).request<Json>('POST', '/v1/users', {
+        username,
+        clearance: o.clearance,
+        needToKnow: o.needToKnow,
+        roles: o.role,
+        ...(o.clearanceExpires === undefined ? {} : { clearanceExpires: o.clearanceExpires }),
+      });
+      print(ctx, o, u, () => [
+        `created ${u.id}: clearance ${u.clearance}, need-to-know ${(u.needToKnow as string[]).join(', ') || '—'}, roles ${(u.roles as string[]).join(', ') || '—'}`,
+      ]);
+    },
+  );
+  withTarget(user.command('list').description('list users')).action(async (o: Common) => {
+    const rows = await client(o).request<Json[]>('GET', '/v1/users');
+    print(ctx, o, rows, () =>
+      table(
+        ['user', 'clearance', 'need-to-know', 'expires', 'roles'],
+        rows.map((u) => [
+          String(u.id),
+          String(u.clearance),
+          (u.needToKnow as string[]).join(', '),
+          String(u.clearanceExpires ?? '—'),
+          (u.roles as string[]).join(', '),
+        ]),
+      ),
+    );
+  });
+  withTarget(
+    user
+      .command('set-clearance')
+      .argument('<username>')
+      .description("set a user's clearance and need-to-know (security-officer)")
+      .requiredOption('--clearance <code>', 'marking code')
+      .option('--need-to-know <categories>', 'comma-separated categories (repeatable)', list, [])
+      .option('--clearance-expires <instant>', 'RFC 3339 instant with offset'),
+  ).action(
+    async (
+      username: string,
+      o: Common & { clearance: string; needToKnow: string[]; clearanceExpires?: string },
+    ) => {
+      const u = await client(o).request<Json>(
+        'PUT',
+        `/v1/users/${encodeURIComponent(username)}/clearance`,
+        {
+          clearance: o.clearance,
+          needToKnow: o.needToKnow,
+          ...(o.clearanceExpires === undefined ? {} : { clearanceExpires: o.clearanceExpires }),
+        },
+      );
+      print(ctx, o, u, () => [
+        `${u.id}: clearance ${u.clearance}, need-to-know ${(u.needToKnow as string[]).join(', ') || '—'}`,
+      ]);
+    },
+  );
+  withTarget(
+    user
+      .command('set-roles')
+      .argument('<username>')
+      .description("set a user's roles (admin)")
+      .option('--role <role>', 'repeatable', list, []),
+  ).action(async (username: string, o: Common & { role: string[] }) => {
+    const u = await client(o).request<Json>(
+      'PUT',
+      `/v1/users/${encodeURIComponent(username)}/roles`,
+      { roles: o.role },
+    );
+    print(ctx, o, u, () => [`${u.id}: roles ${(u.roles as string[]).join(', ') || '—'}`]);
+  });
+  withTarget(
+    user
+      .command('token')
+      .argument('<username>')
+      .description('issue an API token for a user (admin); it is shown once')
+      .option('--label <label>', 'what the token is for', 'cli')
+      .option('--expires <instant>', 'RFC 3339 instant with offset'),
+  ).action(async (username: string, o: Common & { label: string; expires?: string }) => {
+    const t = await client(o).request<Json>(
+      'POST',
+      `/v1/users/${encodeURIComponent(username)}/tokens`,
+      {
+        label: o.label,
+        ...(o.expires === undefined ? {} : { expiresAt: o.expires }),
+      },
+    );
+    print(ctx, o, t, () => [`token ${t.id} for ${t.user} (shown once):`, String(t.token)]);
+  });
+  const token = program.command('token').description('API tokens');
+  withTarget(
+    token.command('revoke').argument('<token-id>').description('revoke a token (admin)'),
+  ).action(async (id: string, o: Common) => {
+    const r = await client(o).request<Json>('DELETE', `/v1/tokens/${encodeURIComponent(id)}`);
+    print(ctx, o, r, () => [`revoked ${r.id} at ${r.revokedAt}`]);
+  });
+
+  // ------------------------------------------------------------ items
+  const item = program.command('item').description('items: create, list, read, report compromise');
+  withTarget(
+    item
+      .command('create')
+      .description("create an item originated by this node's party; prints its id")
+      .requiredOption('--marking <code>', "marking code in the party's scheme, e.g. GOKUHI")
+      .option('--category <category>', 'category (repeatable, or comma-separated)', list, [])
+      .requiredOption('--title <title>', 'title')
+      .option('--body <text>', 'body text')
+      .option('--body-file <file>', 'read the body from a file')
+      .option('--releasable-to <parties>', 'comma-separated parties', list),
+  ).action(
+    async (
+      o: Common & {
+        marking: string;
+        category: string[];
+        title: string;
+        body?: string;
+        bodyFile?: string;
+        releasableTo?: string[];
+      },
+    ) => {
+      if (o.body !== undefined && o.bodyFile !== undefined)
+        throw new UsageError('give --body or --body-file, not both');
+      let body = o.body ?? '';
+      if (o.bodyFile !== undefined) {
+        try {
+          body = readFileSync(o.bodyFile, 'utf8');
+        } catch (e) {
+          throw new UsageError(`cannot read --body-file '${o.bodyFile}': ${(e as Error).message}`);
+        }
+      }
+      const it = await client(o).request<Json>('POST', '/v1/items', {
+        marking: o.marking,
+        categories: o.category,
+        title: o.title,
+        body,
+        ...(o.releasableTo === undefined ? {} : { releasableTo: o.releasableTo }),
+      });
+      print(ctx, o, it, () => [String(it.id)]);
+    },
+  );
+  withTarget(item.command('list').description('items this node holds (metadata)')).action(
+    async (o: Common) => {
+      const rows = await client(o).request<Json[]>('GET', '/v1/items');
+      print(ctx, o, rows, () =>
+        table(
+          ['item', 'marking here', 'originator', 'categories', 'created'],
+          rows.map((r) => [
+            String(r.id),
+            marking(r.marking),
+            marking(r.originatorMarking),
+            (r.categories as string[]).join(', '),
+            String(r.createdAt),
+          ]),
+        ),
+      );
+    },
+  );
+  withTarget(
+    item
+      .command('read')
+      .argument('<id>')
+      .description('read an item: decided by RULES A1–A3 and logged'),
+  ).action(async (id: string, o: Common) => {
+    const it = await client(o).request<Json>('GET', `/v1/items/${encodeURIComponent(id)}`);
+    print(ctx, o, it, () => [
+      `[${marking(it.marking)} | originator ${marking(it.originatorMarking)}]`,
+      String(it.title),
+      '',
+      String(it.body),
+      '',
+      `(read logged at index ${it.logIndex})`,
+    ]);
+  });
+  withTarget(
+    item
+      .command('report-compromise')
+      .argument('<id>')
+      .description('report loss or possible compromise (GSOMIA Art. 17)')
+      .option('--note <text>', 'what happened', ''),
+  ).action(async (id: string, o: Common & { note: string }) => {
+    const c = await client(o).request<Json>(
+      'POST',
+      `/v1/items/${encodeURIComponent(id)}/compromise`,
+      { note: o.note },
+    );
+    print(ctx, o, c, () => [`reported ${c.id} on ${c.item} at ${c.at}`]);
+  });
+
+  // ------------------------------------------------------------ log
+  const log = program.command('log').description("the node's tamper-evident log");
+  withTarget(log.command('checkpoint').description('the latest signed checkpoint')).action(
+    async (o: Common) => {
+      const c = await client(o).request<Json>('GET', '/v1/log/checkpoint?format=json');
+      print(ctx, o, c, () => [String(c.note).trimEnd()]);
+    },
+  );
+  withTarget(
+    log
+      .command('proof')
+      .description('inclusion proof of an entry')
+      .requiredOption('--index <n>', 'entry index')
+      .option('--size <n>', 'tree size of a stored checkpoint (default: the latest)'),
+  ).action(async (o: Common & { index: string; size?: string }) => {
+    const q = new URLSearchParams({
+      index: o.index,
+      ...(o.size === undefined ? {} : { size: o.size }),
+    });
+    const p = await client(o).request<Json>('GET', `/v1/log/proof/inclusion?${q}`);
+    print(ctx, o, p, () => [
+      `entry ${p.index} in the tree of size ${p.size} (root ${p.root})`,
+      ...(p.proof as string[]).map((h, i) => `  ${i}: ${h}`),
+    ]);
+  });
+  ctx.setExit(EXIT.ok);
+}

@@ -1,0 +1,65 @@
+// A node's keys: an Ed25519 signing key (checkpoints, and later envelopes) and an
+// X25519 encryption key. Private keys are stored as PKCS#8 PEM encrypted under a
+// passphrase (AES-256-CBC with PBKDF2, by OpenSSL): a standard format, no home-made
+// crypto. A wrong passphrase and a corrupt file give the same error.
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+} from 'node:crypto';
+
+export class KeyError extends Error {
+  override readonly name = 'KeyError';
+}
+
+export interface NodeKeys {
+  readonly signing: KeyObject;
+  readonly encryption: KeyObject;
+}
+
+export interface StoredKeys {
+  /** Encrypted PKCS#8 PEM. */
+  readonly signingPrivate: string;
+  readonly encryptionPrivate: string;
+  /** SPKI PEM. */
+  readonly signingPublic: string;
+  readonly encryptionPublic: string;
+}
+
+export function generateNodeKeys(): NodeKeys {
+  return {
+    signing: generateKeyPairSync('ed25519').privateKey,
+    encryption: generateKeyPairSync('x25519').privateKey,
+  };
+}
+
+export function sealKeys(keys: NodeKeys, passphrase: string): StoredKeys {
+  if (passphrase.length < 8) throw new KeyError('the passphrase must have at least 8 characters');
+  const seal = (k: KeyObject) =>
+    k.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }).toString();
+  const pub = (k: KeyObject) =>
+    createPublicKey(k).export({ type: 'spki', format: 'pem' }).toString();
+  return {
+    signingPrivate: seal(keys.signing),
+    encryptionPrivate: seal(keys.encryption),
+    signingPublic: pub(keys.signing),
+    encryptionPublic: pub(keys.encryption),
+  };
+}
+
+export function openKeys(stored: StoredKeys, passphrase: string): NodeKeys {
+  try {
+    const signing = createPrivateKey({ key: stored.signingPrivate, format: 'pem', passphrase });
+    const encryption = createPrivateKey({
+      key: stored.encryptionPrivate,
+      format: 'pem',
+      passphrase,
+    });
+    if (signing.asymmetricKeyType !== 'ed25519' || encryption.asymmetricKeyType !== 'x25519')
+      throw new Error();
+    return { signing, encryption };
+  } catch {
+    throw new KeyError('cannot open the node keys: wrong passphrase, or the key file is damaged');
+  }
+}

@@ -1,0 +1,169 @@
+// Audit of a log from its stored entries and signed checkpoints: recompute every
+// leaf and the tree, check each entry's index and chain, each checkpoint's
+// signature, root and consistency with the one before, and name the first bad entry.
+import { canonicalJson } from '../crypto/canonical-json.js';
+import { leafHash, MerkleTree, verifyConsistency } from './merkle.js';
+import { type Checkpoint, NoteError, openCheckpoint, type Verifier } from './note.js';
+
+export interface StoredEntry {
+  readonly index: number;
+  readonly leafHash: Uint8Array;
+  readonly data: string;
+}
+
+export interface StoredCheckpointNote {
+  readonly size: number;
+  readonly note: string;
+}
+
+export interface AuditProblem {
+  /** The first entry the problem points at, where it points at one. */
+  readonly entry: number | null;
+  readonly checkpoint: number | null;
+  readonly message: string;
+}
+
+export interface AuditReport {
+  readonly ok: boolean;
+  readonly entries: number;
+  readonly checkpoints: number;
+  /** The size of the longest prefix of the log that verified. */
+  readonly verifiedSize: number;
+  readonly root: string | null;
+  readonly firstBadEntry: number | null;
+  readonly problems: readonly AuditProblem[];
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/**
+ * Audits entries given in stored order (by index). Stops trusting the entries at
+ * the first that fails; checkpoints beyond that point are still checked for their
+ * signatures and reported as unverifiable.
+ */
+export async function auditLog(
+  entries: AsyncIterable<StoredEntry> | Iterable<StoredEntry>,
+  checkpoints: readonly StoredCheckpointNote[],
+  verifier: Verifier,
+): Promise<AuditReport> {
+  const problems: AuditProblem[] = [];
+  const tree = new MerkleTree();
+  let prev: Uint8Array | null = null;
+  let broken = false;
+  let count = 0;
+  const bad = (entry: number, message: string) => {
+    problems.push({ entry, checkpoint: null, message });
+    broken = true;
+  };
+  for await (const r of entries) {
+    count++;
+    if (broken) continue;
+    const position = tree.size;
+    if (r.index !== position) {
+      bad(
+        position,
+        r.index > position
+          ? `entry ${position} is missing: the next stored entry is ${r.index} (deleted)`
+          : `entry ${r.index} is stored twice or out of order (inserted)`,
+      );
+      continue;
+    }
+    const recomputed = leafHash(Buffer.from(r.data, 'utf8'));
+    const selfConsistent = Buffer.compare(recomputed, Buffer.from(r.leafHash)) === 0;
+    if (!selfConsistent) {
+      bad(
+        position,
+        `entry ${position} was edited: its data no longer hashes to its stored leaf hash`,
+      );
+      continue;
+    }
+    let parsed: { index?: unknown; prev?: unknown };
+    try {
+      parsed = JSON.parse(r.data) as { index?: unknown; prev?: unknown };
+      if (canonicalJson(parsed) !== r.data) throw new Error('not canonical');
+    } catch {
+      bad(position, `entry ${position} is not canonical JSON: it was edited`);
+      continue;
+    }
+    if (parsed.index !== position) {
+      bad(
+        position,
+        `the entry stored at ${position} says it is entry ${String(parsed.index)}: entries were moved, inserted or deleted`,
+      );
+      continue;
+    }
+    const expectedPrev = prev === null ? null : hex(prev);
+    if (parsed.prev !== expectedPrev) {
+      // The previous entry hashes to its stored leaf, yet this one does not chain to
+      // it: the previous one was rewritten together with its leaf hash, or entries
+      // were inserted or deleted between the two.
+      bad(
+        position - 1,
+        `entry ${position} does not chain to entry ${position - 1}: entry ${position - 1} was altered (with its leaf hash), or entries were inserted or deleted between them`,
+      );
+      continue;
+    }
+    tree.append(recomputed);
+    prev = recomputed;
+  }
+  const verifiedSize = tree.size;
+  const sorted = [...checkpoints].sort((a, b) => a.size - b.size);
+  let previous: Checkpoint | null = null;
+  for (const c of sorted) {
+    let cp: Checkpoint;
+    try {
+      cp = openCheckpoint(c.note, verifier);
+    } catch (e) {
+      problems.push({
+        entry: null,
+        checkpoint: c.size,
+        message: `checkpoint of size ${c.size}: ${e instanceof NoteError ? e.message : 'unreadable'}`,
+      });
+      continue;
+    }
+    if (cp.size !== c.size) {
+      problems.push({
+        entry: null,
+        checkpoint: c.size,
+        message: `checkpoint stored as size ${c.size} says size ${cp.size}`,
+      });
+      continue;
+    }
+    if (cp.size > verifiedSize) {
+      problems.push({
+        entry: null,
+        checkpoint: cp.size,
+        message:
+          cp.size > count
+            ? `checkpoint of size ${cp.size} covers entries that are gone: the log holds ${count}`
+            : `checkpoint of size ${cp.size} covers entries that did not verify`,
+      });
+    } else if (Buffer.compare(Buffer.from(tree.root(cp.size)), cp.root) !== 0) {
+      problems.push({
+        entry: null,
+        checkpoint: cp.size,
+        message: `checkpoint of size ${cp.size} does not match the stored entries: the log was changed at or before entry ${cp.size - 1}`,
+      });
+    } else if (previous !== null && previous.size > 0 && previous.size <= verifiedSize) {
+      const proof = tree.consistencyProof(previous.size, cp.size);
+      if (!verifyConsistency(previous.size, cp.size, proof, previous.root, cp.root)) {
+        problems.push({
+          entry: null,
+          checkpoint: cp.size,
+          message: `checkpoints of sizes ${previous.size} and ${cp.size} are not consistent`,
+        });
+      }
+    }
+    previous = cp;
+  }
+  const firstBad = problems.find((p) => p.entry !== null)?.entry ?? null;
+  return {
+    ok: problems.length === 0,
+    entries: count,
+    checkpoints: checkpoints.length,
+    verifiedSize,
+    root: verifiedSize === 0 ? null : Buffer.from(tree.root()).toString('base64'),
+    firstBadEntry: firstBad,
+    problems,
+  };
+}

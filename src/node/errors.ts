@@ -1,0 +1,47 @@
+// ApiError: the node's one error family for requests. Each has a stable code and an
+// HTTP status; the API turns it into {"error": {"code", "message"}} in one place.
+import type { Decision, DenyCode, Reason } from '../core/index.js';
+
+export const API_ERROR_STATUS = {
+  'invalid-request': 400,
+  'malformed-json': 400,
+  'body-too-large': 413,
+  unsupported: 415,
+  unauthenticated: 401,
+  'token-expired': 401,
+  'token-revoked': 401,
+  forbidden: 403,
+  denied: 403,
+  'not-found': 404,
+  'unknown-item': 404,
+  'unknown-user': 404,
+  'unknown-agreement': 404,
+  'unknown-token': 404,
+  conflict: 409,
+  'not-ready': 503,
+  internal: 500,
+} as const;
+
+export type ApiErrorCode = keyof typeof API_ERROR_STATUS;
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly status: number;
+  constructor(
+    /** An ApiErrorCode, or for a policy denial the RULES reason code of its first reason. */
+    readonly code: ApiErrorCode | DenyCode,
+    message: string,
+    /** For policy denials: the decision's reasons, first first. */
+    readonly reasons?: readonly Reason[],
+  ) {
+    super(message);
+    this.status = code in API_ERROR_STATUS ? API_ERROR_STATUS[code as ApiErrorCode] : 403;
+  }
+}
+
+/** A policy denial as an error: 403, the first reason's code, every reason attached. */
+export function deniedBy(d: Decision): ApiError {
+  const first = d.reasons[0];
+  const code = (first?.code ?? 'denied') as DenyCode;
+  return new ApiError(code, first?.message ?? 'denied', d.reasons);
+}

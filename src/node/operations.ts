@@ -1,0 +1,606 @@
+// What a node does for its people: the operations behind the API and the CLI. Each
+// change decides with the core, then writes its rows and its log entry in one unit.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import {
+  type AgreementDefinition,
+  type AgreementExplanation,
+  applyEffect,
+  type Decision,
+  DefinitionError,
+  decide,
+  explainAgreement,
+  type ItemRecord,
+  type NoticeActionKind,
+  type UserRecord,
+} from '../core/index.js';
+import { ApiError, deniedBy } from './errors.js';
+import { json, type LiaisonNode, type Unit } from './service.js';
+
+export const ROLES = [
+  'officer',
+  'releasing-authority',
+  'security-officer',
+  'auditor',
+  'admin',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Actor {
+  readonly user: string;
+  readonly party: string;
+  readonly roles: readonly Role[];
+}
+
+export interface UserView {
+  readonly id: string;
+  readonly party: string;
+  readonly clearance: string;
+  readonly needToKnow: readonly string[];
+  readonly clearanceExpires: number | null;
+  readonly roles: readonly Role[];
+}
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+function definitionError(e: unknown): never {
+  if (e instanceof DefinitionError) {
+    throw new ApiError(
+      'invalid-request',
+      `${e.path.length > 0 ? `${e.path.join('.')}: ` : ''}${e.message}`,
+    );
+  }
+  throw e;
+}
+
+// ---------------------------------------------------------------- authentication
+
+/** Resolves a bearer token to its user; tokens are stored as SHA-256 hashes only. */
+export async function authenticate(node: LiaisonNode, token: string): Promise<Actor> {
+  const row = await node.store.db
+    .selectFrom('tokens')
+    .innerJoin('users', 'users.id', 'tokens.user_id')
+    .select([
+      'tokens.expires_at',
+      'tokens.revoked_at',
+      'users.id',
+      'users.party',
+      'users.roles',
+      'users.disabled',
+    ])
+    .where('tokens.hash', '=', hashToken(token))
+    .executeTakeFirst();
+  if (row === undefined) throw new ApiError('unauthenticated', 'unknown token');
+  const now = node.now();
+  if (row.revoked_at !== null && row.revoked_at <= now)
+    throw new ApiError('token-revoked', 'this token was revoked');
+  if (row.expires_at !== null && row.expires_at <= now)
+    throw new ApiError('token-expired', 'this token has expired');
+  if (row.disabled !== 0) throw new ApiError('unauthenticated', 'this user is disabled');
+  return { user: row.id, party: row.party, roles: JSON.parse(row.roles) as Role[] };
+}
+
+export function requireRole(actor: Actor, allowed: readonly Role[]): void {
+  if (!actor.roles.some((r) => allowed.includes(r))) {
+    throw new ApiError(
+      'forbidden',
+      `this needs one of the roles ${allowed.join(', ')}; you have ${actor.roles.join(', ') || 'none'}`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------- users and tokens
+
+function userView(u: UserRecord, roles: readonly Role[]): UserView {
+  return {
+    id: u.id,
+    party: u.party.id,
+    clearance: u.clearance.code,
+    needToKnow: [...u.needToKnow],
+    clearanceExpires: Number.isFinite(u.clearanceExpires) ? u.clearanceExpires : null,
+    roles,
+  };
+}
+
+async function rolesOf(u: Unit, id: string): Promise<Role[]> {
+  const row = await u.tx
+    .selectFrom('users')
+    .select('roles')
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row === undefined ? [] : (JSON.parse(row.roles) as Role[]);
+}
+
+export interface NewUser {
+  readonly username: string;
+  readonly clearance: string;
+  readonly needToKnow: readonly string[];
+  readonly clearanceExpires?: number | null | undefined;
+  readonly roles: readonly Role[];
+}
+
+/** Creates a user of this node's party. `actor` null: the node itself (at init). */
+export function createUser(
+  node: LiaisonNode,
+  actor: Actor | null,
+  input: NewUser,
+): Promise<UserView> {
+  return node.transact(async (u) => {
+    if (u.world.users.has(input.username))
+      throw new ApiError('conflict', `user '${input.username}' exists`);
+    let user: UserRecord;
+    try {
+      user = u.world.addUser({
+        id: input.username,
+        party: node.party,
+        clearance: input.clearance,
+        needToKnow: input.needToKnow,
+        clearanceExpires: input.clearanceExpires ?? undefined,
+      });
+    } catch (e) {
+      definitionError(e);
+    }
+    await u.tx
+      .insertInto('users')
+      .values({
+        id: user.id,
+        username: user.id,
+        party: node.party,
+        clearance: user.clearance.code,
+        need_to_know: json([...user.needToKnow]),
+        clearance_expires: input.clearanceExpires ?? null,
+        roles: json(input.roles),
+        created_at: u.now,
+        disabled: 0,
+      })
+      .execute();
+    u.log({
+      type: 'user.created',
+      actor: { user: actor?.user ?? null, party: node.party },
+      subject: {
+        user: user.id,
+        clearance: user.clearance.code,
+        needToKnow: [...user.needToKnow],
+        roles: input.roles,
+      },
+    });
+    return userView(user, input.roles);
+  });
+}
+
+export function listUsers(node: LiaisonNode): Promise<UserView[]> {
+  return node.transact(async (u) => {
+    const rows = await u.tx.selectFrom('users').select(['id', 'roles']).orderBy('id').execute();
+    return rows.flatMap((r) => {
+      const user = u.world.users.get(r.id);
+      return user === undefined ? [] : [userView(user, JSON.parse(r.roles) as Role[])];
+    });
+  });
+}
+
+export function getUser(node: LiaisonNode, id: string): Promise<UserView> {
+  return node.transact(async (u) => {
+    const user = u.world.users.get(id);
+    if (user === undefined) throw new ApiError('unknown-user', `unknown user '${id}'`);
+    return userView(user, await rolesOf(u, id));
+  });
+}
+
+export interface ClearanceChange {
+  readonly clearance: string;
+  readonly needToKnow: readonly string[];
+  readonly clearanceExpires?: number | null | undefined;
+}
+
+export function setClearance(
+  node: LiaisonNode,
+  actor: Actor,
+  id: string,
+  change: ClearanceChange,
+): Promise<UserView> {
+  return node.transact(async (u) => {
+    const before = u.world.users.get(id);
+    if (before === undefined) throw new ApiError('unknown-user', `unknown user '${id}'`);
+    let user: UserRecord;
+    try {
+      user = u.world.updateUser(id, {
+        clearance: change.clearance,
+        needToKnow: change.needToKnow,
+        clearanceExpires: change.clearanceExpires ?? undefined,
+      });
+    } catch (e) {
+      definitionError(e);
+    }
+    await u.tx
+      .updateTable('users')
+      .set({
+        clearance: user.clearance.code,
+        need_to_know: json([...user.needToKnow]),
+        clearance_expires: change.clearanceExpires ?? null,
+      })
+      .where('id', '=', id)
+      .execute();
+    u.log({
+      type: 'user.clearance-changed',
+      actor: { user: actor.user, party: node.party },
+      subject: {
+        user: id,
+        from: { clearance: before.clearance.code, needToKnow: [...before.needToKnow] },
+        to: {
+          clearance: user.clearance.code,
+          needToKnow: [...user.needToKnow],
+          expires: change.clearanceExpires ?? null,
+        },
+      },
+    });
+    return userView(user, await rolesOf(u, id));
+  });
+}
+
+export function setRoles(
+  node: LiaisonNode,
+  actor: Actor,
+  id: string,
+  roles: readonly Role[],
+): Promise<UserView> {
+  return node.transact(async (u) => {
+    const user = u.world.users.get(id);
+    if (user === undefined) throw new ApiError('unknown-user', `unknown user '${id}'`);
+    const before = await rolesOf(u, id);
+    await u.tx
+      .updateTable('users')
+      .set({ roles: json(roles) })
+      .where('id', '=', id)
+      .execute();
+    u.log({
+      type: 'user.roles-changed',
+      actor: { user: actor.user, party: node.party },
+      subject: { user: id, from: before, to: roles },
+    });
+    return userView(user, roles);
+  });
+}
+
+export interface IssuedToken {
+  readonly id: string;
+  readonly user: string;
+  /** Shown once: only its hash is stored. */
+  readonly token: string;
+  readonly expiresAt: number | null;
+}
+
+export function createToken(
+  node: LiaisonNode,
+  actor: Actor | null,
+  userId: string,
+  label: string,
+  expiresAt: number | null = null,
+): Promise<IssuedToken> {
+  return node.transact(async (u) => {
+    if (!u.world.users.has(userId)) throw new ApiError('unknown-user', `unknown user '${userId}'`);
+    const token = `lsn_${randomBytes(32).toString('base64url')}`;
+    const id = `tok-${randomUUID()}`;
+    await u.tx
+      .insertInto('tokens')
+      .values({
+        id,
+        user_id: userId,
+        hash: hashToken(token),
+        label,
+        created_at: u.now,
+        expires_at: expiresAt,
+        revoked_at: null,
+      })
+      .execute();
+    u.log({
+      type: 'token.created',
+      actor: { user: actor?.user ?? null, party: node.party },
+      subject: { token: id, user: userId, label, expiresAt },
+    });
+    return { id, user: userId, token, expiresAt };
+  });
+}
+
+export function revokeToken(
+  node: LiaisonNode,
+  actor: Actor,
+  tokenId: string,
+): Promise<{ id: string; revokedAt: number }> {
+  return node.transact(async (u) => {
+    const row = await u.tx
+      .selectFrom('tokens')
+      .select(['id', 'user_id', 'revoked_at'])
+      .where('id', '=', tokenId)
+      .executeTakeFirst();
+    if (row === undefined) throw new ApiError('unknown-token', `unknown token '${tokenId}'`);
+    const at = row.revoked_at ?? u.now;
+    await u.tx.updateTable('tokens').set({ revoked_at: at }).where('id', '=', tokenId).execute();
+    u.log({
+      type: 'token.revoked',
+      actor: { user: actor.user, party: node.party },
+      subject: { token: tokenId, user: row.user_id },
+    });
+    return { id: tokenId, revokedAt: at };
+  });
+}
+
+// ---------------------------------------------------------------- agreements
+
+export function addAgreement(
+  node: LiaisonNode,
+  actor: Actor | null,
+  def: AgreementDefinition,
+): Promise<string> {
+  return node.transact(async (u) => {
+    if (u.world.agreements.has(def.id))
+      throw new ApiError('conflict', `agreement '${def.id}' exists`);
+    try {
+      u.world.addAgreement(def);
+    } catch (e) {
+      definitionError(e);
+    }
+    await u.tx
+      .insertInto('agreements')
+      .values({ id: def.id, definition: json(def), added_at: u.now })
+      .execute();
+    u.log({
+      type: 'agreement.added',
+      actor: { user: actor?.user ?? null, party: node.party },
+      subject: { agreement: def.id, definition: def },
+    });
+    return def.id;
+  });
+}
+
+export function explainAt(node: LiaisonNode, id: string, at: number): AgreementExplanation {
+  const a = node.world.agreements.get(id);
+  if (a === undefined) throw new ApiError('unknown-agreement', `unknown agreement '${id}'`);
+  return explainAgreement(a, at);
+}
+
+/** Gives, suspends, resumes or withdraws a notice on behalf of this node's party. */
+export function noticeAction(
+  node: LiaisonNode,
+  actor: Actor,
+  agreementId: string,
+  kind: NoticeActionKind,
+): Promise<Decision> {
+  return node.transact(async (u) => {
+    if (!u.world.agreements.has(agreementId)) {
+      throw new ApiError('unknown-agreement', `unknown agreement '${agreementId}'`);
+    }
+    const d = decide(u.world, { kind, agreement: agreementId, by: node.party }, u.now);
+    u.log({
+      type: 'agreement.lifecycle',
+      actor: { user: actor.user, party: node.party },
+      subject: { agreement: agreementId, action: kind },
+      decision: d.decision,
+      reasons: d.reasons.map((r) => r.code),
+    });
+    if (d.decision === 'allow' && d.effect?.kind === 'lifecycle') {
+      const a = u.world.agreements.get(agreementId);
+      const seq = a?.events.length ?? 0;
+      await u.tx
+        .insertInto('agreement_events')
+        .values({
+          agreement_id: agreementId,
+          seq,
+          at: d.effect.event.at,
+          event: json(d.effect.event),
+          recorded_at: u.now,
+        })
+        .execute();
+      applyEffect(u.world, d.effect);
+    }
+    return d;
+  });
+}
+
+// ---------------------------------------------------------------- items
+
+export interface NewItem {
+  readonly marking: string;
+  readonly categories: readonly string[];
+  readonly title: string;
+  readonly body: string;
+  readonly releasableTo?: readonly string[] | undefined;
+}
+
+export interface ItemSummary {
+  readonly id: string;
+  readonly originator: string;
+  readonly marking: {
+    readonly party: string;
+    readonly code: string;
+    readonly name: string;
+    readonly en: string;
+  };
+  readonly originatorMarking: {
+    readonly party: string;
+    readonly code: string;
+    readonly name: string;
+    readonly en: string;
+  };
+  readonly categories: readonly string[];
+  readonly releasableTo: readonly string[] | null;
+  readonly createdAt: number;
+  readonly compromised: boolean;
+}
+
+function summary(node: LiaisonNode, item: ItemRecord): ItemSummary {
+  const held = item.holdings.get(node.party)?.marking ?? item.marking;
+  const view = (m: typeof held) => ({ party: m.party, code: m.code, name: m.name, en: m.en });
+  return {
+    id: item.id,
+    originator: item.originator.id,
+    marking: view(held),
+    originatorMarking: view(item.marking),
+    categories: item.categories,
+    releasableTo: item.releasableTo === null ? null : [...item.releasableTo],
+    createdAt: Number.isFinite(item.holdings.get(item.originator.id)?.since ?? 0)
+      ? (item.holdings.get(item.originator.id)?.since ?? 0)
+      : 0,
+    compromised: item.compromise.length > 0,
+  };
+}
+
+export function createItem(node: LiaisonNode, actor: Actor, input: NewItem): Promise<ItemSummary> {
+  return node.transact(async (u) => {
+    const id = `${node.party.toLowerCase()}-${randomUUID()}`;
+    let item: ItemRecord;
+    try {
+      item = u.world.addItem(
+        {
+          id,
+          originator: node.party,
+          marking: input.marking,
+          categories: input.categories,
+          releasableTo: input.releasableTo,
+          title: input.title,
+        },
+        u.now,
+      );
+    } catch (e) {
+      definitionError(e);
+    }
+    await u.tx
+      .insertInto('items')
+      .values({
+        id,
+        originator: node.party,
+        marking: input.marking,
+        categories: json(input.categories),
+        releasable_to: input.releasableTo === undefined ? null : json(input.releasableTo),
+        title: input.title,
+        body: input.body,
+        created_at: u.now,
+        created_by: actor.user,
+      })
+      .execute();
+    u.log({
+      type: 'item.created',
+      actor: { user: actor.user, party: node.party },
+      subject: {
+        item: id,
+        marking: input.marking,
+        categories: input.categories,
+        releasableTo: input.releasableTo ?? null,
+      },
+    });
+    return summary(node, item);
+  });
+}
+
+/** Items this node holds, newest first (metadata only: never titles or bodies). */
+export function listItems(node: LiaisonNode, limit = 100, offset = 0): ItemSummary[] {
+  const held = [...node.world.items.values()].filter((i) => i.holdings.has(node.party));
+  held.sort(
+    (a, b) => (b.holdings.get(node.party)?.since ?? 0) - (a.holdings.get(node.party)?.since ?? 0),
+  );
+  return held.slice(offset, offset + limit).map((i) => summary(node, i));
+}
+
+export interface ItemContent extends ItemSummary {
+  readonly title: string;
+  readonly body: string;
+  readonly decision: Decision;
+  /** The log index at which this read was recorded. */
+  readonly logIndex: number;
+}
+
+/** RULES A1–A3, decided and logged whether allowed or denied. */
+export function readItem(node: LiaisonNode, actor: Actor, id: string): Promise<ItemContent> {
+  return node.transact(async (u) => {
+    const item = u.world.items.get(id);
+    const d = decide(u.world, { kind: 'read', item: id, user: actor.user }, u.now);
+    const logIndex = u.log({
+      type: 'item.read',
+      actor: { user: actor.user, party: node.party },
+      subject: {
+        item: id,
+        ...(item === undefined
+          ? {}
+          : { marking: item.holdings.get(node.party)?.marking.code ?? null }),
+      },
+      decision: d.decision,
+      reasons: d.reasons.map((r) => r.code),
+    });
+    if (d.decision === 'deny' || item === undefined) throw deniedBy(d);
+    const row = await u.tx
+      .selectFrom('items')
+      .select(['title', 'body'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return {
+      ...summary(node, item),
+      title: row?.title ?? '',
+      body: row?.body ?? '',
+      decision: d,
+      logIndex,
+    };
+  });
+}
+
+export interface CompromiseView {
+  readonly id: string;
+  readonly item: string;
+  readonly party: string;
+  readonly reportedBy: string;
+  readonly at: number;
+  readonly note: string;
+}
+
+export function reportCompromise(
+  node: LiaisonNode,
+  actor: Actor,
+  itemId: string,
+  note: string,
+): Promise<CompromiseView> {
+  return node.transact(async (u) => {
+    const d = decide(u.world, { kind: 'report-compromise', item: itemId, by: node.party }, u.now);
+    u.log({
+      type: 'compromise.reported',
+      actor: { user: actor.user, party: node.party },
+      subject: { item: itemId },
+      decision: d.decision,
+      reasons: d.reasons.map((r) => r.code),
+    });
+    if (d.decision === 'deny') throw deniedBy(d);
+    const view: CompromiseView = {
+      id: `cmp-${randomUUID()}`,
+      item: itemId,
+      party: node.party,
+      reportedBy: actor.user,
+      at: u.now,
+      note,
+    };
+    await u.tx
+      .insertInto('compromise_reports')
+      .values({
+        id: view.id,
+        item_id: itemId,
+        party: node.party,
+        reported_by: actor.user,
+        at: u.now,
+        note,
+      })
+      .execute();
+    if (d.effect !== undefined) applyEffect(u.world, d.effect);
+    return view;
+  });
+}
+
+export async function listCompromises(node: LiaisonNode): Promise<CompromiseView[]> {
+  const rows = await node.store.db
+    .selectFrom('compromise_reports')
+    .selectAll()
+    .orderBy('at', 'desc')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    item: r.item_id,
+    party: r.party,
+    reportedBy: r.reported_by,
+    at: r.at,
+    note: r.note,
+  }));
+}

@@ -1,0 +1,323 @@
+// One party's node: the store, the policy core's World loaded from it, and the
+// transparency log. Every change goes through `transact`: a unit of work decides
+// with the core, writes its rows and its log entries in ONE transaction. Units are
+// group-committed: those that arrive together share a transaction (one fsync),
+// each seeing the effects of the ones before it.
+import type { KeyObject } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import {
+  type AgreementDefinition,
+  BUILT_IN_PARTIES,
+  type EpochMs,
+  formatInstant,
+  type LifecycleEvent,
+  type Receipt,
+  World,
+} from '../core/index.js';
+import { canonicalJson } from '../crypto/canonical-json.js';
+import { type LogEntry, type LogEvent, type SealedEntry, sealEntry } from '../log/entry.js';
+import { MerkleTree } from '../log/merkle.js';
+import { checkpointBody, rawPublicKey, signNote, verifierKey } from '../log/note.js';
+import type { Store } from '../store/db.js';
+import type { Database } from '../store/schema.js';
+import { ApiError } from './errors.js';
+
+export interface NodeOptions {
+  readonly party: string;
+  /** The log's origin and checkpoint key name, e.g. "liaison.example/JP". */
+  readonly origin: string;
+  readonly store: Store;
+  readonly signingKey: KeyObject;
+  /** The clock; only the edge reads it. */
+  readonly now?: () => EpochMs;
+}
+
+/** What a unit of work sees: the open transaction, the instant, and the log. */
+export interface Unit {
+  readonly tx: Transaction<Database>;
+  readonly now: EpochMs;
+  readonly world: World;
+  /** Appends an event to the log in this transaction; returns its index. */
+  log(event: LogEvent): number;
+}
+
+export interface StoredCheckpoint {
+  readonly size: number;
+  readonly root: Buffer;
+  readonly note: string;
+  readonly at: number;
+}
+
+interface Job {
+  readonly fn: (u: Unit) => unknown;
+  readonly resolve: (v: unknown) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+const MAX_BATCH = 512;
+const INSERT_CHUNK = 200;
+
+const parse = <T>(json: string): T => JSON.parse(json) as T;
+
+export class LiaisonNode {
+  private worldValue = new World();
+  private treeValue = new MerkleTree();
+  private lastLeaf: Buffer | null = null;
+  private lastCheckpoint: StoredCheckpoint | null = null;
+  private readonly queue: Job[] = [];
+  private draining = false;
+  readonly now: () => EpochMs;
+
+  private constructor(readonly options: NodeOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  static async open(options: NodeOptions): Promise<LiaisonNode> {
+    const node = new LiaisonNode(options);
+    await node.reload();
+    return node;
+  }
+
+  get party(): string {
+    return this.options.party;
+  }
+
+  get origin(): string {
+    return this.options.origin;
+  }
+
+  get store(): Store {
+    return this.options.store;
+  }
+
+  get world(): World {
+    return this.worldValue;
+  }
+
+  get tree(): MerkleTree {
+    return this.treeValue;
+  }
+
+  /** The C2SP verifier key a partner's auditor configures for this node's log. */
+  get verifierKey(): string {
+    return verifierKey(this.origin, rawPublicKey(createPublicKey(this.options.signingKey)));
+  }
+
+  get publicKeyPem(): string {
+    return createPublicKey(this.options.signingKey)
+      .export({ type: 'spki', format: 'pem' })
+      .toString();
+  }
+
+  /** Rebuilds the World and the tree from the store (at start, and after a failed batch). */
+  async reload(): Promise<void> {
+    this.worldValue = await loadWorld(this.store);
+    const tree = new MerkleTree();
+    let last: Buffer | null = null;
+    const db = this.store.db;
+    const page = 50_000;
+    for (let start = 0; ; start += page) {
+      const rows = await db
+        .selectFrom('log_entries')
+        .select(['idx', 'leaf_hash'])
+        .where('idx', '>=', start)
+        .orderBy('idx')
+        .limit(page)
+        .execute();
+      for (const r of rows) {
+        last = Buffer.from(r.leaf_hash);
+        tree.append(last);
+      }
+      if (rows.length < page) break;
+    }
+    this.treeValue = tree;
+    this.lastLeaf = last;
+    const cp = await db
+      .selectFrom('checkpoints')
+      .selectAll()
+      .orderBy('size', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    this.lastCheckpoint =
+      cp === undefined
+        ? null
+        : { size: cp.size, root: Buffer.from(cp.root), note: cp.note, at: cp.at };
+  }
+
+  /** Runs a unit of work in a (shared) transaction; resolves once it is committed. */
+  transact<T>(fn: (u: Unit) => T | Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.draining) {
+        this.draining = true;
+        setImmediate(() => {
+          void this.drain();
+        });
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) await this.runBatch(this.queue.splice(0, MAX_BATCH));
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async runBatch(batch: Job[]): Promise<void> {
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    try {
+      await this.store.db.transaction().execute(async (tx) => {
+        const pending: SealedEntry[] = [];
+        const now = this.now();
+        const unit: Unit = {
+          tx,
+          now,
+          world: this.worldValue,
+          log: (event) => {
+            const entry: LogEntry = {
+              ...event,
+              index: this.treeValue.size,
+              prev: this.lastLeaf === null ? null : this.lastLeaf.toString('hex'),
+              at: formatInstant(now),
+            };
+            const sealed = sealEntry(entry);
+            this.treeValue.append(sealed.leaf);
+            this.lastLeaf = sealed.leaf;
+            pending.push(sealed);
+            return entry.index;
+          },
+        };
+        for (const job of batch) {
+          try {
+            outcomes.push({ ok: true, value: await job.fn(unit) });
+          } catch (e) {
+            // A refusal is decided before anything is written; anything else aborts the batch.
+            if (!(e instanceof ApiError)) throw e;
+            outcomes.push({ ok: false, value: e });
+          }
+        }
+        for (let i = 0; i < pending.length; i += INSERT_CHUNK) {
+          await tx
+            .insertInto('log_entries')
+            .values(
+              pending.slice(i, i + INSERT_CHUNK).map((p) => ({
+                idx: p.entry.index,
+                leaf_hash: p.leaf,
+                data: p.data,
+                at: now,
+              })),
+            )
+            .execute();
+        }
+      });
+    } catch (e) {
+      // Memory ran ahead of a transaction that did not commit: rebuild it, then give
+      // each unit its own transaction so that only the faulty one fails.
+      await this.reload();
+      if (batch.length === 1) {
+        (batch[0] as Job).reject(e);
+        return;
+      }
+      for (const job of batch) await this.runBatch([job]);
+      return;
+    }
+    batch.forEach((job, i) => {
+      const o = outcomes[i] as { ok: boolean; value: unknown };
+      if (o.ok) job.resolve(o.value);
+      else job.reject(o.value);
+    });
+  }
+
+  /**
+   * The latest checkpoint, signing a new one if the log has grown since the last.
+   * Serialized with writes, so that size and root belong together.
+   */
+  checkpoint(): Promise<StoredCheckpoint> {
+    return this.transact(async (u) => {
+      const size = this.treeValue.size;
+      if (this.lastCheckpoint !== null && this.lastCheckpoint.size === size)
+        return this.lastCheckpoint;
+      const root = Buffer.from(this.treeValue.root(size));
+      const note = signNote(
+        checkpointBody({ origin: this.origin, size, root }),
+        this.origin,
+        this.options.signingKey,
+      );
+      const cp: StoredCheckpoint = { size, root, note, at: u.now };
+      await u.tx.insertInto('checkpoints').values({ size, root, note, at: u.now }).execute();
+      this.lastCheckpoint = cp;
+      return cp;
+    });
+  }
+
+  async close(): Promise<void> {
+    while (this.draining || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+    await this.store.close();
+  }
+}
+
+/** Loads the World of a node from its store. */
+export async function loadWorld(store: Store): Promise<World> {
+  const db = store.db;
+  const world = World.create({ parties: [...BUILT_IN_PARTIES.values()] });
+  for (const a of await db
+    .selectFrom('agreements')
+    .selectAll()
+    .orderBy('added_at')
+    .orderBy('id')
+    .execute()) {
+    world.addAgreement(parse<AgreementDefinition>(a.definition));
+  }
+  for (const e of await db
+    .selectFrom('agreement_events')
+    .selectAll()
+    .orderBy('agreement_id')
+    .orderBy('seq')
+    .execute()) {
+    world.agreements.get(e.agreement_id)?.append(parse<LifecycleEvent>(e.event));
+  }
+  for (const u of await db.selectFrom('users').selectAll().execute()) {
+    world.addUser({
+      id: u.id,
+      party: u.party,
+      clearance: u.clearance,
+      needToKnow: parse<string[]>(u.need_to_know),
+      clearanceExpires: u.clearance_expires ?? undefined,
+    });
+  }
+  for (const it of await db.selectFrom('items').selectAll().orderBy('created_at').execute()) {
+    world.addItem(
+      {
+        id: it.id,
+        originator: it.originator,
+        marking: it.marking,
+        categories: parse<string[]>(it.categories),
+        releasableTo: it.releasable_to === null ? undefined : parse<string[]>(it.releasable_to),
+        title: it.title,
+      },
+      it.created_at,
+    );
+  }
+  for (const h of await db.selectFrom('holdings').selectAll().orderBy('since').execute()) {
+    const item = world.items.get(h.item_id);
+    const party = world.parties.get(h.party);
+    const marking = party?.scheme.byCode.get(h.marking);
+    if (item === undefined || marking === undefined || h.party === item.originator.id) continue;
+    item.holdings.set(h.party, {
+      party: h.party,
+      marking,
+      receipts: parse<Receipt[]>(h.receipts),
+      since: h.since,
+    });
+  }
+  for (const c of await db.selectFrom('compromise_reports').selectAll().orderBy('at').execute()) {
+    world.items.get(c.item_id)?.compromise.push({ by: c.party, at: c.at });
+  }
+  return world;
+}
+
+/** Canonical JSON for a JSON column. */
+export const json = (v: unknown): string => canonicalJson(v);

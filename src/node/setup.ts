@@ -1,0 +1,199 @@
+// `liaison node init` and `liaison node start`: a node's data directory holds its
+// config, its keys (private keys encrypted under a passphrase) and, by default, its
+// SQLite store.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from '../api/server.js';
+import { BUILT_IN_PARTIES, BUILT_IN_TEMPLATES } from '../core/index.js';
+import { generateNodeKeys, openKeys, type StoredKeys, sealKeys } from '../crypto/keys.js';
+import { openStore } from '../store/db.js';
+import { addAgreement, createToken, createUser, type IssuedToken } from './operations.js';
+import { LiaisonNode } from './service.js';
+
+export const DEFAULT_DATA_DIR = '.liaison';
+export const DEFAULT_PORT = 8420;
+
+export interface NodeConfig {
+  readonly party: string;
+  readonly origin: string;
+  /** A path relative to the data directory, or a postgres:// URL. */
+  readonly database: string;
+  readonly port: number;
+  readonly host: string;
+  readonly createdAt: string;
+}
+
+export class SetupError extends Error {
+  override readonly name = 'SetupError';
+}
+
+export const configPath = (dir: string) => join(dir, 'config.json');
+const keysPath = (dir: string) => join(dir, 'keys.json');
+
+export function readConfig(dir: string): NodeConfig {
+  const p = configPath(dir);
+  if (!existsSync(p)) {
+    throw new SetupError(
+      `no node in '${dir}': run 'liaison node init --party XX --data ${dir}' first`,
+    );
+  }
+  try {
+    return JSON.parse(readFileSync(p, 'utf8')) as NodeConfig;
+  } catch (e) {
+    throw new SetupError(`cannot read ${p}: ${(e as Error).message}`);
+  }
+}
+
+function readStoredKeys(dir: string): StoredKeys {
+  try {
+    return JSON.parse(readFileSync(keysPath(dir), 'utf8')) as StoredKeys;
+  } catch (e) {
+    throw new SetupError(`cannot read the node keys in ${keysPath(dir)}: ${(e as Error).message}`);
+  }
+}
+
+export function databaseTarget(dir: string, config: NodeConfig): string {
+  return /^postgres(ql)?:\/\//.test(config.database)
+    ? config.database
+    : resolve(dir, config.database);
+}
+
+export interface InitOptions {
+  readonly party: string;
+  readonly dir: string;
+  readonly passphrase: string;
+  readonly database?: string | undefined;
+  readonly port?: number | undefined;
+  readonly host?: string | undefined;
+  readonly origin?: string | undefined;
+}
+
+export interface InitResult {
+  readonly config: NodeConfig;
+  readonly admin: IssuedToken;
+  readonly verifierKey: string;
+}
+
+/** Creates keys, config, store, the party's built-in agreements and a first admin. */
+export async function initNode(o: InitOptions): Promise<InitResult> {
+  if (!BUILT_IN_PARTIES.has(o.party)) {
+    throw new SetupError(
+      `unknown party '${o.party}': a node is for one of ${[...BUILT_IN_PARTIES.keys()].join(', ')}`,
+    );
+  }
+  if (existsSync(configPath(o.dir)))
+    throw new SetupError(`'${o.dir}' already holds a node (${configPath(o.dir)})`);
+  mkdirSync(o.dir, { recursive: true, mode: 0o700 });
+  const keys = generateNodeKeys();
+  const stored = sealKeys(keys, o.passphrase);
+  const config: NodeConfig = {
+    party: o.party,
+    origin: o.origin ?? `liaison.local/${o.party}`,
+    database: o.database ?? 'store.sqlite',
+    port: o.port ?? DEFAULT_PORT,
+    host: o.host ?? '127.0.0.1',
+    createdAt: new Date().toISOString(),
+  };
+  const store = await openStore(databaseTarget(o.dir, config));
+  const node = await LiaisonNode.open({
+    party: o.party,
+    origin: config.origin,
+    store,
+    signingKey: keys.signing,
+  });
+  try {
+    await node.transact(async (u) => {
+      const existing = await u.tx
+        .selectFrom('meta')
+        .select('key')
+        .where('key', '=', 'party')
+        .executeTakeFirst();
+      if (existing !== undefined)
+        throw new SetupError(`the store ${store.location} already belongs to a node`);
+      await u.tx
+        .insertInto('meta')
+        .values([
+          { key: 'party', value: o.party },
+          { key: 'origin', value: config.origin },
+        ])
+        .execute();
+      u.log({
+        type: 'node.initialized',
+        actor: { user: null, party: o.party },
+        subject: { party: o.party, origin: config.origin, verifierKey: node.verifierKey },
+      });
+    });
+    for (const t of BUILT_IN_TEMPLATES.values()) {
+      if (t.parties.includes(o.party)) await addAgreement(node, null, t);
+    }
+    const party = BUILT_IN_PARTIES.get(o.party);
+    await createUser(node, null, {
+      username: 'admin',
+      clearance: party?.scheme.unclassified.code ?? 'U',
+      needToKnow: [],
+      roles: ['admin'],
+    });
+    const admin = await createToken(node, null, 'admin', 'first admin (node init)');
+    await node.checkpoint();
+    writeFileSync(keysPath(o.dir), `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+    writeFileSync(configPath(o.dir), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+    return { config, admin, verifierKey: node.verifierKey };
+  } finally {
+    await node.close();
+  }
+}
+
+export interface RunningNode {
+  readonly node: LiaisonNode;
+  readonly app: FastifyInstance;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly dir: string;
+  readonly passphrase: string;
+  readonly port?: number | undefined;
+  readonly host?: string | undefined;
+  readonly logger?: boolean | undefined;
+  /** How often to sign a checkpoint when the log has grown (ms). */
+  readonly checkpointEveryMs?: number | undefined;
+}
+
+export async function startNode(o: StartOptions): Promise<RunningNode> {
+  const config = readConfig(o.dir);
+  const keys = openKeys(readStoredKeys(o.dir), o.passphrase);
+  const store = await openStore(databaseTarget(o.dir, config));
+  const node = await LiaisonNode.open({
+    party: config.party,
+    origin: config.origin,
+    store,
+    signingKey: keys.signing,
+  });
+  const app = await buildApi(node, { logger: o.logger === true ? { level: 'info' } : false });
+  const port = o.port ?? config.port;
+  const host = o.host ?? config.host;
+  try {
+    await app.listen({ port, host });
+  } catch (e) {
+    await node.close();
+    throw new SetupError(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
+  }
+  const address = app.server.address();
+  const actualPort = typeof address === 'object' && address !== null ? address.port : port;
+  const timer = setInterval(() => {
+    if (node.tree.size > 0) void node.checkpoint().catch(() => {});
+  }, o.checkpointEveryMs ?? 10_000);
+  timer.unref();
+  return {
+    node,
+    app,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`,
+    async stop() {
+      clearInterval(timer);
+      await app.close();
+      await node.close();
+    },
+  };
+}

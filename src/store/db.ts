@@ -1,0 +1,81 @@
+// Opens the node's store: SQLite (better-sqlite3, WAL) by default, or PostgreSQL
+// for `postgres://` URLs, through the same Kysely code, and migrates it.
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { type Dialect, NumberedMigrations } from './migrations.js';
+import type { Database } from './schema.js';
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** Where it is, for people (a path, or the URL without its password). */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+}
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
+export function isPostgresUrl(s: string): boolean {
+  return /^postgres(ql)?:\/\//.test(s);
+}
+
+/** Opens (creating if needed) and migrates a store. `target`: a file path or a postgres:// URL. */
+export async function openStore(target: string): Promise<Store> {
+  let store: Store;
+  if (isPostgresUrl(target)) {
+    const pool = new pg.Pool({
+      connectionString: target,
+      max: 8,
+      // bigint columns hold epoch milliseconds and log indexes: well inside 2^53.
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === INT8_OID || oid === NUMERIC_OID
+            ? (v: string) => Number(v)
+            : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      },
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    store = { db, dialect: 'postgres', location: redact(target), close: () => db.destroy() };
+  } else {
+    let sqlite: SqliteDatabase.Database;
+    try {
+      sqlite = new SqliteDatabase(target);
+    } catch (e) {
+      throw new StoreError(`cannot open the store '${target}': ${(e as Error).message}`);
+    }
+    sqlite.pragma('journal_mode = WAL');
+    // FULL: a committed transaction survives a power cut, not only a crash.
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    store = { db, dialect: 'sqlite', location: target, close: () => db.destroy() };
+  }
+  try {
+    const { error } = await new Migrator({
+      db: store.db,
+      provider: new NumberedMigrations(store.dialect),
+    }).migrateToLatest();
+    if (error !== undefined) throw error;
+  } catch (e) {
+    await store.close().catch(() => {});
+    throw new StoreError(`cannot prepare the store at ${store.location}: ${(e as Error).message}`);
+  }
+  return store;
+}

@@ -1,0 +1,123 @@
+// A real node process on loopback: `liaison node init` then `liaison node start`,
+// driven over HTTP by the integration tests.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const BIN = join(ROOT, 'dist/cli/index.js');
+export const PASSPHRASE = 'integration test passphrase';
+const env = () => ({
+  ...process.env,
+  LIAISON_PASSPHRASE: PASSPHRASE,
+  LIAISON_TOKEN: '',
+  LIAISON_NODE: '',
+});
+
+export function liaison(args: readonly string[], extraEnv: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...env(), ...extraEnv },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+export interface InitializedNode {
+  readonly dir: string;
+  readonly adminToken: string;
+  readonly verifierKey: string;
+}
+
+export function initNodeDir(party: string, database?: string): InitializedNode {
+  const dir = join(mkdtempSync(join(tmpdir(), 'liaison-node-')), 'data');
+  const r = liaison([
+    'node',
+    'init',
+    '--party',
+    party,
+    '--data',
+    dir,
+    '--port',
+    '0',
+    '--json',
+    ...(database ? ['--database', database] : []),
+  ]);
+  if (r.code !== 0) throw new Error(`node init failed: ${r.err}`);
+  const j = JSON.parse(r.out) as { admin: { token: string }; verifierKey: string };
+  return { dir, adminToken: j.admin.token, verifierKey: j.verifierKey };
+}
+
+export interface NodeProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export function startNodeProcess(dir: string): Promise<NodeProcess> {
+  const child = spawn(process.execPath, [BIN, 'node', 'start', '--data', dir, '--port', '0'], {
+    env: env(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolveStart, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`node did not start: ${out}${err}`)), 20_000);
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m !== null) {
+        clearTimeout(timer);
+        resolveStart({
+          url: m[1] as string,
+          child,
+          stop: () =>
+            new Promise<void>((done) => {
+              if (child.exitCode !== null) return done();
+              child.once('exit', () => done());
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`node exited with ${code}: ${out}${err}`));
+    });
+  });
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+  readonly text: string;
+}
+
+export async function http(
+  url: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+  raw?: string,
+): Promise<Reply> {
+  const headers: Record<string, string> = {};
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined || raw !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers,
+    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // text/plain answers (checkpoints, metrics) stay text
+  }
+  return { status: res.status, body: parsed, text };
+}
