@@ -86,8 +86,11 @@ export async function auditLog(
       continue;
     }
     if (parsed.index !== position) {
+      // The sequence diverged at the lower of the two: an entry moved down means one
+      // was inserted before it; moved up, one was deleted or the two swapped.
+      const claimed = typeof parsed.index === 'number' ? parsed.index : position;
       bad(
-        position,
+        Math.min(position, claimed),
         `the entry stored at ${position} says it is entry ${String(parsed.index)}: entries were moved, inserted or deleted`,
       );
       continue;
