@@ -6,45 +6,39 @@ export class CanonicalJsonError extends Error {
   override readonly name = 'CanonicalJsonError';
 }
 
-function write(value: unknown, out: string[]): void {
-  if (value === null) {
-    out.push('null');
-    return;
-  }
+function write(value: unknown): string {
+  if (value === null) return 'null';
   switch (typeof value) {
-    case 'boolean':
-      out.push(value ? 'true' : 'false');
-      return;
+    case 'string':
+      return JSON.stringify(value);
     case 'number':
       if (!Number.isFinite(value)) throw new CanonicalJsonError(`${value} has no JSON form`);
-      out.push(JSON.stringify(value));
-      return;
-    case 'string':
-      out.push(JSON.stringify(value));
-      return;
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
     case 'object': {
       if (Array.isArray(value)) {
-        out.push('[');
-        value.forEach((v, i) => {
-          if (i > 0) out.push(',');
-          write(v === undefined ? null : v, out);
-        });
-        out.push(']');
-        return;
+        let s = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) s += ',';
+          const v: unknown = value[i];
+          s += v === undefined ? 'null' : write(v);
+        }
+        return `${s}]`;
       }
-      const entries = Object.entries(value as Record<string, unknown>).filter(
-        ([, v]) => v !== undefined,
-      );
-      // Default sort compares UTF-16 code units, as RFC 8785 §3.2.3 requires.
-      entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      out.push('{');
-      entries.forEach(([k, v], i) => {
-        if (i > 0) out.push(',');
-        out.push(JSON.stringify(k), ':');
-        write(v, out);
-      });
-      out.push('}');
-      return;
+      const o = value as Record<string, unknown>;
+      // The default sort compares UTF-16 code units, as RFC 8785 §3.2.3 requires.
+      const keys = Object.keys(o).sort();
+      let s = '{';
+      let first = true;
+      for (const k of keys) {
+        const v = o[k];
+        if (v === undefined) continue;
+        if (!first) s += ',';
+        first = false;
+        s += `${JSON.stringify(k)}:${write(v)}`;
+      }
+      return `${s}}`;
     }
     default:
       throw new CanonicalJsonError(`a ${typeof value} has no JSON form`);
@@ -52,7 +46,5 @@ function write(value: unknown, out: string[]): void {
 }
 
 export function canonicalJson(value: unknown): string {
-  const out: string[] = [];
-  write(value, out);
-  return out.join('');
+  return write(value);
 }

@@ -54,12 +54,62 @@ function definitionError(e: unknown): never {
 
 // ---------------------------------------------------------------- authentication
 
+interface CachedToken {
+  readonly tokenId: string;
+  readonly actor: Actor;
+  readonly expiresAt: number | null;
+  readonly revokedAt: number | null;
+  readonly disabled: boolean;
+}
+
+/**
+ * Tokens this process has resolved, by hash. Every change to a token or a user's
+ * roles in this process drops the affected entries, so a revocation takes effect at
+ * once. (Several processes per node will need to broadcast these drops.)
+ */
+const tokenCache = new WeakMap<LiaisonNode, Map<string, CachedToken>>();
+
+function cacheOf(node: LiaisonNode): Map<string, CachedToken> {
+  let c = tokenCache.get(node);
+  if (c === undefined) {
+    c = new Map();
+    tokenCache.set(node, c);
+  }
+  return c;
+}
+
+function forget(node: LiaisonNode, match: (t: CachedToken) => boolean): void {
+  const c = cacheOf(node);
+  for (const [k, v] of c) if (match(v)) c.delete(k);
+}
+
 /** Resolves a bearer token to its user; tokens are stored as SHA-256 hashes only. */
 export async function authenticate(node: LiaisonNode, token: string): Promise<Actor> {
+  const hash = hashToken(token);
+  const cache = cacheOf(node);
+  let entry = cache.get(hash);
+  if (entry === undefined) {
+    entry = await lookupToken(node, hash);
+    if (cache.size >= 10_000) cache.clear();
+    cache.set(hash, entry);
+  }
+  const now = node.now();
+  if (entry.revokedAt !== null && entry.revokedAt <= now) {
+    throw new ApiError('token-revoked', 'this token was revoked');
+  }
+  if (entry.expiresAt !== null && entry.expiresAt <= now) {
+    throw new ApiError('token-expired', 'this token has expired');
+  }
+  if (entry.disabled) throw new ApiError('unauthenticated', 'this user is disabled');
+  return entry.actor;
+}
+
+async function lookupToken(node: LiaisonNode, hash: string): Promise<CachedToken> {
   const row = await node.store.db
     .selectFrom('tokens')
     .innerJoin('users', 'users.id', 'tokens.user_id')
     .select([
+      'tokens.id as token_id',
       'tokens.expires_at',
       'tokens.revoked_at',
       'users.id',
@@ -67,16 +117,16 @@ export async function authenticate(node: LiaisonNode, token: string): Promise<Ac
       'users.roles',
       'users.disabled',
     ])
-    .where('tokens.hash', '=', hashToken(token))
+    .where('tokens.hash', '=', hash)
     .executeTakeFirst();
   if (row === undefined) throw new ApiError('unauthenticated', 'unknown token');
-  const now = node.now();
-  if (row.revoked_at !== null && row.revoked_at <= now)
-    throw new ApiError('token-revoked', 'this token was revoked');
-  if (row.expires_at !== null && row.expires_at <= now)
-    throw new ApiError('token-expired', 'this token has expired');
-  if (row.disabled !== 0) throw new ApiError('unauthenticated', 'this user is disabled');
-  return { user: row.id, party: row.party, roles: JSON.parse(row.roles) as Role[] };
+  return {
+    tokenId: row.token_id,
+    actor: { user: row.id, party: row.party, roles: JSON.parse(row.roles) as Role[] },
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    disabled: row.disabled !== 0,
+  };
 }
 
 export function requireRole(actor: Actor, allowed: readonly Role[]): void {
@@ -251,6 +301,7 @@ export function setRoles(
       .set({ roles: json(roles) })
       .where('id', '=', id)
       .execute();
+    forget(node, (t) => t.actor.user === id);
     u.log({
       type: 'user.roles-changed',
       actor: { user: actor.user, party: node.party },
@@ -314,6 +365,7 @@ export function revokeToken(
     if (row === undefined) throw new ApiError('unknown-token', `unknown token '${tokenId}'`);
     const at = row.revoked_at ?? u.now;
     await u.tx.updateTable('tokens').set({ revoked_at: at }).where('id', '=', tokenId).execute();
+    forget(node, (t) => t.tokenId === tokenId);
     u.log({
       type: 'token.revoked',
       actor: { user: actor.user, party: node.party },

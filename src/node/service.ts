@@ -56,7 +56,7 @@ interface Job {
 }
 
 const MAX_BATCH = 512;
-const INSERT_CHUNK = 200;
+const INSERT_CHUNK = 500;
 
 const parse = <T>(json: string): T => JSON.parse(json) as T;
 
@@ -172,6 +172,7 @@ export class LiaisonNode {
       await this.store.db.transaction().execute(async (tx) => {
         const pending: SealedEntry[] = [];
         const now = this.now();
+        const at = formatInstant(now);
         const unit: Unit = {
           tx,
           now,
@@ -181,7 +182,7 @@ export class LiaisonNode {
               ...event,
               index: this.treeValue.size,
               prev: this.lastLeaf === null ? null : this.lastLeaf.toString('hex'),
-              at: formatInstant(now),
+              at,
             };
             const sealed = sealEntry(entry);
             this.treeValue.append(sealed.leaf);

@@ -35,6 +35,29 @@ export function isPostgresUrl(s: string): boolean {
   return /^postgres(ql)?:\/\//.test(s);
 }
 
+/**
+ * better-sqlite3 compiles a statement on every `prepare`; Kysely prepares on every
+ * query. Reusing compiled statements by their SQL text removes that cost.
+ */
+function withStatementCache(db: SqliteDatabase.Database) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => {
+      cache.clear();
+      db.close();
+    },
+    prepare: (sql: string) => {
+      let statement = cache.get(sql);
+      if (statement === undefined) {
+        if (cache.size >= 1000) cache.clear();
+        statement = db.prepare(sql);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 /** Opens (creating if needed) and migrates a store. `target`: a file path or a postgres:// URL. */
 export async function openStore(target: string): Promise<Store> {
   let store: Store;
@@ -64,7 +87,9 @@ export async function openStore(target: string): Promise<Store> {
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    });
     store = { db, dialect: 'sqlite', location: target, close: () => db.destroy() };
   }
   try {

@@ -9,7 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/crypto/canonical-json.js';
 import { leafHash } from '../../src/log/merkle.js';
 import { createTestDatabase, PG_ADMIN, type TestDatabase } from '../support/databases.js';
-import { http, initNodeDir, type InitializedNode, liaison, startNodeProcess } from '../support/node-process.js';
+import {
+  http,
+  type InitializedNode,
+  initNodeDir,
+  liaison,
+  startNodeProcess,
+} from '../support/node-process.js';
 
 interface Sql {
   run(sql: string, params?: unknown[]): Promise<void>;
@@ -26,7 +32,9 @@ async function connect(kind: 'sqlite' | 'postgres', target: string): Promise<Sql
         db.prepare(conv(sql)).run(...p);
       },
       rows: async <T>(sql: string, p: unknown[] = []) => db.prepare(conv(sql)).all(...p) as T[],
-      close: async () => db.close(),
+      close: async () => {
+        db.close();
+      },
     };
   }
   const c = new pg.Client({ connectionString: target });
@@ -51,10 +59,24 @@ describe.each(['sqlite', 'postgres'] as const)('audit verify on %s', (kind) => {
     init = initNodeDir('JP', source?.target);
     const node = await startNodeProcess(init.dir);
     const admin = init.adminToken;
-    await http(node.url, 'POST', '/v1/users', admin, { username: 'o', clearance: 'KIMITSU', needToKnow: ['dprk-missile'], roles: ['officer'] });
-    const token = ((await http(node.url, 'POST', '/v1/users/o/tokens', admin, { label: 't' })).body as { token: string }).token;
+    await http(node.url, 'POST', '/v1/users', admin, {
+      username: 'o',
+      clearance: 'KIMITSU',
+      needToKnow: ['dprk-missile'],
+      roles: ['officer'],
+    });
+    const token = (
+      (await http(node.url, 'POST', '/v1/users/o/tokens', admin, { label: 't' })).body as {
+        token: string;
+      }
+    ).token;
     for (let i = 0; i < 8; i++) {
-      const it = await http(node.url, 'POST', '/v1/items', token, { marking: 'GOKUHI', categories: ['dprk-missile'], title: `r${i}`, body: '' });
+      const it = await http(node.url, 'POST', '/v1/items', token, {
+        marking: 'GOKUHI',
+        categories: ['dprk-missile'],
+        title: `r${i}`,
+        body: '',
+      });
       await http(node.url, 'GET', `/v1/items/${(it.body as { id: string }).id}`, token);
       await http(node.url, 'GET', '/v1/log/checkpoint', admin);
     }
@@ -80,7 +102,9 @@ describe.each(['sqlite', 'postgres'] as const)('audit verify on %s', (kind) => {
     copies.push(name);
     const admin = new pg.Client({ connectionString: PG_ADMIN });
     await admin.connect();
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${new URL(source?.target ?? '').pathname.slice(1)}`);
+    await admin.query(
+      `CREATE DATABASE ${name} TEMPLATE ${new URL(source?.target ?? '').pathname.slice(1)}`,
+    );
     await admin.end();
     const url = new URL(source?.target ?? '');
     url.pathname = `/${name}`;
@@ -92,12 +116,22 @@ describe.each(['sqlite', 'postgres'] as const)('audit verify on %s', (kind) => {
 
   function verify(dir: string) {
     const r = liaison(['audit', 'verify', '--data', dir, '--json']);
-    return { code: r.code, report: JSON.parse(r.out) as { ok: boolean; firstBadEntry: number | null; problems: { message: string }[]; entries: number } };
+    return {
+      code: r.code,
+      report: JSON.parse(r.out) as {
+        ok: boolean;
+        firstBadEntry: number | null;
+        problems: { message: string }[];
+        entries: number;
+      },
+    };
   }
 
   /** An entry in the middle that names a category (an item.created). */
   async function victim(sql: Sql): Promise<{ idx: number; data: string }> {
-    const rows = await sql.rows<{ idx: number; data: string }>("SELECT idx, data FROM log_entries WHERE data LIKE '%item.created%' ORDER BY idx");
+    const rows = await sql.rows<{ idx: number; data: string }>(
+      "SELECT idx, data FROM log_entries WHERE data LIKE '%item.created%' ORDER BY idx",
+    );
     const v = rows[3];
     if (v === undefined) throw new Error('no victim');
     return { idx: Number(v.idx), data: v.data };
@@ -115,7 +149,10 @@ describe.each(['sqlite', 'postgres'] as const)('audit verify on %s', (kind) => {
   it('detects an edit and names the entry', async () => {
     const { dir, sql } = await copy();
     const v = await victim(sql);
-    await sql.run('UPDATE log_entries SET data = $1 WHERE idx = $2', [v.data.replace('GOKUHI', 'HI'), v.idx]);
+    await sql.run('UPDATE log_entries SET data = $1 WHERE idx = $2', [
+      v.data.replace('GOKUHI', 'HI'),
+      v.idx,
+    ]);
     await sql.close();
     const { code, report } = verify(dir);
     expect(code).toBe(1);
@@ -126,14 +163,27 @@ describe.each(['sqlite', 'postgres'] as const)('audit verify on %s', (kind) => {
   it('detects an edit that also rewrote the leaf hash, and names the entry', async () => {
     const { dir, sql } = await copy();
     const v = await victim(sql);
-    const data = canonicalJson({ ...(JSON.parse(v.data) as object), subject: { item: 'forged', marking: 'HI', categories: ['dprk-missile'], releasableTo: null } });
-    await sql.run('UPDATE log_entries SET data = $1, leaf_hash = $2 WHERE idx = $3', [data, leafHash(Buffer.from(data)), v.idx]);
+    const data = canonicalJson({
+      ...(JSON.parse(v.data) as object),
+      subject: { item: 'forged', marking: 'HI', categories: ['dprk-missile'], releasableTo: null },
+    });
+    await sql.run('UPDATE log_entries SET data = $1, leaf_hash = $2 WHERE idx = $3', [
+      data,
+      leafHash(Buffer.from(data)),
+      v.idx,
+    ]);
     await sql.close();
     const { code, report } = verify(dir);
     expect(code).toBe(1);
     expect(report.firstBadEntry).toBe(v.idx);
     // The checkpoints signed before the edit no longer match, or cover entries that fail.
-    expect(report.problems.some((p) => /checkpoint of size \d+ (does not match|covers entries that did not verify)/.test(p.message))).toBe(true);
+    expect(
+      report.problems.some((p) =>
+        /checkpoint of size \d+ (does not match|covers entries that did not verify)/.test(
+          p.message,
+        ),
+      ),
+    ).toBe(true);
   });
 
   it('detects a deletion and names the missing entry', async () => {
@@ -150,7 +200,12 @@ describe.each(['sqlite', 'postgres'] as const)('audit verify on %s', (kind) => {
   it('detects an insertion (later entries renumbered) and names where it went in', async () => {
     const { dir, sql } = await copy();
     const v = await victim(sql);
-    const prev = (await sql.rows<{ leaf_hash: Uint8Array }>('SELECT leaf_hash FROM log_entries WHERE idx = $1', [v.idx - 1]))[0];
+    const prev = (
+      await sql.rows<{ leaf_hash: Uint8Array }>(
+        'SELECT leaf_hash FROM log_entries WHERE idx = $1',
+        [v.idx - 1],
+      )
+    )[0];
     await sql.run('UPDATE log_entries SET idx = idx + 1000000 WHERE idx >= $1', [v.idx]);
     await sql.run('UPDATE log_entries SET idx = idx - 999999 WHERE idx >= 1000000');
     const fake = canonicalJson({
@@ -159,7 +214,12 @@ describe.each(['sqlite', 'postgres'] as const)('audit verify on %s', (kind) => {
       prev: Buffer.from(prev?.leaf_hash ?? []).toString('hex'),
       subject: { item: 'inserted', marking: 'HI', categories: ['x'], releasableTo: null },
     });
-    await sql.run('INSERT INTO log_entries (idx, leaf_hash, data, at) VALUES ($1, $2, $3, $4)', [v.idx, leafHash(Buffer.from(fake)), fake, 0]);
+    await sql.run('INSERT INTO log_entries (idx, leaf_hash, data, at) VALUES ($1, $2, $3, $4)', [
+      v.idx,
+      leafHash(Buffer.from(fake)),
+      fake,
+      0,
+    ]);
     await sql.close();
     const { code, report } = verify(dir);
     expect(code).toBe(1);
@@ -181,8 +241,15 @@ describe.each(['sqlite', 'postgres'] as const)('audit verify on %s', (kind) => {
 
   it('detects a forged checkpoint', async () => {
     const { dir, sql } = await copy();
-    const cp = (await sql.rows<{ size: number; note: string }>('SELECT size, note FROM checkpoints ORDER BY size DESC'))[0];
-    await sql.run('UPDATE checkpoints SET note = $1 WHERE size = $2', [cp?.note.replace(/\n(\d+)\n/, '\n$1\n').replace(/^(.*\n.*\n)(.)/, '$1A'), cp?.size]);
+    const cp = (
+      await sql.rows<{ size: number; note: string }>(
+        'SELECT size, note FROM checkpoints ORDER BY size DESC',
+      )
+    )[0];
+    await sql.run('UPDATE checkpoints SET note = $1 WHERE size = $2', [
+      cp?.note.replace(/\n(\d+)\n/, '\n$1\n').replace(/^(.*\n.*\n)(.)/, '$1A'),
+      cp?.size,
+    ]);
     await sql.close();
     const { code, report } = verify(dir);
     expect(code).toBe(1);
