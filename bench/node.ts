@@ -255,26 +255,42 @@ async function httpReads(
   }
 }
 
+/** The figures of one part; the others are absent. */
 export interface NodeFigures {
-  readonly sqliteAppends: AppendFigure;
-  readonly postgresAppends: AppendFigure | null;
-  readonly sha256: number;
-  readonly proofs: ProofFigure;
-  readonly sqliteReads: ReadFigure;
-  readonly postgresReads: ReadFigure | null;
+  readonly sqliteAppends?: AppendFigure;
+  readonly postgresAppends?: AppendFigure | null;
+  readonly sha256?: number;
+  readonly proofs?: ProofFigure;
+  readonly sqliteReads?: ReadFigure;
+  readonly postgresReads?: ReadFigure | null;
 }
 
-export async function nodeFigures(quick: boolean): Promise<NodeFigures> {
-  const entries = quick ? 20_000 : 200_000;
-  const sqliteAppends = await appends(
-    join(mkdtempSync(join(tmpdir(), 'liaison-append-')), 'store.sqlite'),
-    entries,
-  );
-  const sha256 = sha256PerSecond(quick ? 300 : 1500);
-  const postgresAppends = await withPostgres((url) => appends(url, entries));
-  const proofs = inclusionProofs(quick ? 1_000_000 : 10_000_000);
-  const seconds = quick ? 2 : 8;
-  const sqliteReads = await httpReads(undefined, seconds, 64);
-  const postgresReads = await withPostgres((url) => httpReads(url, seconds, 64));
-  return { sqliteAppends, postgresAppends, sha256, proofs, sqliteReads, postgresReads };
+export async function nodeFigures(
+  quick: boolean,
+  part: 'appends' | 'proofs' | 'reads',
+): Promise<NodeFigures> {
+  const out: {
+    sqliteAppends?: AppendFigure;
+    postgresAppends?: AppendFigure | null;
+    sha256?: number;
+    proofs?: ProofFigure;
+    sqliteReads?: ReadFigure;
+    postgresReads?: ReadFigure | null;
+  } = {};
+  if (part === 'appends') {
+    const entries = quick ? 20_000 : 200_000;
+    out.sqliteAppends = await appends(
+      join(mkdtempSync(join(tmpdir(), 'liaison-append-')), 'store.sqlite'),
+      entries,
+    );
+    out.sha256 = sha256PerSecond(quick ? 300 : 1500);
+    out.postgresAppends = await withPostgres((url) => appends(url, entries));
+  } else if (part === 'proofs') {
+    out.proofs = inclusionProofs(quick ? 1_000_000 : 10_000_000);
+  } else {
+    const seconds = quick ? 2 : 8;
+    out.sqliteReads = await httpReads(undefined, seconds, 64);
+    out.postgresReads = await withPostgres((url) => httpReads(url, seconds, 64));
+  }
+  return out;
 }

@@ -1,9 +1,11 @@
 // `npm run bench`: measures and prints a table. Never asserts: figures are recorded
 // in BENCHMARKS.md with the machine they were measured on.
+import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { cedarRates } from './cedar.js';
 import { coreRates } from './core.js';
-import { nodeFigures } from './node.js';
+import { type AppendFigure, nodeFigures } from './node.js';
 import { simulatorRates } from './simulator.js';
 import { buildWorkload } from './workload.js';
 
@@ -12,118 +14,180 @@ const budget = quick ? 300 : 1500;
 const simSteps = quick ? 100_000 : 1_000_000;
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const rows: [string, string, string][] = [];
+type Row = [string, string, string];
 
-const workload = buildWorkload();
-const core = coreRates(workload, budget);
-rows.push(
-  [
-    'core release decisions/s (mixed instants, 1 core)',
-    `${fmt(core.release.perSecond)} (${(core.release.allowShare * 100).toFixed(0)}% allow)`,
-    '≥ 1,000,000',
-  ],
-  [
-    'core release decisions/s (one instant, 1 core)',
-    `${fmt(core.releaseSameInstant.perSecond)}`,
-    '≥ 1,000,000',
-  ],
-  [
-    'core read decisions/s (mixed instants, 1 core)',
-    `${fmt(core.read.perSecond)} (${(core.read.allowShare * 100).toFixed(0)}% allow)`,
-    '≥ 1,000,000',
-  ],
-);
+/** The policy core and Cedar on the same workload, in one process (the ratio needs both). */
+async function policySection(): Promise<Row[]> {
+  const rows: Row[] = [];
+  const workload = buildWorkload();
+  const core = coreRates(workload, budget);
+  rows.push(
+    [
+      'core release decisions/s (mixed instants, 1 core)',
+      `${fmt(core.release.perSecond)} (${(core.release.allowShare * 100).toFixed(0)}% allow)`,
+      '≥ 1,000,000',
+    ],
+    [
+      'core release decisions/s (one instant, 1 core)',
+      `${fmt(core.releaseSameInstant.perSecond)}`,
+      '≥ 1,000,000',
+    ],
+    [
+      'core read decisions/s (mixed instants, 1 core)',
+      `${fmt(core.read.perSecond)} (${(core.read.allowShare * 100).toFixed(0)}% allow)`,
+      '≥ 1,000,000',
+    ],
+  );
 
-const cedar = cedarRates(workload, budget * 2);
-rows.push(
-  [
-    'Cedar release decisions/s, same queries (1 core)',
-    `${fmt(cedar.release.perSecond)} (${(cedar.release.allowShare * 100).toFixed(0)}% allow)`,
-    '(peer)',
-  ],
-  [
-    'Cedar read decisions/s, same queries (1 core)',
-    `${fmt(cedar.read.perSecond)} (${(cedar.read.allowShare * 100).toFixed(0)}% allow)`,
-    '(peer)',
-  ],
-  [
-    'ratio core / Cedar, release',
-    `${(core.release.perSecond / cedar.release.perSecond).toFixed(0)}×`,
-    '≥ 10×',
-  ],
-  [
-    'ratio core / Cedar, read',
-    `${(core.read.perSecond / cedar.read.perSecond).toFixed(0)}×`,
-    '≥ 10×',
-  ],
-  [
-    'Cedar requests per decision (one per candidate agreement / consent)',
-    cedar.requestsPerDecision.toFixed(2),
-    '(reported)',
-  ],
-  [
-    'core and Cedar give the same decision and first reason',
-    `${fmt(cedar.agreed)} of ${fmt(cedar.compared)} queries`,
-    'all',
-  ],
-);
+  const cedar = cedarRates(workload, budget * 2);
+  rows.push(
+    [
+      'Cedar release decisions/s, same queries (1 core)',
+      `${fmt(cedar.release.perSecond)} (${(cedar.release.allowShare * 100).toFixed(0)}% allow)`,
+      '(peer)',
+    ],
+    [
+      'Cedar read decisions/s, same queries (1 core)',
+      `${fmt(cedar.read.perSecond)} (${(cedar.read.allowShare * 100).toFixed(0)}% allow)`,
+      '(peer)',
+    ],
+    [
+      'ratio core / Cedar, release',
+      `${(core.release.perSecond / cedar.release.perSecond).toFixed(0)}×`,
+      '≥ 10×',
+    ],
+    [
+      'ratio core / Cedar, read',
+      `${(core.read.perSecond / cedar.read.perSecond).toFixed(0)}×`,
+      '≥ 10×',
+    ],
+    [
+      'Cedar requests per decision (one per candidate agreement / consent)',
+      cedar.requestsPerDecision.toFixed(2),
+      '(reported)',
+    ],
+    [
+      'core and Cedar give the same decision and first reason',
+      `${fmt(cedar.agreed)} of ${fmt(cedar.compared)} queries`,
+      'all',
+    ],
+  );
 
-const sim = simulatorRates(simSteps);
-rows.push(
-  [
-    `simulator steps/s, ${fmt(sim.steps)}-step JSON scenario (parse + validate + replay + JSON Lines)`,
-    `${fmt(sim.totalPerSecond)} (parse ${sim.parseSeconds.toFixed(2)} s, replay ${sim.runSeconds.toFixed(2)} s, ${sim.megabytes.toFixed(0)} MB in, ${sim.outputMegabytes.toFixed(0)} MB out)`,
-    '≥ 100,000',
-  ],
-  ['simulator steps/s, replay only', fmt(sim.runPerSecond), '(reported)'],
-);
+  return rows;
+}
 
-const nf = await nodeFigures(quick);
-const appendRow = (
-  db: string,
-  f: { perSecond: number; entries: number; transactions: number } | null,
-) =>
-  [
+async function simulatorSection(): Promise<Row[]> {
+  const rows: Row[] = [];
+  const sim = simulatorRates(simSteps);
+  rows.push(
+    [
+      `simulator steps/s, ${fmt(sim.steps)}-step JSON scenario (parse + validate + replay + JSON Lines)`,
+      `${fmt(sim.totalPerSecond)} (parse ${sim.parseSeconds.toFixed(2)} s, replay ${sim.runSeconds.toFixed(2)} s, ${sim.megabytes.toFixed(0)} MB in, ${sim.outputMegabytes.toFixed(0)} MB out)`,
+      '≥ 100,000',
+    ],
+    ['simulator steps/s, replay only', fmt(sim.runPerSecond), '(reported)'],
+  );
+
+  return rows;
+}
+
+async function nodeSection(part: 'appends' | 'proofs' | 'reads'): Promise<Row[]> {
+  const rows: Row[] = [];
+  const nf = await nodeFigures(quick, part);
+  const appendRow = (db: string, f: AppendFigure | null | undefined): Row => [
     `durable log appends/s, group-committed (${db}; one entry per unit, ≤ 512 units per transaction)`,
-    f === null ? 'not measured (no server)' : `${fmt(f.perSecond)} (${fmt(f.entries)} entries)`,
+    f == null ? 'not measured (no server)' : `${fmt(f.perSecond)} (${fmt(f.entries)} entries)`,
     db.startsWith('SQLite') ? '≥ 50,000 on one core' : '(reported)',
-  ] as [string, string, string];
-rows.push(
-  appendRow('SQLite, WAL, synchronous=FULL', nf.sqliteAppends),
-  appendRow('PostgreSQL', nf.postgresAppends),
-  ['SHA-256 hashes/s, same run (250-byte leaves, 1 core)', fmt(nf.sha256), '(reference)'],
-  [
-    'appends / SHA-256 ratio (SQLite)',
-    `${((nf.sqliteAppends.perSecond / nf.sha256) * 100).toFixed(1)}%`,
-    '(reported)',
-  ],
-  [
-    `inclusion-proof generation at ${fmt(nf.proofs.size)} entries`,
-    `${nf.proofs.meanMicros.toFixed(2)} µs mean, ${nf.proofs.p99Micros.toFixed(2)} µs p99 (verify ${nf.proofs.verifyMicros.toFixed(1)} µs; tree built in ${nf.proofs.buildSeconds.toFixed(1)} s)`,
-    '≤ 50 µs',
-  ],
-  [
-    'authorized, logged item reads/s over HTTP (SQLite; 64 connections from a second process on the same 2 cores)',
-    `${fmt(nf.sqliteReads.perSecond)} (${fmt(nf.sqliteReads.ok)} reads, ${nf.sqliteReads.refused} refused)`,
-    '≥ 5,000',
-  ],
-  [
-    'authorized, logged item reads/s over HTTP (PostgreSQL)',
-    nf.postgresReads === null
-      ? 'not measured (no server)'
-      : `${fmt(nf.postgresReads.perSecond)} (${fmt(nf.postgresReads.ok)} reads)`,
-    '(reported)',
-  ],
-);
+  ];
+  if (nf.sqliteAppends !== undefined && nf.sha256 !== undefined) {
+    rows.push(
+      appendRow('SQLite, WAL, synchronous=FULL', nf.sqliteAppends),
+      appendRow('PostgreSQL', nf.postgresAppends),
+      ['SHA-256 hashes/s, same run (250-byte leaves, 1 core)', fmt(nf.sha256), '(reference)'],
+      [
+        'appends / SHA-256 (SQLite)',
+        `${((nf.sqliteAppends.perSecond / nf.sha256) * 100).toFixed(1)}%`,
+        '(reported)',
+      ],
+    );
+  }
+  if (nf.proofs !== undefined) {
+    const p = nf.proofs;
+    rows.push([
+      `inclusion-proof generation at ${fmt(p.size)} entries`,
+      `${p.meanMicros.toFixed(2)} µs mean, ${p.p99Micros.toFixed(2)} µs p99 (verify ${p.verifyMicros.toFixed(1)} µs; tree built in ${p.buildSeconds.toFixed(1)} s)`,
+      '≤ 50 µs',
+    ]);
+  }
+  if (nf.sqliteReads !== undefined) {
+    const r = nf.sqliteReads;
+    const pgReads = nf.postgresReads;
+    rows.push(
+      [
+        'authorized, logged item reads/s over HTTP (SQLite; 64 connections from a second process on the same 2 cores)',
+        `${fmt(r.perSecond)} (${fmt(r.ok)} reads, ${r.refused} refused)`,
+        '≥ 5,000',
+      ],
+      [
+        'authorized, logged item reads/s over HTTP (PostgreSQL)',
+        pgReads == null
+          ? 'not measured (no server)'
+          : `${fmt(pgReads.perSecond)} (${fmt(pgReads.ok)} reads)`,
+        '(reported)',
+      ],
+    );
+  }
+  return rows;
+}
 
-const widths = [0, 1, 2].map((i) =>
-  Math.max(...[['figure', 'measured', 'goal'], ...rows].map((r) => (r[i] ?? '').length)),
-);
-const line = (r: readonly string[]) =>
-  `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-console.log(
-  `\nLiaison benchmarks — node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}${quick ? ' (quick)' : ''}\n`,
-);
-console.log(line(['figure', 'measured', 'goal']));
-console.log(line(widths.map((w) => '-'.repeat(w))));
-for (const r of rows) console.log(line(r));
+const SECTIONS: Record<string, () => Promise<Row[]>> = {
+  policy: policySection,
+  simulator: simulatorSection,
+  appends: () => nodeSection('appends'),
+  proofs: () => nodeSection('proofs'),
+  reads: () => nodeSection('reads'),
+};
+
+const sectionArg = process.argv.indexOf('--section');
+if (sectionArg >= 0) {
+  // A child: measure one section in a fresh process and hand the rows to the parent.
+  const name = process.argv[sectionArg + 1] ?? '';
+  const run = SECTIONS[name];
+  if (run === undefined) throw new Error(`unknown section ${name}`);
+  process.stdout.write(`\n@@rows ${JSON.stringify(await run())}\n`);
+} else {
+  // Each section runs in its own process, so that one's heap does not slow the next.
+  const rows: Row[] = [];
+  for (const name of Object.keys(SECTIONS)) {
+    const r = spawnSync(
+      process.execPath,
+      [fileURLToPath(import.meta.url), '--section', name, ...(quick ? ['--quick'] : [])],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    const line = r.stdout.split('\n').find((l) => l.startsWith('@@rows '));
+    if (r.status !== 0 || line === undefined) {
+      rows.push([`section ${name}`, `failed (exit ${r.status})`, '']);
+      continue;
+    }
+    rows.push(...(JSON.parse(line.slice(7)) as Row[]));
+  }
+  printTable(rows);
+}
+
+function printTable(rows: Row[]): void {
+  const widths = [0, 1, 2].map((i) =>
+    Math.max(...[['figure', 'measured', 'goal'], ...rows].map((r) => (r[i] ?? '').length)),
+  );
+  const line = (r: readonly string[]) =>
+    `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  console.log(
+    `\nLiaison benchmarks — node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}${quick ? ' (quick)' : ''}\n`,
+  );
+  console.log(line(['figure', 'measured', 'goal']));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const r of rows) console.log(line(r));
+}

@@ -73,6 +73,9 @@ export async function openStore(target: string): Promise<Store> {
             : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
       },
     });
+    // An idle connection that the server closes (a restart, an administrator) is
+    // dropped by the pool and replaced on demand; it must not bring the node down.
+    pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     store = { db, dialect: 'postgres', location: redact(target), close: () => db.destroy() };
   } else {
