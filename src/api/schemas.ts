@@ -124,6 +124,8 @@ export const ItemContent = T.Composite([
   }),
 ]);
 
+export const ReclassifyBody = T.Object({ marking: Code }, { additionalProperties: false });
+
 export const CompromiseBody = T.Object(
   { note: T.String({ maxLength: 4000 }) },
   { additionalProperties: false },

@@ -24,6 +24,7 @@ import {
   noticeAction,
   type Role,
   readItem,
+  reclassifyItem,
   reportCompromise,
   requireRole,
   revokeToken,
@@ -546,6 +547,24 @@ export async function buildApi(
         if (e instanceof ApiError) decisions.inc({ kind: 'read', decision: 'deny', code: e.code });
         throw e;
       }
+    },
+  );
+
+  app.post(
+    '/v1/items/:id/reclassify',
+    {
+      preHandler: auth(['releasing-authority']),
+      schema: {
+        summary: "Reclassify an item this party originated (RULES C1); holders' markings follow",
+        params: S.IdParams,
+        body: S.ReclassifyBody,
+        response: { 200: S.Free, ...errors },
+      },
+    },
+    async (req) => {
+      const d = await reclassifyItem(node, actorOf(req), req.params.id, req.body.marking);
+      decisions.inc({ kind: 'reclassify', decision: d.decision, code: d.reasons[0]?.code ?? '' });
+      return { decision: d.decision, reasons: [...d.reasons], holders: [...(d.holders ?? [])] };
     },
   );
 

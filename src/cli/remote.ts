@@ -325,6 +325,25 @@ export function registerRemoteCommands(
   });
   withTarget(
     item
+      .command('reclassify')
+      .argument('<id>')
+      .description(
+        'reclassify an item this party originated (releasing-authority); holders follow (RULES C1)',
+      )
+      .requiredOption('--marking <code>', "the new marking, in the party's scheme"),
+  ).action(async (id: string, o: Common & { marking: string }) => {
+    const d = await client(o).request<{ decision: string; reasons: Json[]; holders: Json[] }>(
+      'POST',
+      `/v1/items/${encodeURIComponent(id)}/reclassify`,
+      { marking: o.marking },
+    );
+    print(ctx, o, d, () => [
+      `${d.decision}: ${d.reasons.map((r) => `${r.code}: ${r.message}`).join('; ')}`,
+      ...d.holders.map((h) => `  ${marking(h)}`),
+    ]);
+  });
+  withTarget(
+    item
       .command('report-compromise')
       .argument('<id>')
       .description('report loss or possible compromise (GSOMIA Art. 17)')

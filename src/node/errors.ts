@@ -17,6 +17,7 @@ export const API_ERROR_STATUS = {
   'unknown-user': 404,
   'unknown-agreement': 404,
   'unknown-token': 404,
+  'unknown-marking': 400,
   conflict: 409,
   'not-ready': 503,
   internal: 500,

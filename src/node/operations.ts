@@ -592,6 +592,44 @@ export function readItem(node: LiaisonNode, actor: Actor, id: string): Promise<I
   });
 }
 
+/** RULES C1: the originator reclassifies its own item; holders follow through their rows. */
+export function reclassifyItem(
+  node: LiaisonNode,
+  actor: Actor,
+  itemId: string,
+  marking: string,
+): Promise<Decision> {
+  return node.transact(async (u) => {
+    const item = u.world.items.get(itemId);
+    const from = item?.marking.code ?? null;
+    const d = decide(u.world, { kind: 'reclassify', item: itemId, by: node.party, marking }, u.now);
+    u.log({
+      type: 'item.reclassified',
+      actor: { user: actor.user, party: node.party },
+      subject: {
+        item: itemId,
+        from,
+        to: marking,
+        holders: (d.holders ?? []).map((h) => ({ party: h.party, marking: h.code })),
+      },
+      decision: d.decision,
+      reasons: d.reasons.map((r) => r.code),
+    });
+    if (d.decision === 'deny' || d.effect?.kind !== 'reclassify') throw deniedBy(d);
+    await u.tx.updateTable('items').set({ marking }).where('id', '=', itemId).execute();
+    for (const h of d.effect.holders) {
+      await u.tx
+        .updateTable('holdings')
+        .set({ marking: h.marking })
+        .where('item_id', '=', itemId)
+        .where('party', '=', h.party)
+        .execute();
+    }
+    applyEffect(u.world, d.effect);
+    return d;
+  });
+}
+
 export interface CompromiseView {
   readonly id: string;
   readonly item: string;

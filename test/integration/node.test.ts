@@ -173,6 +173,45 @@ describe.each(['sqlite', 'postgres'] as const)('a JP node on %s', (kind) => {
     expect((roles.body as { roles: string[] }).roles).toEqual(['security-officer', 'auditor']);
   });
 
+  it('reclassifies an item its party originated, logged; only a releasing authority may', async () => {
+    const ra = await http(node.url, 'POST', '/v1/users', admin, {
+      username: 'jp-ra',
+      clearance: 'KIMITSU',
+      needToKnow: ['dprk-missile'],
+      roles: ['releasing-authority'],
+    });
+    expect(ra.status).toBe(201);
+    const raToken = (
+      (await http(node.url, 'POST', '/v1/users/jp-ra/tokens', admin, { label: 't' })).body as {
+        token: string;
+      }
+    ).token;
+    const made = await http(node.url, 'POST', '/v1/items', raToken, {
+      marking: 'HI',
+      categories: ['dprk-missile'],
+      title: 'x',
+      body: '',
+    });
+    const id = (made.body as { id: string }).id;
+    expect(
+      (await http(node.url, 'POST', `/v1/items/${id}/reclassify`, officer, { marking: 'GOKUHI' }))
+        .status,
+    ).toBe(403);
+    const r = await http(node.url, 'POST', `/v1/items/${id}/reclassify`, raToken, {
+      marking: 'GOKUHI',
+    });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ decision: 'allow', holders: [{ party: 'JP', code: 'GOKUHI' }] });
+    expect(
+      ((await http(node.url, 'GET', `/v1/items/${id}`, raToken)).body as Json).marking,
+    ).toMatchObject({ code: 'GOKUHI' });
+    const bad = await http(node.url, 'POST', `/v1/items/${id}/reclassify`, raToken, {
+      marking: 'II',
+    });
+    expect(bad.status).toBe(400);
+    expect(err(bad).code).toBe('unknown-marking');
+  });
+
   it('takes compromise reports from holders and lists them to security officers and auditors', async () => {
     const r = await http(node.url, 'POST', `/v1/items/${itemId}/compromise`, officer, {
       note: 'laptop lost',
