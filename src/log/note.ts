@@ -24,7 +24,8 @@ export class NoteError extends Error {
 
 /** The raw 32-byte Ed25519 public key of a key object. */
 export function rawPublicKey(key: KeyObject): Buffer {
-  const spki = key.export({ type: 'spki', format: 'der' });
+  const pub = key.type === 'public' ? key : createPublicKey(key);
+  const spki = pub.export({ type: 'spki', format: 'der' });
   return spki.subarray(spki.length - 32);
 }
 

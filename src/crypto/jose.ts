@@ -1,0 +1,193 @@
+// JOSE compact serializations on Node's own primitives, for speed:
+//   JWS (RFC 7515) with EdDSA / Ed25519 (RFC 8037);
+//   JWE (RFC 7516) with ECDH-ES direct key agreement on X25519 (RFC 7518 §4.6,
+//   RFC 8037) and A256GCM content encryption.
+// No primitive is ours: Ed25519, X25519, SHA-256 (Concat KDF) and AES-GCM are
+// node:crypto's. The test suite checks both directions against the `jose` library.
+// Every way of failing to open or verify gives the same JoseError.
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  sign,
+  verify,
+} from 'node:crypto';
+
+export class JoseError extends Error {
+  override readonly name = 'JoseError';
+  constructor() {
+    super('the message cannot be opened or verified');
+  }
+}
+
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+
+const b64u = (b: Uint8Array | string) => Buffer.from(b).toString('base64url');
+
+function fromB64u(s: string): Buffer {
+  if (!/^[A-Za-z0-9_-]*$/.test(s)) throw new JoseError();
+  return Buffer.from(s, 'base64url');
+}
+
+function parseHeader(part: string): Record<string, unknown> {
+  try {
+    const h = JSON.parse(fromB64u(part).toString('utf8')) as unknown;
+    if (h === null || typeof h !== 'object' || Array.isArray(h)) throw new Error();
+    return h as Record<string, unknown>;
+  } catch {
+    throw new JoseError();
+  }
+}
+
+export function rawX25519(key: KeyObject): Buffer {
+  const pub = key.type === 'public' ? key : createPublicKey(key);
+  const der = pub.export({ type: 'spki', format: 'der' });
+  return der.subarray(der.length - 32);
+}
+
+export function x25519PublicKeyFromRaw(raw: Uint8Array): KeyObject {
+  if (raw.length !== 32) throw new JoseError();
+  return createPublicKey({
+    key: Buffer.concat([X25519_SPKI_PREFIX, raw]),
+    format: 'der',
+    type: 'spki',
+  });
+}
+
+// ---------------------------------------------------------------- JWS
+
+export interface JwsHeader {
+  readonly kid: string;
+  readonly typ?: string;
+}
+
+/** JWS compact serialization, `alg: EdDSA`, over the payload bytes. */
+export function signJws(payload: Uint8Array, key: KeyObject, header: JwsHeader): string {
+  const h = b64u(JSON.stringify({ alg: 'EdDSA', ...header }));
+  const p = b64u(payload);
+  const signature = sign(null, Buffer.from(`${h}.${p}`, 'ascii'), key);
+  return `${h}.${p}.${b64u(signature)}`;
+}
+
+/** The kid of a JWS, before verifying it (to choose the key). */
+export function jwsKid(jws: string): string {
+  const kid = parseHeader(jws.split('.')[0] ?? '').kid;
+  if (typeof kid !== 'string') throw new JoseError();
+  return kid;
+}
+
+/** Verifies a compact EdDSA JWS with the given key; returns the payload and header. */
+export function verifyJws(
+  jws: string,
+  key: KeyObject,
+): { payload: Buffer; header: Record<string, unknown> } {
+  const parts = jws.split('.');
+  if (parts.length !== 3) throw new JoseError();
+  const [h, p, s] = parts as [string, string, string];
+  const header = parseHeader(h);
+  if (header.alg !== 'EdDSA' || header.crit !== undefined) throw new JoseError();
+  let ok = false;
+  try {
+    ok = verify(null, Buffer.from(`${h}.${p}`, 'ascii'), key, fromB64u(s));
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new JoseError();
+  return { payload: fromB64u(p), header };
+}
+
+// ---------------------------------------------------------------- JWE
+
+/** RFC 7518 §4.6.2: Concat KDF (NIST SP 800-56A) with SHA-256, one round for 256 bits. */
+function concatKdf(z: Buffer, enc: string, apu: Buffer, apv: Buffer): Buffer {
+  const len = (b: Buffer) => {
+    const out = Buffer.alloc(4);
+    out.writeUInt32BE(b.length);
+    return out;
+  };
+  const algorithmId = Buffer.from(enc, 'ascii');
+  const suppPub = Buffer.alloc(4);
+  suppPub.writeUInt32BE(256);
+  return createHash('sha256')
+    .update(Buffer.from([0, 0, 0, 1]))
+    .update(z)
+    .update(len(algorithmId))
+    .update(algorithmId)
+    .update(len(apu))
+    .update(apu)
+    .update(len(apv))
+    .update(apv)
+    .update(suppPub)
+    .digest();
+}
+
+export interface JweHeader {
+  readonly kid: string;
+  readonly cty?: string;
+}
+
+/** JWE compact serialization: ECDH-ES on X25519 to `recipient`, A256GCM. */
+export function encryptJwe(plaintext: Uint8Array, recipient: KeyObject, header: JweHeader): string {
+  const eph = generateKeyPairSync('x25519');
+  const epk = { kty: 'OKP', crv: 'X25519', x: b64u(rawX25519(eph.publicKey)) };
+  const protectedHeader = b64u(JSON.stringify({ alg: 'ECDH-ES', enc: 'A256GCM', epk, ...header }));
+  const z = diffieHellman({ privateKey: eph.privateKey, publicKey: recipient });
+  const cek = concatKdf(z, 'A256GCM', Buffer.alloc(0), Buffer.alloc(0));
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', cek, iv);
+  cipher.setAAD(Buffer.from(protectedHeader, 'ascii'));
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return `${protectedHeader}..${b64u(iv)}.${b64u(ciphertext)}.${b64u(cipher.getAuthTag())}`;
+}
+
+/** The kid a JWE is addressed to, before opening it. */
+export function jweKid(jwe: string): string {
+  const kid = parseHeader(jwe.split('.')[0] ?? '').kid;
+  if (typeof kid !== 'string') throw new JoseError();
+  return kid;
+}
+
+/** Opens a compact ECDH-ES / A256GCM JWE with the recipient's X25519 private key. */
+export function decryptJwe(
+  jwe: string,
+  privateKey: KeyObject,
+): { plaintext: Buffer; header: Record<string, unknown> } {
+  const parts = jwe.split('.');
+  if (parts.length !== 5) throw new JoseError();
+  const [h, ek, ivText, ctText, tagText] = parts as [string, string, string, string, string];
+  const header = parseHeader(h);
+  const epk = header.epk as { kty?: unknown; crv?: unknown; x?: unknown } | undefined;
+  if (
+    header.alg !== 'ECDH-ES' ||
+    header.enc !== 'A256GCM' ||
+    header.crit !== undefined ||
+    ek !== '' ||
+    epk === undefined ||
+    epk.kty !== 'OKP' ||
+    epk.crv !== 'X25519' ||
+    typeof epk.x !== 'string'
+  ) {
+    throw new JoseError();
+  }
+  try {
+    const z = diffieHellman({ privateKey, publicKey: x25519PublicKeyFromRaw(fromB64u(epk.x)) });
+    const apu = typeof header.apu === 'string' ? fromB64u(header.apu) : Buffer.alloc(0);
+    const apv = typeof header.apv === 'string' ? fromB64u(header.apv) : Buffer.alloc(0);
+    const cek = concatKdf(z, 'A256GCM', apu, apv);
+    const iv = fromB64u(ivText);
+    const tag = fromB64u(tagText);
+    if (iv.length !== 12 || tag.length !== 16) throw new JoseError();
+    const decipher = createDecipheriv('aes-256-gcm', cek, iv);
+    decipher.setAAD(Buffer.from(h, 'ascii'));
+    decipher.setAuthTag(tag);
+    const plaintext = Buffer.concat([decipher.update(fromB64u(ctText)), decipher.final()]);
+    return { plaintext, header };
+  } catch {
+    throw new JoseError();
+  }
+}
