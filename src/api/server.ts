@@ -8,9 +8,16 @@ import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { explanationJson, formatInstant, parseInstant, TimeFormatError } from '../core/index.js';
+import type { Federation } from '../federation/federation.js';
+import {
+  lifecycleAction,
+  reclassifyAndNotify,
+  reportCompromiseAndNotify,
+} from '../federation/operations.js';
 import { ApiError } from '../node/errors.js';
 import {
   type Actor,
+  agreementCatalog,
   authenticate,
   createItem,
   createToken,
@@ -33,6 +40,7 @@ import {
   type UserView as UserViewValue,
 } from '../node/operations.js';
 import type { LiaisonNode } from '../node/service.js';
+import { registerFederationRoutes } from './federation-routes.js';
 import { registerLogRoutes } from './log-routes.js';
 import * as S from './schemas.js';
 
@@ -93,12 +101,15 @@ function actorOf(req: FastifyRequest): Actor {
 
 export interface ApiOptions {
   readonly logger?: boolean | { level: string };
+  /** When set, the node federates: the partner-facing and cross-node routes are served. */
+  readonly federation?: Federation;
 }
 
 export async function buildApi(
   node: LiaisonNode,
   options: ApiOptions = {},
 ): Promise<FastifyInstance> {
+  const federation = options.federation;
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
     logger: options.logger ?? false,
@@ -276,12 +287,15 @@ export async function buildApi(
     },
     async (req) => {
       const at = instant(req.query.at, 'at') ?? node.now();
-      return [...node.world.agreements.keys()].sort().map((id) => {
-        const x = explainAt(node, id, at);
+      return (await agreementCatalog(node, at)).map((e) => {
+        const x = e.explanation;
         return {
-          id,
+          id: e.id,
           title: x.title,
           parties: x.parties.map((p) => p.id),
+          binding: e.binding,
+          signedBy: [...e.signedBy],
+          awaiting: [...e.awaiting],
           state: x.status.state,
           termEnd: iso(x.status.termEnd),
           nextNoticeDeadline: iso(x.nextNoticeDeadline?.deadline ?? null),
@@ -312,7 +326,13 @@ export async function buildApi(
     },
     async (req) => {
       const at = instant(req.query.at, 'at') ?? node.now();
-      return explanationJson(explainAt(node, req.params.id, at), null);
+      const e = await explainAt(node, req.params.id, at);
+      return {
+        ...explanationJson(e.explanation, null),
+        binding: e.binding,
+        signedBy: e.signedBy,
+        awaiting: e.awaiting,
+      };
     },
   );
 
@@ -328,8 +348,11 @@ export async function buildApi(
     },
     async (req) => {
       const a = node.world.agreements.get(req.params.id);
-      if (a === undefined)
-        throw new ApiError('unknown-agreement', `unknown agreement '${req.params.id}'`);
+      if (a === undefined) {
+        // A proposal not yet binding has no lifecycle yet.
+        await explainAt(node, req.params.id, node.now());
+        return { agreement: req.params.id, binding: false, events: [] };
+      }
       return {
         agreement: a.id,
         events: a.events.map((e) => ({
@@ -354,7 +377,10 @@ export async function buildApi(
       },
     },
     async (req, reply) => {
-      const d = await noticeAction(node, actorOf(req), req.params.id, req.body.action);
+      const d =
+        federation === undefined
+          ? await noticeAction(node, actorOf(req), req.params.id, req.body.action)
+          : await lifecycleAction(federation, actorOf(req), req.params.id, req.body.action);
       decisions.inc({
         kind: req.body.action,
         decision: d.decision,
@@ -562,7 +588,10 @@ export async function buildApi(
       },
     },
     async (req) => {
-      const d = await reclassifyItem(node, actorOf(req), req.params.id, req.body.marking);
+      const d =
+        federation === undefined
+          ? await reclassifyItem(node, actorOf(req), req.params.id, req.body.marking)
+          : await reclassifyAndNotify(federation, actorOf(req), req.params.id, req.body.marking);
       decisions.inc({ kind: 'reclassify', decision: d.decision, code: d.reasons[0]?.code ?? '' });
       return { decision: d.decision, reasons: [...d.reasons], holders: [...(d.holders ?? [])] };
     },
@@ -580,6 +609,22 @@ export async function buildApi(
       },
     },
     async (req, reply) => {
+      if (federation !== undefined) {
+        const r = await reportCompromiseAndNotify(
+          federation,
+          actorOf(req),
+          req.params.id,
+          req.body.note,
+        );
+        return reply.status(201).send({
+          id: r.id,
+          item: req.params.id,
+          party: node.party,
+          reportedBy: actorOf(req).user,
+          at: formatInstant(r.at),
+          note: req.body.note,
+        });
+      }
       const c = await reportCompromise(node, actorOf(req), req.params.id, req.body.note);
       return reply.status(201).send({ ...c, at: formatInstant(c.at) });
     },
@@ -599,6 +644,7 @@ export async function buildApi(
 
   // ------------------------------------------------------------ log
   registerLogRoutes(app, node, auth(AUDIT), errors);
+  if (federation !== undefined) registerFederationRoutes(app, federation, auth, errors);
 
   return app;
 }

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { type OffsetInstant, parseInstant, TimeFormatError } from '../core/index.js';
 import { EXIT, reportError, UsageError } from './errors.js';
 import { explain } from './explain.js';
+import { registerFederationCommands } from './federation.js';
 import { type Io, processIo } from './io.js';
 import { registerNodeCommands } from './node.js';
 import { registerRemoteCommands } from './remote.js';
@@ -108,7 +109,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       exitCode = code;
     },
   };
-  registerRemoteCommands(program, agreement, context);
+  const { item } = registerRemoteCommands(program, agreement, context);
+  registerFederationCommands(program, item, agreement, context);
   registerNodeCommands(program, context);
 
   program

@@ -106,11 +106,12 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
         });
         if (o.json === true) {
           ctx.io.out(
-            `${JSON.stringify({ config: r.config, admin: r.admin, verifierKey: r.verifierKey })}\n`,
+            `${JSON.stringify({ config: r.config, admin: r.admin, verifierKey: r.verifierKey, fingerprint: r.fingerprint })}\n`,
           );
         } else {
           const lines = [
             `Initialized the ${r.config.party} node in ${o.data} (store: ${r.config.database}, port ${r.config.port}).`,
+            `Fingerprint (read it to partners over a trusted channel): ${r.fingerprint}`,
             `Log verifier key (give it to partners' auditors): ${r.verifierKey}`,
             '',
             'Admin API token (shown once; store it safely):',
@@ -159,6 +160,10 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
     )
     .option('--data <dir>', 'read the store of the node in this data directory')
     .option('--node <url>', 'read the log of a running node over its API')
+    .option(
+      '--peer <url>',
+      "have the node (--node, default the local one) check a partner's log against every checkpoint of it seen",
+    )
     .option('--token <token>', 'API token for --node (default: $LIAISON_TOKEN)')
     .option(
       '--verifier-key <key>',

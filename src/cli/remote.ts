@@ -46,7 +46,7 @@ export function registerRemoteCommands(
   program: Command,
   agreement: Command,
   ctx: RemoteContext,
-): void {
+): { item: Command } {
   const client = (o: Common) => new NodeClient(resolveTarget(o));
 
   // ------------------------------------------------------------ agreements (on a node)
@@ -383,4 +383,5 @@ export function registerRemoteCommands(
     ]);
   });
   ctx.setExit(EXIT.ok);
+  return { item };
 }

@@ -58,11 +58,11 @@ function components(r: RequestParts, digest: string): [string, string][] {
   ];
 }
 
-export interface SignedHeaders {
+export type SignedHeaders = {
   readonly 'content-digest': string;
   readonly 'signature-input': string;
   readonly signature: string;
-}
+} & { readonly [name: string]: string };
 
 export function signRequest(
   r: RequestParts,

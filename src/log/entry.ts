@@ -21,7 +21,19 @@ export const EVENT_TYPES = [
   'item.forwarded',
   'item.reclassified',
   'consent.decided',
+  'consent.requested',
+  'consent.revoked',
   'compromise.reported',
+  'peer.added',
+  'proposal.signed',
+  'envelope.withheld',
+  'envelope.delivered',
+  'envelope.refused',
+  'item.received',
+  'message.received',
+  'message.refused',
+  'witness.checkpoint',
+  'witness.split-view',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -12,6 +12,7 @@ import {
   type ItemRecord,
   type NoticeActionKind,
   type UserRecord,
+  World,
 } from '../core/index.js';
 import { ApiError, deniedBy } from './errors.js';
 import { json, type LiaisonNode, type Unit } from './service.js';
@@ -403,10 +404,72 @@ export function addAgreement(
   });
 }
 
-export function explainAt(node: LiaisonNode, id: string, at: number): AgreementExplanation {
-  const a = node.world.agreements.get(id);
-  if (a === undefined) throw new ApiError('unknown-agreement', `unknown agreement '${id}'`);
-  return explainAgreement(a, at);
+export interface AgreementEntry {
+  readonly id: string;
+  /** Every party has signed: the agreement binds, and decisions use it. */
+  readonly binding: boolean;
+  readonly signedBy: readonly string[];
+  readonly awaiting: readonly string[];
+  readonly explanation: AgreementExplanation;
+}
+
+/**
+ * The agreements a node knows: those that bind (in its World) and those proposed and
+ * still awaiting signatures, each explained at `at` (a proposal by its own clock).
+ */
+export async function agreementCatalog(node: LiaisonNode, at: number): Promise<AgreementEntry[]> {
+  const proposals = await node.store.db
+    .selectFrom('proposals')
+    .selectAll()
+    .where('kind', '=', 'agreement')
+    .execute();
+  const out = new Map<string, AgreementEntry>();
+  for (const p of proposals) {
+    const parties = JSON.parse(p.parties) as string[];
+    const signedBy = Object.keys(JSON.parse(p.signatures) as Record<string, string>).sort();
+    const bound = node.world.agreements.get(p.agreement_id);
+    let explanation: AgreementExplanation;
+    if (bound !== undefined) explanation = explainAgreement(bound, at);
+    else {
+      const w = World.create({
+        parties: [...node.world.parties.values()],
+        agreements: [JSON.parse(p.body) as AgreementDefinition],
+      });
+      explanation = explainAgreement(
+        w.agreements.get(p.agreement_id) as NonNullable<ReturnType<typeof w.agreements.get>>,
+        at,
+      );
+    }
+    out.set(p.agreement_id, {
+      id: p.agreement_id,
+      binding: bound !== undefined,
+      signedBy,
+      awaiting: parties.filter((x) => !signedBy.includes(x)),
+      explanation,
+    });
+  }
+  for (const a of node.world.agreements.values()) {
+    if (!out.has(a.id)) {
+      out.set(a.id, {
+        id: a.id,
+        binding: true,
+        signedBy: [...a.partyIds],
+        awaiting: [],
+        explanation: explainAgreement(a, at),
+      });
+    }
+  }
+  return [...out.values()].sort((x, y) => (x.id < y.id ? -1 : 1));
+}
+
+export async function explainAt(
+  node: LiaisonNode,
+  id: string,
+  at: number,
+): Promise<AgreementEntry> {
+  const entry = (await agreementCatalog(node, at)).find((e) => e.id === id);
+  if (entry === undefined) throw new ApiError('unknown-agreement', `unknown agreement '${id}'`);
+  return entry;
 }
 
 /** Gives, suspends, resumes or withdraws a notice on behalf of this node's party. */

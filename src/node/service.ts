@@ -40,6 +40,8 @@ export interface Unit {
   readonly world: World;
   /** Appends an event to the log in this transaction; returns its index. */
   log(event: LogEvent): number;
+  /** Runs `fn` once the transaction has committed (e.g. to wake the outbox). */
+  afterCommit(fn: () => void): void;
 }
 
 export interface StoredCheckpoint {
@@ -168,6 +170,7 @@ export class LiaisonNode {
 
   private async runBatch(batch: Job[]): Promise<void> {
     const outcomes: { ok: boolean; value: unknown }[] = [];
+    const after: (() => void)[] = [];
     try {
       await this.store.db.transaction().execute(async (tx) => {
         const pending: SealedEntry[] = [];
@@ -189,6 +192,9 @@ export class LiaisonNode {
             this.lastLeaf = sealed.leaf;
             pending.push(sealed);
             return entry.index;
+          },
+          afterCommit: (fn) => {
+            after.push(fn);
           },
         };
         for (const job of batch) {
@@ -230,6 +236,7 @@ export class LiaisonNode {
       if (o.ok) job.resolve(o.value);
       else job.reject(o.value);
     });
+    for (const fn of after) fn();
   }
 
   /**

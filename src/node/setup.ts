@@ -7,8 +7,10 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/server.js';
 import { BUILT_IN_PARTIES, BUILT_IN_TEMPLATES } from '../core/index.js';
 import { generateNodeKeys, openKeys, type StoredKeys, sealKeys } from '../crypto/keys.js';
+import { Federation } from '../federation/federation.js';
+import { proposeAgreement } from '../federation/operations.js';
 import { openStore } from '../store/db.js';
-import { addAgreement, createToken, createUser, type IssuedToken } from './operations.js';
+import { createToken, createUser, type IssuedToken } from './operations.js';
 import { LiaisonNode } from './service.js';
 
 export const DEFAULT_DATA_DIR = '.liaison';
@@ -21,6 +23,8 @@ export interface NodeConfig {
   readonly database: string;
   readonly port: number;
   readonly host: string;
+  /** The URL partners reach this node at; by default http://host:port. */
+  readonly url?: string | undefined;
   readonly createdAt: string;
 }
 
@@ -67,12 +71,15 @@ export interface InitOptions {
   readonly port?: number | undefined;
   readonly host?: string | undefined;
   readonly origin?: string | undefined;
+  readonly url?: string | undefined;
 }
 
 export interface InitResult {
   readonly config: NodeConfig;
   readonly admin: IssuedToken;
   readonly verifierKey: string;
+  /** What partners confirm out of band before adding this node as a peer. */
+  readonly fingerprint: string;
 }
 
 /** Creates keys, config, store, the party's built-in agreements and a first admin. */
@@ -93,6 +100,7 @@ export async function initNode(o: InitOptions): Promise<InitResult> {
     database: o.database ?? 'store.sqlite',
     port: o.port ?? DEFAULT_PORT,
     host: o.host ?? '127.0.0.1',
+    ...(o.url === undefined ? {} : { url: o.url }),
     createdAt: new Date().toISOString(),
   };
   const store = await openStore(databaseTarget(o.dir, config));
@@ -124,8 +132,16 @@ export async function initNode(o: InitOptions): Promise<InitResult> {
         subject: { party: o.party, origin: config.origin, verifierKey: node.verifierKey },
       });
     });
+    // The party's built-in agreements, signed by this party: each binds once its
+    // other parties' nodes have signed too (they do when they are added as peers).
+    const federation = await Federation.open({
+      node,
+      signingKey: keys.signing,
+      encryptionKey: keys.encryption,
+      url: config.url ?? `http://${config.host}:${config.port}`,
+    });
     for (const t of BUILT_IN_TEMPLATES.values()) {
-      if (t.parties.includes(o.party)) await addAgreement(node, null, t);
+      if (t.parties.includes(o.party)) await proposeAgreement(federation, null, t);
     }
     const party = BUILT_IN_PARTIES.get(o.party);
     await createUser(node, null, {
@@ -138,7 +154,12 @@ export async function initNode(o: InitOptions): Promise<InitResult> {
     await node.checkpoint();
     writeFileSync(keysPath(o.dir), `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
     writeFileSync(configPath(o.dir), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-    return { config, admin, verifierKey: node.verifierKey };
+    return {
+      config,
+      admin,
+      verifierKey: node.verifierKey,
+      fingerprint: federation.identity.fingerprint,
+    };
   } finally {
     await node.close();
   }
@@ -146,6 +167,7 @@ export async function initNode(o: InitOptions): Promise<InitResult> {
 
 export interface RunningNode {
   readonly node: LiaisonNode;
+  readonly federation: Federation;
   readonly app: FastifyInstance;
   readonly url: string;
   stop(): Promise<void>;
@@ -171,9 +193,22 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
     store,
     signingKey: keys.signing,
   });
-  const app = await buildApi(node, { logger: o.logger === true ? { level: 'info' } : false });
   const port = o.port ?? config.port;
   const host = o.host ?? config.host;
+  // The URL is known only once listening when the system chooses the port.
+  let url = config.url ?? '';
+  const federation = await Federation.open({
+    node,
+    signingKey: keys.signing,
+    encryptionKey: keys.encryption,
+    get url() {
+      return url;
+    },
+  });
+  const app = await buildApi(node, {
+    logger: o.logger === true ? { level: 'info' } : false,
+    federation,
+  });
   try {
     await app.listen({ port, host });
   } catch (e) {
@@ -182,6 +217,8 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
   }
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address !== null ? address.port : port;
+  if (url === '') url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  federation.start();
   const timer = setInterval(() => {
     if (node.tree.size > 0) void node.checkpoint().catch(() => {});
   }, o.checkpointEveryMs ?? 10_000);
@@ -189,9 +226,11 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
   return {
     node,
     app,
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`,
+    federation,
+    url,
     async stop() {
       clearInterval(timer);
+      await federation.stop();
       await app.close();
       await node.close();
     },

@@ -97,6 +97,116 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0002-federation': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('peers')
+          .addColumn('party', 'text', (c) => c.primaryKey())
+          .addColumn('url', 'text', (c) => c.notNull())
+          .addColumn('origin', 'text', (c) => c.notNull())
+          .addColumn('signing_key', 'text', (c) => c.notNull())
+          .addColumn('encryption_key', 'text', (c) => c.notNull())
+          .addColumn('fingerprint', 'text', (c) => c.notNull())
+          .addColumn('added_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('seen_nonces')
+          .addColumn('nonce', 'text', (c) => c.primaryKey())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('proposals')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('agreement_id', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('signatures', 'text', (c) => c.notNull())
+          .addColumn('parties', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('outbox')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('peer', 'text', (c) => c.notNull())
+          .addColumn('seq', 'bigint', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('payload', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_error', 'text')
+          .addColumn('receipt', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('settled_at', 'bigint')
+          .addColumn('item_id', 'text')
+          .addUniqueConstraint('outbox_peer_seq', ['peer', 'seq'])
+          .execute();
+        await db.schema
+          .createIndex('outbox_pending')
+          .on('outbox')
+          .columns(['state', 'peer', 'seq'])
+          .execute();
+        await db.schema
+          .createTable('inbox')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('from_party', 'text', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('received_at', 'bigint', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('code', 'text', (c) => c.notNull())
+          .addColumn('receipt', 'text', (c) => c.notNull())
+          .addColumn('log_index', 'bigint')
+          .addColumn('item_id', 'text')
+          .execute();
+        await db.schema
+          .createTable('consents')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('item_id', 'text', (c) => c.notNull())
+          .addColumn('by_party', 'text', (c) => c.notNull())
+          .addColumn('holder', 'text', (c) => c.notNull())
+          .addColumn('to_party', 'text', (c) => c.notNull())
+          .addColumn('granted_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires', 'bigint')
+          .addColumn('revoked_at', 'bigint')
+          .addColumn('jws', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('consent_requests')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('direction', 'text', (c) => c.notNull())
+          .addColumn('item_id', 'text', (c) => c.notNull())
+          .addColumn('originator', 'text', (c) => c.notNull())
+          .addColumn('holder', 'text', (c) => c.notNull())
+          .addColumn('to_party', 'text', (c) => c.notNull())
+          .addColumn('requested_by', 'text', (c) => c.notNull())
+          .addColumn('note', 'text', (c) => c.notNull())
+          .addColumn('requested_at', 'bigint', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text')
+          .addColumn('decided_at', 'bigint')
+          .addColumn('decided_by', 'text')
+          .addColumn('consent_id', 'text')
+          .execute();
+        await db.schema
+          .createTable('peer_checkpoints')
+          .addColumn('peer', 'text', (c) => c.notNull())
+          .addColumn('size', 'bigint', (c) => c.notNull())
+          .addColumn('root', bytes, (c) => c.notNull())
+          .addColumn('note', 'text', (c) => c.notNull())
+          .addColumn('seen_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('peer_checkpoints_pk', ['peer', 'size'])
+          .execute();
+        await db.schema
+          .createTable('cosignatures')
+          .addColumn('size', 'bigint', (c) => c.notNull())
+          .addColumn('witness', 'text', (c) => c.notNull())
+          .addColumn('line', 'text', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('cosignatures_pk', ['size', 'witness'])
+          .execute();
+      },
+    },
   };
 }
 

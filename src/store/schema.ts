@@ -90,6 +90,113 @@ export interface CheckpointTable {
   at: number;
 }
 
+export interface PeerTable {
+  party: string;
+  url: string;
+  origin: string;
+  /** Raw Ed25519 public key, base64. */
+  signing_key: string;
+  /** Raw X25519 public key, base64. */
+  encryption_key: string;
+  fingerprint: string;
+  added_at: number;
+}
+
+export interface NonceTable {
+  nonce: string;
+  expires_at: number;
+}
+
+/** A signed proposal: an agreement to bind, or a change (mutual termination, amendment) to apply. */
+export interface ProposalTable {
+  id: string;
+  kind: string;
+  agreement_id: string;
+  /** Canonical JSON of what is signed. */
+  body: string;
+  /** {party: base64 Ed25519 signature of `body`} */
+  signatures: string;
+  parties: string;
+  status: string;
+  created_at: number;
+}
+
+export interface OutboxTable {
+  id: string;
+  peer: string;
+  seq: number;
+  type: string;
+  /** Canonical JSON of the message (sealed at send time). */
+  payload: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  receipt: string | null;
+  created_at: number;
+  settled_at: number | null;
+  item_id: string | null;
+}
+
+export interface InboxTable {
+  id: string;
+  from_party: string;
+  type: string;
+  received_at: number;
+  status: string;
+  code: string;
+  /** The signed receipt returned (again) for this envelope. */
+  receipt: string;
+  log_index: number | null;
+  item_id: string | null;
+}
+
+export interface ConsentTable {
+  id: string;
+  item_id: string;
+  by_party: string;
+  holder: string;
+  to_party: string;
+  granted_at: number;
+  expires: number | null;
+  revoked_at: number | null;
+  /** The originator's JWS over the consent. */
+  jws: string;
+}
+
+export interface ConsentRequestTable {
+  id: string;
+  direction: string;
+  item_id: string;
+  originator: string;
+  holder: string;
+  to_party: string;
+  requested_by: string;
+  note: string;
+  requested_at: number;
+  status: string;
+  reason: string | null;
+  decided_at: number | null;
+  decided_by: string | null;
+  consent_id: string | null;
+}
+
+export interface PeerCheckpointTable {
+  peer: string;
+  size: number;
+  root: Uint8Array;
+  note: string;
+  seen_at: number;
+}
+
+export interface CosignatureTable {
+  size: number;
+  witness: string;
+  /** The C2SP tlog-cosignature signature line. */
+  line: string;
+  at: number;
+}
+
 export interface Database {
   meta: MetaTable;
   agreements: AgreementTable;
@@ -101,4 +208,13 @@ export interface Database {
   compromise_reports: CompromiseTable;
   log_entries: LogEntryTable;
   checkpoints: CheckpointTable;
+  peers: PeerTable;
+  seen_nonces: NonceTable;
+  proposals: ProposalTable;
+  outbox: OutboxTable;
+  inbox: InboxTable;
+  consents: ConsentTable;
+  consent_requests: ConsentRequestTable;
+  peer_checkpoints: PeerCheckpointTable;
+  cosignatures: CosignatureTable;
 }

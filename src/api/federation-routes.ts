@@ -1,0 +1,500 @@
+// Federation routes: node-to-node (RFC 9421-signed: identity, messages, checkpoint,
+// consistency proofs) and officer-facing (peers, release, forward, inbox, outbox,
+// consents, proposals, witnessing).
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type as T, type TSchema } from '@sinclair/typebox';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import { formatInstant, parseInstant, TimeFormatError } from '../core/index.js';
+import type { Federation } from '../federation/federation.js';
+import { MAX_BATCH, MAX_REQUEST_BYTES } from '../federation/messages.js';
+import {
+  decideConsentRequest,
+  forwardItem,
+  listConsentRequests,
+  listInbox,
+  listOutbox,
+  listProposals,
+  proposeAgreement,
+  proposeChange,
+  releaseItem,
+  requestConsent,
+  revokeConsent,
+  signProposal,
+} from '../federation/operations.js';
+import { ApiError } from '../node/errors.js';
+import type { Actor, Role } from '../node/operations.js';
+import * as S from './schemas.js';
+
+type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+type Auth = (roles: readonly Role[]) => (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+const iso = (ms: number | null) => (ms === null ? null : formatInstant(ms));
+
+function instant(text: string | null | undefined, field: string): number | null {
+  if (text === null || text === undefined) return null;
+  try {
+    return parseInstant(text).ms;
+  } catch (e) {
+    if (e instanceof TimeFormatError)
+      throw new ApiError('invalid-request', `${field}: ${e.message}`);
+    throw e;
+  }
+}
+
+function actorOf(req: FastifyRequest): Actor {
+  if (req.actor === undefined) throw new ApiError('unauthenticated', 'no credentials');
+  return req.actor;
+}
+
+const ToBody = T.Object(
+  { to: T.String({ minLength: 1, maxLength: 32 }) },
+  { additionalProperties: false },
+);
+const ConsentRequestBody = T.Object(
+  {
+    item: T.String({ minLength: 1, maxLength: 200 }),
+    to: T.String({ minLength: 1, maxLength: 32 }),
+    note: T.Optional(T.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+const GrantBody = T.Object(
+  {
+    reason: T.String({ minLength: 1, maxLength: 2000 }),
+    expires: T.Optional(T.Union([T.String({ maxLength: 40 }), T.Null()])),
+  },
+  { additionalProperties: false },
+);
+const RefuseBody = T.Object(
+  { reason: T.String({ minLength: 1, maxLength: 2000 }) },
+  { additionalProperties: false },
+);
+const PeerBody = T.Object(
+  {
+    url: T.String({ minLength: 1, maxLength: 500 }),
+    fingerprint: T.String({ minLength: 16, maxLength: 200 }),
+  },
+  { additionalProperties: false },
+);
+const ProposalBody = T.Object({ definition: S.Free }, { additionalProperties: false });
+const ChangeBody = T.Object(
+  {
+    kind: T.Union([T.Literal('terminate'), T.Literal('amend')]),
+    effectiveAt: T.Optional(T.String({ maxLength: 40 })),
+    rows: T.Optional(T.Array(S.Free)),
+    scope: T.Optional(T.Union([T.Array(T.String()), T.Null()])),
+    noticePeriod: T.Optional(T.String({ maxLength: 40 })),
+  },
+  { additionalProperties: false },
+);
+
+export function registerFederationRoutes(
+  app: App,
+  fed: Federation,
+  auth: Auth,
+  errors: Record<number, TSchema>,
+): void {
+  const node = fed.node;
+  const officers: Role[] = ['officer', 'releasing-authority', 'security-officer'];
+
+  // ---------------------------------------------------------------- node to node
+  app.get(
+    '/v1/federation/identity',
+    {
+      schema: {
+        summary:
+          "This node's identity (JWS, self-signed): party, origin, URL, public keys, fingerprint",
+        security: [],
+      },
+    },
+    async (_req, reply) => {
+      void reply.header('content-type', 'application/jose; charset=utf-8');
+      return fed.signedIdentity();
+    },
+  );
+
+  const peerAuth = async (req: FastifyRequest, body: Buffer) => {
+    const url = req.url;
+    return fed.authenticate(
+      { method: req.method, authority: req.headers.host ?? '', path: url, body },
+      req.headers,
+    );
+  };
+
+  void app.register(async (child) => {
+    child.removeAllContentTypeParsers();
+    child.addContentTypeParser(
+      'application/json',
+      { parseAs: 'buffer', bodyLimit: MAX_REQUEST_BYTES },
+      (_req, body, done) => {
+        done(null, body);
+      },
+    );
+    child.post(
+      '/v1/federation/messages',
+      {
+        bodyLimit: MAX_REQUEST_BYTES,
+        schema: {
+          summary: 'Sealed messages from a peer (RFC 9421-signed request); one signed receipt each',
+          security: [],
+        },
+      },
+      async (req) => {
+        const raw = req.body as Buffer;
+        const sender = await peerAuth(req, raw);
+        let messages: unknown;
+        try {
+          messages = (JSON.parse(raw.toString('utf8')) as { messages?: unknown }).messages;
+        } catch {
+          throw new ApiError('malformed-json', 'the body is not JSON');
+        }
+        if (
+          !Array.isArray(messages) ||
+          messages.length > MAX_BATCH ||
+          messages.some((m) => typeof m !== 'string')
+        ) {
+          throw new ApiError(
+            'invalid-request',
+            `send {"messages": [sealed message, …]} with at most ${MAX_BATCH}`,
+          );
+        }
+        return {
+          receipts: await fed.receive(
+            sender.party,
+            { nonce: sender.nonce, expires: sender.expires },
+            messages as string[],
+          ),
+        };
+      },
+    );
+  });
+
+  app.get(
+    '/v1/federation/checkpoint',
+    {
+      schema: {
+        summary: "A peer asks for this node's latest signed checkpoint (RFC 9421-signed)",
+        security: [],
+      },
+    },
+    async (req, reply) => {
+      await peerAuth(req, Buffer.alloc(0));
+      const cp = await node.checkpoint();
+      void reply.header('content-type', 'text/plain; charset=utf-8');
+      return cp.note;
+    },
+  );
+
+  app.get(
+    '/v1/federation/proof/consistency',
+    {
+      schema: {
+        summary: 'A peer asks for a consistency proof (RFC 9421-signed)',
+        querystring: S.ConsistencyQuery,
+        security: [],
+      },
+    },
+    async (req) => {
+      await peerAuth(req, Buffer.alloc(0));
+      const to = Number(req.query.to ?? node.tree.size);
+      const from = Number(req.query.from);
+      if (from > to || to > node.tree.size)
+        throw new ApiError('invalid-request', `no proof from ${from} to ${to}`);
+      return {
+        from,
+        to,
+        proof: node.tree.consistencyProof(from, to).map((h) => Buffer.from(h).toString('base64')),
+      };
+    },
+  );
+
+  // ---------------------------------------------------------------- peers
+  app.get(
+    '/v1/peers',
+    {
+      preHandler: auth(['officer', 'releasing-authority', 'security-officer', 'auditor', 'admin']),
+      schema: { summary: 'Peers', response: { 200: T.Array(S.Free), ...errors } },
+    },
+    async () => fed.peerViews(),
+  );
+
+  app.post(
+    '/v1/peers',
+    {
+      preHandler: auth(['admin']),
+      schema: {
+        summary:
+          'Add a partner node by URL; its keys must match the fingerprint confirmed out of band',
+        body: PeerBody,
+        response: { 201: S.Free, ...errors },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send(await fed.addPeer(actorOf(req), req.body.url, req.body.fingerprint)),
+  );
+
+  app.post(
+    '/v1/peers/:id/witness',
+    {
+      preHandler: auth(['auditor', 'security-officer', 'admin']),
+      schema: {
+        summary: "Witness a peer's log: consistency with every checkpoint of it seen, then cosign",
+        params: S.IdParams,
+        response: { 200: S.Free, ...errors },
+      },
+    },
+    async (req) => fed.witness(req.params.id),
+  );
+
+  // ---------------------------------------------------------------- items across nodes
+  app.post(
+    '/v1/items/:id/release',
+    {
+      preHandler: auth(['releasing-authority']),
+      schema: {
+        summary: 'Release an item this party originated to a party (RULES R1–R5)',
+        params: S.IdParams,
+        body: ToBody,
+        response: { 202: S.Free, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const r = await releaseItem(fed, actorOf(req), req.params.id, req.body.to);
+      return reply.status(202).send({
+        envelope: r.envelope,
+        decision: r.decision.decision,
+        marking: r.decision.marking ?? null,
+        reasons: [...r.decision.reasons],
+      });
+    },
+  );
+
+  app.post(
+    '/v1/items/:id/forward',
+    {
+      preHandler: auth(['releasing-authority']),
+      schema: {
+        summary: "Forward another party's item (RULES F0–F4, with the originator's consent)",
+        params: S.IdParams,
+        body: ToBody,
+        response: { 202: S.Free, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const r = await forwardItem(fed, actorOf(req), req.params.id, req.body.to);
+      return reply.status(202).send({
+        envelope: r.envelope,
+        decision: r.decision.decision,
+        marking: r.decision.marking ?? null,
+        reasons: [...r.decision.reasons],
+      });
+    },
+  );
+
+  app.get(
+    '/v1/inbox',
+    {
+      preHandler: auth(officers),
+      schema: {
+        summary: 'Items received from partners, with the local marking and the originator’s',
+        response: { 200: T.Array(S.Free), ...errors },
+      },
+    },
+    async () =>
+      (await listInbox(fed)).map((e) => ({ ...e, receivedAt: formatInstant(e.receivedAt) })),
+  );
+
+  app.get(
+    '/v1/outbox',
+    {
+      preHandler: auth(['releasing-authority', 'security-officer', 'auditor', 'admin']),
+      schema: {
+        summary: 'Messages queued to partners and their state',
+        response: { 200: T.Array(S.Free), ...errors },
+      },
+    },
+    async () =>
+      (await listOutbox(fed)).map((e) => ({
+        ...e,
+        createdAt: formatInstant(e.createdAt),
+        settledAt: iso(e.settledAt),
+      })),
+  );
+
+  // ---------------------------------------------------------------- consents
+  app.post(
+    '/v1/consents/requests',
+    {
+      preHandler: auth(['officer', 'releasing-authority']),
+      schema: {
+        summary: 'Ask the originator for consent to pass an item on (third-party rule)',
+        body: ConsentRequestBody,
+        response: { 201: S.Free, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const r = await requestConsent(
+        fed,
+        actorOf(req),
+        req.body.item,
+        req.body.to,
+        req.body.note ?? '',
+      );
+      return reply.status(201).send({ ...r, requestedAt: formatInstant(r.requestedAt) });
+    },
+  );
+
+  app.get(
+    '/v1/consents/requests',
+    {
+      preHandler: auth(officers),
+      schema: {
+        summary: 'Consent requests, incoming and outgoing',
+        querystring: T.Object({
+          direction: T.Optional(T.Union([T.Literal('incoming'), T.Literal('outgoing')])),
+        }),
+        response: { 200: T.Array(S.Free), ...errors },
+      },
+    },
+    async (req) =>
+      (await listConsentRequests(fed, req.query.direction)).map((r) => ({
+        ...r,
+        requestedAt: formatInstant(r.requestedAt),
+      })),
+  );
+
+  app.post(
+    '/v1/consents/requests/:id/grant',
+    {
+      preHandler: auth(['releasing-authority']),
+      schema: {
+        summary: 'Grant an incoming consent request (RULES F1), with a reason',
+        params: S.IdParams,
+        body: GrantBody,
+        response: { 200: S.Free, ...errors },
+      },
+    },
+    async (req) =>
+      decideConsentRequest(
+        fed,
+        actorOf(req),
+        req.params.id,
+        true,
+        req.body.reason,
+        instant(req.body.expires, 'expires'),
+      ),
+  );
+
+  app.post(
+    '/v1/consents/requests/:id/refuse',
+    {
+      preHandler: auth(['releasing-authority']),
+      schema: {
+        summary: 'Refuse an incoming consent request, with a reason',
+        params: S.IdParams,
+        body: RefuseBody,
+        response: { 200: S.Free, ...errors },
+      },
+    },
+    async (req) =>
+      decideConsentRequest(fed, actorOf(req), req.params.id, false, req.body.reason, null),
+  );
+
+  app.post(
+    '/v1/consents/:id/revoke',
+    {
+      preHandler: auth(['releasing-authority']),
+      schema: {
+        summary: 'Revoke a consent this party gave',
+        params: S.IdParams,
+        response: { 200: S.DecisionView, ...errors },
+      },
+    },
+    async (req) => {
+      const d = await revokeConsent(fed, actorOf(req), req.params.id);
+      return { decision: d.decision, reasons: [...d.reasons] };
+    },
+  );
+
+  // ---------------------------------------------------------------- agreements between nodes
+  app.get(
+    '/v1/proposals',
+    {
+      preHandler: auth(['officer', 'releasing-authority', 'security-officer', 'auditor', 'admin']),
+      schema: {
+        summary: 'Agreements and changes awaiting signatures, and those that bind',
+        response: { 200: T.Array(S.Free), ...errors },
+      },
+    },
+    async () => listProposals(fed),
+  );
+
+  app.post(
+    '/v1/agreements',
+    {
+      preHandler: auth(['admin']),
+      schema: {
+        summary:
+          'Propose an agreement (signed by this party); it binds once every party has signed',
+        body: ProposalBody,
+        response: { 201: S.Free, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const id = await proposeAgreement(fed, actorOf(req), req.body.definition as never);
+      return reply.status(201).send({ proposal: id });
+    },
+  );
+
+  app.post(
+    '/v1/proposals/:id/sign',
+    {
+      preHandler: auth(['admin']),
+      schema: {
+        summary: 'Countersign a proposal as this party',
+        params: T.Object({ id: T.String({ minLength: 1, maxLength: 200 }) }),
+        response: { 200: S.Free, ...errors },
+      },
+    },
+    async (req) => signProposal(fed, req.params.id),
+  );
+
+  app.post(
+    '/v1/agreements/:id/changes',
+    {
+      preHandler: auth(['admin']),
+      schema: {
+        summary: 'Propose a mutual termination or an amendment (all parties sign)',
+        params: S.IdParams,
+        body: ChangeBody,
+        response: { 201: S.Free, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const id = await proposeChange(fed, req.params.id, {
+        kind: b.kind,
+        effectiveAt: instant(b.effectiveAt, 'effectiveAt') ?? node.now(),
+        rows: b.rows as never,
+        scope: b.scope,
+        noticePeriod: b.noticePeriod,
+      });
+      return reply.status(201).send({ proposal: id });
+    },
+  );
+}

@@ -1,0 +1,253 @@
+// CLI verbs for sharing across nodes: peers, release and forward, inbox and outbox,
+// consents, agreement proposals. A refusal exits non-zero and prints the reason code.
+import type { Command } from 'commander';
+import { NodeClient, resolveTarget, type TargetOptions } from './client.js';
+import { UsageError } from './errors.js';
+import type { RemoteContext } from './remote.js';
+import { table } from './text.js';
+
+type Json = Record<string, unknown>;
+interface Common extends TargetOptions {
+  readonly json?: boolean;
+}
+
+function withTarget(cmd: Command): Command {
+  return cmd
+    .option('--node <url>', 'node URL (default: $LIAISON_NODE, else the node in --data)')
+    .option('--token <token>', 'API token (default: $LIAISON_TOKEN)')
+    .option('--data <dir>', 'data directory of the local node', '.liaison')
+    .option('--json', 'print JSON');
+}
+
+const mk = (m: unknown) => {
+  const x = m as { party: string; code: string; name: string } | null;
+  return x === null ? '—' : `${x.party} ${x.name} (${x.code})`;
+};
+
+export function registerFederationCommands(
+  program: Command,
+  item: Command,
+  agreement: Command,
+  ctx: RemoteContext,
+): void {
+  const client = (o: Common) => new NodeClient(resolveTarget(o));
+  const print = (o: Common, value: unknown, people: () => string[]) =>
+    ctx.io.out(o.json === true ? `${JSON.stringify(value)}\n` : `${people().join('\n')}\n`);
+
+  // ---------------------------------------------------------------- peers
+  const peer = program.command('peer').description('partner nodes');
+  withTarget(
+    peer
+      .command('add')
+      .argument('<url>', "the partner node's URL")
+      .requiredOption('--fingerprint <fp>', 'the fingerprint the partner confirmed out of band')
+      .description('add a partner node (admin); its keys must match the fingerprint'),
+  ).action(async (url: string, o: Common & { fingerprint: string }) => {
+    const p = await client(o).request<Json>('POST', '/v1/peers', {
+      url,
+      fingerprint: o.fingerprint,
+    });
+    print(o, p, () => [`added ${p.party} at ${p.url} (${p.fingerprint})`]);
+  });
+  withTarget(peer.command('list').description('list partner nodes')).action(async (o: Common) => {
+    const rows = await client(o).request<Json[]>('GET', '/v1/peers');
+    print(o, rows, () =>
+      rows.length === 0
+        ? ['no peers']
+        : table(
+            ['party', 'url', 'fingerprint'],
+            rows.map((r) => [String(r.party), String(r.url), String(r.fingerprint)]),
+          ),
+    );
+  });
+
+  // ---------------------------------------------------------------- release, forward, inbox
+  const send = (verb: 'release' | 'forward') =>
+    withTarget(
+      item
+        .command(verb)
+        .argument('<id>')
+        .requiredOption('--to <party>', 'the recipient party')
+        .description(
+          verb === 'release'
+            ? 'release an item this party originated (releasing-authority; RULES R1–R5)'
+            : "forward another party's item, with its consent (releasing-authority; RULES F0–F4)",
+        ),
+    ).action(async (id: string, o: Common & { to: string }) => {
+      const r = await client(o).request<Json>(
+        'POST',
+        `/v1/items/${encodeURIComponent(id)}/${verb}`,
+        { to: o.to },
+      );
+      print(o, r, () => [`queued envelope ${r.envelope}: ${o.to} will mark it ${mk(r.marking)}`]);
+    });
+  send('release');
+  send('forward');
+
+  withTarget(
+    program
+      .command('inbox')
+      .description('items received from partners, with the local marking and the originator’s'),
+  ).action(async (o: Common) => {
+    const rows = await client(o).request<Json[]>('GET', '/v1/inbox');
+    print(o, rows, () =>
+      rows.length === 0
+        ? ['inbox empty']
+        : table(
+            ['item', 'from', 'marking here', 'originator', 'received'],
+            rows.map((r) => [
+              String(r.item),
+              String(r.from),
+              mk(r.marking),
+              mk(r.originatorMarking),
+              String(r.receivedAt),
+            ]),
+          ),
+    );
+  });
+  withTarget(
+    program.command('outbox').description('messages queued to partners, and their state'),
+  ).action(async (o: Common) => {
+    const rows = await client(o).request<Json[]>('GET', '/v1/outbox');
+    print(o, rows, () =>
+      rows.length === 0
+        ? ['outbox empty']
+        : table(
+            ['envelope', 'to', 'type', 'item', 'state', 'attempts', 'note'],
+            rows.map((r) => [
+              String(r.envelope),
+              String(r.to),
+              String(r.type),
+              String(r.item ?? '—'),
+              String(r.state),
+              String(r.attempts),
+              String(r.lastError ?? ''),
+            ]),
+          ),
+    );
+  });
+
+  // ---------------------------------------------------------------- consents
+  const consent = program
+    .command('consent')
+    .description("the third-party rule: the originator's written consent");
+  withTarget(
+    consent
+      .command('request')
+      .description('ask the originator for consent to pass an item on')
+      .requiredOption('--item <id>', 'the item')
+      .requiredOption('--to <party>', 'the party it would go to')
+      .option('--note <text>', 'why', ''),
+  ).action(async (o: Common & { item: string; to: string; note: string }) => {
+    const r = await client(o).request<Json>('POST', '/v1/consents/requests', {
+      item: o.item,
+      to: o.to,
+      note: o.note,
+    });
+    print(o, r, () => [
+      `requested ${r.id}: ${r.originator} to consent to ${r.holder} passing ${r.item} to ${r.to}`,
+    ]);
+  });
+  withTarget(
+    consent
+      .command('list')
+      .description('consent requests')
+      .option('--direction <d>', 'incoming | outgoing'),
+  ).action(async (o: Common & { direction?: string }) => {
+    if (o.direction !== undefined && o.direction !== 'incoming' && o.direction !== 'outgoing') {
+      throw new UsageError(`--direction must be incoming or outgoing, not '${o.direction}'`);
+    }
+    const rows = await client(o).request<Json[]>(
+      'GET',
+      `/v1/consents/requests${o.direction === undefined ? '' : `?direction=${o.direction}`}`,
+    );
+    print(o, rows, () =>
+      rows.length === 0
+        ? ['no consent requests']
+        : table(
+            ['request', 'direction', 'item', 'holder', 'to', 'status', 'reason'],
+            rows.map((r) => [
+              String(r.id),
+              String(r.direction),
+              String(r.item),
+              String(r.holder),
+              String(r.to),
+              String(r.status),
+              String(r.reason ?? ''),
+            ]),
+          ),
+    );
+  });
+  withTarget(
+    consent
+      .command('grant')
+      .argument('<request>')
+      .description('grant an incoming request (releasing-authority)')
+      .requiredOption('--reason <text>', 'why')
+      .option('--expires <instant>', 'RFC 3339 instant with offset'),
+  ).action(async (id: string, o: Common & { reason: string; expires?: string }) => {
+    const r = await client(o).request<Json>(
+      'POST',
+      `/v1/consents/requests/${encodeURIComponent(id)}/grant`,
+      {
+        reason: o.reason,
+        ...(o.expires === undefined ? {} : { expires: o.expires }),
+      },
+    );
+    print(o, r, () => [`granted: consent ${r.consent}`]);
+  });
+  withTarget(
+    consent
+      .command('refuse')
+      .argument('<request>')
+      .description('refuse an incoming request (releasing-authority)')
+      .requiredOption('--reason <text>', 'why'),
+  ).action(async (id: string, o: Common & { reason: string }) => {
+    const r = await client(o).request<Json>(
+      'POST',
+      `/v1/consents/requests/${encodeURIComponent(id)}/refuse`,
+      { reason: o.reason },
+    );
+    print(o, r, () => [`refused ${r.request}`]);
+  });
+  withTarget(
+    consent
+      .command('revoke')
+      .argument('<consent>')
+      .description('revoke a consent this party gave (releasing-authority)'),
+  ).action(async (id: string, o: Common) => {
+    const r = await client(o).request<Json>(
+      'POST',
+      `/v1/consents/${encodeURIComponent(id)}/revoke`,
+    );
+    print(o, r, () => [`revoked ${id}`]);
+  });
+
+  // ---------------------------------------------------------------- agreements between nodes
+  withTarget(
+    agreement.command('proposals').description('agreements and changes awaiting signatures'),
+  ).action(async (o: Common) => {
+    const rows = await client(o).request<Json[]>('GET', '/v1/proposals');
+    print(o, rows, () =>
+      table(
+        ['proposal', 'agreement', 'status', 'signed by', 'awaiting'],
+        rows.map((r) => [
+          String(r.id),
+          String(r.agreement),
+          String(r.status),
+          (r.signedBy as string[]).join(', '),
+          (r.awaiting as string[]).join(', ') || '—',
+        ]),
+      ),
+    );
+  });
+  withTarget(
+    agreement
+      .command('sign')
+      .argument('<proposal>')
+      .description('countersign a proposal as this party (admin)'),
+  ).action(async (id: string, o: Common) => {
+    const r = await client(o).request<Json>('POST', `/v1/proposals/${encodeURIComponent(id)}/sign`);
+    print(o, r, () => [`${r.id}: ${r.status}; signed by ${(r.signedBy as string[]).join(', ')}`]);
+  });
+}

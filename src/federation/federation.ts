@@ -1,0 +1,1695 @@
+// Federation: this node's peers, its durable outbox (retries with backoff, per-peer
+// order, re-decision at send time) and its idempotent inbox (every envelope's effect
+// happens once; the receiver re-decides with its own copy of the agreement and
+// answers with a signed receipt carrying the proof that it logged the envelope).
+import {
+  createHash,
+  sign as edSign,
+  verify as edVerify,
+  type KeyObject,
+  randomUUID,
+} from 'node:crypto';
+import {
+  type AgreementDefinition,
+  applyEffect,
+  type Decision,
+  DefinitionError,
+  decide,
+  type EpochMs,
+  formatInstant,
+  type Receipt as HoldingReceipt,
+  type ItemRecord,
+  type NoticeActionKind,
+  parseInstant,
+} from '../core/index.js';
+import { canonicalJson } from '../crypto/canonical-json.js';
+import { jwsKid, signJws, verifyJws, x25519PublicKeyFromRaw } from '../crypto/jose.js';
+import { verifyConsistency, verifyInclusion } from '../log/merkle.js';
+import {
+  type Checkpoint,
+  ed25519PublicKeyFromRaw,
+  NoteError,
+  openCheckpoint,
+  parseVerifierKey,
+  rawPublicKey,
+  verifierKey,
+} from '../log/note.js';
+import { ApiError, deniedBy } from '../node/errors.js';
+import type { Actor } from '../node/operations.js';
+import { json, type LiaisonNode, type Unit } from '../node/service.js';
+import { type HttpSigError, type RequestParts, signRequest, verifyRequest } from './httpsig.js';
+import {
+  buildIdentity,
+  type Identity,
+  IdentityError,
+  openIdentity,
+  signIdentity,
+} from './identity.js';
+import {
+  MAX_BATCH,
+  type Message,
+  type MessageBodies,
+  MessageError,
+  type MessageType,
+  openMessage,
+  openReceipt,
+  type Receipt,
+  sealMessage,
+  signReceipt,
+  WIRE_VERSION,
+} from './messages.js';
+
+export interface Peer {
+  readonly party: string;
+  readonly url: string;
+  readonly origin: string;
+  readonly signingKey: KeyObject;
+  readonly encryptionKey: KeyObject;
+  readonly fingerprint: string;
+}
+
+export interface PeerView {
+  readonly party: string;
+  readonly url: string;
+  readonly origin: string;
+  readonly fingerprint: string;
+  readonly verifierKey: string;
+}
+
+interface OutboxRow {
+  id: string;
+  peer: string;
+  seq: number;
+  type: string;
+  payload: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: number;
+  item_id: string | null;
+}
+
+/** A message as stored in the outbox, before it is sealed (sentAt is set at send). */
+type Draft = Omit<Message, 'sentAt'>;
+
+const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+const backoff = (attempts: number) => Math.min(30_000, 200 * 2 ** Math.min(attempts, 8));
+
+export interface FederationOptions {
+  readonly node: LiaisonNode;
+  readonly signingKey: KeyObject;
+  readonly encryptionKey: KeyObject;
+  /** This node's public URL, as partners reach it. */
+  readonly url: string;
+  /** Fetch, replaceable in tests. */
+  readonly fetch?: typeof fetch;
+}
+
+export class Federation {
+  readonly peers = new Map<string, Peer>();
+  private readonly seq = new Map<string, number>();
+  private readonly nonces = new Map<string, number>();
+  private pumping = false;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private identityCache: { url: string; identity: Identity; jws: string } | null = null;
+  private readonly fetcher: typeof fetch;
+
+  private constructor(readonly options: FederationOptions) {
+    this.fetcher = options.fetch ?? fetch;
+  }
+
+  /** Built on demand: the URL may be known only once the node listens. */
+  get identity(): Identity {
+    return this.identityEntry().identity;
+  }
+
+  private identityEntry(): { url: string; identity: Identity; jws: string } {
+    const url = this.options.url;
+    if (this.identityCache === null || this.identityCache.url !== url) {
+      const identity = buildIdentity(
+        this.options.node.party,
+        this.options.node.origin,
+        url,
+        this.options.signingKey,
+        this.options.encryptionKey,
+      );
+      this.identityCache = { url, identity, jws: signIdentity(identity, this.options.signingKey) };
+    }
+    return this.identityCache;
+  }
+
+  static async open(options: FederationOptions): Promise<Federation> {
+    const f = new Federation(options);
+    await f.load();
+    return f;
+  }
+
+  get node(): LiaisonNode {
+    return this.options.node;
+  }
+
+  get party(): string {
+    return this.options.node.party;
+  }
+
+  signedIdentity(): string {
+    return this.identityEntry().jws;
+  }
+
+  private async load(): Promise<void> {
+    const db = this.node.store.db;
+    for (const p of await db.selectFrom('peers').selectAll().execute()) {
+      this.peers.set(p.party, {
+        party: p.party,
+        url: p.url,
+        origin: p.origin,
+        signingKey: ed25519PublicKeyFromRaw(Buffer.from(p.signing_key, 'base64')),
+        encryptionKey: x25519PublicKeyFromRaw(Buffer.from(p.encryption_key, 'base64')),
+        fingerprint: p.fingerprint,
+      });
+    }
+    const seqs = await db
+      .selectFrom('outbox')
+      .select(['peer', (eb) => eb.fn.max('seq').as('max')])
+      .groupBy('peer')
+      .execute();
+    for (const r of seqs) this.seq.set(r.peer, Number(r.max));
+    const now = this.node.now();
+    for (const n of await db
+      .selectFrom('seen_nonces')
+      .selectAll()
+      .where('expires_at', '>', now)
+      .execute()) {
+      this.nonces.set(n.nonce, n.expires_at);
+    }
+  }
+
+  /** The signing key of a party: ours, or a peer's pinned one. */
+  signingKeyOf = (party: string): KeyObject | undefined =>
+    party === this.party ? this.options.signingKey : this.peers.get(party)?.signingKey;
+
+  // ------------------------------------------------------------------ peers
+
+  peerViews(): PeerView[] {
+    return [...this.peers.values()]
+      .sort((a, b) => (a.party < b.party ? -1 : 1))
+      .map((p) => ({
+        party: p.party,
+        url: p.url,
+        origin: p.origin,
+        fingerprint: p.fingerprint,
+        verifierKey: verifierKey(p.origin, rawPublicKey(p.signingKey)),
+      }));
+  }
+
+  /** Registers a partner by URL after checking its keys against the fingerprint given out of band. */
+  async addPeer(actor: Actor | null, url: string, expectedFingerprint: string): Promise<PeerView> {
+    const base = url.replace(/\/+$/, '');
+    let jws: string;
+    try {
+      const res = await this.fetcher(`${base}/v1/federation/identity`, {
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      jws = await res.text();
+    } catch (e) {
+      throw new ApiError(
+        'peer-unreachable',
+        `cannot fetch the identity of ${base}: ${(e as Error).message}`,
+      );
+    }
+    let opened: ReturnType<typeof openIdentity>;
+    try {
+      opened = openIdentity(jws, expectedFingerprint);
+    } catch (e) {
+      if (e instanceof IdentityError) throw new ApiError('fingerprint-mismatch', e.message);
+      throw e;
+    }
+    const id = opened.identity;
+    if (id.party === this.party)
+      throw new ApiError('invalid-request', 'a node does not peer with itself');
+    if (!this.node.world.parties.has(id.party)) {
+      throw new ApiError(
+        'invalid-request',
+        `unknown party '${id.party}' (known: ${[...this.node.world.parties.keys()].join(', ')})`,
+      );
+    }
+    const peer: Peer = {
+      party: id.party,
+      url: base,
+      origin: id.origin,
+      signingKey: opened.signing,
+      encryptionKey: opened.encryption,
+      fingerprint: id.fingerprint,
+    };
+    await this.node.transact(async (u) => {
+      await u.tx.deleteFrom('peers').where('party', '=', peer.party).execute();
+      await u.tx
+        .insertInto('peers')
+        .values({
+          party: peer.party,
+          url: peer.url,
+          origin: peer.origin,
+          signing_key: id.signingKey,
+          encryption_key: id.encryptionKey,
+          fingerprint: peer.fingerprint,
+          added_at: u.now,
+        })
+        .execute();
+      u.log({
+        type: 'peer.added',
+        actor: { user: actor?.user ?? null, party: this.party },
+        subject: {
+          peer: peer.party,
+          url: peer.url,
+          origin: peer.origin,
+          fingerprint: peer.fingerprint,
+        },
+      });
+      u.afterCommit(() => {
+        this.peers.set(peer.party, peer);
+        this.kick();
+      });
+    });
+    // Send the new peer our signatures of the proposals it is a party to.
+    await this.node.transact(async (u) => {
+      const rows = await u.tx.selectFrom('proposals').selectAll().execute();
+      for (const r of rows) {
+        const parties = JSON.parse(r.parties) as string[];
+        const signatures = JSON.parse(r.signatures) as Record<string, string>;
+        if (!parties.includes(peer.party) || signatures[this.party] === undefined) continue;
+        await this.enqueue(u, peer.party, 'proposal.signature', {
+          proposal: r.id,
+          kind: r.kind as 'agreement' | 'change',
+          agreement: r.agreement_id,
+          body: JSON.parse(r.body) as unknown,
+          parties,
+          signatures,
+        });
+      }
+    });
+    const view = this.peerViews().find((p) => p.party === peer.party);
+    if (view === undefined) throw new ApiError('internal', 'the peer vanished');
+    return view;
+  }
+
+  // ------------------------------------------------------------------ outbox
+
+  /** Queues a message to `to` in this unit's transaction; it leaves once committed. */
+  async enqueue<T extends MessageType>(
+    u: Unit,
+    to: string,
+    type: T,
+    body: MessageBodies[T],
+    itemId: string | null = null,
+  ): Promise<string> {
+    if (!this.peers.has(to))
+      throw new ApiError('no-peer', `no peer for ${to}: add it with 'liaison peer add'`);
+    const id = randomUUID();
+    const seq = (this.seq.get(to) ?? 0) + 1;
+    this.seq.set(to, seq);
+    const draft: Draft = { v: WIRE_VERSION, id, type, from: this.party, to, body };
+    await u.tx
+      .insertInto('outbox')
+      .values({
+        id,
+        peer: to,
+        seq,
+        type,
+        payload: canonicalJson(draft),
+        state: 'pending',
+        attempts: 0,
+        next_attempt_at: u.now,
+        last_error: null,
+        receipt: null,
+        created_at: u.now,
+        settled_at: null,
+        item_id: itemId,
+      })
+      .execute();
+    u.afterCommit(() => this.kick());
+    return id;
+  }
+
+  start(intervalMs = 250): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.kick(), intervalMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    while (this.pumping) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  /** Wakes the outbox worker. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    void this.pump().finally(() => {
+      this.pumping = false;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  private async pump(): Promise<void> {
+    const now = this.node.now();
+    const due = await this.node.store.db
+      .selectFrom('outbox')
+      .select('peer')
+      .distinct()
+      .where('state', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .execute();
+    await Promise.all(due.map((r) => this.deliverTo(r.peer)));
+  }
+
+  /** Sends a peer's pending messages in order, a batch at a time, until none is due. */
+  private async deliverTo(party: string): Promise<void> {
+    const peer = this.peers.get(party);
+    if (peer === undefined) return;
+    for (;;) {
+      if (this.stopped) return;
+      const rows = (await this.node.store.db
+        .selectFrom('outbox')
+        .select([
+          'id',
+          'peer',
+          'seq',
+          'type',
+          'payload',
+          'state',
+          'attempts',
+          'next_attempt_at',
+          'item_id',
+        ])
+        .where('peer', '=', party)
+        .where('state', '=', 'pending')
+        .orderBy('seq')
+        .limit(MAX_BATCH)
+        .execute()) as OutboxRow[];
+      const first = rows[0];
+      if (first === undefined || first.next_attempt_at > this.node.now()) return;
+      const sendable = await this.redecide(rows);
+      if (sendable.length === 0) continue;
+      const sentAt = formatInstant(this.node.now());
+      const sealed = sendable.map((r) => {
+        const draft = JSON.parse(r.payload) as Draft;
+        return sealMessage(
+          { ...draft, sentAt } as Message,
+          this.options.signingKey,
+          peer.encryptionKey,
+        );
+      });
+      let receipts: string[];
+      try {
+        receipts = await this.post(peer, sealed);
+      } catch (e) {
+        const attempts = first.attempts + 1;
+        await this.node.store.db
+          .updateTable('outbox')
+          .set({
+            attempts,
+            next_attempt_at: this.node.now() + backoff(attempts),
+            last_error: (e as Error).message.slice(0, 500),
+          })
+          .where('peer', '=', party)
+          .where('state', '=', 'pending')
+          .where('seq', '>=', first.seq)
+          .where('seq', '<=', (sendable[sendable.length - 1] as OutboxRow).seq)
+          .execute();
+        return;
+      }
+      await this.settle(peer, sendable, receipts);
+    }
+  }
+
+  /**
+   * RULES at send time: an item is decided again now; if the rules now refuse (the
+   * agreement ended, the consent lapsed), the envelope is withheld, never sent.
+   */
+  private async redecide(rows: OutboxRow[]): Promise<OutboxRow[]> {
+    const withheld: { row: OutboxRow; d: Decision }[] = [];
+    const ok: OutboxRow[] = [];
+    const now = this.node.now();
+    for (const r of rows) {
+      if (r.type !== 'item') {
+        ok.push(r);
+        continue;
+      }
+      const draft = JSON.parse(r.payload) as Message<'item'>;
+      const itemId = draft.body.item.id;
+      const d =
+        draft.body.kind === 'release'
+          ? decide(this.node.world, { kind: 'release', item: itemId, to: r.peer }, now)
+          : decide(
+              this.node.world,
+              { kind: 'forward', item: itemId, by: this.party, to: r.peer },
+              now,
+            );
+      if (d.decision === 'allow') ok.push(r);
+      else withheld.push({ row: r, d });
+    }
+    if (withheld.length > 0) {
+      await this.node.transact(async (u) => {
+        for (const { row, d } of withheld) {
+          await u.tx
+            .updateTable('outbox')
+            .set({
+              state: 'withheld',
+              settled_at: u.now,
+              last_error: d.reasons[0]?.code ?? 'denied',
+            })
+            .where('id', '=', row.id)
+            .execute();
+          u.log({
+            type: 'envelope.withheld',
+            actor: { user: null, party: this.party },
+            subject: { envelope: row.id, to: row.peer, item: row.item_id },
+            decision: 'deny',
+            reasons: d.reasons.map((x) => x.code),
+          });
+        }
+      });
+    }
+    // Order is per peer: only the leading run of sendable rows goes now.
+    return ok;
+  }
+
+  private async post(peer: Peer, messages: string[]): Promise<string[]> {
+    const body = Buffer.from(JSON.stringify({ messages }), 'utf8');
+    const url = new URL(`${peer.url}/v1/federation/messages`);
+    const headers = signRequest(
+      { method: 'POST', authority: url.host, path: url.pathname, body },
+      this.options.signingKey,
+      this.party,
+      this.node.now(),
+    );
+    const res = await this.fetcher(url, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body,
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`HTTP ${res.status}: ${text.slice(0, 300)}`);
+    const parsed = JSON.parse(text) as { receipts?: unknown };
+    if (!Array.isArray(parsed.receipts) || parsed.receipts.length !== messages.length) {
+      throw new Error('the peer answered without one receipt per message');
+    }
+    return parsed.receipts as string[];
+  }
+
+  /** Records signed receipts: delivered or refused, each once, with its effects. */
+  private async settle(peer: Peer, rows: OutboxRow[], receipts: string[]): Promise<void> {
+    const opened = receipts.map((jws, i) => {
+      const row = rows[i] as OutboxRow;
+      let r: Receipt;
+      try {
+        r = openReceipt(jws, peer.signingKey);
+      } catch {
+        throw new Error(`receipt ${i} from ${peer.party} does not verify`);
+      }
+      if (r.envelope !== row.id || r.from !== peer.party || r.to !== this.party) {
+        throw new Error(`receipt ${i} from ${peer.party} is not for envelope ${row.id}`);
+      }
+      if (
+        r.status === 'accepted' &&
+        r.leafHash !== null &&
+        r.root !== null &&
+        r.proof !== null &&
+        r.treeSize !== null &&
+        r.logIndex !== null
+      ) {
+        const proved = verifyInclusion(
+          Buffer.from(r.leafHash, 'base64'),
+          r.logIndex,
+          r.treeSize,
+          r.proof.map((p) => Buffer.from(p, 'base64')),
+          Buffer.from(r.root, 'base64'),
+        );
+        if (!proved)
+          throw new Error(`receipt ${i} from ${peer.party}: the inclusion proof does not verify`);
+      }
+      return { row, r, jws };
+    });
+    await this.node.transact(async (u) => {
+      for (const { row, r, jws } of opened) {
+        const delivered = r.status === 'accepted';
+        await u.tx
+          .updateTable('outbox')
+          .set({
+            state: delivered ? 'delivered' : 'refused',
+            receipt: jws,
+            settled_at: u.now,
+            last_error: delivered ? null : r.code,
+          })
+          .where('id', '=', row.id)
+          .where('state', '=', 'pending')
+          .execute();
+        u.log({
+          type: delivered ? 'envelope.delivered' : 'envelope.refused',
+          actor: { user: null, party: this.party },
+          subject: {
+            envelope: row.id,
+            to: peer.party,
+            type: row.type,
+            item: row.item_id,
+            peerLogIndex: r.logIndex,
+          },
+          decision: delivered ? 'allow' : 'deny',
+          reasons: [r.code],
+        });
+        if (delivered && row.type === 'item') await this.recordDelivery(u, row, peer.party);
+      }
+    });
+  }
+
+  /** The recipient now holds the item (RULES R5/F3), in our World and store. */
+  private async recordDelivery(u: Unit, row: OutboxRow, to: string): Promise<void> {
+    const draft = JSON.parse(row.payload) as Message<'item'>;
+    const receipts: HoldingReceipt[] = draft.body.agreements.map((a) => ({
+      from: this.party,
+      agreement: a,
+      at: u.now,
+    }));
+    if (receipts.length === 0) receipts.push({ from: this.party, agreement: null, at: u.now });
+    applyEffect(u.world, {
+      kind: 'hold',
+      item: draft.body.item.id,
+      party: to,
+      marking: draft.body.recipientMarking,
+      receipts,
+    });
+    await upsertHolding(u, draft.body.item.id, to);
+  }
+
+  // ------------------------------------------------------------------ inbox
+
+  private fresh = (nonce: string, expiresAt: number): boolean => {
+    const now = this.node.now();
+    if (this.nonces.size > 100_000)
+      for (const [n, e] of this.nonces) if (e < now) this.nonces.delete(n);
+    if (this.nonces.has(nonce)) return false;
+    this.nonces.set(nonce, expiresAt);
+    return true;
+  };
+
+  /**
+   * Authenticates a node-to-node request (RFC 9421) and returns the sending party.
+   * A refused request is logged as refused.
+   */
+  async authenticate(
+    parts: RequestParts,
+    headers: Record<string, string | string[] | undefined>,
+  ): Promise<{ party: string; nonce: string; expires: number }> {
+    try {
+      const v = verifyRequest(
+        parts,
+        headers,
+        (k) => this.peers.get(k)?.signingKey,
+        this.node.now(),
+        this.fresh,
+      );
+      return { party: v.keyid, nonce: v.nonce, expires: v.created * 1000 + 300_000 };
+    } catch (e) {
+      const err = e as HttpSigError;
+      await this.node.transact((u) => {
+        u.log({
+          type: 'message.refused',
+          actor: { user: null, party: this.party },
+          subject: { reason: err.code, path: parts.path },
+          decision: 'deny',
+          reasons: [err.code],
+        });
+      });
+      throw new ApiError(
+        err.code === 'unknown-peer' ? 'unknown-peer' : (err.code as 'bad-signature'),
+        err.message,
+      );
+    }
+  }
+
+  /** Handles a batch of sealed messages from `sender`, in order; one signed receipt each. */
+  async receive(
+    sender: string,
+    nonce: { nonce: string; expires: number },
+    messages: readonly string[],
+  ): Promise<string[]> {
+    const jobs = messages.map((jwe, position) =>
+      this.node.transact(async (u) => {
+        if (position === 0) {
+          await u.tx
+            .insertInto('seen_nonces')
+            .values({ nonce: nonce.nonce, expires_at: nonce.expires })
+            .execute();
+        }
+        return this.receiveOne(u, sender, jwe, position);
+      }),
+    );
+    return Promise.all(jobs);
+  }
+
+  private receipt(
+    u: Unit,
+    base: Omit<Receipt, 'v' | 'from' | 'at' | 'leafHash' | 'treeSize' | 'root' | 'proof'>,
+  ): string {
+    const tree = this.node.tree;
+    const proved = base.logIndex !== null && base.logIndex < tree.size;
+    const r: Receipt = {
+      v: WIRE_VERSION,
+      from: this.party,
+      at: formatInstant(u.now),
+      ...base,
+      leafHash: proved ? b64(tree.leafHashAt(base.logIndex as number)) : null,
+      treeSize: proved ? tree.size : null,
+      root: proved ? b64(tree.root()) : null,
+      proof: proved ? tree.inclusionProof(base.logIndex as number, tree.size).map(b64) : null,
+    };
+    return signReceipt(r, this.options.signingKey);
+  }
+
+  private async receiveOne(
+    u: Unit,
+    sender: string,
+    jwe: string,
+    position: number,
+  ): Promise<string> {
+    let m: Message;
+    try {
+      m = openMessage(jwe, this.party, this.options.encryptionKey, this.signingKeyOf);
+      if (m.from !== sender)
+        throw new MessageError(
+          'bad-signature',
+          `the request is from ${sender} but the message from ${m.from}`,
+          m.id,
+        );
+    } catch (e) {
+      if (!(e instanceof MessageError)) throw e;
+      const logIndex = u.log({
+        type: 'message.refused',
+        actor: { user: null, party: sender },
+        subject: { envelope: e.envelope, position },
+        decision: 'deny',
+        reasons: [e.code],
+      });
+      return this.receipt(u, {
+        envelope: e.envelope,
+        position,
+        to: sender,
+        status: 'refused',
+        code: e.code,
+        message: e.message,
+        duplicate: false,
+        logIndex,
+      });
+    }
+    const seen = await u.tx
+      .selectFrom('inbox')
+      .select(['receipt'])
+      .where('id', '=', m.id)
+      .executeTakeFirst();
+    if (seen !== undefined) return seen.receipt;
+    let outcome: {
+      status: 'accepted' | 'refused';
+      code: string;
+      message: string;
+      logIndex: number;
+      itemId: string | null;
+    };
+    try {
+      outcome = await this.handle(u, m);
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      const logIndex = u.log({
+        type: 'message.refused',
+        actor: { user: null, party: m.from },
+        subject: { envelope: m.id, type: m.type },
+        decision: 'deny',
+        reasons: [e.code],
+      });
+      outcome = { status: 'refused', code: e.code, message: e.message, logIndex, itemId: null };
+    }
+    const receipt = this.receipt(u, {
+      envelope: m.id,
+      position,
+      to: m.from,
+      status: outcome.status,
+      code: outcome.code,
+      message: outcome.message,
+      duplicate: false,
+      logIndex: outcome.logIndex,
+    });
+    await u.tx
+      .insertInto('inbox')
+      .values({
+        id: m.id,
+        from_party: m.from,
+        type: m.type,
+        received_at: u.now,
+        status: outcome.status,
+        code: outcome.code,
+        receipt,
+        log_index: outcome.logIndex,
+        item_id: outcome.itemId,
+      })
+      .execute();
+    return receipt;
+  }
+
+  private async handle(
+    u: Unit,
+    m: Message,
+  ): Promise<{
+    status: 'accepted' | 'refused';
+    code: string;
+    message: string;
+    logIndex: number;
+    itemId: string | null;
+  }> {
+    const accepted = (logIndex: number, message: string, itemId: string | null = null) => ({
+      status: 'accepted' as const,
+      code: 'accepted',
+      message,
+      logIndex,
+      itemId,
+    });
+    const note = (subject: Record<string, unknown>) =>
+      u.log({
+        type: 'message.received',
+        actor: { user: null, party: m.from },
+        subject: { envelope: m.id, type: m.type, ...subject },
+      });
+    switch (m.type) {
+      case 'item':
+        return this.receiveItem(u, m as Message<'item'>);
+      case 'consent.request': {
+        const b = (m as Message<'consent.request'>).body;
+        const item = u.world.items.get(b.item);
+        if (item === undefined || item.originator.id !== this.party) {
+          throw new ApiError(
+            'not-originator',
+            `${this.party} is not the originator of '${b.item}'`,
+          );
+        }
+        await u.tx
+          .insertInto('consent_requests')
+          .values({
+            id: b.request,
+            direction: 'incoming',
+            item_id: b.item,
+            originator: this.party,
+            holder: m.from,
+            to_party: b.to,
+            requested_by: `${m.from}:${b.requestedBy}`,
+            note: b.note,
+            requested_at: u.now,
+            status: 'pending',
+            reason: null,
+            decided_at: null,
+            decided_by: null,
+            consent_id: null,
+          })
+          .execute();
+        const i = u.log({
+          type: 'consent.requested',
+          actor: { user: b.requestedBy, party: m.from },
+          subject: { request: b.request, item: b.item, holder: m.from, to: b.to },
+        });
+        return accepted(i, `consent request ${b.request} recorded`);
+      }
+      case 'consent.decision': {
+        const b = (m as Message<'consent.decision'>).body;
+        const req = await u.tx
+          .selectFrom('consent_requests')
+          .selectAll()
+          .where('id', '=', b.request)
+          .executeTakeFirst();
+        if (req === undefined || req.direction !== 'outgoing' || req.originator !== m.from) {
+          throw new ApiError('unknown-consent', `no request ${b.request} of ours to ${m.from}`);
+        }
+        let consentId: string | null = null;
+        if (b.decision === 'grant') {
+          if (b.consent === null)
+            throw new ApiError('malformed-message', 'a grant carries the signed consent');
+          const c = this.openConsent(b.consent);
+          if (c.item !== req.item_id || c.holder !== this.party || c.to !== req.to_party) {
+            throw new ApiError(
+              'consent-required',
+              'the consent does not name this item, holder and recipient',
+            );
+          }
+          await this.storeConsent(u, c, b.consent);
+          consentId = c.id;
+        }
+        await u.tx
+          .updateTable('consent_requests')
+          .set({
+            status: b.decision === 'grant' ? 'granted' : 'refused',
+            reason: b.reason,
+            decided_at: u.now,
+            consent_id: consentId,
+          })
+          .where('id', '=', b.request)
+          .execute();
+        const i = u.log({
+          type: 'consent.decided',
+          actor: { user: null, party: m.from },
+          subject: {
+            request: b.request,
+            item: req.item_id,
+            holder: this.party,
+            to: req.to_party,
+            consent: consentId,
+            reason: b.reason,
+          },
+          decision: b.decision === 'grant' ? 'allow' : 'deny',
+          reasons: [b.decision === 'grant' ? 'allowed' : 'refused'],
+        });
+        return accepted(i, `consent decision on ${b.request}: ${b.decision}`);
+      }
+      case 'consent.revoked': {
+        const b = (m as Message<'consent.revoked'>).body;
+        const c = u.world.consents.get(b.consent);
+        if (c === undefined || c.by !== m.from)
+          throw new ApiError('unknown-consent', `no consent ${b.consent} of ${m.from}`);
+        const at = parseInstant(b.at).ms;
+        applyEffect(u.world, { kind: 'revoke-consent', id: b.consent, at });
+        await u.tx
+          .updateTable('consents')
+          .set({ revoked_at: at })
+          .where('id', '=', b.consent)
+          .execute();
+        const i = u.log({
+          type: 'consent.revoked',
+          actor: { user: null, party: m.from },
+          subject: { consent: b.consent },
+        });
+        return accepted(i, `consent ${b.consent} revoked`);
+      }
+      case 'proposal.signature':
+        return accepted(
+          await this.mergeProposal(u, (m as Message<'proposal.signature'>).body, m.from),
+          'signatures merged',
+        );
+      case 'agreement.lifecycle': {
+        const b = (m as Message<'agreement.lifecycle'>).body;
+        const d = decide(
+          u.world,
+          { kind: b.action, agreement: b.agreement, by: m.from },
+          parseInstant(b.at).ms,
+        );
+        const i = u.log({
+          type: 'agreement.lifecycle',
+          actor: { user: null, party: m.from },
+          subject: { agreement: b.agreement, action: b.action, at: b.at },
+          decision: d.decision,
+          reasons: d.reasons.map((r) => r.code),
+        });
+        if (d.decision === 'deny')
+          return {
+            status: 'refused',
+            code: d.reasons[0]?.code ?? 'denied',
+            message: d.reasons[0]?.message ?? '',
+            logIndex: i,
+            itemId: null,
+          };
+        await recordLifecycle(u, d);
+        return accepted(i, `${b.action} recorded`);
+      }
+      case 'item.reclassified': {
+        const b = (m as Message<'item.reclassified'>).body;
+        const item = u.world.items.get(b.item);
+        if (item === undefined) throw new ApiError('unknown-item', `unknown item '${b.item}'`);
+        const d = decide(
+          u.world,
+          { kind: 'reclassify', item: b.item, by: item.originator.id, marking: b.marking },
+          u.now,
+        );
+        const i = u.log({
+          type: 'item.reclassified',
+          actor: { user: null, party: m.from },
+          subject: {
+            item: b.item,
+            to: b.marking,
+            holders: (d.holders ?? []).map((h) => ({ party: h.party, marking: h.code })),
+          },
+          decision: d.decision,
+          reasons: d.reasons.map((r) => r.code),
+        });
+        if (d.decision === 'deny' || d.effect?.kind !== 'reclassify') throw deniedBy(d);
+        await applyReclassification(u, d);
+        // Hop by hop: pass it on to those we sent the item to.
+        for (const h of item.holdings.values()) {
+          if (
+            h.party !== this.party &&
+            h.party !== m.from &&
+            h.receipts.some((r) => r.from === this.party) &&
+            this.peers.has(h.party)
+          ) {
+            await this.enqueue(u, h.party, 'item.reclassified', b, b.item);
+          }
+        }
+        return accepted(i, `${b.item} reclassified`, b.item);
+      }
+      case 'compromise.report': {
+        const b = (m as Message<'compromise.report'>).body;
+        const item = u.world.items.get(b.item);
+        if (item === undefined) throw new ApiError('unknown-item', `unknown item '${b.item}'`);
+        const at = parseInstant(b.at).ms;
+        applyEffect(u.world, { kind: 'compromise', item: b.item, by: b.reportedBy, at });
+        await u.tx
+          .insertInto('compromise_reports')
+          .values({
+            id: `cmp-${m.id}`,
+            item_id: b.item,
+            party: b.reportedBy,
+            reported_by: `${m.from}`,
+            at,
+            note: b.note,
+          })
+          .execute();
+        const i = u.log({
+          type: 'compromise.reported',
+          actor: { user: null, party: m.from },
+          subject: { item: b.item, reportedBy: b.reportedBy },
+        });
+        // The originator tells every other holder at once (GSOMIA Art. 17).
+        if (item.originator.id === this.party) {
+          for (const h of item.holdings.values()) {
+            if (h.party !== this.party && h.party !== b.reportedBy && this.peers.has(h.party)) {
+              await this.enqueue(u, h.party, 'compromise.report', b, b.item);
+            }
+          }
+        }
+        return accepted(i, `compromise of ${b.item} recorded`, b.item);
+      }
+      case 'checkpoint.cosignature': {
+        const b = (m as Message<'checkpoint.cosignature'>).body;
+        const cp = await u.tx
+          .selectFrom('checkpoints')
+          .selectAll()
+          .where('size', '=', b.size)
+          .executeTakeFirst();
+        if (cp === undefined)
+          throw new ApiError('invalid-request', `no checkpoint of size ${b.size}`);
+        const peer = this.peers.get(m.from);
+        if (
+          peer === undefined ||
+          !verifyCosignature(cp.note, b.line, peer.origin, peer.signingKey)
+        ) {
+          throw new ApiError('bad-signature', 'the cosignature does not verify');
+        }
+        await u.tx
+          .deleteFrom('cosignatures')
+          .where('size', '=', b.size)
+          .where('witness', '=', m.from)
+          .execute();
+        await u.tx
+          .insertInto('cosignatures')
+          .values({ size: b.size, witness: m.from, line: b.line, at: u.now })
+          .execute();
+        return accepted(note({ size: b.size }), `cosignature of size ${b.size} stored`);
+      }
+    }
+  }
+
+  /** Receives an item: re-decided here with our own agreements, at our own clock. */
+  private async receiveItem(u: Unit, m: Message<'item'>) {
+    const b = m.body;
+    const it = b.item;
+    const w = u.world;
+    const release = b.kind === 'release';
+    if (release !== (m.from === it.originator)) {
+      throw new ApiError(
+        'malformed-message',
+        'a release comes from the originator, a forward from a holder',
+      );
+    }
+    let created = false;
+    let item: ItemRecord | undefined = w.items.get(it.id);
+    const addedConsent: string[] = [];
+    let addedHolding = false;
+    try {
+      if (item === undefined) {
+        try {
+          item = w.addItem(
+            {
+              id: it.id,
+              originator: it.originator,
+              marking: it.marking,
+              categories: it.categories,
+              releasableTo: it.releasableTo ?? undefined,
+              title: it.title,
+            },
+            u.now,
+          );
+        } catch (e) {
+          if (e instanceof DefinitionError) throw new ApiError('malformed-message', e.message);
+          throw e;
+        }
+        created = true;
+      } else if (item.originator.id !== it.originator) {
+        throw new ApiError(
+          'malformed-message',
+          `item ${it.id} is known here with another originator`,
+        );
+      }
+      if (!release && !item.holdings.has(m.from)) {
+        const sender = w.parties.get(m.from);
+        const mk = sender?.scheme.byCode.get(b.senderMarking);
+        if (mk === undefined)
+          throw new ApiError(
+            'malformed-message',
+            `unknown marking '${b.senderMarking}' for ${m.from}`,
+          );
+        item.holdings.set(m.from, { party: m.from, marking: mk, receipts: [], since: u.now });
+        addedHolding = true;
+      }
+      if (!release && b.consent !== null) {
+        const c = this.openConsent(b.consent);
+        if (!w.consents.has(c.id)) {
+          applyEffect(w, { kind: 'consent', consent: c });
+          addedConsent.push(c.id);
+          await u.tx
+            .insertInto('consents')
+            .values({
+              id: c.id,
+              item_id: c.item,
+              by_party: c.by,
+              holder: c.holder,
+              to_party: c.to,
+              granted_at: c.grantedAt,
+              expires: Number.isFinite(c.expires) ? c.expires : null,
+              revoked_at: null,
+              jws: b.consent,
+            })
+            .execute();
+        }
+      }
+      const d = release
+        ? decide(w, { kind: 'release', item: it.id, to: this.party }, u.now)
+        : decide(w, { kind: 'forward', item: it.id, by: m.from, to: this.party }, u.now);
+      const i = u.log({
+        type: 'item.received',
+        actor: { user: null, party: m.from },
+        subject: {
+          envelope: m.id,
+          item: it.id,
+          kind: b.kind,
+          originator: { party: it.originator, marking: it.marking },
+          marking: d.marking?.code ?? null,
+          categories: it.categories,
+        },
+        decision: d.decision,
+        reasons: d.reasons.map((r) => r.code),
+      });
+      if (d.decision === 'deny' || d.effect === undefined) {
+        this.rollbackItem(u, it.id, created, addedHolding ? m.from : null, addedConsent);
+        return {
+          status: 'refused' as const,
+          code: d.reasons[0]?.code ?? 'denied',
+          message: d.reasons[0]?.message ?? '',
+          logIndex: i,
+          itemId: it.id,
+        };
+      }
+      applyEffect(w, d.effect);
+      if (created) {
+        await u.tx
+          .insertInto('items')
+          .values({
+            id: it.id,
+            originator: it.originator,
+            marking: it.marking,
+            categories: json(it.categories),
+            releasable_to: it.releasableTo === null ? null : json(it.releasableTo),
+            title: it.title,
+            body: it.body,
+            created_at: u.now,
+            created_by: null,
+          })
+          .execute();
+      }
+      if (addedHolding) await upsertHolding(u, it.id, m.from);
+      await upsertHolding(u, it.id, this.party);
+      return {
+        status: 'accepted' as const,
+        code: 'accepted',
+        message: `${it.id} received, marked ${d.marking?.code ?? ''}`,
+        logIndex: i,
+        itemId: it.id,
+      };
+    } catch (e) {
+      if (e instanceof ApiError)
+        this.rollbackItem(u, it.id, created, addedHolding ? m.from : null, addedConsent);
+      throw e;
+    }
+  }
+
+  private rollbackItem(
+    u: Unit,
+    itemId: string,
+    created: boolean,
+    holding: string | null,
+    consents: string[],
+  ): void {
+    const w = u.world;
+    if (created) w.items.delete(itemId);
+    else if (holding !== null) w.items.get(itemId)?.holdings.delete(holding);
+    for (const id of consents) {
+      const c = w.consents.get(id);
+      w.consents.delete(id);
+      const list = c === undefined ? undefined : w.consentsByItem.get(c.item);
+      if (list !== undefined)
+        list.splice(
+          list.findIndex((x) => x.id === id),
+          1,
+        );
+    }
+  }
+
+  // ------------------------------------------------------------------ consents
+
+  /** A consent signed by its originator, verified with the originator's key. */
+  openConsent(jws: string): {
+    id: string;
+    item: string;
+    by: string;
+    holder: string;
+    to: string;
+    grantedAt: number;
+    expires: number;
+    revokedAt: number;
+  } {
+    let by: string;
+    try {
+      by = jwsKid(jws);
+    } catch {
+      throw new ApiError('consent-required', 'the consent is not a signed consent');
+    }
+    const key = this.signingKeyOf(by);
+    if (key === undefined)
+      throw new ApiError(
+        'consent-required',
+        `the consent is signed by ${by}, whose key this node does not know`,
+      );
+    let c: {
+      id: string;
+      item: string;
+      by: string;
+      holder: string;
+      to: string;
+      grantedAt: string;
+      expires: string | null;
+    };
+    try {
+      c = JSON.parse(verifyJws(jws, key).payload.toString('utf8')) as typeof c;
+    } catch {
+      throw new ApiError('consent-required', 'the consent signature does not verify');
+    }
+    if (c.by !== by)
+      throw new ApiError(
+        'not-originator',
+        'the consent names another consenting party than its signer',
+      );
+    return {
+      id: c.id,
+      item: c.item,
+      by: c.by,
+      holder: c.holder,
+      to: c.to,
+      grantedAt: parseInstant(c.grantedAt).ms,
+      expires: c.expires === null ? Number.POSITIVE_INFINITY : parseInstant(c.expires).ms,
+      revokedAt: Number.POSITIVE_INFINITY,
+    };
+  }
+
+  private async storeConsent(
+    u: Unit,
+    c: ReturnType<Federation['openConsent']>,
+    jws: string,
+  ): Promise<void> {
+    if (u.world.consents.has(c.id)) return;
+    applyEffect(u.world, { kind: 'consent', consent: c });
+    await u.tx
+      .insertInto('consents')
+      .values({
+        id: c.id,
+        item_id: c.item,
+        by_party: c.by,
+        holder: c.holder,
+        to_party: c.to,
+        granted_at: c.grantedAt,
+        expires: Number.isFinite(c.expires) ? c.expires : null,
+        revoked_at: null,
+        jws,
+      })
+      .execute();
+  }
+
+  signConsent(c: {
+    id: string;
+    item: string;
+    holder: string;
+    to: string;
+    grantedAt: number;
+    expires: number | null;
+  }): string {
+    const payload = {
+      id: c.id,
+      item: c.item,
+      by: this.party,
+      holder: c.holder,
+      to: c.to,
+      grantedAt: formatInstant(c.grantedAt),
+      expires: c.expires === null ? null : formatInstant(c.expires),
+    };
+    return signJws(Buffer.from(canonicalJson(payload), 'utf8'), this.options.signingKey, {
+      kid: this.party,
+      typ: 'liaison-consent+jws',
+    });
+  }
+
+  // ------------------------------------------------------------------ proposals (agreements bind when all sign)
+
+  /** Signs a proposal's canonical body as this party. */
+  signBody(body: unknown): string {
+    return edSign(null, Buffer.from(canonicalJson(body), 'utf8'), this.options.signingKey).toString(
+      'base64',
+    );
+  }
+
+  /** Merges signatures into our copy of a proposal; binds it once every party has signed. */
+  async mergeProposal(
+    u: Unit,
+    p: MessageBodies['proposal.signature'],
+    from: string | null,
+  ): Promise<number> {
+    const row = await u.tx
+      .selectFrom('proposals')
+      .selectAll()
+      .where('id', '=', p.proposal)
+      .executeTakeFirst();
+    const bodyText = canonicalJson(p.body);
+    if (row !== undefined && row.body !== bodyText) {
+      throw new ApiError('conflict', `proposal ${p.proposal} has another text here`);
+    }
+    if (!p.parties.includes(this.party))
+      throw new ApiError('not-a-party', `${this.party} is not a party to ${p.agreement}`);
+    const signatures: Record<string, string> =
+      row === undefined ? {} : (JSON.parse(row.signatures) as Record<string, string>);
+    for (const [party, sig] of Object.entries(p.signatures)) {
+      if (!p.parties.includes(party)) continue;
+      const key = this.signingKeyOf(party);
+      if (key === undefined) continue;
+      if (!edVerify(null, Buffer.from(bodyText, 'utf8'), key, Buffer.from(sig, 'base64'))) {
+        throw new ApiError(
+          'bad-signature',
+          `the signature of ${party} on ${p.proposal} does not verify`,
+        );
+      }
+      signatures[party] = sig;
+    }
+    const complete = p.parties.every((x) => signatures[x] !== undefined);
+    const status = row?.status === 'binding' ? 'binding' : complete ? 'binding' : 'proposed';
+    if (row === undefined) {
+      await u.tx
+        .insertInto('proposals')
+        .values({
+          id: p.proposal,
+          kind: p.kind,
+          agreement_id: p.agreement,
+          body: bodyText,
+          signatures: json(signatures),
+          parties: json(p.parties),
+          status,
+          created_at: u.now,
+        })
+        .execute();
+    } else {
+      await u.tx
+        .updateTable('proposals')
+        .set({ signatures: json(signatures), status })
+        .where('id', '=', p.proposal)
+        .execute();
+    }
+    const i = u.log({
+      type: 'proposal.signed',
+      actor: { user: null, party: from ?? this.party },
+      subject: {
+        proposal: p.proposal,
+        agreement: p.agreement,
+        kind: p.kind,
+        signedBy: Object.keys(signatures).sort(),
+        complete,
+      },
+    });
+    if (complete && row?.status !== 'binding') await this.bind(u, p);
+    return i;
+  }
+
+  private async bind(u: Unit, p: MessageBodies['proposal.signature']): Promise<void> {
+    if (p.kind === 'agreement') {
+      const def = p.body as AgreementDefinition;
+      if (u.world.agreements.has(def.id)) return;
+      try {
+        u.world.addAgreement(def);
+      } catch (e) {
+        if (e instanceof DefinitionError) throw new ApiError('invalid-request', e.message);
+        throw e;
+      }
+      await u.tx
+        .insertInto('agreements')
+        .values({ id: def.id, definition: json(def), added_at: u.now })
+        .execute();
+      u.log({
+        type: 'agreement.added',
+        actor: { user: null, party: this.party },
+        subject: { agreement: def.id, binding: true, signedBy: p.parties },
+      });
+      return;
+    }
+    const change = p.body as {
+      agreement: string;
+      kind: 'terminate' | 'amend';
+      effectiveAt: string;
+      rows?: unknown;
+      scope?: unknown;
+      noticePeriod?: unknown;
+    };
+    const at = Math.max(parseInstant(change.effectiveAt).ms, u.now);
+    const d =
+      change.kind === 'terminate'
+        ? decide(
+            u.world,
+            { kind: 'terminate', agreement: change.agreement, effectiveAt: at },
+            u.now,
+          )
+        : decide(
+            u.world,
+            {
+              kind: 'amend',
+              agreement: change.agreement,
+              ...(change.rows === undefined ? {} : { rows: change.rows as never }),
+              ...(change.scope === undefined ? {} : { scope: change.scope as never }),
+              ...(change.noticePeriod === undefined
+                ? {}
+                : { noticePeriod: change.noticePeriod as string }),
+            },
+            at,
+          );
+    u.log({
+      type: 'agreement.lifecycle',
+      actor: { user: null, party: this.party },
+      subject: {
+        agreement: change.agreement,
+        action: change.kind,
+        effectiveAt: formatInstant(at),
+        signedBy: p.parties,
+      },
+      decision: d.decision,
+      reasons: d.reasons.map((r) => r.code),
+    });
+    if (d.decision === 'allow') await recordLifecycle(u, d);
+  }
+
+  /** Creates (or countersigns) a proposal as this party and sends our signature to the others. */
+  async signProposal(
+    u: Unit,
+    p: Omit<MessageBodies['proposal.signature'], 'signatures'>,
+  ): Promise<void> {
+    const signature = this.signBody(p.body);
+    const row = await u.tx
+      .selectFrom('proposals')
+      .selectAll()
+      .where('id', '=', p.proposal)
+      .executeTakeFirst();
+    const existing =
+      row === undefined ? {} : (JSON.parse(row.signatures) as Record<string, string>);
+    const merged = { ...p, signatures: { ...existing, [this.party]: signature } };
+    await this.mergeProposal(u, merged, null);
+    for (const party of p.parties) {
+      if (party !== this.party && this.peers.has(party))
+        await this.enqueue(u, party, 'proposal.signature', merged);
+    }
+  }
+
+  /** Notices travel as lifecycle messages to the other parties. */
+  async broadcastLifecycle(
+    u: Unit,
+    agreement: string,
+    action: NoticeActionKind,
+    at: EpochMs,
+  ): Promise<void> {
+    const a = u.world.agreements.get(agreement);
+    if (a === undefined) return;
+    for (const party of a.partyIds) {
+      if (party !== this.party && this.peers.has(party)) {
+        await this.enqueue(u, party, 'agreement.lifecycle', {
+          agreement,
+          action,
+          at: formatInstant(at),
+        });
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ witnessing
+
+  /** Our cosignature (C2SP tlog-cosignature v1, Ed25519) of a peer's checkpoint body. */
+  cosign(checkpointText: string, at: EpochMs): string {
+    const seconds = Math.floor(at / 1000);
+    const message = Buffer.from(`cosignature/v1\ntime ${seconds}\n${checkpointText}`, 'utf8');
+    const sig = edSign(null, message, this.options.signingKey);
+    const ts = Buffer.alloc(8);
+    ts.writeBigUInt64BE(BigInt(seconds));
+    const name = this.node.origin;
+    const id = cosignerKeyId(name, rawPublicKey(this.options.signingKey));
+    return `\u2014 ${name} ${Buffer.concat([id, ts, sig]).toString('base64')}`;
+  }
+
+  /** GET a federation resource from a peer, signed like any node-to-node request. */
+  async peerGet(peer: Peer, path: string): Promise<string> {
+    const url = new URL(`${peer.url}${path}`);
+    const headers = signRequest(
+      {
+        method: 'GET',
+        authority: url.host,
+        path: url.pathname + url.search,
+        body: Buffer.alloc(0),
+      },
+      this.options.signingKey,
+      this.party,
+      this.node.now(),
+    );
+    const res = await this.fetcher(url, { headers, signal: AbortSignal.timeout(15_000) });
+    const text = await res.text();
+    if (!res.ok)
+      throw new ApiError(
+        'peer-unreachable',
+        `${peer.party} answered ${res.status} for ${path}: ${text.slice(0, 200)}`,
+      );
+    return text;
+  }
+
+  /**
+   * Witnesses a peer's log: fetches its latest checkpoint, checks it is signed by the
+   * peer and consistent with every checkpoint of it this node has seen, stores it and
+   * sends back our cosignature. A failed consistency is a split view, logged.
+   */
+  async witness(party: string): Promise<WitnessReport> {
+    const peer = this.peers.get(party);
+    if (peer === undefined) throw new ApiError('no-peer', `no peer ${party}`);
+    const verifier = parseVerifierKey(verifierKey(peer.origin, rawPublicKey(peer.signingKey)));
+    const note = await this.peerGet(peer, '/v1/federation/checkpoint');
+    let cp: Checkpoint;
+    try {
+      cp = openCheckpoint(note, verifier);
+    } catch (e) {
+      throw new ApiError(
+        'bad-signature',
+        `the checkpoint of ${party} does not verify: ${e instanceof NoteError ? e.message : String(e)}`,
+      );
+    }
+    const seen = await this.node.store.db
+      .selectFrom('peer_checkpoints')
+      .selectAll()
+      .where('peer', '=', party)
+      .orderBy('size')
+      .execute();
+    const problems: string[] = [];
+    for (const old of seen) {
+      if (old.size > cp.size) {
+        problems.push(
+          `${party} now shows size ${cp.size}, smaller than the ${old.size} it showed before`,
+        );
+        continue;
+      }
+      if (old.size === cp.size) {
+        if (Buffer.compare(Buffer.from(old.root), cp.root) !== 0)
+          problems.push(`${party} shows two roots for size ${cp.size}`);
+        continue;
+      }
+      if (old.size === 0) continue;
+      const proof = JSON.parse(
+        await this.peerGet(peer, `/v1/federation/proof/consistency?from=${old.size}&to=${cp.size}`),
+      ) as { proof: string[] };
+      if (
+        !verifyConsistency(
+          old.size,
+          cp.size,
+          proof.proof.map((p) => Buffer.from(p, 'base64')),
+          Buffer.from(old.root),
+          cp.root,
+        )
+      ) {
+        problems.push(
+          `${party}'s checkpoint of size ${cp.size} is not consistent with the one of size ${old.size} seen before`,
+        );
+      }
+    }
+    await this.node.transact(async (u) => {
+      if (problems.length > 0) {
+        u.log({
+          type: 'witness.split-view',
+          actor: { user: null, party: this.party },
+          subject: { peer: party, size: cp.size, problems },
+          decision: 'deny',
+          reasons: ['split-view'],
+        });
+        return;
+      }
+      if (!seen.some((s) => s.size === cp.size)) {
+        await u.tx
+          .insertInto('peer_checkpoints')
+          .values({ peer: party, size: cp.size, root: cp.root, note, seen_at: u.now })
+          .execute();
+      }
+      u.log({
+        type: 'witness.checkpoint',
+        actor: { user: null, party: this.party },
+        subject: { peer: party, size: cp.size, root: b64(cp.root) },
+      });
+      const body = note.slice(0, note.indexOf('\n\n') + 1);
+      await this.enqueue(u, party, 'checkpoint.cosignature', {
+        size: cp.size,
+        line: this.cosign(body, u.now),
+      });
+    });
+    return {
+      peer: party,
+      size: cp.size,
+      root: b64(cp.root),
+      checkedAgainst: seen.map((s) => s.size),
+      problems,
+      ok: problems.length === 0,
+    };
+  }
+}
+
+export interface WitnessReport {
+  readonly peer: string;
+  readonly size: number;
+  readonly root: string;
+  readonly checkedAgainst: readonly number[];
+  readonly problems: readonly string[];
+  readonly ok: boolean;
+}
+
+/** C2SP tlog-cosignature key id: SHA-256(name || "\n" || 0x04 || key)[:4]. */
+export function cosignerKeyId(name: string, publicKey: Uint8Array): Buffer {
+  return createHash('sha256')
+    .update(`${name}\n`)
+    .update(Buffer.from([0x04]))
+    .update(publicKey)
+    .digest()
+    .subarray(0, 4);
+}
+
+/** Verifies a cosignature line over a signed checkpoint note. */
+export function verifyCosignature(
+  note: string,
+  line: string,
+  name: string,
+  key: KeyObject,
+): boolean {
+  const body = note.slice(0, note.indexOf('\n\n') + 1);
+  const m = /^\u2014 (\S+) (\S+)$/.exec(line);
+  if (m === null || m[1] !== name) return false;
+  const blob = Buffer.from(m[2] as string, 'base64');
+  if (blob.length !== 4 + 8 + 64) return false;
+  if (!blob.subarray(0, 4).equals(cosignerKeyId(name, rawPublicKey(key)))) return false;
+  const seconds = blob.readBigUInt64BE(4);
+  const message = Buffer.from(`cosignature/v1\ntime ${seconds}\n${body}`, 'utf8');
+  try {
+    return edVerify(null, message, key, blob.subarray(12));
+  } catch {
+    return false;
+  }
+}
+
+/** Inserts or updates the holdings row of a party from the World. */
+export async function upsertHolding(u: Unit, itemId: string, party: string): Promise<void> {
+  const h = u.world.items.get(itemId)?.holdings.get(party);
+  if (h === undefined) return;
+  await u.tx
+    .deleteFrom('holdings')
+    .where('item_id', '=', itemId)
+    .where('party', '=', party)
+    .execute();
+  await u.tx
+    .insertInto('holdings')
+    .values({
+      item_id: itemId,
+      party,
+      marking: h.marking.code,
+      receipts: json(h.receipts),
+      since: Number.isFinite(h.since) ? h.since : u.now,
+    })
+    .execute();
+}
+
+/** Applies and stores an allowed lifecycle decision. */
+export async function recordLifecycle(u: Unit, d: Decision): Promise<void> {
+  if (d.effect?.kind !== 'lifecycle') return;
+  const a = u.world.agreements.get(d.effect.agreement);
+  const seq = a?.events.length ?? 0;
+  await u.tx
+    .insertInto('agreement_events')
+    .values({
+      agreement_id: d.effect.agreement,
+      seq,
+      at: d.effect.event.at,
+      event: json(d.effect.event),
+      recorded_at: u.now,
+    })
+    .execute();
+  applyEffect(u.world, d.effect);
+}
+
+/** Applies and stores a reclassification (the originator's marking and every holder's). */
+export async function applyReclassification(u: Unit, d: Decision): Promise<void> {
+  if (d.effect?.kind !== 'reclassify') return;
+  const e = d.effect;
+  await u.tx.updateTable('items').set({ marking: e.marking }).where('id', '=', e.item).execute();
+  for (const h of e.holders) {
+    await u.tx
+      .updateTable('holdings')
+      .set({ marking: h.marking })
+      .where('item_id', '=', e.item)
+      .where('party', '=', h.party)
+      .execute();
+  }
+  applyEffect(u.world, e);
+}

@@ -1,0 +1,264 @@
+// The messages nodes exchange, and how they are sealed: the canonical JSON of the
+// message (RFC 8785) is signed by the sender (JWS, EdDSA), and the JWS is encrypted
+// to the recipient node (JWE, ECDH-ES on X25519, A256GCM). Receipts are JWS signed by
+// the receiver. docs/wire.md specifies all of it for third-party implementations.
+import type { KeyObject } from 'node:crypto';
+import { canonicalJson } from '../crypto/canonical-json.js';
+import {
+  decryptJwe,
+  encryptJwe,
+  JoseError,
+  jweKid,
+  jwsKid,
+  signJws,
+  verifyJws,
+} from '../crypto/jose.js';
+
+export const WIRE_VERSION = 1;
+/** Largest sealed message accepted (a JWE string), and largest batch request body. */
+export const MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+export const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+export const MAX_BATCH = 256;
+
+export interface ItemPayload {
+  readonly id: string;
+  readonly originator: string;
+  /** The originator's marking code. */
+  readonly marking: string;
+  readonly categories: readonly string[];
+  readonly releasableTo: readonly string[] | null;
+  readonly title: string;
+  readonly body: string;
+}
+
+export interface MessageBodies {
+  /** A release (from the originator) or forward (from a holder) of an item. */
+  readonly item: {
+    readonly kind: 'release' | 'forward';
+    readonly item: ItemPayload;
+    /** The sender's marking code (the originator's for a release). */
+    readonly senderMarking: string;
+    /** What the sender decided the recipient's marking is. */
+    readonly recipientMarking: string;
+    /** The agreements under which the sender decided to send. */
+    readonly agreements: readonly string[];
+    /** For a forward: the originator's signed consent (a JWS), or null. */
+    readonly consent: string | null;
+  };
+  readonly 'consent.request': {
+    readonly request: string;
+    readonly item: string;
+    readonly holder: string;
+    readonly to: string;
+    readonly requestedBy: string;
+    readonly note: string;
+  };
+  readonly 'consent.decision': {
+    readonly request: string;
+    readonly decision: 'grant' | 'refuse';
+    readonly reason: string;
+    /** The signed consent (JWS by the originator) when granted. */
+    readonly consent: string | null;
+  };
+  readonly 'consent.revoked': { readonly consent: string; readonly at: string };
+  /** A party's signature of a proposal (an agreement to bind, or a change to it). */
+  readonly 'proposal.signature': {
+    readonly proposal: string;
+    readonly kind: 'agreement' | 'change';
+    readonly agreement: string;
+    readonly body: unknown;
+    readonly parties: readonly string[];
+    readonly signatures: Readonly<Record<string, string>>;
+  };
+  /** A notice, suspension, resumption or withdrawal by the sending party. */
+  readonly 'agreement.lifecycle': {
+    readonly agreement: string;
+    readonly action: 'notice' | 'suspend-notice' | 'resume-notice' | 'withdraw-notice';
+    readonly at: string;
+  };
+  readonly 'item.reclassified': {
+    readonly item: string;
+    readonly marking: string;
+    readonly at: string;
+  };
+  readonly 'compromise.report': {
+    readonly item: string;
+    readonly reportedBy: string;
+    readonly note: string;
+    readonly at: string;
+  };
+  /** A cosignature (C2SP tlog-cosignature) of the recipient's checkpoint. */
+  readonly 'checkpoint.cosignature': { readonly size: number; readonly line: string };
+}
+
+export type MessageType = keyof MessageBodies;
+
+export const MESSAGE_TYPES: readonly MessageType[] = [
+  'item',
+  'consent.request',
+  'consent.decision',
+  'consent.revoked',
+  'proposal.signature',
+  'agreement.lifecycle',
+  'item.reclassified',
+  'compromise.report',
+  'checkpoint.cosignature',
+];
+
+export interface Message<T extends MessageType = MessageType> {
+  readonly v: typeof WIRE_VERSION;
+  /** The envelope id: the receiver's idempotency key. */
+  readonly id: string;
+  readonly type: T;
+  readonly from: string;
+  readonly to: string;
+  readonly sentAt: string;
+  readonly body: MessageBodies[T];
+}
+
+export type MessageRefusal =
+  | 'undecryptable'
+  | 'bad-signature'
+  | 'wrong-recipient'
+  | 'malformed-message'
+  | 'unknown-peer'
+  | 'oversize-message';
+
+export class MessageError extends Error {
+  override readonly name = 'MessageError';
+  constructor(
+    readonly code: MessageRefusal,
+    message: string,
+    /** The envelope id, when it could be read. */
+    readonly envelope: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** Signs (as `from`) then encrypts (to `to`). */
+export function sealMessage(
+  m: Message,
+  signingKey: KeyObject,
+  recipientEncryptionKey: KeyObject,
+): string {
+  const jws = signJws(Buffer.from(canonicalJson(m), 'utf8'), signingKey, {
+    kid: m.from,
+    typ: 'liaison-message+jws',
+  });
+  return encryptJwe(Buffer.from(jws, 'ascii'), recipientEncryptionKey, { kid: m.to, cty: 'JWS' });
+}
+
+/**
+ * Opens a sealed message addressed to `self`: decrypts with our key, verifies the
+ * sender's signature with its pinned key, and checks it is well-formed and for us.
+ */
+export function openMessage(
+  jwe: string,
+  self: string,
+  encryptionKey: KeyObject,
+  signingKeyOf: (party: string) => KeyObject | undefined,
+): Message {
+  if (jwe.length > MAX_MESSAGE_BYTES)
+    throw new MessageError(
+      'oversize-message',
+      `a message is limited to ${MAX_MESSAGE_BYTES} bytes`,
+    );
+  let kid: string;
+  try {
+    kid = jweKid(jwe);
+  } catch {
+    throw new MessageError('undecryptable', 'the message cannot be opened');
+  }
+  if (kid !== self)
+    throw new MessageError('wrong-recipient', `the message is for ${kid}, not for ${self}`);
+  let jws: string;
+  try {
+    jws = decryptJwe(jwe, encryptionKey).plaintext.toString('ascii');
+  } catch {
+    throw new MessageError('undecryptable', 'the message cannot be opened');
+  }
+  let signer: string;
+  try {
+    signer = jwsKid(jws);
+  } catch {
+    throw new MessageError('bad-signature', 'the message signature does not verify');
+  }
+  const key = signingKeyOf(signer);
+  if (key === undefined) throw new MessageError('unknown-peer', `no peer '${signer}'`);
+  let payload: Buffer;
+  try {
+    payload = verifyJws(jws, key).payload;
+  } catch (e) {
+    if (e instanceof JoseError)
+      throw new MessageError('bad-signature', 'the message signature does not verify');
+    throw e;
+  }
+  let m: Message;
+  try {
+    m = JSON.parse(payload.toString('utf8')) as Message;
+  } catch {
+    throw new MessageError('malformed-message', 'the message is not JSON');
+  }
+  const id = typeof m?.id === 'string' ? m.id : null;
+  if (
+    m === null ||
+    typeof m !== 'object' ||
+    m.v !== WIRE_VERSION ||
+    id === null ||
+    !/^[A-Za-z0-9._:-]{1,128}$/.test(id) ||
+    !MESSAGE_TYPES.includes(m.type) ||
+    typeof m.sentAt !== 'string' ||
+    typeof m.body !== 'object' ||
+    m.body === null
+  ) {
+    throw new MessageError('malformed-message', 'the message does not have the wire format', id);
+  }
+  if (m.from !== signer)
+    throw new MessageError(
+      'bad-signature',
+      `the message claims to be from ${m.from} but ${signer} signed it`,
+      id,
+    );
+  if (m.to !== self)
+    throw new MessageError('wrong-recipient', `the message is for ${m.to}, not for ${self}`, id);
+  return m;
+}
+
+export interface Receipt {
+  readonly v: typeof WIRE_VERSION;
+  /** The envelope id, or null when the message could not be read. */
+  readonly envelope: string | null;
+  /** The position of the message in its batch. */
+  readonly position: number;
+  readonly from: string;
+  readonly to: string;
+  readonly status: 'accepted' | 'refused';
+  /** `accepted`, or the refusal code (a RULES reason code, or a message refusal). */
+  readonly code: string;
+  readonly message: string;
+  /** True when this envelope had been received before: the first receipt's effect stands. */
+  readonly duplicate: boolean;
+  readonly at: string;
+  /** Where the receiver logged it, and the proof that it is in the receiver's log. */
+  readonly logIndex: number | null;
+  readonly leafHash: string | null;
+  readonly treeSize: number | null;
+  readonly root: string | null;
+  readonly proof: readonly string[] | null;
+}
+
+export function signReceipt(r: Receipt, key: KeyObject): string {
+  return signJws(Buffer.from(canonicalJson(r), 'utf8'), key, {
+    kid: r.from,
+    typ: 'liaison-receipt+jws',
+  });
+}
+
+export function openReceipt(jws: string, key: KeyObject): Receipt {
+  try {
+    return JSON.parse(verifyJws(jws, key).payload.toString('utf8')) as Receipt;
+  } catch {
+    throw new MessageError('bad-signature', 'the receipt signature does not verify');
+  }
+}

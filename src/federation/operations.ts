@@ -1,0 +1,732 @@
+// What officers do across nodes: release and forward items, ask for and decide
+// consents, sign agreements and changes, give notices, reclassify and report
+// compromise so that every holder learns of it. Each decides with the core, then
+// writes, logs and queues its messages in one unit of work.
+import { randomUUID } from 'node:crypto';
+import {
+  type AgreementDefinition,
+  applyEffect,
+  BUILT_IN_PARTIES,
+  checkConsent,
+  type Decision,
+  DefinitionError,
+  decide,
+  type EquivalenceRow,
+  formatInstant,
+  type NoticeActionKind,
+  World,
+} from '../core/index.js';
+import { ApiError, deniedBy } from '../node/errors.js';
+import type { Actor } from '../node/operations.js';
+import { applyReclassification, type Federation, recordLifecycle } from './federation.js';
+import type { ItemPayload } from './messages.js';
+
+export interface Sent {
+  readonly envelope: string;
+  readonly decision: Decision;
+}
+
+async function payloadOf(fed: Federation, itemId: string): Promise<ItemPayload> {
+  const row = await fed.node.store.db
+    .selectFrom('items')
+    .selectAll()
+    .where('id', '=', itemId)
+    .executeTakeFirst();
+  if (row === undefined) throw new ApiError('unknown-item', `unknown item '${itemId}'`);
+  const item = fed.node.world.items.get(itemId);
+  return {
+    id: row.id,
+    originator: row.originator,
+    marking: item?.marking.code ?? row.marking,
+    categories: JSON.parse(row.categories) as string[],
+    releasableTo: row.releasable_to === null ? null : (JSON.parse(row.releasable_to) as string[]),
+    title: row.title,
+    body: row.body,
+  };
+}
+
+/** RULES R1–R5 now, then the envelope is queued; it is decided again when it leaves and on arrival. */
+export async function releaseItem(
+  fed: Federation,
+  actor: Actor,
+  itemId: string,
+  to: string,
+): Promise<Sent> {
+  const payload = await payloadOf(fed, itemId);
+  return fed.node.transact(async (u) => {
+    const d = decide(u.world, { kind: 'release', item: itemId, to }, u.now);
+    const logged = (envelope: string | null) =>
+      u.log({
+        type: 'item.released',
+        actor: { user: actor.user, party: fed.party },
+        subject: {
+          item: itemId,
+          to,
+          envelope,
+          marking: d.marking?.code ?? null,
+          agreements: d.agreements ?? [],
+        },
+        decision: d.decision,
+        reasons: d.reasons.map((r) => r.code),
+      });
+    if (d.decision === 'deny') {
+      logged(null);
+      throw deniedBy(d);
+    }
+    const envelope = await fed.enqueue(
+      u,
+      to,
+      'item',
+      {
+        kind: 'release',
+        item: payload,
+        senderMarking: payload.marking,
+        recipientMarking: d.marking?.code ?? '',
+        agreements: d.agreements ?? [],
+        consent: null,
+      },
+      itemId,
+    );
+    logged(envelope);
+    return { envelope, decision: d };
+  });
+}
+
+/** RULES F0–F4: a holder passes the originator's item on, with the originator's signed consent. */
+export async function forwardItem(
+  fed: Federation,
+  actor: Actor,
+  itemId: string,
+  to: string,
+): Promise<Sent> {
+  const payload = await payloadOf(fed, itemId);
+  return fed.node.transact(async (u) => {
+    const d = decide(u.world, { kind: 'forward', item: itemId, by: fed.party, to }, u.now);
+    const item = u.world.items.get(itemId);
+    let consentJws: string | null = null;
+    if (
+      d.decision === 'allow' &&
+      item !== undefined &&
+      item.originator.id !== fed.party &&
+      item.originator.id !== to &&
+      item.marking.rank > 0
+    ) {
+      const c = checkConsent(u.world, item, fed.party, to, u.now);
+      if (c.ok && c.consent !== null) {
+        const row = await u.tx
+          .selectFrom('consents')
+          .select('jws')
+          .where('id', '=', c.consent.id)
+          .executeTakeFirst();
+        consentJws = row?.jws ?? null;
+      }
+    }
+    const logged = (envelope: string | null) =>
+      u.log({
+        type: 'item.forwarded',
+        actor: { user: actor.user, party: fed.party },
+        subject: {
+          item: itemId,
+          to,
+          envelope,
+          marking: d.marking?.code ?? null,
+          agreements: d.agreements ?? [],
+        },
+        decision: d.decision,
+        reasons: d.reasons.map((r) => r.code),
+      });
+    if (d.decision === 'deny' || item === undefined) {
+      logged(null);
+      throw deniedBy(d);
+    }
+    const own = item.holdings.get(fed.party)?.marking.code ?? payload.marking;
+    const envelope = await fed.enqueue(
+      u,
+      to,
+      'item',
+      {
+        kind: item.originator.id === fed.party ? 'release' : 'forward',
+        item: payload,
+        senderMarking: own,
+        recipientMarking: d.marking?.code ?? '',
+        agreements: d.agreements ?? [],
+        consent: consentJws,
+      },
+      itemId,
+    );
+    logged(envelope);
+    return { envelope, decision: d };
+  });
+}
+
+// ------------------------------------------------------------------ consents
+
+export interface ConsentRequestView {
+  readonly id: string;
+  readonly direction: string;
+  readonly item: string;
+  readonly originator: string;
+  readonly holder: string;
+  readonly to: string;
+  readonly requestedBy: string;
+  readonly note: string;
+  readonly requestedAt: number;
+  readonly status: string;
+  readonly reason: string | null;
+  readonly consent: string | null;
+}
+
+export async function requestConsent(
+  fed: Federation,
+  actor: Actor,
+  itemId: string,
+  to: string,
+  note: string,
+): Promise<ConsentRequestView> {
+  return fed.node.transact(async (u) => {
+    const item = u.world.items.get(itemId);
+    if (item === undefined) throw new ApiError('unknown-item', `unknown item '${itemId}'`);
+    if (item.originator.id === fed.party)
+      throw new ApiError('invalid-request', 'the originator needs no consent: release it instead');
+    if (!item.holdings.has(fed.party))
+      throw new ApiError('not-held', `${fed.party} does not hold ${itemId}`);
+    if (!u.world.parties.has(to)) throw new ApiError('invalid-request', `unknown party '${to}'`);
+    const id = `creq-${randomUUID()}`;
+    const view: ConsentRequestView = {
+      id,
+      direction: 'outgoing',
+      item: itemId,
+      originator: item.originator.id,
+      holder: fed.party,
+      to,
+      requestedBy: actor.user,
+      note,
+      requestedAt: u.now,
+      status: 'pending',
+      reason: null,
+      consent: null,
+    };
+    await u.tx
+      .insertInto('consent_requests')
+      .values({
+        id,
+        direction: 'outgoing',
+        item_id: itemId,
+        originator: item.originator.id,
+        holder: fed.party,
+        to_party: to,
+        requested_by: actor.user,
+        note,
+        requested_at: u.now,
+        status: 'pending',
+        reason: null,
+        decided_at: null,
+        decided_by: null,
+        consent_id: null,
+      })
+      .execute();
+    u.log({
+      type: 'consent.requested',
+      actor: { user: actor.user, party: fed.party },
+      subject: { request: id, item: itemId, holder: fed.party, to, originator: item.originator.id },
+    });
+    await fed.enqueue(
+      u,
+      item.originator.id,
+      'consent.request',
+      { request: id, item: itemId, holder: fed.party, to, requestedBy: actor.user, note },
+      itemId,
+    );
+    return view;
+  });
+}
+
+export async function listConsentRequests(
+  fed: Federation,
+  direction?: string,
+): Promise<ConsentRequestView[]> {
+  let q = fed.node.store.db
+    .selectFrom('consent_requests')
+    .selectAll()
+    .orderBy('requested_at', 'desc');
+  if (direction !== undefined) q = q.where('direction', '=', direction);
+  return (await q.execute()).map((r) => ({
+    id: r.id,
+    direction: r.direction,
+    item: r.item_id,
+    originator: r.originator,
+    holder: r.holder,
+    to: r.to_party,
+    requestedBy: r.requested_by,
+    note: r.note,
+    requestedAt: r.requested_at,
+    status: r.status,
+    reason: r.reason,
+    consent: r.consent_id,
+  }));
+}
+
+/** A releasing authority of the originator grants (RULES F1) or refuses, with a reason. */
+export async function decideConsentRequest(
+  fed: Federation,
+  actor: Actor,
+  requestId: string,
+  grant: boolean,
+  reason: string,
+  expires: number | null,
+): Promise<{
+  request: string;
+  decision: 'grant' | 'refuse';
+  consent: string | null;
+  reasons: Decision['reasons'];
+}> {
+  return fed.node.transact(async (u) => {
+    const req = await u.tx
+      .selectFrom('consent_requests')
+      .selectAll()
+      .where('id', '=', requestId)
+      .executeTakeFirst();
+    if (req === undefined || req.direction !== 'incoming')
+      throw new ApiError('unknown-consent', `no incoming consent request '${requestId}'`);
+    if (req.status !== 'pending')
+      throw new ApiError('conflict', `request ${requestId} was already ${req.status}`);
+    let consentId: string | null = null;
+    let jws: string | null = null;
+    let reasons: Decision['reasons'] = [];
+    if (grant) {
+      consentId = `consent-${randomUUID()}`;
+      const d = decide(
+        u.world,
+        {
+          kind: 'consent',
+          id: consentId,
+          item: req.item_id,
+          by: fed.party,
+          holder: req.holder,
+          to: req.to_party,
+          expires: expires ?? undefined,
+        },
+        u.now,
+      );
+      reasons = d.reasons;
+      if (d.decision === 'deny' || d.effect?.kind !== 'consent') throw deniedBy(d);
+      jws = fed.signConsent({
+        id: consentId,
+        item: req.item_id,
+        holder: req.holder,
+        to: req.to_party,
+        grantedAt: u.now,
+        expires,
+      });
+      applyEffect(u.world, d.effect);
+      await u.tx
+        .insertInto('consents')
+        .values({
+          id: consentId,
+          item_id: req.item_id,
+          by_party: fed.party,
+          holder: req.holder,
+          to_party: req.to_party,
+          granted_at: u.now,
+          expires,
+          revoked_at: null,
+          jws,
+        })
+        .execute();
+    }
+    await u.tx
+      .updateTable('consent_requests')
+      .set({
+        status: grant ? 'granted' : 'refused',
+        reason,
+        decided_at: u.now,
+        decided_by: actor.user,
+        consent_id: consentId,
+      })
+      .where('id', '=', requestId)
+      .execute();
+    u.log({
+      type: 'consent.decided',
+      actor: { user: actor.user, party: fed.party },
+      subject: {
+        request: requestId,
+        item: req.item_id,
+        holder: req.holder,
+        to: req.to_party,
+        consent: consentId,
+        reason,
+        expires: expires === null ? null : formatInstant(expires),
+      },
+      decision: grant ? 'allow' : 'deny',
+      reasons: grant ? ['allowed'] : ['refused'],
+    });
+    await fed.enqueue(
+      u,
+      req.holder,
+      'consent.decision',
+      { request: requestId, decision: grant ? 'grant' : 'refuse', reason, consent: jws },
+      req.item_id,
+    );
+    return {
+      request: requestId,
+      decision: grant ? 'grant' : 'refuse',
+      consent: consentId,
+      reasons,
+    };
+  });
+}
+
+export async function revokeConsent(
+  fed: Federation,
+  actor: Actor,
+  consentId: string,
+): Promise<Decision> {
+  return fed.node.transact(async (u) => {
+    const d = decide(u.world, { kind: 'revoke-consent', id: consentId, by: fed.party }, u.now);
+    u.log({
+      type: 'consent.revoked',
+      actor: { user: actor.user, party: fed.party },
+      subject: { consent: consentId },
+      decision: d.decision,
+      reasons: d.reasons.map((r) => r.code),
+    });
+    if (d.decision === 'deny' || d.effect?.kind !== 'revoke-consent') throw deniedBy(d);
+    applyEffect(u.world, d.effect);
+    await u.tx
+      .updateTable('consents')
+      .set({ revoked_at: d.effect.at })
+      .where('id', '=', consentId)
+      .execute();
+    const c = u.world.consents.get(consentId);
+    for (const party of [c?.holder, c?.to]) {
+      if (party !== undefined && party !== fed.party && fed.peers.has(party)) {
+        await fed.enqueue(
+          u,
+          party,
+          'consent.revoked',
+          { consent: consentId, at: formatInstant(d.effect.at) },
+          c?.item ?? null,
+        );
+      }
+    }
+    return d;
+  });
+}
+
+// ------------------------------------------------------------------ agreements between nodes
+
+export function agreementProposalId(id: string): string {
+  return `agreement:${id}`;
+}
+
+/** Proposes an agreement (a template or a custom definition), signed by this party. */
+export async function proposeAgreement(
+  fed: Federation,
+  actor: Actor | null,
+  def: AgreementDefinition,
+): Promise<string> {
+  if (!def.parties.includes(fed.party))
+    throw new ApiError('not-a-party', `${fed.party} is not a party to ${def.id}`);
+  try {
+    World.create({ parties: [...BUILT_IN_PARTIES.values()], agreements: [def] });
+  } catch (e) {
+    if (e instanceof DefinitionError)
+      throw new ApiError('invalid-request', `${e.path.join('.')}: ${e.message}`);
+    throw e;
+  }
+  const id = agreementProposalId(def.id);
+  await fed.node.transact(async (u) => {
+    if (u.world.agreements.has(def.id))
+      throw new ApiError('conflict', `agreement '${def.id}' already binds`);
+    await fed.signProposal(u, {
+      proposal: id,
+      kind: 'agreement',
+      agreement: def.id,
+      body: def,
+      parties: [...def.parties],
+    });
+    void actor;
+  });
+  return id;
+}
+
+/** Countersigns a proposal this node holds (an agreement, or a change to one). */
+export async function signProposal(fed: Federation, proposalId: string): Promise<ProposalView> {
+  await fed.node.transact(async (u) => {
+    const row = await u.tx
+      .selectFrom('proposals')
+      .selectAll()
+      .where('id', '=', proposalId)
+      .executeTakeFirst();
+    if (row === undefined) throw new ApiError('unknown-agreement', `no proposal '${proposalId}'`);
+    await fed.signProposal(u, {
+      proposal: row.id,
+      kind: row.kind as 'agreement' | 'change',
+      agreement: row.agreement_id,
+      body: JSON.parse(row.body) as unknown,
+      parties: JSON.parse(row.parties) as string[],
+    });
+  });
+  const views = await listProposals(fed);
+  const view = views.find((p) => p.id === proposalId);
+  if (view === undefined) throw new ApiError('internal', 'the proposal vanished');
+  return view;
+}
+
+export interface ProposalView {
+  readonly id: string;
+  readonly kind: string;
+  readonly agreement: string;
+  readonly parties: readonly string[];
+  readonly signedBy: readonly string[];
+  readonly awaiting: readonly string[];
+  readonly status: string;
+  readonly body: unknown;
+}
+
+export async function listProposals(fed: Federation): Promise<ProposalView[]> {
+  const rows = await fed.node.store.db.selectFrom('proposals').selectAll().orderBy('id').execute();
+  return rows.map((r) => {
+    const parties = JSON.parse(r.parties) as string[];
+    const signedBy = Object.keys(JSON.parse(r.signatures) as Record<string, string>).sort();
+    return {
+      id: r.id,
+      kind: r.kind,
+      agreement: r.agreement_id,
+      parties,
+      signedBy,
+      awaiting: parties.filter((p) => !signedBy.includes(p)),
+      status: r.status,
+      body: JSON.parse(r.body) as unknown,
+    };
+  });
+}
+
+export interface ChangeRequest {
+  readonly kind: 'terminate' | 'amend';
+  readonly effectiveAt: number;
+  readonly rows?: readonly EquivalenceRow[] | undefined;
+  readonly scope?: readonly string[] | null | undefined;
+  readonly noticePeriod?: string | undefined;
+}
+
+/** Proposes a mutual termination or an amendment (RULES L7, L8): it applies once every party has signed. */
+export async function proposeChange(
+  fed: Federation,
+  agreementId: string,
+  change: ChangeRequest,
+): Promise<string> {
+  const a = fed.node.world.agreements.get(agreementId);
+  if (a === undefined)
+    throw new ApiError('unknown-agreement', `unknown agreement '${agreementId}'`);
+  const id = `change:${randomUUID()}`;
+  const body = {
+    agreement: agreementId,
+    kind: change.kind,
+    effectiveAt: formatInstant(change.effectiveAt),
+    ...(change.rows === undefined ? {} : { rows: change.rows }),
+    ...(change.scope === undefined ? {} : { scope: change.scope }),
+    ...(change.noticePeriod === undefined ? {} : { noticePeriod: change.noticePeriod }),
+  };
+  await fed.node.transact(async (u) => {
+    await fed.signProposal(u, {
+      proposal: id,
+      kind: 'change',
+      agreement: agreementId,
+      body,
+      parties: [...a.partyIds],
+    });
+  });
+  return id;
+}
+
+/** Gives, suspends, resumes or withdraws a notice for this party, and tells the other parties. */
+export async function lifecycleAction(
+  fed: Federation,
+  actor: Actor,
+  agreementId: string,
+  kind: NoticeActionKind,
+): Promise<Decision> {
+  return fed.node.transact(async (u) => {
+    if (!u.world.agreements.has(agreementId))
+      throw new ApiError(
+        'unknown-agreement',
+        `unknown (or not yet binding) agreement '${agreementId}'`,
+      );
+    const d = decide(u.world, { kind, agreement: agreementId, by: fed.party }, u.now);
+    u.log({
+      type: 'agreement.lifecycle',
+      actor: { user: actor.user, party: fed.party },
+      subject: { agreement: agreementId, action: kind },
+      decision: d.decision,
+      reasons: d.reasons.map((r) => r.code),
+    });
+    if (d.decision === 'allow') {
+      await recordLifecycle(u, d);
+      await fed.broadcastLifecycle(u, agreementId, kind, u.now);
+    }
+    return d;
+  });
+}
+
+/** RULES C1 at the originator, then the news goes to every direct holder, who pass it on. */
+export async function reclassifyAndNotify(
+  fed: Federation,
+  actor: Actor,
+  itemId: string,
+  marking: string,
+): Promise<Decision> {
+  return fed.node.transact(async (u) => {
+    const item = u.world.items.get(itemId);
+    const d = decide(u.world, { kind: 'reclassify', item: itemId, by: fed.party, marking }, u.now);
+    u.log({
+      type: 'item.reclassified',
+      actor: { user: actor.user, party: fed.party },
+      subject: {
+        item: itemId,
+        from: item?.marking.code ?? null,
+        to: marking,
+        holders: (d.holders ?? []).map((h) => ({ party: h.party, marking: h.code })),
+      },
+      decision: d.decision,
+      reasons: d.reasons.map((r) => r.code),
+    });
+    if (d.decision === 'deny' || item === undefined) throw deniedBy(d);
+    await applyReclassification(u, d);
+    for (const h of item.holdings.values()) {
+      if (
+        h.party !== fed.party &&
+        h.receipts.some((r) => r.from === fed.party) &&
+        fed.peers.has(h.party)
+      ) {
+        await fed.enqueue(
+          u,
+          h.party,
+          'item.reclassified',
+          { item: itemId, marking, at: formatInstant(u.now) },
+          itemId,
+        );
+      }
+    }
+    return d;
+  });
+}
+
+/** GSOMIA Art. 17: a holder tells the originator at once; the originator tells every holder. */
+export async function reportCompromiseAndNotify(
+  fed: Federation,
+  actor: Actor,
+  itemId: string,
+  note: string,
+): Promise<{ id: string; at: number }> {
+  return fed.node.transact(async (u) => {
+    const d = decide(u.world, { kind: 'report-compromise', item: itemId, by: fed.party }, u.now);
+    u.log({
+      type: 'compromise.reported',
+      actor: { user: actor.user, party: fed.party },
+      subject: { item: itemId },
+      decision: d.decision,
+      reasons: d.reasons.map((r) => r.code),
+    });
+    const item = u.world.items.get(itemId);
+    if (d.decision === 'deny' || item === undefined || d.effect === undefined) throw deniedBy(d);
+    const id = `cmp-${randomUUID()}`;
+    await u.tx
+      .insertInto('compromise_reports')
+      .values({ id, item_id: itemId, party: fed.party, reported_by: actor.user, at: u.now, note })
+      .execute();
+    applyEffect(u.world, d.effect);
+    const body = { item: itemId, reportedBy: fed.party, note, at: formatInstant(u.now) };
+    const targets =
+      item.originator.id === fed.party
+        ? [...item.holdings.keys()].filter((p) => p !== fed.party)
+        : [item.originator.id];
+    for (const p of targets)
+      if (fed.peers.has(p)) await fed.enqueue(u, p, 'compromise.report', body, itemId);
+    return { id, at: u.now };
+  });
+}
+
+// ------------------------------------------------------------------ inbox and outbox
+
+export interface InboxEntry {
+  readonly envelope: string;
+  readonly item: string;
+  readonly from: string;
+  readonly receivedAt: number;
+  readonly title: string;
+  readonly marking: { party: string; code: string; name: string; en: string };
+  readonly originatorMarking: { party: string; code: string; name: string; en: string };
+  readonly categories: readonly string[];
+}
+
+export async function listInbox(fed: Federation, limit = 100): Promise<InboxEntry[]> {
+  const rows = await fed.node.store.db
+    .selectFrom('inbox')
+    .innerJoin('items', 'items.id', 'inbox.item_id')
+    .select([
+      'inbox.id',
+      'inbox.item_id',
+      'inbox.from_party',
+      'inbox.received_at',
+      'items.title',
+      'items.categories',
+    ])
+    .where('inbox.type', '=', 'item')
+    .where('inbox.status', '=', 'accepted')
+    .orderBy('inbox.received_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.flatMap((r) => {
+    const item = fed.node.world.items.get(r.item_id ?? '');
+    const mine = item?.holdings.get(fed.party)?.marking;
+    if (item === undefined || mine === undefined) return [];
+    const view = (m: typeof mine) => ({ party: m.party, code: m.code, name: m.name, en: m.en });
+    return [
+      {
+        envelope: r.id,
+        item: item.id,
+        from: r.from_party,
+        receivedAt: r.received_at,
+        title: r.title,
+        marking: view(mine),
+        originatorMarking: view(item.marking),
+        categories: JSON.parse(r.categories) as string[],
+      },
+    ];
+  });
+}
+
+export interface OutboxEntry {
+  readonly envelope: string;
+  readonly to: string;
+  readonly seq: number;
+  readonly type: string;
+  readonly item: string | null;
+  readonly state: string;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly createdAt: number;
+  readonly settledAt: number | null;
+}
+
+export async function listOutbox(fed: Federation, limit = 100): Promise<OutboxEntry[]> {
+  const rows = await fed.node.store.db
+    .selectFrom('outbox')
+    .selectAll()
+    .orderBy('created_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    envelope: r.id,
+    to: r.peer,
+    seq: r.seq,
+    type: r.type,
+    item: r.item_id,
+    state: r.state,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+    settledAt: r.settled_at,
+  }));
+}
