@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { type OffsetInstant, parseInstant, TimeFormatError } from '../core/index.js';
 import { EXIT, reportError, UsageError } from './errors.js';
 import { explain } from './explain.js';
+import { registerDemoCommand } from './demo.js';
 import { registerFederationCommands } from './federation.js';
 import { type Io, processIo } from './io.js';
 import { registerNodeCommands } from './node.js';
@@ -112,6 +113,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   const { item } = registerRemoteCommands(program, agreement, context);
   registerFederationCommands(program, item, agreement, context);
   registerNodeCommands(program, context);
+  registerDemoCommand(program, context);
 
   program
     .command('rules')

@@ -1,0 +1,53 @@
+// `liaison demo [--port-base P] [--data DIR]`: what `npm start` runs.
+import type { Command } from 'commander';
+import { DEFAULT_PORT_BASE, DEMO_PASSPHRASE, runDemo } from '../node/demo.js';
+import { UsageError } from './errors.js';
+import type { RemoteContext } from './remote.js';
+import { table } from './text.js';
+
+export function registerDemoCommand(program: Command, ctx: RemoteContext): void {
+  program
+    .command('demo')
+    .description('three nodes (JP, KR, US) on loopback, peered, agreements countersigned, people seeded; Ctrl-C stops, run again to resume')
+    .option('--port-base <p>', `JP, KR and US listen on P+1, P+2, P+3 (default ${DEFAULT_PORT_BASE})`)
+    .option('--data <dir>', 'where the three nodes keep their data', '.liaison-demo')
+    .option('--json', 'print demo.json instead of a table')
+    .action(async (o: { portBase?: string; data: string; json?: boolean }) => {
+      const portBase = o.portBase === undefined ? DEFAULT_PORT_BASE : Number(o.portBase);
+      if (!Number.isInteger(portBase) || portBase < 0 || portBase > 65530) {
+        throw new UsageError(`--port-base must be a port number, not '${o.portBase}'`);
+      }
+      const demo = await runDemo({
+        dir: o.data,
+        portBase,
+        passphrase: process.env.LIAISON_PASSPHRASE ?? DEMO_PASSPHRASE,
+        log: (s) => ctx.io.out(`  ${s}\n`),
+      });
+      if (o.json === true) ctx.io.out(`${JSON.stringify(demo.file)}\n`);
+      else {
+        const rows = demo.file.nodes.flatMap((n) =>
+          Object.entries(n.tokens).map(([role, token], i) => [i === 0 ? n.party : '', i === 0 ? n.url : '', role, token]),
+        );
+        ctx.io.out(
+          [
+            '',
+            `Liaison demo ${demo.resumed ? 'resumed' : 'started'}: three nodes on loopback (${o.data}/demo.json has the same)`,
+            '',
+            ...table(['party', 'url', 'role', 'API token'], rows),
+            '',
+            'Try:  liaison inbox --node <KR url> --token <KR officer token>',
+            'Ctrl-C stops the demo; `liaison demo` again resumes it.',
+            '',
+          ].join('\n'),
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          void demo.stop().then(resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      ctx.io.out('liaison demo: stopped\n');
+    });
+}

@@ -1,0 +1,156 @@
+// `liaison demo`: three nodes (JP, KR, US) on loopback, peered, their built-in
+// agreements countersigned, people seeded in each, a short exchange replayed.
+// Run again on the same directory, it resumes.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BUILT_IN_PARTIES, BUILT_IN_TEMPLATES } from '../core/index.js';
+import { forwardItem, releaseItem, requestConsent, decideConsentRequest } from '../federation/operations.js';
+import { type Actor, createItem, createToken, createUser, readItem, type Role } from './operations.js';
+import { initNode, type RunningNode, startNode } from './setup.js';
+
+export const DEMO_PARTIES = ['JP', 'KR', 'US'] as const;
+export const DEMO_ROLES = ['officer', 'releasing-authority', 'security-officer', 'auditor', 'admin'] as const;
+export const DEFAULT_PORT_BASE = 8400;
+/** Only for the demo's throwaway keys; a real node takes LIAISON_PASSPHRASE or asks. */
+export const DEMO_PASSPHRASE = 'liaison demo passphrase (not for real keys)';
+
+export interface DemoNode {
+  readonly party: string;
+  readonly url: string;
+  readonly tokens: Record<(typeof DEMO_ROLES)[number], string>;
+}
+
+export interface DemoFile {
+  readonly nodes: readonly DemoNode[];
+}
+
+export interface RunningDemo {
+  readonly file: DemoFile;
+  readonly nodes: readonly RunningNode[];
+  readonly resumed: boolean;
+  stop(): Promise<void>;
+}
+
+const TOP: Record<string, string> = { JP: 'KIMITSU', KR: 'I', US: 'TS' };
+const SECRET: Record<string, string> = { JP: 'GOKUHI', KR: 'II', US: 'S' };
+const NEED: string[] = ['dprk-missile', 'dprk-nuclear'];
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`the demo timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function runDemo(o: { dir: string; portBase: number; passphrase?: string; log?: (s: string) => void }): Promise<RunningDemo> {
+  const passphrase = o.passphrase ?? DEMO_PASSPHRASE;
+  const log = o.log ?? (() => {});
+  const demoPath = join(o.dir, 'demo.json');
+  const resumed = existsSync(demoPath);
+  const dirOf = (p: string) => join(o.dir, p);
+  const admins: Record<string, string> = {};
+  const fingerprints: Record<string, string> = {};
+  if (!resumed) {
+    for (const [i, party] of DEMO_PARTIES.entries()) {
+      if (existsSync(join(dirOf(party), 'config.json'))) continue;
+      const r = await initNode({ party, dir: dirOf(party), passphrase, port: o.portBase + i + 1, origin: `liaison.demo/${party}` });
+      admins[party] = r.admin.token;
+      fingerprints[party] = r.fingerprint;
+      log(`initialized ${party} in ${dirOf(party)}`);
+    }
+  }
+  const nodes: RunningNode[] = [];
+  for (const [i, party] of DEMO_PARTIES.entries()) {
+    nodes.push(await startNode({ dir: dirOf(party), passphrase, port: o.portBase + i + 1, checkpointEveryMs: 5_000 }));
+  }
+  const stop = async () => {
+    for (const n of nodes) await n.stop();
+  };
+  try {
+    if (resumed) {
+      const file = JSON.parse(readFileSync(demoPath, 'utf8')) as DemoFile;
+      return { file, nodes, resumed, stop };
+    }
+    const byParty = new Map(nodes.map((n) => [n.node.party, n]));
+    // Peer every pair, each side checking the other's fingerprint.
+    for (const a of nodes) {
+      for (const b of nodes) {
+        if (a === b) continue;
+        if (!a.federation.peers.has(b.node.party)) {
+          await a.federation.addPeer(null, b.url, b.federation.identity.fingerprint);
+        }
+      }
+    }
+    // Every node signed its built-in agreements at init; peering sends the signatures.
+    for (const n of nodes) {
+      const mine = [...BUILT_IN_TEMPLATES.values()].filter((t) => t.parties.includes(n.node.party)).map((t) => t.id);
+      await until(`${n.node.party}'s agreements to bind`, () => mine.every((id) => n.node.world.agreements.has(id)));
+    }
+    const file: { nodes: DemoNode[] } = { nodes: [] };
+    for (const n of nodes) {
+      const party = n.node.party;
+      const tokens: Partial<Record<(typeof DEMO_ROLES)[number], string>> = { admin: admins[party] ?? '' };
+      const people: [string, Role[], string][] = [
+        ['officer', ['officer'], SECRET[party] ?? 'U'],
+        ['releasing-authority', ['releasing-authority', 'officer'], TOP[party] ?? 'U'],
+        ['security-officer', ['security-officer'], TOP[party] ?? 'U'],
+        ['auditor', ['auditor'], BUILT_IN_PARTIES.get(party)?.scheme.unclassified.code ?? 'U'],
+      ];
+      for (const [role, roles, clearance] of people) {
+        const username = `${party.toLowerCase()}-${role}`;
+        await createUser(n.node, null, { username, clearance, needToKnow: roles.includes('auditor') ? [] : NEED, roles });
+        tokens[role as (typeof DEMO_ROLES)[number]] = (await createToken(n.node, null, username, 'demo')).token;
+      }
+      file.nodes.push({ party, url: n.url, tokens: tokens as DemoNode['tokens'] });
+    }
+    writeFileSync(demoPath, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+    await replay(byParty, log);
+    return { file, nodes, resumed, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** A short exchange, so that inboxes, outboxes and logs are not empty. */
+async function replay(nodes: Map<string, RunningNode>, log: (s: string) => void): Promise<void> {
+  const jp = nodes.get('JP');
+  const kr = nodes.get('KR');
+  const us = nodes.get('US');
+  if (jp === undefined || kr === undefined || us === undefined) return;
+  const jpRa: Actor = { user: 'jp-releasing-authority', party: 'JP', roles: ['releasing-authority', 'officer'] };
+  const report = await createItem(jp.node, jpRa, {
+    marking: 'GOKUHI',
+    categories: ['dprk-missile'],
+    title: 'Launch report: two SRBMs from the Sunan area',
+    body: 'At 07:12 KST two short-range ballistic missiles were launched from the Sunan area towards the Sea of Japan. Apogee about 50 km, range about 350 km. Impact outside Japan\'s EEZ.',
+  });
+  await releaseItem(jp.federation, jpRa, report.id, 'KR');
+  await releaseItem(jp.federation, jpRa, report.id, 'US');
+  await until('the launch report to reach KR and US', () => kr.node.world.items.get(report.id)?.holdings.has('KR') === true && us.node.world.items.get(report.id)?.holdings.has('US') === true);
+  await readItem(kr.node, { user: 'kr-officer', party: 'KR', roles: ['officer'] }, report.id);
+  log(`JP released ${report.id} to KR (marked 군사II급비밀) and US; a KR officer read it`);
+  const track = await createItem(jp.node, jpRa, {
+    marking: 'HI',
+    categories: ['dprk-missile'],
+    title: 'Track summary',
+    body: 'Estimated launch point, flight trajectory and expected impact point (trilateral format).',
+  });
+  await releaseItem(jp.federation, jpRa, track.id, 'US');
+  await until('the track summary to reach US', () => us.node.world.items.get(track.id)?.holdings.has('US') === true);
+  const usRa: Actor = { user: 'us-releasing-authority', party: 'US', roles: ['releasing-authority', 'officer'] };
+  const req = await requestConsent(us.federation, usRa, track.id, 'KR', 'share under TISA');
+  try {
+    await until('the consent request to reach JP', async () => {
+      const row = await jp.node.store.db.selectFrom('consent_requests').select('id').where('id', '=', req.id).executeTakeFirst();
+      return row !== undefined;
+    });
+    await decideConsentRequest(jp.federation, jpRa, req.id, true, 'TISA: US may pass it to KR', null);
+    await until('the consent to reach US', () => us.node.world.consents.size > 0);
+    await forwardItem(us.federation, usRa, track.id, 'KR');
+    log(`US forwarded ${track.id} to KR with JP's consent`);
+  } catch (e) {
+    log(`(the consent step of the replay did not complete: ${(e as Error).message})`);
+  }
+}
