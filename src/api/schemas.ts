@@ -208,7 +208,9 @@ export const CheckpointView = T.Object({
   root: T.String({ description: 'base64, as in the checkpoint' }),
   note: T.String({ description: 'the C2SP signed note' }),
   at: T.String(),
-  cosignedBy: T.Optional(T.Array(T.String(), { description: 'partners whose cosignature lines the note carries' })),
+  cosignedBy: T.Optional(
+    T.Array(T.String(), { description: 'partners whose cosignature lines the note carries' }),
+  ),
 });
 
 export const ProofView = T.Object({

@@ -8,8 +8,13 @@ import { table } from './text.js';
 export function registerDemoCommand(program: Command, ctx: RemoteContext): void {
   program
     .command('demo')
-    .description('three nodes (JP, KR, US) on loopback, peered, agreements countersigned, people seeded; Ctrl-C stops, run again to resume')
-    .option('--port-base <p>', `JP, KR and US listen on P+1, P+2, P+3 (default ${DEFAULT_PORT_BASE})`)
+    .description(
+      'three nodes (JP, KR, US) on loopback, peered, agreements countersigned, people seeded; Ctrl-C stops, run again to resume',
+    )
+    .option(
+      '--port-base <p>',
+      `JP, KR and US listen on P+1, P+2, P+3 (default ${DEFAULT_PORT_BASE})`,
+    )
     .option('--data <dir>', 'where the three nodes keep their data', '.liaison-demo')
     .option('--json', 'print demo.json instead of a table')
     .action(async (o: { portBase?: string; data: string; json?: boolean }) => {
@@ -26,7 +31,12 @@ export function registerDemoCommand(program: Command, ctx: RemoteContext): void 
       if (o.json === true) ctx.io.out(`${JSON.stringify(demo.file)}\n`);
       else {
         const rows = demo.file.nodes.flatMap((n) =>
-          Object.entries(n.tokens).map(([role, token], i) => [i === 0 ? n.party : '', i === 0 ? n.url : '', role, token]),
+          Object.entries(n.tokens).map(([role, token], i) => [
+            i === 0 ? n.party : '',
+            i === 0 ? n.url : '',
+            role,
+            token,
+          ]),
         );
         ctx.io.out(
           [

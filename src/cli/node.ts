@@ -174,10 +174,15 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
       async (o: {
         data?: string;
         node?: string;
+        peer?: string;
         token?: string;
         verifierKey?: string;
         json?: boolean;
       }) => {
+        if (o.peer !== undefined) {
+          await verifyPeer(o.peer, o, ctx);
+          return;
+        }
         if (o.data !== undefined && o.node !== undefined)
           throw new UsageError('give --data or --node, not both');
         let report: AuditReport;
@@ -251,4 +256,37 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
         ctx.setExit(report.ok ? EXIT.ok : EXIT.failed);
       },
     );
+}
+
+/** Asks our node to witness a partner's log: consistent with every checkpoint of it seen? */
+async function verifyPeer(
+  peerUrl: string,
+  o: { node?: string; token?: string; data?: string; json?: boolean },
+  ctx: RemoteContext,
+): Promise<void> {
+  const client = new NodeClient(resolveTarget({ node: o.node, token: o.token, data: o.data }));
+  const peers = await client.request<{ party: string; url: string }[]>('GET', '/v1/peers');
+  const wanted = peerUrl.replace(/\/+$/, '');
+  const peer = peers.find((p) => p.url === wanted || p.party === wanted);
+  if (peer === undefined) {
+    throw new UsageError(
+      `no peer at ${peerUrl} (peers: ${peers.map((p) => `${p.party} ${p.url}`).join(', ') || 'none'})`,
+    );
+  }
+  const w = await client.request<{
+    ok: boolean;
+    size: number;
+    root: string;
+    checkedAgainst: number[];
+    problems: string[];
+  }>('POST', `/v1/peers/${encodeURIComponent(peer.party)}/witness`);
+  const lines = [
+    `${peer.party} (${peer.url}): checkpoint of size ${w.size}, root ${w.root}; checked against ${w.checkedAgainst.length} seen before`,
+    w.ok
+      ? 'OK: consistent with every checkpoint of it this node has seen; cosigned'
+      : 'SPLIT VIEW:',
+    ...w.problems.map((p) => `  ✗ ${p}`),
+  ];
+  ctx.io.out(o.json === true ? `${JSON.stringify(w)}\n` : `${lines.join('\n')}\n`);
+  ctx.setExit(w.ok ? EXIT.ok : EXIT.failed);
 }

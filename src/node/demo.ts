@@ -4,12 +4,30 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUILT_IN_PARTIES, BUILT_IN_TEMPLATES } from '../core/index.js';
-import { forwardItem, releaseItem, requestConsent, decideConsentRequest } from '../federation/operations.js';
-import { type Actor, createItem, createToken, createUser, readItem, type Role } from './operations.js';
+import {
+  decideConsentRequest,
+  forwardItem,
+  releaseItem,
+  requestConsent,
+} from '../federation/operations.js';
+import {
+  type Actor,
+  createItem,
+  createToken,
+  createUser,
+  type Role,
+  readItem,
+} from './operations.js';
 import { initNode, type RunningNode, startNode } from './setup.js';
 
 export const DEMO_PARTIES = ['JP', 'KR', 'US'] as const;
-export const DEMO_ROLES = ['officer', 'releasing-authority', 'security-officer', 'auditor', 'admin'] as const;
+export const DEMO_ROLES = [
+  'officer',
+  'releasing-authority',
+  'security-officer',
+  'auditor',
+  'admin',
+] as const;
 export const DEFAULT_PORT_BASE = 8400;
 /** Only for the demo's throwaway keys; a real node takes LIAISON_PASSPHRASE or asks. */
 export const DEMO_PASSPHRASE = 'liaison demo passphrase (not for real keys)';
@@ -35,7 +53,11 @@ const TOP: Record<string, string> = { JP: 'KIMITSU', KR: 'I', US: 'TS' };
 const SECRET: Record<string, string> = { JP: 'GOKUHI', KR: 'II', US: 'S' };
 const NEED: string[] = ['dprk-missile', 'dprk-nuclear'];
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`the demo timed out waiting for ${what}`);
@@ -43,7 +65,12 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
   }
 }
 
-export async function runDemo(o: { dir: string; portBase: number; passphrase?: string; log?: (s: string) => void }): Promise<RunningDemo> {
+export async function runDemo(o: {
+  dir: string;
+  portBase: number;
+  passphrase?: string;
+  log?: (s: string) => void;
+}): Promise<RunningDemo> {
   const passphrase = o.passphrase ?? DEMO_PASSPHRASE;
   const log = o.log ?? (() => {});
   const demoPath = join(o.dir, 'demo.json');
@@ -54,7 +81,13 @@ export async function runDemo(o: { dir: string; portBase: number; passphrase?: s
   if (!resumed) {
     for (const [i, party] of DEMO_PARTIES.entries()) {
       if (existsSync(join(dirOf(party), 'config.json'))) continue;
-      const r = await initNode({ party, dir: dirOf(party), passphrase, port: o.portBase + i + 1, origin: `liaison.demo/${party}` });
+      const r = await initNode({
+        party,
+        dir: dirOf(party),
+        passphrase,
+        port: o.portBase + i + 1,
+        origin: `liaison.demo/${party}`,
+      });
       admins[party] = r.admin.token;
       fingerprints[party] = r.fingerprint;
       log(`initialized ${party} in ${dirOf(party)}`);
@@ -62,7 +95,14 @@ export async function runDemo(o: { dir: string; portBase: number; passphrase?: s
   }
   const nodes: RunningNode[] = [];
   for (const [i, party] of DEMO_PARTIES.entries()) {
-    nodes.push(await startNode({ dir: dirOf(party), passphrase, port: o.portBase + i + 1, checkpointEveryMs: 5_000 }));
+    nodes.push(
+      await startNode({
+        dir: dirOf(party),
+        passphrase,
+        port: o.portBase + i + 1,
+        checkpointEveryMs: 5_000,
+      }),
+    );
   }
   const stop = async () => {
     for (const n of nodes) await n.stop();
@@ -84,13 +124,19 @@ export async function runDemo(o: { dir: string; portBase: number; passphrase?: s
     }
     // Every node signed its built-in agreements at init; peering sends the signatures.
     for (const n of nodes) {
-      const mine = [...BUILT_IN_TEMPLATES.values()].filter((t) => t.parties.includes(n.node.party)).map((t) => t.id);
-      await until(`${n.node.party}'s agreements to bind`, () => mine.every((id) => n.node.world.agreements.has(id)));
+      const mine = [...BUILT_IN_TEMPLATES.values()]
+        .filter((t) => t.parties.includes(n.node.party))
+        .map((t) => t.id);
+      await until(`${n.node.party}'s agreements to bind`, () =>
+        mine.every((id) => n.node.world.agreements.has(id)),
+      );
     }
     const file: { nodes: DemoNode[] } = { nodes: [] };
     for (const n of nodes) {
       const party = n.node.party;
-      const tokens: Partial<Record<(typeof DEMO_ROLES)[number], string>> = { admin: admins[party] ?? '' };
+      const tokens: Partial<Record<(typeof DEMO_ROLES)[number], string>> = {
+        admin: admins[party] ?? '',
+      };
       const people: [string, Role[], string][] = [
         ['officer', ['officer'], SECRET[party] ?? 'U'],
         ['releasing-authority', ['releasing-authority', 'officer'], TOP[party] ?? 'U'],
@@ -99,8 +145,15 @@ export async function runDemo(o: { dir: string; portBase: number; passphrase?: s
       ];
       for (const [role, roles, clearance] of people) {
         const username = `${party.toLowerCase()}-${role}`;
-        await createUser(n.node, null, { username, clearance, needToKnow: roles.includes('auditor') ? [] : NEED, roles });
-        tokens[role as (typeof DEMO_ROLES)[number]] = (await createToken(n.node, null, username, 'demo')).token;
+        await createUser(n.node, null, {
+          username,
+          clearance,
+          needToKnow: roles.includes('auditor') ? [] : NEED,
+          roles,
+        });
+        tokens[role as (typeof DEMO_ROLES)[number]] = (
+          await createToken(n.node, null, username, 'demo')
+        ).token;
       }
       file.nodes.push({ party, url: n.url, tokens: tokens as DemoNode['tokens'] });
     }
@@ -119,16 +172,25 @@ async function replay(nodes: Map<string, RunningNode>, log: (s: string) => void)
   const kr = nodes.get('KR');
   const us = nodes.get('US');
   if (jp === undefined || kr === undefined || us === undefined) return;
-  const jpRa: Actor = { user: 'jp-releasing-authority', party: 'JP', roles: ['releasing-authority', 'officer'] };
+  const jpRa: Actor = {
+    user: 'jp-releasing-authority',
+    party: 'JP',
+    roles: ['releasing-authority', 'officer'],
+  };
   const report = await createItem(jp.node, jpRa, {
     marking: 'GOKUHI',
     categories: ['dprk-missile'],
     title: 'Launch report: two SRBMs from the Sunan area',
-    body: 'At 07:12 KST two short-range ballistic missiles were launched from the Sunan area towards the Sea of Japan. Apogee about 50 km, range about 350 km. Impact outside Japan\'s EEZ.',
+    body: "At 07:12 KST two short-range ballistic missiles were launched from the Sunan area towards the Sea of Japan. Apogee about 50 km, range about 350 km. Impact outside Japan's EEZ.",
   });
   await releaseItem(jp.federation, jpRa, report.id, 'KR');
   await releaseItem(jp.federation, jpRa, report.id, 'US');
-  await until('the launch report to reach KR and US', () => kr.node.world.items.get(report.id)?.holdings.has('KR') === true && us.node.world.items.get(report.id)?.holdings.has('US') === true);
+  await until(
+    'the launch report to reach KR and US',
+    () =>
+      kr.node.world.items.get(report.id)?.holdings.has('KR') === true &&
+      us.node.world.items.get(report.id)?.holdings.has('US') === true,
+  );
   await readItem(kr.node, { user: 'kr-officer', party: 'KR', roles: ['officer'] }, report.id);
   log(`JP released ${report.id} to KR (marked 군사II급비밀) and US; a KR officer read it`);
   const track = await createItem(jp.node, jpRa, {
@@ -138,15 +200,33 @@ async function replay(nodes: Map<string, RunningNode>, log: (s: string) => void)
     body: 'Estimated launch point, flight trajectory and expected impact point (trilateral format).',
   });
   await releaseItem(jp.federation, jpRa, track.id, 'US');
-  await until('the track summary to reach US', () => us.node.world.items.get(track.id)?.holdings.has('US') === true);
-  const usRa: Actor = { user: 'us-releasing-authority', party: 'US', roles: ['releasing-authority', 'officer'] };
+  await until(
+    'the track summary to reach US',
+    () => us.node.world.items.get(track.id)?.holdings.has('US') === true,
+  );
+  const usRa: Actor = {
+    user: 'us-releasing-authority',
+    party: 'US',
+    roles: ['releasing-authority', 'officer'],
+  };
   const req = await requestConsent(us.federation, usRa, track.id, 'KR', 'share under TISA');
   try {
     await until('the consent request to reach JP', async () => {
-      const row = await jp.node.store.db.selectFrom('consent_requests').select('id').where('id', '=', req.id).executeTakeFirst();
+      const row = await jp.node.store.db
+        .selectFrom('consent_requests')
+        .select('id')
+        .where('id', '=', req.id)
+        .executeTakeFirst();
       return row !== undefined;
     });
-    await decideConsentRequest(jp.federation, jpRa, req.id, true, 'TISA: US may pass it to KR', null);
+    await decideConsentRequest(
+      jp.federation,
+      jpRa,
+      req.id,
+      true,
+      'TISA: US may pass it to KR',
+      null,
+    );
     await until('the consent to reach US', () => us.node.world.consents.size > 0);
     await forwardItem(us.federation, usRa, track.id, 'KR');
     log(`US forwarded ${track.id} to KR with JP's consent`);

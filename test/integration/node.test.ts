@@ -104,7 +104,11 @@ describe.each(['sqlite', 'postgres'] as const)('a JP node on %s', (kind) => {
       'tisa-2014',
     ]);
     // Signed by JP at init; each binds once its other parties' nodes have signed (no peers here).
-    expect((list.body as Json[])[0]).toMatchObject({ binding: false, signedBy: ['JP'], awaiting: ['KR'] });
+    expect((list.body as Json[])[0]).toMatchObject({
+      binding: false,
+      signedBy: ['JP'],
+      awaiting: ['KR'],
+    });
     const one = await http(
       node.url,
       'GET',

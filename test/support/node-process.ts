@@ -27,6 +27,7 @@ export interface InitializedNode {
   readonly dir: string;
   readonly adminToken: string;
   readonly verifierKey: string;
+  readonly fingerprint: string;
 }
 
 export function initNodeDir(party: string, database?: string): InitializedNode {
@@ -44,8 +45,12 @@ export function initNodeDir(party: string, database?: string): InitializedNode {
     ...(database ? ['--database', database] : []),
   ]);
   if (r.code !== 0) throw new Error(`node init failed: ${r.err}`);
-  const j = JSON.parse(r.out) as { admin: { token: string }; verifierKey: string };
-  return { dir, adminToken: j.admin.token, verifierKey: j.verifierKey };
+  const j = JSON.parse(r.out) as {
+    admin: { token: string };
+    verifierKey: string;
+    fingerprint: string;
+  };
+  return { dir, adminToken: j.admin.token, verifierKey: j.verifierKey, fingerprint: j.fingerprint };
 }
 
 export interface NodeProcess {
@@ -54,8 +59,10 @@ export interface NodeProcess {
   stop(): Promise<void>;
 }
 
-export function startNodeProcess(dir: string): Promise<NodeProcess> {
-  const child = spawn(process.execPath, [BIN, 'node', 'start', '--data', dir, '--port', '0'], {
+/** Starts `liaison node start`; with `url`, on that URL's port again (a restart). */
+export function startNodeProcess(dir: string, url?: string): Promise<NodeProcess> {
+  const port = url === undefined ? '0' : new URL(url).port;
+  const child = spawn(process.execPath, [BIN, 'node', 'start', '--data', dir, '--port', port], {
     env: env(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

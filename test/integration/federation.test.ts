@@ -1,0 +1,611 @@
+// Three real node processes on loopback: the 2019 story end to end, the
+// counterfactual with the hub route, refusals of bad input, and witnessing.
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../src/crypto/canonical-json.js';
+import { signJws, x25519PublicKeyFromRaw } from '../../src/crypto/jose.js';
+import { signRequest } from '../../src/federation/httpsig.js';
+import { type Message, sealMessage } from '../../src/federation/messages.js';
+import { leafHash } from '../../src/log/merkle.js';
+import { type Party, startTrio, type Trio, waitFor } from '../support/federation.js';
+import { http, liaison } from '../support/node-process.js';
+
+type Json = Record<string, unknown>;
+let trio: Trio;
+const url = (p: Party) => trio.members[p].url;
+const tok = (p: Party, role: 'officer' | 'ra' | 'clerk' | 'auditor' | 'admin') =>
+  trio.members[p].tokens[role];
+const err = (r: { body: unknown }) =>
+  (r.body as { error: { code: string; message: string } }).error;
+
+async function createItem(
+  p: Party,
+  marking: string,
+  categories = ['dprk-missile'],
+  title = 'report',
+): Promise<string> {
+  const r = await http(url(p), 'POST', '/v1/items', tok(p, 'ra'), {
+    marking,
+    categories,
+    title,
+    body: `${title} body`,
+  });
+  expect(r.status).toBe(201);
+  return (r.body as { id: string }).id;
+}
+
+async function inbox(p: Party): Promise<Json[]> {
+  return (await http(url(p), 'GET', '/v1/inbox', tok(p, 'officer'))).body as Json[];
+}
+
+async function logEntries(p: Party, start = 0): Promise<Json[]> {
+  const rows = (
+    await http(url(p), 'GET', `/v1/log/entries?start=${start}&limit=10000`, tok(p, 'auditor'))
+  ).body as { data: string }[];
+  return rows.map((r) => JSON.parse(r.data) as Json);
+}
+
+async function logSize(p: Party): Promise<number> {
+  return ((await http(url(p), 'GET', '/readyz')).body as { logSize: number }).logSize;
+}
+
+beforeAll(async () => {
+  trio = await startTrio();
+}, 120_000);
+
+afterAll(async () => {
+  await trio?.stop();
+});
+
+describe('three nodes share under their agreements', () => {
+  it('JP releases a launch report to KR: KR reads it at 군사II급비밀 with JP’s 極秘 beside it; both logs hold it; the receipt proves it', async () => {
+    const id = await createItem('JP', 'GOKUHI', ['dprk-missile'], 'Launch report');
+    const sent = await http(url('JP'), 'POST', `/v1/items/${id}/release`, tok('JP', 'ra'), {
+      to: 'KR',
+    });
+    expect(sent.status).toBe(202);
+    expect(sent.body).toMatchObject({ decision: 'allow', marking: { party: 'KR', code: 'II' } });
+    const entry = await waitFor('the item in KR’s inbox', async () =>
+      (await inbox('KR')).find((e) => e.item === id),
+    );
+    expect(entry).toMatchObject({
+      from: 'JP',
+      marking: { party: 'KR', code: 'II', name: '군사II급비밀' },
+      originatorMarking: { party: 'JP', code: 'GOKUHI', name: '極秘' },
+    });
+    const read = await http(url('KR'), 'GET', `/v1/items/${id}`, tok('KR', 'officer'));
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({
+      title: 'Launch report',
+      marking: { code: 'II' },
+      originatorMarking: { code: 'GOKUHI' },
+    });
+    const clerk = await http(url('KR'), 'GET', `/v1/items/${id}`, tok('KR', 'clerk'));
+    expect(err(clerk).code).toBe('clearance-insufficient');
+    const out = await waitFor('JP’s outbox to settle', async () => {
+      const rows = (await http(url('JP'), 'GET', '/v1/outbox', tok('JP', 'auditor')))
+        .body as Json[];
+      return rows.find(
+        (r) => r.envelope === (sent.body as Json).envelope && r.state === 'delivered',
+      );
+    });
+    expect(out.to).toBe('KR');
+    const jpLog = await logEntries('JP');
+    expect(
+      jpLog.some(
+        (e) =>
+          e.type === 'item.released' && (e.subject as Json).item === id && e.decision === 'allow',
+      ),
+    ).toBe(true);
+    expect(
+      jpLog.some((e) => e.type === 'envelope.delivered' && (e.subject as Json).item === id),
+    ).toBe(true);
+    const krLog = await logEntries('KR');
+    expect(
+      krLog.some(
+        (e) =>
+          e.type === 'item.received' && (e.subject as Json).item === id && e.decision === 'allow',
+      ),
+    ).toBe(true);
+  });
+
+  it('a notice and its suspension travel as lifecycle events; both sides compute the same status at every instant', async () => {
+    const give = await http(
+      url('KR'),
+      'POST',
+      '/v1/agreements/gsomia-jp-kr-2016/notices',
+      tok('KR', 'admin'),
+      { action: 'notice' },
+    );
+    expect(give.status).toBe(200);
+    await waitFor('JP to record KR’s notice', async () => {
+      const n = (
+        await http(
+          url('JP'),
+          'GET',
+          '/v1/agreements/gsomia-jp-kr-2016/notices',
+          tok('JP', 'officer'),
+        )
+      ).body as { events: Json[] };
+      return n.events.some((e) => e.kind === 'notice' && e.by === 'KR');
+    });
+    const same = async () => {
+      const now = Date.now();
+      for (const at of [
+        now,
+        now + 100 * 86_400_000,
+        now + 400 * 86_400_000,
+        now + 800 * 86_400_000,
+      ]) {
+        const q = `?at=${encodeURIComponent(new Date(at).toISOString())}`;
+        const [j, k] = await Promise.all(
+          (['JP', 'KR'] as const).map(
+            async (p) =>
+              (await http(url(p), 'GET', `/v1/agreements/gsomia-jp-kr-2016${q}`, tok(p, 'officer')))
+                .body as Json,
+          ),
+        );
+        for (const field of ['state', 'termEnd', 'endedBy', 'notice'])
+          expect({ at, field, v: (j as Json)[field] }).toEqual({
+            at,
+            field,
+            v: (k as Json)[field],
+          });
+      }
+    };
+    await same();
+    const suspend = await http(
+      url('KR'),
+      'POST',
+      '/v1/agreements/gsomia-jp-kr-2016/notices',
+      tok('KR', 'admin'),
+      { action: 'suspend-notice' },
+    );
+    expect(suspend.status).toBe(200);
+    await waitFor('JP to see the suspension', async () => {
+      const a = (
+        await http(url('JP'), 'GET', '/v1/agreements/gsomia-jp-kr-2016', tok('JP', 'officer'))
+      ).body as { notice: { suspended: boolean } | null };
+      return a.notice?.suspended === true;
+    });
+    await same();
+    // JP may not suspend or withdraw KR's notice (RULES L6).
+    const wrong = await http(
+      url('JP'),
+      'POST',
+      '/v1/agreements/gsomia-jp-kr-2016/notices',
+      tok('JP', 'admin'),
+      { action: 'withdraw-notice' },
+    );
+    expect(err(wrong).code).toBe('not-originator');
+    await http(url('KR'), 'POST', '/v1/agreements/gsomia-jp-kr-2016/notices', tok('KR', 'admin'), {
+      action: 'withdraw-notice',
+    });
+    await waitFor('JP to see the withdrawal', async () => {
+      const a = (
+        await http(url('JP'), 'GET', '/v1/agreements/gsomia-jp-kr-2016', tok('JP', 'officer'))
+      ).body as { notice: unknown };
+      return a.notice === null;
+    });
+  });
+
+  it('refuses bad input with a clear code, logs the refusal, and stores nothing', async () => {
+    const jpKeys = trio.keys('JP');
+    const identity = async (p: Party) => {
+      const jws = (await http(url(p), 'GET', '/v1/federation/identity')).text;
+      return JSON.parse(Buffer.from(jws.split('.')[1] as string, 'base64url').toString()) as {
+        encryptionKey: string;
+      };
+    };
+    const krEnc = x25519PublicKeyFromRaw(
+      Buffer.from((await identity('KR')).encryptionKey, 'base64'),
+    );
+    const usEnc = x25519PublicKeyFromRaw(
+      Buffer.from((await identity('US')).encryptionKey, 'base64'),
+    );
+    const itemId = await createItem('JP', 'GOKUHI');
+    const message = (over: Partial<Message<'item'>> = {}): Message<'item'> => ({
+      v: 1,
+      id: randomUUID(),
+      type: 'item',
+      from: 'JP',
+      to: 'KR',
+      sentAt: new Date().toISOString(),
+      body: {
+        kind: 'release',
+        item: {
+          id: itemId,
+          originator: 'JP',
+          marking: 'GOKUHI',
+          categories: ['dprk-missile'],
+          releasableTo: null,
+          title: 't',
+          body: 'b',
+        },
+        senderMarking: 'GOKUHI',
+        recipientMarking: 'II',
+        agreements: ['gsomia-jp-kr-2016'],
+        consent: null,
+      },
+      ...over,
+    });
+    const post = async (jwes: string[], raw?: Buffer) => {
+      const target = new URL(`${url('KR')}/v1/federation/messages`);
+      const body = raw ?? Buffer.from(JSON.stringify({ messages: jwes }));
+      const headers = signRequest(
+        { method: 'POST', authority: target.host, path: target.pathname, body },
+        jpKeys.signing,
+        'JP',
+        Date.now(),
+      );
+      const res = await fetch(target, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body,
+      });
+      return { status: res.status, body: (await res.json()) as Json, headers, bodyBytes: body };
+    };
+    const receiptOf = (r: { body: Json }) =>
+      JSON.parse(
+        Buffer.from(
+          ((r.body.receipts as string[])[0] as string).split('.')[1] as string,
+          'base64url',
+        ).toString(),
+      ) as Json;
+    const before = (await inbox('KR')).length;
+    const refusals: [string, () => Promise<{ status: number; body: Json }>, string][] = [
+      [
+        'a forged signature',
+        () => post([sealMessage(message(), generateKeyPairSync('ed25519').privateKey, krEnc)]),
+        'bad-signature',
+      ],
+      [
+        'an envelope meant for another node',
+        () => post([sealMessage(message({ to: 'US' }), jpKeys.signing, usEnc)]),
+        'wrong-recipient',
+      ],
+      [
+        'tampered ciphertext',
+        () => {
+          const parts = sealMessage(message(), jpKeys.signing, krEnc).split('.');
+          const ct = parts[3] as string;
+          parts[3] = `${ct.slice(0, 20)}${ct[20] === 'A' ? 'B' : 'A'}${ct.slice(21)}`;
+          return post([parts.join('.')]);
+        },
+        'undecryptable',
+      ],
+      [
+        'a level the agreement does not cover',
+        () =>
+          post([
+            sealMessage(
+              message({
+                body: {
+                  ...message().body,
+                  item: { ...message().body.item, id: `jp-${randomUUID()}`, marking: 'KIMITSU' },
+                },
+              }),
+              jpKeys.signing,
+              krEnc,
+            ),
+          ]),
+        'level-not-covered',
+      ],
+      [
+        'an unknown agreement',
+        () =>
+          post([
+            sealMessage(
+              {
+                v: 1,
+                id: randomUUID(),
+                type: 'agreement.lifecycle',
+                from: 'JP',
+                to: 'KR',
+                sentAt: new Date().toISOString(),
+                body: {
+                  agreement: 'no-such-agreement',
+                  action: 'notice',
+                  at: new Date().toISOString(),
+                },
+              },
+              jpKeys.signing,
+              krEnc,
+            ),
+          ]),
+        'unknown-agreement',
+      ],
+      ['an oversize envelope', () => post(['x'.repeat(2 * 1024 * 1024 + 10)]), 'oversize-message'],
+    ];
+    for (const [what, run, code] of refusals) {
+      const sizeBefore = await logSize('KR');
+      const r = await run();
+      expect({ what, status: r.status }).toEqual({ what, status: 200 });
+      const receipt = receiptOf(r);
+      expect({ what, status: receipt.status, code: receipt.code }).toEqual({
+        what,
+        status: 'refused',
+        code,
+      });
+      const logged = await logEntries('KR', sizeBefore);
+      expect({
+        what,
+        logged: logged.some((e) => e.decision === 'deny' && (e.reasons as string[]).includes(code)),
+      }).toEqual({ what, logged: true });
+    }
+    // A replayed request (same signature, same nonce) is refused before anything is read.
+    const first = await post([
+      sealMessage(
+        message({
+          body: { ...message().body, item: { ...message().body.item, marking: 'KIMITSU' } },
+        }),
+        jpKeys.signing,
+        krEnc,
+      ),
+    ]);
+    const target = new URL(`${url('KR')}/v1/federation/messages`);
+    const again = await fetch(target, {
+      method: 'POST',
+      headers: { ...first.headers, 'content-type': 'application/json' },
+      body: first.bodyBytes,
+    });
+    expect(again.status).toBe(401);
+    expect(((await again.json()) as { error: { code: string } }).error.code).toBe(
+      'replayed-request',
+    );
+    // A request larger than the limit is refused whole.
+    const huge = await post(
+      [],
+      Buffer.from(JSON.stringify({ messages: ['x'.repeat(17 * 1024 * 1024)] })),
+    );
+    expect(huge.status).toBe(413);
+    expect(await inbox('KR')).toHaveLength(before);
+    // A consent for another item, or another recipient, does not let a forward through.
+    const x = await createItem('JP', 'GOKUHI');
+    const y = await createItem('JP', 'GOKUHI');
+    await http(url('JP'), 'POST', `/v1/items/${x}/release`, tok('JP', 'ra'), { to: 'US' });
+    await waitFor('the item at US', async () =>
+      ((await http(url('US'), 'GET', '/v1/inbox', tok('US', 'officer'))).body as Json[]).some(
+        (e) => e.item === x,
+      ),
+    );
+    const consentFor = (item: string, to: string) =>
+      signJws(
+        Buffer.from(
+          canonicalJson({
+            id: `consent-${randomUUID()}`,
+            item,
+            by: 'JP',
+            holder: 'US',
+            to,
+            grantedAt: new Date().toISOString(),
+            expires: null,
+          }),
+        ),
+        jpKeys.signing,
+        { kid: 'JP' },
+      );
+    const usKeys = trio.keys('US');
+    const forwardWith = (consent: string) => {
+      const m: Message<'item'> = {
+        ...message({ from: 'US' }),
+        body: {
+          ...message().body,
+          kind: 'forward',
+          item: { ...message().body.item, id: x },
+          senderMarking: 'S',
+          consent,
+        },
+      };
+      const jwe = sealMessage(m, usKeys.signing, krEnc);
+      const body = Buffer.from(JSON.stringify({ messages: [jwe] }));
+      const headers = signRequest(
+        { method: 'POST', authority: target.host, path: target.pathname, body },
+        usKeys.signing,
+        'US',
+        Date.now(),
+      );
+      return fetch(target, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body,
+      }).then(async (res) => ({ status: res.status, body: (await res.json()) as Json }));
+    };
+    expect(receiptOf(await forwardWith(consentFor(y, 'KR')))).toMatchObject({
+      status: 'refused',
+      code: 'consent-required',
+    });
+    expect(receiptOf(await forwardWith(consentFor(x, 'JP')))).toMatchObject({
+      status: 'refused',
+      code: 'consent-required',
+    });
+    expect((await inbox('KR')).some((e) => e.item === x)).toBe(false);
+  }, 60_000);
+
+  it('counterfactual: the agreement ends at its instant; a queued envelope never leaves after it; the hub route through US with JP’s consent works', async () => {
+    const end = Date.now() + 6_000;
+    const proposed = await http(
+      url('JP'),
+      'POST',
+      '/v1/agreements/gsomia-jp-kr-2016/changes',
+      tok('JP', 'admin'),
+      {
+        kind: 'terminate',
+        effectiveAt: new Date(end).toISOString(),
+      },
+    );
+    expect(proposed.status).toBe(201);
+    const proposal = (proposed.body as { proposal: string }).proposal;
+    await waitFor('KR to hold the proposal', async () =>
+      ((await http(url('KR'), 'GET', '/v1/proposals', tok('KR', 'admin'))).body as Json[]).some(
+        (p) => p.id === proposal,
+      ),
+    );
+    const signed = await http(
+      url('KR'),
+      'POST',
+      `/v1/proposals/${encodeURIComponent(proposal)}/sign`,
+      tok('KR', 'admin'),
+    );
+    expect(signed.status).toBe(200);
+    await waitFor('the termination to bind at JP', async () => {
+      const ps = (await http(url('JP'), 'GET', '/v1/proposals', tok('JP', 'admin'))).body as Json[];
+      return ps.find((p) => p.id === proposal)?.status === 'binding';
+    });
+    // KR is down when JP queues one more release before the end: it cannot be delivered in time.
+    await trio.members.KR.proc.stop();
+    const late = await createItem('JP', 'GOKUHI', ['dprk-missile'], 'Queued before the end');
+    const queued = await http(url('JP'), 'POST', `/v1/items/${late}/release`, tok('JP', 'ra'), {
+      to: 'KR',
+    });
+    expect(queued.status).toBe(202);
+    expect(Date.now()).toBeLessThan(end);
+    await new Promise((r) => setTimeout(r, Math.max(0, end - Date.now()) + 300));
+    await trio.restart('KR');
+    const settled = await waitFor('the queued envelope to settle', async () => {
+      const rows = (await http(url('JP'), 'GET', '/v1/outbox', tok('JP', 'auditor')))
+        .body as Json[];
+      const row = rows.find((r) => r.envelope === (queued.body as Json).envelope);
+      return row !== undefined && row.state !== 'pending' ? row : undefined;
+    });
+    expect(settled).toMatchObject({ state: 'withheld', lastError: 'hub-route-required' });
+    expect((await inbox('KR')).some((e) => e.item === late)).toBe(false);
+    for (const p of ['JP', 'KR'] as const) {
+      const a = (await http(url(p), 'GET', '/v1/agreements/gsomia-jp-kr-2016', tok(p, 'officer')))
+        .body as Json;
+      expect({ p, state: a.state, endedBy: a.endedBy }).toEqual({
+        p,
+        state: 'terminated',
+        endedBy: 'mutual',
+      });
+    }
+    // The next release is refused, and the refusal suggests the hub route and its consent.
+    const direct = await http(url('JP'), 'POST', `/v1/items/${late}/release`, tok('JP', 'ra'), {
+      to: 'KR',
+    });
+    expect(err(direct).code).toBe('hub-route-required');
+    // Through the US: release to US, US asks, JP's releasing authority grants, US forwards.
+    await http(url('JP'), 'POST', `/v1/items/${late}/release`, tok('JP', 'ra'), { to: 'US' });
+    await waitFor('the item at US', async () =>
+      ((await http(url('US'), 'GET', '/v1/inbox', tok('US', 'officer'))).body as Json[]).some(
+        (e) => e.item === late,
+      ),
+    );
+    const refused = await http(url('US'), 'POST', `/v1/items/${late}/forward`, tok('US', 'ra'), {
+      to: 'KR',
+    });
+    expect(err(refused).code).toBe('consent-required');
+    const req = await http(url('US'), 'POST', '/v1/consents/requests', tok('US', 'officer'), {
+      item: late,
+      to: 'KR',
+      note: 'TISA',
+    });
+    expect(req.status).toBe(201);
+    const requestId = (req.body as { id: string }).id;
+    await waitFor('JP to receive the request', async () =>
+      (
+        (await http(url('JP'), 'GET', '/v1/consents/requests?direction=incoming', tok('JP', 'ra')))
+          .body as Json[]
+      ).some((r) => r.id === requestId),
+    );
+    const byOfficer = await http(
+      url('JP'),
+      'POST',
+      `/v1/consents/requests/${requestId}/grant`,
+      tok('JP', 'officer'),
+      { reason: 'no' },
+    );
+    expect(err(byOfficer).code).toBe('forbidden');
+    const granted = await http(
+      url('JP'),
+      'POST',
+      `/v1/consents/requests/${requestId}/grant`,
+      tok('JP', 'ra'),
+      { reason: 'TISA route for dprk-missile' },
+    );
+    expect(granted.status).toBe(200);
+    await waitFor('US to receive the consent', async () =>
+      (
+        (
+          await http(
+            url('US'),
+            'GET',
+            '/v1/consents/requests?direction=outgoing',
+            tok('US', 'officer'),
+          )
+        ).body as Json[]
+      ).some((r) => r.id === requestId && r.status === 'granted'),
+    );
+    const fwd = await http(url('US'), 'POST', `/v1/items/${late}/forward`, tok('US', 'ra'), {
+      to: 'KR',
+    });
+    expect(fwd.status).toBe(202);
+    const got = await waitFor('the forwarded item at KR', async () =>
+      (await inbox('KR')).find((e) => e.item === late),
+    );
+    expect(got).toMatchObject({
+      from: 'US',
+      marking: { code: 'II' },
+      originatorMarking: { party: 'JP', code: 'GOKUHI' },
+    });
+  }, 90_000);
+
+  it('witnessing: KR cosigns JP’s checkpoints and finds them consistent; after JP’s history is rewritten, KR reports a split view', async () => {
+    const first = await http(url('KR'), 'POST', '/v1/peers/JP/witness', tok('KR', 'auditor'));
+    expect(first.body).toMatchObject({ ok: true });
+    await createItem('JP', 'HI');
+    const cli = liaison([
+      'audit',
+      'verify',
+      '--peer',
+      url('JP'),
+      '--node',
+      url('KR'),
+      '--token',
+      tok('KR', 'auditor'),
+    ]);
+    expect(cli.code).toBe(0);
+    expect(cli.out).toContain('OK: consistent with every checkpoint');
+    await waitFor('JP to hold KR’s cosignature', async () => {
+      const rows = (await http(url('JP'), 'GET', '/v1/log/checkpoints', tok('JP', 'auditor')))
+        .body as { size: number }[];
+      const db = new Database(`${trio.members.JP.init.dir}/store.sqlite`, { readonly: true });
+      const n = (
+        db.prepare('SELECT count(*) AS n FROM cosignatures WHERE witness = ?').get('KR') as {
+          n: number;
+        }
+      ).n;
+      db.close();
+      return rows.length > 0 && n > 0;
+    });
+    // Rewrite JP's history directly in its database, consistently (data and leaf hash).
+    await trio.members.JP.proc.stop();
+    const db = new Database(`${trio.members.JP.init.dir}/store.sqlite`);
+    const row = db.prepare('SELECT data FROM log_entries WHERE idx = 1').get() as { data: string };
+    const forged = row.data.replace('"party":"JP"', '"party":"XX"');
+    db.prepare('UPDATE log_entries SET data = ?, leaf_hash = ? WHERE idx = 1').run(
+      forged,
+      leafHash(Buffer.from(forged)),
+    );
+    db.prepare('DELETE FROM checkpoints').run();
+    db.close();
+    await trio.restart('JP');
+    await createItem('JP', 'HI');
+    const split = liaison([
+      'audit',
+      'verify',
+      '--peer',
+      url('JP'),
+      '--node',
+      url('KR'),
+      '--token',
+      tok('KR', 'auditor'),
+    ]);
+    expect(split.code).toBe(1);
+    expect(split.out).toContain('SPLIT VIEW');
+    expect(split.out).toMatch(/not consistent with the one of size \d+ seen before/);
+    const krLog = await logEntries('KR');
+    expect(krLog.some((e) => e.type === 'witness.split-view')).toBe(true);
+  }, 60_000);
+});

@@ -1,0 +1,145 @@
+// Three real node processes (JP, KR, US) on loopback, peered with each other by
+// fingerprint, their built-in agreements bound, people seeded in each.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type NodeKeys, openKeys, type StoredKeys } from '../../src/crypto/keys.js';
+import {
+  http,
+  type InitializedNode,
+  initNodeDir,
+  type NodeProcess,
+  PASSPHRASE,
+  startNodeProcess,
+} from './node-process.js';
+
+export type Party = 'JP' | 'KR' | 'US';
+export const PARTIES: readonly Party[] = ['JP', 'KR', 'US'];
+const TOP: Record<Party, string> = { JP: 'KIMITSU', KR: 'I', US: 'TS' };
+const SECRET: Record<Party, string> = { JP: 'GOKUHI', KR: 'II', US: 'S' };
+
+export interface Member {
+  readonly party: Party;
+  readonly init: InitializedNode;
+  proc: NodeProcess;
+  url: string;
+  /** Tokens by role: officer, ra (releasing-authority), clerk (low clearance), auditor, admin. */
+  readonly tokens: Record<'officer' | 'ra' | 'clerk' | 'auditor' | 'admin', string>;
+}
+
+export interface Trio {
+  readonly members: Record<Party, Member>;
+  restart(party: Party): Promise<void>;
+  keys(party: Party): NodeKeys;
+  stop(): Promise<void>;
+}
+
+export async function waitFor<T>(
+  what: string,
+  f: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function startTrio(databases: Partial<Record<Party, string>> = {}): Promise<Trio> {
+  const inits = PARTIES.map((p) => initNodeDir(p, databases[p]) as InitializedNode);
+  const procs = await Promise.all(inits.map((i) => startNodeProcess(i.dir)));
+  const members = {} as Record<Party, Member>;
+  PARTIES.forEach((p, i) => {
+    members[p] = {
+      party: p,
+      init: inits[i] as InitializedNode,
+      proc: procs[i] as NodeProcess,
+      url: (procs[i] as NodeProcess).url,
+      tokens: {
+        officer: '',
+        ra: '',
+        clerk: '',
+        auditor: '',
+        admin: (inits[i] as InitializedNode).adminToken,
+      },
+    };
+  });
+  for (const a of PARTIES) {
+    for (const b of PARTIES) {
+      if (a === b) continue;
+      const r = await http(members[a].url, 'POST', '/v1/peers', members[a].tokens.admin, {
+        url: members[b].url,
+        fingerprint: members[b].init.fingerprint,
+      });
+      if (r.status !== 201) throw new Error(`peer ${a}→${b}: ${r.text}`);
+    }
+  }
+  for (const p of PARTIES) {
+    await waitFor(`${p}'s agreements to bind`, async () => {
+      const list = (await http(members[p].url, 'GET', '/v1/agreements', members[p].tokens.admin))
+        .body as { binding: boolean }[];
+      return list.length > 0 && list.every((a) => a.binding);
+    });
+    const mk = async (
+      username: string,
+      clearance: string,
+      needToKnow: string[],
+      roles: string[],
+    ) => {
+      const u = await http(members[p].url, 'POST', '/v1/users', members[p].tokens.admin, {
+        username,
+        clearance,
+        needToKnow,
+        roles,
+      });
+      if (u.status !== 201) throw new Error(`user ${username}: ${u.text}`);
+      return (
+        (
+          await http(
+            members[p].url,
+            'POST',
+            `/v1/users/${username}/tokens`,
+            members[p].tokens.admin,
+            { label: 'test' },
+          )
+        ).body as { token: string }
+      ).token;
+    };
+    const l = p.toLowerCase();
+    const t = members[p].tokens as Record<string, string>;
+    t.officer = await mk(`${l}-officer`, SECRET[p], ['dprk-missile', 'dprk-nuclear'], ['officer']);
+    t.ra = await mk(
+      `${l}-ra`,
+      TOP[p],
+      ['dprk-missile', 'dprk-nuclear'],
+      ['releasing-authority', 'officer'],
+    );
+    t.clerk = await mk(
+      `${l}-clerk`,
+      p === 'KR' ? 'III' : p === 'JP' ? 'HI' : 'C',
+      ['dprk-missile'],
+      ['officer'],
+    );
+    t.auditor = await mk(`${l}-auditor`, 'U', [], ['auditor']);
+  }
+  return {
+    members,
+    async restart(party) {
+      const m = members[party];
+      if (m.proc.child.exitCode === null) await m.proc.stop();
+      m.proc = await startNodeProcess(m.init.dir, m.url);
+      m.url = m.proc.url;
+    },
+    keys(party) {
+      return openKeys(
+        JSON.parse(readFileSync(join(members[party].init.dir, 'keys.json'), 'utf8')) as StoredKeys,
+        PASSPHRASE,
+      );
+    },
+    async stop() {
+      await Promise.all(PARTIES.map((p) => members[p].proc.stop()));
+    },
+  };
+}
