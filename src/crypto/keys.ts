@@ -27,11 +27,27 @@ export interface StoredKeys {
   readonly encryptionPublic: string;
 }
 
+/**
+ * A fresh key pair's private key, generated already encoded and imported again: a
+ * KeyObject straight out of generateKeyPairSync can deadlock Node 20 when it is
+ * exported while the generation job is garbage-collected (see src/crypto/jose.ts).
+ */
+function freshPrivateKey(type: 'ed25519' | 'x25519'): KeyObject {
+  const der =
+    type === 'ed25519'
+      ? generateKeyPairSync('ed25519', {
+          publicKeyEncoding: { type: 'spki', format: 'der' },
+          privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+        }).privateKey
+      : generateKeyPairSync('x25519', {
+          publicKeyEncoding: { type: 'spki', format: 'der' },
+          privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+        }).privateKey;
+  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+}
+
 export function generateNodeKeys(): NodeKeys {
-  return {
-    signing: generateKeyPairSync('ed25519').privateKey,
-    encryption: generateKeyPairSync('x25519').privateKey,
-  };
+  return { signing: freshPrivateKey('ed25519'), encryption: freshPrivateKey('x25519') };
 }
 
 export function sealKeys(keys: NodeKeys, passphrase: string): StoredKeys {
