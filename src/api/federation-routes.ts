@@ -249,6 +249,19 @@ export function registerFederationRoutes(
   );
 
   app.post(
+    '/v1/peers/:id/retry',
+    {
+      preHandler: auth(['admin']),
+      schema: {
+        summary: 'Retry now: forget the backoff towards a peer and send what is queued',
+        params: S.IdParams,
+        response: { 200: S.Free, ...errors },
+      },
+    },
+    async (req) => ({ peer: req.params.id, queued: await fed.retryNow(req.params.id) }),
+  );
+
+  app.post(
     '/v1/peers/:id/witness',
     {
       preHandler: auth(['auditor', 'security-officer', 'admin']),

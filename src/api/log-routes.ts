@@ -46,17 +46,20 @@ export function registerLogRoutes(
     },
     async (req, reply) => {
       const cp = await node.checkpoint();
+      const co = await cosigned(node, [cp]);
+      const view = co.get(cp.size) ?? { note: cp.note, cosignedBy: [] };
       if (req.query.format === 'json') {
         return {
           origin: node.origin,
           size: cp.size,
           root: b64(cp.root),
-          note: cp.note,
+          note: view.note,
           at: formatInstant(cp.at),
+          cosignedBy: view.cosignedBy,
         };
       }
       void reply.header('content-type', 'text/plain; charset=utf-8');
-      return cp.note;
+      return view.note;
     },
   );
 
@@ -75,12 +78,14 @@ export function registerLogRoutes(
         .selectAll()
         .orderBy('size')
         .execute();
+      const co = await cosigned(node, rows);
       return rows.map((r) => ({
         origin: node.origin,
         size: r.size,
         root: b64(r.root),
-        note: r.note,
+        note: co.get(r.size)?.note ?? r.note,
         at: formatInstant(r.at),
+        cosignedBy: co.get(r.size)?.cosignedBy ?? [],
       }));
     },
   );
@@ -166,6 +171,36 @@ export function registerLogRoutes(
       };
     },
   );
+}
+
+/**
+ * Checkpoints with the cosignature lines partners sent for them (C2SP
+ * tlog-cosignature), appended to the note's signatures, and who cosigned.
+ */
+async function cosigned(
+  node: LiaisonNode,
+  checkpoints: readonly { size: number; note: string }[],
+): Promise<Map<number, { note: string; cosignedBy: string[] }>> {
+  const out = new Map<number, { note: string; cosignedBy: string[] }>();
+  const sizes = checkpoints.map((c) => c.size);
+  const lines = new Map<number, { witness: string; line: string }[]>();
+  for (let i = 0; i < sizes.length; i += 500) {
+    const rows = await node.store.db
+      .selectFrom('cosignatures')
+      .select(['size', 'witness', 'line'])
+      .where('size', 'in', sizes.slice(i, i + 500))
+      .orderBy('witness')
+      .execute();
+    for (const r of rows) lines.set(r.size, [...(lines.get(r.size) ?? []), r]);
+  }
+  for (const c of checkpoints) {
+    const l = lines.get(c.size) ?? [];
+    out.set(c.size, {
+      note: c.note + l.map((x) => `${x.line}\n`).join(''),
+      cosignedBy: l.map((x) => x.witness),
+    });
+  }
+  return out;
 }
 
 /** The latest checkpoint, or the stored one of exactly `size`. */

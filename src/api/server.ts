@@ -185,7 +185,8 @@ export async function buildApi(
       if (err instanceof ApiError) e = err;
       else if (err.validation !== undefined) e = new ApiError('invalid-request', err.message);
       else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-        e = new ApiError('body-too-large', `the request body is larger than ${BODY_LIMIT} bytes`);
+        const limit = req.routeOptions.bodyLimit ?? BODY_LIMIT;
+        e = new ApiError('body-too-large', `the request body is larger than ${limit} bytes`);
       } else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
         e = new ApiError('unsupported', 'send JSON (Content-Type: application/json)');
       } else if (

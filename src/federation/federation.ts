@@ -21,6 +21,7 @@ import {
   type ItemRecord,
   type NoticeActionKind,
   parseInstant,
+  TimeFormatError,
 } from '../core/index.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
 import { jwsKid, signJws, verifyJws, x25519PublicKeyFromRaw } from '../crypto/jose.js';
@@ -37,6 +38,7 @@ import {
 import { ApiError, deniedBy } from '../node/errors.js';
 import type { Actor } from '../node/operations.js';
 import { json, type LiaisonNode, type Unit } from '../node/service.js';
+import type { InboxTable, ItemTable } from '../store/schema.js';
 import { type HttpSigError, type RequestParts, signRequest, verifyRequest } from './httpsig.js';
 import {
   buildIdentity,
@@ -47,6 +49,8 @@ import {
 } from './identity.js';
 import {
   MAX_BATCH,
+  MAX_MESSAGE_BYTES,
+  MAX_REQUEST_BYTES,
   type Message,
   type MessageBodies,
   MessageError,
@@ -76,6 +80,13 @@ export interface PeerView {
   readonly verifierKey: string;
 }
 
+interface PreparedBatch {
+  readonly rows: OutboxRow[];
+  readonly sealed: string[];
+  /** Where it was read from: the seq before its first row. */
+  readonly afterSeq: number;
+}
+
 interface OutboxRow {
   id: string;
   peer: string;
@@ -92,7 +103,8 @@ interface OutboxRow {
 type Draft = Omit<Message, 'sentAt'>;
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
-const backoff = (attempts: number) => Math.min(30_000, 200 * 2 ** Math.min(attempts, 8));
+/** Retry delay after n consecutive failures to reach a peer: 200 ms doubling, at most 30 s. */
+const backoff = (failures: number) => Math.min(30_000, 100 * 2 ** Math.min(failures, 9));
 
 export interface FederationOptions {
   readonly node: LiaisonNode;
@@ -107,8 +119,11 @@ export interface FederationOptions {
 export class Federation {
   readonly peers = new Map<string, Peer>();
   private readonly seq = new Map<string, number>();
+  private readonly failures = new Map<string, number>();
   private readonly nonces = new Map<string, number>();
   private pumping = false;
+  /** The last unexpected error of the outbox worker, for diagnosis. */
+  lastPumpError: string | null = null;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -307,9 +322,18 @@ export class Federation {
     if (!this.peers.has(to))
       throw new ApiError('no-peer', `no peer for ${to}: add it with 'liaison peer add'`);
     const id = randomUUID();
+    const draft: Draft = { v: WIRE_VERSION, id, type, from: this.party, to, body };
+    const payload = canonicalJson(draft);
+    // Sealing encodes twice in base64url (JWS, then JWE): about 16/9 of the JSON.
+    const sealedBytes = Math.ceil((Buffer.byteLength(payload, 'utf8') * 16) / 9) + 1024;
+    if (sealedBytes > MAX_MESSAGE_BYTES) {
+      throw new ApiError(
+        'item-too-large',
+        `sealed, this ${type} would be about ${sealedBytes} bytes; a message is limited to ${MAX_MESSAGE_BYTES}`,
+      );
+    }
     const seq = (this.seq.get(to) ?? 0) + 1;
     this.seq.set(to, seq);
-    const draft: Draft = { v: WIRE_VERSION, id, type, from: this.party, to, body };
     await u.tx
       .insertInto('outbox')
       .values({
@@ -317,7 +341,7 @@ export class Federation {
         peer: to,
         seq,
         type,
-        payload: canonicalJson(draft),
+        payload,
         state: 'pending',
         attempts: 0,
         next_attempt_at: u.now,
@@ -345,6 +369,20 @@ export class Federation {
     while (this.pumping) await new Promise((r) => setTimeout(r, 5));
   }
 
+  /** An operator's "retry now": forget the backoff towards a peer and send what is due. */
+  async retryNow(party: string): Promise<number> {
+    if (!this.peers.has(party)) throw new ApiError('no-peer', `no peer ${party}`);
+    this.failures.delete(party);
+    const r = await this.node.store.db
+      .updateTable('outbox')
+      .set({ next_attempt_at: this.node.now() })
+      .where('peer', '=', party)
+      .where('state', '=', 'pending')
+      .executeTakeFirst();
+    this.kick();
+    return Number(r.numUpdatedRows);
+  }
+
   /** Wakes the outbox worker. */
   kick(): void {
     if (this.stopped) return;
@@ -353,13 +391,19 @@ export class Federation {
       return;
     }
     this.pumping = true;
-    void this.pump().finally(() => {
-      this.pumping = false;
-      if (this.again && !this.stopped) {
-        this.again = false;
-        this.kick();
-      }
-    });
+    void this.pump()
+      .catch((e: unknown) => {
+        // Delivery failures are recorded per batch (backOff); this is anything else,
+        // e.g. the store closing under us. The timer kicks again.
+        this.lastPumpError = e instanceof Error ? e.message : String(e);
+      })
+      .finally(() => {
+        this.pumping = false;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.kick();
+        }
+      });
   }
 
   private async pump(): Promise<void> {
@@ -374,12 +418,61 @@ export class Federation {
     await Promise.all(due.map((r) => this.deliverTo(r.peer)));
   }
 
-  /** Sends a peer's pending messages in order, a batch at a time, until none is due. */
+  /**
+   * Sends a peer's pending messages in order, a batch at a time, until none is due.
+   * Pipelined: while the peer works on one batch, the next is re-decided and sealed,
+   * and the previous one's receipts are verified and stored. One request at a time is
+   * in flight to a peer, so the peer receives every message in order.
+   */
   private async deliverTo(party: string): Promise<void> {
     const peer = this.peers.get(party);
     if (peer === undefined) return;
+    let settling: Promise<boolean> = Promise.resolve(true);
+    try {
+      let batch = await this.prepare(peer, 0);
+      while (batch !== null && !this.stopped) {
+        // Decided when it was sealed; decided again now, just before it leaves.
+        if (!this.stillAllowed(batch.rows)) {
+          batch = await this.prepare(peer, batch.afterSeq);
+          continue;
+        }
+        const current = batch;
+        const posting = this.post(peer, current.sealed);
+        const next = this.prepare(peer, current.rows[current.rows.length - 1]?.seq ?? 0);
+        let receipts: string[];
+        try {
+          receipts = await posting;
+        } catch (e) {
+          await next.catch(() => null);
+          await this.backOff(party, current.rows, e);
+          return;
+        }
+        this.failures.delete(party);
+        if (!(await settling)) {
+          await next.catch(() => null);
+          return;
+        }
+        settling = this.settle(peer, current.rows, receipts).then(
+          () => true,
+          async (e: unknown) => {
+            await this.backOff(party, current.rows, e);
+            return false;
+          },
+        );
+        batch = await next;
+      }
+    } finally {
+      await settling;
+    }
+  }
+
+  /**
+   * The next due batch of a peer after `afterSeq`: re-decided now (what the rules now
+   * refuse is withheld, never sent) and sealed, within the request size limit.
+   */
+  private async prepare(peer: Peer, afterSeq: number): Promise<PreparedBatch | null> {
     for (;;) {
-      if (this.stopped) return;
+      if (this.stopped) return null;
       const rows = (await this.node.store.db
         .selectFrom('outbox')
         .select([
@@ -393,45 +486,70 @@ export class Federation {
           'next_attempt_at',
           'item_id',
         ])
-        .where('peer', '=', party)
+        .where('peer', '=', peer.party)
         .where('state', '=', 'pending')
+        .where('seq', '>', afterSeq)
         .orderBy('seq')
         .limit(MAX_BATCH)
         .execute()) as OutboxRow[];
       const first = rows[0];
-      if (first === undefined || first.next_attempt_at > this.node.now()) return;
+      if (first === undefined || first.next_attempt_at > this.node.now()) return null;
       const sendable = await this.redecide(rows);
       if (sendable.length === 0) continue;
       const sentAt = formatInstant(this.node.now());
-      const sealed = sendable.map((r) => {
+      const out: PreparedBatch = { rows: [], sealed: [], afterSeq };
+      let bytes = 64;
+      for (const r of sendable) {
         const draft = JSON.parse(r.payload) as Draft;
-        return sealMessage(
+        const jwe = sealMessage(
           { ...draft, sentAt } as Message,
           this.options.signingKey,
           peer.encryptionKey,
         );
-      });
-      let receipts: string[];
-      try {
-        receipts = await this.post(peer, sealed);
-      } catch (e) {
-        const attempts = first.attempts + 1;
-        await this.node.store.db
-          .updateTable('outbox')
-          .set({
-            attempts,
-            next_attempt_at: this.node.now() + backoff(attempts),
-            last_error: (e as Error).message.slice(0, 500),
-          })
-          .where('peer', '=', party)
-          .where('state', '=', 'pending')
-          .where('seq', '>=', first.seq)
-          .where('seq', '<=', (sendable[sendable.length - 1] as OutboxRow).seq)
-          .execute();
-        return;
+        if (out.rows.length > 0 && bytes + jwe.length + 3 > MAX_REQUEST_BYTES) break;
+        bytes += jwe.length + 3;
+        out.rows.push(r);
+        out.sealed.push(jwe);
+        // Let the request in flight make progress while this batch is sealed.
+        if (out.rows.length % 32 === 0) await new Promise((r) => setImmediate(r));
       }
-      await this.settle(peer, sendable, receipts);
+      return out;
     }
+  }
+
+  /** Whether the rules still allow every item of a sealed batch, now. */
+  private stillAllowed(rows: readonly OutboxRow[]): boolean {
+    const now = this.node.now();
+    return rows.every((r) => r.type !== 'item' || this.decideSend(r, now).decision === 'allow');
+  }
+
+  private decideSend(r: OutboxRow, now: EpochMs): Decision {
+    const draft = JSON.parse(r.payload) as Message<'item'>;
+    const itemId = draft.body.item.id;
+    return draft.body.kind === 'release'
+      ? decide(this.node.world, { kind: 'release', item: itemId, to: r.peer }, now)
+      : decide(this.node.world, { kind: 'forward', item: itemId, by: this.party, to: r.peer }, now);
+  }
+
+  /** A batch did not go through: back off towards the peer, by its consecutive failures. */
+  private async backOff(party: string, rows: readonly OutboxRow[], e: unknown): Promise<void> {
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    if (first === undefined || last === undefined) return;
+    const failures = (this.failures.get(party) ?? 0) + 1;
+    this.failures.set(party, failures);
+    await this.node.store.db
+      .updateTable('outbox')
+      .set({
+        attempts: first.attempts + 1,
+        next_attempt_at: this.node.now() + backoff(failures),
+        last_error: (e instanceof Error ? e.message : String(e)).slice(0, 500),
+      })
+      .where('peer', '=', party)
+      .where('state', '=', 'pending')
+      .where('seq', '>=', first.seq)
+      .where('seq', '<=', last.seq)
+      .execute();
   }
 
   /**
@@ -443,21 +561,8 @@ export class Federation {
     const ok: OutboxRow[] = [];
     const now = this.node.now();
     for (const r of rows) {
-      if (r.type !== 'item') {
-        ok.push(r);
-        continue;
-      }
-      const draft = JSON.parse(r.payload) as Message<'item'>;
-      const itemId = draft.body.item.id;
-      const d =
-        draft.body.kind === 'release'
-          ? decide(this.node.world, { kind: 'release', item: itemId, to: r.peer }, now)
-          : decide(
-              this.node.world,
-              { kind: 'forward', item: itemId, by: this.party, to: r.peer },
-              now,
-            );
-      if (d.decision === 'allow') ok.push(r);
+      const d = r.type === 'item' ? this.decideSend(r, now) : null;
+      if (d === null || d.decision === 'allow') ok.push(r);
       else withheld.push({ row: r, d });
     }
     if (withheld.length > 0) {
@@ -482,7 +587,6 @@ export class Federation {
         }
       });
     }
-    // Order is per peer: only the leading run of sendable rows goes now.
     return ok;
   }
 
@@ -520,7 +624,10 @@ export class Federation {
       } catch {
         throw new Error(`receipt ${i} from ${peer.party} does not verify`);
       }
-      if (r.envelope !== row.id || r.from !== peer.party || r.to !== this.party) {
+      // A message the peer could not read at all is refused without its id; its
+      // position in the batch says which one it was.
+      const envelope = r.envelope ?? (r.status === 'refused' && r.position === i ? row.id : null);
+      if (envelope !== row.id || r.from !== peer.party || r.to !== this.party) {
         throw new Error(`receipt ${i} from ${peer.party} is not for envelope ${row.id}`);
       }
       if (
@@ -544,21 +651,41 @@ export class Federation {
       return { row, r, jws };
     });
     await this.node.transact(async (u) => {
-      for (const { row, r, jws } of opened) {
-        const delivered = r.status === 'accepted';
+      // Many envelopes settle at once: a few statements for the batch, not per envelope.
+      const delivered = opened.filter((o) => o.r.status === 'accepted');
+      const refused = opened.filter((o) => o.r.status !== 'accepted');
+      for (let k = 0; k < delivered.length; k += 500) {
         await u.tx
           .updateTable('outbox')
-          .set({
-            state: delivered ? 'delivered' : 'refused',
-            receipt: jws,
-            settled_at: u.now,
-            last_error: delivered ? null : r.code,
-          })
+          .set({ state: 'delivered', settled_at: u.now, last_error: null })
+          .where('state', '=', 'pending')
+          .where(
+            'id',
+            'in',
+            delivered.slice(k, k + 500).map((o) => o.row.id),
+          )
+          .execute();
+      }
+      for (const { row, r } of refused) {
+        await u.tx
+          .updateTable('outbox')
+          .set({ state: 'refused', settled_at: u.now, last_error: r.code })
           .where('id', '=', row.id)
           .where('state', '=', 'pending')
           .execute();
+      }
+      for (let k = 0; k < opened.length; k += 500) {
+        await u.tx
+          .insertInto('outbox_receipts')
+          .values(opened.slice(k, k + 500).map((o) => ({ envelope: o.row.id, receipt: o.jws })))
+          .onConflict((oc) => oc.column('envelope').doNothing())
+          .execute();
+      }
+      const held: [string, string][] = [];
+      for (const { row, r } of opened) {
+        const ok = r.status === 'accepted';
         u.log({
-          type: delivered ? 'envelope.delivered' : 'envelope.refused',
+          type: ok ? 'envelope.delivered' : 'envelope.refused',
           actor: { user: null, party: this.party },
           subject: {
             envelope: row.id,
@@ -567,16 +694,17 @@ export class Federation {
             item: row.item_id,
             peerLogIndex: r.logIndex,
           },
-          decision: delivered ? 'allow' : 'deny',
+          decision: ok ? 'allow' : 'deny',
           reasons: [r.code],
         });
-        if (delivered && row.type === 'item') await this.recordDelivery(u, row, peer.party);
+        if (ok && row.type === 'item') held.push(this.recordDelivery(u, row, peer.party));
       }
+      await upsertHoldings(u, held);
     });
   }
 
   /** The recipient now holds the item (RULES R5/F3), in our World and store. */
-  private async recordDelivery(u: Unit, row: OutboxRow, to: string): Promise<void> {
+  private recordDelivery(u: Unit, row: OutboxRow, to: string): [string, string] {
     const draft = JSON.parse(row.payload) as Message<'item'>;
     const receipts: HoldingReceipt[] = draft.body.agreements.map((a) => ({
       from: this.party,
@@ -591,7 +719,7 @@ export class Federation {
       marking: draft.body.recipientMarking,
       receipts,
     });
-    await upsertHolding(u, draft.body.item.id, to);
+    return [draft.body.item.id, to];
   }
 
   // ------------------------------------------------------------------ inbox
@@ -621,7 +749,7 @@ export class Federation {
         this.node.now(),
         this.fresh,
       );
-      return { party: v.keyid, nonce: v.nonce, expires: v.created * 1000 + 300_000 };
+      return { party: v.keyid, nonce: v.nonce, expires: v.expires * 1000 };
     } catch (e) {
       const err = e as HttpSigError;
       await this.node.transact((u) => {
@@ -646,18 +774,58 @@ export class Federation {
     nonce: { nonce: string; expires: number },
     messages: readonly string[],
   ): Promise<string[]> {
-    const jobs = messages.map((jwe, position) =>
-      this.node.transact(async (u) => {
-        if (position === 0) {
-          await u.tx
-            .insertInto('seen_nonces')
-            .values({ nonce: nonce.nonce, expires_at: nonce.expires })
-            .execute();
+    // Open every message first (pure crypto), then decide and store them in order in
+    // ONE unit of work, writing the rows of the whole batch a few statements at a time.
+    const opened = messages.map((jwe, position) => {
+      try {
+        const m = openMessage(jwe, this.party, this.options.encryptionKey, this.signingKeyOf);
+        if (m.from !== sender) {
+          throw new MessageError(
+            'bad-signature',
+            `the request is from ${sender} but the message from ${m.from}`,
+            m.id,
+          );
         }
-        return this.receiveOne(u, sender, jwe, position);
-      }),
-    );
-    return Promise.all(jobs);
+        return { position, m, error: null };
+      } catch (e) {
+        if (!(e instanceof MessageError)) throw e;
+        return { position, m: null, error: e };
+      }
+    });
+    return this.node.transact(async (u) => {
+      await u.tx
+        .insertInto('seen_nonces')
+        .values({ nonce: nonce.nonce, expires_at: nonce.expires })
+        .execute();
+      const batch: InboundBatch = {
+        items: [],
+        holdings: [],
+        inbox: [],
+        seen: new Map(),
+        foreign: new Set(),
+      };
+      const ids = opened.flatMap((o) => (o.m === null ? [] : [o.m.id]));
+      for (let c = 0; c < ids.length; c += 500) {
+        const rows = await u.tx
+          .selectFrom('inbox')
+          .select(['id', 'receipt', 'from_party'])
+          .where('id', 'in', ids.slice(c, c + 500))
+          .execute();
+        for (const r of rows) {
+          // Another party's envelope id: this sender may not reuse it (nor read its receipt).
+          if (r.from_party === sender) batch.seen.set(r.id, r.receipt);
+          else batch.foreign.add(r.id);
+        }
+      }
+      const out: string[] = [];
+      for (const o of opened) {
+        // Other messages may touch the rows of items received earlier in the batch.
+        if (o.m !== null && o.m.type !== 'item') await flushInbound(u, batch);
+        out.push(await this.receiveOne(u, sender, o, batch));
+      }
+      await flushInbound(u, batch);
+      return out;
+    });
   }
 
   private receipt(
@@ -682,20 +850,12 @@ export class Federation {
   private async receiveOne(
     u: Unit,
     sender: string,
-    jwe: string,
-    position: number,
+    o: { position: number; m: Message | null; error: MessageError | null },
+    batch: InboundBatch,
   ): Promise<string> {
-    let m: Message;
-    try {
-      m = openMessage(jwe, this.party, this.options.encryptionKey, this.signingKeyOf);
-      if (m.from !== sender)
-        throw new MessageError(
-          'bad-signature',
-          `the request is from ${sender} but the message from ${m.from}`,
-          m.id,
-        );
-    } catch (e) {
-      if (!(e instanceof MessageError)) throw e;
+    const { position, m } = o;
+    if (m === null) {
+      const e = o.error as MessageError;
       const logIndex = u.log({
         type: 'message.refused',
         actor: { user: null, party: sender },
@@ -714,12 +874,28 @@ export class Federation {
         logIndex,
       });
     }
-    const seen = await u.tx
-      .selectFrom('inbox')
-      .select(['receipt'])
-      .where('id', '=', m.id)
-      .executeTakeFirst();
-    if (seen !== undefined) return seen.receipt;
+    // Seen before (or earlier in this batch): the first receipt's effect stands.
+    const seen = batch.seen.get(m.id);
+    if (seen !== undefined) return seen;
+    if (batch.foreign.has(m.id)) {
+      const logIndex = u.log({
+        type: 'message.refused',
+        actor: { user: null, party: sender },
+        subject: { envelope: m.id, position },
+        decision: 'deny',
+        reasons: ['malformed-message'],
+      });
+      return this.receipt(u, {
+        envelope: m.id,
+        position,
+        to: sender,
+        status: 'refused',
+        code: 'malformed-message',
+        message: 'this envelope id belongs to another party',
+        duplicate: false,
+        logIndex,
+      });
+    }
     let outcome: {
       status: 'accepted' | 'refused';
       code: string;
@@ -728,8 +904,14 @@ export class Federation {
       itemId: string | null;
     };
     try {
-      outcome = await this.handle(u, m);
-    } catch (e) {
+      outcome = await this.handle(u, m, batch);
+    } catch (caught) {
+      // A value the core cannot read (an impossible date, a bad definition) is the
+      // message's fault: refused by itself, like any other refusal.
+      const e =
+        caught instanceof TimeFormatError || caught instanceof DefinitionError
+          ? new ApiError('malformed-message', caught.message)
+          : caught;
       if (!(e instanceof ApiError)) throw e;
       const logIndex = u.log({
         type: 'message.refused',
@@ -750,26 +932,25 @@ export class Federation {
       duplicate: false,
       logIndex: outcome.logIndex,
     });
-    await u.tx
-      .insertInto('inbox')
-      .values({
-        id: m.id,
-        from_party: m.from,
-        type: m.type,
-        received_at: u.now,
-        status: outcome.status,
-        code: outcome.code,
-        receipt,
-        log_index: outcome.logIndex,
-        item_id: outcome.itemId,
-      })
-      .execute();
+    batch.inbox.push({
+      id: m.id,
+      from_party: m.from,
+      type: m.type,
+      received_at: u.now,
+      status: outcome.status,
+      code: outcome.code,
+      receipt,
+      log_index: outcome.logIndex,
+      item_id: outcome.itemId,
+    });
+    batch.seen.set(m.id, receipt);
     return receipt;
   }
 
   private async handle(
     u: Unit,
     m: Message,
+    batch: InboundBatch,
   ): Promise<{
     status: 'accepted' | 'refused';
     code: string;
@@ -792,7 +973,7 @@ export class Federation {
       });
     switch (m.type) {
       case 'item':
-        return this.receiveItem(u, m as Message<'item'>);
+        return this.receiveItem(u, m as Message<'item'>, batch);
       case 'consent.request': {
         const b = (m as Message<'consent.request'>).body;
         const item = u.world.items.get(b.item);
@@ -802,6 +983,15 @@ export class Federation {
             `${this.party} is not the originator of '${b.item}'`,
           );
         }
+        if (b.holder !== m.from)
+          throw new ApiError('malformed-message', `the request names ${b.holder}, not its sender`);
+        const known = await u.tx
+          .selectFrom('consent_requests')
+          .select('id')
+          .where('id', '=', b.request)
+          .executeTakeFirst();
+        if (known !== undefined)
+          throw new ApiError('conflict', `consent request ${b.request} already exists here`);
         await u.tx
           .insertInto('consent_requests')
           .values({
@@ -931,6 +1121,12 @@ export class Federation {
         const b = (m as Message<'item.reclassified'>).body;
         const item = u.world.items.get(b.item);
         if (item === undefined) throw new ApiError('unknown-item', `unknown item '${b.item}'`);
+        if (!this.cameFrom(item, m.from)) {
+          throw new ApiError(
+            'not-originator',
+            `${m.from} is neither the originator of ${b.item} nor the party it came from`,
+          );
+        }
         const d = decide(
           u.world,
           { kind: 'reclassify', item: b.item, by: item.originator.id, marking: b.marking },
@@ -966,6 +1162,14 @@ export class Federation {
         const b = (m as Message<'compromise.report'>).body;
         const item = u.world.items.get(b.item);
         if (item === undefined) throw new ApiError('unknown-item', `unknown item '${b.item}'`);
+        // A party reports its own compromise; others' reports come relayed by the hop
+        // the item came from (the originator, or the holder that forwarded it).
+        if (b.reportedBy !== m.from && !this.cameFrom(item, m.from)) {
+          throw new ApiError(
+            'malformed-message',
+            `${m.from} may report its own compromise, not one by ${b.reportedBy}`,
+          );
+        }
         const at = parseInstant(b.at).ms;
         applyEffect(u.world, { kind: 'compromise', item: b.item, by: b.reportedBy, at });
         await u.tx
@@ -1024,8 +1228,14 @@ export class Federation {
     }
   }
 
+  /** Whether `party` is the item's originator or the party we received it from. */
+  private cameFrom(item: ItemRecord, party: string): boolean {
+    if (item.originator.id === party) return true;
+    return item.holdings.get(this.party)?.receipts.some((r) => r.from === party) ?? false;
+  }
+
   /** Receives an item: re-decided here with our own agreements, at our own clock. */
-  private async receiveItem(u: Unit, m: Message<'item'>) {
+  private async receiveItem(u: Unit, m: Message<'item'>, batch: InboundBatch) {
     const b = m.body;
     const it = b.item;
     const w = u.world;
@@ -1076,25 +1286,13 @@ export class Federation {
         item.holdings.set(m.from, { party: m.from, marking: mk, receipts: [], since: u.now });
         addedHolding = true;
       }
+      let consent: ReturnType<Federation['openConsent']> | null = null;
       if (!release && b.consent !== null) {
-        const c = this.openConsent(b.consent);
-        if (!w.consents.has(c.id)) {
-          applyEffect(w, { kind: 'consent', consent: c });
-          addedConsent.push(c.id);
-          await u.tx
-            .insertInto('consents')
-            .values({
-              id: c.id,
-              item_id: c.item,
-              by_party: c.by,
-              holder: c.holder,
-              to_party: c.to,
-              granted_at: c.grantedAt,
-              expires: Number.isFinite(c.expires) ? c.expires : null,
-              revoked_at: null,
-              jws: b.consent,
-            })
-            .execute();
+        consent = this.openConsent(b.consent);
+        if (!w.consents.has(consent.id)) {
+          // In memory for the decision; stored only if the item is accepted.
+          applyEffect(w, { kind: 'consent', consent });
+          addedConsent.push(consent.id);
         }
       }
       const d = release
@@ -1125,24 +1323,23 @@ export class Federation {
         };
       }
       applyEffect(w, d.effect);
+      if (consent !== null && addedConsent.includes(consent.id))
+        await this.insertConsent(u, consent, b.consent as string);
       if (created) {
-        await u.tx
-          .insertInto('items')
-          .values({
-            id: it.id,
-            originator: it.originator,
-            marking: it.marking,
-            categories: json(it.categories),
-            releasable_to: it.releasableTo === null ? null : json(it.releasableTo),
-            title: it.title,
-            body: it.body,
-            created_at: u.now,
-            created_by: null,
-          })
-          .execute();
+        batch.items.push({
+          id: it.id,
+          originator: it.originator,
+          marking: it.marking,
+          categories: json(it.categories),
+          releasable_to: it.releasableTo === null ? null : json(it.releasableTo),
+          title: it.title,
+          body: it.body,
+          created_at: u.now,
+          created_by: null,
+        });
       }
-      if (addedHolding) await upsertHolding(u, it.id, m.from);
-      await upsertHolding(u, it.id, this.party);
+      if (addedHolding) batch.holdings.push([it.id, m.from]);
+      batch.holdings.push([it.id, this.party]);
       return {
         status: 'accepted' as const,
         code: 'accepted',
@@ -1242,6 +1439,14 @@ export class Federation {
   ): Promise<void> {
     if (u.world.consents.has(c.id)) return;
     applyEffect(u.world, { kind: 'consent', consent: c });
+    await this.insertConsent(u, c, jws);
+  }
+
+  private async insertConsent(
+    u: Unit,
+    c: ReturnType<Federation['openConsent']>,
+    jws: string,
+  ): Promise<void> {
     await u.tx
       .insertInto('consents')
       .values({
@@ -1305,12 +1510,15 @@ export class Federation {
     if (row !== undefined && row.body !== bodyText) {
       throw new ApiError('conflict', `proposal ${p.proposal} has another text here`);
     }
-    if (!p.parties.includes(this.party))
+    // Who must sign comes from what is signed (or from the agreement we hold), never
+    // from the message: a peer cannot shorten the list of signatories.
+    const parties = this.signatories(u, p);
+    if (!parties.includes(this.party))
       throw new ApiError('not-a-party', `${this.party} is not a party to ${p.agreement}`);
     const signatures: Record<string, string> =
       row === undefined ? {} : (JSON.parse(row.signatures) as Record<string, string>);
     for (const [party, sig] of Object.entries(p.signatures)) {
-      if (!p.parties.includes(party)) continue;
+      if (!parties.includes(party)) continue;
       const key = this.signingKeyOf(party);
       if (key === undefined) continue;
       if (!edVerify(null, Buffer.from(bodyText, 'utf8'), key, Buffer.from(sig, 'base64'))) {
@@ -1321,8 +1529,10 @@ export class Federation {
       }
       signatures[party] = sig;
     }
-    const complete = p.parties.every((x) => signatures[x] !== undefined);
+    const complete = parties.every((x) => signatures[x] !== undefined);
     const status = row?.status === 'binding' ? 'binding' : complete ? 'binding' : 'proposed';
+    // Bind first: if the definition cannot bind, nothing of the proposal is written.
+    if (complete && row?.status !== 'binding') await this.bind(u, { ...p, parties });
     if (row === undefined) {
       await u.tx
         .insertInto('proposals')
@@ -1332,7 +1542,7 @@ export class Federation {
           agreement_id: p.agreement,
           body: bodyText,
           signatures: json(signatures),
-          parties: json(p.parties),
+          parties: json(parties),
           status,
           created_at: u.now,
         })
@@ -1344,7 +1554,7 @@ export class Federation {
         .where('id', '=', p.proposal)
         .execute();
     }
-    const i = u.log({
+    return u.log({
       type: 'proposal.signed',
       actor: { user: null, party: from ?? this.party },
       subject: {
@@ -1355,8 +1565,34 @@ export class Federation {
         complete,
       },
     });
-    if (complete && row?.status !== 'binding') await this.bind(u, p);
-    return i;
+  }
+
+  /** The parties that must sign a proposal: the definition's, or the agreement's for a change. */
+  private signatories(u: Unit, p: MessageBodies['proposal.signature']): string[] {
+    let parties: readonly string[] | undefined;
+    if (p.kind === 'agreement') {
+      const def = p.body as Partial<AgreementDefinition> | null;
+      if (def?.id !== p.agreement)
+        throw new ApiError('malformed-message', `the proposal does not define ${p.agreement}`);
+      parties = Array.isArray(def.parties) ? def.parties : undefined;
+    } else {
+      const change = p.body as { agreement?: unknown } | null;
+      if (change?.agreement !== p.agreement)
+        throw new ApiError('malformed-message', `the change is not to ${p.agreement}`);
+      const a = u.world.agreements.get(p.agreement);
+      parties = a === undefined ? undefined : [...a.partyIds];
+      if (parties === undefined)
+        throw new ApiError('unknown-agreement', `unknown agreement '${p.agreement}'`);
+    }
+    if (parties === undefined || !parties.every((x) => typeof x === 'string'))
+      throw new ApiError('malformed-message', `the proposal of ${p.agreement} names no parties`);
+    const list = [...parties].sort();
+    if (canonicalJson(list) !== canonicalJson([...p.parties].sort()))
+      throw new ApiError(
+        'malformed-message',
+        `the proposal lists ${p.parties.join(', ')}; what is signed binds ${list.join(', ')}`,
+      );
+    return list;
   }
 
   private async bind(u: Unit, p: MessageBodies['proposal.signature']): Promise<void> {
@@ -1598,6 +1834,37 @@ export class Federation {
   }
 }
 
+/** Writes the rows an inbound batch has gathered, a few statements for many rows. */
+async function flushInbound(u: Unit, batch: InboundBatch): Promise<void> {
+  for (let c = 0; c < batch.items.length; c += 200) {
+    await u.tx
+      .insertInto('items')
+      .values(batch.items.slice(c, c + 200))
+      .execute();
+  }
+  await upsertHoldings(u, batch.holdings);
+  for (let c = 0; c < batch.inbox.length; c += 200) {
+    await u.tx
+      .insertInto('inbox')
+      .values(batch.inbox.slice(c, c + 200))
+      .execute();
+  }
+  batch.items.length = 0;
+  batch.holdings.length = 0;
+  batch.inbox.length = 0;
+}
+
+/** Rows an inbound batch writes at its end, many at a time. */
+interface InboundBatch {
+  readonly items: ItemTable[];
+  readonly holdings: [string, string][];
+  readonly inbox: InboxTable[];
+  /** Receipts of envelopes received before, or earlier in this batch. */
+  readonly seen: Map<string, string>;
+  /** Envelope ids already used by another party. */
+  readonly foreign: Set<string>;
+}
+
 export interface WitnessReport {
   readonly peer: string;
   readonly size: number;
@@ -1639,25 +1906,42 @@ export function verifyCosignature(
   }
 }
 
+/** Inserts or updates holdings rows from the World, many at a time. */
+export async function upsertHoldings(
+  u: Unit,
+  pairs: readonly (readonly [string, string])[],
+): Promise<void> {
+  const rows = pairs.flatMap(([itemId, party]) => {
+    const h = u.world.items.get(itemId)?.holdings.get(party);
+    return h === undefined
+      ? []
+      : [
+          {
+            item_id: itemId,
+            party,
+            marking: h.marking.code,
+            receipts: json(h.receipts),
+            since: Number.isFinite(h.since) ? h.since : u.now,
+          },
+        ];
+  });
+  for (let k = 0; k < rows.length; k += 400) {
+    await u.tx
+      .insertInto('holdings')
+      .values(rows.slice(k, k + 400))
+      .onConflict((oc) =>
+        oc.columns(['item_id', 'party']).doUpdateSet((eb) => ({
+          marking: eb.ref('excluded.marking'),
+          receipts: eb.ref('excluded.receipts'),
+        })),
+      )
+      .execute();
+  }
+}
+
 /** Inserts or updates the holdings row of a party from the World. */
-export async function upsertHolding(u: Unit, itemId: string, party: string): Promise<void> {
-  const h = u.world.items.get(itemId)?.holdings.get(party);
-  if (h === undefined) return;
-  await u.tx
-    .deleteFrom('holdings')
-    .where('item_id', '=', itemId)
-    .where('party', '=', party)
-    .execute();
-  await u.tx
-    .insertInto('holdings')
-    .values({
-      item_id: itemId,
-      party,
-      marking: h.marking.code,
-      receipts: json(h.receipts),
-      since: Number.isFinite(h.since) ? h.since : u.now,
-    })
-    .execute();
+export function upsertHolding(u: Unit, itemId: string, party: string): Promise<void> {
+  return upsertHoldings(u, [[itemId, party]]);
 }
 
 /** Applies and stores an allowed lifecycle decision. */

@@ -1,11 +1,11 @@
 // Node-to-node requests are authenticated with HTTP Message Signatures (RFC 9421),
-// Ed25519, over the method, authority, path and the body's Content-Digest (RFC 9530),
+// Ed25519, over the method, authority, path, query and the body's Content-Digest (RFC 9530),
 // with created/expires and a nonce against replay. The key is the sending node's
 // Ed25519 signing key, pinned when the peer was added (fingerprint checked out of band).
 import { createHash, type KeyObject, randomBytes, sign, verify } from 'node:crypto';
 
 export const SIGNATURE_LABEL = 'liaison';
-export const COVERED = ['@method', '@authority', '@path', 'content-digest'] as const;
+export const COVERED = ['@method', '@authority', '@path', '@query', 'content-digest'] as const;
 /** How far a request's `created` may be from the receiver's clock. */
 export const MAX_SKEW_MS = 60_000;
 
@@ -45,15 +45,19 @@ export interface RequestParts {
   readonly method: string;
   /** host[:port], as the Host header carries it. */
   readonly authority: string;
+  /** The request target: the path, and the query string if any. */
   readonly path: string;
   readonly body: Uint8Array;
 }
 
 function components(r: RequestParts, digest: string): [string, string][] {
+  // RFC 9421 §2.2.6–2.2.7: @path without the query; @query with its "?" ("?" if none).
+  const q = r.path.indexOf('?');
   return [
     ['@method', r.method.toUpperCase()],
     ['@authority', r.authority.toLowerCase()],
-    ['@path', r.path],
+    ['@path', q < 0 ? r.path : r.path.slice(0, q)],
+    ['@query', q < 0 ? '?' : r.path.slice(q)],
     ['content-digest', digest],
   ];
 }
@@ -87,6 +91,8 @@ export interface Verified {
   readonly keyid: string;
   readonly nonce: string;
   readonly created: number;
+  /** Seconds since the epoch, as signed. */
+  readonly expires: number;
 }
 
 /**
@@ -165,5 +171,5 @@ export function verifyRequest(
   }
   if (!fresh(nonce, expires * 1000))
     throw new HttpSigError('replayed-request', 'this request was already received');
-  return { keyid, nonce, created };
+  return { keyid, nonce, created, expires };
 }

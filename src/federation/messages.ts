@@ -3,6 +3,8 @@
 // to the recipient node (JWE, ECDH-ES on X25519, A256GCM). Receipts are JWS signed by
 // the receiver. docs/wire.md specifies all of it for third-party implementations.
 import type { KeyObject } from 'node:crypto';
+import { Type as T, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { canonicalJson } from '../crypto/canonical-json.js';
 import {
   decryptJwe,
@@ -19,6 +21,8 @@ export const WIRE_VERSION = 1;
 export const MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
 export const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 export const MAX_BATCH = 256;
+export const MESSAGE_TYP = 'liaison-message+jws';
+export const RECEIPT_TYP = 'liaison-receipt+jws';
 
 export interface ItemPayload {
   readonly id: string;
@@ -105,6 +109,95 @@ export const MESSAGE_TYPES: readonly MessageType[] = [
   'checkpoint.cosignature',
 ];
 
+// What each body must look like: checked on arrival, so that a malformed message is
+// refused by itself (malformed-message) instead of failing its whole batch.
+const Str = (max = 256) => T.String({ maxLength: max });
+const Id = T.String({ minLength: 1, maxLength: 200 });
+const Party = T.String({ minLength: 1, maxLength: 32 });
+/** RFC 3339 with a UTC offset; the instant itself is parsed by the core. */
+const Instant = T.String({
+  maxLength: 40,
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$',
+});
+const Jws = T.String({
+  maxLength: 64 * 1024,
+  pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+});
+const closed = <P extends Record<string, TSchema>>(props: P) =>
+  T.Object(props, { additionalProperties: false });
+
+const BODY_SCHEMAS: { readonly [K in MessageType]: TSchema } = {
+  item: closed({
+    kind: T.Union([T.Literal('release'), T.Literal('forward')]),
+    item: closed({
+      id: Id,
+      originator: Party,
+      marking: Str(64),
+      categories: T.Array(Str(128), { maxItems: 64 }),
+      releasableTo: T.Union([T.Array(Party, { maxItems: 64 }), T.Null()]),
+      title: Str(1000),
+      body: T.String({ maxLength: MAX_MESSAGE_BYTES }),
+    }),
+    senderMarking: Str(64),
+    recipientMarking: Str(64),
+    agreements: T.Array(Id, { maxItems: 64 }),
+    consent: T.Union([Jws, T.Null()]),
+  }),
+  'consent.request': closed({
+    request: Id,
+    item: Id,
+    holder: Party,
+    to: Party,
+    requestedBy: Str(200),
+    note: Str(4000),
+  }),
+  'consent.decision': closed({
+    request: Id,
+    decision: T.Union([T.Literal('grant'), T.Literal('refuse')]),
+    reason: Str(4000),
+    consent: T.Union([Jws, T.Null()]),
+  }),
+  'consent.revoked': closed({ consent: Id, at: Instant }),
+  'proposal.signature': closed({
+    proposal: Id,
+    kind: T.Union([T.Literal('agreement'), T.Literal('change')]),
+    agreement: Id,
+    body: T.Unknown(),
+    parties: T.Array(Party, { minItems: 1, maxItems: 64 }),
+    signatures: T.Record(Party, T.String({ maxLength: 200 })),
+  }),
+  'agreement.lifecycle': closed({
+    agreement: Id,
+    action: T.Union([
+      T.Literal('notice'),
+      T.Literal('suspend-notice'),
+      T.Literal('resume-notice'),
+      T.Literal('withdraw-notice'),
+    ]),
+    at: Instant,
+  }),
+  'item.reclassified': closed({ item: Id, marking: Str(64), at: Instant }),
+  'compromise.report': closed({ item: Id, reportedBy: Party, note: Str(4000), at: Instant }),
+  'checkpoint.cosignature': closed({
+    size: T.Integer({ minimum: 0 }),
+    line: T.String({ maxLength: 1000 }),
+  }),
+};
+
+const BODY_CHECKS = Object.fromEntries(
+  MESSAGE_TYPES.map((t) => [t, TypeCompiler.Compile(BODY_SCHEMAS[t])]),
+) as { readonly [K in MessageType]: ReturnType<typeof TypeCompiler.Compile> };
+
+/** Why a body does not have its type's shape, or null when it does. */
+export function bodyProblem(type: MessageType, body: unknown): string | null {
+  const check = BODY_CHECKS[type];
+  if (check.Check(body)) return null;
+  const first = check.Errors(body).First();
+  return first === undefined
+    ? `the ${type} body is malformed`
+    : `the ${type} body is malformed at '${first.path || '/'}': ${first.message}`;
+}
+
 export interface Message<T extends MessageType = MessageType> {
   readonly v: typeof WIRE_VERSION;
   /** The envelope id: the receiver's idempotency key. */
@@ -144,7 +237,7 @@ export function sealMessage(
 ): string {
   const jws = signJws(Buffer.from(canonicalJson(m), 'utf8'), signingKey, {
     kid: m.from,
-    typ: 'liaison-message+jws',
+    typ: MESSAGE_TYP,
   });
   return encryptJwe(Buffer.from(jws, 'ascii'), recipientEncryptionKey, { kid: m.to, cty: 'JWS' });
 }
@@ -188,7 +281,9 @@ export function openMessage(
   if (key === undefined) throw new MessageError('unknown-peer', `no peer '${signer}'`);
   let payload: Buffer;
   try {
-    payload = verifyJws(jws, key).payload;
+    const v = verifyJws(jws, key);
+    if (v.header.typ !== MESSAGE_TYP) throw new JoseError();
+    payload = v.payload;
   } catch (e) {
     if (e instanceof JoseError)
       throw new MessageError('bad-signature', 'the message signature does not verify');
@@ -214,6 +309,8 @@ export function openMessage(
   ) {
     throw new MessageError('malformed-message', 'the message does not have the wire format', id);
   }
+  const problem = bodyProblem(m.type, m.body);
+  if (problem !== null) throw new MessageError('malformed-message', problem, id);
   if (m.from !== signer)
     throw new MessageError(
       'bad-signature',
@@ -237,7 +334,10 @@ export interface Receipt {
   /** `accepted`, or the refusal code (a RULES reason code, or a message refusal). */
   readonly code: string;
   readonly message: string;
-  /** True when this envelope had been received before: the first receipt's effect stands. */
+  /**
+   * Always false when signed: an envelope received again is answered with its first
+   * receipt, verbatim (the first receipt's effect stands).
+   */
   readonly duplicate: boolean;
   readonly at: string;
   /** Where the receiver logged it, and the proof that it is in the receiver's log. */
@@ -251,13 +351,15 @@ export interface Receipt {
 export function signReceipt(r: Receipt, key: KeyObject): string {
   return signJws(Buffer.from(canonicalJson(r), 'utf8'), key, {
     kid: r.from,
-    typ: 'liaison-receipt+jws',
+    typ: RECEIPT_TYP,
   });
 }
 
 export function openReceipt(jws: string, key: KeyObject): Receipt {
   try {
-    return JSON.parse(verifyJws(jws, key).payload.toString('utf8')) as Receipt;
+    const v = verifyJws(jws, key);
+    if (v.header.typ !== RECEIPT_TYP) throw new JoseError();
+    return JSON.parse(v.payload.toString('utf8')) as Receipt;
   } catch {
     throw new MessageError('bad-signature', 'the receipt signature does not verify');
   }

@@ -29,6 +29,7 @@ export const API_ERROR_STATUS = {
   'unknown-peer': 401,
   'malformed-message': 400,
   'oversize-request': 413,
+  'item-too-large': 413,
   'not-ready': 503,
   internal: 500,
 } as const;

@@ -8,6 +8,7 @@ import { createPublicKey } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import {
   type AgreementDefinition,
+  applyEffect,
   BUILT_IN_PARTIES,
   type EpochMs,
   formatInstant,
@@ -319,6 +320,21 @@ export async function loadWorld(store: Store): Promise<World> {
       marking,
       receipts: parse<Receipt[]>(h.receipts),
       since: h.since,
+    });
+  }
+  for (const c of await db.selectFrom('consents').selectAll().orderBy('granted_at').execute()) {
+    applyEffect(world, {
+      kind: 'consent',
+      consent: {
+        id: c.id,
+        item: c.item_id,
+        by: c.by_party,
+        holder: c.holder,
+        to: c.to_party,
+        grantedAt: c.granted_at,
+        expires: c.expires ?? Number.POSITIVE_INFINITY,
+        revokedAt: c.revoked_at ?? Number.POSITIVE_INFINITY,
+      },
     });
   }
   for (const c of await db.selectFrom('compromise_reports').selectAll().orderBy('at').execute()) {

@@ -207,6 +207,16 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0003-outbox-receipts': {
+      async up(db: Kysely<unknown>) {
+        // Receipts of settled envelopes, written many rows at a time.
+        await db.schema
+          .createTable('outbox_receipts')
+          .addColumn('envelope', 'text', (c) => c.primaryKey())
+          .addColumn('receipt', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -138,6 +138,12 @@ export interface OutboxTable {
   item_id: string | null;
 }
 
+export interface OutboxReceiptTable {
+  envelope: string;
+  /** The receiver's signed receipt (JWS). */
+  receipt: string;
+}
+
 export interface InboxTable {
   id: string;
   from_party: string;
@@ -212,6 +218,7 @@ export interface Database {
   seen_nonces: NonceTable;
   proposals: ProposalTable;
   outbox: OutboxTable;
+  outbox_receipts: OutboxReceiptTable;
   inbox: InboxTable;
   consents: ConsentTable;
   consent_requests: ConsentRequestTable;

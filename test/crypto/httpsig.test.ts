@@ -49,7 +49,7 @@ describe('RFC 9421 HTTP message signatures', () => {
     );
   });
 
-  it('refuses a changed body, path or authority, another key, a stale or unsigned request', () => {
+  it('refuses a changed body, path, query or authority, another key, a stale or unsigned request', () => {
     const headers = signRequest(req, jp.privateKey, 'JP', now);
     const fresh = () => true;
     const code = (f: () => unknown) => {
@@ -71,6 +71,22 @@ describe('RFC 9421 HTTP message signatures', () => {
     expect(
       code(() => verifyRequest({ ...req, authority: 'evil:1' }, headers, keys, now, fresh)),
     ).toBe('bad-signature');
+    // The query is covered (@query): a proof request cannot be redirected to other sizes.
+    const get = { ...req, method: 'GET', path: '/v1/federation/proof/consistency?from=1&to=9' };
+    const getHeaders = signRequest(get, jp.privateKey, 'JP', now);
+    expect(code(() => verifyRequest(get, getHeaders, keys, now, fresh))).toBe('accepted');
+    expect(
+      code(() =>
+        verifyRequest(
+          { ...get, path: '/v1/federation/proof/consistency?from=1&to=8' },
+          getHeaders,
+          keys,
+          now,
+          fresh,
+        ),
+      ),
+    ).toBe('bad-signature');
+    expect(getHeaders['signature-input']).toContain('"@path" "@query" "content-digest"');
     const forged = signRequest(req, generateKeyPairSync('ed25519').privateKey, 'JP', now);
     expect(code(() => verifyRequest(req, forged, keys, now, fresh))).toBe('bad-signature');
     expect(

@@ -128,7 +128,7 @@ export async function startTrio(databases: Partial<Record<Party, string>> = {}):
     members,
     async restart(party) {
       const m = members[party];
-      if (m.proc.child.exitCode === null) await m.proc.stop();
+      await m.proc.stop();
       m.proc = await startNodeProcess(m.init.dir, m.url);
       m.url = m.proc.url;
     },

@@ -1,7 +1,7 @@
 // A real node process on loopback: `liaison node init` then `liaison node start`,
 // driven over HTTP by the integration tests.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -66,6 +66,10 @@ export function startNodeProcess(dir: string, url?: string): Promise<NodeProcess
     env: env(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Everything the node prints stays in its directory, for diagnosing a failed test.
+  const logFile = createWriteStream(join(dir, 'node.log'), { flags: 'a' });
+  child.stdout?.pipe(logFile);
+  child.stderr?.pipe(logFile);
   return new Promise((resolveStart, reject) => {
     let out = '';
     let err = '';
@@ -83,7 +87,8 @@ export function startNodeProcess(dir: string, url?: string): Promise<NodeProcess
           child,
           stop: () =>
             new Promise<void>((done) => {
-              if (child.exitCode !== null) return done();
+              // A process killed by a signal has a signalCode and no exitCode.
+              if (child.exitCode !== null || child.signalCode !== null) return done();
               child.once('exit', () => done());
               child.kill('SIGTERM');
             }),
@@ -114,11 +119,18 @@ export async function http(
   const headers: Record<string, string> = {};
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
   if (body !== undefined || raw !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers,
-    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
-  });
+  let res: Response;
+  try {
+    res = await fetch(`${url}${path}`, {
+      method,
+      headers,
+      body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+      // A node that stops answering fails the test with its name, instead of hanging it.
+      signal: AbortSignal.timeout(60_000),
+    });
+  } catch (e) {
+    throw new Error(`${method} ${url}${path}: ${(e as Error).message}`);
+  }
   const text = await res.text();
   let parsed: unknown = text;
   try {
