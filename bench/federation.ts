@@ -1,0 +1,272 @@
+// Envelopes JP→KR end to end on loopback, between two real node processes; the
+// crypto-only limit of the same work (sign, encrypt, decrypt, verify) in the same
+// run; and release latency from the API call to the signed receipt.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { type Message, openMessage, sealMessage } from '../src/federation/messages.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'dist/cli/index.js');
+const env = {
+  ...process.env,
+  LIAISON_PASSPHRASE: 'benchmark passphrase',
+  LIAISON_TOKEN: '',
+  LIAISON_NODE: '',
+};
+
+interface Started {
+  readonly dir: string;
+  readonly url: string;
+  readonly admin: string;
+  readonly fingerprint: string;
+  readonly child: ChildProcess;
+}
+
+async function launch(dir: string, port: string): Promise<{ child: ChildProcess; url: string }> {
+  // LIAISON_BENCH_NODE_ARGS, e.g. "--cpu-prof", profiles the node processes.
+  const extra = (process.env.LIAISON_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(
+    process.execPath,
+    [...extra, BIN, 'node', 'start', '--data', dir, '--port', port],
+    {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const url = await new Promise<string>((ok, fail) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) ok(m[1] as string);
+    });
+    child.once('exit', () => fail(new Error(out)));
+  });
+  return { child, url };
+}
+
+async function start(party: string): Promise<Started> {
+  const dir = join(mkdtempSync(join(tmpdir(), `liaison-fed-${party}-`)), 'data');
+  const r = spawnSync(
+    process.execPath,
+    [BIN, 'node', 'init', '--party', party, '--data', dir, '--port', '0', '--json'],
+    {
+      encoding: 'utf8',
+      env,
+    },
+  );
+  if (r.status !== 0) throw new Error(r.stderr);
+  const init = JSON.parse(r.stdout) as { admin: { token: string }; fingerprint: string };
+  const { child, url } = await launch(dir, '0');
+  return { dir, url, admin: init.admin.token, fingerprint: init.fingerprint, child };
+}
+
+function stopped(child: ChildProcess): Promise<void> {
+  return new Promise((r) => {
+    if (child.exitCode !== null || child.signalCode !== null) r();
+    else {
+      child.once('exit', () => r());
+      child.kill('SIGTERM');
+    }
+  });
+}
+
+async function call(
+  url: string,
+  method: string,
+  path: string,
+  token: string,
+  body?: unknown,
+): Promise<Record<string, unknown>> {
+  const r = await fetch(`${url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const j = (await r.json()) as Record<string, unknown>;
+  if (!r.ok) throw new Error(`${method} ${path}: ${JSON.stringify(j)}`);
+  return j;
+}
+
+async function pool(n: number, width: number, f: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= n) return;
+        await f(i);
+      }
+    }),
+  );
+}
+
+function pendingCount(dir: string): number {
+  const db = new Database(join(dir, 'store.sqlite'), { readonly: true });
+  try {
+    return (
+      db
+        .prepare("SELECT count(*) AS n FROM outbox WHERE type = 'item' AND state = 'pending'")
+        .get() as { n: number }
+    ).n;
+  } finally {
+    db.close();
+  }
+}
+
+function latencies(dir: string, sinceMs: number): number[] {
+  const db = new Database(join(dir, 'store.sqlite'), { readonly: true });
+  try {
+    const rows = db
+      .prepare(
+        "SELECT settled_at - created_at AS ms FROM outbox WHERE type = 'item' AND state = 'delivered' AND created_at >= ?",
+      )
+      .all(sinceMs) as { ms: number }[];
+    return rows.map((r) => r.ms);
+  } finally {
+    db.close();
+  }
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((s.length - 1) * p))] ?? 0;
+};
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface FederationFigures {
+  /** Envelopes already queued, drained from JP's outbox into KR. */
+  readonly drained: number;
+  readonly drainPerSecond: number;
+  /** Releases through the API while delivery runs. */
+  readonly envelopes: number;
+  readonly perSecond: number;
+  readonly cryptoPerSecond: number;
+  readonly loaded: { p50: number; p99: number };
+  readonly unloaded: { p50: number; p99: number; n: number };
+}
+
+/** The seal/open of one envelope, as the nodes do it, without I/O, on one core. */
+export function cryptoOnly(budgetMs: number): number {
+  const jp = generateKeyPairSync('ed25519');
+  const kr = generateKeyPairSync('x25519');
+  const m: Message<'item'> = {
+    v: 1,
+    id: 'e4a1c2b0-0000-4000-8000-000000000000',
+    type: 'item',
+    from: 'JP',
+    to: 'KR',
+    sentAt: new Date().toISOString(),
+    body: {
+      kind: 'release',
+      item: {
+        id: 'jp-0c79114e-7d93-4da9-89ac-17d9ccf9e318',
+        originator: 'JP',
+        marking: 'GOKUHI',
+        categories: ['dprk-missile'],
+        releasableTo: null,
+        title: 'r1',
+        body: '',
+      },
+      senderMarking: 'GOKUHI',
+      recipientMarking: 'II',
+      agreements: ['gsomia-jp-kr-2016'],
+      consent: null,
+    },
+  };
+  const keyOf = (p: string) => (p === 'JP' ? jp.publicKey : undefined);
+  let n = 0;
+  const t0 = process.hrtime.bigint();
+  const end = t0 + BigInt(budgetMs) * 1_000_000n;
+  while (process.hrtime.bigint() < end) {
+    for (let i = 0; i < 50; i++)
+      openMessage(sealMessage(m, jp.privateKey, kr.publicKey), 'KR', kr.privateKey, keyOf);
+    n += 50;
+  }
+  return n / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+export async function federationFigures(quick: boolean): Promise<FederationFigures> {
+  const N = quick ? 4000 : 20_000;
+  const jp = await start('JP');
+  let kr = await start('KR');
+  try {
+    await call(jp.url, 'POST', '/v1/peers', jp.admin, { url: kr.url, fingerprint: kr.fingerprint });
+    await call(kr.url, 'POST', '/v1/peers', kr.admin, { url: jp.url, fingerprint: jp.fingerprint });
+    for (;;) {
+      const list = (await call(jp.url, 'GET', '/v1/agreements', jp.admin)) as unknown as {
+        id: string;
+        binding: boolean;
+      }[];
+      if (list.find((a) => a.id === 'gsomia-jp-kr-2016')?.binding) break;
+      await wait(50);
+    }
+    await call(jp.url, 'POST', '/v1/users', jp.admin, {
+      username: 'ra',
+      clearance: 'KIMITSU',
+      needToKnow: ['dprk-missile'],
+      roles: ['releasing-authority', 'officer'],
+    });
+    const token = String(
+      (await call(jp.url, 'POST', '/v1/users/ra/tokens', jp.admin, { label: 'bench' })).token,
+    );
+    const ids: string[] = new Array(N);
+    await pool(N, 32, async (i) => {
+      const body = { marking: 'GOKUHI', categories: ['dprk-missile'], title: `r${i}`, body: '' };
+      ids[i] = String((await call(jp.url, 'POST', '/v1/items', token, body)).id);
+    });
+    const release = (i: number) =>
+      call(jp.url, 'POST', `/v1/items/${ids[i]}/release`, token, { to: 'KR' });
+
+    // Unloaded latency: one release at a time, each waited for.
+    const unloadedN = quick ? 20 : 100;
+    const unloadedStart = Date.now();
+    for (let i = 0; i < unloadedN; i++) {
+      await release(i);
+      while (pendingCount(jp.dir) > 0) await wait(2);
+    }
+    const unloaded = latencies(jp.dir, unloadedStart);
+
+    // Drain: KR is away while half the items are released; then KR returns and JP is
+    // told to retry at once. The outbox drains at the pace of the whole pipeline: sign,
+    // encrypt, HTTP, decrypt, verify, decide, store, log, signed receipt with inclusion
+    // proof, and the receipt checked and stored at JP.
+    const half = Math.floor((N - unloadedN) / 2);
+    await stopped(kr.child);
+    await pool(half, 32, (i) => release(unloadedN + i).then(() => undefined));
+    const back = await launch(kr.dir, new URL(kr.url).port);
+    kr = { ...kr, child: back.child };
+    const d0 = process.hrtime.bigint();
+    await call(jp.url, 'POST', '/v1/peers/KR/retry', jp.admin);
+    while (pendingCount(jp.dir) > 0) await wait(10);
+    const drainSeconds = Number(process.hrtime.bigint() - d0) / 1e9;
+
+    // Stream: the other half released through the API as fast as it takes them.
+    const rest = N - unloadedN - half;
+    const streamStart = Date.now();
+    const t0 = process.hrtime.bigint();
+    await pool(rest, 32, (i) => release(unloadedN + half + i).then(() => undefined));
+    while (pendingCount(jp.dir) > 0) await wait(20);
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const loaded = latencies(jp.dir, streamStart);
+    return {
+      drained: half,
+      drainPerSecond: half / drainSeconds,
+      envelopes: rest,
+      perSecond: rest / seconds,
+      cryptoPerSecond: cryptoOnly(quick ? 500 : 2000),
+      loaded: { p50: pct(loaded, 0.5), p99: pct(loaded, 0.99) },
+      unloaded: { p50: pct(unloaded, 0.5), p99: pct(unloaded, 0.99), n: unloaded.length },
+    };
+  } finally {
+    await Promise.all([stopped(jp.child), stopped(kr.child)]);
+  }
+}
