@@ -22,6 +22,7 @@ import {
   listInbox,
   listOutbox,
   listProposals,
+  outboxEnvelope,
   proposeAgreement,
   proposeChange,
   releaseItem,
@@ -347,6 +348,23 @@ export function registerFederationRoutes(
         createdAt: formatInstant(e.createdAt),
         settledAt: iso(e.settledAt),
       })),
+  );
+
+  app.get(
+    '/v1/outbox/:id',
+    {
+      preHandler: auth(['releasing-authority', 'security-officer', 'auditor', 'admin']),
+      schema: {
+        summary:
+          "One envelope: its state and the receiver's signed receipt (batch signature, proofs)",
+        params: S.IdParams,
+        response: { 200: S.Free, ...errors },
+      },
+    },
+    async (req) => {
+      const e = await outboxEnvelope(fed, req.params.id);
+      return { ...e, createdAt: formatInstant(e.createdAt), settledAt: iso(e.settledAt) };
+    },
   );
 
   // ---------------------------------------------------------------- consents

@@ -58,8 +58,9 @@ import {
   openMessage,
   openReceipt,
   type Receipt,
+  type ReceiptBatch,
   sealMessage,
-  signReceipt,
+  signReceipts,
   WIRE_VERSION,
 } from './messages.js';
 
@@ -101,6 +102,17 @@ interface OutboxRow {
 
 /** A message as stored in the outbox, before it is sealed (sentAt is set at send). */
 type Draft = Omit<Message, 'sentAt'>;
+
+const drafts = new WeakMap<OutboxRow, Draft>();
+/** A row's message, parsed once however often it is decided, sealed and settled. */
+function draftOf(row: OutboxRow): Draft {
+  let d = drafts.get(row);
+  if (d === undefined) {
+    d = JSON.parse(row.payload) as Draft;
+    drafts.set(row, d);
+  }
+  return d;
+}
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 /** Retry delay after n consecutive failures to reach a peer: 200 ms doubling, at most 30 s. */
@@ -420,49 +432,56 @@ export class Federation {
 
   /**
    * Sends a peer's pending messages in order, a batch at a time, until none is due.
-   * Pipelined: while the peer works on one batch, the next is re-decided and sealed,
-   * and the previous one's receipts are verified and stored. One request at a time is
-   * in flight to a peer, so the peer receives every message in order.
+   * Pipelined: while the peer works on one batch, this node verifies and stores the
+   * receipts of the previous one and seals the next. One request at a time is in
+   * flight to a peer, so the peer receives every message in order.
    */
   private async deliverTo(party: string): Promise<void> {
     const peer = this.peers.get(party);
     if (peer === undefined) return;
-    let settling: Promise<boolean> = Promise.resolve(true);
-    try {
-      let batch = await this.prepare(peer, 0);
-      while (batch !== null && !this.stopped) {
-        // Decided when it was sealed; decided again now, just before it leaves.
-        if (!this.stillAllowed(batch.rows)) {
-          batch = await this.prepare(peer, batch.afterSeq);
-          continue;
-        }
-        const current = batch;
-        const posting = this.post(peer, current.sealed);
-        const next = this.prepare(peer, current.rows[current.rows.length - 1]?.seq ?? 0);
-        let receipts: string[];
-        try {
-          receipts = await posting;
-        } catch (e) {
-          await next.catch(() => null);
-          await this.backOff(party, current.rows, e);
-          return;
-        }
-        this.failures.delete(party);
-        if (!(await settling)) {
-          await next.catch(() => null);
-          return;
-        }
-        settling = this.settle(peer, current.rows, receipts).then(
-          () => true,
-          async (e: unknown) => {
-            await this.backOff(party, current.rows, e);
-            return false;
-          },
-        );
-        batch = await next;
+    let done: { batch: PreparedBatch; receipts: string[] } | null = null;
+    let batch = await this.prepare(peer, 0);
+    while (batch !== null && !this.stopped) {
+      // Decided when it was sealed; decided again now, just before it leaves.
+      if (!this.stillAllowed(batch.rows)) {
+        batch = await this.prepare(peer, batch.afterSeq);
+        continue;
       }
-    } finally {
-      await settling;
+      const current = batch;
+      const posting = this.post(peer, current.sealed).then(
+        (receipts) => ({ receipts, error: null }),
+        (error: unknown) => ({ receipts: null, error }),
+      );
+      if (done !== null && !(await this.settleOrBackOff(peer, done.batch, done.receipts))) {
+        await posting;
+        return;
+      }
+      const next = this.prepare(peer, current.rows[current.rows.length - 1]?.seq ?? 0);
+      const answer = await posting;
+      if (answer.receipts === null) {
+        await next.catch(() => null);
+        await this.backOff(party, current.rows, answer.error);
+        return;
+      }
+      this.failures.delete(party);
+      done = { batch: current, receipts: answer.receipts };
+      batch = await next;
+    }
+    if (done !== null) await this.settleOrBackOff(peer, done.batch, done.receipts);
+  }
+
+  /** Settles a delivered batch; if its receipts do not check out, backs off instead. */
+  private async settleOrBackOff(
+    peer: Peer,
+    batch: PreparedBatch,
+    receipts: string[],
+  ): Promise<boolean> {
+    try {
+      await this.settle(peer, batch.rows, receipts);
+      return true;
+    } catch (e) {
+      await this.backOff(peer.party, batch.rows, e);
+      return false;
     }
   }
 
@@ -500,7 +519,7 @@ export class Federation {
       const out: PreparedBatch = { rows: [], sealed: [], afterSeq };
       let bytes = 64;
       for (const r of sendable) {
-        const draft = JSON.parse(r.payload) as Draft;
+        const draft = draftOf(r);
         const jwe = sealMessage(
           { ...draft, sentAt } as Message,
           this.options.signingKey,
@@ -524,7 +543,7 @@ export class Federation {
   }
 
   private decideSend(r: OutboxRow, now: EpochMs): Decision {
-    const draft = JSON.parse(r.payload) as Message<'item'>;
+    const draft = draftOf(r) as Message<'item'>;
     const itemId = draft.body.item.id;
     return draft.body.kind === 'release'
       ? decide(this.node.world, { kind: 'release', item: itemId, to: r.peer }, now)
@@ -616,11 +635,15 @@ export class Federation {
 
   /** Records signed receipts: delivered or refused, each once, with its effects. */
   private async settle(peer: Peer, rows: OutboxRow[], receipts: string[]): Promise<void> {
-    const opened = receipts.map((jws, i) => {
+    const verified = new Map<string, ReceiptBatch>();
+    const opened: { row: OutboxRow; r: Receipt; jws: string }[] = [];
+    for (const [i, jws] of receipts.entries()) {
+      // Checked a few at a time, so that the next request (just sent) goes out meanwhile.
+      if (i % 32 === 0) await new Promise((r) => setImmediate(r));
       const row = rows[i] as OutboxRow;
       let r: Receipt;
       try {
-        r = openReceipt(jws, peer.signingKey);
+        r = openReceipt(jws, peer.signingKey, verified);
       } catch {
         throw new Error(`receipt ${i} from ${peer.party} does not verify`);
       }
@@ -648,8 +671,8 @@ export class Federation {
         if (!proved)
           throw new Error(`receipt ${i} from ${peer.party}: the inclusion proof does not verify`);
       }
-      return { row, r, jws };
-    });
+      opened.push({ row, r, jws });
+    }
     await this.node.transact(async (u) => {
       // Many envelopes settle at once: a few statements for the batch, not per envelope.
       const delivered = opened.filter((o) => o.r.status === 'accepted');
@@ -705,7 +728,7 @@ export class Federation {
 
   /** The recipient now holds the item (RULES R5/F3), in our World and store. */
   private recordDelivery(u: Unit, row: OutboxRow, to: string): [string, string] {
-    const draft = JSON.parse(row.payload) as Message<'item'>;
+    const draft = draftOf(row) as Message<'item'>;
     const receipts: HoldingReceipt[] = draft.body.agreements.map((a) => ({
       from: this.party,
       agreement: a,
@@ -801,6 +824,8 @@ export class Federation {
         items: [],
         holdings: [],
         inbox: [],
+        inboxDrafts: [],
+        drafts: [],
         seen: new Map(),
         foreign: new Set(),
       };
@@ -817,34 +842,56 @@ export class Federation {
           else batch.foreign.add(r.id);
         }
       }
-      const out: string[] = [];
+      const slots: ReceiptSlot[] = [];
       for (const o of opened) {
         // Other messages may touch the rows of items received earlier in the batch.
         if (o.m !== null && o.m.type !== 'item') await flushInbound(u, batch);
-        out.push(await this.receiveOne(u, sender, o, batch));
+        slots.push(await this.receiveOne(u, sender, o, batch));
       }
       await flushInbound(u, batch);
-      return out;
+      // Every receipt proves its entry in our log as it stands at the end of the batch,
+      // and one signature covers them all.
+      const tree = this.node.tree;
+      const size = tree.size;
+      const root = b64(tree.root(size));
+      const at = formatInstant(u.now);
+      const tokens = signReceipts(
+        batch.drafts.map((d): Receipt => {
+          const proved = d.logIndex !== null && d.logIndex < size;
+          return {
+            v: WIRE_VERSION,
+            from: this.party,
+            at,
+            ...d,
+            leafHash: proved ? b64(tree.leafHashAt(d.logIndex as number)) : null,
+            treeSize: proved ? size : null,
+            root: proved ? root : null,
+            proof: proved ? tree.inclusionProof(d.logIndex as number, size).map(b64) : null,
+          };
+        }),
+        this.party,
+        sender,
+        this.options.signingKey,
+      );
+      const token = (slot: ReceiptSlot) =>
+        typeof slot === 'string' ? slot : (tokens[slot] as string);
+      batch.inbox.forEach((row, i) => {
+        row.receipt = token(batch.inboxDrafts[i] as number);
+      });
+      for (let c = 0; c < batch.inbox.length; c += 200) {
+        await u.tx
+          .insertInto('inbox')
+          .values(batch.inbox.slice(c, c + 200))
+          .execute();
+      }
+      return slots.map(token);
     });
   }
 
-  private receipt(
-    u: Unit,
-    base: Omit<Receipt, 'v' | 'from' | 'at' | 'leafHash' | 'treeSize' | 'root' | 'proof'>,
-  ): string {
-    const tree = this.node.tree;
-    const proved = base.logIndex !== null && base.logIndex < tree.size;
-    const r: Receipt = {
-      v: WIRE_VERSION,
-      from: this.party,
-      at: formatInstant(u.now),
-      ...base,
-      leafHash: proved ? b64(tree.leafHashAt(base.logIndex as number)) : null,
-      treeSize: proved ? tree.size : null,
-      root: proved ? b64(tree.root()) : null,
-      proof: proved ? tree.inclusionProof(base.logIndex as number, tree.size).map(b64) : null,
-    };
-    return signReceipt(r, this.options.signingKey);
+  /** A receipt to sign at the end of the batch; its slot. */
+  private receipt(batch: InboundBatch, draft: DraftReceipt): ReceiptSlot {
+    batch.drafts.push(draft);
+    return batch.drafts.length - 1;
   }
 
   private async receiveOne(
@@ -852,7 +899,7 @@ export class Federation {
     sender: string,
     o: { position: number; m: Message | null; error: MessageError | null },
     batch: InboundBatch,
-  ): Promise<string> {
+  ): Promise<ReceiptSlot> {
     const { position, m } = o;
     if (m === null) {
       const e = o.error as MessageError;
@@ -863,7 +910,7 @@ export class Federation {
         decision: 'deny',
         reasons: [e.code],
       });
-      return this.receipt(u, {
+      return this.receipt(batch, {
         envelope: e.envelope,
         position,
         to: sender,
@@ -885,7 +932,7 @@ export class Federation {
         decision: 'deny',
         reasons: ['malformed-message'],
       });
-      return this.receipt(u, {
+      return this.receipt(batch, {
         envelope: m.id,
         position,
         to: sender,
@@ -922,7 +969,7 @@ export class Federation {
       });
       outcome = { status: 'refused', code: e.code, message: e.message, logIndex, itemId: null };
     }
-    const receipt = this.receipt(u, {
+    const receipt = this.receipt(batch, {
       envelope: m.id,
       position,
       to: m.from,
@@ -939,10 +986,11 @@ export class Federation {
       received_at: u.now,
       status: outcome.status,
       code: outcome.code,
-      receipt,
+      receipt: '',
       log_index: outcome.logIndex,
       item_id: outcome.itemId,
     });
+    batch.inboxDrafts.push(receipt);
     batch.seen.set(m.id, receipt);
     return receipt;
   }
@@ -1834,7 +1882,10 @@ export class Federation {
   }
 }
 
-/** Writes the rows an inbound batch has gathered, a few statements for many rows. */
+/**
+ * Writes the item and holding rows an inbound batch has gathered, a few statements for
+ * many rows. (Inbox rows wait for the batch's receipts, at its end.)
+ */
 async function flushInbound(u: Unit, batch: InboundBatch): Promise<void> {
   for (let c = 0; c < batch.items.length; c += 200) {
     await u.tx
@@ -1843,24 +1894,26 @@ async function flushInbound(u: Unit, batch: InboundBatch): Promise<void> {
       .execute();
   }
   await upsertHoldings(u, batch.holdings);
-  for (let c = 0; c < batch.inbox.length; c += 200) {
-    await u.tx
-      .insertInto('inbox')
-      .values(batch.inbox.slice(c, c + 200))
-      .execute();
-  }
   batch.items.length = 0;
   batch.holdings.length = 0;
-  batch.inbox.length = 0;
 }
+
+/** A receipt before it is signed: what the batch's end adds is the log proof. */
+type DraftReceipt = Omit<Receipt, 'v' | 'from' | 'at' | 'leafHash' | 'treeSize' | 'root' | 'proof'>;
+/** A stored receipt token (an envelope seen before), or the index of a draft. */
+type ReceiptSlot = string | number;
 
 /** Rows an inbound batch writes at its end, many at a time. */
 interface InboundBatch {
   readonly items: ItemTable[];
   readonly holdings: [string, string][];
   readonly inbox: InboxTable[];
-  /** Receipts of envelopes received before, or earlier in this batch. */
-  readonly seen: Map<string, string>;
+  /** The receipt slot of each inbox row. */
+  readonly inboxDrafts: ReceiptSlot[];
+  /** Receipts to sign at the end of the batch. */
+  readonly drafts: DraftReceipt[];
+  /** Receipts of envelopes received before (tokens), or earlier in this batch (slots). */
+  readonly seen: Map<string, ReceiptSlot>;
   /** Envelope ids already used by another party. */
   readonly foreign: Set<string>;
 }

@@ -1,7 +1,7 @@
 // The messages nodes exchange, and how they are sealed: the canonical JSON of the
 // message (RFC 8785) is signed by the sender (JWS, EdDSA), and the JWS is encrypted
-// to the recipient node (JWE, ECDH-ES on X25519, A256GCM). Receipts are JWS signed by
-// the receiver. docs/wire.md specifies all of it for third-party implementations.
+// to the recipient node (JWE, ECDH-ES on X25519, A256GCM). Receipts are signed by the
+// receiver a batch at a time (one signature over the batch's Merkle root). docs/wire.md specifies all of it for third-party implementations.
 import type { KeyObject } from 'node:crypto';
 import { Type as T, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
@@ -15,6 +15,7 @@ import {
   signJws,
   verifyJws,
 } from '../crypto/jose.js';
+import { leafHash, MerkleTree, verifyInclusion } from '../log/merkle.js';
 
 export const WIRE_VERSION = 1;
 /** Largest sealed message accepted (a JWE string), and largest batch request body. */
@@ -22,7 +23,7 @@ export const MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
 export const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 export const MAX_BATCH = 256;
 export const MESSAGE_TYP = 'liaison-message+jws';
-export const RECEIPT_TYP = 'liaison-receipt+jws';
+export const RECEIPTS_TYP = 'liaison-receipts+jws';
 
 export interface ItemPayload {
   readonly id: string;
@@ -348,19 +349,114 @@ export interface Receipt {
   readonly proof: readonly string[] | null;
 }
 
-export function signReceipt(r: Receipt, key: KeyObject): string {
-  return signJws(Buffer.from(canonicalJson(r), 'utf8'), key, {
-    kid: r.from,
-    typ: RECEIPT_TYP,
-  });
+/** What the receiver signs once per batch: the RFC 9162 root over the batch's receipts. */
+export interface ReceiptBatch {
+  readonly v: typeof WIRE_VERSION;
+  readonly type: 'receipt-batch';
+  readonly from: string;
+  readonly to: string;
+  readonly size: number;
+  /** base64 RFC 9162 root of the leaves SHA-256(0x00 || canonical JSON of each receipt). */
+  readonly root: string;
 }
 
-export function openReceipt(jws: string, key: KeyObject): Receipt {
+/**
+ * A receipt as it travels and as the sender stores it: self-contained, verifiable on
+ * its own. One Ed25519 signature covers a whole batch of receipts (the batch's Merkle
+ * root); each receipt carries its inclusion proof in that batch.
+ */
+export interface SignedReceipt {
+  readonly receipt: Receipt;
+  readonly batch: {
+    /** JWS (typ liaison-receipts+jws) over the canonical JSON of the ReceiptBatch. */
+    readonly signature: string;
+    readonly index: number;
+    /** base64 RFC 9162 audit path of this receipt in the batch. */
+    readonly proof: readonly string[];
+  };
+}
+
+const receiptLeaf = (r: Receipt) => leafHash(Buffer.from(canonicalJson(r), 'utf8'));
+
+/** Signs receipts from `from` to `to` as one batch; returns one token (canonical JSON) each. */
+export function signReceipts(
+  receipts: readonly Receipt[],
+  from: string,
+  to: string,
+  key: KeyObject,
+): string[] {
+  if (receipts.length === 0) return [];
+  const tree = new MerkleTree();
+  for (const r of receipts) tree.append(receiptLeaf(r));
+  const batch: ReceiptBatch = {
+    v: WIRE_VERSION,
+    type: 'receipt-batch',
+    from,
+    to,
+    size: tree.size,
+    root: Buffer.from(tree.root()).toString('base64'),
+  };
+  const signature = signJws(Buffer.from(canonicalJson(batch), 'utf8'), key, {
+    kid: from,
+    typ: RECEIPTS_TYP,
+  });
+  return receipts.map((receipt, index) =>
+    canonicalJson({
+      receipt,
+      batch: {
+        signature,
+        index,
+        proof: tree.inclusionProof(index).map((h) => Buffer.from(h).toString('base64')),
+      },
+    } satisfies SignedReceipt),
+  );
+}
+
+/**
+ * Opens a receipt token with the receiver's key: the batch signature (verified once
+ * per batch when `verified` is shared), then the receipt's place in the batch.
+ */
+export function openReceipt(
+  token: string,
+  key: KeyObject,
+  verified: Map<string, ReceiptBatch> = new Map(),
+): Receipt {
+  const bad = () => new MessageError('bad-signature', 'the receipt does not verify');
+  let t: SignedReceipt;
   try {
-    const v = verifyJws(jws, key);
-    if (v.header.typ !== RECEIPT_TYP) throw new JoseError();
-    return JSON.parse(v.payload.toString('utf8')) as Receipt;
+    t = JSON.parse(token) as SignedReceipt;
   } catch {
-    throw new MessageError('bad-signature', 'the receipt signature does not verify');
+    throw bad();
   }
+  const sig = t?.batch?.signature;
+  if (typeof sig !== 'string' || t.receipt === null || typeof t.receipt !== 'object') throw bad();
+  let batch = verified.get(sig);
+  if (batch === undefined) {
+    try {
+      const v = verifyJws(sig, key);
+      if (v.header.typ !== RECEIPTS_TYP) throw new JoseError();
+      batch = JSON.parse(v.payload.toString('utf8')) as ReceiptBatch;
+    } catch {
+      throw bad();
+    }
+    verified.set(sig, batch);
+  }
+  const r = t.receipt;
+  if (
+    batch.type !== 'receipt-batch' ||
+    batch.from !== r.from ||
+    batch.to !== r.to ||
+    !Number.isSafeInteger(t.batch.index) ||
+    !Array.isArray(t.batch.proof) ||
+    !verifyInclusion(
+      receiptLeaf(r),
+      t.batch.index,
+      batch.size,
+      t.batch.proof.map((h) => Buffer.from(h, 'base64')),
+      Buffer.from(batch.root, 'base64'),
+    )
+  ) {
+    throw bad();
+  }
+  return r;
 }

@@ -3,6 +3,7 @@
 // compromise so that every holder learns of it. Each decides with the core, then
 // writes, logs and queues its messages in one unit of work.
 import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
 import {
   type AgreementDefinition,
   applyEffect,
@@ -18,8 +19,9 @@ import {
 } from '../core/index.js';
 import { ApiError, deniedBy } from '../node/errors.js';
 import type { Actor } from '../node/operations.js';
+import type { OutboxTable } from '../store/schema.js';
 import { applyReclassification, type Federation, recordLifecycle } from './federation.js';
-import type { ItemPayload } from './messages.js';
+import type { ItemPayload, SignedReceipt } from './messages.js';
 
 export interface Sent {
   readonly envelope: string;
@@ -717,7 +719,33 @@ export async function listOutbox(fed: Federation, limit = 100): Promise<OutboxEn
     .orderBy('created_at', 'desc')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({
+  return rows.map(outboxEntry);
+}
+
+/** One envelope of the outbox with the receiver's signed receipt, once settled. */
+export async function outboxEnvelope(
+  fed: Federation,
+  envelope: string,
+): Promise<OutboxEntry & { readonly receipt: SignedReceipt | null }> {
+  const row = await fed.node.store.db
+    .selectFrom('outbox')
+    .selectAll()
+    .where('id', '=', envelope)
+    .executeTakeFirst();
+  if (row === undefined) throw new ApiError('not-found', `no envelope '${envelope}' in the outbox`);
+  const r = await fed.node.store.db
+    .selectFrom('outbox_receipts')
+    .select('receipt')
+    .where('envelope', '=', envelope)
+    .executeTakeFirst();
+  return {
+    ...outboxEntry(row),
+    receipt: r === undefined ? null : (JSON.parse(r.receipt) as SignedReceipt),
+  };
+}
+
+function outboxEntry(r: Selectable<OutboxTable>): OutboxEntry {
+  return {
     envelope: r.id,
     to: r.peer,
     seq: r.seq,
@@ -728,5 +756,5 @@ export async function listOutbox(fed: Federation, limit = 100): Promise<OutboxEn
     lastError: r.last_error,
     createdAt: r.created_at,
     settledAt: r.settled_at,
-  }));
+  };
 }

@@ -2,7 +2,7 @@
 // proofs, and their verification. The tree keeps every complete node (a perfect
 // subtree) in one contiguous buffer per level, so a proof is O(log n) lookups plus
 // at most O(log n) hashes along the right edge, which are cached per tree size.
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 export const HASH_SIZE = 32;
 const LEAF_PREFIX = Buffer.from([0x00]);
@@ -13,9 +13,18 @@ export function leafHash(data: Uint8Array): Buffer {
   return createHash('sha256').update(LEAF_PREFIX).update(data).digest();
 }
 
+const nodeInput = Buffer.alloc(1 + 2 * HASH_SIZE);
+nodeInput[0] = 0x01;
+
 /** SHA-256(0x01 || left || right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  if (left.length !== HASH_SIZE || right.length !== HASH_SIZE) {
+    return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  }
+  // One-shot hashing of a reused buffer: about a third faster than createHash.
+  nodeInput.set(left, 1);
+  nodeInput.set(right, 1 + HASH_SIZE);
+  return hash('sha256', nodeInput, 'buffer');
 }
 
 /** MTH({}) = SHA-256(""). */

@@ -7,8 +7,8 @@ import { canonicalJson } from '../../src/crypto/canonical-json.js';
 import { signJws, x25519PublicKeyFromRaw } from '../../src/crypto/jose.js';
 import { verifyCosignature } from '../../src/federation/federation.js';
 import { signRequest } from '../../src/federation/httpsig.js';
-import { type Message, sealMessage } from '../../src/federation/messages.js';
-import { leafHash } from '../../src/log/merkle.js';
+import { type Message, openReceipt, sealMessage } from '../../src/federation/messages.js';
+import { leafHash, verifyInclusion } from '../../src/log/merkle.js';
 import { type Party, startTrio, type Trio, waitFor } from '../support/federation.js';
 import { http, liaison } from '../support/node-process.js';
 
@@ -92,6 +92,42 @@ describe('three nodes share under their agreements', () => {
       );
     });
     expect(out.to).toBe('KR');
+    // The receipt JP stored: KR's signature over the batch, this receipt's place in the
+    // batch, and the proof that KR logged the envelope.
+    const stored = (
+      await http(url('JP'), 'GET', `/v1/outbox/${out.envelope as string}`, tok('JP', 'auditor'))
+    ).body as { receipt: Json };
+    const krSigning = createPublicKey(trio.keys('KR').signing);
+    const receipt = openReceipt(JSON.stringify(stored.receipt), krSigning);
+    expect(receipt).toMatchObject({ envelope: out.envelope, from: 'KR', status: 'accepted' });
+    const krEntry = (
+      (
+        await http(
+          url('KR'),
+          'GET',
+          `/v1/log/entries?start=${receipt.logIndex}&limit=1`,
+          tok('KR', 'auditor'),
+        )
+      ).body as { data: string }[]
+    )[0] as { data: string };
+    expect(JSON.parse(krEntry.data)).toMatchObject({
+      type: 'item.received',
+      subject: { envelope: out.envelope, item: id },
+      decision: 'allow',
+    });
+    expect(leafHash(Buffer.from(krEntry.data)).toString('base64')).toBe(receipt.leafHash);
+    expect(
+      verifyInclusion(
+        Buffer.from(receipt.leafHash as string, 'base64'),
+        receipt.logIndex as number,
+        receipt.treeSize as number,
+        (receipt.proof as string[]).map((h) => Buffer.from(h, 'base64')),
+        Buffer.from(receipt.root as string, 'base64'),
+      ),
+    ).toBe(true);
+    // A receipt altered after signing does not verify.
+    const altered = { ...stored.receipt, receipt: { ...receipt, status: 'refused' } };
+    expect(() => openReceipt(JSON.stringify(altered), krSigning)).toThrow(/does not verify/);
     const jpLog = await logEntries('JP');
     expect(
       jpLog.some(
@@ -248,12 +284,7 @@ describe('three nodes share under their agreements', () => {
       return { status: res.status, body: (await res.json()) as Json, headers, bodyBytes: body };
     };
     const receiptOf = (r: { body: Json }) =>
-      JSON.parse(
-        Buffer.from(
-          ((r.body.receipts as string[])[0] as string).split('.')[1] as string,
-          'base64url',
-        ).toString(),
-      ) as Json;
+      (JSON.parse((r.body.receipts as string[])[0] as string) as { receipt: Json }).receipt;
     const before = (await inbox('KR')).length;
     const krItem = await createItem('KR', 'III');
     const krDb = new Database(`${trio.members.KR.init.dir}/store.sqlite`, { readonly: true });
