@@ -5,7 +5,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { cedarRates } from './cedar.js';
 import { coreRates } from './core.js';
-import { federationFigures } from './federation.js';
+import { federationFigures, sealingRates } from './federation.js';
 import { type AppendFigure, nodeFigures } from './node.js';
 import { simulatorRates } from './simulator.js';
 import { buildWorkload } from './workload.js';
@@ -143,6 +143,7 @@ async function nodeSection(part: 'appends' | 'proofs' | 'reads'): Promise<Row[]>
 
 async function federationSection(): Promise<Row[]> {
   const f = await federationFigures(quick);
+  const seal = await sealingRates(quick ? 300 : 1000);
   return [
     [
       `envelopes/s JP→KR end to end, two node processes on loopback (${fmt(f.drained)} queued envelopes drained: sign, encrypt, HTTP, decrypt, verify, decide, store, log, signed receipt with inclusion proof, receipt checked and stored)`,
@@ -173,6 +174,11 @@ async function federationSection(): Promise<Row[]> {
       `release latency unloaded (one at a time, ${f.unloaded.n}): p50 / p99`,
       `${f.unloaded.p50} ms / ${f.unloaded.p99} ms`,
       '(reported)',
+    ],
+    [
+      'sealing (JWS EdDSA then JWE ECDH-ES/X25519 A256GCM) per second: ours on node:crypto / the jose library, same run',
+      `${fmt(seal.ours)} / ${fmt(seal.jose)} (×${(seal.ours / seal.jose).toFixed(1)})`,
+      '(why we seal on node:crypto)',
     ],
   ];
 }

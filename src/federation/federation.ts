@@ -39,7 +39,13 @@ import { ApiError, deniedBy } from '../node/errors.js';
 import type { Actor } from '../node/operations.js';
 import { json, type LiaisonNode, type Unit } from '../node/service.js';
 import type { InboxTable, ItemTable } from '../store/schema.js';
-import { type HttpSigError, type RequestParts, signRequest, verifyRequest } from './httpsig.js';
+import {
+  type HttpSigError,
+  MAX_SKEW_MS,
+  type RequestParts,
+  signRequest,
+  verifyRequest,
+} from './httpsig.js';
 import {
   buildIdentity,
   type Identity,
@@ -115,6 +121,17 @@ function draftOf(row: OutboxRow): Draft {
 }
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+/**
+ * A partner's action carries the instant it took it, so that both sides fold the same
+ * event at the same instant. Clocks differ by a little; an instant further ahead than
+ * that is refused.
+ */
+function notLater(at: EpochMs, now: EpochMs, what: string): EpochMs {
+  if (at > now + MAX_SKEW_MS)
+    throw new ApiError('malformed-message', `${what} is dated ${formatInstant(at)}, in the future`);
+  return at;
+}
+
 /** Retry delay after n consecutive failures to reach a peer: 200 ms doubling, at most 30 s. */
 const backoff = (failures: number) => Math.min(30_000, 100 * 2 ** Math.min(failures, 9));
 
@@ -1121,7 +1138,7 @@ export class Federation {
         const c = u.world.consents.get(b.consent);
         if (c === undefined || c.by !== m.from)
           throw new ApiError('unknown-consent', `no consent ${b.consent} of ${m.from}`);
-        const at = parseInstant(b.at).ms;
+        const at = notLater(parseInstant(b.at).ms, u.now, 'the revocation');
         applyEffect(u.world, { kind: 'revoke-consent', id: b.consent, at });
         await u.tx
           .updateTable('consents')
@@ -1145,7 +1162,7 @@ export class Federation {
         const d = decide(
           u.world,
           { kind: b.action, agreement: b.agreement, by: m.from },
-          parseInstant(b.at).ms,
+          notLater(parseInstant(b.at).ms, u.now, 'the notice'),
         );
         const i = u.log({
           type: 'agreement.lifecycle',
