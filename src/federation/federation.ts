@@ -121,6 +121,10 @@ function draftOf(row: OutboxRow): Draft {
 }
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+/** Refused unauthenticated requests logged: a burst of 100, then 20 a second. */
+const REFUSAL_BURST = 100;
+const REFUSALS_PER_SECOND = 20;
+
 /**
  * A partner's action carries the instant it took it, so that both sides fold the same
  * event at the same instant. Clocks differ by a little; an instant further ahead than
@@ -151,6 +155,9 @@ export class Federation {
   private readonly failures = new Map<string, number>();
   private readonly nonces = new Map<string, number>();
   private pumping = false;
+  private refusalBudget = REFUSAL_BURST;
+  private refusalBudgetAt = 0;
+  private refusalsNotLogged = 0;
   /** The last unexpected error of the outbox worker, for diagnosis. */
   lastPumpError: string | null = null;
   private again = false;
@@ -792,15 +799,34 @@ export class Federation {
       return { party: v.keyid, nonce: v.nonce, expires: v.expires * 1000 };
     } catch (e) {
       const err = e as HttpSigError;
-      await this.node.transact((u) => {
-        u.log({
-          type: 'message.refused',
-          actor: { user: null, party: this.party },
-          subject: { reason: err.code, path: parts.path },
-          decision: 'deny',
-          reasons: [err.code],
+      // Anyone can send a bad request: log refusals at a bounded rate, and count the
+      // ones beyond it in the next entry, so that a flood cannot grow the log at will.
+      const now = this.node.now();
+      this.refusalBudget = Math.min(
+        REFUSAL_BURST,
+        this.refusalBudget + ((now - this.refusalBudgetAt) * REFUSALS_PER_SECOND) / 1000,
+      );
+      this.refusalBudgetAt = now;
+      if (this.refusalBudget >= 1) {
+        this.refusalBudget -= 1;
+        const suppressed = this.refusalsNotLogged;
+        this.refusalsNotLogged = 0;
+        await this.node.transact((u) => {
+          u.log({
+            type: 'message.refused',
+            actor: { user: null, party: this.party },
+            subject: {
+              reason: err.code,
+              path: parts.path,
+              ...(suppressed > 0 ? { alsoRefusedNotLogged: suppressed } : {}),
+            },
+            decision: 'deny',
+            reasons: [err.code],
+          });
         });
-      });
+      } else {
+        this.refusalsNotLogged++;
+      }
       throw new ApiError(
         err.code === 'unknown-peer' ? 'unknown-peer' : (err.code as 'bad-signature'),
         err.message,

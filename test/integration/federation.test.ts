@@ -529,6 +529,44 @@ describe('three nodes share under their agreements', () => {
     expect((await inbox('KR')).some((e) => e.item === x)).toBe(false);
   }, 60_000);
 
+  it('a flood of unsigned requests is refused; the log records them at a bounded rate and counts the rest', async () => {
+    const sizeBefore = await logSize('US');
+    const target = `${url('US')}/v1/federation/messages`;
+    const codes = await Promise.all(
+      Array.from({ length: 300 }, () =>
+        fetch(target, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"messages":[]}',
+        }).then((r) => r.status),
+      ),
+    );
+    expect(new Set(codes)).toEqual(new Set([401]));
+    const grown = (await logSize('US')) - sizeBefore;
+    expect(grown).toBeGreaterThan(0);
+    expect(grown).toBeLessThan(300);
+    // The next refusal logged says how many were not.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(
+      (
+        await fetch(target, {
+          method: 'POST',
+          body: '{}',
+          headers: { 'content-type': 'application/json' },
+        })
+      ).status,
+    ).toBe(401);
+    const refusals = (await logEntries('US', sizeBefore)).filter(
+      (e) => e.type === 'message.refused',
+    );
+    const notLogged = refusals.reduce(
+      (n, e) => n + (((e.subject as Json).alsoRefusedNotLogged as number | undefined) ?? 0),
+      0,
+    );
+    expect(notLogged).toBeGreaterThan(0);
+    expect(refusals.length + notLogged).toBe(301);
+  });
+
   it('counterfactual: the agreement ends at its instant; a queued envelope never leaves after it; the hub route through US with JP’s consent works', async () => {
     const end = Date.now() + 6_000;
     const proposed = await http(
