@@ -32,6 +32,7 @@ import {
 } from '../federation/operations.js';
 import { ApiError } from '../node/errors.js';
 import type { Actor, Role } from '../node/operations.js';
+import { cosigned } from './log-routes.js';
 import * as S from './schemas.js';
 
 type App = FastifyInstance<
@@ -197,7 +198,7 @@ export function registerFederationRoutes(
       await peerAuth(req, Buffer.alloc(0));
       const cp = await node.checkpoint();
       void reply.header('content-type', 'text/plain; charset=utf-8');
-      return cp.note;
+      return (await cosigned(node, [cp])).get(cp.size)?.note ?? cp.note;
     },
   );
 

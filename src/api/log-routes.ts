@@ -177,7 +177,7 @@ export function registerLogRoutes(
  * Checkpoints with the cosignature lines partners sent for them (C2SP
  * tlog-cosignature), appended to the note's signatures, and who cosigned.
  */
-async function cosigned(
+export async function cosigned(
   node: LiaisonNode,
   checkpoints: readonly { size: number; note: string }[],
 ): Promise<Map<number, { note: string; cosignedBy: string[] }>> {

@@ -54,6 +54,8 @@ import {
   signIdentity,
 } from './identity.js';
 import {
+  CONSENT_TYP,
+  isConsentPayload,
   MAX_BATCH,
   MAX_MESSAGE_BYTES,
   MAX_REQUEST_BYTES,
@@ -158,6 +160,7 @@ export class Federation {
   private refusalBudget = REFUSAL_BURST;
   private refusalBudgetAt = 0;
   private refusalsNotLogged = 0;
+  private noncesPurgedAt = 0;
   /** The last unexpected error of the outbox worker, for diagnosis. */
   lastPumpError: string | null = null;
   private again = false;
@@ -863,6 +866,11 @@ export class Federation {
         .insertInto('seen_nonces')
         .values({ nonce: nonce.nonce, expires_at: nonce.expires })
         .execute();
+      // Expired nonces can no longer be replayed (the request would be stale): forget them.
+      if (u.now - this.noncesPurgedAt > 60_000) {
+        this.noncesPurgedAt = u.now;
+        await u.tx.deleteFrom('seen_nonces').where('expires_at', '<', u.now).execute();
+      }
       const batch: InboundBatch = {
         items: [],
         holdings: [],
@@ -1261,7 +1269,7 @@ export class Federation {
             `${m.from} may report its own compromise, not one by ${b.reportedBy}`,
           );
         }
-        const at = parseInstant(b.at).ms;
+        const at = notLater(parseInstant(b.at).ms, u.now, 'the report');
         applyEffect(u.world, { kind: 'compromise', item: b.item, by: b.reportedBy, at });
         await u.tx
           .insertInto('compromise_reports')
@@ -1492,20 +1500,16 @@ export class Federation {
         'consent-required',
         `the consent is signed by ${by}, whose key this node does not know`,
       );
-    let c: {
-      id: string;
-      item: string;
-      by: string;
-      holder: string;
-      to: string;
-      grantedAt: string;
-      expires: string | null;
-    };
+    let c: unknown;
     try {
-      c = JSON.parse(verifyJws(jws, key).payload.toString('utf8')) as typeof c;
+      const v = verifyJws(jws, key);
+      if (v.header.typ !== CONSENT_TYP) throw new Error('typ');
+      c = JSON.parse(v.payload.toString('utf8'));
     } catch {
       throw new ApiError('consent-required', 'the consent signature does not verify');
     }
+    if (!isConsentPayload(c))
+      throw new ApiError('consent-required', 'the consent does not have the consent format');
     if (c.by !== by)
       throw new ApiError(
         'not-originator',
@@ -1573,7 +1577,7 @@ export class Federation {
     };
     return signJws(Buffer.from(canonicalJson(payload), 'utf8'), this.options.signingKey, {
       kid: this.party,
-      typ: 'liaison-consent+jws',
+      typ: CONSENT_TYP,
     });
   }
 
@@ -1663,13 +1667,16 @@ export class Federation {
     let parties: readonly string[] | undefined;
     if (p.kind === 'agreement') {
       const def = p.body as Partial<AgreementDefinition> | null;
-      if (def?.id !== p.agreement)
+      if (def?.id !== p.agreement || p.proposal !== `agreement:${p.agreement}`)
         throw new ApiError('malformed-message', `the proposal does not define ${p.agreement}`);
       parties = Array.isArray(def.parties) ? def.parties : undefined;
     } else {
-      const change = p.body as { agreement?: unknown } | null;
-      if (change?.agreement !== p.agreement)
-        throw new ApiError('malformed-message', `the change is not to ${p.agreement}`);
+      const change = p.body as { agreement?: unknown; proposal?: unknown } | null;
+      if (change?.agreement !== p.agreement || change.proposal !== p.proposal)
+        throw new ApiError(
+          'malformed-message',
+          `the signed change is not proposal ${p.proposal} to ${p.agreement}`,
+        );
       const a = u.world.agreements.get(p.agreement);
       parties = a === undefined ? undefined : [...a.partyIds];
       if (parties === undefined)

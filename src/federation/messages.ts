@@ -24,6 +24,7 @@ export const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 export const MAX_BATCH = 256;
 export const MESSAGE_TYP = 'liaison-message+jws';
 export const RECEIPTS_TYP = 'liaison-receipts+jws';
+export const CONSENT_TYP = 'liaison-consent+jws';
 
 export interface ItemPayload {
   readonly id: string;
@@ -165,7 +166,13 @@ const BODY_SCHEMAS: { readonly [K in MessageType]: TSchema } = {
     agreement: Id,
     body: T.Unknown(),
     parties: T.Array(Party, { minItems: 1, maxItems: 64 }),
-    signatures: T.Record(Party, T.String({ maxLength: 200 })),
+    signatures: T.Record(
+      T.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' }),
+      T.String({ maxLength: 200 }),
+      {
+        maxProperties: 64,
+      },
+    ),
   }),
   'agreement.lifecycle': closed({
     agreement: Id,
@@ -184,6 +191,34 @@ const BODY_SCHEMAS: { readonly [K in MessageType]: TSchema } = {
     line: T.String({ maxLength: 1000 }),
   }),
 };
+
+/** The payload of a consent (a JWS by the originator, typ liaison-consent+jws). */
+export interface ConsentPayload {
+  readonly id: string;
+  readonly item: string;
+  readonly by: string;
+  readonly holder: string;
+  readonly to: string;
+  readonly grantedAt: string;
+  readonly expires: string | null;
+}
+
+const CONSENT_CHECK = TypeCompiler.Compile(
+  closed({
+    id: Id,
+    item: Id,
+    by: Party,
+    holder: Party,
+    to: Party,
+    grantedAt: Instant,
+    expires: T.Union([Instant, T.Null()]),
+  }),
+);
+
+/** Whether a consent payload has its shape. */
+export function isConsentPayload(c: unknown): c is ConsentPayload {
+  return CONSENT_CHECK.Check(c);
+}
 
 const BODY_CHECKS = Object.fromEntries(
   MESSAGE_TYPES.map((t) => [t, TypeCompiler.Compile(BODY_SCHEMAS[t])]),
@@ -443,6 +478,8 @@ export function openReceipt(
   }
   const r = t.receipt;
   if (
+    batch.v !== WIRE_VERSION ||
+    r.v !== WIRE_VERSION ||
     batch.type !== 'receipt-batch' ||
     batch.from !== r.from ||
     batch.to !== r.to ||

@@ -522,7 +522,10 @@ export async function proposeChange(
   if (a === undefined)
     throw new ApiError('unknown-agreement', `unknown agreement '${agreementId}'`);
   const id = `change:${randomUUID()}`;
+  // The proposal id is inside what is signed: a signed change cannot be replayed
+  // under another id to apply again.
   const body = {
+    proposal: id,
     agreement: agreementId,
     kind: change.kind,
     effectiveAt: formatInstant(change.effectiveAt),

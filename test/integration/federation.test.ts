@@ -490,7 +490,7 @@ describe('three nodes share under their agreements', () => {
           }),
         ),
         jpKeys.signing,
-        { kid: 'JP' },
+        { kid: 'JP', typ: 'liaison-consent+jws' },
       );
     const usKeys = trio.keys('US');
     const forwardWith = (consent: string) => {
@@ -527,6 +527,11 @@ describe('three nodes share under their agreements', () => {
       code: 'consent-required',
     });
     expect((await inbox('KR')).some((e) => e.item === x)).toBe(false);
+    // The control: JP's consent for this item, this holder and this recipient lets it through.
+    expect(receiptOf(await forwardWith(consentFor(x, 'KR')))).toMatchObject({
+      status: 'accepted',
+    });
+    expect((await inbox('KR')).some((e) => e.item === x && e.from === 'US')).toBe(true);
   }, 60_000);
 
   it('a flood of unsigned requests is refused; the log records them at a bounded rate and counts the rest', async () => {
