@@ -1,6 +1,12 @@
 // `liaison demo [--port-base P] [--data DIR]`: what `npm start` runs.
 import type { Command } from 'commander';
-import { DEFAULT_PORT_BASE, DEMO_PASSPHRASE, runDemo } from '../node/demo.js';
+import {
+  DEFAULT_PORT_BASE,
+  DEMO_PASSPHRASE,
+  type RunningDemo,
+  runDemo,
+  storedPortBase,
+} from '../node/demo.js';
 import { UsageError } from './errors.js';
 import type { RemoteContext } from './remote.js';
 import { table } from './text.js';
@@ -18,46 +24,74 @@ export function registerDemoCommand(program: Command, ctx: RemoteContext): void 
     .option('--data <dir>', 'where the three nodes keep their data', '.liaison-demo')
     .option('--json', 'print demo.json instead of a table')
     .action(async (o: { portBase?: string; data: string; json?: boolean }) => {
-      const portBase = o.portBase === undefined ? DEFAULT_PORT_BASE : Number(o.portBase);
+      // A demo that ran before resumes on its own ports: its nodes told each other
+      // their URLs when they peered.
+      const stored = storedPortBase(o.data);
+      const portBase =
+        o.portBase === undefined ? (stored ?? DEFAULT_PORT_BASE) : Number(o.portBase);
       if (!Number.isInteger(portBase) || portBase < 0 || portBase > 65530) {
         throw new UsageError(`--port-base must be a port number, not '${o.portBase}'`);
       }
-      const demo = await runDemo({
-        dir: o.data,
-        portBase,
-        passphrase: process.env.LIAISON_PASSPHRASE ?? DEMO_PASSPHRASE,
-        log: (s) => ctx.io.out(`  ${s}\n`),
-      });
-      if (o.json === true) ctx.io.out(`${JSON.stringify(demo.file)}\n`);
-      else {
-        const rows = demo.file.nodes.flatMap((n) =>
-          Object.entries(n.tokens).map(([role, token], i) => [
-            i === 0 ? n.party : '',
-            i === 0 ? n.url : '',
-            role,
-            token,
-          ]),
-        );
-        ctx.io.out(
-          [
-            '',
-            `Liaison demo ${demo.resumed ? 'resumed' : 'started'}: three nodes on loopback (${o.data}/demo.json has the same)`,
-            '',
-            ...table(['party', 'url', 'role', 'API token'], rows),
-            '',
-            'Try:  liaison inbox --node <KR url> --token <KR officer token>',
-            'Ctrl-C stops the demo; `liaison demo` again resumes it.',
-            '',
-          ].join('\n'),
+      if (stored !== null && stored !== portBase) {
+        throw new UsageError(
+          `the demo in ${o.data} runs on ports ${stored + 1}–${stored + 3} (--port-base ${stored}); resume it with that port base, or start another with --data`,
         );
       }
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          void demo.stop().then(resolve);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      // Ctrl-C at any moment stops the nodes cleanly: during the start, once it is done.
+      let interrupted = false;
+      let wake: () => void = () => {};
+      const onSignal = () => {
+        interrupted = true;
+        wake();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const demo = await runDemo({
+          dir: o.data,
+          portBase,
+          passphrase: process.env.LIAISON_PASSPHRASE ?? DEMO_PASSPHRASE,
+          log: (s) => ctx.io.out(`  ${s}\n`),
+        });
+        if (!interrupted) {
+          printDemo(ctx, o.data, demo, o.json === true);
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            if (interrupted) resolve();
+          });
+        }
+        await demo.stop();
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
       ctx.io.out('liaison demo: stopped\n');
     });
+}
+
+function printDemo(ctx: RemoteContext, dir: string, demo: RunningDemo, json: boolean): void {
+  if (json) {
+    ctx.io.out(`${JSON.stringify(demo.file)}\n`);
+    return;
+  }
+  const rows = demo.file.nodes.flatMap((n) =>
+    Object.entries(n.tokens).map(([role, token], i) => [
+      i === 0 ? n.party : '',
+      i === 0 ? n.url : '',
+      role,
+      token,
+    ]),
+  );
+  ctx.io.out(
+    [
+      '',
+      `Liaison demo ${demo.resumed ? 'resumed' : 'started'}: three nodes on loopback (${dir}/demo.json has the same)`,
+      '',
+      ...table(['party', 'url', 'role', 'API token'], rows),
+      '',
+      'Try:  liaison inbox --node <KR url> --token <KR officer token>',
+      'Ctrl-C stops the demo; `liaison demo` again resumes it.',
+      '',
+    ].join('\n'),
+  );
 }

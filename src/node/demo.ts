@@ -65,6 +65,14 @@ async function until(
   }
 }
 
+/** The port base a demo directory was started with, from its demo.json; null if none. */
+export function storedPortBase(dir: string): number | null {
+  const path = join(dir, 'demo.json');
+  if (!existsSync(path)) return null;
+  const first = (JSON.parse(readFileSync(path, 'utf8')) as DemoFile).nodes[0];
+  return first === undefined ? null : Number(new URL(first.url).port) - 1;
+}
+
 export async function runDemo(o: {
   dir: string;
   portBase: number;
@@ -134,8 +142,9 @@ export async function runDemo(o: {
     const file: { nodes: DemoNode[] } = { nodes: [] };
     for (const n of nodes) {
       const party = n.node.party;
+      // A node a first, interrupted run initialized has no admin token here: mint one.
       const tokens: Partial<Record<(typeof DEMO_ROLES)[number], string>> = {
-        admin: admins[party] ?? '',
+        admin: admins[party] ?? (await createToken(n.node, null, 'admin', 'demo')).token,
       };
       const people: [string, Role[], string][] = [
         ['officer', ['officer'], SECRET[party] ?? 'U'],
@@ -145,12 +154,14 @@ export async function runDemo(o: {
       ];
       for (const [role, roles, clearance] of people) {
         const username = `${party.toLowerCase()}-${role}`;
-        await createUser(n.node, null, {
-          username,
-          clearance,
-          needToKnow: roles.includes('auditor') ? [] : NEED,
-          roles,
-        });
+        if (!n.node.world.users.has(username)) {
+          await createUser(n.node, null, {
+            username,
+            clearance,
+            needToKnow: roles.includes('auditor') ? [] : NEED,
+            roles,
+          });
+        }
         tokens[role as (typeof DEMO_ROLES)[number]] = (
           await createToken(n.node, null, username, 'demo')
         ).token;
