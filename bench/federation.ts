@@ -211,11 +211,10 @@ export async function sealingRates(budgetMs: number): Promise<{ ours: number; jo
     return n / ((performance.now() - t0) / 1000);
   };
   const ours = await rate(() =>
-    encryptJwe(
-      Buffer.from(signJws(payload, ed.privateKey, { kid: 'JP' }), 'ascii'),
-      x.publicKey,
-      { kid: 'KR', cty: 'JWS' },
-    ),
+    encryptJwe(Buffer.from(signJws(payload, ed.privateKey, { kid: 'JP' }), 'ascii'), x.publicKey, {
+      kid: 'KR',
+      cty: 'JWS',
+    }),
   );
   const theirs = await rate(async () => {
     const jws = await new jose.CompactSign(payload)
