@@ -6,9 +6,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import { encryptJwe, signJws } from '../src/crypto/jose.js';
 import { type Message, openMessage, sealMessage } from '../src/federation/messages.js';
+import { openSqlite } from '../src/store/db.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'dist/cli/index.js');
@@ -110,7 +110,7 @@ async function pool(n: number, width: number, f: (i: number) => Promise<void>): 
 }
 
 function pendingCount(dir: string): number {
-  const db = new Database(join(dir, 'store.sqlite'), { readonly: true });
+  const db = openSqlite(join(dir, 'store.sqlite'), { readonly: true });
   try {
     return (
       db
@@ -123,7 +123,7 @@ function pendingCount(dir: string): number {
 }
 
 function latencies(dir: string, sinceMs: number): number[] {
-  const db = new Database(join(dir, 'store.sqlite'), { readonly: true });
+  const db = openSqlite(join(dir, 'store.sqlite'), { readonly: true });
   try {
     const rows = db
       .prepare(

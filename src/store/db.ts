@@ -36,6 +36,31 @@ export function isPostgresUrl(s: string): boolean {
 }
 
 /**
+ * better-sqlite3's objects are never left to the garbage collector: on Node 24,
+ * better-sqlite3 12 can abort the process (`RemoveEnvironmentCleanupHook: (env) !=
+ * nullptr`) when the collector finalizes a Database or a Statement. Every one this
+ * process creates stays referenced here; a node creates a few thousand at most (one
+ * per distinct SQL text; IN lists and multi-row inserts vary in length).
+ */
+const retained: object[] = [];
+
+/** Opens an SQLite file whose database and statements are never collected (see above). */
+export function openSqlite(
+  path: string,
+  options?: SqliteDatabase.Options,
+): SqliteDatabase.Database {
+  const db = new SqliteDatabase(path, options);
+  retained.push(db);
+  const prepare = db.prepare.bind(db);
+  (db as { prepare: (sql: string) => SqliteDatabase.Statement }).prepare = (sql: string) => {
+    const statement = prepare(sql);
+    retained.push(statement);
+    return statement;
+  };
+  return db;
+}
+
+/**
  * better-sqlite3 compiles a statement on every `prepare`; Kysely prepares on every
  * query. Reusing compiled statements by their SQL text removes that cost.
  */
@@ -43,13 +68,12 @@ function withStatementCache(db: SqliteDatabase.Database) {
   const cache = new Map<string, SqliteDatabase.Statement>();
   return {
     close: () => {
-      cache.clear();
       db.close();
+      cache.clear();
     },
     prepare: (sql: string) => {
       let statement = cache.get(sql);
       if (statement === undefined) {
-        if (cache.size >= 1000) cache.clear();
         statement = db.prepare(sql);
         cache.set(sql, statement);
       }
@@ -81,15 +105,16 @@ export async function openStore(target: string): Promise<Store> {
   } else {
     let sqlite: SqliteDatabase.Database;
     try {
-      sqlite = new SqliteDatabase(target);
+      sqlite = openSqlite(target);
     } catch (e) {
       throw new StoreError(`cannot open the store '${target}': ${(e as Error).message}`);
     }
-    sqlite.pragma('journal_mode = WAL');
+    // exec, not pragma(): pragma() prepares a statement that would become garbage.
+    sqlite.exec('PRAGMA journal_mode = WAL');
     // FULL: a committed transaction survives a power cut, not only a crash.
-    sqlite.pragma('synchronous = FULL');
-    sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 5000');
+    sqlite.exec('PRAGMA synchronous = FULL');
+    sqlite.exec('PRAGMA foreign_keys = ON');
+    sqlite.exec('PRAGMA busy_timeout = 5000');
     const db = new Kysely<Database>({
       dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
     });

@@ -3,11 +3,11 @@
 // first bad entry; on SQLite and on PostgreSQL.
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/crypto/canonical-json.js';
 import { leafHash } from '../../src/log/merkle.js';
+import { openSqlite } from '../../src/store/db.js';
 import { createTestDatabase, PG_ADMIN, type TestDatabase } from '../support/databases.js';
 import {
   http,
@@ -25,7 +25,7 @@ interface Sql {
 
 async function connect(kind: 'sqlite' | 'postgres', target: string): Promise<Sql> {
   if (kind === 'sqlite') {
-    const db = new Database(target);
+    const db = openSqlite(target);
     const conv = (sql: string) => sql.replace(/\$\d+/g, '?');
     return {
       run: async (sql, p = []) => {

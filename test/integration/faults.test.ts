@@ -1,8 +1,9 @@
 // Fault tests with real processes: kill -9 the sender and the receiver at random
 // points of a 5,000-envelope transfer; every envelope arrives exactly once and both
 // logs verify. An agreement that ends while envelopes are queued: none arrives after.
-import Database from 'better-sqlite3';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqlite } from '../../src/store/db.js';
 import { type Party, startTrio, type Trio, waitFor } from '../support/federation.js';
 import { http, liaison } from '../support/node-process.js';
 
@@ -36,7 +37,7 @@ async function pool<T>(n: number, width: number, f: (i: number) => Promise<T>): 
 }
 
 function rows<T>(party: Party, sql: string, ...params: unknown[]): T[] {
-  const db = new Database(`${trio.members[party].init.dir}/store.sqlite`, { readonly: true });
+  const db = openSqlite(`${trio.members[party].init.dir}/store.sqlite`, { readonly: true });
   try {
     return db.prepare(sql).all(...params) as T[];
   } finally {

@@ -1,7 +1,6 @@
 // Three real node processes on loopback: the 2019 story end to end, the
 // counterfactual with the hub route, refusals of bad input, and witnessing.
 import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/crypto/canonical-json.js';
 import { signJws, x25519PublicKeyFromRaw } from '../../src/crypto/jose.js';
@@ -9,6 +8,7 @@ import { verifyCosignature } from '../../src/federation/federation.js';
 import { signRequest } from '../../src/federation/httpsig.js';
 import { type Message, openReceipt, sealMessage } from '../../src/federation/messages.js';
 import { leafHash, verifyInclusion } from '../../src/log/merkle.js';
+import { openSqlite } from '../../src/store/db.js';
 import { type Party, startTrio, type Trio, waitFor } from '../support/federation.js';
 import { http, liaison } from '../support/node-process.js';
 
@@ -287,7 +287,7 @@ describe('three nodes share under their agreements', () => {
       (JSON.parse((r.body.receipts as string[])[0] as string) as { receipt: Json }).receipt;
     const before = (await inbox('KR')).length;
     const krItem = await createItem('KR', 'III');
-    const krDb = new Database(`${trio.members.KR.init.dir}/store.sqlite`, { readonly: true });
+    const krDb = openSqlite(`${trio.members.KR.init.dir}/store.sqlite`, { readonly: true });
     const usEnvelopeAtKr = (
       krDb.prepare("SELECT id FROM inbox WHERE from_party = 'US' LIMIT 1").get() as { id: string }
     ).id;
@@ -744,7 +744,7 @@ describe('three nodes share under their agreements', () => {
     ).toBe(false);
     // Rewrite JP's history directly in its database, consistently (data and leaf hash).
     await trio.members.JP.proc.stop();
-    const db = new Database(`${trio.members.JP.init.dir}/store.sqlite`);
+    const db = openSqlite(`${trio.members.JP.init.dir}/store.sqlite`);
     const row = db.prepare('SELECT data FROM log_entries WHERE idx = 1').get() as { data: string };
     const forged = row.data.replace('"party":"JP"', '"party":"XX"');
     db.prepare('UPDATE log_entries SET data = ?, leaf_hash = ? WHERE idx = 1').run(
