@@ -19,6 +19,7 @@ import {
 } from '../core/index.js';
 import { ApiError, deniedBy } from '../node/errors.js';
 import type { Actor } from '../node/operations.js';
+import type { Unit } from '../node/service.js';
 import type { OutboxTable } from '../store/schema.js';
 import { applyReclassification, type Federation, recordLifecycle } from './federation.js';
 import type { ItemPayload, SignedReceipt } from './messages.js';
@@ -47,6 +48,32 @@ async function payloadOf(fed: Federation, itemId: string): Promise<ItemPayload> 
   };
 }
 
+/** The log entry of a release or forward, allowed (with its envelope) or denied. */
+function logSent(
+  u: Unit,
+  type: 'item.released' | 'item.forwarded',
+  actor: Actor,
+  party: string,
+  item: string,
+  to: string,
+  d: Decision,
+  envelope: string | null,
+): number {
+  return u.log({
+    type,
+    actor: { user: actor.user, party },
+    subject: {
+      item,
+      to,
+      envelope,
+      marking: d.marking?.code ?? null,
+      agreements: d.agreements ?? [],
+    },
+    decision: d.decision,
+    reasons: d.reasons.map((r) => r.code),
+  });
+}
+
 /** RULES R1–R5 now, then the envelope is queued; it is decided again when it leaves and on arrival. */
 export async function releaseItem(
   fed: Federation,
@@ -58,19 +85,7 @@ export async function releaseItem(
   return fed.node.transact(async (u) => {
     const d = decide(u.world, { kind: 'release', item: itemId, to }, u.now);
     const logged = (envelope: string | null) =>
-      u.log({
-        type: 'item.released',
-        actor: { user: actor.user, party: fed.party },
-        subject: {
-          item: itemId,
-          to,
-          envelope,
-          marking: d.marking?.code ?? null,
-          agreements: d.agreements ?? [],
-        },
-        decision: d.decision,
-        reasons: d.reasons.map((r) => r.code),
-      });
+      logSent(u, 'item.released', actor, fed.party, itemId, to, d, envelope);
     if (d.decision === 'deny') {
       logged(null);
       throw deniedBy(d);
@@ -124,19 +139,7 @@ export async function forwardItem(
       }
     }
     const logged = (envelope: string | null) =>
-      u.log({
-        type: 'item.forwarded',
-        actor: { user: actor.user, party: fed.party },
-        subject: {
-          item: itemId,
-          to,
-          envelope,
-          marking: d.marking?.code ?? null,
-          agreements: d.agreements ?? [],
-        },
-        decision: d.decision,
-        reasons: d.reasons.map((r) => r.code),
-      });
+      logSent(u, 'item.forwarded', actor, fed.party, itemId, to, d, envelope);
     if (d.decision === 'deny' || item === undefined) {
       logged(null);
       throw deniedBy(d);
