@@ -629,6 +629,83 @@ describe('three nodes share under their agreements', () => {
         endedBy: 'mutual',
       });
     }
+    // An envelope under the ended agreement, sent to KR anyway (JP's keys, a valid
+    // request): KR decides it with its own copy, refuses it, logs it, stores nothing.
+    const krIdentity = JSON.parse(
+      Buffer.from(
+        (await http(url('KR'), 'GET', '/v1/federation/identity')).text.split('.')[1] as string,
+        'base64url',
+      ).toString(),
+    ) as { encryptionKey: string };
+    const jpSigning = trio.keys('JP').signing;
+    const stale: Message<'item'> = {
+      v: 1,
+      id: randomUUID(),
+      type: 'item',
+      from: 'JP',
+      to: 'KR',
+      sentAt: new Date().toISOString(),
+      body: {
+        kind: 'release',
+        item: {
+          id: late,
+          originator: 'JP',
+          marking: 'GOKUHI',
+          categories: ['dprk-missile'],
+          releasableTo: null,
+          title: 'Queued before the end',
+          body: 'Queued before the end body',
+        },
+        senderMarking: 'GOKUHI',
+        recipientMarking: 'II',
+        agreements: ['gsomia-jp-kr-2016'],
+        consent: null,
+      },
+    };
+    const target = new URL(`${url('KR')}/v1/federation/messages`);
+    const staleBody = Buffer.from(
+      JSON.stringify({
+        messages: [
+          sealMessage(
+            stale,
+            jpSigning,
+            x25519PublicKeyFromRaw(Buffer.from(krIdentity.encryptionKey, 'base64')),
+          ),
+        ],
+      }),
+    );
+    const krSizeBefore = await logSize('KR');
+    const staleReply = await fetch(target, {
+      method: 'POST',
+      headers: {
+        ...signRequest(
+          { method: 'POST', authority: target.host, path: target.pathname, body: staleBody },
+          jpSigning,
+          'JP',
+          Date.now(),
+        ),
+        'content-type': 'application/json',
+      },
+      body: staleBody,
+    });
+    expect(staleReply.status).toBe(200);
+    const staleReceipt = (
+      JSON.parse(((await staleReply.json()) as { receipts: string[] }).receipts[0] as string) as {
+        receipt: Json;
+      }
+    ).receipt;
+    expect(staleReceipt).toMatchObject({ status: 'refused', code: 'hub-route-required' });
+    expect(
+      (await logEntries('KR', krSizeBefore)).some(
+        (e) =>
+          e.type === 'item.received' &&
+          e.decision === 'deny' &&
+          (e.reasons as string[]).includes('hub-route-required'),
+      ),
+    ).toBe(true);
+    expect((await inbox('KR')).some((e) => e.item === late)).toBe(false);
+    const krRead = await http(url('KR'), 'GET', `/v1/items/${late}`, tok('KR', 'officer'));
+    expect(krRead.status).toBe(404);
     // The next release is refused, and the refusal suggests the hub route and its consent.
     const direct = await http(url('JP'), 'POST', `/v1/items/${late}/release`, tok('JP', 'ra'), {
       to: 'KR',
