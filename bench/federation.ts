@@ -1,80 +1,12 @@
 // Envelopes JP→KR end to end on loopback, between two real node processes; the
 // crypto-only limit of the same work (sign, encrypt, decrypt, verify) in the same
 // run; and release latency from the API call to the signed receipt.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { encryptJwe, signJws } from '../src/crypto/jose.js';
 import { type Message, openMessage, sealMessage } from '../src/federation/messages.js';
 import { openSqlite } from '../src/store/db.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'dist/cli/index.js');
-const env = {
-  ...process.env,
-  LIAISON_PASSPHRASE: 'benchmark passphrase',
-  LIAISON_TOKEN: '',
-  LIAISON_NODE: '',
-};
-
-interface Started {
-  readonly dir: string;
-  readonly url: string;
-  readonly admin: string;
-  readonly fingerprint: string;
-  readonly child: ChildProcess;
-}
-
-async function launch(dir: string, port: string): Promise<{ child: ChildProcess; url: string }> {
-  // LIAISON_BENCH_NODE_ARGS, e.g. "--cpu-prof", profiles the node processes.
-  const extra = (process.env.LIAISON_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(
-    process.execPath,
-    [...extra, BIN, 'node', 'start', '--data', dir, '--port', port],
-    {
-      env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const url = await new Promise<string>((ok, fail) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) ok(m[1] as string);
-    });
-    child.once('exit', () => fail(new Error(out)));
-  });
-  return { child, url };
-}
-
-async function start(party: string): Promise<Started> {
-  const dir = join(mkdtempSync(join(tmpdir(), `liaison-fed-${party}-`)), 'data');
-  const r = spawnSync(
-    process.execPath,
-    [BIN, 'node', 'init', '--party', party, '--data', dir, '--port', '0', '--json'],
-    {
-      encoding: 'utf8',
-      env,
-    },
-  );
-  if (r.status !== 0) throw new Error(r.stderr);
-  const init = JSON.parse(r.stdout) as { admin: { token: string }; fingerprint: string };
-  const { child, url } = await launch(dir, '0');
-  return { dir, url, admin: init.admin.token, fingerprint: init.fingerprint, child };
-}
-
-function stopped(child: ChildProcess): Promise<void> {
-  return new Promise((r) => {
-    if (child.exitCode !== null || child.signalCode !== null) r();
-    else {
-      child.once('exit', () => r());
-      child.kill('SIGTERM');
-    }
-  });
-}
+import { launch, start, stopped } from './processes.js';
 
 async function call(
   url: string,

@@ -1,19 +1,14 @@
-// The node's figures: durable log appends (SQLite and PostgreSQL), SHA-256 in the
-// same run, inclusion proofs at 10,000,000 entries, and authorized, logged item
-// reads over HTTP against a real node process.
-import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import pg from 'pg';
 import { leafHash, MerkleTree, verifyInclusion } from '../src/log/merkle.js';
 import { LiaisonNode } from '../src/node/service.js';
 import { openStore } from '../src/store/db.js';
+import { start, stopped } from './processes.js';
 
 const PG_ADMIN = process.env.LIAISON_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'dist/cli/index.js');
 
 async function withPostgres<T>(fn: (url: string) => Promise<T>): Promise<T | null> {
   const name = `liaison_bench_${randomBytes(4).toString('hex')}`;
@@ -145,55 +140,13 @@ export interface ReadFigure {
   readonly concurrency: number;
 }
 
-function cli(args: string[], env: NodeJS.ProcessEnv): string {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env });
-  if (r.status !== 0) throw new Error(`liaison ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
 /** A real node process; the load comes from this process over keep-alive HTTP. */
 async function httpReads(
   database: string | undefined,
   seconds: number,
   concurrency: number,
 ): Promise<ReadFigure> {
-  const dir = join(mkdtempSync(join(tmpdir(), 'liaison-bench-')), 'data');
-  const env = {
-    ...process.env,
-    LIAISON_PASSPHRASE: 'benchmark passphrase',
-    LIAISON_TOKEN: '',
-    LIAISON_NODE: '',
-  };
-  const init = JSON.parse(
-    cli(
-      [
-        'node',
-        'init',
-        '--party',
-        'JP',
-        '--data',
-        dir,
-        '--port',
-        '0',
-        '--json',
-        ...(database ? ['--database', database] : []),
-      ],
-      env,
-    ),
-  ) as { admin: { token: string } };
-  const child = spawn(process.execPath, [BIN, 'node', 'start', '--data', dir, '--port', '0'], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((ok, fail) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) ok(m[1] as string);
-    });
-    child.once('exit', () => fail(new Error(`node exited: ${out}`)));
-  });
+  const { url, admin, child } = await start('JP', database);
   const call = async (method: string, path: string, token: string, body?: unknown) => {
     const r = await fetch(`${url}${path}`, {
       method,
@@ -206,7 +159,6 @@ async function httpReads(
     return (await r.json()) as Record<string, unknown>;
   };
   try {
-    const admin = init.admin.token;
     await call('POST', '/v1/users', admin, {
       username: 'reader',
       clearance: 'KIMITSU',
@@ -250,8 +202,7 @@ async function httpReads(
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     return { perSecond: ok / s, ok, refused, concurrency };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await stopped(child);
   }
 }
 

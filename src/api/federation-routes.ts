@@ -1,18 +1,6 @@
-// Federation routes: node-to-node (RFC 9421-signed: identity, messages, checkpoint,
-// consistency proofs) and officer-facing (peers, release, forward, inbox, outbox,
-// consents, proposals, witnessing).
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type as T, type TSchema } from '@sinclair/typebox';
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  FastifyReply,
-  FastifyRequest,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-} from 'fastify';
-import { formatInstant, parseInstant, TimeFormatError } from '../core/index.js';
+import type { FastifyRequest } from 'fastify';
+import { formatInstant } from '../core/index.js';
 import type { Federation } from '../federation/federation.js';
 import { MAX_BATCH, MAX_REQUEST_BYTES } from '../federation/messages.js';
 import {
@@ -31,37 +19,10 @@ import {
   signProposal,
 } from '../federation/operations.js';
 import { ApiError } from '../node/errors.js';
-import type { Actor, Role } from '../node/operations.js';
+import type { Role } from '../node/operations.js';
+import { type App, type Auth, actorOf, instant, iso } from './common.js';
 import { cosigned } from './log-routes.js';
 import * as S from './schemas.js';
-
-type App = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
-
-type Auth = (roles: readonly Role[]) => (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
-
-const iso = (ms: number | null) => (ms === null ? null : formatInstant(ms));
-
-function instant(text: string | null | undefined, field: string): number | null {
-  if (text === null || text === undefined) return null;
-  try {
-    return parseInstant(text).ms;
-  } catch (e) {
-    if (e instanceof TimeFormatError)
-      throw new ApiError('invalid-request', `${field}: ${e.message}`);
-    throw e;
-  }
-}
-
-function actorOf(req: FastifyRequest): Actor {
-  if (req.actor === undefined) throw new ApiError('unauthenticated', 'no credentials');
-  return req.actor;
-}
 
 const ToBody = T.Object(
   { to: T.String({ minLength: 1, maxLength: 32 }) },

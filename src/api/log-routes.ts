@@ -1,29 +1,13 @@
 // The log's API: signed checkpoints, entries, inclusion and consistency proofs, in
 // the formats an independent RFC 9162 / C2SP implementation reads.
 
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type as T, type TSchema } from '@sinclair/typebox';
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  FastifyReply,
-  FastifyRequest,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-} from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatInstant } from '../core/index.js';
 import { ApiError } from '../node/errors.js';
 import type { LiaisonNode } from '../node/service.js';
+import type { App } from './common.js';
 import * as S from './schemas.js';
-
-type App = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
 
 const b64 = (h: Uint8Array) => Buffer.from(h).toString('base64');
 

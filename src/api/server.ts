@@ -7,7 +7,7 @@ import { Type as T } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { explanationJson, formatInstant, parseInstant, TimeFormatError } from '../core/index.js';
+import { explanationJson, formatInstant } from '../core/index.js';
 import type { Federation } from '../federation/federation.js';
 import {
   lifecycleAction,
@@ -40,6 +40,7 @@ import {
   type UserView as UserViewValue,
 } from '../node/operations.js';
 import type { LiaisonNode } from '../node/service.js';
+import { actorOf, instant, iso } from './common.js';
 import { registerFederationRoutes } from './federation-routes.js';
 import { registerLogRoutes } from './log-routes.js';
 import * as S from './schemas.js';
@@ -63,19 +64,6 @@ const ANY: readonly Role[] = [
 const READERS: readonly Role[] = ['officer', 'releasing-authority', 'security-officer'];
 const AUDIT: readonly Role[] = ['auditor', 'security-officer', 'admin'];
 
-const iso = (ms: number | null): string | null => (ms === null ? null : formatInstant(ms));
-
-function instant(text: string | null | undefined, field: string): number | null {
-  if (text === null || text === undefined) return null;
-  try {
-    return parseInstant(text).ms;
-  } catch (e) {
-    if (e instanceof TimeFormatError)
-      throw new ApiError('invalid-request', `${field}: ${e.message}`);
-    throw e;
-  }
-}
-
 function userJson(u: UserViewValue) {
   return {
     ...u,
@@ -92,11 +80,6 @@ function itemJson(it: ItemSummaryValue) {
     releasableTo: it.releasableTo === null ? null : [...it.releasableTo],
     createdAt: formatInstant(it.createdAt),
   };
-}
-
-function actorOf(req: FastifyRequest): Actor {
-  if (req.actor === undefined) throw new ApiError('unauthenticated', 'no credentials');
-  return req.actor;
 }
 
 export interface ApiOptions {

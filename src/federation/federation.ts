@@ -36,9 +36,9 @@ import {
   verifierKey,
 } from '../log/note.js';
 import { ApiError, deniedBy } from '../node/errors.js';
-import type { Actor } from '../node/operations.js';
+import { type Actor, applyReclassification, recordLifecycle } from '../node/operations.js';
 import { json, type LiaisonNode, type Unit } from '../node/service.js';
-import type { InboxTable, ItemTable } from '../store/schema.js';
+import type { InboxTable, ItemTable, OutboxTable } from '../store/schema.js';
 import {
   type HttpSigError,
   MAX_SKEW_MS,
@@ -96,17 +96,19 @@ interface PreparedBatch {
   readonly afterSeq: number;
 }
 
-interface OutboxRow {
-  id: string;
-  peer: string;
-  seq: number;
-  type: string;
-  payload: string;
-  state: string;
-  attempts: number;
-  next_attempt_at: number;
-  item_id: string | null;
-}
+/** The outbox columns delivery reads. */
+const OUTBOX_COLUMNS = [
+  'id',
+  'peer',
+  'seq',
+  'type',
+  'payload',
+  'state',
+  'attempts',
+  'next_attempt_at',
+  'item_id',
+] as const;
+type OutboxRow = Pick<OutboxTable, (typeof OUTBOX_COLUMNS)[number]>;
 
 /** A message as stored in the outbox, before it is sealed (sentAt is set at send). */
 type Draft = Omit<Message, 'sentAt'>;
@@ -519,25 +521,15 @@ export class Federation {
   private async prepare(peer: Peer, afterSeq: number): Promise<PreparedBatch | null> {
     for (;;) {
       if (this.stopped) return null;
-      const rows = (await this.node.store.db
+      const rows: OutboxRow[] = await this.node.store.db
         .selectFrom('outbox')
-        .select([
-          'id',
-          'peer',
-          'seq',
-          'type',
-          'payload',
-          'state',
-          'attempts',
-          'next_attempt_at',
-          'item_id',
-        ])
+        .select(OUTBOX_COLUMNS)
         .where('peer', '=', peer.party)
         .where('state', '=', 'pending')
         .where('seq', '>', afterSeq)
         .orderBy('seq')
         .limit(MAX_BATCH)
-        .execute()) as OutboxRow[];
+        .execute();
       const first = rows[0];
       if (first === undefined || first.next_attempt_at > this.node.now()) return null;
       const sendable = await this.redecide(rows);
@@ -2045,38 +2037,4 @@ export async function upsertHoldings(
 /** Inserts or updates the holdings row of a party from the World. */
 export function upsertHolding(u: Unit, itemId: string, party: string): Promise<void> {
   return upsertHoldings(u, [[itemId, party]]);
-}
-
-/** Applies and stores an allowed lifecycle decision. */
-export async function recordLifecycle(u: Unit, d: Decision): Promise<void> {
-  if (d.effect?.kind !== 'lifecycle') return;
-  const a = u.world.agreements.get(d.effect.agreement);
-  const seq = a?.events.length ?? 0;
-  await u.tx
-    .insertInto('agreement_events')
-    .values({
-      agreement_id: d.effect.agreement,
-      seq,
-      at: d.effect.event.at,
-      event: json(d.effect.event),
-      recorded_at: u.now,
-    })
-    .execute();
-  applyEffect(u.world, d.effect);
-}
-
-/** Applies and stores a reclassification (the originator's marking and every holder's). */
-export async function applyReclassification(u: Unit, d: Decision): Promise<void> {
-  if (d.effect?.kind !== 'reclassify') return;
-  const e = d.effect;
-  await u.tx.updateTable('items').set({ marking: e.marking }).where('id', '=', e.item).execute();
-  for (const h of e.holders) {
-    await u.tx
-      .updateTable('holdings')
-      .set({ marking: h.marking })
-      .where('item_id', '=', e.item)
-      .where('party', '=', h.party)
-      .execute();
-  }
-  applyEffect(u.world, e);
 }

@@ -14,14 +14,15 @@ import {
   decide,
   type EquivalenceRow,
   formatInstant,
+  type ItemRecord,
   type NoticeActionKind,
   World,
 } from '../core/index.js';
 import { ApiError, deniedBy } from '../node/errors.js';
-import type { Actor } from '../node/operations.js';
+import { type Actor, applyReclassification, recordLifecycle } from '../node/operations.js';
 import type { Unit } from '../node/service.js';
 import type { OutboxTable } from '../store/schema.js';
-import { applyReclassification, type Federation, recordLifecycle } from './federation.js';
+import type { Federation } from './federation.js';
 import type { ItemPayload, SignedReceipt } from './messages.js';
 
 export interface Sent {
@@ -75,18 +76,41 @@ function logSent(
 }
 
 /** RULES R1–R5 now, then the envelope is queued; it is decided again when it leaves and on arrival. */
-export async function releaseItem(
+export function releaseItem(fed: Federation, actor: Actor, itemId: string, to: string) {
+  return sendItem(fed, actor, itemId, to, 'release');
+}
+
+/** RULES F0–F4: a holder passes the originator's item on, with the originator's signed consent. */
+export function forwardItem(fed: Federation, actor: Actor, itemId: string, to: string) {
+  return sendItem(fed, actor, itemId, to, 'forward');
+}
+
+async function sendItem(
   fed: Federation,
   actor: Actor,
   itemId: string,
   to: string,
+  action: 'release' | 'forward',
 ): Promise<Sent> {
   const payload = await payloadOf(fed, itemId);
   return fed.node.transact(async (u) => {
-    const d = decide(u.world, { kind: 'release', item: itemId, to }, u.now);
+    const d =
+      action === 'release'
+        ? decide(u.world, { kind: 'release', item: itemId, to }, u.now)
+        : decide(u.world, { kind: 'forward', item: itemId, by: fed.party, to }, u.now);
+    const item = u.world.items.get(itemId);
     const logged = (envelope: string | null) =>
-      logSent(u, 'item.released', actor, fed.party, itemId, to, d, envelope);
-    if (d.decision === 'deny') {
+      logSent(
+        u,
+        action === 'release' ? 'item.released' : 'item.forwarded',
+        actor,
+        fed.party,
+        itemId,
+        to,
+        d,
+        envelope,
+      );
+    if (d.decision === 'deny' || item === undefined) {
       logged(null);
       throw deniedBy(d);
     }
@@ -95,12 +119,12 @@ export async function releaseItem(
       to,
       'item',
       {
-        kind: 'release',
+        kind: item.originator.id === fed.party ? 'release' : 'forward',
         item: payload,
-        senderMarking: payload.marking,
+        senderMarking: item.holdings.get(fed.party)?.marking.code ?? payload.marking,
         recipientMarking: d.marking?.code ?? '',
         agreements: d.agreements ?? [],
-        consent: null,
+        consent: action === 'forward' ? await consentToAttach(u, item, fed.party, to) : null,
       },
       itemId,
     );
@@ -109,59 +133,23 @@ export async function releaseItem(
   });
 }
 
-/** RULES F0–F4: a holder passes the originator's item on, with the originator's signed consent. */
-export async function forwardItem(
-  fed: Federation,
-  actor: Actor,
-  itemId: string,
+/** The originator's signed consent a forward carries (RULES F1), when one is needed. */
+async function consentToAttach(
+  u: Unit,
+  item: ItemRecord,
+  holder: string,
   to: string,
-): Promise<Sent> {
-  const payload = await payloadOf(fed, itemId);
-  return fed.node.transact(async (u) => {
-    const d = decide(u.world, { kind: 'forward', item: itemId, by: fed.party, to }, u.now);
-    const item = u.world.items.get(itemId);
-    let consentJws: string | null = null;
-    if (
-      d.decision === 'allow' &&
-      item !== undefined &&
-      item.originator.id !== fed.party &&
-      item.originator.id !== to &&
-      item.marking.rank > 0
-    ) {
-      const c = checkConsent(u.world, item, fed.party, to, u.now);
-      if (c.ok && c.consent !== null) {
-        const row = await u.tx
-          .selectFrom('consents')
-          .select('jws')
-          .where('id', '=', c.consent.id)
-          .executeTakeFirst();
-        consentJws = row?.jws ?? null;
-      }
-    }
-    const logged = (envelope: string | null) =>
-      logSent(u, 'item.forwarded', actor, fed.party, itemId, to, d, envelope);
-    if (d.decision === 'deny' || item === undefined) {
-      logged(null);
-      throw deniedBy(d);
-    }
-    const own = item.holdings.get(fed.party)?.marking.code ?? payload.marking;
-    const envelope = await fed.enqueue(
-      u,
-      to,
-      'item',
-      {
-        kind: item.originator.id === fed.party ? 'release' : 'forward',
-        item: payload,
-        senderMarking: own,
-        recipientMarking: d.marking?.code ?? '',
-        agreements: d.agreements ?? [],
-        consent: consentJws,
-      },
-      itemId,
-    );
-    logged(envelope);
-    return { envelope, decision: d };
-  });
+): Promise<string | null> {
+  if (item.originator.id === holder || item.originator.id === to || item.marking.rank === 0)
+    return null;
+  const c = checkConsent(u.world, item, holder, to, u.now);
+  if (!c.ok || c.consent === null) return null;
+  const row = await u.tx
+    .selectFrom('consents')
+    .select('jws')
+    .where('id', '=', c.consent.id)
+    .executeTakeFirst();
+  return row?.jws ?? null;
 }
 
 // ------------------------------------------------------------------ consents

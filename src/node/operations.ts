@@ -491,21 +491,7 @@ export function noticeAction(
       decision: d.decision,
       reasons: d.reasons.map((r) => r.code),
     });
-    if (d.decision === 'allow' && d.effect?.kind === 'lifecycle') {
-      const a = u.world.agreements.get(agreementId);
-      const seq = a?.events.length ?? 0;
-      await u.tx
-        .insertInto('agreement_events')
-        .values({
-          agreement_id: agreementId,
-          seq,
-          at: d.effect.event.at,
-          event: json(d.effect.event),
-          recorded_at: u.now,
-        })
-        .execute();
-      applyEffect(u.world, d.effect);
-    }
+    if (d.decision === 'allow') await recordLifecycle(u, d);
     return d;
   });
 }
@@ -679,16 +665,7 @@ export function reclassifyItem(
       reasons: d.reasons.map((r) => r.code),
     });
     if (d.decision === 'deny' || d.effect?.kind !== 'reclassify') throw deniedBy(d);
-    await u.tx.updateTable('items').set({ marking }).where('id', '=', itemId).execute();
-    for (const h of d.effect.holders) {
-      await u.tx
-        .updateTable('holdings')
-        .set({ marking: h.marking })
-        .where('item_id', '=', itemId)
-        .where('party', '=', h.party)
-        .execute();
-    }
-    applyEffect(u.world, d.effect);
+    await applyReclassification(u, d);
     return d;
   });
 }
@@ -756,4 +733,38 @@ export async function listCompromises(node: LiaisonNode): Promise<CompromiseView
     at: r.at,
     note: r.note,
   }));
+}
+
+/** Applies and stores an allowed lifecycle decision. */
+export async function recordLifecycle(u: Unit, d: Decision): Promise<void> {
+  if (d.effect?.kind !== 'lifecycle') return;
+  const a = u.world.agreements.get(d.effect.agreement);
+  const seq = a?.events.length ?? 0;
+  await u.tx
+    .insertInto('agreement_events')
+    .values({
+      agreement_id: d.effect.agreement,
+      seq,
+      at: d.effect.event.at,
+      event: json(d.effect.event),
+      recorded_at: u.now,
+    })
+    .execute();
+  applyEffect(u.world, d.effect);
+}
+
+/** Applies and stores a reclassification (the originator's marking and every holder's). */
+export async function applyReclassification(u: Unit, d: Decision): Promise<void> {
+  if (d.effect?.kind !== 'reclassify') return;
+  const e = d.effect;
+  await u.tx.updateTable('items').set({ marking: e.marking }).where('id', '=', e.item).execute();
+  for (const h of e.holders) {
+    await u.tx
+      .updateTable('holdings')
+      .set({ marking: h.marking })
+      .where('item_id', '=', e.item)
+      .where('party', '=', h.party)
+      .execute();
+  }
+  applyEffect(u.world, e);
 }

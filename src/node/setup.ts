@@ -9,7 +9,7 @@ import { BUILT_IN_PARTIES, BUILT_IN_TEMPLATES } from '../core/index.js';
 import { generateNodeKeys, openKeys, type StoredKeys, sealKeys } from '../crypto/keys.js';
 import { Federation } from '../federation/federation.js';
 import { proposeAgreement } from '../federation/operations.js';
-import { openStore } from '../store/db.js';
+import { isPostgresUrl, openStore } from '../store/db.js';
 import { createToken, createUser, type IssuedToken } from './operations.js';
 import { LiaisonNode } from './service.js';
 
@@ -58,9 +58,7 @@ function readStoredKeys(dir: string): StoredKeys {
 }
 
 export function databaseTarget(dir: string, config: NodeConfig): string {
-  return /^postgres(ql)?:\/\//.test(config.database)
-    ? config.database
-    : resolve(dir, config.database);
+  return isPostgresUrl(config.database) ? config.database : resolve(dir, config.database);
 }
 
 export interface InitOptions {

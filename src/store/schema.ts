@@ -132,6 +132,7 @@ export interface OutboxTable {
   attempts: number;
   next_attempt_at: number;
   last_error: string | null;
+  /** Unused since migration 0003: receipts are kept in outbox_receipts. Always null. */
   receipt: string | null;
   created_at: number;
   settled_at: number | null;
