@@ -163,8 +163,8 @@ export class Federation {
   private refusalBudgetAt = 0;
   private refusalsNotLogged = 0;
   private noncesPurgedAt = 0;
-  /** The last unexpected error of the outbox worker, for diagnosis. */
-  lastPumpError: string | null = null;
+  /** The last unexpected error of the outbox worker (told on stderr once). */
+  private lastPumpError: string | null = null;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -435,8 +435,12 @@ export class Federation {
     void this.pump()
       .catch((e: unknown) => {
         // Delivery failures are recorded per batch (backOff); this is anything else,
-        // e.g. the store closing under us. The timer kicks again.
-        this.lastPumpError = e instanceof Error ? e.message : String(e);
+        // e.g. the store closing under us. Told once per distinct error; the timer
+        // kicks again.
+        const message = e instanceof Error ? e.message : String(e);
+        if (message !== this.lastPumpError)
+          process.stderr.write(`liaison: the outbox worker failed: ${message}\n`);
+        this.lastPumpError = message;
       })
       .finally(() => {
         this.pumping = false;
