@@ -82,6 +82,12 @@ export const IssuedToken = T.Object({
   expiresAt: T.Union([T.String(), T.Null()]),
 });
 
+/** ACP 121 precedence, highest first. */
+export const Precedence = T.Union(
+  [T.Literal('FLASH'), T.Literal('IMMEDIATE'), T.Literal('PRIORITY'), T.Literal('ROUTINE')],
+  { description: 'ACP 121 precedence: it orders delivery, never the release rules' },
+);
+
 export const ItemBody = T.Object(
   {
     marking: Code,
@@ -89,6 +95,7 @@ export const ItemBody = T.Object(
     title: T.String({ minLength: 1, maxLength: 500 }),
     body: T.String({ maxLength: 512 * 1024 }),
     releasableTo: T.Optional(T.Array(Code, { maxItems: 64 })),
+    precedence: T.Optional(Precedence),
   },
   { additionalProperties: false },
 );
@@ -101,6 +108,7 @@ export const ItemSummary = T.Object({
   originatorMarking: MarkingView,
   categories: T.Array(T.String()),
   releasableTo: T.Union([T.Array(T.String()), T.Null()]),
+  precedence: Precedence,
   createdAt: T.String(),
   compromised: T.Boolean(),
 });

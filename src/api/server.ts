@@ -7,6 +7,7 @@ import { Type as T } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { AlertService } from '../alerts/service.js';
 import { explanationJson, formatInstant } from '../core/index.js';
 import type { Federation } from '../federation/federation.js';
 import {
@@ -40,6 +41,7 @@ import {
   type UserView as UserViewValue,
 } from '../node/operations.js';
 import type { LiaisonNode } from '../node/service.js';
+import { registerAlertRoutes } from './alert-routes.js';
 import { actorOf, instant, iso } from './common.js';
 import { registerFederationRoutes } from './federation-routes.js';
 import { registerLogRoutes } from './log-routes.js';
@@ -86,6 +88,8 @@ export interface ApiOptions {
   readonly logger?: boolean | { level: string };
   /** When set, the node federates: the partner-facing and cross-node routes are served. */
   readonly federation?: Federation;
+  /** When set, FLASH alerts are served (they travel through the federation). */
+  readonly alerts?: AlertService;
 }
 
 export async function buildApi(
@@ -629,6 +633,7 @@ export async function buildApi(
   // ------------------------------------------------------------ log
   registerLogRoutes(app, node, auth(AUDIT), errors);
   if (federation !== undefined) registerFederationRoutes(app, federation, auth, errors);
+  if (options.alerts !== undefined) registerAlertRoutes(app, options.alerts, auth, errors);
 
   return app;
 }

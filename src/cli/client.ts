@@ -1,6 +1,7 @@
 // The CLI's HTTP client for a running node: `--node URL --token T`, defaulting to
 // the local node of the data directory and to $LIAISON_TOKEN.
 import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
 import { configPath, DEFAULT_DATA_DIR, readConfig } from '../node/setup.js';
 import { UsageError } from './errors.js';
 
@@ -90,4 +91,18 @@ export class NodeClient {
     }
     return parsed as T;
   }
+}
+
+/** The options of every command that talks to a node. */
+export interface Common extends TargetOptions {
+  readonly json?: boolean;
+}
+
+/** Adds the options that say which node to talk to, as whom, and how to print. */
+export function withTarget(cmd: Command): Command {
+  return cmd
+    .option('--node <url>', 'node URL (default: $LIAISON_NODE, else the node in --data)')
+    .option('--token <token>', 'API token (default: $LIAISON_TOKEN)')
+    .option('--data <dir>', 'data directory of the local node', '.liaison')
+    .option('--json', 'print JSON');
 }

@@ -1,23 +1,12 @@
 // CLI verbs for sharing across nodes: peers, release and forward, inbox and outbox,
 // consents, agreement proposals. A refusal exits non-zero and prints the reason code.
 import type { Command } from 'commander';
-import { NodeClient, resolveTarget, type TargetOptions } from './client.js';
+import { type Common, NodeClient, resolveTarget, withTarget } from './client.js';
 import { UsageError } from './errors.js';
 import type { RemoteContext } from './remote.js';
 import { table } from './text.js';
 
 type Json = Record<string, unknown>;
-interface Common extends TargetOptions {
-  readonly json?: boolean;
-}
-
-function withTarget(cmd: Command): Command {
-  return cmd
-    .option('--node <url>', 'node URL (default: $LIAISON_NODE, else the node in --data)')
-    .option('--token <token>', 'API token (default: $LIAISON_TOKEN)')
-    .option('--data <dir>', 'data directory of the local node', '.liaison')
-    .option('--json', 'print JSON');
-}
 
 const mk = (m: unknown) => {
   const x = m as { party: string; code: string; name: string } | null;

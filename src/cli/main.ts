@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { type OffsetInstant, parseInstant, TimeFormatError } from '../core/index.js';
+import { registerAlertCommands } from './alert.js';
 import { registerDemoCommand } from './demo.js';
 import { EXIT, reportError, UsageError } from './errors.js';
 import { explain } from './explain.js';
@@ -112,6 +113,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   };
   const { item } = registerRemoteCommands(program, agreement, context);
   registerFederationCommands(program, item, agreement, context);
+  registerAlertCommands(program, context);
   registerNodeCommands(program, context);
   registerDemoCommand(program, context);
 

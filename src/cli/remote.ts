@@ -2,27 +2,16 @@
 // reports and the log. Each prints for people, or the node's JSON with --json.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { NodeClient, resolveTarget, type TargetOptions } from './client.js';
+import { type Common, NodeClient, resolveTarget, withTarget } from './client.js';
 import { EXIT, UsageError } from './errors.js';
 import type { Io } from './io.js';
 import { table } from './text.js';
 
 type Json = Record<string, unknown>;
-interface Common extends TargetOptions {
-  readonly json?: boolean;
-}
 
 export interface RemoteContext {
   readonly io: Io;
   setExit(code: number): void;
-}
-
-function withTarget(cmd: Command): Command {
-  return cmd
-    .option('--node <url>', 'node URL (default: $LIAISON_NODE, else the node in --data)')
-    .option('--token <token>', 'API token (default: $LIAISON_TOKEN)')
-    .option('--data <dir>', 'data directory of the local node', '.liaison')
-    .option('--json', 'print JSON');
 }
 
 const list = (v: string, prev: string[] = []) => [

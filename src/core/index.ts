@@ -10,6 +10,7 @@ export * from './effects.js';
 export * from './errors.js';
 export * from './explain.js';
 export * from './lifecycle.js';
+export * from './precedence.js';
 export * from './reasons.js';
 export * from './schemes.js';
 export * from './time.js';

@@ -5,6 +5,7 @@ import type { AgreementDefinition } from './agreement.js';
 import { checkId } from './agreement.js';
 import { DefinitionError } from './errors.js';
 import { AgreementRuntime } from './lifecycle.js';
+import { isPrecedence, type Precedence } from './precedence.js';
 import type { Marking, Party, PartyId } from './schemes.js';
 import { type EpochMs, formatInstant } from './time.js';
 
@@ -26,6 +27,8 @@ export interface ItemSpec {
   readonly categories: readonly string[];
   readonly releasableTo?: readonly PartyId[] | undefined;
   readonly title?: string | undefined;
+  /** ACP 121 precedence; ROUTINE when absent. Orders delivery only. */
+  readonly precedence?: Precedence | undefined;
 }
 
 export interface UserRecord {
@@ -66,6 +69,7 @@ export interface ItemRecord {
   marking: Marking;
   readonly categories: readonly string[];
   readonly releasableTo: ReadonlySet<PartyId> | null;
+  readonly precedence: Precedence;
   /** In order of receipt; the originator's holding first. */
   readonly holdings: Map<PartyId, Holding>;
   readonly compromise: CompromiseReport[];
@@ -246,6 +250,12 @@ export class World {
     spec.releasableTo?.forEach((p, i) => {
       this.party(p, ['releasableTo', i]);
     });
+    if (spec.precedence !== undefined && !isPrecedence(spec.precedence)) {
+      throw new DefinitionError(
+        `unknown precedence '${String(spec.precedence)}' (known: FLASH, IMMEDIATE, PRIORITY, ROUTINE)`,
+        ['precedence'],
+      );
+    }
     const item: ItemRecord = {
       id: spec.id,
       title: spec.title,
@@ -253,6 +263,7 @@ export class World {
       marking,
       categories: [...spec.categories],
       releasableTo: spec.releasableTo === undefined ? null : new Set(spec.releasableTo),
+      precedence: spec.precedence ?? 'ROUTINE',
       holdings: new Map([[originator.id, { party: originator.id, marking, receipts: [], since }]]),
       compromise: [],
     };

@@ -9,6 +9,8 @@ import {
   type KeyObject,
   randomUUID,
 } from 'node:crypto';
+import type { Insertable } from 'kysely';
+import { AlertInvalid, type AlertPayload, checkAlertPayload } from '../alerts/model.js';
 import {
   type AgreementDefinition,
   applyEffect,
@@ -21,6 +23,7 @@ import {
   type ItemRecord,
   type NoticeActionKind,
   parseInstant,
+  precedenceRank,
   TimeFormatError,
 } from '../core/index.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
@@ -92,8 +95,22 @@ export interface PeerView {
 interface PreparedBatch {
   readonly rows: OutboxRow[];
   readonly sealed: string[];
-  /** Where it was read from: the seq before its first row. */
-  readonly afterSeq: number;
+}
+
+/** FLASH messages have a delivery lane of their own; everything else shares one. */
+type Lane = 'flash' | 'normal';
+const LANES: readonly Lane[] = ['flash', 'normal'];
+const NOTHING_IN_FLIGHT: ReadonlySet<string> = new Set();
+
+/** What the alerts layer does with alert traffic (src/alerts; wired by the node's setup). */
+export interface AlertHooks {
+  /** A partner's alert was accepted here for the first time: store it, fan it out. */
+  received(u: Unit, item: ItemRecord, alert: AlertPayload, from: string): Promise<void>;
+  /** An acknowledgement (at the originator) or an escalation (at a recipient). */
+  message(
+    u: Unit,
+    m: Message<'alert.ack'> | Message<'alert.escalation'>,
+  ): Promise<{ logIndex: number; message: string; itemId: string }>;
 }
 
 /** The outbox columns delivery reads. */
@@ -140,6 +157,13 @@ function notLater(at: EpochMs, now: EpochMs, what: string): EpochMs {
   return at;
 }
 
+/** An item leaves at its own precedence; acknowledgements and escalations as FLASH. */
+function messagePrecedence<T extends MessageType>(type: T, body: MessageBodies[T]): number {
+  if (type === 'item')
+    return precedenceRank((body as MessageBodies['item']).item.precedence ?? 'ROUTINE');
+  return type === 'alert.ack' || type === 'alert.escalation' ? 0 : precedenceRank('ROUTINE');
+}
+
 /** Retry delay after n consecutive failures to reach a peer: 200 ms doubling, at most 30 s. */
 const backoff = (failures: number) => Math.min(30_000, 100 * 2 ** Math.min(failures, 9));
 
@@ -158,14 +182,16 @@ export class Federation {
   private readonly seq = new Map<string, number>();
   private readonly failures = new Map<string, number>();
   private readonly nonces = new Map<string, number>();
-  private pumping = false;
+  /** Delivery lanes running now, by "peer/lane"; "again" = kicked while running. */
+  private readonly lanes = new Map<string, 'busy' | 'again'>();
   private refusalBudget = REFUSAL_BURST;
   private refusalBudgetAt = 0;
   private refusalsNotLogged = 0;
   private noncesPurgedAt = 0;
   /** The last unexpected error of the outbox worker (told on stderr once). */
   private lastPumpError: string | null = null;
-  private again = false;
+  /** What the alerts layer does with alert traffic; set by the composition root. */
+  alerts: AlertHooks | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private identityCache: { url: string; identity: Identity; jws: string } | null = null;
@@ -391,6 +417,7 @@ export class Federation {
         created_at: u.now,
         settled_at: null,
         item_id: itemId,
+        precedence: messagePrecedence(type, body),
       })
       .execute();
     u.afterCommit(() => this.kick());
@@ -407,7 +434,7 @@ export class Federation {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== null) clearInterval(this.timer);
-    while (this.pumping) await new Promise((r) => setTimeout(r, 5));
+    while (this.lanes.size > 0) await new Promise((r) => setTimeout(r, 5));
   }
 
   /** An operator's "retry now": forget the backoff towards a peer and send what is due. */
@@ -424,15 +451,25 @@ export class Federation {
     return Number(r.numUpdatedRows);
   }
 
-  /** Wakes the outbox worker. */
+  /** Wakes the outbox worker: every lane of every peer sends what is due. */
   kick(): void {
     if (this.stopped) return;
-    if (this.pumping) {
-      this.again = true;
+    for (const party of this.peers.keys()) for (const lane of LANES) this.run(party, lane);
+  }
+
+  /**
+   * Runs one lane of one peer until nothing is due. FLASH messages have a lane of
+   * their own, so that an alert never waits behind a large batch of routine traffic
+   * already in flight; the other lane sends IMMEDIATE, then PRIORITY, then ROUTINE.
+   */
+  private run(party: string, lane: Lane): void {
+    const key = `${party}/${lane}`;
+    if (this.lanes.has(key)) {
+      this.lanes.set(key, 'again');
       return;
     }
-    this.pumping = true;
-    void this.pump()
+    this.lanes.set(key, 'busy');
+    void this.deliverTo(party, lane)
       .catch((e: unknown) => {
         // Delivery failures are recorded per batch (backOff); this is anything else,
         // e.g. the store closing under us. Told once per distinct error; the timer
@@ -443,42 +480,38 @@ export class Federation {
         this.lastPumpError = message;
       })
       .finally(() => {
-        this.pumping = false;
-        if (this.again && !this.stopped) {
-          this.again = false;
-          this.kick();
-        }
+        const again = this.lanes.get(key) === 'again';
+        this.lanes.delete(key);
+        if (this.stopped) return;
+        if (again) this.run(party, lane);
+        // The normal lane yields to due FLASH messages; it resumes when they are out.
+        if (lane === 'flash') this.run(party, 'normal');
       });
   }
 
-  private async pump(): Promise<void> {
-    const now = this.node.now();
-    const due = await this.node.store.db
-      .selectFrom('outbox')
-      .select('peer')
-      .distinct()
-      .where('state', '=', 'pending')
-      .where('next_attempt_at', '<=', now)
-      .execute();
-    await Promise.all(due.map((r) => this.deliverTo(r.peer)));
-  }
-
   /**
-   * Sends a peer's pending messages in order, a batch at a time, until none is due.
-   * Pipelined: while the peer works on one batch, this node verifies and stores the
-   * receipts of the previous one and seals the next. One request at a time is in
-   * flight to a peer, so the peer receives every message in order.
+   * Sends a lane's pending messages to a peer, highest precedence first and in
+   * order within a precedence, a batch at a time, until none is due. Pipelined:
+   * while the peer works on one batch, this node verifies and stores the receipts of
+   * the previous one and seals the next. One request per lane is in flight to a
+   * peer, so the peer receives each lane's messages in order.
    */
-  private async deliverTo(party: string): Promise<void> {
+  private async deliverTo(party: string, lane: Lane): Promise<void> {
     const peer = this.peers.get(party);
     if (peer === undefined) return;
     let done: { batch: PreparedBatch; receipts: string[] } | null = null;
-    let batch = await this.prepare(peer, 0);
+    let batch = await this.prepare(peer, lane, NOTHING_IN_FLIGHT);
     while (batch !== null && !this.stopped) {
       // Decided when it was sealed; decided again now, just before it leaves.
       if (!this.stillAllowed(batch.rows)) {
-        batch = await this.prepare(peer, batch.afterSeq);
+        batch = await this.prepare(peer, lane, NOTHING_IN_FLIGHT);
         continue;
+      }
+      // Lower precedence waits while FLASH messages to this peer are due (ACP 121).
+      if (lane === 'normal' && (await this.flashDue(party))) {
+        if (done !== null) await this.settleOrBackOff(peer, done.batch, done.receipts);
+        this.run(party, 'flash');
+        return;
       }
       const current = batch;
       const posting = this.post(peer, current.sealed).then(
@@ -489,7 +522,7 @@ export class Federation {
         await posting;
         return;
       }
-      const next = this.prepare(peer, current.rows[current.rows.length - 1]?.seq ?? 0);
+      const next = this.prepare(peer, lane, new Set(current.rows.map((r) => r.id)));
       const answer = await posting;
       if (answer.receipts === null) {
         await next.catch(() => null);
@@ -519,27 +552,35 @@ export class Federation {
   }
 
   /**
-   * The next due batch of a peer after `afterSeq`: re-decided now (what the rules now
-   * refuse is withheld, never sent) and sealed, within the request size limit.
+   * The next due batch of a peer's lane, leaving out the batch in flight: re-decided
+   * now (what the rules now refuse is withheld, never sent) and sealed, within the
+   * request size limit.
    */
-  private async prepare(peer: Peer, afterSeq: number): Promise<PreparedBatch | null> {
+  private async prepare(
+    peer: Peer,
+    lane: Lane,
+    inFlight: ReadonlySet<string>,
+  ): Promise<PreparedBatch | null> {
     for (;;) {
       if (this.stopped) return null;
-      const rows: OutboxRow[] = await this.node.store.db
+      const found: OutboxRow[] = await this.node.store.db
         .selectFrom('outbox')
         .select(OUTBOX_COLUMNS)
-        .where('peer', '=', peer.party)
         .where('state', '=', 'pending')
-        .where('seq', '>', afterSeq)
+        .where('peer', '=', peer.party)
+        .where('precedence', lane === 'flash' ? '=' : '>', 0)
+        .orderBy('precedence')
         .orderBy('seq')
-        .limit(MAX_BATCH)
+        .limit(MAX_BATCH + inFlight.size)
         .execute();
+      const rows =
+        inFlight.size === 0 ? found : found.filter((r) => !inFlight.has(r.id)).slice(0, MAX_BATCH);
       const first = rows[0];
       if (first === undefined || first.next_attempt_at > this.node.now()) return null;
       const sendable = await this.redecide(rows);
       if (sendable.length === 0) continue;
       const sentAt = formatInstant(this.node.now());
-      const out: PreparedBatch = { rows: [], sealed: [], afterSeq };
+      const out: PreparedBatch = { rows: [], sealed: [] };
       let bytes = 64;
       for (const r of sendable) {
         const draft = draftOf(r);
@@ -559,6 +600,20 @@ export class Federation {
     }
   }
 
+  /** Whether FLASH messages to a peer are waiting and due. */
+  private async flashDue(party: string): Promise<boolean> {
+    const row = await this.node.store.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('state', '=', 'pending')
+      .where('peer', '=', party)
+      .where('precedence', '=', 0)
+      .where('next_attempt_at', '<=', this.node.now())
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** Whether the rules still allow every item of a sealed batch, now. */
   private stillAllowed(rows: readonly OutboxRow[]): boolean {
     const now = this.node.now();
@@ -573,25 +628,39 @@ export class Federation {
       : decide(this.node.world, { kind: 'forward', item: itemId, by: this.party, to: r.peer }, now);
   }
 
-  /** A batch did not go through: back off towards the peer, by its consecutive failures. */
+  /**
+   * A batch did not go through: back off towards the peer, by its consecutive
+   * failures. The backoff is the peer's, not the batch's: every message queued to it
+   * waits until the same instant, so that when the peer is back the FLASH lane
+   * goes first. (A FLASH message queued meanwhile still makes one attempt at once.)
+   */
   private async backOff(party: string, rows: readonly OutboxRow[], e: unknown): Promise<void> {
     const first = rows[0];
-    const last = rows[rows.length - 1];
-    if (first === undefined || last === undefined) return;
+    if (first === undefined) return;
     const failures = (this.failures.get(party) ?? 0) + 1;
     this.failures.set(party, failures);
-    await this.node.store.db
-      .updateTable('outbox')
-      .set({
-        attempts: first.attempts + 1,
-        next_attempt_at: this.node.now() + backoff(failures),
-        last_error: (e instanceof Error ? e.message : String(e)).slice(0, 500),
-      })
-      .where('peer', '=', party)
-      .where('state', '=', 'pending')
-      .where('seq', '>=', first.seq)
-      .where('seq', '<=', last.seq)
-      .execute();
+    const now = this.node.now();
+    await this.node.store.db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('outbox')
+        .set({
+          attempts: first.attempts + 1,
+          last_error: (e instanceof Error ? e.message : String(e)).slice(0, 500),
+        })
+        .where('state', '=', 'pending')
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .execute();
+      await tx
+        .updateTable('outbox')
+        .set({ next_attempt_at: now + backoff(failures) })
+        .where('state', '=', 'pending')
+        .where('peer', '=', party)
+        .execute();
+    });
   }
 
   /**
@@ -1320,6 +1389,16 @@ export class Federation {
           .execute();
         return accepted(note({ size: b.size }), `cosignature of size ${b.size} stored`);
       }
+      case 'alert.ack':
+      case 'alert.escalation': {
+        if (this.alerts === null)
+          throw new ApiError('unsupported', 'this node does not handle alerts');
+        const r = await this.alerts.message(
+          u,
+          m as Message<'alert.ack'> | Message<'alert.escalation'>,
+        );
+        return accepted(r.logIndex, r.message, r.itemId);
+      }
     }
   }
 
@@ -1341,6 +1420,17 @@ export class Federation {
         'a release comes from the originator, a forward from a holder',
       );
     }
+    let alert: AlertPayload | null = null;
+    if (it.alert !== undefined) {
+      if (it.precedence !== 'FLASH')
+        throw new ApiError('malformed-message', 'an alert travels as a FLASH item');
+      try {
+        alert = checkAlertPayload(it.alert);
+      } catch (e) {
+        if (e instanceof AlertInvalid) throw new ApiError('malformed-message', e.message);
+        throw e;
+      }
+    }
     let created = false;
     let item: ItemRecord | undefined = w.items.get(it.id);
     const addedConsent: string[] = [];
@@ -1356,6 +1446,7 @@ export class Federation {
               categories: it.categories,
               releasableTo: it.releasableTo ?? undefined,
               title: it.title,
+              precedence: it.precedence,
             },
             u.now,
           );
@@ -1431,7 +1522,10 @@ export class Federation {
           body: it.body,
           created_at: u.now,
           created_by: null,
+          precedence: it.precedence ?? 'ROUTINE',
         });
+        if (alert !== null && this.alerts !== null)
+          await this.alerts.received(u, item, alert, m.from);
       }
       if (addedHolding) batch.holdings.push([it.id, m.from]);
       batch.holdings.push([it.id, this.party]);
@@ -1552,6 +1646,14 @@ export class Federation {
         jws,
       })
       .execute();
+  }
+
+  /** A JWS by this node over the canonical JSON of `payload` (kid = this party). */
+  signAsNode(payload: unknown, typ: string): string {
+    return signJws(Buffer.from(canonicalJson(payload), 'utf8'), this.options.signingKey, {
+      kid: this.party,
+      typ,
+    });
   }
 
   signConsent(c: {
@@ -1951,7 +2053,7 @@ type ReceiptSlot = string | number;
 
 /** Rows an inbound batch writes at its end, many at a time. */
 interface InboundBatch {
-  readonly items: ItemTable[];
+  readonly items: Insertable<ItemTable>[];
   readonly holdings: [string, string][];
   readonly inbox: InboxTable[];
   /** The receipt slot of each inbox row. */

@@ -5,6 +5,8 @@
 import type { KeyObject } from 'node:crypto';
 import { Type as T, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { type AlertPayload, AlertPayloadSchema } from '../alerts/model.js';
+import type { Precedence } from '../core/index.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
 import {
   decryptJwe,
@@ -25,6 +27,7 @@ export const MAX_BATCH = 256;
 export const MESSAGE_TYP = 'liaison-message+jws';
 export const RECEIPTS_TYP = 'liaison-receipts+jws';
 export const CONSENT_TYP = 'liaison-consent+jws';
+export const ALERT_ACK_TYP = 'liaison-alert-ack+jws';
 
 export interface ItemPayload {
   readonly id: string;
@@ -35,6 +38,10 @@ export interface ItemPayload {
   readonly releasableTo: readonly string[] | null;
   readonly title: string;
   readonly body: string;
+  /** ACP 121 precedence; ROUTINE when absent (senders before wire v1 alerts). */
+  readonly precedence?: Precedence;
+  /** A FLASH launch alert's structured payload. */
+  readonly alert?: AlertPayload;
 }
 
 export interface MessageBodies {
@@ -95,6 +102,22 @@ export interface MessageBodies {
   };
   /** A cosignature (C2SP tlog-cosignature) of the recipient's checkpoint. */
   readonly 'checkpoint.cosignature': { readonly size: number; readonly line: string };
+  /** An officer's acknowledgement of an alert, to its originator: `ack` is the sender's JWS. */
+  readonly 'alert.ack': { readonly ack: string };
+  /** The originator escalates an unacknowledged alert: the recipient pushes it again. */
+  readonly 'alert.escalation': {
+    readonly alert: string;
+    readonly level: number;
+    readonly at: string;
+  };
+}
+
+/** The payload of an acknowledgement (a JWS by the acknowledging node). */
+export interface AlertAckPayload {
+  readonly alert: string;
+  readonly party: string;
+  readonly user: string;
+  readonly at: string;
 }
 
 export type MessageType = keyof MessageBodies;
@@ -109,6 +132,8 @@ export const MESSAGE_TYPES: readonly MessageType[] = [
   'item.reclassified',
   'compromise.report',
   'checkpoint.cosignature',
+  'alert.ack',
+  'alert.escalation',
 ];
 
 // What each body must look like: checked on arrival, so that a malformed message is
@@ -139,6 +164,11 @@ const BODY_SCHEMAS: { readonly [K in MessageType]: TSchema } = {
       releasableTo: T.Union([T.Array(Party, { maxItems: 64 }), T.Null()]),
       title: Str(1000),
       body: T.String({ maxLength: MAX_MESSAGE_BYTES }),
+      precedence: T.Optional(
+        T.Union(['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'].map((p) => T.Literal(p))),
+      ),
+      // Checked in full (sensor fields included) by checkAlertPayload on arrival.
+      alert: T.Optional(T.Unknown()),
     }),
     senderMarking: Str(64),
     recipientMarking: Str(64),
@@ -190,7 +220,25 @@ const BODY_SCHEMAS: { readonly [K in MessageType]: TSchema } = {
     size: T.Integer({ minimum: 0 }),
     line: T.String({ maxLength: 1000 }),
   }),
+  'alert.ack': closed({ ack: Jws }),
+  'alert.escalation': closed({
+    alert: Id,
+    level: T.Integer({ minimum: 1, maximum: 100 }),
+    at: Instant,
+  }),
 };
+
+const ALERT_ACK_CHECK = TypeCompiler.Compile(
+  closed({ alert: Id, party: Party, user: Str(200), at: Instant }),
+);
+
+/** Whether an acknowledgement payload has its shape. */
+export function isAlertAckPayload(c: unknown): c is AlertAckPayload {
+  return ALERT_ACK_CHECK.Check(c);
+}
+
+/** The schema of an alert payload (for the OpenAPI document). */
+export const ALERT_PAYLOAD_SCHEMA = AlertPayloadSchema;
 
 /** The payload of a consent (a JWS by the originator, typ liaison-consent+jws). */
 export interface ConsentPayload {

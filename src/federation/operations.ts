@@ -4,6 +4,7 @@
 // writes, logs and queues its messages in one unit of work.
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
+import type { AlertPayload } from '../alerts/model.js';
 import {
   type AgreementDefinition,
   applyEffect,
@@ -15,6 +16,7 @@ import {
   type EquivalenceRow,
   formatInstant,
   type ItemRecord,
+  isPrecedence,
   type NoticeActionKind,
   World,
 } from '../core/index.js';
@@ -38,6 +40,11 @@ async function payloadOf(fed: Federation, itemId: string): Promise<ItemPayload> 
     .executeTakeFirst();
   if (row === undefined) throw new ApiError('unknown-item', `unknown item '${itemId}'`);
   const item = fed.node.world.items.get(itemId);
+  const alert = await fed.node.store.db
+    .selectFrom('alerts')
+    .select('payload')
+    .where('item_id', '=', itemId)
+    .executeTakeFirst();
   return {
     id: row.id,
     originator: row.originator,
@@ -46,6 +53,8 @@ async function payloadOf(fed: Federation, itemId: string): Promise<ItemPayload> 
     releasableTo: row.releasable_to === null ? null : (JSON.parse(row.releasable_to) as string[]),
     title: row.title,
     body: row.body,
+    precedence: isPrecedence(row.precedence) ? row.precedence : 'ROUTINE',
+    ...(alert === undefined ? {} : { alert: JSON.parse(alert.payload) as AlertPayload }),
   };
 }
 
@@ -94,43 +103,52 @@ async function sendItem(
 ): Promise<Sent> {
   const payload = await payloadOf(fed, itemId);
   return fed.node.transact(async (u) => {
-    const d =
-      action === 'release'
-        ? decide(u.world, { kind: 'release', item: itemId, to }, u.now)
-        : decide(u.world, { kind: 'forward', item: itemId, by: fed.party, to }, u.now);
-    const item = u.world.items.get(itemId);
-    const logged = (envelope: string | null) =>
-      logSent(
-        u,
-        action === 'release' ? 'item.released' : 'item.forwarded',
-        actor,
-        fed.party,
-        itemId,
-        to,
-        d,
-        envelope,
-      );
-    if (d.decision === 'deny' || item === undefined) {
-      logged(null);
-      throw deniedBy(d);
-    }
-    const envelope = await fed.enqueue(
-      u,
-      to,
-      'item',
-      {
-        kind: item.originator.id === fed.party ? 'release' : 'forward',
-        item: payload,
-        senderMarking: item.holdings.get(fed.party)?.marking.code ?? payload.marking,
-        recipientMarking: d.marking?.code ?? '',
-        agreements: d.agreements ?? [],
-        consent: action === 'forward' ? await consentToAttach(u, item, fed.party, to) : null,
-      },
-      itemId,
-    );
-    logged(envelope);
-    return { envelope, decision: d };
+    const sent = await sendInUnit(u, fed, actor, payload, to, action);
+    if (sent.envelope === null) throw deniedBy(sent.decision);
+    return { envelope: sent.envelope, decision: sent.decision };
   });
+}
+
+/**
+ * Decides a release or forward in a unit, logs it, and queues the envelope when
+ * allowed. A denial is logged and returned (envelope null), not thrown, so that one
+ * unit can send to several parties (an alert to every partner).
+ */
+export async function sendInUnit(
+  u: Unit,
+  fed: Federation,
+  actor: Actor,
+  payload: ItemPayload,
+  to: string,
+  action: 'release' | 'forward',
+): Promise<{ envelope: string | null; decision: Decision }> {
+  const itemId = payload.id;
+  const d =
+    action === 'release'
+      ? decide(u.world, { kind: 'release', item: itemId, to }, u.now)
+      : decide(u.world, { kind: 'forward', item: itemId, by: fed.party, to }, u.now);
+  const item = u.world.items.get(itemId);
+  const type = action === 'release' ? 'item.released' : 'item.forwarded';
+  if (d.decision === 'deny' || item === undefined) {
+    logSent(u, type, actor, fed.party, itemId, to, d, null);
+    return { envelope: null, decision: d };
+  }
+  const envelope = await fed.enqueue(
+    u,
+    to,
+    'item',
+    {
+      kind: item.originator.id === fed.party ? 'release' : 'forward',
+      item: payload,
+      senderMarking: item.holdings.get(fed.party)?.marking.code ?? payload.marking,
+      recipientMarking: d.marking?.code ?? '',
+      agreements: d.agreements ?? [],
+      consent: action === 'forward' ? await consentToAttach(u, item, fed.party, to) : null,
+    },
+    itemId,
+  );
+  logSent(u, type, actor, fed.party, itemId, to, d, envelope);
+  return { envelope, decision: d };
 }
 
 /** The originator's signed consent a forward carries (RULES F1), when one is needed. */

@@ -34,6 +34,10 @@ export const EVENT_TYPES = [
   'message.refused',
   'witness.checkpoint',
   'witness.split-view',
+  'alert.pushed',
+  'alert.acknowledged',
+  'alert.escalated',
+  'alert.listed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -11,6 +11,7 @@ import {
   explainAgreement,
   type ItemRecord,
   type NoticeActionKind,
+  type Precedence,
   type UserRecord,
   World,
 } from '../core/index.js';
@@ -504,6 +505,8 @@ export interface NewItem {
   readonly title: string;
   readonly body: string;
   readonly releasableTo?: readonly string[] | undefined;
+  /** ACP 121; ROUTINE when absent. */
+  readonly precedence?: Precedence | undefined;
 }
 
 export interface ItemSummary {
@@ -523,6 +526,7 @@ export interface ItemSummary {
   };
   readonly categories: readonly string[];
   readonly releasableTo: readonly string[] | null;
+  readonly precedence: Precedence;
   readonly createdAt: number;
   readonly compromised: boolean;
 }
@@ -537,6 +541,7 @@ function summary(node: LiaisonNode, item: ItemRecord): ItemSummary {
     originatorMarking: view(item.marking),
     categories: item.categories,
     releasableTo: item.releasableTo === null ? null : [...item.releasableTo],
+    precedence: item.precedence,
     createdAt: Number.isFinite(item.holdings.get(item.originator.id)?.since ?? 0)
       ? (item.holdings.get(item.originator.id)?.since ?? 0)
       : 0,
@@ -557,6 +562,7 @@ export function createItem(node: LiaisonNode, actor: Actor, input: NewItem): Pro
           categories: input.categories,
           releasableTo: input.releasableTo,
           title: input.title,
+          precedence: input.precedence,
         },
         u.now,
       );
@@ -575,6 +581,7 @@ export function createItem(node: LiaisonNode, actor: Actor, input: NewItem): Pro
         body: input.body,
         created_at: u.now,
         created_by: actor.user,
+        precedence: item.precedence,
       })
       .execute();
     u.log({
@@ -585,6 +592,7 @@ export function createItem(node: LiaisonNode, actor: Actor, input: NewItem): Pro
         marking: input.marking,
         categories: input.categories,
         releasableTo: input.releasableTo ?? null,
+        precedence: item.precedence,
       },
     });
     return summary(node, item);

@@ -12,6 +12,7 @@ import {
   BUILT_IN_PARTIES,
   type EpochMs,
   formatInstant,
+  isPrecedence,
   type LifecycleEvent,
   type Receipt,
   World,
@@ -306,6 +307,7 @@ export async function loadWorld(store: Store): Promise<World> {
         categories: parse<string[]>(it.categories),
         releasableTo: it.releasable_to === null ? undefined : parse<string[]>(it.releasable_to),
         title: it.title,
+        precedence: isPrecedence(it.precedence) ? it.precedence : 'ROUTINE',
       },
       it.created_at,
     );

@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { AlertService } from '../alerts/service.js';
 import { buildApi } from '../api/server.js';
 import { BUILT_IN_PARTIES, BUILT_IN_TEMPLATES } from '../core/index.js';
 import { generateNodeKeys, openKeys, type StoredKeys, sealKeys } from '../crypto/keys.js';
@@ -26,6 +27,8 @@ export interface NodeConfig {
   /** The URL partners reach this node at; by default http://host:port. */
   readonly url?: string | undefined;
   readonly createdAt: string;
+  /** How long partners have to acknowledge a FLASH alert before it escalates (default 60). */
+  readonly alertAckDeadlineSeconds?: number | undefined;
 }
 
 export class SetupError extends Error {
@@ -42,11 +45,18 @@ export function readConfig(dir: string): NodeConfig {
       `no node in '${dir}': run 'liaison node init --party XX --data ${dir}' first`,
     );
   }
+  let c: NodeConfig;
   try {
-    return JSON.parse(readFileSync(p, 'utf8')) as NodeConfig;
+    c = JSON.parse(readFileSync(p, 'utf8')) as NodeConfig;
   } catch (e) {
     throw new SetupError(`cannot read ${p}: ${(e as Error).message}`);
   }
+  const d = c.alertAckDeadlineSeconds;
+  if (d !== undefined && !(Number.isInteger(d) && d >= 1 && d <= 86_400))
+    throw new SetupError(
+      `${p}: alertAckDeadlineSeconds must be a whole number of seconds from 1 to 86400`,
+    );
+  return c;
 }
 
 function readStoredKeys(dir: string): StoredKeys {
@@ -166,6 +176,7 @@ export async function initNode(o: InitOptions): Promise<InitResult> {
 export interface RunningNode {
   readonly node: LiaisonNode;
   readonly federation: Federation;
+  readonly alerts: AlertService;
   readonly app: FastifyInstance;
   readonly url: string;
   stop(): Promise<void>;
@@ -203,9 +214,13 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
       return url;
     },
   });
+  const alerts = new AlertService(federation, {
+    ackDeadlineMs: (config.alertAckDeadlineSeconds ?? 60) * 1000,
+  });
   const app = await buildApi(node, {
     logger: o.logger === true ? { level: 'info' } : false,
     federation,
+    alerts,
   });
   try {
     await app.listen({ port, host });
@@ -217,6 +232,7 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
   const actualPort = typeof address === 'object' && address !== null ? address.port : port;
   if (url === '') url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
   federation.start();
+  await alerts.start();
   const timer = setInterval(() => {
     if (node.tree.size > 0) void node.checkpoint().catch(() => {});
   }, o.checkpointEveryMs ?? 10_000);
@@ -225,9 +241,11 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
     node,
     app,
     federation,
+    alerts,
     url,
     async stop() {
       clearInterval(timer);
+      alerts.stop();
       await federation.stop();
       await app.close();
       await node.close();

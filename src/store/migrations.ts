@@ -217,6 +217,49 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0004-precedence-and-alerts': {
+      async up(db: Kysely<unknown>) {
+        // ACP 121 precedence of every item, and of every queued message as a rank
+        // (0 FLASH … 3 ROUTINE): the outbox sends the smallest rank first.
+        await db.schema
+          .alterTable('items')
+          .addColumn('precedence', 'text', (c) => c.notNull().defaultTo('ROUTINE'))
+          .execute();
+        await db.schema
+          .alterTable('outbox')
+          .addColumn('precedence', 'integer', (c) => c.notNull().defaultTo(3))
+          .execute();
+        await db.schema
+          .createIndex('outbox_lane')
+          .on('outbox')
+          .columns(['state', 'peer', 'precedence', 'seq'])
+          .execute();
+        // A FLASH alert's structured payload, beside its item row.
+        await db.schema
+          .createTable('alerts')
+          .addColumn('item_id', 'text', (c) => c.primaryKey())
+          .addColumn('originator', 'text', (c) => c.notNull())
+          .addColumn('msg_type', 'text', (c) => c.notNull())
+          .addColumn('payload', 'text', (c) => c.notNull())
+          .addColumn('sent_at', 'bigint', (c) => c.notNull())
+          .addColumn('received_at', 'bigint', (c) => c.notNull())
+          .addColumn('superseded_by', 'text')
+          .addColumn('ack_deadline_ms', 'bigint', (c) => c.notNull())
+          .addColumn('recipients', 'text', (c) => c.notNull())
+          .addColumn('escalations', 'integer', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('alert_acks')
+          .addColumn('item_id', 'text', (c) => c.notNull())
+          .addColumn('party', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('acked_at', 'bigint', (c) => c.notNull())
+          .addColumn('received_at', 'bigint', (c) => c.notNull())
+          .addColumn('signature', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('alert_acks_pk', ['item_id', 'party', 'user_id'])
+          .execute();
+      },
+    },
   };
 }
 

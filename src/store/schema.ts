@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 // The node's tables, as Kysely sees them. Instants are epoch milliseconds (bigint
 // columns read back as numbers); JSON columns hold canonical JSON text; hashes are
 // bytes (BLOB in SQLite, bytea in PostgreSQL).
@@ -55,6 +56,8 @@ export interface ItemTable {
   body: string;
   created_at: number;
   created_by: string | null;
+  /** ACP 121: FLASH, IMMEDIATE, PRIORITY or ROUTINE. */
+  precedence: Generated<string>;
 }
 
 export interface HoldingTable {
@@ -137,6 +140,8 @@ export interface OutboxTable {
   created_at: number;
   settled_at: number | null;
   item_id: string | null;
+  /** 0 FLASH … 3 ROUTINE: the outbox sends the smallest first. */
+  precedence: Generated<number>;
 }
 
 export interface OutboxReceiptTable {
@@ -204,6 +209,36 @@ export interface CosignatureTable {
   at: number;
 }
 
+/** A FLASH alert's payload; the item itself is in `items`. */
+export interface AlertTable {
+  item_id: string;
+  originator: string;
+  /** CAP msgType: Alert, Update or Cancel. */
+  msg_type: string;
+  /** The AlertPayload, canonical JSON. */
+  payload: string;
+  /** When the originator sent it. */
+  sent_at: number;
+  /** When this node stored it (= sent_at at the originator). */
+  received_at: number;
+  /** The alert that superseded this one, here. */
+  superseded_by: string | null;
+  ack_deadline_ms: number;
+  /** At the originator: the parties it was released to, JSON array. */
+  recipients: string;
+  escalations: number;
+}
+
+export interface AlertAckTable {
+  item_id: string;
+  party: string;
+  user_id: string;
+  acked_at: number;
+  received_at: number;
+  /** The acknowledging node's JWS over the acknowledgement. */
+  signature: string;
+}
+
 export interface Database {
   meta: MetaTable;
   agreements: AgreementTable;
@@ -225,4 +260,6 @@ export interface Database {
   consent_requests: ConsentRequestTable;
   peer_checkpoints: PeerCheckpointTable;
   cosignatures: CosignatureTable;
+  alerts: AlertTable;
+  alert_acks: AlertAckTable;
 }

@@ -1,0 +1,68 @@
+// Live fan-out: the officers connected to this node (WebSocket) and, for each event,
+// those of them who may read the alert now (RULES A1–A3: clearance, its expiry,
+// need-to-know). A push is a disclosure: the users it reaches are logged in the same
+// unit of work as the event, and the push itself happens only after that commits.
+import { decide, type World } from '../core/index.js';
+import type { Actor } from '../node/operations.js';
+import type { Unit } from '../node/service.js';
+
+export interface Subscriber {
+  readonly actor: Actor;
+  /** Sends one text frame; must not throw. */
+  send(text: string): void;
+}
+
+export type AlertEventKind = 'alert' | 'escalation' | 'ack';
+
+export class AlertHub {
+  private readonly subscribers = new Set<Subscriber>();
+
+  /** Adds a connected officer; returns the function that removes it. */
+  add(s: Subscriber): () => void {
+    this.subscribers.add(s);
+    return () => {
+      this.subscribers.delete(s);
+    };
+  }
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  /** The connected officers who may read `item` at `t`, one decision per user. */
+  eligible(world: World, item: string, t: number): Subscriber[] {
+    const allowed = new Map<string, boolean>();
+    const out: Subscriber[] = [];
+    for (const s of this.subscribers) {
+      let ok = allowed.get(s.actor.user);
+      if (ok === undefined) {
+        ok = decide(world, { kind: 'read', item, user: s.actor.user }, t).decision === 'allow';
+        allowed.set(s.actor.user, ok);
+      }
+      if (ok) out.push(s);
+    }
+    return out;
+  }
+
+  /**
+   * Decides who may see `item` now, logs the disclosure (who, which event) in this
+   * unit, and pushes `text` to them once the unit has committed. Returns how many
+   * sockets it will reach.
+   */
+  fanOut(u: Unit, party: string, item: string, kind: AlertEventKind, text: string): number {
+    const to = this.eligible(u.world, item, u.now);
+    if (to.length === 0) return 0;
+    const users = [...new Set(to.map((s) => s.actor.user))].sort();
+    u.log({
+      type: 'alert.pushed',
+      actor: { user: null, party },
+      subject: { item, event: kind, users },
+      decision: 'allow',
+      reasons: ['allowed'],
+    });
+    u.afterCommit(() => {
+      for (const s of to) s.send(text);
+    });
+    return to.length;
+  }
+}

@@ -1,0 +1,226 @@
+// FLASH alerts over HTTP: send (or send the launch preset), list, show, acknowledge,
+// export as CAP 1.2, and the live stream (WebSocket) that officers keep open.
+import websocket from '@fastify/websocket';
+import { Type as T, type TSchema } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { launchPreset } from '../alerts/model.js';
+import type { AlertService, AlertView, Release } from '../alerts/service.js';
+import { ApiError } from '../node/errors.js';
+import { authenticate, type Role, requireRole } from '../node/operations.js';
+import { type App, type Auth, actorOf } from './common.js';
+import * as S from './schemas.js';
+
+/** The subprotocol a browser offers with `liaison.bearer.<token>` (it cannot set headers). */
+export const STREAM_PROTOCOL = 'liaison.v1';
+const BEARER_PROTOCOL = 'liaison.bearer.';
+
+const SendBody = T.Object(
+  {
+    preset: T.Optional(T.Literal('launch', { description: 'send the realistic launch sample' })),
+    alert: T.Optional(S.Free),
+    marking: T.Optional(T.String({ minLength: 1, maxLength: 64 })),
+    categories: T.Optional(
+      T.Array(T.String({ minLength: 1, maxLength: 128 }), { minItems: 1, maxItems: 64 }),
+    ),
+    releasableTo: T.Optional(T.Array(T.String({ minLength: 1, maxLength: 32 }), { maxItems: 64 })),
+    to: T.Optional(T.Array(T.String({ minLength: 1, maxLength: 32 }), { maxItems: 64 })),
+    ackWithinSeconds: T.Optional(T.Integer({ minimum: 1, maximum: 86_400 })),
+  },
+  { additionalProperties: false },
+);
+
+const releaseJson = (r: Release) => ({
+  to: r.to,
+  decision: r.decision.decision,
+  marking: r.decision.marking ?? null,
+  envelope: r.envelope,
+  reasons: [...r.decision.reasons],
+});
+
+const viewJson = (v: AlertView) => ({ ...v, categories: [...v.categories] });
+
+export function registerAlertRoutes(
+  app: App,
+  alerts: AlertService,
+  auth: Auth,
+  errors: Record<number, TSchema>,
+): void {
+  const node = alerts.node;
+  const officers: Role[] = ['officer', 'releasing-authority', 'security-officer'];
+
+  app.post(
+    '/v1/alerts',
+    {
+      preHandler: auth(['releasing-authority']),
+      schema: {
+        summary:
+          'Send a FLASH launch alert: created and released to each partner (RULES R1–R5 for each), pushed at once',
+        body: SendBody,
+        response: { 201: S.Free, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      if ((b.preset === undefined) === (b.alert === undefined))
+        throw new ApiError(
+          'invalid-request',
+          'give either alert (the payload) or preset: "launch"',
+        );
+      const sent = await alerts.send(actorOf(req), {
+        alert: b.preset === 'launch' ? launchPreset(node.now()) : b.alert,
+        marking: b.marking,
+        categories: b.categories,
+        releasableTo: b.releasableTo,
+        to: b.to,
+        ackWithinMs: b.ackWithinSeconds === undefined ? undefined : b.ackWithinSeconds * 1000,
+      });
+      return reply.status(201).send({
+        id: sent.view.id,
+        alert: viewJson(sent.view),
+        releases: sent.releases.map(releaseJson),
+      });
+    },
+  );
+
+  app.get(
+    '/v1/alerts/presets/launch',
+    {
+      preHandler: auth(officers),
+      schema: {
+        summary: 'The launch sample (launched a minute ago), for the compose form',
+        response: { 200: S.Free, ...errors },
+      },
+    },
+    async () => launchPreset(node.now()),
+  );
+
+  app.get(
+    '/v1/alerts',
+    {
+      preHandler: auth(officers),
+      schema: {
+        summary: 'Alerts held here that you may read, newest first (the listing is logged)',
+        querystring: T.Object({ limit: T.Optional(T.Integer({ minimum: 1, maximum: 500 })) }),
+        response: { 200: T.Array(S.Free), ...errors },
+      },
+    },
+    async (req) => (await alerts.list(actorOf(req), req.query.limit ?? 50)).map(viewJson),
+  );
+
+  app.get(
+    '/v1/alerts/:id',
+    {
+      preHandler: auth(officers),
+      schema: {
+        summary:
+          'One alert (a logged read, RULES A1–A3) with acknowledgements; at the originator, each party’s delivery and acknowledgement',
+        params: S.IdParams,
+        response: { 200: S.Free, ...errors },
+      },
+    },
+    async (req) => {
+      const d = await alerts.show(actorOf(req), req.params.id);
+      return { ...viewJson(d), acks: [...d.acks], parties: [...d.parties] };
+    },
+  );
+
+  app.post(
+    '/v1/alerts/:id/ack',
+    {
+      preHandler: auth(officers),
+      schema: {
+        summary: 'Acknowledge an alert: recorded, logged and sent back, signed, to its originator',
+        params: S.IdParams,
+        response: { 200: S.Free, ...errors },
+      },
+    },
+    async (req) => alerts.acknowledge(actorOf(req), req.params.id),
+  );
+
+  app.get(
+    '/v1/alerts/:id/cap',
+    {
+      preHandler: auth(officers),
+      schema: {
+        summary:
+          'The alert as OASIS CAP 1.2 XML (scope Restricted, restriction = markings); a logged read',
+        params: S.IdParams,
+        response: { 200: T.String(), ...errors },
+      },
+    },
+    async (req, reply) =>
+      reply
+        .type('application/xml; charset=utf-8')
+        .send(await alerts.cap(actorOf(req), req.params.id)),
+  );
+
+  // ------------------------------------------------------------------ live stream
+  const streamAuth = async (req: FastifyRequest): Promise<void> => {
+    const header = req.headers.authorization;
+    let token: string | undefined = (
+      header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header)
+    )?.[1];
+    if (token === undefined) {
+      const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+        .split(',')
+        .map((s) => s.trim());
+      token = offered.find((p) => p.startsWith(BEARER_PROTOCOL))?.slice(BEARER_PROTOCOL.length);
+    }
+    if (token === undefined || token === '')
+      throw new ApiError(
+        'unauthenticated',
+        `send Authorization: Bearer <token>, or offer the subprotocols ${STREAM_PROTOCOL} and ${BEARER_PROTOCOL}<token>`,
+      );
+    const actor = await authenticate(node, token);
+    requireRole(actor, officers);
+    req.actor = actor;
+  };
+
+  void app.register(async (child) => {
+    await child.register(websocket, {
+      options: {
+        maxPayload: 4096,
+        // A browser offers the bearer protocol too; the server answers with ours only.
+        handleProtocols: (protocols) => (protocols.has(STREAM_PROTOCOL) ? STREAM_PROTOCOL : false),
+      },
+    });
+    child.get(
+      '/v1/alerts/stream',
+      {
+        websocket: true,
+        preValidation: streamAuth,
+        schema: {
+          summary:
+            'WebSocket: FLASH alerts, escalations and acknowledgements, pushed to officers who may read them (RULES A1–A3)',
+        },
+      },
+      (socket, req) => {
+        const actor = actorOf(req);
+        const remove = alerts.hub.add({
+          actor,
+          send: (text) => {
+            if (socket.readyState === socket.OPEN) socket.send(text);
+          },
+        });
+        socket.on('close', remove);
+        socket.on('error', remove);
+        // Keeps the connection alive through proxies; a dead peer is dropped.
+        let alive = true;
+        socket.on('pong', () => {
+          alive = true;
+        });
+        const ping = setInterval(() => {
+          if (!alive) {
+            socket.terminate();
+            return;
+          }
+          alive = false;
+          socket.ping();
+        }, 30_000);
+        ping.unref();
+        socket.on('close', () => clearInterval(ping));
+        socket.send(JSON.stringify({ type: 'ready', party: node.party, user: actor.user }));
+      },
+    );
+  });
+}
