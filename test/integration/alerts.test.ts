@@ -465,6 +465,6 @@ describe('FLASH alerts across three nodes', () => {
         (e.subject as Json).to === 'KR',
     );
     expect(denied).toMatchObject({ decision: 'deny' });
-    expect((denied?.reasons as string[])[0]).toBe('hub-route-required');
+    expect((denied?.reasons as string[] | undefined)?.[0]).toBe('hub-route-required');
   });
 });
