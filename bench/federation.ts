@@ -8,7 +8,7 @@ import { type Message, openMessage, sealMessage } from '../src/federation/messag
 import { openSqlite } from '../src/store/db.js';
 import { launch, start, stopped } from './processes.js';
 
-async function call(
+export async function call(
   url: string,
   method: string,
   path: string,
@@ -28,7 +28,7 @@ async function call(
   return j;
 }
 
-async function pool(n: number, width: number, f: (i: number) => Promise<void>): Promise<void> {
+export async function pool(n: number, width: number, f: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: width }, async () => {
@@ -68,12 +68,12 @@ function latencies(dir: string, sinceMs: number): number[] {
   }
 }
 
-const pct = (xs: number[], p: number) => {
+export const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((s.length - 1) * p))] ?? 0;
 };
 
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface FederationFigures {
   /** Envelopes already queued, drained from JP's outbox into KR. */

@@ -1,7 +1,7 @@
 // Node processes for the benchmarks: `liaison node init` and `node start` as users
 // run them, each waited for until it listens.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -48,8 +48,15 @@ export async function launch(
   return { child, url };
 }
 
-/** `liaison node init` for `party` (optionally on a PostgreSQL database), then `node start`. */
-export async function start(party: string, database?: string): Promise<Started> {
+/**
+ * `liaison node init` for `party` (optionally on a PostgreSQL database), then `node start`;
+ * `config` is merged into the node's config.json in between.
+ */
+export async function start(
+  party: string,
+  database?: string,
+  config?: Readonly<Record<string, unknown>>,
+): Promise<Started> {
   const dir = join(mkdtempSync(join(tmpdir(), `liaison-fed-${party}-`)), 'data');
   const r = spawnSync(
     process.execPath,
@@ -73,6 +80,11 @@ export async function start(party: string, database?: string): Promise<Started> 
   );
   if (r.status !== 0) throw new Error(r.stderr);
   const init = JSON.parse(r.stdout) as { admin: { token: string }; fingerprint: string };
+  if (config !== undefined) {
+    const path = join(dir, 'config.json');
+    const current = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    writeFileSync(path, `${JSON.stringify({ ...current, ...config }, null, 2)}\n`);
+  }
   const { child, url } = await launch(dir, '0');
   return { dir, url, admin: init.admin.token, fingerprint: init.fingerprint, child };
 }

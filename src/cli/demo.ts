@@ -90,6 +90,8 @@ function printDemo(ctx: RemoteContext, dir: string, demo: RunningDemo, json: boo
       ...table(['party', 'url', 'role', 'API token'], rows),
       '',
       'Try:  liaison inbox --node <KR url> --token <KR officer token>',
+      '      liaison alert watch --node <KR url> --token <KR officer token>',
+      '      liaison alert send --preset launch --node <JP url> --token <JP releasing-authority token>',
       'Ctrl-C stops the demo; `liaison demo` again resumes it.',
       '',
     ].join('\n'),

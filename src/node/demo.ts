@@ -3,6 +3,7 @@
 // Run again on the same directory, it resumes.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { launchPreset } from '../alerts/model.js';
 import { BUILT_IN_PARTIES, BUILT_IN_TEMPLATES } from '../core/index.js';
 import {
   decideConsentRequest,
@@ -244,4 +245,24 @@ async function replay(nodes: Map<string, RunningNode>, log: (s: string) => void)
   } catch (e) {
     log(`(the consent step of the replay did not complete: ${(e as Error).message})`);
   }
+  // A FLASH alert (the launch preset, status Exercise): pushed at once, acknowledged by KR.
+  const alert = await jp.alerts.send(jpRa, { alert: launchPreset(jp.node.now()) });
+  const id = alert.view.id;
+  await until(
+    'the FLASH alert to reach KR and US',
+    () =>
+      kr.node.world.items.get(id)?.holdings.has('KR') === true &&
+      us.node.world.items.get(id)?.holdings.has('US') === true,
+  );
+  await kr.alerts.acknowledge({ user: 'kr-officer', party: 'KR', roles: ['officer'] }, id);
+  await until('the acknowledgement to reach JP', async () => {
+    const row = await jp.node.store.db
+      .selectFrom('alert_acks')
+      .select('party')
+      .where('item_id', '=', id)
+      .where('party', '=', 'KR')
+      .executeTakeFirst();
+    return row !== undefined;
+  });
+  log(`JP sent FLASH alert ${id} (launch exercise) to KR and US; a KR officer acknowledged it`);
 }

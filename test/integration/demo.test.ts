@@ -358,11 +358,24 @@ describe('liaison demo', () => {
         originatorMarking: expect.objectContaining({ party: 'JP', code: 'HI' }),
       }),
     );
-    // US holds both JP items too.
+    // US holds both JP items too, and the FLASH alert of the launch exercise.
     const us = await inbox('US');
     expect(us.map((e) => e.title).sort()).toEqual(
-      ['Launch report: two SRBMs from the Sunan area', 'Track summary'].sort(),
+      [
+        'Launch report: two SRBMs from the Sunan area',
+        'Track summary',
+        "2 × SRBM launched from Sunan, Pyongyang toward ENE; impact outside Japan's EEZ",
+      ].sort(),
     );
+    // JP sees KR's acknowledgement of the alert.
+    const alerts = (await http(url('JP'), 'GET', '/v1/alerts', tok('JP', 'officer'))).body as {
+      id: string;
+    }[];
+    expect(alerts.length).toBe(1);
+    const shown = (
+      await http(url('JP'), 'GET', `/v1/alerts/${alerts[0]?.id}`, tok('JP', 'officer'))
+    ).body as { acks: { party: string; user: string }[] };
+    expect(shown.acks).toEqual([expect.objectContaining({ party: 'KR', user: 'kr-officer' })]);
 
     for (const p of PARTIES) {
       expect(await logSize(p)).toBeGreaterThan(0);
