@@ -28,7 +28,11 @@ export async function call(
   return j;
 }
 
-export async function pool(n: number, width: number, f: (i: number) => Promise<void>): Promise<void> {
+export async function pool(
+  n: number,
+  width: number,
+  f: (i: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: width }, async () => {

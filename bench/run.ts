@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { alertFigures, type Spread } from './alerts.js';
 import { cedarRates } from './cedar.js';
 import { coreRates } from './core.js';
 import { federationFigures, sealingRates } from './federation.js';
@@ -183,6 +184,84 @@ async function federationSection(): Promise<Row[]> {
   ];
 }
 
+async function alertsSection(): Promise<Row[]> {
+  const a = await alertFigures(quick);
+  const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
+  const spread = (s: Spread) => `${ms(s.p50)} / ${ms(s.p99)} / ${ms(s.max)} ms`;
+  const s = a.sustained;
+  const mb = (p: 'JP' | 'KR' | 'US') =>
+    `${p} ${s.rssMb[p].start.toFixed(0)} / ${s.rssMb[p].max.toFixed(0)} / ${s.rssMb[p].end.toFixed(0)}`;
+  const who = `${fmt(a.sockets)} officer sockets (${fmt(a.officersPerNode)} on KR, ${fmt(a.officersPerNode)} on US; ${fmt(a.officersPerNode)} distinct officers per node, one socket each) held by the bench process`;
+  return [
+    [
+      `FLASH alert end to end, 3 node processes (JP, KR, US) on loopback: POST /v1/alerts at JP (preset launch) → its frame on each of ${who}; ${a.rounds} alerts one at a time (each awaited on every socket, then ${20} ms pause): p50 / p99 / max over ${fmt(a.ours.all.n)} deliveries`,
+      spread(a.ours.all),
+      'p99 ≤ 50 ms',
+    ],
+    [
+      'same alerts, time to the last of the sockets, per alert: p50 / p99 / max',
+      spread(a.ours.lastPerAlert),
+      '(reported)',
+    ],
+    ['same alerts, API call → 201 at JP: p50 / p99 / max', spread(a.ours.api), '(reported)'],
+    [
+      'missing deliveries (alert × socket) in that run',
+      `${fmt(a.ours.missing)} of ${fmt(a.ours.expected)}`,
+      '0',
+    ],
+    [
+      `bare ws baseline: a WebSocketServer alone in its own process, HTTP POST → a frame of the same size (KR ${a.frameBytes.KR} B, US ${a.frameBytes.US} B) on ${fmt(a.sockets)} sockets of the bench process, same rounds: p50 / p99 / max`,
+      spread(a.bare.all),
+      '(reference)',
+    ],
+    [
+      'bare ws, last of the sockets per broadcast: p50 / p99 / max; missing',
+      `${spread(a.bare.lastPerAlert)}; ${fmt(a.bare.missing)} of ${fmt(a.bare.expected)} missing`,
+      '(reference)',
+    ],
+    [
+      'ratio ours / bare ws, p50 / p99 (all deliveries)',
+      `${(a.ours.all.p50 / a.bare.all.p50).toFixed(1)}× / ${(a.ours.all.p99 / a.bare.all.p99).toFixed(1)}×`,
+      '≤ 3×',
+    ],
+    [
+      `sustained: ${fmt(s.scheduled / s.seconds)} alerts/s scheduled for ${s.seconds} s at JP (one call due every ${(1000 * s.seconds) / s.scheduled} ms, ≤ 16 in flight; a call due while 16 are in flight is skipped), ${fmt(a.sockets)} sockets: sent, achieved rate`,
+      `${fmt(s.sent)} of ${fmt(s.scheduled)} sent in ${s.sendSeconds.toFixed(1)} s = ${s.achievedPerSecond.toFixed(1)}/s (${fmt(s.skipped)} skipped, ${fmt(s.errors)} errors)`,
+      '100/s',
+    ],
+    [
+      'sustained: delivered per socket (min over sockets); lost = expected − received, summed',
+      `${fmt(s.minPerSocket)} of ${fmt(s.sent)}; ${fmt(s.lost)} lost of ${fmt(s.expected)} (all in ${s.drainSeconds.toFixed(1)} s after the last answer)`,
+      '0 lost',
+    ],
+    [
+      'sustained: latency, API call → frame, over all deliveries: p50 / p99 / max',
+      spread(s.latency),
+      'p99 ≤ 50 ms',
+    ],
+    [
+      'sustained: per alert, last of the sockets: p50 / p99 / max; API call → 201: p50 / p99',
+      `${spread(s.lastPerAlert)}; API ${ms(s.api.p50)} / ${ms(s.api.p99)} ms`,
+      '(reported)',
+    ],
+    [
+      'sustained: RSS of each node process, sampled every second: start / max / end (MB)',
+      `${mb('JP')}; ${mb('KR')}; ${mb('US')}`,
+      '(reported)',
+    ],
+    [
+      'sustained: CPU seconds used over the run (sending + draining), per process',
+      `JP ${s.cpuSeconds.JP.toFixed(1)}, KR ${s.cpuSeconds.KR.toFixed(1)}, US ${s.cpuSeconds.US.toFixed(1)}, bench ${s.cpuSeconds.bench.toFixed(1)} (2 cores: ${(2 * (s.sendSeconds + s.drainSeconds)).toFixed(0)} available)`,
+      '(reported)',
+    ],
+    [
+      'releases refused; escalation frames; duplicate or stray frames; sockets closed by the server',
+      `${a.denied}; ${a.escalations}; ${a.duplicates + a.strays}; ${a.unexpectedCloses}`,
+      'all 0',
+    ],
+  ];
+}
+
 const SECTIONS: Record<string, () => Promise<Row[]>> = {
   policy: policySection,
   simulator: simulatorSection,
@@ -190,6 +269,7 @@ const SECTIONS: Record<string, () => Promise<Row[]>> = {
   proofs: () => nodeSection('proofs'),
   reads: () => nodeSection('reads'),
   federation: federationSection,
+  alerts: alertsSection,
 };
 
 const sectionArg = process.argv.indexOf('--section');
