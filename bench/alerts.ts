@@ -47,12 +47,16 @@ export interface AlertFigures {
     readonly api: Spread;
     readonly missing: number;
     readonly expected: number;
+    /** CPU time of each node process per alert (10 ms ticks, averaged over the rounds). */
+    readonly cpuMsPerAlert: Record<'JP' | 'KR' | 'US', number>;
   };
   readonly bare: {
     readonly all: Spread;
     readonly lastPerAlert: Spread;
     readonly missing: number;
     readonly expected: number;
+    /** CPU time of the bare server per broadcast to all the sockets. */
+    readonly cpuMsPerBroadcast: number;
   };
   readonly sustained: {
     readonly seconds: number;
@@ -444,7 +448,8 @@ export async function alertFigures(quick: boolean): Promise<AlertFigures> {
       s: Sockets,
       n: number,
       fire: (k: number) => Promise<string>,
-    ): Promise<{ tracker: Tracker; api: number[] }> => {
+      pids: readonly number[],
+    ): Promise<{ tracker: Tracker; api: number[]; cpuMsPerRound: number[] }> => {
       s.sink = new Tracker(SOCKETS);
       for (let k = 0; k < WARMUP; k++) {
         const t0 = performance.now();
@@ -456,6 +461,7 @@ export async function alertFigures(quick: boolean): Promise<AlertFigures> {
       const tracker = new Tracker(SOCKETS);
       s.sink = tracker;
       const api: number[] = [];
+      const cpu0 = pids.map(cpuSeconds);
       for (let k = 0; k < n; k++) {
         const t0 = performance.now();
         const id = await fire(k);
@@ -464,13 +470,19 @@ export async function alertFigures(quick: boolean): Promise<AlertFigures> {
         await tracker.whenDone(id, 5_000);
         await wait(PAUSE_MS);
       }
+      // CPU per round, each process: the pauses are idle time, so this is the work.
+      const cpuMsPerRound = pids.map((pid, i) => ((cpuSeconds(pid) - (cpu0[i] ?? 0)) * 1000) / n);
       await wait(500);
       s.sink = null;
-      return { tracker, api };
+      return { tracker, api, cpuMsPerRound };
     };
 
     log(`end to end: ${rounds} alerts, one at a time`);
-    const ours = await sequential(sockets, rounds, () => send());
+    const ours = await sequential(sockets, rounds, () => send(), [
+      jp.child.pid ?? 0,
+      kr.child.pid ?? 0,
+      us.child.pid ?? 0,
+    ]);
     const frameBytes = {
       KR: sockets.frameBytes.get('KR') ?? 0,
       US: sockets.frameBytes.get('US') ?? 0,
@@ -487,11 +499,16 @@ export async function alertFigures(quick: boolean): Promise<AlertFigures> {
         i < OFFICERS ? 'KR' : 'US',
       ),
     );
-    const base = await sequential(bareSockets, rounds, async (k) => {
-      const id = `bare-${k}`;
-      await call(bareUrl, 'POST', '/broadcast', '', { id });
-      return id;
-    });
+    const base = await sequential(
+      bareSockets,
+      rounds,
+      async (k) => {
+        const id = `bare-${k}`;
+        await call(bareUrl, 'POST', '/broadcast', '', { id });
+        return id;
+      },
+      [bare.child.pid ?? 0],
+    );
     const bareFrameBytes = {
       KR: bareSockets.frameBytes.get('KR') ?? 0,
       US: bareSockets.frameBytes.get('US') ?? 0,
@@ -603,12 +620,18 @@ export async function alertFigures(quick: boolean): Promise<AlertFigures> {
         api: spreadOf(ours.api),
         missing: ours.tracker.missing,
         expected: rounds * SOCKETS,
+        cpuMsPerAlert: {
+          JP: ours.cpuMsPerRound[0] ?? Number.NaN,
+          KR: ours.cpuMsPerRound[1] ?? Number.NaN,
+          US: ours.cpuMsPerRound[2] ?? Number.NaN,
+        },
       },
       bare: {
         all: base.tracker.latencies.spread(),
         lastPerAlert: spreadOf(base.tracker.lastPerAlert),
         missing: base.tracker.missing,
         expected: rounds * SOCKETS,
+        cpuMsPerBroadcast: base.cpuMsPerRound[0] ?? Number.NaN,
       },
       sustained: {
         seconds: sustainedSeconds,

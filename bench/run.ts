@@ -220,6 +220,11 @@ async function alertsSection(): Promise<Row[]> {
       '(reference)',
     ],
     [
+      `CPU per alert, same rounds: JP (decide, store, log, seal 2 envelopes) / KR / US (each: open, decide, store, log, push to ${fmt(a.officersPerNode)} sockets); bare ws server per broadcast to ${fmt(a.sockets)}`,
+      `JP ${a.ours.cpuMsPerAlert.JP.toFixed(1)} / KR ${a.ours.cpuMsPerAlert.KR.toFixed(1)} / US ${a.ours.cpuMsPerAlert.US.toFixed(1)} ms; bare ${a.bare.cpuMsPerBroadcast.toFixed(1)} ms`,
+      '(reported)',
+    ],
+    [
       'ratio ours / bare ws, p50 / p99 (all deliveries)',
       `${(a.ours.all.p50 / a.bare.all.p50).toFixed(1)}× / ${(a.ours.all.p99 / a.bare.all.p99).toFixed(1)}×`,
       '≤ 3×',

@@ -247,7 +247,8 @@ export function registerRemoteCommands(
       .requiredOption('--title <title>', 'title')
       .option('--body <text>', 'body text')
       .option('--body-file <file>', 'read the body from a file')
-      .option('--releasable-to <parties>', 'comma-separated parties', list),
+      .option('--releasable-to <parties>', 'comma-separated parties', list)
+      .option('--precedence <p>', 'ACP 121: FLASH, IMMEDIATE, PRIORITY or ROUTINE (default)'),
   ).action(
     async (
       o: Common & {
@@ -257,6 +258,7 @@ export function registerRemoteCommands(
         body?: string;
         bodyFile?: string;
         releasableTo?: string[];
+        precedence?: string;
       },
     ) => {
       if (o.body !== undefined && o.bodyFile !== undefined)
@@ -275,6 +277,7 @@ export function registerRemoteCommands(
         title: o.title,
         body,
         ...(o.releasableTo === undefined ? {} : { releasableTo: o.releasableTo }),
+        ...(o.precedence === undefined ? {} : { precedence: o.precedence.toUpperCase() }),
       });
       print(ctx, o, it, () => [String(it.id)]);
     },

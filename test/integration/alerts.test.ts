@@ -402,6 +402,29 @@ describe('FLASH alerts across three nodes', () => {
       });
       expect(rel.status).toBe(202);
     }
+    // Precedence is on every item: ROUTINE by default, any ACP 121 level on request.
+    const summary = (await http(url('JP'), 'GET', '/v1/items?limit=1000', tok('JP', 'officer')))
+      .body as Json[];
+    expect(summary.find((x) => x.id === ids[0])).toMatchObject({ precedence: 'ROUTINE' });
+    const immediate = liaison([
+      'item',
+      'create',
+      '--marking',
+      'HI',
+      '--category',
+      'dprk-missile',
+      '--title',
+      'immediate',
+      '--precedence',
+      'immediate',
+      '--json',
+      '--node',
+      url('JP'),
+      '--token',
+      tok('JP', 'ra'),
+    ]);
+    expect(immediate.code, immediate.err).toBe(0);
+    expect(JSON.parse(immediate.out)).toMatchObject({ precedence: 'IMMEDIATE' });
     const flash = await send({ preset: 'launch', to: ['US'] });
     await trio.restart('US');
     us = await watch('US', tok('US', 'officer'));
