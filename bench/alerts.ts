@@ -90,6 +90,11 @@ export interface AlertFigures {
 }
 
 const log = (s: string) => process.stderr.write(`[alerts bench] ${s}\n`);
+/** For profiles (LIAISON_BENCH_NODE_ARGS): a phase's window on the monotonic clock, in µs. */
+const windowOf = (name: string, from: bigint) => {
+  if (process.env.LIAISON_BENCH_NODE_ARGS)
+    log(`${name} window µs ${from / 1000n} ${process.hrtime.bigint() / 1000n}`);
+};
 
 // ------------------------------------------------------------------ measuring
 
@@ -462,6 +467,7 @@ export async function alertFigures(quick: boolean): Promise<AlertFigures> {
       s.sink = tracker;
       const api: number[] = [];
       const cpu0 = pids.map(cpuSeconds);
+      const from = process.hrtime.bigint();
       for (let k = 0; k < n; k++) {
         const t0 = performance.now();
         const id = await fire(k);
@@ -470,6 +476,7 @@ export async function alertFigures(quick: boolean): Promise<AlertFigures> {
         await tracker.whenDone(id, 5_000);
         await wait(PAUSE_MS);
       }
+      windowOf(`sequential ${pids.join(',')}`, from);
       // CPU per round, each process: the pauses are idle time, so this is the work.
       const cpuMsPerRound = pids.map((pid, i) => ((cpuSeconds(pid) - (cpu0[i] ?? 0)) * 1000) / n);
       await wait(500);
@@ -551,6 +558,7 @@ export async function alertFigures(quick: boolean): Promise<AlertFigures> {
     let errors = 0;
     let lastAnswer = 0;
     const api: number[] = [];
+    const from = process.hrtime.bigint();
     const begin = performance.now();
     for (let k = 0; k < scheduled; k++) {
       const due = begin + k * period;
@@ -592,6 +600,7 @@ export async function alertFigures(quick: boolean): Promise<AlertFigures> {
       }
     }
     const drainEnd = tracker.delivered >= sent * SOCKETS ? performance.now() : progressAt;
+    windowOf('sustained', from);
     clearInterval(sampler);
     sampler = null;
     sample();

@@ -13,6 +13,10 @@ import * as S from './schemas.js';
 /** The subprotocol a browser offers with `liaison.bearer.<token>` (it cannot set headers). */
 export const STREAM_PROTOCOL = 'liaison.v1';
 const BEARER_PROTOCOL = 'liaison.bearer.';
+/** A socket whose reader lags this far behind is dropped (it reconnects and catches up). */
+const MAX_BUFFERED = 8 * 1024 * 1024;
+/** How often an open stream's token is checked again (revoked, expired, user disabled). */
+const RECHECK_MS = 5_000;
 
 const SendBody = T.Object(
   {
@@ -155,6 +159,7 @@ export function registerAlertRoutes(
   );
 
   // ------------------------------------------------------------------ live stream
+  const tokens = new WeakMap<FastifyRequest, string>();
   const streamAuth = async (req: FastifyRequest): Promise<void> => {
     const header = req.headers.authorization;
     let token: string | undefined = (
@@ -174,6 +179,7 @@ export function registerAlertRoutes(
     const actor = await authenticate(node, token);
     requireRole(actor, officers);
     req.actor = actor;
+    tokens.set(req, token);
   };
 
   void app.register(async (child) => {
@@ -196,12 +202,28 @@ export function registerAlertRoutes(
       },
       (socket, req) => {
         const actor = actorOf(req);
+        const token = tokens.get(req) ?? '';
         const remove = alerts.hub.add({
           actor,
           send: (text) => {
-            if (socket.readyState === socket.OPEN) socket.send(text);
+            if (socket.readyState !== socket.OPEN) return;
+            if (socket.bufferedAmount > MAX_BUFFERED) socket.terminate();
+            else socket.send(text);
           },
         });
+        // Every push is decided at once (clearance changes apply to the next one); the
+        // token itself is checked again every few seconds, and a stream whose token
+        // was revoked or expired, or whose user was disabled, is closed.
+        const recheck = setInterval(() => {
+          authenticate(node, token)
+            .then((a) => requireRole(a, officers))
+            .catch(() => {
+              remove();
+              socket.close(4401, 'the token is no longer valid');
+            });
+        }, RECHECK_MS);
+        recheck.unref();
+        socket.on('close', () => clearInterval(recheck));
         socket.on('close', remove);
         socket.on('error', remove);
         // Keeps the connection alive through proxies; a dead peer is dropped.

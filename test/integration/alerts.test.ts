@@ -140,6 +140,39 @@ describe('FLASH alerts across three nodes', () => {
     expect((denied.body as { error: { code: string } }).error.code).toBe('clearance-insufficient');
   });
 
+  it('the stream refuses a missing or bad token, and closes when the token is revoked', async () => {
+    const refused = await new Promise<number>((res) => {
+      const ws = new WebSocket(`${url('KR').replace(/^http/, 'ws')}/v1/alerts/stream`);
+      ws.on('unexpected-response', (_req, r) => res(r.statusCode ?? 0));
+      ws.on('open', () => res(101));
+    });
+    expect(refused).toBe(401);
+    const made = await http(url('KR'), 'POST', '/v1/users', tok('KR', 'admin'), {
+      username: 'kr-leaver',
+      clearance: 'II',
+      needToKnow: ['dprk-missile'],
+      roles: ['officer'],
+    });
+    expect(made.status).toBe(201);
+    const t = (
+      await http(url('KR'), 'POST', '/v1/users/kr-leaver/tokens', tok('KR', 'admin'), {
+        label: 'revoked soon',
+      })
+    ).body as { id: string; token: string };
+    // A browser cannot set headers: it offers the token as a subprotocol.
+    const ws = new WebSocket(`${url('KR').replace(/^http/, 'ws')}/v1/alerts/stream`, [
+      'liaison.v1',
+      `liaison.bearer.${t.token}`,
+    ]);
+    sockets.push(ws);
+    const closed = new Promise<number>((res) => ws.on('close', (code) => res(code)));
+    await new Promise((res) => ws.on('message', res));
+    expect(ws.protocol).toBe('liaison.v1');
+    const revoked = await http(url('KR'), 'DELETE', `/v1/tokens/${t.id}`, tok('KR', 'admin'));
+    expect(revoked.status).toBeLessThan(300);
+    expect(await closed).toBe(4401);
+  });
+
   it('KR and US acknowledge: JP sees the acknowledgement time per party and per officer, live on its socket', async () => {
     const a = await http(url('KR'), 'POST', `/v1/alerts/${first.id}/ack`, tok('KR', 'officer'));
     expect(a.status).toBe(200);
