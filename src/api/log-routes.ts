@@ -188,7 +188,7 @@ export async function cosigned(
 }
 
 /** The latest checkpoint, or the stored one of exactly `size`. */
-async function checkpointFor(node: LiaisonNode, size: number | undefined) {
+export async function checkpointFor(node: LiaisonNode, size: number | undefined) {
   const latest = await node.checkpoint();
   if (size === undefined || size === latest.size) return latest;
   const row = await node.store.db

@@ -37,6 +37,13 @@ export const UserBody = T.Object(
     needToKnow: T.Array(Category, { maxItems: 256 }),
     clearanceExpires: T.Optional(T.Union([Instant, T.Null()])),
     roles: T.Array(Role, { maxItems: 5 }),
+    password: T.Optional(
+      T.String({
+        minLength: 1,
+        maxLength: 1024,
+        description: 'for the console; hashed with scrypt',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -43,6 +43,7 @@ import {
 import type { LiaisonNode } from '../node/service.js';
 import { registerAlertRoutes } from './alert-routes.js';
 import { actorOf, instant, iso } from './common.js';
+import { registerConsoleRoutes } from './console-routes.js';
 import { registerFederationRoutes } from './federation-routes.js';
 import { registerLogRoutes } from './log-routes.js';
 import * as S from './schemas.js';
@@ -407,6 +408,7 @@ export async function buildApi(
         needToKnow: b.needToKnow,
         clearanceExpires: instant(b.clearanceExpires, 'clearanceExpires'),
         roles: b.roles,
+        password: b.password,
       });
       return reply.status(201).send(userJson(u));
     },
@@ -634,6 +636,7 @@ export async function buildApi(
   registerLogRoutes(app, node, auth(AUDIT), errors);
   if (federation !== undefined) registerFederationRoutes(app, federation, auth, errors);
   if (options.alerts !== undefined) registerAlertRoutes(app, options.alerts, auth, errors);
+  registerConsoleRoutes(app, node, auth, errors);
 
   return app;
 }

@@ -89,6 +89,7 @@ function printDemo(ctx: RemoteContext, dir: string, demo: RunningDemo, json: boo
       '',
       ...table(['party', 'url', 'role', 'API token'], rows),
       '',
+      `Console: open a node's URL in a browser; sign in as <party>-<role> (e.g. kr-officer) with the password '${demo.file.password ?? '(set one with PUT /v1/users/{id}/password)'}', or with a token.`,
       'Try:  liaison inbox --node <KR url> --token <KR officer token>',
       '      liaison alert watch --node <KR url> --token <KR officer token>',
       '      liaison alert send --preset launch --node <JP url> --token <JP releasing-authority token>',

@@ -38,6 +38,8 @@ export const EVENT_TYPES = [
   'alert.acknowledged',
   'alert.escalated',
   'alert.listed',
+  'user.password-changed',
+  'user.sign-in',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

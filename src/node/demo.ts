@@ -18,6 +18,7 @@ import {
   createUser,
   type Role,
   readItem,
+  setPassword,
 } from './operations.js';
 import { initNode, type RunningNode, startNode } from './setup.js';
 
@@ -32,6 +33,8 @@ export const DEMO_ROLES = [
 export const DEFAULT_PORT_BASE = 8400;
 /** Only for the demo's throwaway keys; a real node takes LIAISON_PASSPHRASE or asks. */
 export const DEMO_PASSPHRASE = 'liaison demo passphrase (not for real keys)';
+/** Every demo user's console password (the demo is for trying things out). */
+export const DEMO_PASSWORD = 'liaison-demo-password';
 
 export interface DemoNode {
   readonly party: string;
@@ -41,6 +44,8 @@ export interface DemoNode {
 
 export interface DemoFile {
   readonly nodes: readonly DemoNode[];
+  /** The console password of every demo user (`<party>-<role>`, e.g. jp-officer). */
+  readonly password?: string;
 }
 
 export interface RunningDemo {
@@ -140,13 +145,20 @@ export async function runDemo(o: {
         mine.every((id) => n.node.world.agreements.has(id)),
       );
     }
-    const file: { nodes: DemoNode[] } = { nodes: [] };
+    const file: { nodes: DemoNode[]; password: string } = { nodes: [], password: DEMO_PASSWORD };
     for (const n of nodes) {
       const party = n.node.party;
       // A node a first, interrupted run initialized has no admin token here: mint one.
       const tokens: Partial<Record<(typeof DEMO_ROLES)[number], string>> = {
         admin: admins[party] ?? (await createToken(n.node, null, 'admin', 'demo')).token,
       };
+      if (admins[party] !== undefined)
+        await setPassword(
+          n.node,
+          { user: 'admin', party, roles: ['admin'] },
+          'admin',
+          DEMO_PASSWORD,
+        );
       const people: [string, Role[], string][] = [
         ['officer', ['officer'], SECRET[party] ?? 'U'],
         ['releasing-authority', ['releasing-authority', 'officer'], TOP[party] ?? 'U'],
@@ -161,6 +173,7 @@ export async function runDemo(o: {
             clearance,
             needToKnow: roles.includes('auditor') ? [] : NEED,
             roles,
+            password: DEMO_PASSWORD,
           });
         }
         tokens[role as (typeof DEMO_ROLES)[number]] = (

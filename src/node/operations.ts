@@ -16,6 +16,7 @@ import {
   World,
 } from '../core/index.js';
 import { ApiError, deniedBy } from './errors.js';
+import { DUMMY_HASH, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords.js';
 import { json, type LiaisonNode, type Unit } from './service.js';
 
 export const ROLES = [
@@ -168,6 +169,16 @@ export interface NewUser {
   readonly needToKnow: readonly string[];
   readonly clearanceExpires?: number | null | undefined;
   readonly roles: readonly Role[];
+  /** For the console's sign-in; hashed with scrypt, never stored or logged as is. */
+  readonly password?: string | undefined;
+}
+
+function checkPassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH)
+    throw new ApiError(
+      'invalid-request',
+      `password: at least ${MIN_PASSWORD_LENGTH} characters (a passphrase is best)`,
+    );
 }
 
 /** Creates a user of this node's party. `actor` null: the node itself (at init). */
@@ -176,7 +187,10 @@ export function createUser(
   actor: Actor | null,
   input: NewUser,
 ): Promise<UserView> {
+  if (input.password !== undefined) checkPassword(input.password);
+  const hashing = input.password === undefined ? null : hashPassword(input.password);
   return node.transact(async (u) => {
+    const passwordHash = hashing === null ? null : await hashing;
     if (u.world.users.has(input.username))
       throw new ApiError('conflict', `user '${input.username}' exists`);
     let user: UserRecord;
@@ -203,6 +217,7 @@ export function createUser(
         roles: json(input.roles),
         created_at: u.now,
         disabled: 0,
+        password_hash: passwordHash,
       })
       .execute();
     u.log({
@@ -217,6 +232,66 @@ export function createUser(
     });
     return userView(user, input.roles);
   });
+}
+
+/** Sets (or clears, with null) a user's console password. */
+export async function setPassword(
+  node: LiaisonNode,
+  actor: Actor,
+  id: string,
+  password: string | null,
+): Promise<void> {
+  if (password !== null) checkPassword(password);
+  const hash = password === null ? null : await hashPassword(password);
+  await node.transact(async (u) => {
+    if (!u.world.users.has(id)) throw new ApiError('unknown-user', `unknown user '${id}'`);
+    await u.tx.updateTable('users').set({ password_hash: hash }).where('id', '=', id).execute();
+    u.log({
+      type: 'user.password-changed',
+      actor: { user: actor.user, party: node.party },
+      subject: { user: id, cleared: password === null },
+    });
+  });
+}
+
+/** How long a console session's token lives. */
+export const SESSION_MS = 12 * 60 * 60 * 1000;
+
+export interface Session extends IssuedToken {
+  readonly party: string;
+  readonly roles: readonly Role[];
+}
+
+/**
+ * The console's sign-in: a username and password give a token that expires in 12
+ * hours. A wrong username costs the same scrypt as a wrong password, and both get
+ * the same answer; failures are logged.
+ */
+export async function signIn(
+  node: LiaisonNode,
+  username: string,
+  password: string,
+): Promise<Session> {
+  const row = await node.store.db
+    .selectFrom('users')
+    .select(['id', 'roles', 'disabled', 'password_hash'])
+    .where('id', '=', username)
+    .executeTakeFirst();
+  const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
+  if (!ok || row === undefined || row.password_hash === null || row.disabled !== 0) {
+    await node.transact(async (u) => {
+      u.log({
+        type: 'user.sign-in',
+        actor: { user: null, party: node.party },
+        subject: { username: username.slice(0, 200) },
+        decision: 'deny',
+        reasons: ['unauthenticated'],
+      });
+    });
+    throw new ApiError('unauthenticated', 'wrong username or password');
+  }
+  const issued = await createToken(node, null, row.id, 'console session', node.now() + SESSION_MS);
+  return { ...issued, party: node.party, roles: JSON.parse(row.roles) as Role[] };
 }
 
 export function listUsers(node: LiaisonNode): Promise<UserView[]> {

@@ -260,6 +260,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0005-passwords': {
+      async up(db: Kysely<unknown>) {
+        // The console's sign-in: an scrypt hash (src/node/passwords.ts), or null.
+        await db.schema.alterTable('users').addColumn('password_hash', 'text').execute();
+      },
+    },
   };
 }
 

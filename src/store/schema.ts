@@ -33,6 +33,8 @@ export interface UserTable {
   roles: string;
   created_at: number;
   disabled: number;
+  /** scrypt hash for the console's sign-in; null = token sign-in only. */
+  password_hash: Generated<string | null>;
 }
 
 export interface TokenTable {

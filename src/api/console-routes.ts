@@ -1,0 +1,293 @@
+// What the browser console needs beyond the rest of the API: password sign-in, who
+// am I, an item's decision history with the log proof the browser verifies itself,
+// the simulator, and the console's own files at `/`.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { Type as T, type TSchema } from '@sinclair/typebox';
+import { decide } from '../core/index.js';
+import { ApiError, deniedBy } from '../node/errors.js';
+import { type Role, SESSION_MS, setPassword, signIn } from '../node/operations.js';
+import type { LiaisonNode } from '../node/service.js';
+import { parseScenario, runScenario, ScenarioInvalid, stepJson } from '../simulate/index.js';
+import { type App, type Auth, actorOf, iso } from './common.js';
+import { checkpointFor } from './log-routes.js';
+import * as S from './schemas.js';
+
+const SessionBody = T.Object(
+  {
+    username: T.String({ minLength: 1, maxLength: 200 }),
+    password: T.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+);
+const PasswordBody = T.Object(
+  { password: T.Union([T.String({ minLength: 1, maxLength: 1024 }), T.Null()]) },
+  { additionalProperties: false },
+);
+const SimulateBody = T.Object(
+  {
+    scenario: T.String({ minLength: 1, maxLength: 900_000 }),
+    name: T.Optional(T.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+/** Steps returned by POST /v1/simulate at most (the console shows a table). */
+const MAX_SIM_STEPS = 20_000;
+
+const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+
+/** Where the console's built files are: web/dist beside dist/. */
+export const CONSOLE_DIR = resolve(import.meta.dirname, '../../web/dist');
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+export function registerConsoleRoutes(
+  app: App,
+  node: LiaisonNode,
+  auth: Auth,
+  errors: Record<number, TSchema>,
+): void {
+  const officers: Role[] = ['officer', 'releasing-authority', 'security-officer'];
+  const any: Role[] = ['officer', 'releasing-authority', 'security-officer', 'auditor', 'admin'];
+
+  app.post(
+    '/v1/session',
+    {
+      schema: {
+        summary: `Sign in with a username and password: a token that expires in ${SESSION_MS / 3_600_000} hours`,
+        security: [],
+        body: SessionBody,
+        response: { 201: S.Free, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const s = await signIn(node, req.body.username, req.body.password);
+      return reply.status(201).send({
+        token: s.token,
+        tokenId: s.id,
+        user: s.user,
+        party: s.party,
+        roles: [...s.roles],
+        expiresAt: iso(s.expiresAt),
+      });
+    },
+  );
+
+  app.get(
+    '/v1/me',
+    {
+      preHandler: auth(any),
+      schema: { summary: 'Who the token belongs to', response: { 200: S.Free, ...errors } },
+    },
+    async (req) => {
+      const a = actorOf(req);
+      const u = node.world.users.get(a.user);
+      return {
+        user: a.user,
+        party: a.party,
+        roles: [...a.roles],
+        clearance:
+          u === undefined
+            ? null
+            : {
+                party: u.party.id,
+                code: u.clearance.code,
+                name: u.clearance.name,
+                en: u.clearance.en,
+              },
+        needToKnow: u === undefined ? [] : [...u.needToKnow],
+      };
+    },
+  );
+
+  app.put(
+    '/v1/users/:id/password',
+    {
+      preHandler: auth(any),
+      schema: {
+        summary:
+          'Set (or clear, with null) a console password: an admin for anyone, a user for themself',
+        params: S.IdParams,
+        body: PasswordBody,
+        response: { 204: T.Null(), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const a = actorOf(req);
+      if (a.user !== req.params.id && !a.roles.includes('admin'))
+        throw new ApiError('forbidden', 'only an admin sets another user’s password');
+      await setPassword(node, a, req.params.id, req.body.password);
+      return reply.status(204).send(null);
+    },
+  );
+
+  /** RULES A1–A3 for the item a history or proof is about; a refusal is logged. */
+  const mayRead = (user: string, item: string, what: string) =>
+    node.transact(async (u) => {
+      const d = decide(u.world, { kind: 'read', item, user }, u.now);
+      if (d.decision === 'deny') {
+        u.log({
+          type: 'item.read',
+          actor: { user, party: node.party },
+          subject: { item, view: what },
+          decision: 'deny',
+          reasons: d.reasons.map((r) => r.code),
+        });
+        throw deniedBy(d);
+      }
+    });
+
+  /** The log entries about an item (newest 500), oldest first. */
+  async function entriesAbout(item: string) {
+    const rows = await node.store.db
+      .selectFrom('log_entries')
+      .select(['idx', 'data'])
+      .where('data', 'like', `%"item":${JSON.stringify(item).replace(/[%_\\]/g, '\\$&')}%`)
+      .orderBy('idx', 'desc')
+      .limit(500)
+      .execute();
+    return rows
+      .map((r) => ({ index: r.idx, entry: JSON.parse(r.data) as Record<string, unknown> }))
+      .filter((r) => (r.entry.subject as { item?: unknown } | undefined)?.item === item)
+      .reverse();
+  }
+
+  app.get(
+    '/v1/items/:id/history',
+    {
+      preHandler: auth(officers),
+      schema: {
+        summary:
+          'The log entries about an item (its decisions: created, released, received, read, …), for a reader of it',
+        params: S.IdParams,
+        response: { 200: S.Free, ...errors },
+      },
+    },
+    async (req) => {
+      await mayRead(actorOf(req).user, req.params.id, 'history');
+      const entries = await entriesAbout(req.params.id);
+      return {
+        item: req.params.id,
+        entries: entries.map(({ index, entry }) => ({
+          index,
+          type: entry.type,
+          at: entry.at,
+          actor: entry.actor,
+          decision: entry.decision ?? null,
+          reasons: entry.reasons ?? [],
+          subject: entry.subject,
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/items/:id/proof',
+    {
+      preHandler: auth(officers),
+      schema: {
+        summary:
+          'RFC 9162 inclusion proof of a log entry about this item, against the latest signed checkpoint (the browser verifies it)',
+        params: S.IdParams,
+        querystring: T.Object({ index: T.Integer({ minimum: 0 }) }),
+        response: { 200: S.Free, ...errors },
+      },
+    },
+    async (req) => {
+      await mayRead(actorOf(req).user, req.params.id, 'proof');
+      const index = req.query.index;
+      const row = await node.store.db
+        .selectFrom('log_entries')
+        .select(['data'])
+        .where('idx', '=', index)
+        .executeTakeFirst();
+      const subject =
+        row === undefined
+          ? undefined
+          : (JSON.parse(row.data) as { subject?: { item?: unknown } }).subject;
+      if (row === undefined || subject?.item !== req.params.id)
+        throw new ApiError('invalid-request', `log entry ${index} is not about ${req.params.id}`);
+      const cp = await checkpointFor(node, undefined);
+      return {
+        index,
+        treeSize: cp.size,
+        entry: row.data,
+        leafHash: b64(node.tree.leafHashAt(index)),
+        proof: node.tree.inclusionProof(index, cp.size).map(b64),
+        root: b64(cp.root),
+        checkpoint: cp.note,
+      };
+    },
+  );
+
+  app.post(
+    '/v1/simulate',
+    {
+      preHandler: auth(any),
+      bodyLimit: 1024 * 1024,
+      schema: {
+        summary:
+          'Run a scenario (YAML or JSON, ../shared/SCENARIOS.md) on the pure core: its decisions, step by step. Touches nothing of the node.',
+        body: SimulateBody,
+        response: { 200: S.Free, ...errors },
+      },
+    },
+    async (req) => {
+      const name = req.body.name ?? 'scenario';
+      let summary: ReturnType<typeof runScenario>['summary'];
+      const steps: Record<string, unknown>[] = [];
+      let truncated = false;
+      try {
+        const scenario = parseScenario(req.body.scenario, name);
+        summary = runScenario(scenario, (r) => {
+          if (steps.length < MAX_SIM_STEPS) steps.push(stepJson(r));
+          else truncated = true;
+        }).summary;
+      } catch (e) {
+        if (e instanceof ScenarioInvalid) throw new ApiError('invalid-request', e.message);
+        throw e;
+      }
+      return { summary, steps, truncated };
+    },
+  );
+
+  // ------------------------------------------------------------------ the console
+  const root = normalize(CONSOLE_DIR + sep);
+  const send = (path: string) => readFileSync(path);
+  app.get('/*', { schema: { hide: true } }, async (req, reply) => {
+    const url = req.url.split('?')[0] ?? '/';
+    if (url.startsWith('/v1/') || url === '/v1')
+      throw new ApiError('not-found', `no route GET ${url}`);
+    let file = normalize(join(root, decodeURIComponent(url)));
+    if (!file.startsWith(root)) throw new ApiError('not-found', `no route GET ${url}`);
+    if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html');
+    if (!existsSync(file)) {
+      return reply
+        .type('text/plain; charset=utf-8')
+        .status(404)
+        .send('The console is not built: run `npm run build` (it runs `vite build`).\n');
+    }
+    const immutable = file.includes(`${sep}assets${sep}`);
+    return reply
+      .header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
+      .header('x-content-type-options', 'nosniff')
+      .header('x-frame-options', 'DENY')
+      .header('referrer-policy', 'no-referrer')
+      .header(
+        'content-security-policy',
+        "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src 'self' data:; frame-ancestors 'none'",
+      )
+      .type(TYPES[extname(file)] ?? 'application/octet-stream')
+      .send(send(file));
+  });
+}
