@@ -25,37 +25,52 @@ const Point = closed(
   { additionalProperties: false },
 );
 
+/** The warning fields: what an officer needs to act on, and nothing else. */
+const WARNING_FIELDS = {
+  detectedAt: Instant,
+  launchedAt: Instant,
+  launch: Point,
+  count: T.Integer({ minimum: 1, maximum: 100 }),
+  /** True bearing of the flight, degrees. */
+  bearingDeg: T.Number({ minimum: 0, exclusiveMaximum: 360 }),
+  assessedType: T.String({ minLength: 1, maxLength: 64 }),
+  apogeeKm: T.Number({ minimum: 0, maximum: 10_000 }),
+  distanceKm: T.Number({ minimum: 0, maximum: 20_000 }),
+  impact: closed(
+    {
+      lat: T.Number({ minimum: -90, maximum: 90 }),
+      lon: T.Number({ minimum: -180, maximum: 180 }),
+      area: Area,
+      insideJapanEez: T.Boolean(),
+    },
+    { additionalProperties: false },
+  ),
+  confidence: T.Union(CONFIDENCES.map((c) => T.Literal(c))),
+};
+
+/** CAP's message fields and the supersession chain. */
+const MESSAGE_FIELDS = {
+  status: T.Union(CAP_STATUSES.map((s) => T.Literal(s))),
+  msgType: T.Union(CAP_MSG_TYPES.map((s) => T.Literal(s))),
+  /** The earlier alerts this one supersedes (updates, final assessment, corrections, cancel). */
+  references: T.Array(T.String({ minLength: 1, maxLength: 200 }), { maxItems: 16 }),
+  /** The final assessment: no update will follow. */
+  final: T.Boolean(),
+  /** A correction of the referenced message (an error in it), not new information. */
+  correction: T.Boolean(),
+};
+const Remarks = T.String({ maxLength: 2000 });
+
 /** What an officer writes (or a preset supplies): the warning fields. */
 export const AlertInputSchema = closed(
   {
-    status: T.Optional(T.Union(CAP_STATUSES.map((s) => T.Literal(s)))),
-    msgType: T.Optional(T.Union(CAP_MSG_TYPES.map((s) => T.Literal(s)))),
-    /** The earlier alerts this one supersedes (updates, final assessment, corrections, cancel). */
-    references: T.Optional(T.Array(T.String({ minLength: 1, maxLength: 200 }), { maxItems: 16 })),
-    /** The final assessment: no update will follow. */
-    final: T.Optional(T.Boolean()),
-    /** A correction of the referenced message (an error in it), not new information. */
-    correction: T.Optional(T.Boolean()),
-    detectedAt: Instant,
-    launchedAt: Instant,
-    launch: Point,
-    count: T.Integer({ minimum: 1, maximum: 100 }),
-    /** True bearing of the flight, degrees. */
-    bearingDeg: T.Number({ minimum: 0, exclusiveMaximum: 360 }),
-    assessedType: T.String({ minLength: 1, maxLength: 64 }),
-    apogeeKm: T.Number({ minimum: 0, maximum: 10_000 }),
-    distanceKm: T.Number({ minimum: 0, maximum: 20_000 }),
-    impact: closed(
-      {
-        lat: T.Number({ minimum: -90, maximum: 90 }),
-        lon: T.Number({ minimum: -180, maximum: 180 }),
-        area: Area,
-        insideJapanEez: T.Boolean(),
-      },
-      { additionalProperties: false },
-    ),
-    confidence: T.Union(CONFIDENCES.map((c) => T.Literal(c))),
-    remarks: T.Optional(T.String({ maxLength: 2000 })),
+    status: T.Optional(MESSAGE_FIELDS.status),
+    msgType: T.Optional(MESSAGE_FIELDS.msgType),
+    references: T.Optional(MESSAGE_FIELDS.references),
+    final: T.Optional(MESSAGE_FIELDS.final),
+    correction: T.Optional(MESSAGE_FIELDS.correction),
+    ...WARNING_FIELDS,
+    remarks: T.Optional(Remarks),
   },
   { additionalProperties: false },
 );
@@ -94,23 +109,10 @@ export interface AlertPayload {
 export const AlertPayloadSchema = closed(
   {
     kind: T.Literal(ALERT_KIND),
-    status: T.Union(CAP_STATUSES.map((s) => T.Literal(s))),
-    msgType: T.Union(CAP_MSG_TYPES.map((s) => T.Literal(s))),
-    references: T.Array(T.String({ minLength: 1, maxLength: 200 }), { maxItems: 16 }),
-    final: T.Boolean(),
-    correction: T.Boolean(),
+    ...MESSAGE_FIELDS,
     sent: Instant,
-    detectedAt: Instant,
-    launchedAt: Instant,
-    launch: Point,
-    count: T.Integer({ minimum: 1, maximum: 100 }),
-    bearingDeg: T.Number({ minimum: 0, exclusiveMaximum: 360 }),
-    assessedType: T.String({ minLength: 1, maxLength: 64 }),
-    apogeeKm: T.Number({ minimum: 0, maximum: 10_000 }),
-    distanceKm: T.Number({ minimum: 0, maximum: 20_000 }),
-    impact: AlertInputSchema.properties.impact,
-    confidence: T.Union(CONFIDENCES.map((c) => T.Literal(c))),
-    remarks: T.String({ maxLength: 2000 }),
+    ...WARNING_FIELDS,
+    remarks: Remarks,
     ackWithinMs: T.Integer({ minimum: 1000, maximum: 86_400_000 }),
   },
   { additionalProperties: false },

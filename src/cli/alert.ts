@@ -2,21 +2,20 @@
 // list, show, acknowledge, and export as CAP 1.2.
 import type { Command } from 'commander';
 import WebSocket from 'ws';
-import { type Common, NodeClient, resolveTarget, UnreachableError, withTarget } from './client.js';
+import {
+  type Common,
+  list,
+  NodeClient,
+  resolveTarget,
+  UnreachableError,
+  withTarget,
+} from './client.js';
 import { UsageError } from './errors.js';
 import { readInput } from './io.js';
 import type { RemoteContext } from './remote.js';
 import { table } from './text.js';
 
 type Json = Record<string, unknown>;
-
-const list = (v: string, prev: string[] = []) => [
-  ...prev,
-  ...v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean),
-];
 
 const mk = (m: unknown) => {
   const x = m as { party: string; code: string; name: string; en: string } | null;

@@ -106,3 +106,12 @@ export function withTarget(cmd: Command): Command {
     .option('--data <dir>', 'data directory of the local node', '.liaison')
     .option('--json', 'print JSON');
 }
+
+/** A repeatable, comma-separable option's values (`--to KR,US --to JP`). */
+export const list = (v: string, prev: string[] = []): string[] => [
+  ...prev,
+  ...v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];

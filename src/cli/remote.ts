@@ -2,7 +2,7 @@
 // reports and the log. Each prints for people, or the node's JSON with --json.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { type Common, NodeClient, resolveTarget, withTarget } from './client.js';
+import { type Common, list, NodeClient, resolveTarget, withTarget } from './client.js';
 import { EXIT, UsageError } from './errors.js';
 import type { Io } from './io.js';
 import { table } from './text.js';
@@ -13,14 +13,6 @@ export interface RemoteContext {
   readonly io: Io;
   setExit(code: number): void;
 }
-
-const list = (v: string, prev: string[] = []) => [
-  ...prev,
-  ...v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean),
-];
 
 function print(ctx: RemoteContext, o: Common, value: unknown, people: () => string[]): void {
   ctx.io.out(o.json === true ? `${JSON.stringify(value)}\n` : `${people().join('\n')}\n`);

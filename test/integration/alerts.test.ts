@@ -10,7 +10,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type Party, startTrio, type Trio, waitFor } from '../support/federation.js';
+import {
+  type Party,
+  startTrio,
+  type Trio,
+  terminateGsomia,
+  waitFor,
+} from '../support/federation.js';
 import { BIN, http, liaison } from '../support/node-process.js';
 
 type Json = Record<string, unknown>;
@@ -478,31 +484,7 @@ describe('FLASH alerts across three nodes', () => {
 
   it('after a counterfactual termination of GSOMIA, KR does not receive JP’s alert directly', async () => {
     const end = Date.now() + 3_000;
-    const proposed = await http(
-      url('JP'),
-      'POST',
-      '/v1/agreements/gsomia-jp-kr-2016/changes',
-      tok('JP', 'admin'),
-      { kind: 'terminate', effectiveAt: new Date(end).toISOString() },
-    );
-    expect(proposed.status).toBe(201);
-    const proposal = (proposed.body as { proposal: string }).proposal;
-    await waitFor('KR to hold the proposal', async () =>
-      ((await http(url('KR'), 'GET', '/v1/proposals', tok('KR', 'admin'))).body as Json[]).some(
-        (p) => p.id === proposal,
-      ),
-    );
-    const signed = await http(
-      url('KR'),
-      'POST',
-      `/v1/proposals/${encodeURIComponent(proposal)}/sign`,
-      tok('KR', 'admin'),
-    );
-    expect(signed.status).toBe(200);
-    await waitFor('the termination to bind at JP', async () => {
-      const ps = (await http(url('JP'), 'GET', '/v1/proposals', tok('JP', 'admin'))).body as Json[];
-      return ps.find((p) => p.id === proposal)?.status === 'binding';
-    });
+    await terminateGsomia(trio, end);
     await new Promise((r) => setTimeout(r, Math.max(0, end - Date.now()) + 200));
     const krBefore = kr.alerts().length;
     const sent = await send({ preset: 'launch' });

@@ -202,7 +202,7 @@ describe('console API', () => {
     const api = await http(node.url, 'GET', '/v1/nothing-here', admin);
     expect(api.status).toBe(404);
     expect(err(api).code).toBe('not-found');
-    const escape = await fetch(`${node.url}/..%2F..%2Fpackage.json`);
-    expect(await escape.text()).not.toContain('"name": "liaison"');
+    const traversal = await fetch(`${node.url}/..%2F..%2Fpackage.json`);
+    expect(await traversal.text()).not.toContain('"name": "liaison"');
   });
 });

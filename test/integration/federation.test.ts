@@ -9,7 +9,13 @@ import { signRequest } from '../../src/federation/httpsig.js';
 import { type Message, openReceipt, sealMessage } from '../../src/federation/messages.js';
 import { leafHash, verifyInclusion } from '../../src/log/merkle.js';
 import { openSqlite } from '../../src/store/db.js';
-import { type Party, startTrio, type Trio, waitFor } from '../support/federation.js';
+import {
+  type Party,
+  startTrio,
+  type Trio,
+  terminateGsomia,
+  waitFor,
+} from '../support/federation.js';
 import { http, liaison } from '../support/node-process.js';
 
 type Json = Record<string, unknown>;
@@ -574,34 +580,7 @@ describe('three nodes share under their agreements', () => {
 
   it('counterfactual: the agreement ends at its instant; a queued envelope never leaves after it; the hub route through US with JP’s consent works', async () => {
     const end = Date.now() + 6_000;
-    const proposed = await http(
-      url('JP'),
-      'POST',
-      '/v1/agreements/gsomia-jp-kr-2016/changes',
-      tok('JP', 'admin'),
-      {
-        kind: 'terminate',
-        effectiveAt: new Date(end).toISOString(),
-      },
-    );
-    expect(proposed.status).toBe(201);
-    const proposal = (proposed.body as { proposal: string }).proposal;
-    await waitFor('KR to hold the proposal', async () =>
-      ((await http(url('KR'), 'GET', '/v1/proposals', tok('KR', 'admin'))).body as Json[]).some(
-        (p) => p.id === proposal,
-      ),
-    );
-    const signed = await http(
-      url('KR'),
-      'POST',
-      `/v1/proposals/${encodeURIComponent(proposal)}/sign`,
-      tok('KR', 'admin'),
-    );
-    expect(signed.status).toBe(200);
-    await waitFor('the termination to bind at JP', async () => {
-      const ps = (await http(url('JP'), 'GET', '/v1/proposals', tok('JP', 'admin'))).body as Json[];
-      return ps.find((p) => p.id === proposal)?.status === 'binding';
-    });
+    await terminateGsomia(trio, end);
     // KR is down when JP queues one more release before the end: it cannot be delivered in time.
     await trio.members.KR.proc.stop();
     const late = await createItem('JP', 'GOKUHI', ['dprk-missile'], 'Queued before the end');

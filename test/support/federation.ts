@@ -143,3 +143,41 @@ export async function startTrio(databases: Partial<Record<Party, string>> = {}):
     },
   };
 }
+
+/**
+ * The counterfactual of 2019: JP proposes to terminate GSOMIA at `end` (epoch ms), KR
+ * countersigns, and this waits until the termination binds at JP. Throws on any
+ * refusal, naming the step.
+ */
+export async function terminateGsomia(trio: Trio, end: number): Promise<void> {
+  const jp = trio.members.JP;
+  const kr = trio.members.KR;
+  const proposed = await http(
+    jp.url,
+    'POST',
+    '/v1/agreements/gsomia-jp-kr-2016/changes',
+    jp.tokens.admin,
+    { kind: 'terminate', effectiveAt: new Date(end).toISOString() },
+  );
+  if (proposed.status !== 201) throw new Error(`proposing the termination: ${proposed.text}`);
+  const proposal = (proposed.body as { proposal: string }).proposal;
+  await waitFor('KR to hold the proposal', async () =>
+    ((await http(kr.url, 'GET', '/v1/proposals', kr.tokens.admin)).body as { id: string }[]).some(
+      (p) => p.id === proposal,
+    ),
+  );
+  const signed = await http(
+    kr.url,
+    'POST',
+    `/v1/proposals/${encodeURIComponent(proposal)}/sign`,
+    kr.tokens.admin,
+  );
+  if (signed.status !== 200) throw new Error(`KR signing the termination: ${signed.text}`);
+  await waitFor('the termination to bind at JP', async () => {
+    const ps = (await http(jp.url, 'GET', '/v1/proposals', jp.tokens.admin)).body as {
+      id: string;
+      status: string;
+    }[];
+    return ps.find((p) => p.id === proposal)?.status === 'binding';
+  });
+}
