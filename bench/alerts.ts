@@ -7,7 +7,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { openSqlite } from '../src/store/db.js';
 import { call, pool, wait } from './federation.js';
 import { type Started, start, stopped } from './processes.js';
 
@@ -42,7 +44,13 @@ export interface AlertFigures {
   readonly frameBytes: { readonly KR: number; readonly US: number };
   readonly ours: {
     readonly all: Spread;
+    /** Per alert, the first of the sockets: the hop JP → KR/US before the fan-out. */
+    readonly firstPerAlert: Spread;
     readonly lastPerAlert: Spread;
+    /** This process's event-loop delay meanwhile: its own part in the arrival times. */
+    readonly benchLoopDelay: Spread;
+    /** Share of the 2 cores used meanwhile by processes outside this benchmark. */
+    readonly otherCpuShare: number;
     /** API call → its 201 response. */
     readonly api: Spread;
     readonly missing: number;
@@ -52,7 +60,10 @@ export interface AlertFigures {
   };
   readonly bare: {
     readonly all: Spread;
+    readonly firstPerAlert: Spread;
     readonly lastPerAlert: Spread;
+    readonly benchLoopDelay: Spread;
+    readonly otherCpuShare: number;
     readonly missing: number;
     readonly expected: number;
     /** CPU time of the bare server per broadcast to all the sockets. */
@@ -60,6 +71,7 @@ export interface AlertFigures {
   };
   readonly sustained: {
     readonly seconds: number;
+    readonly sockets: number;
     readonly scheduled: number;
     readonly sent: number;
     readonly skipped: number;
@@ -76,9 +88,12 @@ export interface AlertFigures {
     readonly latency: Spread;
     readonly lastPerAlert: Spread;
     readonly api: Spread;
+    readonly benchLoopDelay: Spread;
     readonly rssMb: Record<'JP' | 'KR' | 'US', Rss>;
     /** CPU seconds used during the sending and draining, per process. */
     readonly cpuSeconds: Record<'JP' | 'KR' | 'US' | 'bench', number>;
+    /** CPU seconds used meanwhile by every other process on the machine. */
+    readonly otherCpuSeconds: number;
   };
   /** Releases to KR or US refused, over every alert sent (should be 0). */
   readonly denied: number;
@@ -132,6 +147,14 @@ class Latencies {
   }
 }
 
+/** An event-loop delay histogram (ns) in ms. */
+const loopSpread = (h: ReturnType<typeof monitorEventLoopDelay>): Spread => ({
+  n: h.count,
+  p50: h.percentile(50) / 1e6,
+  p99: h.percentile(99) / 1e6,
+  max: h.max / 1e6,
+});
+
 const spreadOf = (xs: readonly number[]): Spread => {
   const l = new Latencies();
   for (const x of xs) l.add(x);
@@ -142,6 +165,7 @@ interface Open {
   t0: number;
   readonly seen: Uint8Array;
   n: number;
+  first: number;
   last: number;
   early: number[];
 }
@@ -152,6 +176,7 @@ interface Open {
  */
 class Tracker {
   readonly latencies = new Latencies();
+  readonly firstPerAlert: number[] = [];
   readonly lastPerAlert: number[] = [];
   readonly perSocket: Uint32Array;
   private readonly open = new Map<string, Open>();
@@ -168,7 +193,14 @@ class Tracker {
   private entry(id: string): Open {
     let e = this.open.get(id);
     if (e === undefined) {
-      e = { t0: Number.NaN, seen: new Uint8Array(this.sockets), n: 0, last: 0, early: [] };
+      e = {
+        t0: Number.NaN,
+        seen: new Uint8Array(this.sockets),
+        n: 0,
+        first: Number.POSITIVE_INFINITY,
+        last: 0,
+        early: [],
+      };
       this.open.set(id, e);
     }
     return e;
@@ -189,6 +221,7 @@ class Tracker {
     this.perSocket[socket] = (this.perSocket[socket] ?? 0) + 1;
     this.delivered++;
     if (t > e.last) e.last = t;
+    if (t < e.first) e.first = t;
     if (Number.isNaN(e.t0)) e.early.push(t);
     else {
       this.latencies.add(t - e.t0);
@@ -207,6 +240,7 @@ class Tracker {
   }
 
   private finish(id: string, e: Open): void {
+    this.firstPerAlert.push(e.first - e.t0);
     this.lastPerAlert.push(e.last - e.t0);
     this.open.delete(id);
     this.finished.add(id);
@@ -310,6 +344,36 @@ class Sockets {
 }
 
 // ------------------------------------------------------------------ processes
+
+/** FLASH envelopes still pending in a node's outbox (its SQLite store, read only). */
+function pendingFlash(dir: string): number {
+  const db = openSqlite(join(dir, 'store.sqlite'), { readonly: true });
+  try {
+    return (
+      db
+        .prepare("SELECT count(*) AS n FROM outbox WHERE state = 'pending' AND precedence = 0")
+        .get() as { n: number }
+    ).n;
+  } finally {
+    db.close();
+  }
+}
+
+/** CPU seconds the whole machine has been busy (/proc/stat: all but idle and iowait). */
+function machineBusySeconds(): number {
+  try {
+    const f = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    // user nice system idle iowait irq softirq steal (guest is counted in user)
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = f;
+    return (user + nice + system + irq + softirq + steal) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 function rssMb(pid: number): number {
   try {
@@ -454,7 +518,13 @@ export async function alertFigures(quick: boolean): Promise<AlertFigures> {
       n: number,
       fire: (k: number) => Promise<string>,
       pids: readonly number[],
-    ): Promise<{ tracker: Tracker; api: number[]; cpuMsPerRound: number[] }> => {
+    ): Promise<{
+      tracker: Tracker;
+      api: number[];
+      cpuMsPerRound: number[];
+      loop: Spread;
+      otherCpuShare: number;
+    }> => {
       s.sink = new Tracker(SOCKETS);
       for (let k = 0; k < WARMUP; k++) {
         const t0 = performance.now();
@@ -467,7 +537,12 @@ export async function alertFigures(quick: boolean): Promise<AlertFigures> {
       s.sink = tracker;
       const api: number[] = [];
       const cpu0 = pids.map(cpuSeconds);
+      const machine0 = machineBusySeconds();
+      const bench0 = process.cpuUsage();
+      const wall0 = performance.now();
       const from = process.hrtime.bigint();
+      const loop = monitorEventLoopDelay({ resolution: 1 });
+      loop.enable();
       for (let k = 0; k < n; k++) {
         const t0 = performance.now();
         const id = await fire(k);
@@ -476,12 +551,18 @@ export async function alertFigures(quick: boolean): Promise<AlertFigures> {
         await tracker.whenDone(id, 5_000);
         await wait(PAUSE_MS);
       }
+      loop.disable();
       windowOf(`sequential ${pids.join(',')}`, from);
       // CPU per round, each process: the pauses are idle time, so this is the work.
-      const cpuMsPerRound = pids.map((pid, i) => ((cpuSeconds(pid) - (cpu0[i] ?? 0)) * 1000) / n);
+      const used = pids.map((pid, i) => cpuSeconds(pid) - (cpu0[i] ?? 0));
+      const cpuMsPerRound = used.map((c) => (c * 1000) / n);
+      const b = process.cpuUsage(bench0);
+      const ours = used.reduce((x, y) => x + y, 0) + (b.user + b.system) / 1e6;
+      const otherCpuShare =
+        (machineBusySeconds() - machine0 - ours) / ((2 * (performance.now() - wall0)) / 1000);
       await wait(500);
       s.sink = null;
-      return { tracker, api, cpuMsPerRound };
+      return { tracker, api, cpuMsPerRound, loop: loopSpread(loop), otherCpuShare };
     };
 
     log(`end to end: ${rounds} alerts, one at a time`);
@@ -537,19 +618,6 @@ export async function alertFigures(quick: boolean): Promise<AlertFigures> {
       KR: [] as number[],
       US: [] as number[],
     };
-    const sample = () => {
-      for (const p of ['JP', 'KR', 'US'] as const) rss[p].push(rssMb(pids[p]));
-    };
-    const cpu0 = {
-      JP: cpuSeconds(pids.JP),
-      KR: cpuSeconds(pids.KR),
-      US: cpuSeconds(pids.US),
-      bench: process.cpuUsage(),
-    };
-    sample();
-    sampler = setInterval(sample, 1000);
-    const tracker = new Tracker(SOCKETS);
-    sockets.sink = tracker;
     const period = 1000 / SUSTAINED_RATE;
     const scheduled = SUSTAINED_RATE * sustainedSeconds;
     let inFlight = 0;
@@ -558,8 +626,56 @@ export async function alertFigures(quick: boolean): Promise<AlertFigures> {
     let errors = 0;
     let lastAnswer = 0;
     const api: number[] = [];
+    // LIAISON_BENCH_TRACE=1: a line a second on stderr (CPU per process, deliveries,
+    // JP's pending FLASH envelopes), to see where a backlog builds.
+    const trace = process.env.LIAISON_BENCH_TRACE === '1';
+    const t0Sustained = performance.now();
+    const u0 = process.cpuUsage();
+    let last = {
+      JP: cpuSeconds(pids.JP),
+      KR: cpuSeconds(pids.KR),
+      US: cpuSeconds(pids.US),
+      bench: (u0.user + u0.system) / 1e6,
+      delivered: 0,
+      at: t0Sustained,
+    };
+    const sample = () => {
+      for (const p of ['JP', 'KR', 'US'] as const) rss[p].push(rssMb(pids[p]));
+      if (!trace) return;
+      const u = process.cpuUsage();
+      const now = {
+        JP: cpuSeconds(pids.JP),
+        KR: cpuSeconds(pids.KR),
+        US: cpuSeconds(pids.US),
+        bench: (u.user + u.system) / 1e6,
+        delivered: sockets.sink?.delivered ?? 0,
+        at: performance.now(),
+      };
+      const dt = (now.at - last.at) / 1000;
+      const pc = (k: 'JP' | 'KR' | 'US' | 'bench') =>
+        `${k} ${(((now[k] - last[k]) / dt) * 100).toFixed(0)}%`;
+      log(
+        `t=${((now.at - t0Sustained) / 1000).toFixed(1)}s sent ${sent} delivered ${now.delivered} ` +
+          `(+${((now.delivered - last.delivered) / dt).toFixed(0)}/s) pending at JP ${pendingFlash(jp.dir)} ` +
+          `cpu ${pc('JP')} ${pc('KR')} ${pc('US')} ${pc('bench')}`,
+      );
+      last = now;
+    };
+    const cpu0 = {
+      JP: cpuSeconds(pids.JP),
+      KR: cpuSeconds(pids.KR),
+      US: cpuSeconds(pids.US),
+      bench: process.cpuUsage(),
+      machine: machineBusySeconds(),
+    };
+    const tracker = new Tracker(SOCKETS);
+    sockets.sink = tracker;
     const from = process.hrtime.bigint();
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
     const begin = performance.now();
+    sample();
+    sampler = setInterval(sample, 1000);
     for (let k = 0; k < scheduled; k++) {
       const due = begin + k * period;
       const ahead = due - performance.now();
@@ -601,6 +717,7 @@ export async function alertFigures(quick: boolean): Promise<AlertFigures> {
     }
     const drainEnd = tracker.delivered >= sent * SOCKETS ? performance.now() : progressAt;
     windowOf('sustained', from);
+    loop.disable();
     clearInterval(sampler);
     sampler = null;
     sample();
@@ -611,6 +728,8 @@ export async function alertFigures(quick: boolean): Promise<AlertFigures> {
       US: cpuSeconds(pids.US) - cpu0.US,
       bench: (bench.user + bench.system) / 1e6,
     };
+    const otherCpuSeconds =
+      machineBusySeconds() - cpu0.machine - (cpu.JP + cpu.KR + cpu.US + cpu.bench);
     sockets.sink = null;
     const rssOf = (xs: number[]): Rss => ({
       start: xs[0] ?? Number.NaN,
@@ -625,7 +744,10 @@ export async function alertFigures(quick: boolean): Promise<AlertFigures> {
       frameBytes,
       ours: {
         all: ours.tracker.latencies.spread(),
+        firstPerAlert: spreadOf(ours.tracker.firstPerAlert),
         lastPerAlert: spreadOf(ours.tracker.lastPerAlert),
+        benchLoopDelay: ours.loop,
+        otherCpuShare: ours.otherCpuShare,
         api: spreadOf(ours.api),
         missing: ours.tracker.missing,
         expected: rounds * SOCKETS,
@@ -637,13 +759,17 @@ export async function alertFigures(quick: boolean): Promise<AlertFigures> {
       },
       bare: {
         all: base.tracker.latencies.spread(),
+        firstPerAlert: spreadOf(base.tracker.firstPerAlert),
         lastPerAlert: spreadOf(base.tracker.lastPerAlert),
+        benchLoopDelay: base.loop,
+        otherCpuShare: base.otherCpuShare,
         missing: base.tracker.missing,
         expected: rounds * SOCKETS,
         cpuMsPerBroadcast: base.cpuMsPerRound[0] ?? Number.NaN,
       },
       sustained: {
         seconds: sustainedSeconds,
+        sockets: SOCKETS,
         scheduled,
         sent,
         skipped,
@@ -658,8 +784,10 @@ export async function alertFigures(quick: boolean): Promise<AlertFigures> {
         latency: tracker.latencies.spread(),
         lastPerAlert: spreadOf(tracker.lastPerAlert),
         api: spreadOf(api),
+        benchLoopDelay: loopSpread(loop),
         rssMb: { JP: rssOf(rss.JP), KR: rssOf(rss.KR), US: rssOf(rss.US) },
         cpuSeconds: cpu,
+        otherCpuSeconds,
       },
       denied,
       escalations: sockets.escalations + bareSockets.escalations,

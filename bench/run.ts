@@ -199,8 +199,8 @@ async function alertsSection(): Promise<Row[]> {
       'p99 ≤ 50 ms',
     ],
     [
-      'same alerts, time to the last of the sockets, per alert: p50 / p99 / max',
-      spread(a.ours.lastPerAlert),
+      'same alerts, per alert: the first of the sockets (the hop JP → KR/US) / the last of the sockets; p50 / p99 / max',
+      `first ${spread(a.ours.firstPerAlert)}; last ${spread(a.ours.lastPerAlert)}`,
       '(reported)',
     ],
     ['same alerts, API call → 201 at JP: p50 / p99 / max', spread(a.ours.api), '(reported)'],
@@ -215,9 +215,14 @@ async function alertsSection(): Promise<Row[]> {
       '(reference)',
     ],
     [
-      'bare ws, last of the sockets per broadcast: p50 / p99 / max; missing',
-      `${spread(a.bare.lastPerAlert)}; ${fmt(a.bare.missing)} of ${fmt(a.bare.expected)} missing`,
+      'bare ws, per broadcast: first / last of the sockets, p50 / p99 / max; missing',
+      `first ${spread(a.bare.firstPerAlert)}; last ${spread(a.bare.lastPerAlert)}; ${fmt(a.bare.missing)} of ${fmt(a.bare.expected)} missing`,
       '(reference)',
+    ],
+    [
+      'event-loop delay of the bench process (which receives every frame), p50 / p99 / max: during ours; during bare ws; during the sustained run',
+      `${spread(a.ours.benchLoopDelay)}; ${spread(a.bare.benchLoopDelay)}; ${spread(s.benchLoopDelay)}`,
+      '(reported)',
     ],
     [
       `CPU per alert, same rounds: JP (decide, store, log, seal 2 envelopes) / KR / US (each: open, decide, store, log, push to ${fmt(a.officersPerNode)} sockets); bare ws server per broadcast to ${fmt(a.sockets)}`,
@@ -240,6 +245,11 @@ async function alertsSection(): Promise<Row[]> {
       '0 lost',
     ],
     [
+      'sustained: delivery throughput, first call to last frame: frames/s to the sockets (= alerts/s delivered to all of them)',
+      `${fmt(s.received / (s.sendSeconds + s.drainSeconds))} frames/s (${(s.received / s.sockets / (s.sendSeconds + s.drainSeconds)).toFixed(1)} alerts/s) over ${(s.sendSeconds + s.drainSeconds).toFixed(1)} s`,
+      '100 alerts/s = 200,000 frames/s',
+    ],
+    [
       'sustained: latency, API call → frame, over all deliveries: p50 / p99 / max',
       spread(s.latency),
       'p99 ≤ 50 ms',
@@ -256,8 +266,13 @@ async function alertsSection(): Promise<Row[]> {
     ],
     [
       'sustained: CPU seconds used over the run (sending + draining), per process',
-      `JP ${s.cpuSeconds.JP.toFixed(1)}, KR ${s.cpuSeconds.KR.toFixed(1)}, US ${s.cpuSeconds.US.toFixed(1)}, bench ${s.cpuSeconds.bench.toFixed(1)} (2 cores: ${(2 * (s.sendSeconds + s.drainSeconds)).toFixed(0)} available)`,
+      `JP ${s.cpuSeconds.JP.toFixed(1)}, KR ${s.cpuSeconds.KR.toFixed(1)}, US ${s.cpuSeconds.US.toFixed(1)}, bench ${s.cpuSeconds.bench.toFixed(1)}; other processes on the machine ${s.otherCpuSeconds.toFixed(1)} (2 cores: ${(2 * (s.sendSeconds + s.drainSeconds)).toFixed(0)} available)`,
       '(reported)',
+    ],
+    [
+      'share of the 2 cores used by processes outside this benchmark: during ours (one at a time); during bare ws',
+      `${(a.ours.otherCpuShare * 100).toFixed(0)}%; ${(a.bare.otherCpuShare * 100).toFixed(0)}%`,
+      '(noise; ideally ~0)',
     ],
     [
       'releases refused; escalation frames; duplicate or stray frames; sockets closed by the server',
