@@ -8,8 +8,8 @@ import type { Unit } from '../node/service.js';
 
 export interface Subscriber {
   readonly actor: Actor;
-  /** Sends one text frame; must not throw. */
-  send(text: string): void;
+  /** Sends one text frame (UTF-8 bytes, encoded once for every socket); must not throw. */
+  send(frame: Buffer): void;
 }
 
 export type AlertEventKind = 'alert' | 'escalation' | 'ack';
@@ -60,9 +60,14 @@ export class AlertHub {
       decision: 'allow',
       reasons: ['allowed'],
     });
-    u.afterCommit(() => {
-      for (const s of to) s.send(text);
-    });
+    const frame = Buffer.from(text, 'utf8');
+    // After commit, and after the unit's caller has answered (a partner waiting for
+    // its receipt is not kept waiting by a thousand socket writes).
+    u.afterCommit(() =>
+      setImmediate(() => {
+        for (const s of to) s.send(frame);
+      }),
+    );
     return to.length;
   }
 }

@@ -205,10 +205,10 @@ export function registerAlertRoutes(
         const token = tokens.get(req) ?? '';
         const remove = alerts.hub.add({
           actor,
-          send: (text) => {
+          send: (frame) => {
             if (socket.readyState !== socket.OPEN) return;
             if (socket.bufferedAmount > MAX_BUFFERED) socket.terminate();
-            else socket.send(text);
+            else socket.send(frame, { binary: false });
           },
         });
         // Every push is decided at once (clearance changes apply to the next one); the
