@@ -1,0 +1,107 @@
+// The console's HTTP client: relative URLs (the node serves the console at `/`, same
+// origin as the API), a bearer token, and one error type for every failure.
+import type { ErrorBody, Reason } from './types';
+
+/** A refused or failed request: the node's error code and message (and RULES reasons). */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    /** HTTP status; 0 when the node could not be reached. */
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly reasons: readonly Reason[] = [],
+  ) {
+    super(message);
+  }
+}
+
+function isErrorBody(x: unknown): x is ErrorBody {
+  if (typeof x !== 'object' || x === null || !('error' in x)) return false;
+  const e = (x as { error: unknown }).error;
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as { code?: unknown }).code === 'string' &&
+    typeof (e as { message?: unknown }).message === 'string'
+  );
+}
+
+export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
+
+export function withQuery(path: string, query?: Query): string {
+  if (query === undefined) return path;
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, String(v));
+  const s = q.toString();
+  return s === '' ? path : `${path}?${s}`;
+}
+
+export interface Client {
+  readonly token: string;
+  get<T>(path: string, query?: Query): Promise<T>;
+  post<T>(path: string, body?: unknown): Promise<T>;
+}
+
+/** Called when the node says the token is no longer good (401). */
+export type OnUnauthenticated = (error: ApiError) => void;
+
+async function request<T>(
+  method: 'GET' | 'POST',
+  path: string,
+  token: string | null,
+  body: unknown,
+  onUnauthenticated?: OnUnauthenticated,
+): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  const init: RequestInit = { method, headers, cache: 'no-store', credentials: 'omit' };
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, init);
+  } catch (e) {
+    throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e));
+  }
+  const text = await res.text();
+  let json: unknown = null;
+  if (text !== '') {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = text;
+    }
+  }
+  if (!res.ok) {
+    const err = isErrorBody(json)
+      ? new ApiError(res.status, json.error.code, json.error.message, json.error.reasons ?? [])
+      : new ApiError(res.status, `http-${res.status}`, res.statusText || `HTTP ${res.status}`);
+    if (res.status === 401 && onUnauthenticated !== undefined) onUnauthenticated(err);
+    throw err;
+  }
+  return json as T;
+}
+
+export function createClient(token: string, onUnauthenticated?: OnUnauthenticated): Client {
+  return {
+    token,
+    get: <T>(path: string, query?: Query) =>
+      request<T>('GET', withQuery(path, query), token, undefined, onUnauthenticated),
+    post: <T>(path: string, body?: unknown) =>
+      request<T>('POST', path, token, body ?? {}, onUnauthenticated),
+  };
+}
+
+/** A request before signing in (POST /v1/session). */
+export function postAnonymous<T>(path: string, body: unknown): Promise<T> {
+  return request<T>('POST', path, null, body);
+}
+
+/** The node has no such route yet (an older node): 404 with code not-found. */
+export const isMissingRoute = (e: unknown): boolean =>
+  e instanceof ApiError && e.status === 404 && e.code === 'not-found';
+
+export const enc = encodeURIComponent;
