@@ -1,0 +1,248 @@
+// The console: sign-in, then the shell (skip link, header, navigation, the FLASH
+// banner) around the page the URL's fragment names.
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { AlertsProvider, useAlerts } from './alerts';
+import { ApiError, createClient } from './api';
+import { FlashBanner } from './components/FlashBanner';
+import { LanguageSelect } from './components/LanguageSelect';
+import { useI18n } from './i18n';
+import { mayOpen, PAGES, type PageDef } from './nav';
+import { AgreementPage } from './pages/AgreementPage';
+import { AgreementsPage } from './pages/AgreementsPage';
+import { AlertsPage } from './pages/AlertsPage';
+import { AuditPage } from './pages/AuditPage';
+import { ConsentsPage } from './pages/ConsentsPage';
+import { InboxPage } from './pages/InboxPage';
+import { ItemPage } from './pages/ItemPage';
+import { ItemsPage } from './pages/ItemsPage';
+import { NotAllowedPage, NotFoundPage } from './pages/NotFoundPage';
+import { OutboxPage } from './pages/OutboxPage';
+import { OverviewPage } from './pages/OverviewPage';
+import { SignInPage } from './pages/SignInPage';
+import { SimulatorPage } from './pages/SimulatorPage';
+import { href, type Route, useRoute } from './router';
+import {
+  loadStoredSession,
+  refreshSession,
+  SessionContext,
+  type SessionContextValue,
+  type SignedIn,
+  storeSession,
+  useSession,
+} from './session';
+
+export function App() {
+  const [session, setSession] = useState<SignedIn | null>(loadStoredSession);
+  const [notice, setNotice] = useState<'expired' | 'signed-out' | null>(null);
+
+  const signOut = useCallback((why: 'expired' | 'signed-out' = 'signed-out') => {
+    storeSession(null);
+    setSession(null);
+    setNotice(why);
+  }, []);
+
+  const signIn = useCallback((s: SignedIn) => {
+    storeSession(s);
+    setNotice(null);
+    setSession(s);
+  }, []);
+
+  // A stored session is checked again (roles may have changed, the token may be revoked).
+  const token = session?.token;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: checked once per token
+  useEffect(() => {
+    if (session === null) return;
+    let live = true;
+    refreshSession(session).then(
+      (s) => {
+        if (!live) return;
+        storeSession(s);
+        setSession(s);
+      },
+      (e: unknown) => {
+        if (live && e instanceof ApiError && e.status === 401) signOut('expired');
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [token]);
+
+  // A session with an expiry ends then.
+  useEffect(() => {
+    if (session?.expiresAt == null) return;
+    const ms = Date.parse(session.expiresAt) - Date.now();
+    if (Number.isNaN(ms)) return;
+    const id = window.setTimeout(() => signOut('expired'), Math.max(0, Math.min(ms, 2 ** 31 - 1)));
+    return () => window.clearTimeout(id);
+  }, [session?.expiresAt, signOut]);
+
+  const ctx = useMemo<SessionContextValue | null>(
+    () =>
+      session === null
+        ? null
+        : {
+            session,
+            client: createClient(session.token, () => signOut('expired')),
+            signOut: () => signOut('signed-out'),
+          },
+    [session, signOut],
+  );
+
+  if (ctx === null) return <SignInPage onSignedIn={signIn} notice={notice} />;
+  return (
+    <SessionContext.Provider value={ctx}>
+      <AlertsProvider>
+        <Shell />
+      </AlertsProvider>
+    </SessionContext.Provider>
+  );
+}
+
+function pageFor(route: Route): PageDef | undefined {
+  const first = route.segments[0] ?? '';
+  return PAGES.find((p) => p.segment === first);
+}
+
+function Shell() {
+  const { t } = useI18n();
+  const { session, signOut } = useSession();
+  const route = useRoute();
+  const page = pageFor(route);
+  const visible = PAGES.filter((p) => mayOpen(p, session.roles));
+
+  // After navigation, focus moves to the new page's heading.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: on every path change
+  useEffect(() => {
+    const h = document.getElementById('page-title');
+    if (h !== null && document.activeElement !== h) h.focus({ preventScroll: false });
+  }, [route.path]);
+
+  return (
+    <div className="app">
+      {/* biome-ignore lint/a11y/useValidAnchor: a real link to #main; the fragment also carries the route, so focus moves without changing it */}
+      <a className="skip-link" href="#main" onClick={skipToMain}>
+        {t('shell.skip')}
+      </a>
+      <header className="app-header">
+        <div className="brand">
+          <span className="brand-name">Liaison</span>
+          <span className="brand-party" data-testid="session-party">
+            {t('shell.node', { party: session.party })}
+          </span>
+        </div>
+        <div className="header-tools">
+          <span className="who" data-testid="session-user">
+            {session.user ?? t('shell.tokenUser')}
+            <span className="who-roles">
+              {' '}
+              · {session.roles.map((r) => t(`role.${r}`)).join(', ')}
+            </span>
+          </span>
+          <LanguageSelect />
+          <MuteToggle />
+          <button type="button" onClick={signOut} data-testid="sign-out">
+            {t('shell.signOut')}
+          </button>
+        </div>
+      </header>
+      <nav aria-label={t('shell.navLabel')} className="app-nav" data-testid="nav">
+        <ul>
+          {visible.map((p) => {
+            const current = page?.id === p.id;
+            return (
+              <li key={p.id}>
+                <a
+                  href={p.segment === '' ? '#/' : href(p.segment)}
+                  aria-current={current ? 'page' : undefined}
+                  data-testid={`nav-${p.id}`}
+                >
+                  {t(p.label)}
+                  {p.id === 'alerts' ? <AwaitingCount /> : null}
+                </a>
+              </li>
+            );
+          })}
+        </ul>
+      </nav>
+      <FlashBanner />
+      <main id="main" tabIndex={-1} className="app-main">
+        <PageSwitch route={route} page={page} />
+      </main>
+      <footer className="app-footer">
+        <p>{t('shell.footer')}</p>
+      </footer>
+    </div>
+  );
+}
+
+function skipToMain(ev: React.MouseEvent<HTMLAnchorElement>) {
+  // The fragment is the router's: move focus without changing it.
+  ev.preventDefault();
+  const target = document.getElementById('page-title') ?? document.getElementById('main');
+  target?.focus();
+}
+
+function AwaitingCount() {
+  const { t } = useI18n();
+  const { awaiting, enabled } = useAlerts();
+  if (!enabled || awaiting.length === 0) return null;
+  return (
+    <span className="count" data-testid="nav-awaiting-count">
+      {' '}
+      <span aria-hidden="true">{awaiting.length}</span>
+      <span className="visually-hidden">{t('nav.awaitingCount', { n: awaiting.length })}</span>
+    </span>
+  );
+}
+
+function MuteToggle() {
+  const { t } = useI18n();
+  const { enabled, muted, setMuted } = useAlerts();
+  if (!enabled) return null;
+  return (
+    <button
+      type="button"
+      aria-pressed={muted}
+      onClick={() => setMuted(!muted)}
+      data-testid="mute-toggle"
+      className="mute"
+    >
+      {t('shell.mute')}
+    </button>
+  );
+}
+
+function PageSwitch({
+  route,
+  page,
+}: {
+  readonly route: Route;
+  readonly page: PageDef | undefined;
+}) {
+  const { session } = useSession();
+  if (page === undefined) return <NotFoundPage />;
+  if (!mayOpen(page, session.roles)) return <NotAllowedPage page={page} />;
+  const id = route.segments[1];
+  if (route.segments.length > 2) return <NotFoundPage />;
+  switch (page.id) {
+    case 'overview':
+      return route.segments.length === 0 ? <OverviewPage /> : <NotFoundPage />;
+    case 'agreements':
+      return id === undefined ? <AgreementsPage /> : <AgreementPage id={id} />;
+    case 'alerts':
+      return <AlertsPage selected={id ?? null} />;
+    case 'inbox':
+      return id === undefined ? <InboxPage /> : <NotFoundPage />;
+    case 'outbox':
+      return id === undefined ? <OutboxPage /> : <NotFoundPage />;
+    case 'items':
+      return id === undefined ? <ItemsPage /> : <ItemPage id={id} />;
+    case 'consents':
+      return id === undefined ? <ConsentsPage /> : <NotFoundPage />;
+    case 'audit':
+      return id === undefined ? <AuditPage /> : <NotFoundPage />;
+    case 'simulator':
+      return id === undefined ? <SimulatorPage /> : <NotFoundPage />;
+  }
+}

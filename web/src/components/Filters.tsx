@@ -1,0 +1,103 @@
+// Filters for item lists: originator, marking, and free text.
+import { useId } from 'react';
+import { useI18n } from '../i18n';
+import type { Marking } from '../types';
+import { markingText } from './Marking';
+
+export interface ItemFilter {
+  readonly originator: string;
+  /** "PARTY:CODE", or '' for any. */
+  readonly marking: string;
+  readonly text: string;
+}
+
+export const NO_FILTER: ItemFilter = { originator: '', marking: '', text: '' };
+
+export const markingKey = (m: Marking): string => `${m.party}:${m.code}`;
+
+export function matches(
+  f: ItemFilter,
+  row: { originator: string; markings: readonly Marking[]; text: readonly string[] },
+): boolean {
+  if (f.originator !== '' && row.originator !== f.originator) return false;
+  if (f.marking !== '' && !row.markings.some((m) => markingKey(m) === f.marking)) return false;
+  const q = f.text.trim().toLowerCase();
+  if (q !== '' && !row.text.some((s) => s.toLowerCase().includes(q))) return false;
+  return true;
+}
+
+export function ItemFilters({
+  value,
+  onChange,
+  originators,
+  markings,
+  testId,
+  originatorLabel,
+}: {
+  readonly value: ItemFilter;
+  readonly onChange: (f: ItemFilter) => void;
+  readonly originators: readonly string[];
+  readonly markings: readonly Marking[];
+  readonly testId: string;
+  readonly originatorLabel?: string;
+}) {
+  const { t, lang } = useI18n();
+  const id = useId();
+  const uniqueMarkings = [...new Map(markings.map((m) => [markingKey(m), m])).values()].sort(
+    (a, b) => markingKey(a).localeCompare(markingKey(b)),
+  );
+  return (
+    <form
+      className="filters"
+      aria-label={t('filters.label')}
+      data-testid={testId}
+      onSubmit={(e) => e.preventDefault()}
+    >
+      <div className="field">
+        <label htmlFor={`${id}-orig`}>{originatorLabel ?? t('filters.originator')}</label>
+        <select
+          id={`${id}-orig`}
+          value={value.originator}
+          onChange={(e) => onChange({ ...value, originator: e.target.value })}
+          data-testid="filter-originator"
+        >
+          <option value="">{t('filters.any')}</option>
+          {[...new Set(originators)].sort().map((p) => (
+            <option key={p} value={p}>
+              {p}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-marking`}>{t('filters.marking')}</label>
+        <select
+          id={`${id}-marking`}
+          value={value.marking}
+          onChange={(e) => onChange({ ...value, marking: e.target.value })}
+          data-testid="filter-marking"
+        >
+          <option value="">{t('filters.any')}</option>
+          {uniqueMarkings.map((m) => (
+            <option key={markingKey(m)} value={markingKey(m)}>
+              {m.party} {markingText(m, lang)}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-text`}>{t('filters.text')}</label>
+        <input
+          id={`${id}-text`}
+          type="search"
+          value={value.text}
+          onChange={(e) => onChange({ ...value, text: e.target.value })}
+          data-testid="filter-text"
+        />
+      </div>
+      <button type="button" onClick={() => onChange(NO_FILTER)} data-testid="filter-clear">
+        {t('filters.clear')}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,202 @@
+// Small pieces every page uses: errors with their RULES reasons, loading notes,
+// instants, live countdowns, state badges.
+import { type ReactNode, useEffect, useId, useRef } from 'react';
+import { ApiError } from '../api';
+import { formatInstant, splitDuration } from '../format';
+import { useNow } from '../hooks';
+import { isMsgKey, useI18n } from '../i18n';
+import type { Reason } from '../types';
+
+/** A localized label for a RULES reason code (or the code itself when unknown). */
+export function useReasonLabel(): (code: string) => string {
+  const { t } = useI18n();
+  return (code: string) => {
+    const key = `reason.${code}`;
+    return isMsgKey(key) ? t(key) : code;
+  };
+}
+
+export function ReasonList({
+  reasons,
+  testId,
+}: {
+  readonly reasons: readonly Reason[];
+  readonly testId?: string;
+}) {
+  const label = useReasonLabel();
+  if (reasons.length === 0) return null;
+  return (
+    <ul className="reasons" data-testid={testId}>
+      {reasons.map((r) => (
+        <li key={`${r.code}|${r.agreement ?? ''}|${r.message}`} data-reason-code={r.code}>
+          <code className="reason-code">{r.code}</code>{' '}
+          <span className="reason-label">{label(r.code)}</span>
+          {r.rule ? <span className="reason-rule"> [{r.rule}]</span> : null}
+          <div className="reason-message" lang="en">
+            {r.message}
+          </div>
+          {r.ref ? (
+            <div className="reason-ref" lang="en">
+              {r.ref}
+            </div>
+          ) : null}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** A failed request: the node's code and message, and its reasons when it gave some. */
+export function ErrorMessage({
+  error,
+  testId,
+}: {
+  readonly error: unknown;
+  readonly testId?: string;
+}) {
+  const { t } = useI18n();
+  const label = useReasonLabel();
+  if (error === undefined || error === null) return null;
+  if (error instanceof ApiError) {
+    const title =
+      error.status === 0
+        ? t('error.network')
+        : error.status === 403 && error.code === 'forbidden'
+          ? t('error.forbidden')
+          : error.status === 400 || error.status === 413 || error.status === 415
+            ? t('error.invalid')
+            : error.status >= 500
+              ? t('error.server')
+              : t('error.refused');
+    return (
+      <div className="error" role="alert" data-testid={testId ?? 'error'} data-code={error.code}>
+        <p>
+          <strong>{title}</strong> <code>{error.code}</code>
+          {label(error.code) !== error.code ? <span> — {label(error.code)}</span> : null}
+        </p>
+        <p lang="en">{error.message}</p>
+        <ReasonList reasons={error.reasons} testId="error-reasons" />
+      </div>
+    );
+  }
+  return (
+    <div className="error" role="alert" data-testid={testId ?? 'error'}>
+      <p>
+        <strong>{t('error.unexpected')}</strong>
+      </p>
+      <p lang="en">{error instanceof Error ? error.message : String(error)}</p>
+    </div>
+  );
+}
+
+export function Loading({ what }: { readonly what?: string }) {
+  const { t } = useI18n();
+  return (
+    <p className="loading" role="status">
+      {what ?? t('common.loading')}
+    </p>
+  );
+}
+
+export function Instant({
+  iso,
+  timeZone,
+  seconds,
+}: {
+  readonly iso: string | null | undefined;
+  readonly timeZone?: string | undefined;
+  readonly seconds?: boolean;
+}) {
+  const { lang } = useI18n();
+  if (iso === null || iso === undefined) return <span>—</span>;
+  return (
+    <time dateTime={iso} title={iso}>
+      {formatInstant(iso, lang, { timeZone, seconds: seconds ?? false })}
+    </time>
+  );
+}
+
+/** "12 d 03 h 04 min 05 s" until (or since) an instant, updated every second. */
+export function Countdown({ to, testId }: { readonly to: string; readonly testId?: string }) {
+  const { t } = useI18n();
+  const now = useNow(1000);
+  const ms = Date.parse(to) - now;
+  const p = splitDuration(ms);
+  const text = t('countdown.parts', {
+    d: p.days,
+    h: String(p.hours).padStart(2, '0'),
+    m: String(p.minutes).padStart(2, '0'),
+    s: String(p.seconds).padStart(2, '0'),
+  });
+  return (
+    <span
+      className={`countdown ${ms < 0 ? 'past' : p.days < 14 ? 'soon' : ''}`}
+      role="timer"
+      data-testid={testId}
+      data-ms={Math.round(ms)}
+    >
+      {ms < 0 ? t('countdown.ago', { time: text }) : t('countdown.in', { time: text })}
+    </span>
+  );
+}
+
+export function StateBadge({ state }: { readonly state: string }) {
+  const { t } = useI18n();
+  const key = `state.${state}`;
+  return (
+    <span className={`state state-${state}`} data-state={state}>
+      {isMsgKey(key) ? t(key) : state}
+    </span>
+  );
+}
+
+export function DecisionBadge({ decision }: { readonly decision: string }) {
+  const { t } = useI18n();
+  return (
+    <span className={`decision decision-${decision}`} data-decision={decision}>
+      {decision === 'allow'
+        ? t('decision.allow')
+        : decision === 'deny'
+          ? t('decision.deny')
+          : decision}
+    </span>
+  );
+}
+
+/** The page's one <h1>; focused after navigation so that screen readers announce it. */
+export function PageTitle({ children }: { readonly children: ReactNode }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    const text = ref.current?.textContent ?? '';
+    document.title = text === '' ? 'Liaison' : `${text} — Liaison`;
+  });
+  return (
+    <h1 ref={ref} tabIndex={-1} id="page-title">
+      {children}
+    </h1>
+  );
+}
+
+/** A labelled section of a page (an <h2> and its content). */
+export function Section({
+  title,
+  testId,
+  children,
+  actions,
+}: {
+  readonly title: string;
+  readonly testId?: string;
+  readonly children: ReactNode;
+  readonly actions?: ReactNode;
+}) {
+  const id = useId();
+  return (
+    <section className="panel" aria-labelledby={id} data-testid={testId}>
+      <div className="panel-head">
+        <h2 id={id}>{title}</h2>
+        {actions}
+      </div>
+      {children}
+    </section>
+  );
+}

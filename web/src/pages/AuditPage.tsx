@@ -1,0 +1,647 @@
+// The tamper-evident log for auditors: the latest signed checkpoint and its
+// signature, partners' cosignatures (witnesses) and the consistency of what they
+// cosigned with today's log, the entries with filters, and proofs checked here in the
+// browser: one entry's inclusion, or the whole log recomputed to the signed root.
+import { useMemo, useState } from 'react';
+import type { ApiError } from '../api';
+import { ProofStatus } from '../components/ProofStatus';
+import {
+  DecisionBadge,
+  ErrorMessage,
+  Instant,
+  Loading,
+  PageTitle,
+  Section,
+} from '../components/ui';
+import { useLoad } from '../hooks';
+import { useI18n } from '../i18n';
+import {
+  equalBytes,
+  fromBase64,
+  fromHex,
+  type Hash,
+  leafHash,
+  rootOf,
+  toHex,
+  verifyConsistency,
+} from '../merkle';
+import { nodeIdentity, peerList } from '../nodeInfo';
+import {
+  type CosignatureCheck,
+  parseVerifierKey,
+  type SignatureCheck,
+  verifyCosignature,
+  verifyNoteSignature,
+} from '../note';
+import { href } from '../router';
+import { useSession } from '../session';
+import type {
+  CheckpointView,
+  ConsistencyProof,
+  InclusionProof,
+  LogEntry,
+  LogEntryData,
+  Peer,
+} from '../types';
+import { checkProof, type ProofOutcome } from '../verify';
+
+const PAGE = 500;
+
+interface Row {
+  readonly entry: LogEntry;
+  readonly data: LogEntryData | null;
+}
+
+function parseEntry(e: LogEntry): Row {
+  try {
+    return { entry: e, data: JSON.parse(e.data) as LogEntryData };
+  } catch {
+    return { entry: e, data: null };
+  }
+}
+
+/** The item ids an entry is about (subject.item, subject.items). */
+function itemsOf(d: LogEntryData): string[] {
+  const s = d.subject;
+  const out: string[] = [];
+  if (typeof s.item === 'string') out.push(s.item);
+  if (Array.isArray(s.items)) for (const x of s.items) if (typeof x === 'string') out.push(x);
+  return out;
+}
+
+export function AuditPage() {
+  const { t } = useI18n();
+  return (
+    <div data-testid="page-audit">
+      <PageTitle>{t('audit.title')}</PageTitle>
+      <p className="lead">{t('audit.lead')}</p>
+      <CheckpointPanel />
+      <LogPanel />
+    </div>
+  );
+}
+
+interface WitnessStatus {
+  readonly peer: Peer;
+  readonly checkpoint: CheckpointView | null;
+  readonly cosignature: CosignatureCheck | null;
+  readonly consistent: boolean | null;
+}
+
+function CheckpointPanel() {
+  const { t } = useI18n();
+  const { client } = useSession();
+  const state = useLoad(async () => {
+    const [cp, node, checkpoints, peers] = await Promise.all([
+      client.get<CheckpointView>('/v1/log/checkpoint', { format: 'json' }),
+      nodeIdentity(client),
+      client.get<CheckpointView[]>('/v1/log/checkpoints'),
+      peerList(client).catch(() => [] as Peer[]),
+    ]);
+    const signature: SignatureCheck | 'no-key' =
+      node.key === null ? 'no-key' : await verifyNoteSignature(cp.note, node.key);
+    const rootLine = cp.note.split('\n')[2];
+    const witnesses: WitnessStatus[] = [];
+    for (const peer of peers) {
+      const last =
+        [...checkpoints].reverse().find((c) => (c.cosignedBy ?? []).includes(peer.party)) ?? null;
+      let cosignature: CosignatureCheck | null = null;
+      let consistent: boolean | null = null;
+      if (last !== null) {
+        const key = await parseVerifierKey(peer.verifierKey);
+        cosignature = key === null ? null : await verifyCosignature(last.note, key);
+        try {
+          if (last.size === cp.size) consistent = last.root === cp.root;
+          else {
+            const p = await client.get<ConsistencyProof>('/v1/log/proof/consistency', {
+              from: last.size,
+              to: cp.size,
+            });
+            consistent =
+              p.fromRoot === last.root &&
+              p.root === cp.root &&
+              (await verifyConsistency(
+                last.size,
+                cp.size,
+                fromBase64(last.root),
+                fromBase64(cp.root),
+                p.proof.map(fromBase64),
+              ));
+          }
+        } catch {
+          consistent = false;
+        }
+      }
+      witnesses.push({ peer, checkpoint: last, cosignature, consistent });
+    }
+    return { cp, signature, rootLine, witnesses, checkpoints };
+  }, [client]);
+
+  if (state.data === undefined)
+    return (
+      <Section title={t('audit.checkpoint')} testId="audit-checkpoint">
+        {state.error ? <ErrorMessage error={state.error} /> : <Loading />}
+      </Section>
+    );
+  const { cp, signature, rootLine, witnesses, checkpoints } = state.data;
+  return (
+    <>
+      <Section
+        title={t('audit.checkpoint')}
+        testId="audit-checkpoint"
+        actions={
+          <button type="button" onClick={state.reload}>
+            {t('common.refresh')}
+          </button>
+        }
+      >
+        <dl className="facts">
+          <dt>{t('audit.origin')}</dt>
+          <dd className="mono">{cp.origin}</dd>
+          <dt>{t('audit.size')}</dt>
+          <dd data-testid="checkpoint-size">{cp.size}</dd>
+          <dt>{t('audit.root')}</dt>
+          <dd className="mono break">{cp.root}</dd>
+          <dt>{t('audit.signedAt')}</dt>
+          <dd>
+            <Instant iso={cp.at} seconds />
+          </dd>
+          <dt>{t('audit.signature')}</dt>
+          <dd data-testid="checkpoint-signature" data-result={signature}>
+            {signature === 'valid'
+              ? t('proof.sigValid', { origin: cp.origin })
+              : signature === 'unsupported'
+                ? t('proof.sigUnsupported')
+                : signature === 'no-key'
+                  ? t('proof.sigNoKey')
+                  : t('proof.sigInvalid')}
+            {rootLine !== cp.root ? <span className="warn"> {t('proof.rootBad')}</span> : null}
+          </dd>
+          <dt>{t('audit.cosignedBy')}</dt>
+          <dd>
+            {(cp.cosignedBy ?? []).length === 0
+              ? t('audit.noCosignatures')
+              : (cp.cosignedBy ?? []).join(', ')}
+          </dd>
+        </dl>
+        <details>
+          <summary>{t('audit.note')}</summary>
+          <pre className="note-text">{cp.note}</pre>
+        </details>
+      </Section>
+      <Section title={t('audit.witnesses')} testId="audit-witnesses">
+        {witnesses.length === 0 ? <p>{t('audit.noPeers')}</p> : null}
+        <div className="table-wrap">
+          <table>
+            <caption className="visually-hidden">{t('audit.witnessCaption')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('audit.witness')}</th>
+                <th scope="col">{t('audit.lastCosigned')}</th>
+                <th scope="col">{t('audit.cosignature')}</th>
+                <th scope="col">{t('audit.consistency')}</th>
+                <th scope="col">{t('audit.witnessTheirs')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {witnesses.map((w) => (
+                <tr key={w.peer.party} data-testid={`witness-${w.peer.party}`}>
+                  <th scope="row">
+                    {w.peer.party} <span className="muted mono">{w.peer.origin}</span>
+                  </th>
+                  <td>
+                    {w.checkpoint === null ? (
+                      t('audit.neverCosigned')
+                    ) : (
+                      <>
+                        {t('audit.sizeN', { size: w.checkpoint.size })} ·{' '}
+                        <Instant iso={w.checkpoint.at} />
+                      </>
+                    )}
+                  </td>
+                  <td data-result={w.cosignature?.result ?? 'none'}>
+                    {w.cosignature === null
+                      ? '—'
+                      : w.cosignature.result === 'valid'
+                        ? t('audit.cosigValid')
+                        : w.cosignature.result === 'unsupported'
+                          ? t('proof.sigUnsupported')
+                          : t('audit.cosigInvalid')}
+                  </td>
+                  <td data-result={String(w.consistent)}>
+                    {w.consistent === null
+                      ? '—'
+                      : w.consistent
+                        ? t('audit.consistent', { from: w.checkpoint?.size ?? 0, to: cp.size })
+                        : t('audit.inconsistent')}
+                  </td>
+                  <td>
+                    <WitnessButton party={w.peer.party} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <details>
+          <summary>{t('audit.history', { n: checkpoints.length })}</summary>
+          <div className="table-wrap">
+            <table className="compact">
+              <caption className="visually-hidden">{t('audit.historyCaption')}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t('audit.size')}</th>
+                  <th scope="col">{t('audit.signedAt')}</th>
+                  <th scope="col">{t('audit.cosignedBy')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {[...checkpoints].reverse().map((c) => (
+                  <tr key={c.size}>
+                    <td>{c.size}</td>
+                    <td>
+                      <Instant iso={c.at} seconds />
+                    </td>
+                    <td>{(c.cosignedBy ?? []).join(', ') || '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </details>
+      </Section>
+    </>
+  );
+}
+
+function WitnessButton({ party }: { readonly party: string }) {
+  const { t } = useI18n();
+  const { client } = useSession();
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<{ ok: boolean; size: number; problems: string[] } | null>(
+    null,
+  );
+  const [error, setError] = useState<unknown>(undefined);
+  return (
+    <div>
+      <button
+        type="button"
+        disabled={busy}
+        onClick={() => {
+          setBusy(true);
+          setError(undefined);
+          client
+            .post<{ ok: boolean; size: number; problems: string[] }>(
+              `/v1/peers/${encodeURIComponent(party)}/witness`,
+            )
+            .then(setResult, setError)
+            .finally(() => setBusy(false));
+        }}
+      >
+        {t('audit.witnessNow', { party })}
+      </button>
+      {result !== null ? (
+        <p role="status" className={result.ok ? 'success' : 'warn'}>
+          {result.ok
+            ? t('audit.witnessOk', { party, size: result.size })
+            : t('audit.witnessBad', { party, problems: result.problems.join('; ') })}
+        </p>
+      ) : null}
+      <ErrorMessage error={error} />
+    </div>
+  );
+}
+
+function LogPanel() {
+  const { t } = useI18n();
+  const { client } = useSession();
+  const [start, setStart] = useState<number | null>(null);
+  const entries = useLoad(async () => {
+    const cp = await client.get<CheckpointView>('/v1/log/checkpoint', { format: 'json' });
+    const from = start ?? Math.max(0, cp.size - PAGE);
+    const rows: LogEntry[] = [];
+    for (let at = from; ; ) {
+      const page = await client.get<LogEntry[]>('/v1/log/entries', { start: at, limit: 10_000 });
+      rows.push(...page);
+      if (page.length < 10_000) break;
+      at += page.length;
+    }
+    return { from, rows: rows.map(parseEntry) };
+  }, [client, start]);
+  const [type, setType] = useState('');
+  const [item, setItem] = useState('');
+  const [user, setUser] = useState('');
+  const [checks, setChecks] = useState<
+    ReadonlyMap<number, ProofOutcome | 'checking' | ApiError | Error>
+  >(new Map());
+  const rows = entries.data?.rows ?? [];
+  const types = useMemo(
+    () => [...new Set(rows.map((r) => r.data?.type ?? '').filter((x) => x !== ''))].sort(),
+    [rows],
+  );
+  const shown = rows
+    .filter((r) => {
+      const d = r.data;
+      if (d === null) return type === '' && item === '' && user === '';
+      if (type !== '' && d.type !== type) return false;
+      if (item.trim() !== '' && !itemsOf(d).some((i) => i.includes(item.trim()))) return false;
+      if (user.trim() !== '' && !(d.actor.user ?? '').includes(user.trim())) return false;
+      return true;
+    })
+    .reverse();
+
+  const verify = async (r: Row) => {
+    const index = r.entry.index;
+    setChecks((m) => new Map(m).set(index, 'checking'));
+    try {
+      const [p, node] = await Promise.all([
+        client.get<InclusionProof>('/v1/log/proof/inclusion', { index }),
+        nodeIdentity(client),
+      ]);
+      const o = await checkProof(p, {
+        verifier: node.key,
+        entryData: r.entry.data,
+        leafHex: r.entry.leafHash,
+      });
+      setChecks((m) => new Map(m).set(index, o));
+    } catch (e) {
+      setChecks((m) => new Map(m).set(index, e instanceof Error ? e : new Error(String(e))));
+    }
+  };
+
+  return (
+    <Section title={t('audit.log')} testId="audit-log">
+      <FullCheck />
+      <form
+        className="filters"
+        aria-label={t('audit.filters')}
+        onSubmit={(e) => e.preventDefault()}
+      >
+        <div className="field">
+          <label htmlFor="log-type">{t('audit.type')}</label>
+          <select
+            id="log-type"
+            value={type}
+            onChange={(e) => setType(e.target.value)}
+            data-testid="log-filter-type"
+          >
+            <option value="">{t('filters.any')}</option>
+            {types.map((x) => (
+              <option key={x} value={x}>
+                {x}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="log-item">{t('audit.item')}</label>
+          <input
+            id="log-item"
+            type="search"
+            value={item}
+            onChange={(e) => setItem(e.target.value)}
+            data-testid="log-filter-item"
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="log-user">{t('audit.user')}</label>
+          <input
+            id="log-user"
+            type="search"
+            value={user}
+            onChange={(e) => setUser(e.target.value)}
+            data-testid="log-filter-user"
+          />
+        </div>
+      </form>
+      {entries.error ? <ErrorMessage error={entries.error} /> : null}
+      {entries.data === undefined ? (
+        entries.error ? null : (
+          <Loading />
+        )
+      ) : (
+        <>
+          <p role="status" className="muted" data-testid="log-count">
+            {t('audit.showing', {
+              shown: shown.length,
+              total: rows.length,
+              from: entries.data.from,
+            })}
+          </p>
+          {entries.data.from > 0 ? (
+            <button
+              type="button"
+              onClick={() => setStart(Math.max(0, (entries.data?.from ?? 0) - PAGE * 4))}
+            >
+              {t('audit.loadEarlier')}
+            </button>
+          ) : null}
+          <div className="table-wrap">
+            <table data-testid="audit-log-table">
+              <caption className="visually-hidden">{t('audit.logCaption')}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t('audit.index')}</th>
+                  <th scope="col">{t('audit.at')}</th>
+                  <th scope="col">{t('audit.type')}</th>
+                  <th scope="col">{t('audit.actor')}</th>
+                  <th scope="col">{t('audit.decision')}</th>
+                  <th scope="col">{t('audit.subject')}</th>
+                  <th scope="col">{t('audit.proof')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {shown.slice(0, 300).map((r) => {
+                  const d = r.data;
+                  const c = checks.get(r.entry.index);
+                  const its = d === null ? [] : itemsOf(d);
+                  return (
+                    <tr key={r.entry.index} data-testid={`log-row-${r.entry.index}`}>
+                      <td className="mono">{r.entry.index}</td>
+                      <td>{d === null ? '—' : <Instant iso={d.at} seconds />}</td>
+                      <td className="mono">{d?.type ?? '?'}</td>
+                      <td>
+                        {d === null
+                          ? '—'
+                          : `${d.actor.party}${d.actor.user ? `:${d.actor.user}` : ''}`}
+                      </td>
+                      <td>
+                        {d?.decision ? <DecisionBadge decision={d.decision} /> : null}{' '}
+                        {(d?.reasons ?? []).map((x) => (
+                          <span key={x} className="reason-chip">
+                            {x}
+                          </span>
+                        ))}
+                      </td>
+                      <td className="subject">
+                        {its.map((i) => (
+                          <a key={i} href={href('items', i)} className="mono">
+                            {i}
+                          </a>
+                        ))}
+                        <details>
+                          <summary>{t('audit.raw')}</summary>
+                          <pre>{r.entry.data}</pre>
+                        </details>
+                      </td>
+                      <td>
+                        {c === undefined ? (
+                          <button
+                            type="button"
+                            onClick={() => void verify(r)}
+                            aria-label={t('item.verifyEntry', { index: r.entry.index })}
+                            data-testid={`verify-${r.entry.index}`}
+                          >
+                            {t('audit.verify')}
+                          </button>
+                        ) : c === 'checking' ? (
+                          <span role="status">{t('proof.checking')}</span>
+                        ) : c instanceof Error ? (
+                          <ErrorMessage error={c} />
+                        ) : (
+                          <ProofStatus outcome={c} testId={`log-proof-${r.entry.index}`} />
+                        )}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+          {shown.length > 300 ? (
+            <p className="muted">{t('audit.truncated', { n: shown.length - 300 })}</p>
+          ) : null}
+        </>
+      )}
+    </Section>
+  );
+}
+
+interface FullResult {
+  readonly size: number;
+  readonly leavesOk: boolean;
+  readonly firstBadLeaf: number | null;
+  readonly chainOk: boolean;
+  readonly firstBadChain: number | null;
+  readonly rootOk: boolean;
+  readonly signature: SignatureCheck | 'no-key';
+}
+
+/** Recomputes every leaf hash, the chain of previous hashes, and the root of the signed checkpoint. */
+function FullCheck() {
+  const { t } = useI18n();
+  const { client } = useSession();
+  const [busy, setBusy] = useState<string | null>(null);
+  const [result, setResult] = useState<FullResult | null>(null);
+  const [error, setError] = useState<unknown>(undefined);
+  const run = async () => {
+    setBusy(t('audit.fullFetching'));
+    setResult(null);
+    setError(undefined);
+    try {
+      const [cp, node] = await Promise.all([
+        client.get<CheckpointView>('/v1/log/checkpoint', { format: 'json' }),
+        nodeIdentity(client),
+      ]);
+      const entries: LogEntry[] = [];
+      while (entries.length < cp.size) {
+        const page = await client.get<LogEntry[]>('/v1/log/entries', {
+          start: entries.length,
+          limit: Math.min(10_000, cp.size - entries.length),
+        });
+        if (page.length === 0) break;
+        entries.push(...page);
+      }
+      setBusy(t('audit.fullHashing', { n: entries.length }));
+      const leaves: Hash[] = [];
+      let firstBadLeaf: number | null = null;
+      let firstBadChain: number | null = null;
+      let prev: string | null = null;
+      const enc = new TextEncoder();
+      for (const [i, e] of entries.entries()) {
+        const h = await leafHash(enc.encode(e.data));
+        leaves.push(h);
+        if (firstBadLeaf === null && (e.index !== i || !equalBytes(h, fromHex(e.leafHash))))
+          firstBadLeaf = i;
+        let d: LogEntryData | null = null;
+        try {
+          d = JSON.parse(e.data) as LogEntryData;
+        } catch {
+          d = null;
+        }
+        if (firstBadChain === null && (d === null || d.index !== i || (d.prev ?? null) !== prev))
+          firstBadChain = i;
+        prev = toHex(h);
+      }
+      const root = await rootOf(leaves);
+      const signature: SignatureCheck | 'no-key' =
+        node.key === null ? 'no-key' : await verifyNoteSignature(cp.note, node.key);
+      setResult({
+        size: entries.length,
+        leavesOk: firstBadLeaf === null && entries.length === cp.size,
+        firstBadLeaf,
+        chainOk: firstBadChain === null,
+        firstBadChain,
+        rootOk: entries.length === cp.size && equalBytes(root, fromBase64(cp.root)),
+        signature,
+      });
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(null);
+    }
+  };
+  const ok =
+    result?.leavesOk === true &&
+    result.chainOk &&
+    result.rootOk &&
+    (result.signature === 'valid' || result.signature === 'unsupported');
+  return (
+    <div className="full-check" data-testid="audit-full">
+      <button
+        type="button"
+        onClick={() => void run()}
+        disabled={busy !== null}
+        data-testid="audit-full-run"
+      >
+        {t('audit.fullRun')}
+      </button>
+      {busy !== null ? <Loading what={busy} /> : null}
+      {result !== null ? (
+        <div
+          className={`proof ${ok ? 'ok' : 'bad'}`}
+          role="status"
+          data-testid="audit-full-result"
+          data-verified={ok}
+        >
+          <p>
+            <strong>
+              {ok ? t('audit.fullOk', { n: result.size }) : t('audit.fullBad', { n: result.size })}
+            </strong>
+          </p>
+          <ul className="proof-details">
+            <li>
+              {result.leavesOk
+                ? t('audit.fullLeaves')
+                : t('audit.fullLeavesBad', { index: result.firstBadLeaf ?? result.size })}
+            </li>
+            <li>
+              {result.chainOk
+                ? t('audit.fullChain')
+                : t('audit.fullChainBad', { index: result.firstBadChain ?? 0 })}
+            </li>
+            <li>{result.rootOk ? t('audit.fullRoot') : t('audit.fullRootBad')}</li>
+            <li>
+              {result.signature === 'valid'
+                ? t('proof.sigValid', { origin: '' })
+                : result.signature === 'unsupported'
+                  ? t('proof.sigUnsupported')
+                  : t('proof.sigInvalid')}
+            </li>
+          </ul>
+        </div>
+      ) : null}
+      <ErrorMessage error={error} />
+    </div>
+  );
+}

@@ -1,0 +1,284 @@
+// The third-party rule: requests from holders to pass this party's items on
+// (incoming: grant or refuse, with a reason) and this party's own requests
+// (outgoing, with their status), and a form to ask an originator.
+import { type FormEvent, useState } from 'react';
+import { enc } from '../api';
+import { ErrorMessage, Instant, Loading, PageTitle, Section } from '../components/ui';
+import { useLoad } from '../hooks';
+import { useI18n } from '../i18n';
+import { peerList } from '../nodeInfo';
+import { href } from '../router';
+import { hasRole, useSession } from '../session';
+import type { ConsentRequest } from '../types';
+
+export function ConsentsPage() {
+  const { t } = useI18n();
+  const { session, client } = useSession();
+  const incoming = useLoad(
+    () => client.get<ConsentRequest[]>('/v1/consents/requests', { direction: 'incoming' }),
+    [client],
+  );
+  const outgoing = useLoad(
+    () => client.get<ConsentRequest[]>('/v1/consents/requests', { direction: 'outgoing' }),
+    [client],
+  );
+  return (
+    <div data-testid="page-consents">
+      <PageTitle>{t('consents.title')}</PageTitle>
+      <p className="lead">{t('consents.lead')}</p>
+      <Section title={t('consents.incoming')} testId="consents-incoming">
+        {incoming.error ? <ErrorMessage error={incoming.error} /> : null}
+        {incoming.data === undefined ? (
+          incoming.error ? null : (
+            <Loading />
+          )
+        ) : incoming.data.length === 0 ? (
+          <p>{t('consents.noneIncoming')}</p>
+        ) : (
+          <ul className="cards">
+            {incoming.data.map((r) => (
+              <li key={r.id}>
+                <RequestCard
+                  r={r}
+                  canDecide={hasRole(session, 'releasing-authority')}
+                  onDecided={incoming.reload}
+                />
+              </li>
+            ))}
+          </ul>
+        )}
+      </Section>
+      <Section title={t('consents.outgoing')} testId="consents-outgoing">
+        {hasRole(session, 'officer', 'releasing-authority') ? (
+          <AskForm onAsked={outgoing.reload} />
+        ) : null}
+        {outgoing.error ? <ErrorMessage error={outgoing.error} /> : null}
+        {outgoing.data === undefined ? (
+          outgoing.error ? null : (
+            <Loading />
+          )
+        ) : outgoing.data.length === 0 ? (
+          <p>{t('consents.noneOutgoing')}</p>
+        ) : (
+          <ul className="cards">
+            {outgoing.data.map((r) => (
+              <li key={r.id}>
+                <RequestCard r={r} canDecide={false} onDecided={outgoing.reload} />
+              </li>
+            ))}
+          </ul>
+        )}
+      </Section>
+    </div>
+  );
+}
+
+function RequestCard({
+  r,
+  canDecide,
+  onDecided,
+}: {
+  readonly r: ConsentRequest;
+  readonly canDecide: boolean;
+  readonly onDecided: () => void;
+}) {
+  const { t } = useI18n();
+  const { client } = useSession();
+  const [reason, setReason] = useState('');
+  const [expires, setExpires] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const [done, setDone] = useState<string | null>(null);
+  const fid = `consent-${r.id}`;
+
+  const decide = async (grant: boolean) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const body: Record<string, unknown> = { reason };
+      if (grant && expires.trim() !== '') body.expires = expires.trim();
+      await client.post(`/v1/consents/requests/${enc(r.id)}/${grant ? 'grant' : 'refuse'}`, body);
+      setDone(grant ? t('consents.granted') : t('consents.refused'));
+      onDecided();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const onSubmit = (ev: FormEvent) => ev.preventDefault();
+  return (
+    <article
+      className="card"
+      data-testid={`consent-${r.id}`}
+      data-status={r.status}
+      aria-labelledby={`${fid}-h`}
+    >
+      <h3 id={`${fid}-h`}>
+        {t('consents.requestTitle', { holder: r.holder, to: r.to })}{' '}
+        <span className={`state consent-${r.status}`}>
+          {t(`consentStatus.${r.status}` as 'consentStatus.pending')}
+        </span>
+      </h3>
+      <dl className="facts">
+        <dt>{t('items.item')}</dt>
+        <dd>
+          <a href={href('items', r.item)} className="mono">
+            {r.item}
+          </a>{' '}
+          <span className="muted">
+            ({t('items.originator')}: {r.originator})
+          </span>
+        </dd>
+        <dt>{t('consents.requestedBy')}</dt>
+        <dd>
+          {r.requestedBy} · <Instant iso={r.requestedAt} />
+        </dd>
+        {r.note !== '' ? (
+          <>
+            <dt>{t('consents.note')}</dt>
+            <dd>{r.note}</dd>
+          </>
+        ) : null}
+        {r.reason !== null ? (
+          <>
+            <dt>{t('consents.reason')}</dt>
+            <dd>{r.reason}</dd>
+          </>
+        ) : null}
+        {r.consent !== null ? (
+          <>
+            <dt>{t('consents.consentId')}</dt>
+            <dd className="mono">{r.consent}</dd>
+          </>
+        ) : null}
+      </dl>
+      {canDecide && r.status === 'pending' && done === null ? (
+        <form onSubmit={onSubmit} className="form-grid" data-testid="consent-decide-form">
+          <div className="field wide">
+            <label htmlFor={`${fid}-reason`}>{t('consents.reasonInput')}</label>
+            <input
+              id={`${fid}-reason`}
+              required
+              maxLength={2000}
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              data-testid="consent-reason"
+            />
+          </div>
+          <div className="field">
+            <label htmlFor={`${fid}-expires`}>{t('consents.expires')}</label>
+            <input
+              id={`${fid}-expires`}
+              value={expires}
+              placeholder="2030-01-01T00:00:00+09:00"
+              onChange={(e) => setExpires(e.target.value)}
+            />
+          </div>
+          <div className="wide button-row">
+            <button
+              type="button"
+              className="primary"
+              disabled={busy || reason.trim() === ''}
+              onClick={() => void decide(true)}
+              data-testid="consent-grant"
+            >
+              {t('consents.grant')}
+            </button>
+            <button
+              type="button"
+              className="danger"
+              disabled={busy || reason.trim() === ''}
+              onClick={() => void decide(false)}
+              data-testid="consent-refuse"
+            >
+              {t('consents.refuse')}
+            </button>
+          </div>
+        </form>
+      ) : null}
+      {done !== null ? (
+        <p className="success" role="status">
+          {done}
+        </p>
+      ) : null}
+      <ErrorMessage error={error} />
+    </article>
+  );
+}
+
+function AskForm({ onAsked }: { readonly onAsked: () => void }) {
+  const { t } = useI18n();
+  const { session, client } = useSession();
+  const peers = useLoad(() => peerList(client), [client]);
+  const [item, setItem] = useState('');
+  const [to, setTo] = useState('');
+  const [note, setNote] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const [asked, setAsked] = useState<string | null>(null);
+
+  const submit = async (ev: FormEvent) => {
+    ev.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    setAsked(null);
+    try {
+      const r = await client.post<ConsentRequest>('/v1/consents/requests', {
+        item: item.trim(),
+        to,
+        note,
+      });
+      setAsked(r.id);
+      onAsked();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const parties = (peers.data ?? []).map((p) => p.party).filter((p) => p !== session.party);
+  return (
+    <form onSubmit={(e) => void submit(e)} className="form-grid ask" data-testid="consent-ask-form">
+      <h3 className="wide">{t('consents.ask')}</h3>
+      <div className="field">
+        <label htmlFor="ask-item">{t('consents.askItem')}</label>
+        <input id="ask-item" required value={item} onChange={(e) => setItem(e.target.value)} />
+      </div>
+      <div className="field">
+        <label htmlFor="ask-to">{t('transfer.to')}</label>
+        <select id="ask-to" required value={to} onChange={(e) => setTo(e.target.value)}>
+          <option value="">{t('transfer.choose')}</option>
+          {parties.map((p) => (
+            <option key={p} value={p}>
+              {p}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field wide">
+        <label htmlFor="ask-note">{t('consents.note')}</label>
+        <input
+          id="ask-note"
+          maxLength={2000}
+          value={note}
+          onChange={(e) => setNote(e.target.value)}
+        />
+      </div>
+      <div className="wide">
+        <button type="submit" disabled={busy} data-testid="consent-ask-submit">
+          {t('consents.askSubmit')}
+        </button>
+      </div>
+      {asked !== null ? (
+        <p className="success wide" role="status">
+          {t('consents.asked', { id: asked })}
+        </p>
+      ) : null}
+      <div className="wide">
+        <ErrorMessage error={error} />
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,396 @@
+// One item: a logged read (RULES A1–A3), its classification banners (local marking
+// and the originator's), its decision history, its log proof verified here in the
+// browser, and for releasing authorities the release or forward form.
+import { type FormEvent, useState } from 'react';
+import { ApiError, type Client, enc, isMissingRoute } from '../api';
+import { ClassificationBanner, MarkingName } from '../components/Marking';
+import { ProofStatus } from '../components/ProofStatus';
+import {
+  DecisionBadge,
+  ErrorMessage,
+  Instant,
+  Loading,
+  PageTitle,
+  ReasonList,
+  Section,
+  useReasonLabel,
+} from '../components/ui';
+import { useLoad } from '../hooks';
+import { useI18n } from '../i18n';
+import { nodeIdentity, peerList } from '../nodeInfo';
+import { href } from '../router';
+import { hasRole, type SignedIn, useSession } from '../session';
+import type {
+  HistoryEntry,
+  InclusionProof,
+  ItemContent,
+  ItemHistory,
+  TransferResult,
+} from '../types';
+import { checkProof, type ProofOutcome } from '../verify';
+
+const sleep = (ms: number) => new Promise((r) => window.setTimeout(r, ms));
+
+/**
+ * The proof that log entry `index` is in the log: GET /v1/items/{id}/proof (any
+ * reader of the item), or, on a node without it, the log's own proof route (auditors).
+ * A read logged a moment ago may not be under a checkpoint yet: asked again briefly.
+ */
+export async function fetchItemProof(
+  client: Client,
+  session: SignedIn,
+  item: string,
+  index: number,
+): Promise<InclusionProof> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      try {
+        return await client.get<InclusionProof>(`/v1/items/${enc(item)}/proof`, { index });
+      } catch (e) {
+        if (isMissingRoute(e) && hasRole(session, 'auditor', 'security-officer', 'admin'))
+          return await client.get<InclusionProof>('/v1/log/proof/inclusion', { index });
+        throw e;
+      }
+    } catch (e) {
+      if (attempt >= 3 || isMissingRoute(e)) throw e;
+      if (!(e instanceof ApiError && e.status === 400)) throw e;
+      await sleep(700 * (attempt + 1));
+    }
+  }
+}
+
+export function ItemPage({ id }: { readonly id: string }) {
+  const { t } = useI18n();
+  const { session, client } = useSession();
+  const item = useLoad(() => client.get<ItemContent>(`/v1/items/${enc(id)}`), [client, id]);
+  // A release or forward is logged: the history is read again after one.
+  const [historyTick, setHistoryTick] = useState(0);
+
+  if (item.data === undefined) {
+    return (
+      <div data-testid="page-item">
+        <PageTitle>{t('item.titleLoading', { id })}</PageTitle>
+        {item.error ? <ErrorMessage error={item.error} testId="item-read-error" /> : <Loading />}
+      </div>
+    );
+  }
+  const it = item.data;
+  const own = it.originator === session.party;
+  return (
+    <div data-testid="page-item" data-item={it.id}>
+      <ClassificationBanner
+        marking={it.marking}
+        originator={it.originatorMarking}
+        testId="item-banner-top"
+      />
+      <PageTitle>{it.title}</PageTitle>
+      <dl className="facts" data-testid="item-facts">
+        <dt>{t('items.item')}</dt>
+        <dd className="mono">{it.id}</dd>
+        <dt>{t('items.marking')}</dt>
+        <dd data-testid="item-marking">
+          <MarkingName marking={it.marking} />{' '}
+          <code className="muted">
+            {it.marking.party} {it.marking.code}
+          </code>
+        </dd>
+        <dt>{t('items.originatorMarking')}</dt>
+        <dd data-testid="item-originator-marking">
+          <MarkingName marking={it.originatorMarking} />{' '}
+          <code className="muted">
+            {it.originatorMarking.party} {it.originatorMarking.code}
+          </code>
+        </dd>
+        <dt>{t('items.originator')}</dt>
+        <dd>{it.originator}</dd>
+        <dt>{t('items.precedence')}</dt>
+        <dd>
+          <span className={`precedence prec-${it.precedence}`}>{it.precedence}</span>
+        </dd>
+        <dt>{t('items.categories')}</dt>
+        <dd>{it.categories.join(', ')}</dd>
+        <dt>{t('items.releasableTo')}</dt>
+        <dd>
+          {it.releasableTo === null ? t('items.noReleasability') : it.releasableTo.join(', ')}
+        </dd>
+        <dt>{t('items.created')}</dt>
+        <dd>
+          <Instant iso={it.createdAt} seconds />
+        </dd>
+        {it.compromised ? (
+          <>
+            <dt>{t('items.compromised')}</dt>
+            <dd className="warn">{t('common.yes')}</dd>
+          </>
+        ) : null}
+      </dl>
+      <Section title={t('item.body')} testId="item-body">
+        <div className="item-body">{it.body}</div>
+      </Section>
+      <Section title={t('item.readDecision')} testId="item-read-decision">
+        <p>{t('item.readLogged', { index: it.logIndex })}</p>
+        <ReasonList reasons={it.reasons} />
+        <ItemProof item={it.id} index={it.logIndex} />
+      </Section>
+      <History item={it.id} tick={historyTick} />
+      {hasRole(session, 'releasing-authority') ? (
+        <TransferForm
+          item={it.id}
+          kind={own ? 'release' : 'forward'}
+          onDone={() => setHistoryTick((n) => n + 1)}
+        />
+      ) : null}
+      <ClassificationBanner
+        marking={it.marking}
+        originator={it.originatorMarking}
+        testId="item-banner-bottom"
+      />
+    </div>
+  );
+}
+
+function ItemProof({ item, index }: { readonly item: string; readonly index: number }) {
+  const { t } = useI18n();
+  const { session, client } = useSession();
+  const outcome = useLoad<ProofOutcome>(async () => {
+    const [p, node] = await Promise.all([
+      fetchItemProof(client, session, item, index),
+      nodeIdentity(client),
+    ]);
+    return checkProof(p, { verifier: node.key });
+  }, [client, item, index]);
+  if (outcome.data !== undefined)
+    return <ProofStatus outcome={outcome.data} testId="item-proof-status" />;
+  if (outcome.error !== undefined)
+    return (
+      <div className="warn" data-testid="item-proof-status" data-verified="unavailable">
+        <p>{isMissingRoute(outcome.error) ? t('proof.unavailable') : t('proof.fetchFailed')}</p>
+        {isMissingRoute(outcome.error) ? null : <ErrorMessage error={outcome.error} />}
+      </div>
+    );
+  return <Loading what={t('proof.checking')} />;
+}
+
+function reasonCodes(e: HistoryEntry): string[] {
+  return (e.reasons ?? []).map((r) => (typeof r === 'string' ? r : r.code));
+}
+
+function History({ item, tick }: { readonly item: string; readonly tick: number }) {
+  const { t } = useI18n();
+  const { session, client } = useSession();
+  const label = useReasonLabel();
+  const history = useLoad(
+    () => client.get<ItemHistory>(`/v1/items/${enc(item)}/history`),
+    [client, item, tick],
+  );
+  const [checked, setChecked] = useState<ReadonlyMap<number, ProofOutcome | 'checking' | 'error'>>(
+    new Map(),
+  );
+
+  const verify = async (index: number) => {
+    setChecked((m) => new Map(m).set(index, 'checking'));
+    try {
+      const [p, node] = await Promise.all([
+        fetchItemProof(client, session, item, index),
+        nodeIdentity(client),
+      ]);
+      const o = await checkProof(p, { verifier: node.key });
+      setChecked((m) => new Map(m).set(index, o));
+    } catch {
+      setChecked((m) => new Map(m).set(index, 'error'));
+    }
+  };
+
+  return (
+    <Section title={t('item.history')} testId="item-history">
+      {history.error !== undefined ? (
+        isMissingRoute(history.error) ? (
+          <p className="muted" data-testid="item-history-unavailable">
+            {t('item.historyUnavailable')}
+          </p>
+        ) : (
+          <ErrorMessage error={history.error} />
+        )
+      ) : history.data === undefined ? (
+        <Loading />
+      ) : history.data.entries.length === 0 ? (
+        <p>{t('item.historyEmpty')}</p>
+      ) : (
+        <div className="table-wrap">
+          <table data-testid="item-history-table">
+            <caption className="visually-hidden">{t('item.historyCaption')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('audit.index')}</th>
+                <th scope="col">{t('audit.at')}</th>
+                <th scope="col">{t('audit.type')}</th>
+                <th scope="col">{t('audit.actor')}</th>
+                <th scope="col">{t('audit.decision')}</th>
+                <th scope="col">{t('audit.proof')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {history.data.entries.map((e) => {
+                const c = checked.get(e.index);
+                return (
+                  <tr key={e.index} data-testid={`history-row-${e.index}`}>
+                    <td className="mono">{e.index}</td>
+                    <td>
+                      <Instant iso={e.at} seconds />
+                    </td>
+                    <td className="mono">{e.type}</td>
+                    <td>
+                      {e.actor.party}
+                      {e.actor.user ? `:${e.actor.user}` : ''}
+                    </td>
+                    <td>
+                      {e.decision ? <DecisionBadge decision={e.decision} /> : null}{' '}
+                      {reasonCodes(e).map((code) => (
+                        <span key={code} className="reason-chip" title={label(code)}>
+                          {code}
+                        </span>
+                      ))}
+                      {typeof e.subject.to === 'string' ? (
+                        <span className="muted"> → {e.subject.to}</span>
+                      ) : null}
+                    </td>
+                    <td>
+                      {c === undefined ? (
+                        <button
+                          type="button"
+                          onClick={() => void verify(e.index)}
+                          aria-label={t('item.verifyEntry', { index: e.index })}
+                        >
+                          {t('audit.verify')}
+                        </button>
+                      ) : c === 'checking' ? (
+                        <span role="status">{t('proof.checking')}</span>
+                      ) : c === 'error' ? (
+                        <span className="warn">{t('proof.fetchFailed')}</span>
+                      ) : (
+                        <ProofStatus outcome={c} testId={`history-proof-${e.index}`} />
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Section>
+  );
+}
+
+function TransferForm({
+  item,
+  kind,
+  onDone,
+}: {
+  readonly item: string;
+  readonly kind: 'release' | 'forward';
+  readonly onDone: () => void;
+}) {
+  const { t } = useI18n();
+  const { session, client } = useSession();
+  const peers = useLoad(() => peerList(client), [client]);
+  const [to, setTo] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<TransferResult | null>(null);
+  const [error, setError] = useState<unknown>(undefined);
+  const parties = (peers.data ?? []).map((p) => p.party).filter((p) => p !== session.party);
+
+  const submit = async (ev: FormEvent) => {
+    ev.preventDefault();
+    setBusy(true);
+    setResult(null);
+    setError(undefined);
+    try {
+      setResult(await client.post<TransferResult>(`/v1/items/${enc(item)}/${kind}`, { to }));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+      onDone();
+    }
+  };
+
+  const title = kind === 'release' ? t('transfer.releaseTitle') : t('transfer.forwardTitle');
+  return (
+    <Section title={title} testId={`${kind}-section`}>
+      <p className="help">
+        {kind === 'release' ? t('transfer.releaseHelp') : t('transfer.forwardHelp')}
+      </p>
+      <form onSubmit={(e) => void submit(e)} className="inline-form" data-testid={`${kind}-form`}>
+        <div className="field">
+          <label htmlFor={`${kind}-to`}>{t('transfer.to')}</label>
+          {parties.length > 0 ? (
+            <select id={`${kind}-to`} required value={to} onChange={(e) => setTo(e.target.value)}>
+              <option value="">{t('transfer.choose')}</option>
+              {parties.map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </select>
+          ) : (
+            <input
+              id={`${kind}-to`}
+              required
+              value={to}
+              onChange={(e) => setTo(e.target.value.toUpperCase())}
+              maxLength={32}
+            />
+          )}
+        </div>
+        <button
+          type="submit"
+          className="primary"
+          disabled={busy || to === ''}
+          data-testid={`${kind}-submit`}
+        >
+          {kind === 'release' ? t('transfer.release') : t('transfer.forward')}
+        </button>
+      </form>
+      {busy ? <Loading what={t('transfer.deciding')} /> : null}
+      {result !== null ? (
+        <div
+          className="success"
+          role="status"
+          data-testid={`${kind}-result`}
+          data-decision={result.decision}
+        >
+          <p>
+            <DecisionBadge decision={result.decision} /> {t('transfer.allowed', { to })}
+            {result.marking !== null ? (
+              <>
+                {' '}
+                {t('transfer.markedAs', { party: result.marking.party })}{' '}
+                <MarkingName marking={result.marking} />
+                {result.marking.originator !== undefined ? (
+                  <>
+                    {' '}
+                    {t('transfer.beside', { party: result.marking.originator.party })}{' '}
+                    <MarkingName marking={result.marking.originator} />
+                  </>
+                ) : null}
+              </>
+            ) : null}
+          </p>
+          {result.envelope !== null ? (
+            <p className="muted">
+              {t('transfer.envelope')} <span className="mono">{result.envelope}</span> ·{' '}
+              <a href={href('outbox')}>{t('nav.outbox')}</a>
+            </p>
+          ) : null}
+          <ReasonList reasons={result.reasons} />
+        </div>
+      ) : null}
+      {error !== undefined ? (
+        <div data-testid={`${kind}-refusal`}>
+          <ErrorMessage error={error} testId={`${kind}-error`} />
+        </div>
+      ) : null}
+    </Section>
+  );
+}

@@ -1,0 +1,248 @@
+// Every item this node holds (metadata only; opening one is a logged read), with
+// filters, and a form to create an item originated by this party.
+import { type FormEvent, useState } from 'react';
+import { ItemFilters, matches, NO_FILTER } from '../components/Filters';
+import { MarkingBadge, markingText } from '../components/Marking';
+import { ErrorMessage, Instant, Loading, PageTitle, Section } from '../components/ui';
+import { useLoad } from '../hooks';
+import { useI18n } from '../i18n';
+import { href, navigate } from '../router';
+import { hasRole, useSession } from '../session';
+import type {
+  AgreementExplanation,
+  AgreementSummary,
+  ItemSummary,
+  Marking,
+  Precedence,
+} from '../types';
+
+export function ItemsPage() {
+  const { t } = useI18n();
+  const { session, client } = useSession();
+  const items = useLoad(() => client.get<ItemSummary[]>('/v1/items', { limit: 1000 }), [client]);
+  const [filter, setFilter] = useState(NO_FILTER);
+  const rows = items.data ?? [];
+  const shown = rows.filter((i) =>
+    matches(filter, {
+      originator: i.originator,
+      markings: [i.marking, i.originatorMarking],
+      text: [i.id, ...i.categories, i.precedence],
+    }),
+  );
+  return (
+    <div data-testid="page-items">
+      <PageTitle>{t('items.pageTitle')}</PageTitle>
+      <p className="lead">{t('items.lead')}</p>
+      {hasRole(session, 'officer', 'releasing-authority') ? (
+        <NewItem onCreated={items.reload} />
+      ) : null}
+      <ItemFilters
+        value={filter}
+        onChange={setFilter}
+        originators={rows.map((i) => i.originator)}
+        markings={rows.flatMap((i) => [i.marking, i.originatorMarking])}
+        testId="items-filters"
+      />
+      {items.error ? <ErrorMessage error={items.error} /> : null}
+      {items.data === undefined ? (
+        items.error ? null : (
+          <Loading />
+        )
+      ) : (
+        <>
+          <p role="status" className="muted" data-testid="items-count">
+            {t('filters.count', { shown: shown.length, total: rows.length })}
+          </p>
+          {shown.length === 0 ? (
+            <p>{rows.length === 0 ? t('items.empty') : t('filters.noMatch')}</p>
+          ) : (
+            <div className="table-wrap">
+              <table data-testid="items-table">
+                <caption className="visually-hidden">{t('items.caption')}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('items.marking')}</th>
+                    <th scope="col">{t('items.item')}</th>
+                    <th scope="col">{t('items.originatorMarking')}</th>
+                    <th scope="col">{t('items.precedence')}</th>
+                    <th scope="col">{t('items.categories')}</th>
+                    <th scope="col">{t('items.created')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {shown.map((i) => (
+                    <tr key={i.id} data-testid={`item-row-${i.id}`}>
+                      <td>
+                        <MarkingBadge marking={i.marking} />
+                      </td>
+                      <th scope="row">
+                        <a href={href('items', i.id)} className="mono">
+                          {i.id}
+                        </a>
+                        {i.compromised ? (
+                          <div className="warn">{t('items.compromised')}</div>
+                        ) : null}
+                      </th>
+                      <td>
+                        <MarkingBadge marking={i.originatorMarking} />{' '}
+                        <span className="muted">{i.originator}</span>
+                      </td>
+                      <td>
+                        <span className={`precedence prec-${i.precedence}`}>{i.precedence}</span>
+                      </td>
+                      <td>{i.categories.join(', ')}</td>
+                      <td>
+                        <Instant iso={i.createdAt} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+/** This party's markings, gathered from the agreements' equivalence tables. */
+async function ownMarkings(
+  get: <T>(path: string) => Promise<T>,
+  party: string,
+): Promise<Marking[]> {
+  const list = await get<AgreementSummary[]>('/v1/agreements');
+  const found = new Map<string, Marking>();
+  for (const a of list) {
+    const x = await get<AgreementExplanation>(`/v1/agreements/${encodeURIComponent(a.id)}`);
+    for (const row of x.equivalence) for (const m of row[party] ?? []) found.set(m.code, m);
+    for (const m of x.uncovered[party] ?? []) found.set(m.code, m);
+  }
+  return [...found.values()];
+}
+
+const PRECEDENCES: readonly Precedence[] = ['ROUTINE', 'PRIORITY', 'IMMEDIATE', 'FLASH'];
+
+function NewItem({ onCreated }: { readonly onCreated: () => void }) {
+  const { t, lang } = useI18n();
+  const { session, client } = useSession();
+  const markings = useLoad(() => ownMarkings(client.get, session.party), [client, session.party]);
+  const [open, setOpen] = useState(false);
+  const [marking, setMarking] = useState('');
+  const [title, setTitle] = useState('');
+  const [body, setBody] = useState('');
+  const [categories, setCategories] = useState('dprk-missile');
+  const [precedence, setPrecedence] = useState<Precedence>('ROUTINE');
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (ev: FormEvent) => {
+    ev.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const it = await client.post<ItemSummary>('/v1/items', {
+        marking,
+        title,
+        body,
+        precedence,
+        categories: categories
+          .split(',')
+          .map((c) => c.trim())
+          .filter((c) => c !== ''),
+      });
+      onCreated();
+      navigate(href('items', it.id));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Section
+      title={t('items.new')}
+      testId="new-item"
+      actions={
+        <button
+          type="button"
+          aria-expanded={open}
+          onClick={() => setOpen(!open)}
+          data-testid="new-item-toggle"
+        >
+          {open ? t('common.hide') : t('items.newOpen')}
+        </button>
+      }
+    >
+      {open ? (
+        <form onSubmit={(e) => void submit(e)} className="form-grid" data-testid="new-item-form">
+          <div className="field">
+            <label htmlFor="new-item-marking">{t('items.marking')}</label>
+            <select
+              id="new-item-marking"
+              required
+              value={marking}
+              onChange={(e) => setMarking(e.target.value)}
+            >
+              <option value="">{t('items.chooseMarking')}</option>
+              {(markings.data ?? []).map((m) => (
+                <option key={m.code} value={m.code}>
+                  {markingText(m, lang)} — {m.code}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="new-item-precedence">{t('items.precedence')}</label>
+            <select
+              id="new-item-precedence"
+              value={precedence}
+              onChange={(e) => setPrecedence(e.target.value as Precedence)}
+            >
+              {PRECEDENCES.map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field wide">
+            <label htmlFor="new-item-title">{t('items.title')}</label>
+            <input
+              id="new-item-title"
+              required
+              maxLength={500}
+              value={title}
+              onChange={(e) => setTitle(e.target.value)}
+            />
+          </div>
+          <div className="field wide">
+            <label htmlFor="new-item-categories">{t('items.categoriesInput')}</label>
+            <input
+              id="new-item-categories"
+              required
+              value={categories}
+              onChange={(e) => setCategories(e.target.value)}
+            />
+          </div>
+          <div className="field wide">
+            <label htmlFor="new-item-body">{t('items.body')}</label>
+            <textarea
+              id="new-item-body"
+              rows={4}
+              value={body}
+              onChange={(e) => setBody(e.target.value)}
+            />
+          </div>
+          <div className="wide">
+            <button type="submit" className="primary" disabled={busy} data-testid="new-item-submit">
+              {t('items.create')}
+            </button>
+          </div>
+          <ErrorMessage error={error ?? markings.error} testId="new-item-error" />
+        </form>
+      ) : null}
+    </Section>
+  );
+}
