@@ -146,6 +146,13 @@ export function AgreementTimeline({
 
   const tickList = ticks(from, to, LOCALES[lang], tz);
   const nowX = sx(now);
+  // A label beside a vertical line, on the side with room for it.
+  const side = (x: number, prefer: 'start' | 'end') => {
+    const anchor: 'start' | 'end' = x < 260 ? 'start' : x > W - 260 ? 'end' : prefer;
+    return { x: anchor === 'start' ? x + 5 : x - 5, textAnchor: anchor };
+  };
+  const shownAt = ms(x.at);
+  const explainedElsewhen = shownAt !== null && Math.abs(shownAt - now) > 60_000;
 
   return (
     <figure className="timeline" data-testid="agreement-timeline">
@@ -295,7 +302,11 @@ export function AgreementTimeline({
               stroke="#a3001b"
               strokeWidth={3}
             />
-            <text x={clampX(endedAt) + 4} y={Y.state - 4} className="tl-label tl-danger">
+            <text
+              {...side(clampX(endedAt), 'start')}
+              y={Y.state - 4}
+              className="tl-label tl-danger"
+            >
               {t('timeline.ended', { at: fmt(endedAt) })}
             </text>
           </g>
@@ -325,12 +336,7 @@ export function AgreementTimeline({
               strokeWidth={2}
               strokeDasharray="5 3"
             />
-            <text
-              x={clampX(deadline) - 4}
-              y={Y.top - 2}
-              textAnchor="end"
-              className="tl-label tl-warn"
-            >
+            <text {...side(clampX(deadline), 'end')} y={Y.top - 2} className="tl-label tl-warn">
               {t('timeline.deadline', { at: fmt(deadline) })}
             </text>
           </g>
@@ -400,6 +406,24 @@ export function AgreementTimeline({
             </text>
           </g>
         ))}
+
+        {/* The instant explained, when it is not now */}
+        {explainedElsewhen && shownAt !== null ? (
+          <g data-testid="timeline-shown-at">
+            <line
+              x1={sx(shownAt)}
+              x2={sx(shownAt)}
+              y1={Y.terms - 10}
+              y2={Y.axis + 30}
+              stroke="#1b2430"
+              strokeWidth={2}
+              strokeDasharray="2 3"
+            />
+            <text {...side(sx(shownAt), 'end')} y={Y.axis + 42} className="tl-label">
+              {t('timeline.shownAt', { at: fmt(shownAt) })}
+            </text>
+          </g>
+        ) : null}
 
         {/* Now */}
         <line x1={nowX} x2={nowX} y1={Y.terms - 10} y2={Y.axis} stroke="#a3001b" strokeWidth={2} />

@@ -3,6 +3,7 @@
 // equivalence table with native names, lifecycle events, and (for admins) the
 // notice actions with their simulated consequence.
 
+import { type FormEvent, useState } from 'react';
 import { enc } from '../api';
 import { AgreementTimeline } from '../components/AgreementTimeline';
 import { MarkingName } from '../components/Marking';
@@ -25,9 +26,11 @@ import type { AgreementExplanation } from '../types';
 export function AgreementPage({ id }: { readonly id: string }) {
   const { t } = useI18n();
   const { session, client } = useSession();
+  // The agreement explained now, or at another instant (GET ?at=): what a date will bring.
+  const [at, setAt] = useState<string | null>(null);
   const x = useLoad(
-    () => client.get<AgreementExplanation>(`/v1/agreements/${enc(id)}`),
-    [client, id],
+    () => client.get<AgreementExplanation>(`/v1/agreements/${enc(id)}`, { at: at ?? undefined }),
+    [client, id, at],
   );
   const now = useNow(60_000);
 
@@ -62,6 +65,7 @@ export function AgreementPage({ id }: { readonly id: string }) {
         ) : null}
       </p>
       {x.error ? <ErrorMessage error={x.error} /> : null}
+      <ExplainAt at={at} onChange={setAt} />
 
       <Section title={t('agreement.timeline')} testId="agreement-timeline-section">
         <AgreementTimeline x={a} now={now} />
@@ -213,12 +217,57 @@ export function AgreementPage({ id }: { readonly id: string }) {
         </Section>
       ) : null}
 
-      {hasRole(session, 'admin') ? (
+      {hasRole(session, 'admin') && at === null ? (
         <Section title={t('notice.title')} testId="agreement-admin">
           <NoticeActions x={a} onDone={x.reload} />
         </Section>
       ) : null}
     </div>
+  );
+}
+
+function ExplainAt({
+  at,
+  onChange,
+}: {
+  readonly at: string | null;
+  readonly onChange: (at: string | null) => void;
+}) {
+  const { t } = useI18n();
+  const [text, setText] = useState(at ?? '');
+  const submit = (ev: FormEvent) => {
+    ev.preventDefault();
+    onChange(text.trim() === '' ? null : text.trim());
+  };
+  return (
+    <form className="inline-form explain-at" onSubmit={submit} data-testid="explain-at">
+      <div className="field">
+        <label htmlFor="explain-at-input">{t('agreement.explainAt')}</label>
+        <input
+          id="explain-at-input"
+          value={text}
+          placeholder="2027-11-23T00:00:01+09:00"
+          onChange={(e) => setText(e.target.value)}
+          aria-describedby="explain-at-help"
+          spellCheck={false}
+        />
+      </div>
+      <button type="submit">{t('agreement.explainShow')}</button>
+      {at !== null ? (
+        <button
+          type="button"
+          onClick={() => {
+            setText('');
+            onChange(null);
+          }}
+        >
+          {t('agreement.explainNow')}
+        </button>
+      ) : null}
+      <p id="explain-at-help" className="help">
+        {at === null ? t('agreement.explainHelp') : t('agreement.explainedAt', { at })}
+      </p>
+    </form>
   );
 }
 

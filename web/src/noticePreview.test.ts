@@ -1,0 +1,171 @@
+// The notice preview's scenario: the agreement's current text inline, its events
+// replayed in order, the proposed action now, statuses after it and after each
+// coming boundary; and how the simulation's answer is read back.
+import { describe, expect, it } from 'vitest';
+import { previewScenario, readPreview } from './noticePreview';
+import type { AgreementExplanation, SimulateResult } from './types';
+
+const jp = (code: string, name: string, en: string) => ({ party: 'JP', code, name, en });
+const kr = (code: string, name: string, en: string) => ({ party: 'KR', code, name, en });
+
+const gsomia: AgreementExplanation = {
+  id: 'gsomia-jp-kr-2016',
+  title: 'GSOMIA',
+  parties: [
+    { id: 'JP', name: 'Japan' },
+    { id: 'KR', name: 'Republic of Korea' },
+  ],
+  topology: 'mesh',
+  timezone: 'Asia/Seoul',
+  entryIntoForce: '2016-11-22T15:00:00Z',
+  initialTerm: 'P1Y',
+  renewalTerm: 'P1Y',
+  termKind: 'renews',
+  noticePeriod: 'P90D',
+  scope: null,
+  assumptions: [],
+  assumed: [],
+  at: '2026-11-28T10:00:00Z',
+  state: 'in-force',
+  term: { index: 11, start: '2026-11-22T15:00:00Z', end: '2027-11-22T15:00:00Z' },
+  termEnd: '2027-11-22T15:00:00Z',
+  endedAt: null,
+  endedBy: null,
+  contested: false,
+  notice: {
+    by: 'JP',
+    receivedAt: '2026-11-28T09:00:00Z',
+    target: '2027-11-22T15:00:00Z',
+    suspended: true,
+  },
+  boundaries: [
+    { index: 10, at: '2026-11-22T15:00:00Z' },
+    { index: 11, at: '2027-11-22T15:00:00Z' },
+    { index: 12, at: '2028-11-22T15:00:00Z' },
+  ],
+  nextNoticeDeadline: {
+    boundary: '2027-11-22T15:00:00Z',
+    deadline: '2027-08-24T15:00:00Z',
+    noticePeriod: 'P90D',
+  },
+  equivalence: [
+    {
+      JP: [
+        jp('GOKUHI', '極秘', 'SECRET'),
+        jp('TOKUTEI', '特定秘密', 'SPECIALLY DESIGNATED SECRET'),
+      ],
+      KR: [kr('II', '군사II급비밀', 'SECRET')],
+    },
+    { JP: [jp('HI', '秘', 'CONFIDENTIAL')], KR: [kr('III', '군사III급비밀', 'CONFIDENTIAL')] },
+  ],
+  uncovered: {},
+  versions: [{ from: null }],
+  events: [
+    { kind: 'notice', at: '2026-11-28T09:00:00Z', by: 'JP', target: '2027-11-22T15:00:00Z' },
+    { kind: 'suspend-notice', at: '2026-11-28T09:30:00Z', by: 'JP' },
+  ],
+  binding: true,
+  signedBy: ['JP', 'KR'],
+  awaiting: [],
+};
+
+describe('notice preview', () => {
+  it('replays the events, acts now, and checks just after each coming boundary', () => {
+    const now = Date.parse('2026-11-28T10:00:00Z');
+    const { scenario, checks } = previewScenario(gsomia, 'resume-notice', 'JP', now);
+    const s = JSON.parse(scenario) as {
+      parties: string[];
+      agreements: Record<string, unknown>[];
+      timeline: Record<string, unknown>[];
+    };
+    expect(s.parties).toEqual(['JP', 'KR']);
+    expect(s.agreements[0]).toEqual({
+      id: 'gsomia-jp-kr-2016',
+      parties: ['JP', 'KR'],
+      rows: [
+        { JP: ['GOKUHI', 'TOKUTEI'], KR: ['II'] },
+        { JP: ['HI'], KR: ['III'] },
+      ],
+      topology: 'mesh',
+      entryIntoForce: '2016-11-22T15:00:00Z',
+      initialTerm: 'P1Y',
+      renewalTerm: 'P1Y',
+      noticePeriod: 'P90D',
+      timezone: 'Asia/Seoul',
+    });
+    expect(s.timeline).toEqual([
+      { at: '2026-11-28T09:00:00Z', notice: { agreement: 'gsomia-jp-kr-2016', by: 'JP' } },
+      {
+        at: '2026-11-28T09:30:00Z',
+        'suspend-notice': { agreement: 'gsomia-jp-kr-2016', by: 'JP' },
+      },
+      {
+        at: '2026-11-28T10:00:00.000Z',
+        'resume-notice': { agreement: 'gsomia-jp-kr-2016', by: 'JP' },
+      },
+      { at: '2026-11-28T10:00:01.000Z', status: { agreement: 'gsomia-jp-kr-2016' } },
+      { at: '2027-11-22T15:00:01.000Z', status: { agreement: 'gsomia-jp-kr-2016' } },
+      { at: '2028-11-22T15:00:01.000Z', status: { agreement: 'gsomia-jp-kr-2016' } },
+    ]);
+    expect(checks).toHaveLength(3);
+  });
+
+  it('reads when the agreement would end', () => {
+    const notice = {
+      by: 'JP',
+      receivedAt: '2026-11-28T09:00:00Z',
+      target: '2027-11-22T15:00:00Z',
+      suspended: false,
+    };
+    const status = (step: number, at: string, state: string) => ({
+      step,
+      at,
+      action: 'status' as const,
+      args: {},
+      agreement: 'gsomia-jp-kr-2016',
+      state,
+      termEnd: '2027-11-22T15:00:00Z',
+      endedBy: state === 'terminated' ? 'notice' : null,
+      notice,
+      contested: false,
+    });
+    const result: SimulateResult = {
+      summary: { steps: 4 },
+      steps: [
+        {
+          step: 1,
+          at: '2026-11-28T10:00:00Z',
+          action: 'resume-notice',
+          args: {},
+          decision: 'allow',
+          reasons: [{ code: 'allowed', message: 'resumed' }],
+          notice,
+        },
+        status(2, '2026-11-28T10:00:01Z', 'in-force'),
+        status(3, '2027-11-22T15:00:01Z', 'terminated'),
+        status(4, '2028-11-22T15:00:01Z', 'terminated'),
+      ],
+    };
+    const out = readPreview(result, 'resume-notice');
+    expect(out.decision?.decision).toBe('allow');
+    expect(out.statuses.map((s) => s.step)).toEqual([2, 3, 4]);
+    expect(out.ends?.step).toBe(3);
+    expect(out.endsAt).toBe('2027-11-22T15:00:00Z');
+  });
+
+  it('gives an indefinite agreement a check a notice period after now', () => {
+    const indefinite: AgreementExplanation = {
+      ...gsomia,
+      termKind: 'indefinite',
+      initialTerm: null,
+      renewalTerm: null,
+      boundaries: [],
+      nextNoticeDeadline: null,
+      notice: null,
+      events: [],
+    };
+    const now = Date.parse('2026-11-28T10:00:00Z');
+    const { checks } = previewScenario(indefinite, 'notice', 'KR', now);
+    expect(checks[checks.length - 1]).toBe('2027-02-27T10:00:00.000Z');
+  });
+});
