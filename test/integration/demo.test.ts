@@ -307,7 +307,8 @@ describe('liaison demo', () => {
     demo = await startDemo();
     fileText = readFileSync(join(dataDir, 'demo.json'), 'utf8');
     file = JSON.parse(fileText) as DemoFile;
-    expect(Object.keys(file)).toEqual(['nodes']);
+    expect(Object.keys(file).sort()).toEqual(['nodes', 'password']);
+    expect(file.password).toBe('liaison-demo-password');
     expect(file.nodes.map((n) => n.party)).toEqual(['JP', 'KR', 'US']);
     file.nodes.forEach((n, i) => {
       expect(Object.keys(n).sort()).toEqual(['party', 'tokens', 'url']);
