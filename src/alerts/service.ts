@@ -68,6 +68,8 @@ export interface AlertView {
   readonly receivedAt: string;
   readonly supersededBy: string | null;
   readonly escalations: number;
+  /** Whether an officer of this node's party has acknowledged it (in lists). */
+  readonly acknowledgedHere?: boolean;
 }
 
 export interface AckView {
@@ -692,21 +694,21 @@ export class AlertService implements AlertHooks {
         reasons: ['allowed'],
       });
       if (sentTo !== null) await this.fed.enqueue(u, sentTo, 'alert.ack', { ack: signature }, id);
-      else
-        this.hub.fanOut(
-          u,
-          this.party,
-          id,
-          'ack',
-          JSON.stringify({
-            type: 'ack',
-            item: id,
-            party: this.party,
-            user: actor.user,
-            at,
-            receivedAt: at,
-          }),
-        );
+      // This party's other officers see it at once (at the originator: everyone's acks).
+      this.hub.fanOut(
+        u,
+        this.party,
+        id,
+        'ack',
+        JSON.stringify({
+          type: 'ack',
+          item: id,
+          party: this.party,
+          user: actor.user,
+          at,
+          receivedAt: at,
+        }),
+      );
       return { item: id, party: this.party, user: actor.user, at, sentTo, already: false };
     });
   }
@@ -732,6 +734,21 @@ export class AlertService implements AlertHooks {
         out.push(this.viewOf(item, r));
       }
       if (out.length > 0) {
+        const acked = new Set(
+          (
+            await u.tx
+              .selectFrom('alert_acks')
+              .select('item_id')
+              .where('party', '=', this.party)
+              .where(
+                'item_id',
+                'in',
+                out.map((v) => v.id),
+              )
+              .execute()
+          ).map((r) => r.item_id),
+        );
+        for (const [i, v] of out.entries()) out[i] = { ...v, acknowledgedHere: acked.has(v.id) };
         u.log({
           type: 'alert.listed',
           actor: { user: actor.user, party: this.party },

@@ -6,7 +6,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { Type as T, type TSchema } from '@sinclair/typebox';
 import { decide } from '../core/index.js';
 import { ApiError, deniedBy } from '../node/errors.js';
-import { type Role, SESSION_MS, setPassword, signIn } from '../node/operations.js';
+import { type Role, SESSION_MS, setPassword, signIn, signOut } from '../node/operations.js';
 import type { LiaisonNode } from '../node/service.js';
 import { parseScenario, runScenario, ScenarioInvalid, stepJson } from '../simulate/index.js';
 import { type App, type Auth, actorOf, iso } from './common.js';
@@ -83,6 +83,22 @@ export function registerConsoleRoutes(
     },
   );
 
+  app.delete(
+    '/v1/session',
+    {
+      preHandler: auth(any),
+      schema: {
+        summary: 'Sign out: the token of this request is revoked',
+        response: { 204: T.Null(), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      await signOut(node, actorOf(req), token);
+      return reply.status(204).send(null);
+    },
+  );
+
   app.get(
     '/v1/me',
     {
@@ -106,6 +122,13 @@ export function registerConsoleRoutes(
                 en: u.clearance.en,
               },
         needToKnow: u === undefined ? [] : [...u.needToKnow],
+        // The markings of this party's scheme, lowest first (for forms).
+        scheme: (node.world.parties.get(a.party)?.scheme.markings ?? []).map((m) => ({
+          party: m.party,
+          code: m.code,
+          name: m.name,
+          en: m.en,
+        })),
       };
     },
   );

@@ -428,6 +428,16 @@ export function createToken(
   });
 }
 
+/** Signs out: revokes the token the request came with. */
+export async function signOut(node: LiaisonNode, actor: Actor, token: string): Promise<void> {
+  const row = await node.store.db
+    .selectFrom('tokens')
+    .select('id')
+    .where('hash', '=', hashToken(token))
+    .executeTakeFirst();
+  if (row !== undefined) await revokeToken(node, actor, row.id);
+}
+
 export function revokeToken(
   node: LiaisonNode,
   actor: Actor,

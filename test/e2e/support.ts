@@ -1,0 +1,123 @@
+// End-to-end support: `liaison demo` as a real process, Debian's Chromium driven by
+// playwright-core, a screenshot of every page (test-results/screenshots, not
+// committed), and an axe-core check of every page.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { BIN, ROOT } from '../support/node-process.js';
+
+export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
+
+export interface DemoNode {
+  readonly party: string;
+  readonly url: string;
+  readonly tokens: Record<string, string>;
+}
+
+export interface Demo {
+  readonly nodes: Record<'JP' | 'KR' | 'US', DemoNode>;
+  readonly password: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `liaison demo` on its own ports and data directory; resolves once it is ready. */
+export async function startDemo(portBase: number): Promise<Demo> {
+  const dir = mkdtempSync(join(tmpdir(), 'liaison-e2e-'));
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [BIN, 'demo', '--port-base', String(portBase), '--data', dir],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LIAISON_TOKEN: '', LIAISON_NODE: '' },
+    },
+  );
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the demo did not start:\n${out}`)), 90_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString('utf8');
+      if (/Liaison demo (started|resumed)/.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      out += d.toString('utf8');
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the demo exited (${code}):\n${out}`));
+    });
+  });
+  const file = JSON.parse(readFileSync(join(dir, 'demo.json'), 'utf8')) as {
+    nodes: DemoNode[];
+    password: string;
+  };
+  const nodes = Object.fromEntries(file.nodes.map((n) => [n.party, n])) as Demo['nodes'];
+  return {
+    nodes,
+    password: file.password,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu'],
+  });
+}
+
+let shot = 0;
+/** Saves a full-page screenshot named after the test step. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  shot += 1;
+  const path = join(SCREENSHOTS, `${String(shot).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+const axeSource = readFileSync(
+  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+  'utf8',
+);
+
+export interface AxeViolation {
+  readonly id: string;
+  readonly impact: string | null;
+  readonly help: string;
+  readonly nodes: number;
+}
+
+/** Runs axe-core (WCAG 2 A and AA rules) on the page; returns the serious and critical violations. */
+export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  // Evaluated through the DevTools protocol: the console's CSP forbids inline scripts,
+  // and the test must not weaken it.
+  await page.evaluate(axeSource);
+  const found = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run: (o: unknown) => Promise<unknown> } }).axe;
+    const r = (await axe.run({
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    })) as {
+      violations: { id: string; impact: string | null; help: string; nodes: unknown[] }[];
+    };
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.length,
+    }));
+  });
+  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
