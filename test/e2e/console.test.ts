@@ -60,7 +60,8 @@ async function signIn(page: Page, base: string, username: string): Promise<void>
 
 beforeAll(async () => {
   rmSync(SCREENSHOTS, { recursive: true, force: true });
-  demo = await startDemo(8750);
+  // A port base of its own, so that another run on the machine does not collide.
+  demo = await startDemo(20_000 + 10 * Math.floor(Math.random() * 2_000));
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   jp = await context.newPage();
@@ -258,6 +259,31 @@ describe('the console, in Chromium, against liaison demo', () => {
     expect(ko).toMatch(/[가-힣]/);
     expect(ja).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/);
     await kr.getByTestId('language-select').selectOption('en');
+  });
+
+  it('works from the keyboard: the skip link comes first, then the navigation; Enter follows a link', async () => {
+    await go(kr, url('KR'), '', 'page-overview');
+    await kr.locator('body').focus();
+    await kr.keyboard.press('Tab');
+    const first = await kr.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+    expect(first).toBe('Skip to main content');
+    await kr.keyboard.press('Enter');
+    const afterSkip = await kr.evaluate(() => document.activeElement?.tagName ?? '');
+    expect(afterSkip).toBe('H1');
+    // From the top again, Tab reaches the Inbox link, and Enter opens it.
+    await kr.locator('body').focus();
+    let reached = false;
+    for (let i = 0; i < 20 && !reached; i++) {
+      await kr.keyboard.press('Tab');
+      reached = await kr.evaluate(
+        () =>
+          document.activeElement?.tagName === 'A' &&
+          document.activeElement.textContent?.trim() === 'Inbox',
+      );
+    }
+    expect(reached).toBe(true);
+    await kr.keyboard.press('Enter');
+    await kr.getByTestId('page-inbox').waitFor();
   });
 
   it('no page has a serious or critical accessibility violation (axe-core, WCAG 2.1 A/AA)', () => {
