@@ -17,6 +17,7 @@ const ROLES = ['officer', 'releasing-authority', 'security-officer', 'auditor', 
 type Role = (typeof ROLES)[number];
 interface DemoFile {
   nodes: { party: Party; url: string; tokens: Record<Role, string> }[];
+  password: string;
 }
 
 /** The agreements each party signs at init, which the demo must see bind. */
