@@ -17,7 +17,8 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
-    sourcemap: true,
+    // The node serves web/dist to anyone who asks (before sign-in): no source maps.
+    sourcemap: false,
     target: 'es2022',
     // React DOM alone is most of it; one file keeps the CSP and the static serving simple.
     chunkSizeWarningLimit: 800,

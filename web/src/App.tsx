@@ -1,6 +1,6 @@
 // The console: sign-in, then the shell (skip link, header, navigation, the FLASH
 // banner) around the page the URL's fragment names.
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { AlertsProvider, useAlerts } from './alerts';
 import { ApiError, createClient } from './api';
 import { FlashBanner } from './components/FlashBanner';
@@ -24,6 +24,7 @@ import { href, type Route, useRoute } from './router';
 import {
   loadStoredSession,
   refreshSession,
+  revokeSession,
   SessionContext,
   type SessionContextValue,
   type SignedIn,
@@ -34,16 +35,33 @@ import {
 export function App() {
   const [session, setSession] = useState<SignedIn | null>(loadStoredSession);
   const [notice, setNotice] = useState<'expired' | 'signed-out' | null>(null);
+  // The token GET /v1/me was last asked about: a fresh sign-in has just asked.
+  const checked = useRef<string | null>(null);
+  // Signed in with the form on this page (rather than a session the tab already had).
+  const [signedInHere, setSignedInHere] = useState(false);
 
-  const signOut = useCallback((why: 'expired' | 'signed-out' = 'signed-out') => {
+  const end = useCallback((why: 'expired' | 'signed-out') => {
     storeSession(null);
     setSession(null);
     setNotice(why);
   }, []);
 
+  // Signing out revokes a password session's token at the node (DELETE /v1/session,
+  // a failure ignored) before the console forgets it. A token pasted at sign-in is
+  // an API token the admin issued (scripts may use it too): it is only forgotten.
+  const signOut = useCallback(
+    async (s: SignedIn) => {
+      if (s.via === 'password') await revokeSession(s.token);
+      end('signed-out');
+    },
+    [end],
+  );
+
   const signIn = useCallback((s: SignedIn) => {
+    checked.current = s.token;
     storeSession(s);
     setNotice(null);
+    setSignedInHere(true);
     setSession(s);
   }, []);
 
@@ -51,16 +69,17 @@ export function App() {
   const token = session?.token;
   // biome-ignore lint/correctness/useExhaustiveDependencies: checked once per token
   useEffect(() => {
-    if (session === null) return;
+    if (session === null || checked.current === session.token) return;
     let live = true;
     refreshSession(session).then(
       (s) => {
         if (!live) return;
+        checked.current = s.token;
         storeSession(s);
         setSession(s);
       },
       (e: unknown) => {
-        if (live && e instanceof ApiError && e.status === 401) signOut('expired');
+        if (live && e instanceof ApiError && e.status === 401) end('expired');
       },
     );
     return () => {
@@ -73,27 +92,29 @@ export function App() {
     if (session?.expiresAt == null) return;
     const ms = Date.parse(session.expiresAt) - Date.now();
     if (Number.isNaN(ms)) return;
-    const id = window.setTimeout(() => signOut('expired'), Math.max(0, Math.min(ms, 2 ** 31 - 1)));
+    const id = window.setTimeout(() => end('expired'), Math.max(0, Math.min(ms, 2 ** 31 - 1)));
     return () => window.clearTimeout(id);
-  }, [session?.expiresAt, signOut]);
+  }, [session?.expiresAt, end]);
 
+  // One client per token: a refreshed session (same token) keeps it, and the alert
+  // stream that depends on it stays open.
+  const client = useMemo(
+    () => (token === undefined ? null : createClient(token, () => end('expired'))),
+    [token, end],
+  );
   const ctx = useMemo<SessionContextValue | null>(
     () =>
-      session === null
+      session === null || client === null
         ? null
-        : {
-            session,
-            client: createClient(session.token, () => signOut('expired')),
-            signOut: () => signOut('signed-out'),
-          },
-    [session, signOut],
+        : { session, client, signOut: () => void signOut(session) },
+    [session, client, signOut],
   );
 
   if (ctx === null) return <SignInPage onSignedIn={signIn} notice={notice} />;
   return (
     <SessionContext.Provider value={ctx}>
       <AlertsProvider>
-        <Shell />
+        <Shell focusTitle={signedInHere} />
       </AlertsProvider>
     </SessionContext.Provider>
   );
@@ -104,16 +125,20 @@ function pageFor(route: Route): PageDef | undefined {
   return PAGES.find((p) => p.segment === first);
 }
 
-function Shell() {
+function Shell({ focusTitle }: { readonly focusTitle: boolean }) {
   const { t } = useI18n();
   const { session, signOut } = useSession();
   const route = useRoute();
   const page = pageFor(route);
   const visible = PAGES.filter((p) => mayOpen(p, session.roles));
 
-  // After navigation, focus moves to the new page's heading.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: on every path change
+  // After navigation (and after signing in), focus moves to the new page's heading.
+  // A page that has just loaded keeps the browser's focus at the top of the document,
+  // so the first Tab reaches the skip link.
+  const focusedFor = useRef<string | null>(focusTitle ? null : route.path);
   useEffect(() => {
+    if (focusedFor.current === route.path) return;
+    focusedFor.current = route.path;
     const h = document.getElementById('page-title');
     if (h !== null && document.activeElement !== h) h.focus({ preventScroll: false });
   }, [route.path]);
@@ -133,7 +158,7 @@ function Shell() {
         </div>
         <div className="header-tools">
           <span className="who" data-testid="session-user">
-            {session.user ?? t('shell.tokenUser')}
+            {session.user}
             <span className="who-roles">
               {' '}
               · {session.roles.map((r) => t(`role.${r}`)).join(', ')}

@@ -1,6 +1,9 @@
-// FLASH alerts for the whole console: the list the node holds (GET /v1/alerts), kept
-// live over the WebSocket stream, which acknowledgements each alert has, which still
-// await this party's acknowledgement, the tone and its mute switch.
+// FLASH alerts for the whole console: the list the node holds (GET /v1/alerts, one
+// logged listing that also says which alerts an officer of this party has
+// acknowledged), kept live over the WebSocket stream (new alerts, escalations, and
+// acknowledgements, this party's own included), which still await this party's
+// acknowledgement, the detail of the alert an officer opens (GET /v1/alerts/{id}, a
+// logged read: only for that one), the tone and its mute switch.
 import {
   createContext,
   type ReactNode,
@@ -11,6 +14,7 @@ import {
   useRef,
   useState,
 } from 'react';
+import { merge, sameAck, withAck } from './alertState';
 import { enc } from './api';
 import { beep, installAudioUnlock } from './audio';
 import { useStoredFlag } from './hooks';
@@ -23,9 +27,12 @@ export interface AlertsState {
   /** Whether this user may see alerts at all (officer, releasing authority, security officer). */
   readonly enabled: boolean;
   readonly alerts: readonly AlertView[];
-  /** Acknowledgements known per alert (from GET /v1/alerts/{id} and the stream). */
+  /** Acknowledgements known per alert (from an opened alert's detail and the stream). */
   readonly acks: ReadonlyMap<string, readonly AckView[]>;
+  /** The alerts opened here (GET /v1/alerts/{id}), kept current from the stream. */
   readonly details: ReadonlyMap<string, AlertDetail>;
+  /** Whether an officer of this party has acknowledged the alert. */
+  readonly acknowledgedHere: (id: string) => boolean;
   /** Current alerts from other parties that no officer of this party has acknowledged. */
   readonly awaiting: readonly AlertView[];
   /** Alerts that arrived over the stream since the page loaded (for emphasis). */
@@ -35,6 +42,7 @@ export interface AlertsState {
   readonly muted: boolean;
   readonly setMuted: (muted: boolean) => void;
   readonly reload: () => void;
+  /** Opens an alert: GET /v1/alerts/{id}, a logged read. */
   readonly loadDetail: (id: string) => Promise<AlertDetail>;
   readonly acknowledge: (id: string) => Promise<AckResult>;
   /** The last event, for a screen reader's live region. */
@@ -53,24 +61,15 @@ export function useAlerts(): AlertsState {
   return a;
 }
 
-const DETAIL_LIMIT = 20;
-
-function merge(list: readonly AlertView[], a: AlertView): AlertView[] {
-  const out = list.filter((x) => x.id !== a.id);
-  out.push(a);
-  // The referenced alerts are superseded by this one.
-  const refs = new Set(a.alert.references);
-  return out
-    .map((x) => (refs.has(x.id) && x.supersededBy === null ? { ...x, supersededBy: a.id } : x))
-    .sort((x, y) => Date.parse(y.alert.sent) - Date.parse(x.alert.sent));
-}
-
 export function AlertsProvider({ children }: { readonly children: ReactNode }) {
   const { session, client } = useSession();
+  const party = session.party;
   const enabled = hasRole(session, 'officer', 'releasing-authority', 'security-officer');
   const [alerts, setAlerts] = useState<readonly AlertView[]>([]);
   const [details, setDetails] = useState<ReadonlyMap<string, AlertDetail>>(new Map());
   const [streamAcks, setStreamAcks] = useState<ReadonlyMap<string, readonly AckView[]>>(new Map());
+  // Acknowledged by this party since the list was read (the stream, or here).
+  const [ackedSince, setAckedSince] = useState<ReadonlySet<string>>(new Set());
   const [fresh, setFresh] = useState<ReadonlySet<string>>(new Set());
   const [status, setStatus] = useState<StreamStatus>(enabled ? 'connecting' : 'off');
   const [error, setError] = useState<unknown>(undefined);
@@ -78,7 +77,11 @@ export function AlertsProvider({ children }: { readonly children: ReactNode }) {
   const [announcement, setAnnouncement] = useState<AlertsState['announcement']>(null);
   const mutedRef = useRef(muted);
   mutedRef.current = muted;
+  // The list is read when the stream is ready (so nothing pushed in between is
+  // missed), when the stream cannot open, and on request: 0 means not yet.
   const [reloadTick, setReloadTick] = useState(0);
+  // Alerts the stream brought, kept if a list read before they came answers after.
+  const streamed = useRef(new Map<string, AlertView>());
 
   const loadDetail = useCallback(
     async (id: string) => {
@@ -89,22 +92,34 @@ export function AlertsProvider({ children }: { readonly children: ReactNode }) {
     [client],
   );
 
-  // The list, and the acknowledgements of the current alerts.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reloadTick reloads
+  /** One acknowledgement, from the stream or from this officer: no read needed. */
+  const noteAck = useCallback(
+    (item: string, ack: AckView) => {
+      setStreamAcks((m) => {
+        const list = (m.get(item) ?? []).filter((x) => !sameAck(x, ack));
+        return new Map(m).set(item, [...list, ack]);
+      });
+      setDetails((m) => {
+        const d = m.get(item);
+        return d === undefined ? m : new Map(m).set(item, withAck(d, ack));
+      });
+      if (ack.party === party) setAckedSince((s) => (s.has(item) ? s : new Set(s).add(item)));
+    },
+    [party],
+  );
+
+  // The list: one logged listing, which says what this party has acknowledged.
   useEffect(() => {
-    if (!enabled) return;
+    if (!enabled || reloadTick === 0) return;
     let live = true;
     client.get<AlertView[]>('/v1/alerts', { limit: 100 }).then(
-      async (list) => {
+      (list) => {
         if (!live) return;
-        setAlerts(list);
+        const listed = new Set(list.map((a) => a.id));
+        let out: AlertView[] = list;
+        for (const a of streamed.current.values()) if (!listed.has(a.id)) out = merge(out, a);
+        setAlerts(out);
         setError(undefined);
-        const current = list.filter((a) => a.supersededBy === null).slice(0, DETAIL_LIMIT);
-        const got = await Promise.allSettled(current.map((a) => loadDetail(a.id)));
-        if (live && got.some((g) => g.status === 'rejected')) {
-          const first = got.find((g) => g.status === 'rejected');
-          setError(first?.status === 'rejected' ? first.reason : undefined);
-        }
       },
       (e: unknown) => {
         if (live) setError(e);
@@ -113,7 +128,7 @@ export function AlertsProvider({ children }: { readonly children: ReactNode }) {
     return () => {
       live = false;
     };
-  }, [client, enabled, loadDetail, reloadTick]);
+  }, [client, enabled, reloadTick]);
 
   // The stream: reconnects with back-off; a `ready` frame reloads the list to catch up.
   useEffect(() => {
@@ -124,6 +139,10 @@ export function AlertsProvider({ children }: { readonly children: ReactNode }) {
     let retry = 1000;
     let timer: number | undefined;
     let opened = false;
+    // A stream that does not open soon: the list is read without it meanwhile.
+    const unopened = window.setTimeout(() => {
+      if (!opened) setReloadTick((n) => n + 1);
+    }, 3000);
     const connect = () => {
       setStatus(opened ? 'reconnecting' : 'connecting');
       const url = new URL('/v1/alerts/stream', window.location.href);
@@ -151,6 +170,7 @@ export function AlertsProvider({ children }: { readonly children: ReactNode }) {
           case 'alert':
           case 'escalation': {
             const a = frame.alert;
+            streamed.current.set(a.id, a);
             setAlerts((list) => merge(list, a));
             setFresh((s) => new Set(s).add(a.id));
             setAnnouncement((p) => ({
@@ -159,24 +179,17 @@ export function AlertsProvider({ children }: { readonly children: ReactNode }) {
               alert: a.id,
             }));
             if (!mutedRef.current) beep(frame.type === 'escalation' ? 2 : 3);
-            void loadDetail(a.id).catch(() => {});
             break;
           }
           case 'ack': {
-            const ack: AckView = {
+            // At the originator: every party's; elsewhere: this party's own officers'.
+            noteAck(frame.item, {
               party: frame.party,
               user: frame.user,
               at: frame.at,
               receivedAt: frame.receivedAt,
-            };
-            setStreamAcks((m) => {
-              const list = (m.get(frame.item) ?? []).filter(
-                (x) => !(x.party === ack.party && x.user === ack.user),
-              );
-              return new Map(m).set(frame.item, [...list, ack]);
             });
             setAnnouncement((p) => ({ id: (p?.id ?? 0) + 1, kind: 'ack', alert: frame.item }));
-            void loadDetail(frame.item).catch(() => {});
             break;
           }
         }
@@ -196,18 +209,18 @@ export function AlertsProvider({ children }: { readonly children: ReactNode }) {
     connect();
     return () => {
       closed = true;
+      window.clearTimeout(unopened);
       if (timer !== undefined) window.clearTimeout(timer);
       (socket as WebSocket | null)?.close(1000, 'signed out');
     };
-  }, [client, enabled, loadDetail]);
+  }, [client, enabled, noteAck]);
 
   const acks = useMemo(() => {
     const m = new Map<string, AckView[]>();
     for (const [id, d] of details) m.set(id, [...d.acks]);
     for (const [id, list] of streamAcks) {
       const cur = m.get(id) ?? [];
-      for (const a of list)
-        if (!cur.some((x) => x.party === a.party && x.user === a.user)) cur.push(a);
+      for (const a of list) if (!cur.some((x) => sameAck(x, a))) cur.push(a);
       m.set(id, cur);
     }
     return m;
@@ -216,30 +229,28 @@ export function AlertsProvider({ children }: { readonly children: ReactNode }) {
   const acknowledge = useCallback(
     async (id: string) => {
       const r = await client.post<AckResult>(`/v1/alerts/${enc(id)}/ack`);
-      setStreamAcks((m) => {
-        const list = m.get(id) ?? [];
-        const ack: AckView = { party: r.party, user: r.user, at: r.at, receivedAt: r.at };
-        return new Map(m).set(id, [
-          ...list.filter((x) => !(x.party === r.party && x.user === r.user)),
-          ack,
-        ]);
-      });
-      void loadDetail(id).catch(() => {});
+      noteAck(id, { party: r.party, user: r.user, at: r.at, receivedAt: r.at });
       return r;
     },
-    [client, loadDetail],
+    [client, noteAck],
   );
+
+  // From the list, what has happened since (the stream, this officer), and the
+  // acknowledgements an opened alert's detail lists.
+  const ackedHere = useMemo(() => {
+    const s = new Set(ackedSince);
+    for (const a of alerts) if (a.acknowledgedHere === true) s.add(a.id);
+    for (const [id, list] of acks) if (list.some((x) => x.party === party)) s.add(id);
+    return s;
+  }, [ackedSince, alerts, acks, party]);
+  const acknowledgedHere = useCallback((id: string) => ackedHere.has(id), [ackedHere]);
 
   const awaiting = useMemo(
     () =>
       alerts.filter(
-        (a) =>
-          a.supersededBy === null &&
-          a.originator !== session.party &&
-          (details.has(a.id) || fresh.has(a.id)) &&
-          !(acks.get(a.id) ?? []).some((x) => x.party === session.party),
+        (a) => a.supersededBy === null && a.originator !== party && !acknowledgedHere(a.id),
       ),
-    [alerts, acks, details, fresh, session.party],
+    [alerts, acknowledgedHere, party],
   );
 
   const value = useMemo<AlertsState>(
@@ -248,6 +259,7 @@ export function AlertsProvider({ children }: { readonly children: ReactNode }) {
       alerts,
       acks,
       details,
+      acknowledgedHere,
       awaiting,
       fresh,
       status: enabled ? status : 'off',
@@ -264,6 +276,7 @@ export function AlertsProvider({ children }: { readonly children: ReactNode }) {
       alerts,
       acks,
       details,
+      acknowledgedHere,
       awaiting,
       fresh,
       status,

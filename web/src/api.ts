@@ -47,15 +47,17 @@ export interface Client {
 export type OnUnauthenticated = (error: ApiError) => void;
 
 async function request<T>(
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   token: string | null,
   body: unknown,
   onUnauthenticated?: OnUnauthenticated,
+  signal?: AbortSignal,
 ): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token !== null) headers.authorization = `Bearer ${token}`;
   const init: RequestInit = { method, headers, cache: 'no-store', credentials: 'omit' };
+  if (signal !== undefined) init.signal = signal;
   if (body !== undefined) {
     headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -98,6 +100,14 @@ export function createClient(token: string, onUnauthenticated?: OnUnauthenticate
 /** A request before signing in (POST /v1/session). */
 export function postAnonymous<T>(path: string, body: unknown): Promise<T> {
   return request<T>('POST', path, null, body);
+}
+
+/**
+ * A DELETE with a token and a time limit, without the 401 handler (sign-out: the
+ * token is about to be forgotten whatever the node answers).
+ */
+export function deleteWithToken(path: string, token: string, timeoutMs = 5000): Promise<void> {
+  return request<void>('DELETE', path, token, undefined, undefined, AbortSignal.timeout(timeoutMs));
 }
 
 /** The node has no such route yet (an older node): 404 with code not-found. */

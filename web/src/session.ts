@@ -1,17 +1,19 @@
 // Who is signed in: a bearer token and what the node says about its holder (GET
 // /v1/me). Kept in sessionStorage, so it ends with the browser tab.
 import { createContext, useContext } from 'react';
-import { ApiError, type Client, createClient, isMissingRoute, postAnonymous } from './api';
-import { type Me, type NodeInfo, ROLES, type Role, type Session } from './types';
+import { type Client, createClient, deleteWithToken, postAnonymous } from './api';
+import { type Marking, type Me, ROLES, type Role, type Session } from './types';
 
 export interface SignedIn {
   readonly token: string;
-  /** null when the node cannot say (a token sign-in on a node without /v1/me). */
-  readonly user: string | null;
+  readonly user: string;
   readonly party: string;
   readonly roles: readonly Role[];
-  readonly clearance: string | null;
+  /** The user's clearance (null: none on record at the node). */
+  readonly clearance: Marking | null;
   readonly needToKnow: readonly string[];
+  /** The markings of this party's scheme, lowest first (the create-item form). */
+  readonly scheme: readonly Marking[];
   readonly expiresAt: string | null;
   readonly via: 'password' | 'token';
 }
@@ -35,14 +37,36 @@ export const hasRole = (s: { roles: readonly Role[] }, ...roles: readonly Role[]
 
 const KEY = 'liaison.session';
 
+const isMarking = (m: unknown): m is Marking =>
+  typeof m === 'object' &&
+  m !== null &&
+  typeof (m as Marking).party === 'string' &&
+  typeof (m as Marking).code === 'string' &&
+  typeof (m as Marking).name === 'string' &&
+  typeof (m as Marking).en === 'string';
+
 export function loadStoredSession(): SignedIn | null {
   try {
     const text = window.sessionStorage.getItem(KEY);
     if (text === null) return null;
-    const s = JSON.parse(text) as SignedIn;
-    if (typeof s.token !== 'string' || !Array.isArray(s.roles)) return null;
-    if (s.expiresAt !== null && Date.parse(s.expiresAt) <= Date.now()) return null;
-    return s;
+    const s = JSON.parse(text) as Partial<SignedIn>;
+    if (typeof s.token !== 'string' || typeof s.user !== 'string' || typeof s.party !== 'string')
+      return null;
+    if (!Array.isArray(s.roles)) return null;
+    const expiresAt = typeof s.expiresAt === 'string' ? s.expiresAt : null;
+    if (expiresAt !== null && Date.parse(expiresAt) <= Date.now()) return null;
+    // Whatever is missing is filled in by the check of GET /v1/me that follows.
+    return {
+      token: s.token,
+      user: s.user,
+      party: s.party,
+      roles: s.roles.filter(isRole),
+      clearance: isMarking(s.clearance) ? s.clearance : null,
+      needToKnow: Array.isArray(s.needToKnow) ? s.needToKnow : [],
+      scheme: Array.isArray(s.scheme) ? s.scheme.filter(isMarking) : [],
+      expiresAt,
+      via: s.via === 'password' ? 'password' : 'token',
+    };
   } catch {
     return null;
   }
@@ -59,101 +83,51 @@ export function storeSession(s: SignedIn | null): void {
 
 const isRole = (r: string): r is Role => (ROLES as readonly string[]).includes(r);
 
-/** The roles a `forbidden` refusal names ("… you have officer, auditor"). */
-function rolesFromRefusal(e: ApiError): Role[] | null {
-  const m = /you have (.*)$/.exec(e.message);
-  if (m === null) return null;
-  return (m[1] as string)
-    .split(/[,\s]+/)
-    .map((r) => r.trim())
-    .filter(isRole);
-}
-
-/**
- * For a node without GET /v1/me: the party from GET /v1/node, the roles from how
- * two role-restricted routes answer a request that would change nothing (an unknown
- * agreement, an unknown item): a refusal lists the caller's roles.
- */
-async function probeIdentity(client: Client): Promise<Me> {
-  const node = await client.get<NodeInfo>('/v1/node');
-  const probes: readonly [Role, string, unknown][] = [
-    ['admin', '/v1/agreements/console-role-probe/notices', { action: 'notice' }],
-    ['releasing-authority', '/v1/items/console-role-probe/reclassify', { marking: 'U' }],
-  ];
-  const held: Role[] = [];
-  for (const [role, path, body] of probes) {
-    try {
-      await client.post(path, body);
-      held.push(role);
-    } catch (e) {
-      if (!(e instanceof ApiError)) throw e;
-      if (e.code === 'forbidden') {
-        const roles = rolesFromRefusal(e);
-        if (roles !== null)
-          return { user: '', party: node.party, roles, clearance: '', needToKnow: [] };
-      } else if (e.status === 401) throw e;
-      else held.push(role);
-    }
-  }
-  return { user: '', party: node.party, roles: [...ROLES], clearance: '', needToKnow: [] };
-}
-
-async function whoAmI(client: Client): Promise<{ me: Me; probed: boolean }> {
-  try {
-    return { me: await client.get<Me>('/v1/me'), probed: false };
-  } catch (e) {
-    if (!isMissingRoute(e)) throw e;
-    return { me: await probeIdentity(client), probed: true };
-  }
+/** What GET /v1/me says, over the session's other fields. */
+function withMe(s: Omit<SignedIn, keyof Me> & Partial<SignedIn>, me: Me): SignedIn {
+  return {
+    ...s,
+    user: me.user,
+    party: me.party,
+    roles: me.roles.filter(isRole),
+    clearance: me.clearance ?? null,
+    needToKnow: me.needToKnow ?? [],
+    scheme: me.scheme ?? [],
+  };
 }
 
 export async function signInWithToken(token: string): Promise<SignedIn> {
-  const client = createClient(token);
-  const { me, probed } = await whoAmI(client);
-  return {
-    token,
-    user: probed || me.user === '' ? null : me.user,
-    party: me.party,
-    roles: me.roles.filter(isRole),
-    clearance: probed ? null : me.clearance,
-    needToKnow: me.needToKnow,
-    expiresAt: null,
-    via: 'token',
-  };
+  const me = await createClient(token).get<Me>('/v1/me');
+  return withMe({ token, expiresAt: null, via: 'token' }, me);
 }
 
 export async function signInWithPassword(username: string, password: string): Promise<SignedIn> {
   const s = await postAnonymous<Session>('/v1/session', { username, password });
-  let clearance: string | null = null;
-  let needToKnow: readonly string[] = [];
+  let me: Me;
   try {
-    const me = await createClient(s.token).get<Me>('/v1/me');
-    clearance = me.clearance;
-    needToKnow = me.needToKnow;
-  } catch {
-    // The session answer already says who and with which roles.
+    me = await createClient(s.token).get<Me>('/v1/me');
+  } catch (e) {
+    // Not signed in after all: the new token is not left valid behind us.
+    await revokeSession(s.token);
+    throw e;
   }
-  return {
-    token: s.token,
-    user: s.user,
-    party: s.party,
-    roles: s.roles.filter(isRole),
-    clearance,
-    needToKnow,
-    expiresAt: s.expiresAt ?? null,
-    via: 'password',
-  };
+  return withMe({ token: s.token, expiresAt: s.expiresAt ?? null, via: 'password' }, me);
 }
 
-/** Checks a stored session again (roles may have changed since). */
+/** Checks a stored session again (roles, clearance or the scheme may have changed since). */
 export async function refreshSession(s: SignedIn): Promise<SignedIn> {
-  const { me, probed } = await whoAmI(createClient(s.token));
-  return {
-    ...s,
-    user: probed ? s.user : me.user,
-    party: me.party,
-    roles: me.roles.filter(isRole),
-    clearance: probed ? s.clearance : me.clearance,
-    needToKnow: probed ? s.needToKnow : me.needToKnow,
-  };
+  return withMe(s, await createClient(s.token).get<Me>('/v1/me'));
+}
+
+/**
+ * Sign-out: DELETE /v1/session revokes the token at the node (a password session's or
+ * an API token alike). A failure (the node unreachable, the token already expired) is
+ * ignored: the console forgets the token anyway.
+ */
+export async function revokeSession(token: string): Promise<void> {
+  try {
+    await deleteWithToken('/v1/session', token);
+  } catch {
+    // Nothing more to do: the token expires on its own.
+  }
 }

@@ -49,12 +49,16 @@ export interface Session {
   readonly expiresAt: string | null;
 }
 
+/** GET /v1/me: who the token belongs to. */
 export interface Me {
   readonly user: string;
   readonly party: string;
   readonly roles: readonly Role[];
-  readonly clearance: string;
+  /** The user's clearance, a marking of their party's scheme (null: none on record). */
+  readonly clearance: Marking | null;
   readonly needToKnow: readonly string[];
+  /** The markings of the user's party's scheme, lowest first (for forms). */
+  readonly scheme: readonly Marking[];
 }
 
 export interface NodeInfo {
@@ -344,6 +348,11 @@ export interface AlertView {
   readonly receivedAt: string;
   readonly supersededBy: string | null;
   readonly escalations: number;
+  /**
+   * In GET /v1/alerts: whether an officer of this node's party has acknowledged it.
+   * Absent in stream frames and in GET /v1/alerts/{id}.
+   */
+  readonly acknowledgedHere?: boolean;
 }
 
 export interface AckView {

@@ -92,7 +92,7 @@ export function AlertsPage({ selected }: { readonly selected: string | null }) {
 function AckState({ alert }: { readonly alert: AlertView }) {
   const { t } = useI18n();
   const { session } = useSession();
-  const { acks, awaiting } = useAlerts();
+  const { acks, awaiting, acknowledgedHere } = useAlerts();
   const mine = (acks.get(alert.id) ?? []).filter((a) => a.party === session.party);
   if (alert.originator === session.party) return <span className="muted">{t('alerts.ours')}</span>;
   if (awaiting.some((a) => a.id === alert.id))
@@ -101,12 +101,15 @@ function AckState({ alert }: { readonly alert: AlertView }) {
         {t('alerts.awaiting')}
       </span>
     );
+  // Who acknowledged it is known once the alert is opened or from the stream; the
+  // list says only that someone here did.
   if (mine.length > 0)
     return (
       <span className="acked">
         {t('alerts.ackedBy', { who: mine.map((a) => a.user).join(', ') })}
       </span>
     );
+  if (acknowledgedHere(alert.id)) return <span className="acked">{t('alerts.ackedHere')}</span>;
   return null;
 }
 
@@ -171,18 +174,20 @@ function AlertDetailView({
 }) {
   const { t } = useI18n();
   const { session } = useSession();
-  const { details, acks, loadDetail, acknowledge } = useAlerts();
+  const { details, acks, awaiting, loadDetail, acknowledge } = useAlerts();
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
   const detail = details.get(alert.id);
   const now = useNow(1000);
+  // Opening an alert reads it (a logged read): its acknowledgements and, at the
+  // originator, each party's delivery. The stream keeps it current afterwards.
   useEffect(() => {
-    if (!details.has(alert.id)) void loadDetail(alert.id).catch((e: unknown) => setError(e));
-  }, [alert.id, details, loadDetail]);
+    setError(undefined);
+    void loadDetail(alert.id).catch((e: unknown) => setError(e));
+  }, [alert.id, loadDetail]);
   const list: readonly AckView[] = acks.get(alert.id) ?? [];
-  const ackedByMe = list.some(
-    (a) => a.party === session.party && (session.user === null || a.user === session.user),
-  );
+  const ackedByMe = list.some((a) => a.party === session.party && a.user === session.user);
+  const isAwaiting = awaiting.some((a) => a.id === alert.id);
   const p = alert.alert;
   const tracks: MapTrack[] = chain
     .filter((a) => a.alert.msgType !== 'Cancel' || a.id === alert.id)
@@ -229,7 +234,7 @@ function AlertDetailView({
           >
             {ackedByMe ? t('alerts.ackAgain') : t('alerts.ack')}
           </button>
-          {alert.originator !== session.party && !ackedByMe ? (
+          {isAwaiting ? (
             <span className={now > due ? 'warn' : 'muted'}>
               {now > due ? t('alerts.overdue') : t('alerts.dueBy')}{' '}
               <Instant iso={new Date(due).toISOString()} seconds />

@@ -8,13 +8,7 @@ import { useLoad } from '../hooks';
 import { useI18n } from '../i18n';
 import { href, navigate } from '../router';
 import { hasRole, useSession } from '../session';
-import type {
-  AgreementExplanation,
-  AgreementSummary,
-  ItemSummary,
-  Marking,
-  Precedence,
-} from '../types';
+import type { ItemSummary, Precedence } from '../types';
 
 export function ItemsPage() {
   const { t } = useI18n();
@@ -106,27 +100,13 @@ export function ItemsPage() {
   );
 }
 
-/** This party's markings, gathered from the agreements' equivalence tables. */
-async function ownMarkings(
-  get: <T>(path: string) => Promise<T>,
-  party: string,
-): Promise<Marking[]> {
-  const list = await get<AgreementSummary[]>('/v1/agreements');
-  const found = new Map<string, Marking>();
-  for (const a of list) {
-    const x = await get<AgreementExplanation>(`/v1/agreements/${encodeURIComponent(a.id)}`);
-    for (const row of x.equivalence) for (const m of row[party] ?? []) found.set(m.code, m);
-    for (const m of x.uncovered[party] ?? []) found.set(m.code, m);
-  }
-  return [...found.values()];
-}
-
 const PRECEDENCES: readonly Precedence[] = ['ROUTINE', 'PRIORITY', 'IMMEDIATE', 'FLASH'];
 
 function NewItem({ onCreated }: { readonly onCreated: () => void }) {
   const { t, lang } = useI18n();
   const { session, client } = useSession();
-  const markings = useLoad(() => ownMarkings(client.get, session.party), [client, session.party]);
+  // This party's scheme, lowest first, as GET /v1/me gives it.
+  const markings = session.scheme;
   const [open, setOpen] = useState(false);
   const [marking, setMarking] = useState('');
   const [title, setTitle] = useState('');
@@ -186,7 +166,7 @@ function NewItem({ onCreated }: { readonly onCreated: () => void }) {
               onChange={(e) => setMarking(e.target.value)}
             >
               <option value="">{t('items.chooseMarking')}</option>
-              {(markings.data ?? []).map((m) => (
+              {markings.map((m) => (
                 <option key={m.code} value={m.code}>
                   {markingText(m, lang)} — {m.code}
                 </option>
@@ -240,7 +220,7 @@ function NewItem({ onCreated }: { readonly onCreated: () => void }) {
               {t('items.create')}
             </button>
           </div>
-          <ErrorMessage error={error ?? markings.error} testId="new-item-error" />
+          <ErrorMessage error={error} testId="new-item-error" />
         </form>
       ) : null}
     </Section>

@@ -27,11 +27,7 @@ export function OverviewPage() {
   return (
     <div data-testid="page-overview">
       <PageTitle>{t('overview.title')}</PageTitle>
-      <p className="lead">
-        {session.user === null
-          ? t('overview.leadNoUser', { party: session.party })
-          : t('overview.lead', { user: session.user, party: session.party })}
-      </p>
+      <p className="lead">{t('overview.lead', { user: session.user, party: session.party })}</p>
       <div className="grid">
         <Section title={t('overview.inForce')} testId="overview-in-force">
           {agreements.data === undefined ? (

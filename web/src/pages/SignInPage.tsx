@@ -1,6 +1,6 @@
 // Sign-in: a username and password (POST /v1/session), or an API token.
 import { type FormEvent, useState } from 'react';
-import { ApiError, isMissingRoute } from '../api';
+import { ApiError } from '../api';
 import { LanguageSelect } from '../components/LanguageSelect';
 import { ErrorMessage, PageTitle } from '../components/ui';
 import { useI18n } from '../i18n';
@@ -48,9 +48,7 @@ export function SignInPage({
       ? which === 'password'
         ? t('signin.badPassword')
         : t('signin.badToken')
-      : isMissingRoute(error) && which === 'password'
-        ? t('signin.noSessions')
-        : null;
+      : null;
 
   return (
     <div className="app signin">
