@@ -262,8 +262,10 @@ describe('the console, in Chromium, against liaison demo', () => {
   });
 
   it('works from the keyboard: the skip link comes first, then the navigation; Enter follows a link', async () => {
+    // A freshly loaded page: the first Tab reaches the skip link.
     await go(kr, url('KR'), '', 'page-overview');
-    await kr.locator('body').focus();
+    await kr.reload();
+    await kr.getByTestId('page-overview').waitFor();
     await kr.keyboard.press('Tab');
     const first = await kr.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
     expect(first).toBe('Skip to main content');
@@ -271,7 +273,8 @@ describe('the console, in Chromium, against liaison demo', () => {
     const afterSkip = await kr.evaluate(() => document.activeElement?.tagName ?? '');
     expect(afterSkip).toBe('H1');
     // From the top again, Tab reaches the Inbox link, and Enter opens it.
-    await kr.locator('body').focus();
+    await kr.reload();
+    await kr.getByTestId('page-overview').waitFor();
     let reached = false;
     for (let i = 0; i < 20 && !reached; i++) {
       await kr.keyboard.press('Tab');
