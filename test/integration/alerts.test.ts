@@ -24,7 +24,9 @@ let trio: Trio;
 const url = (p: Party) => trio.members[p].url;
 const tok = (p: Party, role: 'officer' | 'ra' | 'clerk' | 'auditor' | 'admin') =>
   trio.members[p].tokens[role];
-const CAP_XSD = resolve(import.meta.dirname, '../../../shared/reference/CAP-v1.2.xsd');
+// A copy of ../shared/reference/CAP-v1.2.xsd (OASIS), so that the tests run wherever the
+// repository is checked out.
+const CAP_XSD = resolve(import.meta.dirname, '../vectors/CAP-v1.2.xsd');
 
 /** An officer's open socket and everything it has received. */
 interface Watcher {

@@ -26,7 +26,9 @@ import {
 } from '../../src/core/index.js';
 
 const NOW = parseInstant('2019-11-23T05:30:00+09:00').ms;
-const CAP_XSD = resolve(import.meta.dirname, '../../../shared/reference/CAP-v1.2.xsd');
+// A copy of ../shared/reference/CAP-v1.2.xsd (OASIS), so that the tests run wherever the
+// repository is checked out.
+const CAP_XSD = resolve(import.meta.dirname, '../vectors/CAP-v1.2.xsd');
 const complete = (input: unknown) => completeAlert(input, { now: NOW, ackWithinMs: 60_000 });
 
 function problem(input: unknown): AlertInvalid {
