@@ -83,13 +83,38 @@ export async function verifyInclusion(
 ): Promise<boolean> {
   if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size)) return false;
   if (index < 0 || index >= size) return false;
-  let fn = index;
-  let sn = size - 1;
   let r = leaf;
-  for (const p of proof) {
+  const walked = await walkPath(
+    index,
+    size - 1,
+    proof,
+    async (p) => {
+      r = await nodeHash(p, r);
+    },
+    async (p) => {
+      r = await nodeHash(r, p);
+    },
+  );
+  return walked && equalBytes(r, root);
+}
+
+/**
+ * The walk up the tree shared by RFC 9162's inclusion (§2.1.3.2) and consistency
+ * (§2.1.4.2) checks: from node `fn` of last node `sn`, each hash of `path` is a
+ * sibling on the left (`left`) or on the right (`right`). False when the path is too
+ * long, or too short to reach the root.
+ */
+async function walkPath(
+  fn: number,
+  sn: number,
+  path: readonly Hash[],
+  left: (sibling: Hash) => Promise<void>,
+  right: (sibling: Hash) => Promise<void>,
+): Promise<boolean> {
+  for (const c of path) {
     if (sn === 0) return false;
     if (lsb(fn) || fn === sn) {
-      r = await nodeHash(p, r);
+      await left(c);
       if (!lsb(fn)) {
         do {
           fn = half(fn);
@@ -97,12 +122,12 @@ export async function verifyInclusion(
         } while (!lsb(fn) && fn !== 0);
       }
     } else {
-      r = await nodeHash(r, p);
+      await right(c);
     }
     fn = half(fn);
     sn = half(sn);
   }
-  return sn === 0 && equalBytes(r, root);
+  return sn === 0;
 }
 
 const isPowerOfTwo = (n: number): boolean => n > 0 && 2 ** Math.round(Math.log2(n)) === n;
@@ -131,24 +156,19 @@ export async function verifyConsistency(
   }
   let fr = path[0] as Hash;
   let sr = path[0] as Hash;
-  for (const c of path.slice(1)) {
-    if (sn === 0) return false;
-    if (lsb(fn) || fn === sn) {
+  const walked = await walkPath(
+    fn,
+    sn,
+    path.slice(1),
+    async (c) => {
       fr = await nodeHash(c, fr);
       sr = await nodeHash(c, sr);
-      if (!lsb(fn)) {
-        do {
-          fn = half(fn);
-          sn = half(sn);
-        } while (!lsb(fn) && fn !== 0);
-      }
-    } else {
+    },
+    async (c) => {
       sr = await nodeHash(sr, c);
-    }
-    fn = half(fn);
-    sn = half(sn);
-  }
-  return sn === 0 && equalBytes(fr, firstRoot) && equalBytes(sr, secondRoot);
+    },
+  );
+  return walked && equalBytes(fr, firstRoot) && equalBytes(sr, secondRoot);
 }
 
 /** RFC 9162 §2.1.1: the root of a tree over these leaf hashes (SHA-256 of nothing when empty). */

@@ -1,8 +1,9 @@
 // Filters for item lists: originator, marking, and free text.
-import { useId } from 'react';
+import { type ReactNode, useId } from 'react';
 import { useI18n } from '../i18n';
 import type { Marking } from '../types';
 import { markingText } from './Marking';
+import { DataTable, Options } from './ui';
 
 export interface ItemFilter {
   readonly originator: string;
@@ -61,12 +62,7 @@ export function ItemFilters({
           onChange={(e) => onChange({ ...value, originator: e.target.value })}
           data-testid="filter-originator"
         >
-          <option value="">{t('filters.any')}</option>
-          {[...new Set(originators)].sort().map((p) => (
-            <option key={p} value={p}>
-              {p}
-            </option>
-          ))}
+          <Options blank={t('filters.any')} values={[...new Set(originators)].sort()} />
         </select>
       </div>
       <div className="field">
@@ -99,5 +95,43 @@ export function ItemFilters({
         {t('filters.clear')}
       </button>
     </form>
+  );
+}
+
+/**
+ * A filtered list's count ("n of m", as `${name}-count`), then either why nothing is
+ * shown (`empty` when there is nothing at all) or the table (`${name}-table`).
+ */
+export function FilteredTable({
+  name,
+  shown,
+  total,
+  empty,
+  caption,
+  columns,
+  children,
+}: {
+  readonly name: string;
+  readonly shown: number;
+  readonly total: number;
+  readonly empty: string;
+  readonly caption: string;
+  readonly columns: readonly ReactNode[];
+  readonly children: ReactNode;
+}) {
+  const { t } = useI18n();
+  return (
+    <>
+      <p role="status" className="muted" data-testid={`${name}-count`}>
+        {t('filters.count', { shown, total })}
+      </p>
+      {shown === 0 ? (
+        <p>{total === 0 ? empty : t('filters.noMatch')}</p>
+      ) : (
+        <DataTable testId={`${name}-table`} caption={caption} columns={columns}>
+          {children}
+        </DataTable>
+      )}
+    </>
   );
 }

@@ -7,7 +7,15 @@ import { type MsgKey, useI18n } from '../i18n';
 import { type PreviewOutcome, previewScenario, readPreview } from '../noticePreview';
 import { useSession } from '../session';
 import type { AgreementExplanation, DecisionView, NoticeAction, SimulateResult } from '../types';
-import { DecisionBadge, ErrorMessage, Instant, Loading, ReasonList, StateBadge } from './ui';
+import {
+  DataTable,
+  DecisionBadge,
+  ErrorMessage,
+  Instant,
+  Loading,
+  ReasonList,
+  StateBadge,
+} from './ui';
 
 const ACTIONS: readonly { action: NoticeAction; label: MsgKey; confirm: MsgKey }[] = [
   { action: 'notice', label: 'notice.give', confirm: 'notice.confirmGive' },
@@ -199,54 +207,50 @@ function Outcome({
         </p>
       ) : null}
       {outcome.statuses.length > 0 ? (
-        <div className="table-wrap">
-          <table className="compact" data-testid="notice-preview-table">
-            <caption>{t('notice.statusCaption')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('notice.at')}</th>
-                <th scope="col">{t('agreements.state')}</th>
-                <th scope="col">{t('agreements.termEnd')}</th>
-                <th scope="col">{t('agreements.notice')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {outcome.statuses.map((s) => (
-                <tr key={s.step}>
-                  <td>
-                    <Instant iso={s.at} timeZone={x.timezone} seconds />
-                  </td>
-                  <td>
-                    <StateBadge state={s.state} />
-                    {s.contested ? (
-                      <span className="warn"> {t('agreements.contested')}</span>
-                    ) : null}
-                  </td>
-                  <td>
-                    {s.termEnd === null ? '—' : <Instant iso={s.termEnd} timeZone={x.timezone} />}
-                  </td>
-                  <td>
-                    {s.notice === null ? (
-                      '—'
-                    ) : (
-                      <>
-                        {t(
-                          s.notice.suspended
-                            ? 'agreements.noticeSuspended'
-                            : 'agreements.noticePending',
-                          {
-                            party: s.notice.by,
-                          },
-                        )}{' '}
-                        → <Instant iso={s.notice.target} timeZone={x.timezone} />
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          className="compact"
+          testId="notice-preview-table"
+          caption={t('notice.statusCaption')}
+          captionVisible
+          columns={[
+            t('notice.at'),
+            t('agreements.state'),
+            t('agreements.termEnd'),
+            t('agreements.notice'),
+          ]}
+        >
+          {outcome.statuses.map((s) => (
+            <tr key={s.step}>
+              <td>
+                <Instant iso={s.at} timeZone={x.timezone} seconds />
+              </td>
+              <td>
+                <StateBadge state={s.state} />
+                {s.contested ? <span className="warn"> {t('agreements.contested')}</span> : null}
+              </td>
+              <td>
+                {s.termEnd === null ? '—' : <Instant iso={s.termEnd} timeZone={x.timezone} />}
+              </td>
+              <td>
+                {s.notice === null ? (
+                  '—'
+                ) : (
+                  <>
+                    {t(
+                      s.notice.suspended
+                        ? 'agreements.noticeSuspended'
+                        : 'agreements.noticePending',
+                      {
+                        party: s.notice.by,
+                      },
+                    )}{' '}
+                    → <Instant iso={s.notice.target} timeZone={x.timezone} />
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       ) : null}
     </div>
   );

@@ -3,7 +3,7 @@
 import { type ReactNode, useEffect, useId, useRef } from 'react';
 import { ApiError } from '../api';
 import { formatInstant, splitDuration } from '../format';
-import { useNow } from '../hooks';
+import { type Loaded, useNow } from '../hooks';
 import { isMsgKey, useI18n } from '../i18n';
 import type { Reason } from '../types';
 
@@ -198,5 +198,82 @@ export function Section({
       </div>
       {children}
     </section>
+  );
+}
+
+/**
+ * Loaded data: its error (kept on screen beside stale data), a loading note until the
+ * first answer, then `children` with the data.
+ */
+export function WhenLoaded<T>({
+  load,
+  children,
+}: {
+  readonly load: Loaded<T>;
+  readonly children: (data: T) => ReactNode;
+}) {
+  return (
+    <>
+      {load.error ? <ErrorMessage error={load.error} /> : null}
+      {load.data === undefined ? load.error ? null : <Loading /> : children(load.data)}
+    </>
+  );
+}
+
+/** A scrollable table with a caption (hidden unless `captionVisible`) and its column headers. */
+export function DataTable({
+  caption,
+  columns,
+  children,
+  testId,
+  className,
+  captionVisible,
+}: {
+  readonly caption: string;
+  readonly columns: readonly ReactNode[];
+  readonly children: ReactNode;
+  readonly testId?: string;
+  readonly className?: string;
+  readonly captionVisible?: boolean;
+}) {
+  return (
+    <div className="table-wrap">
+      <table className={className} data-testid={testId}>
+        <caption className={captionVisible ? undefined : 'visually-hidden'}>{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((c, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: the columns are fixed
+              <th scope="col" key={i}>
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** <option>s for a list of values, after a blank one ("any", "choose…") when given. */
+export function Options({
+  values,
+  blank,
+  label,
+}: {
+  readonly values: readonly string[];
+  readonly blank?: string;
+  readonly label?: (value: string) => string;
+}) {
+  return (
+    <>
+      {blank !== undefined ? <option value="">{blank}</option> : null}
+      {values.map((v) => (
+        <option key={v} value={v}>
+          {label === undefined ? v : label(v)}
+        </option>
+      ))}
+    </>
   );
 }

@@ -1,6 +1,6 @@
 // Every agreement this node knows: state now, term end, the next notice deadline
 // (with a live countdown), a pending notice and its target, signatures awaited.
-import { Countdown, ErrorMessage, Instant, Loading, PageTitle, StateBadge } from '../components/ui';
+import { Countdown, DataTable, Instant, PageTitle, StateBadge, WhenLoaded } from '../components/ui';
 import { useLoad } from '../hooks';
 import { useI18n } from '../i18n';
 import { href } from '../router';
@@ -14,29 +14,24 @@ export function AgreementsPage() {
   return (
     <div data-testid="page-agreements">
       <PageTitle>{t('agreements.title')}</PageTitle>
-      {list.error ? <ErrorMessage error={list.error} /> : null}
-      {list.data === undefined ? (
-        list.error ? null : (
-          <Loading />
-        )
-      ) : list.data.length === 0 ? (
-        <p>{t('agreements.none')}</p>
-      ) : (
-        <div className="table-wrap">
-          <table data-testid="agreements-table">
-            <caption className="visually-hidden">{t('agreements.caption')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('agreements.agreement')}</th>
-                <th scope="col">{t('agreements.parties')}</th>
-                <th scope="col">{t('agreements.state')}</th>
-                <th scope="col">{t('agreements.termEnd')}</th>
-                <th scope="col">{t('agreements.nextDeadline')}</th>
-                <th scope="col">{t('agreements.notice')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((a) => (
+      <WhenLoaded load={list}>
+        {(agreements) =>
+          agreements.length === 0 ? (
+            <p>{t('agreements.none')}</p>
+          ) : (
+            <DataTable
+              testId="agreements-table"
+              caption={t('agreements.caption')}
+              columns={[
+                t('agreements.agreement'),
+                t('agreements.parties'),
+                t('agreements.state'),
+                t('agreements.termEnd'),
+                t('agreements.nextDeadline'),
+                t('agreements.notice'),
+              ]}
+            >
+              {agreements.map((a) => (
                 <tr key={a.id} data-testid={`agreement-row-${a.id}`}>
                   <th scope="row">
                     <a href={href('agreements', a.id)}>{a.title ?? a.id}</a>
@@ -85,10 +80,10 @@ export function AgreementsPage() {
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            </DataTable>
+          )
+        }
+      </WhenLoaded>
     </div>
   );
 }

@@ -3,16 +3,19 @@
 // cosigned with today's log, the entries with filters, and proofs checked here in the
 // browser: one entry's inclusion, or the whole log recomputed to the signed root.
 import { useMemo, useState } from 'react';
-import type { ApiError } from '../api';
-import { ProofStatus } from '../components/ProofStatus';
+import { checkWithNodeKey, ProofCell, useProofChecks } from '../components/ProofStatus';
 import {
+  DataTable,
   DecisionBadge,
   ErrorMessage,
   Instant,
   Loading,
+  Options,
   PageTitle,
   Section,
+  WhenLoaded,
 } from '../components/ui';
+import { actorName } from '../format';
 import { useLoad } from '../hooks';
 import { useI18n } from '../i18n';
 import {
@@ -43,7 +46,6 @@ import type {
   LogEntryData,
   Peer,
 } from '../types';
-import { checkProof, type ProofOutcome } from '../verify';
 
 const PAGE = 500;
 
@@ -191,83 +193,70 @@ function CheckpointPanel() {
       </Section>
       <Section title={t('audit.witnesses')} testId="audit-witnesses">
         {witnesses.length === 0 ? <p>{t('audit.noPeers')}</p> : null}
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">{t('audit.witnessCaption')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('audit.witness')}</th>
-                <th scope="col">{t('audit.lastCosigned')}</th>
-                <th scope="col">{t('audit.cosignature')}</th>
-                <th scope="col">{t('audit.consistency')}</th>
-                <th scope="col">{t('audit.witnessTheirs')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {witnesses.map((w) => (
-                <tr key={w.peer.party} data-testid={`witness-${w.peer.party}`}>
-                  <th scope="row">
-                    {w.peer.party} <span className="muted mono">{w.peer.origin}</span>
-                  </th>
-                  <td>
-                    {w.checkpoint === null ? (
-                      t('audit.neverCosigned')
-                    ) : (
-                      <>
-                        {t('audit.sizeN', { size: w.checkpoint.size })} ·{' '}
-                        <Instant iso={w.checkpoint.at} />
-                      </>
-                    )}
-                  </td>
-                  <td data-result={w.cosignature?.result ?? 'none'}>
-                    {w.cosignature === null
-                      ? '—'
-                      : w.cosignature.result === 'valid'
-                        ? t('audit.cosigValid')
-                        : w.cosignature.result === 'unsupported'
-                          ? t('proof.sigUnsupported')
-                          : t('audit.cosigInvalid')}
-                  </td>
-                  <td data-result={String(w.consistent)}>
-                    {w.consistent === null
-                      ? '—'
-                      : w.consistent
-                        ? t('audit.consistent', { from: w.checkpoint?.size ?? 0, to: cp.size })
-                        : t('audit.inconsistent')}
-                  </td>
-                  <td>
-                    <WitnessButton party={w.peer.party} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={t('audit.witnessCaption')}
+          columns={[
+            t('audit.witness'),
+            t('audit.lastCosigned'),
+            t('audit.cosignature'),
+            t('audit.consistency'),
+            t('audit.witnessTheirs'),
+          ]}
+        >
+          {witnesses.map((w) => (
+            <tr key={w.peer.party} data-testid={`witness-${w.peer.party}`}>
+              <th scope="row">
+                {w.peer.party} <span className="muted mono">{w.peer.origin}</span>
+              </th>
+              <td>
+                {w.checkpoint === null ? (
+                  t('audit.neverCosigned')
+                ) : (
+                  <>
+                    {t('audit.sizeN', { size: w.checkpoint.size })} ·{' '}
+                    <Instant iso={w.checkpoint.at} />
+                  </>
+                )}
+              </td>
+              <td data-result={w.cosignature?.result ?? 'none'}>
+                {w.cosignature === null
+                  ? '—'
+                  : w.cosignature.result === 'valid'
+                    ? t('audit.cosigValid')
+                    : w.cosignature.result === 'unsupported'
+                      ? t('proof.sigUnsupported')
+                      : t('audit.cosigInvalid')}
+              </td>
+              <td data-result={String(w.consistent)}>
+                {w.consistent === null
+                  ? '—'
+                  : w.consistent
+                    ? t('audit.consistent', { from: w.checkpoint?.size ?? 0, to: cp.size })
+                    : t('audit.inconsistent')}
+              </td>
+              <td>
+                <WitnessButton party={w.peer.party} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
         <details>
           <summary>{t('audit.history', { n: checkpoints.length })}</summary>
-          <div className="table-wrap">
-            <table className="compact">
-              <caption className="visually-hidden">{t('audit.historyCaption')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('audit.size')}</th>
-                  <th scope="col">{t('audit.signedAt')}</th>
-                  <th scope="col">{t('audit.cosignedBy')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {[...checkpoints].reverse().map((c) => (
-                  <tr key={c.size}>
-                    <td>{c.size}</td>
-                    <td>
-                      <Instant iso={c.at} seconds />
-                    </td>
-                    <td>{(c.cosignedBy ?? []).join(', ') || '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            className="compact"
+            caption={t('audit.historyCaption')}
+            columns={[t('audit.size'), t('audit.signedAt'), t('audit.cosignedBy')]}
+          >
+            {[...checkpoints].reverse().map((c) => (
+              <tr key={c.size}>
+                <td>{c.size}</td>
+                <td>
+                  <Instant iso={c.at} seconds />
+                </td>
+                <td>{(c.cosignedBy ?? []).join(', ') || '—'}</td>
+              </tr>
+            ))}
+          </DataTable>
         </details>
       </Section>
     </>
@@ -331,9 +320,7 @@ function LogPanel() {
   const [type, setType] = useState('');
   const [item, setItem] = useState('');
   const [user, setUser] = useState('');
-  const [checks, setChecks] = useState<
-    ReadonlyMap<number, ProofOutcome | 'checking' | ApiError | Error>
-  >(new Map());
+  const { checks, verify } = useProofChecks();
   const rows = entries.data?.rows ?? [];
   const types = useMemo(
     () => [...new Set(rows.map((r) => r.data?.type ?? '').filter((x) => x !== ''))].sort(),
@@ -350,23 +337,14 @@ function LogPanel() {
     })
     .reverse();
 
-  const verify = async (r: Row) => {
+  const verifyRow = (r: Row) => {
     const index = r.entry.index;
-    setChecks((m) => new Map(m).set(index, 'checking'));
-    try {
-      const [p, node] = await Promise.all([
-        client.get<InclusionProof>('/v1/log/proof/inclusion', { index }),
-        nodeIdentity(client),
-      ]);
-      const o = await checkProof(p, {
-        verifier: node.key,
+    void verify(index, () =>
+      checkWithNodeKey(client, client.get<InclusionProof>('/v1/log/proof/inclusion', { index }), {
         entryData: r.entry.data,
         leafHex: r.entry.leafHash,
-      });
-      setChecks((m) => new Map(m).set(index, o));
-    } catch (e) {
-      setChecks((m) => new Map(m).set(index, e instanceof Error ? e : new Error(String(e))));
-    }
+      }),
+    );
   };
 
   return (
@@ -385,12 +363,7 @@ function LogPanel() {
             onChange={(e) => setType(e.target.value)}
             data-testid="log-filter-type"
           >
-            <option value="">{t('filters.any')}</option>
-            {types.map((x) => (
-              <option key={x} value={x}>
-                {x}
-              </option>
-            ))}
+            <Options blank={t('filters.any')} values={types} />
           </select>
         </div>
         <div className="field">
@@ -414,105 +387,82 @@ function LogPanel() {
           />
         </div>
       </form>
-      {entries.error ? <ErrorMessage error={entries.error} /> : null}
-      {entries.data === undefined ? (
-        entries.error ? null : (
-          <Loading />
-        )
-      ) : (
-        <>
-          <p role="status" className="muted" data-testid="log-count">
-            {t('audit.showing', {
-              shown: shown.length,
-              total: rows.length,
-              from: entries.data.from,
-            })}
-          </p>
-          {entries.data.from > 0 ? (
-            <button
-              type="button"
-              onClick={() => setStart(Math.max(0, (entries.data?.from ?? 0) - PAGE * 4))}
+      <WhenLoaded load={entries}>
+        {(loaded) => (
+          <>
+            <p role="status" className="muted" data-testid="log-count">
+              {t('audit.showing', {
+                shown: shown.length,
+                total: rows.length,
+                from: loaded.from,
+              })}
+            </p>
+            {loaded.from > 0 ? (
+              <button type="button" onClick={() => setStart(Math.max(0, loaded.from - PAGE * 4))}>
+                {t('audit.loadEarlier')}
+              </button>
+            ) : null}
+            <DataTable
+              testId="audit-log-table"
+              caption={t('audit.logCaption')}
+              columns={[
+                t('audit.index'),
+                t('audit.at'),
+                t('audit.type'),
+                t('audit.actor'),
+                t('audit.decision'),
+                t('audit.subject'),
+                t('audit.proof'),
+              ]}
             >
-              {t('audit.loadEarlier')}
-            </button>
-          ) : null}
-          <div className="table-wrap">
-            <table data-testid="audit-log-table">
-              <caption className="visually-hidden">{t('audit.logCaption')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('audit.index')}</th>
-                  <th scope="col">{t('audit.at')}</th>
-                  <th scope="col">{t('audit.type')}</th>
-                  <th scope="col">{t('audit.actor')}</th>
-                  <th scope="col">{t('audit.decision')}</th>
-                  <th scope="col">{t('audit.subject')}</th>
-                  <th scope="col">{t('audit.proof')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {shown.slice(0, 300).map((r) => {
-                  const d = r.data;
-                  const c = checks.get(r.entry.index);
-                  const its = d === null ? [] : itemsOf(d);
-                  return (
-                    <tr key={r.entry.index} data-testid={`log-row-${r.entry.index}`}>
-                      <td className="mono">{r.entry.index}</td>
-                      <td>{d === null ? '—' : <Instant iso={d.at} seconds />}</td>
-                      <td className="mono">{d?.type ?? '?'}</td>
-                      <td>
-                        {d === null
-                          ? '—'
-                          : `${d.actor.party}${d.actor.user ? `:${d.actor.user}` : ''}`}
-                      </td>
-                      <td>
-                        {d?.decision ? <DecisionBadge decision={d.decision} /> : null}{' '}
-                        {(d?.reasons ?? []).map((x) => (
-                          <span key={x} className="reason-chip">
-                            {x}
-                          </span>
-                        ))}
-                      </td>
-                      <td className="subject">
-                        {its.map((i) => (
-                          <a key={i} href={href('items', i)} className="mono">
-                            {i}
-                          </a>
-                        ))}
-                        <details>
-                          <summary>{t('audit.raw')}</summary>
-                          <pre>{r.entry.data}</pre>
-                        </details>
-                      </td>
-                      <td>
-                        {c === undefined ? (
-                          <button
-                            type="button"
-                            onClick={() => void verify(r)}
-                            aria-label={t('item.verifyEntry', { index: r.entry.index })}
-                            data-testid={`verify-${r.entry.index}`}
-                          >
-                            {t('audit.verify')}
-                          </button>
-                        ) : c === 'checking' ? (
-                          <span role="status">{t('proof.checking')}</span>
-                        ) : c instanceof Error ? (
-                          <ErrorMessage error={c} />
-                        ) : (
-                          <ProofStatus outcome={c} testId={`log-proof-${r.entry.index}`} />
-                        )}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-          {shown.length > 300 ? (
-            <p className="muted">{t('audit.truncated', { n: shown.length - 300 })}</p>
-          ) : null}
-        </>
-      )}
+              {shown.slice(0, 300).map((r) => {
+                const d = r.data;
+                const its = d === null ? [] : itemsOf(d);
+                return (
+                  <tr key={r.entry.index} data-testid={`log-row-${r.entry.index}`}>
+                    <td className="mono">{r.entry.index}</td>
+                    <td>{d === null ? '—' : <Instant iso={d.at} seconds />}</td>
+                    <td className="mono">{d?.type ?? '?'}</td>
+                    <td>{d === null ? '—' : actorName(d.actor)}</td>
+                    <td>
+                      {d?.decision ? <DecisionBadge decision={d.decision} /> : null}{' '}
+                      {(d?.reasons ?? []).map((x) => (
+                        <span key={x} className="reason-chip">
+                          {x}
+                        </span>
+                      ))}
+                    </td>
+                    <td className="subject">
+                      {its.map((i) => (
+                        <a key={i} href={href('items', i)} className="mono">
+                          {i}
+                        </a>
+                      ))}
+                      <details>
+                        <summary>{t('audit.raw')}</summary>
+                        <pre>{r.entry.data}</pre>
+                      </details>
+                    </td>
+                    <td>
+                      <ProofCell
+                        index={r.entry.index}
+                        check={checks.get(r.entry.index)}
+                        onVerify={() => verifyRow(r)}
+                        testId={`log-proof-${r.entry.index}`}
+                        buttonTestId={`verify-${r.entry.index}`}
+                        errorDetail
+                      />
+                    </td>
+                  </tr>
+                );
+              })}
+            </DataTable>
+            {shown.length > 300 ? (
+              <p className="muted">{t('audit.truncated', { n: shown.length - 300 })}</p>
+            ) : null}
+          </>
+        )}
+      </WhenLoaded>
     </Section>
   );
 }

@@ -3,7 +3,7 @@
 // (outgoing, with their status), and a form to ask an originator.
 import { type FormEvent, useState } from 'react';
 import { enc } from '../api';
-import { ErrorMessage, Instant, Loading, PageTitle, Section } from '../components/ui';
+import { ErrorMessage, Instant, Options, PageTitle, Section, WhenLoaded } from '../components/ui';
 import { useLoad } from '../hooks';
 import { useI18n } from '../i18n';
 import { peerList } from '../nodeInfo';
@@ -27,47 +27,45 @@ export function ConsentsPage() {
       <PageTitle>{t('consents.title')}</PageTitle>
       <p className="lead">{t('consents.lead')}</p>
       <Section title={t('consents.incoming')} testId="consents-incoming">
-        {incoming.error ? <ErrorMessage error={incoming.error} /> : null}
-        {incoming.data === undefined ? (
-          incoming.error ? null : (
-            <Loading />
-          )
-        ) : incoming.data.length === 0 ? (
-          <p>{t('consents.noneIncoming')}</p>
-        ) : (
-          <ul className="cards">
-            {incoming.data.map((r) => (
-              <li key={r.id}>
-                <RequestCard
-                  r={r}
-                  canDecide={hasRole(session, 'releasing-authority')}
-                  onDecided={incoming.reload}
-                />
-              </li>
-            ))}
-          </ul>
-        )}
+        <WhenLoaded load={incoming}>
+          {(requests) =>
+            requests.length === 0 ? (
+              <p>{t('consents.noneIncoming')}</p>
+            ) : (
+              <ul className="cards">
+                {requests.map((r) => (
+                  <li key={r.id}>
+                    <RequestCard
+                      r={r}
+                      canDecide={hasRole(session, 'releasing-authority')}
+                      onDecided={incoming.reload}
+                    />
+                  </li>
+                ))}
+              </ul>
+            )
+          }
+        </WhenLoaded>
       </Section>
       <Section title={t('consents.outgoing')} testId="consents-outgoing">
         {hasRole(session, 'officer', 'releasing-authority') ? (
           <AskForm onAsked={outgoing.reload} />
         ) : null}
-        {outgoing.error ? <ErrorMessage error={outgoing.error} /> : null}
-        {outgoing.data === undefined ? (
-          outgoing.error ? null : (
-            <Loading />
-          )
-        ) : outgoing.data.length === 0 ? (
-          <p>{t('consents.noneOutgoing')}</p>
-        ) : (
-          <ul className="cards">
-            {outgoing.data.map((r) => (
-              <li key={r.id}>
-                <RequestCard r={r} canDecide={false} onDecided={outgoing.reload} />
-              </li>
-            ))}
-          </ul>
-        )}
+        <WhenLoaded load={outgoing}>
+          {(requests) =>
+            requests.length === 0 ? (
+              <p>{t('consents.noneOutgoing')}</p>
+            ) : (
+              <ul className="cards">
+                {requests.map((r) => (
+                  <li key={r.id}>
+                    <RequestCard r={r} canDecide={false} onDecided={outgoing.reload} />
+                  </li>
+                ))}
+              </ul>
+            )
+          }
+        </WhenLoaded>
       </Section>
     </div>
   );
@@ -249,12 +247,7 @@ function AskForm({ onAsked }: { readonly onAsked: () => void }) {
       <div className="field">
         <label htmlFor="ask-to">{t('transfer.to')}</label>
         <select id="ask-to" required value={to} onChange={(e) => setTo(e.target.value)}>
-          <option value="">{t('transfer.choose')}</option>
-          {parties.map((p) => (
-            <option key={p} value={p}>
-              {p}
-            </option>
-          ))}
+          <Options blank={t('transfer.choose')} values={parties} />
         </select>
       </div>
       <div className="field wide">

@@ -1,9 +1,9 @@
 // What came in from partners, at what marking: this party's marking beside the
 // originator's, filtered by originator, marking and text.
 import { useState } from 'react';
-import { ItemFilters, matches, NO_FILTER } from '../components/Filters';
+import { FilteredTable, ItemFilters, matches, NO_FILTER } from '../components/Filters';
 import { MarkingBadge } from '../components/Marking';
-import { ErrorMessage, Instant, Loading, PageTitle } from '../components/ui';
+import { Instant, PageTitle, WhenLoaded } from '../components/ui';
 import { useLoad } from '../hooks';
 import { useI18n } from '../i18n';
 import { href } from '../router';
@@ -34,59 +34,46 @@ export function InboxPage() {
         markings={rows.flatMap((e) => [e.marking, e.originatorMarking])}
         testId="inbox-filters"
       />
-      {inbox.error ? <ErrorMessage error={inbox.error} /> : null}
-      {inbox.data === undefined ? (
-        inbox.error ? null : (
-          <Loading />
-        )
-      ) : (
-        <>
-          <p role="status" className="muted" data-testid="inbox-count">
-            {t('filters.count', { shown: shown.length, total: rows.length })}
-          </p>
-          {shown.length === 0 ? (
-            <p>{rows.length === 0 ? t('inbox.empty') : t('filters.noMatch')}</p>
-          ) : (
-            <div className="table-wrap">
-              <table data-testid="inbox-table">
-                <caption className="visually-hidden">{t('inbox.caption')}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('items.marking')}</th>
-                    <th scope="col">{t('items.title')}</th>
-                    <th scope="col">{t('items.originatorMarking')}</th>
-                    <th scope="col">{t('inbox.from')}</th>
-                    <th scope="col">{t('items.categories')}</th>
-                    <th scope="col">{t('inbox.received')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {shown.map((e) => (
-                    <tr key={e.envelope} data-testid={`inbox-row-${e.item}`}>
-                      <td>
-                        <MarkingBadge marking={e.marking} />
-                      </td>
-                      <th scope="row">
-                        <a href={href('items', e.item)}>{e.title}</a>
-                        <div className="muted mono">{e.item}</div>
-                      </th>
-                      <td>
-                        <MarkingBadge marking={e.originatorMarking} />{' '}
-                        <span className="muted">{e.originatorMarking.party}</span>
-                      </td>
-                      <td>{e.from}</td>
-                      <td>{e.categories.join(', ')}</td>
-                      <td>
-                        <Instant iso={e.receivedAt} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </>
-      )}
+      <WhenLoaded load={inbox}>
+        {() => (
+          <FilteredTable
+            name="inbox"
+            shown={shown.length}
+            total={rows.length}
+            empty={t('inbox.empty')}
+            caption={t('inbox.caption')}
+            columns={[
+              t('items.marking'),
+              t('items.title'),
+              t('items.originatorMarking'),
+              t('inbox.from'),
+              t('items.categories'),
+              t('inbox.received'),
+            ]}
+          >
+            {shown.map((e) => (
+              <tr key={e.envelope} data-testid={`inbox-row-${e.item}`}>
+                <td>
+                  <MarkingBadge marking={e.marking} />
+                </td>
+                <th scope="row">
+                  <a href={href('items', e.item)}>{e.title}</a>
+                  <div className="muted mono">{e.item}</div>
+                </th>
+                <td>
+                  <MarkingBadge marking={e.originatorMarking} />{' '}
+                  <span className="muted">{e.originatorMarking.party}</span>
+                </td>
+                <td>{e.from}</td>
+                <td>{e.categories.join(', ')}</td>
+                <td>
+                  <Instant iso={e.receivedAt} />
+                </td>
+              </tr>
+            ))}
+          </FilteredTable>
+        )}
+      </WhenLoaded>
     </div>
   );
 }

@@ -4,20 +4,28 @@
 import { type FormEvent, useState } from 'react';
 import { ApiError, type Client, enc, isMissingRoute } from '../api';
 import { ClassificationBanner, MarkingName } from '../components/Marking';
-import { ProofStatus } from '../components/ProofStatus';
 import {
+  checkWithNodeKey,
+  ProofCell,
+  ProofStatus,
+  useProofChecks,
+} from '../components/ProofStatus';
+import {
+  DataTable,
   DecisionBadge,
   ErrorMessage,
   Instant,
   Loading,
+  Options,
   PageTitle,
   ReasonList,
   Section,
   useReasonLabel,
 } from '../components/ui';
+import { actorName } from '../format';
 import { useLoad } from '../hooks';
 import { useI18n } from '../i18n';
-import { nodeIdentity, peerList } from '../nodeInfo';
+import { peerList } from '../nodeInfo';
 import { href } from '../router';
 import { hasRole, type SignedIn, useSession } from '../session';
 import type {
@@ -27,7 +35,7 @@ import type {
   ItemHistory,
   TransferResult,
 } from '../types';
-import { checkProof, type ProofOutcome } from '../verify';
+import type { ProofOutcome } from '../verify';
 
 const sleep = (ms: number) => new Promise((r) => window.setTimeout(r, ms));
 
@@ -152,13 +160,10 @@ export function ItemPage({ id }: { readonly id: string }) {
 function ItemProof({ item, index }: { readonly item: string; readonly index: number }) {
   const { t } = useI18n();
   const { session, client } = useSession();
-  const outcome = useLoad<ProofOutcome>(async () => {
-    const [p, node] = await Promise.all([
-      fetchItemProof(client, session, item, index),
-      nodeIdentity(client),
-    ]);
-    return checkProof(p, { verifier: node.key });
-  }, [client, item, index]);
+  const outcome = useLoad<ProofOutcome>(
+    () => checkWithNodeKey(client, fetchItemProof(client, session, item, index)),
+    [client, item, index],
+  );
   if (outcome.data !== undefined)
     return <ProofStatus outcome={outcome.data} testId="item-proof-status" />;
   if (outcome.error !== undefined)
@@ -183,23 +188,7 @@ function History({ item, tick }: { readonly item: string; readonly tick: number 
     () => client.get<ItemHistory>(`/v1/items/${enc(item)}/history`),
     [client, item, tick],
   );
-  const [checked, setChecked] = useState<ReadonlyMap<number, ProofOutcome | 'checking' | 'error'>>(
-    new Map(),
-  );
-
-  const verify = async (index: number) => {
-    setChecked((m) => new Map(m).set(index, 'checking'));
-    try {
-      const [p, node] = await Promise.all([
-        fetchItemProof(client, session, item, index),
-        nodeIdentity(client),
-      ]);
-      const o = await checkProof(p, { verifier: node.key });
-      setChecked((m) => new Map(m).set(index, o));
-    } catch {
-      setChecked((m) => new Map(m).set(index, 'error'));
-    }
-  };
+  const { checks, verify } = useProofChecks();
 
   return (
     <Section title={t('item.history')} testId="item-history">
@@ -216,67 +205,52 @@ function History({ item, tick }: { readonly item: string; readonly tick: number 
       ) : history.data.entries.length === 0 ? (
         <p>{t('item.historyEmpty')}</p>
       ) : (
-        <div className="table-wrap">
-          <table data-testid="item-history-table">
-            <caption className="visually-hidden">{t('item.historyCaption')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('audit.index')}</th>
-                <th scope="col">{t('audit.at')}</th>
-                <th scope="col">{t('audit.type')}</th>
-                <th scope="col">{t('audit.actor')}</th>
-                <th scope="col">{t('audit.decision')}</th>
-                <th scope="col">{t('audit.proof')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {history.data.entries.map((e) => {
-                const c = checked.get(e.index);
-                return (
-                  <tr key={e.index} data-testid={`history-row-${e.index}`}>
-                    <td className="mono">{e.index}</td>
-                    <td>
-                      <Instant iso={e.at} seconds />
-                    </td>
-                    <td className="mono">{e.type}</td>
-                    <td>
-                      {e.actor.party}
-                      {e.actor.user ? `:${e.actor.user}` : ''}
-                    </td>
-                    <td>
-                      {e.decision ? <DecisionBadge decision={e.decision} /> : null}{' '}
-                      {reasonCodes(e).map((code) => (
-                        <span key={code} className="reason-chip" title={label(code)}>
-                          {code}
-                        </span>
-                      ))}
-                      {typeof e.subject.to === 'string' ? (
-                        <span className="muted"> → {e.subject.to}</span>
-                      ) : null}
-                    </td>
-                    <td>
-                      {c === undefined ? (
-                        <button
-                          type="button"
-                          onClick={() => void verify(e.index)}
-                          aria-label={t('item.verifyEntry', { index: e.index })}
-                        >
-                          {t('audit.verify')}
-                        </button>
-                      ) : c === 'checking' ? (
-                        <span role="status">{t('proof.checking')}</span>
-                      ) : c === 'error' ? (
-                        <span className="warn">{t('proof.fetchFailed')}</span>
-                      ) : (
-                        <ProofStatus outcome={c} testId={`history-proof-${e.index}`} />
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          testId="item-history-table"
+          caption={t('item.historyCaption')}
+          columns={[
+            t('audit.index'),
+            t('audit.at'),
+            t('audit.type'),
+            t('audit.actor'),
+            t('audit.decision'),
+            t('audit.proof'),
+          ]}
+        >
+          {history.data.entries.map((e) => (
+            <tr key={e.index} data-testid={`history-row-${e.index}`}>
+              <td className="mono">{e.index}</td>
+              <td>
+                <Instant iso={e.at} seconds />
+              </td>
+              <td className="mono">{e.type}</td>
+              <td>{actorName(e.actor)}</td>
+              <td>
+                {e.decision ? <DecisionBadge decision={e.decision} /> : null}{' '}
+                {reasonCodes(e).map((code) => (
+                  <span key={code} className="reason-chip" title={label(code)}>
+                    {code}
+                  </span>
+                ))}
+                {typeof e.subject.to === 'string' ? (
+                  <span className="muted"> → {e.subject.to}</span>
+                ) : null}
+              </td>
+              <td>
+                <ProofCell
+                  index={e.index}
+                  check={checks.get(e.index)}
+                  onVerify={() =>
+                    void verify(e.index, () =>
+                      checkWithNodeKey(client, fetchItemProof(client, session, item, e.index)),
+                    )
+                  }
+                  testId={`history-proof-${e.index}`}
+                />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </Section>
   );
@@ -326,12 +300,7 @@ function TransferForm({
           <label htmlFor={`${kind}-to`}>{t('transfer.to')}</label>
           {parties.length > 0 ? (
             <select id={`${kind}-to`} required value={to} onChange={(e) => setTo(e.target.value)}>
-              <option value="">{t('transfer.choose')}</option>
-              {parties.map((p) => (
-                <option key={p} value={p}>
-                  {p}
-                </option>
-              ))}
+              <Options blank={t('transfer.choose')} values={parties} />
             </select>
           ) : (
             <input

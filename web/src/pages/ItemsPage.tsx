@@ -1,9 +1,9 @@
 // Every item this node holds (metadata only; opening one is a logged read), with
 // filters, and a form to create an item originated by this party.
 import { type FormEvent, useState } from 'react';
-import { ItemFilters, matches, NO_FILTER } from '../components/Filters';
+import { FilteredTable, ItemFilters, matches, NO_FILTER } from '../components/Filters';
 import { MarkingBadge, markingText } from '../components/Marking';
-import { ErrorMessage, Instant, Loading, PageTitle, Section } from '../components/ui';
+import { ErrorMessage, Instant, Options, PageTitle, Section, WhenLoaded } from '../components/ui';
 import { useLoad } from '../hooks';
 import { useI18n } from '../i18n';
 import { href, navigate } from '../router';
@@ -37,65 +37,50 @@ export function ItemsPage() {
         markings={rows.flatMap((i) => [i.marking, i.originatorMarking])}
         testId="items-filters"
       />
-      {items.error ? <ErrorMessage error={items.error} /> : null}
-      {items.data === undefined ? (
-        items.error ? null : (
-          <Loading />
-        )
-      ) : (
-        <>
-          <p role="status" className="muted" data-testid="items-count">
-            {t('filters.count', { shown: shown.length, total: rows.length })}
-          </p>
-          {shown.length === 0 ? (
-            <p>{rows.length === 0 ? t('items.empty') : t('filters.noMatch')}</p>
-          ) : (
-            <div className="table-wrap">
-              <table data-testid="items-table">
-                <caption className="visually-hidden">{t('items.caption')}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('items.marking')}</th>
-                    <th scope="col">{t('items.item')}</th>
-                    <th scope="col">{t('items.originatorMarking')}</th>
-                    <th scope="col">{t('items.precedence')}</th>
-                    <th scope="col">{t('items.categories')}</th>
-                    <th scope="col">{t('items.created')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {shown.map((i) => (
-                    <tr key={i.id} data-testid={`item-row-${i.id}`}>
-                      <td>
-                        <MarkingBadge marking={i.marking} />
-                      </td>
-                      <th scope="row">
-                        <a href={href('items', i.id)} className="mono">
-                          {i.id}
-                        </a>
-                        {i.compromised ? (
-                          <div className="warn">{t('items.compromised')}</div>
-                        ) : null}
-                      </th>
-                      <td>
-                        <MarkingBadge marking={i.originatorMarking} />{' '}
-                        <span className="muted">{i.originator}</span>
-                      </td>
-                      <td>
-                        <span className={`precedence prec-${i.precedence}`}>{i.precedence}</span>
-                      </td>
-                      <td>{i.categories.join(', ')}</td>
-                      <td>
-                        <Instant iso={i.createdAt} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </>
-      )}
+      <WhenLoaded load={items}>
+        {() => (
+          <FilteredTable
+            name="items"
+            shown={shown.length}
+            total={rows.length}
+            empty={t('items.empty')}
+            caption={t('items.caption')}
+            columns={[
+              t('items.marking'),
+              t('items.item'),
+              t('items.originatorMarking'),
+              t('items.precedence'),
+              t('items.categories'),
+              t('items.created'),
+            ]}
+          >
+            {shown.map((i) => (
+              <tr key={i.id} data-testid={`item-row-${i.id}`}>
+                <td>
+                  <MarkingBadge marking={i.marking} />
+                </td>
+                <th scope="row">
+                  <a href={href('items', i.id)} className="mono">
+                    {i.id}
+                  </a>
+                  {i.compromised ? <div className="warn">{t('items.compromised')}</div> : null}
+                </th>
+                <td>
+                  <MarkingBadge marking={i.originatorMarking} />{' '}
+                  <span className="muted">{i.originator}</span>
+                </td>
+                <td>
+                  <span className={`precedence prec-${i.precedence}`}>{i.precedence}</span>
+                </td>
+                <td>{i.categories.join(', ')}</td>
+                <td>
+                  <Instant iso={i.createdAt} />
+                </td>
+              </tr>
+            ))}
+          </FilteredTable>
+        )}
+      </WhenLoaded>
     </div>
   );
 }
@@ -180,11 +165,7 @@ function NewItem({ onCreated }: { readonly onCreated: () => void }) {
               value={precedence}
               onChange={(e) => setPrecedence(e.target.value as Precedence)}
             >
-              {PRECEDENCES.map((p) => (
-                <option key={p} value={p}>
-                  {p}
-                </option>
-              ))}
+              <Options values={PRECEDENCES} />
             </select>
           </div>
           <div className="field wide">

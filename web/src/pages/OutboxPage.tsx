@@ -1,9 +1,9 @@
 // What left for partners (or waits, or was refused or withheld), with each item's
 // marking where this user may list items.
 import { useState } from 'react';
-import { ItemFilters, markingKey, matches, NO_FILTER } from '../components/Filters';
+import { FilteredTable, ItemFilters, markingKey, matches, NO_FILTER } from '../components/Filters';
 import { MarkingBadge } from '../components/Marking';
-import { ErrorMessage, Instant, Loading, PageTitle } from '../components/ui';
+import { Instant, Options, PageTitle, WhenLoaded } from '../components/ui';
 import { useLoad } from '../hooks';
 import { useI18n } from '../i18n';
 import { href } from '../router';
@@ -54,98 +54,84 @@ export function OutboxPage() {
             onChange={(e) => setState(e.target.value)}
             data-testid="filter-state"
           >
-            <option value="">{t('filters.any')}</option>
-            {states.map((s) => (
-              <option key={s} value={s}>
-                {t(`delivery.${s}` as 'delivery.pending')}
-              </option>
-            ))}
+            <Options
+              blank={t('filters.any')}
+              values={states}
+              label={(s) => t(`delivery.${s}` as 'delivery.pending')}
+            />
           </select>
         </div>
       </div>
-      {outbox.error ? <ErrorMessage error={outbox.error} /> : null}
-      {outbox.data === undefined ? (
-        outbox.error ? null : (
-          <Loading />
-        )
-      ) : (
-        <>
-          <p role="status" className="muted" data-testid="outbox-count">
-            {t('filters.count', { shown: shown.length, total: rows.length })}
-          </p>
-          {shown.length === 0 ? (
-            <p>{rows.length === 0 ? t('outbox.empty') : t('filters.noMatch')}</p>
-          ) : (
-            <div className="table-wrap">
-              <table data-testid="outbox-table">
-                <caption className="visually-hidden">{t('outbox.caption')}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('items.marking')}</th>
-                    <th scope="col">{t('outbox.item')}</th>
-                    <th scope="col">{t('outbox.type')}</th>
-                    <th scope="col">{t('outbox.to')}</th>
-                    <th scope="col">{t('outbox.state')}</th>
-                    <th scope="col">{t('outbox.created')}</th>
-                    <th scope="col">{t('outbox.settled')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {shown.map((e) => {
-                    const it = e.item === null ? undefined : byId.get(e.item);
-                    return (
-                      <tr key={e.envelope} data-testid={`outbox-row-${e.envelope}`}>
-                        <td>
-                          {it === undefined ? (
-                            '—'
-                          ) : (
-                            <span data-marking={markingKey(it.marking)}>
-                              <MarkingBadge marking={it.marking} />
-                            </span>
-                          )}
-                        </td>
-                        <th scope="row">
-                          {e.item === null ? (
-                            '—'
-                          ) : mayListItems ? (
-                            <a href={href('items', e.item)} className="mono">
-                              {e.item}
-                            </a>
-                          ) : (
-                            <span className="mono">{e.item}</span>
-                          )}
-                          <div className="muted mono">{e.envelope}</div>
-                        </th>
-                        <td className="mono">{e.type}</td>
-                        <td>{e.to}</td>
-                        <td>
-                          <span className={`state delivery-${e.state}`}>
-                            {t(`delivery.${e.state}` as 'delivery.pending')}
-                          </span>
-                          {e.attempts > 0 ? (
-                            <div className="muted">{t('outbox.attempts', { n: e.attempts })}</div>
-                          ) : null}
-                          {e.lastError ? (
-                            <div className="warn" lang="en">
-                              {e.lastError}
-                            </div>
-                          ) : null}
-                        </td>
-                        <td>
-                          <Instant iso={e.createdAt} seconds />
-                        </td>
-                        <td>
-                          <Instant iso={e.settledAt} seconds />
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </>
-      )}
+      <WhenLoaded load={outbox}>
+        {() => (
+          <FilteredTable
+            name="outbox"
+            shown={shown.length}
+            total={rows.length}
+            empty={t('outbox.empty')}
+            caption={t('outbox.caption')}
+            columns={[
+              t('items.marking'),
+              t('outbox.item'),
+              t('outbox.type'),
+              t('outbox.to'),
+              t('outbox.state'),
+              t('outbox.created'),
+              t('outbox.settled'),
+            ]}
+          >
+            {shown.map((e) => {
+              const it = e.item === null ? undefined : byId.get(e.item);
+              return (
+                <tr key={e.envelope} data-testid={`outbox-row-${e.envelope}`}>
+                  <td>
+                    {it === undefined ? (
+                      '—'
+                    ) : (
+                      <span data-marking={markingKey(it.marking)}>
+                        <MarkingBadge marking={it.marking} />
+                      </span>
+                    )}
+                  </td>
+                  <th scope="row">
+                    {e.item === null ? (
+                      '—'
+                    ) : mayListItems ? (
+                      <a href={href('items', e.item)} className="mono">
+                        {e.item}
+                      </a>
+                    ) : (
+                      <span className="mono">{e.item}</span>
+                    )}
+                    <div className="muted mono">{e.envelope}</div>
+                  </th>
+                  <td className="mono">{e.type}</td>
+                  <td>{e.to}</td>
+                  <td>
+                    <span className={`state delivery-${e.state}`}>
+                      {t(`delivery.${e.state}` as 'delivery.pending')}
+                    </span>
+                    {e.attempts > 0 ? (
+                      <div className="muted">{t('outbox.attempts', { n: e.attempts })}</div>
+                    ) : null}
+                    {e.lastError ? (
+                      <div className="warn" lang="en">
+                        {e.lastError}
+                      </div>
+                    ) : null}
+                  </td>
+                  <td>
+                    <Instant iso={e.createdAt} seconds />
+                  </td>
+                  <td>
+                    <Instant iso={e.settledAt} seconds />
+                  </td>
+                </tr>
+              );
+            })}
+          </FilteredTable>
+        )}
+      </WhenLoaded>
     </div>
   );
 }

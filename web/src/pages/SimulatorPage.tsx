@@ -6,9 +6,11 @@ import { ApiError } from '../api';
 import { MarkingName } from '../components/Marking';
 import { SimPlot } from '../components/SimPlot';
 import {
+  DataTable,
   DecisionBadge,
   ErrorMessage,
   Loading,
+  Options,
   PageTitle,
   ReasonList,
   Section,
@@ -118,12 +120,7 @@ export function SimulatorPage() {
               }}
               data-testid="sim-example"
             >
-              <option value="">{t('sim.custom')}</option>
-              {EXAMPLE_NAMES.map((n) => (
-                <option key={n} value={n}>
-                  {n}
-                </option>
-              ))}
+              <Options blank={t('sim.custom')} values={EXAMPLE_NAMES} />
             </select>
           </div>
           <div className="field">
@@ -223,98 +220,94 @@ function Results({ result }: { readonly result: SimulateResult }) {
         <SimPlot steps={result.steps} />
       </Section>
       <Section title={t('sim.decisionsTable')} testId="sim-decisions">
-        <div className="table-wrap">
-          <table data-testid="sim-decisions-table">
-            <caption className="visually-hidden">{t('sim.decisionsCaption')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('sim.step')}</th>
-                <th scope="col">{t('sim.at')}</th>
-                <th scope="col">{t('sim.action')}</th>
-                <th scope="col">{t('sim.result')}</th>
-                <th scope="col">{t('sim.detail')}</th>
-                <th scope="col">{t('sim.expect')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {result.steps.map((st) => (
-                <tr
-                  key={st.step}
-                  data-testid={`sim-step-${st.step}`}
-                  className={st.expect === 'mismatch' ? 'mismatch' : ''}
-                >
-                  <td className="mono">{st.step}</td>
-                  <td className="mono">{st.at}</td>
-                  <td>
-                    <strong className="mono">{st.action}</strong>
-                    <div className="muted">{argsText(st)}</div>
-                  </td>
-                  <td>
-                    {isStatusStep(st) ? (
-                      <StateBadge state={st.state} />
-                    ) : (
-                      <DecisionBadge decision={st.decision} />
-                    )}
-                  </td>
-                  <td>
-                    {isStatusStep(st) ? (
-                      <span>
-                        {st.termEnd !== null
-                          ? `${t('agreements.termEnds')} ${st.termEnd}`
-                          : t('agreements.indefinite')}
-                        {st.endedBy !== null
-                          ? ` · ${t(`endedBy.${st.endedBy}` as 'endedBy.notice')}`
-                          : ''}
-                        {st.notice !== null
-                          ? ` · ${t(st.notice.suspended ? 'agreements.noticeSuspended' : 'agreements.noticePending', { party: st.notice.by })} → ${st.notice.target}`
-                          : ''}
-                        {st.contested ? ` · ${t('agreements.contested')}` : ''}
-                      </span>
-                    ) : (
-                      <>
-                        {st.marking !== undefined ? (
-                          <div>
-                            {st.marking.party} <MarkingName marking={st.marking} />
-                            {st.marking.originator !== undefined ? (
-                              <>
-                                {' ← '}
-                                {st.marking.originator.party}{' '}
-                                <MarkingName marking={st.marking.originator} />
-                              </>
-                            ) : null}
-                          </div>
+        <DataTable
+          testId="sim-decisions-table"
+          caption={t('sim.decisionsCaption')}
+          columns={[
+            t('sim.step'),
+            t('sim.at'),
+            t('sim.action'),
+            t('sim.result'),
+            t('sim.detail'),
+            t('sim.expect'),
+          ]}
+        >
+          {result.steps.map((st) => (
+            <tr
+              key={st.step}
+              data-testid={`sim-step-${st.step}`}
+              className={st.expect === 'mismatch' ? 'mismatch' : ''}
+            >
+              <td className="mono">{st.step}</td>
+              <td className="mono">{st.at}</td>
+              <td>
+                <strong className="mono">{st.action}</strong>
+                <div className="muted">{argsText(st)}</div>
+              </td>
+              <td>
+                {isStatusStep(st) ? (
+                  <StateBadge state={st.state} />
+                ) : (
+                  <DecisionBadge decision={st.decision} />
+                )}
+              </td>
+              <td>
+                {isStatusStep(st) ? (
+                  <span>
+                    {st.termEnd !== null
+                      ? `${t('agreements.termEnds')} ${st.termEnd}`
+                      : t('agreements.indefinite')}
+                    {st.endedBy !== null
+                      ? ` · ${t(`endedBy.${st.endedBy}` as 'endedBy.notice')}`
+                      : ''}
+                    {st.notice !== null
+                      ? ` · ${t(st.notice.suspended ? 'agreements.noticeSuspended' : 'agreements.noticePending', { party: st.notice.by })} → ${st.notice.target}`
+                      : ''}
+                    {st.contested ? ` · ${t('agreements.contested')}` : ''}
+                  </span>
+                ) : (
+                  <>
+                    {st.marking !== undefined ? (
+                      <div>
+                        {st.marking.party} <MarkingName marking={st.marking} />
+                        {st.marking.originator !== undefined ? (
+                          <>
+                            {' ← '}
+                            {st.marking.originator.party}{' '}
+                            <MarkingName marking={st.marking.originator} />
+                          </>
                         ) : null}
-                        <details>
-                          <summary>
-                            <code>{st.reasons[0]?.code ?? ''}</code>
-                          </summary>
-                          <ReasonList reasons={st.reasons} />
-                        </details>
-                      </>
-                    )}
-                  </td>
-                  <td>
-                    {st.expect === undefined ? (
-                      '—'
-                    ) : st.expect === 'ok' ? (
-                      <span className="decision decision-allow">{t('sim.expectOk')}</span>
-                    ) : (
-                      <span className="decision decision-deny">
-                        {t('sim.expectMismatch')}
-                        {st.mismatches !== undefined ? (
-                          <span className="muted" lang="en">
-                            {' '}
-                            {st.mismatches.join('; ')}
-                          </span>
-                        ) : null}
+                      </div>
+                    ) : null}
+                    <details>
+                      <summary>
+                        <code>{st.reasons[0]?.code ?? ''}</code>
+                      </summary>
+                      <ReasonList reasons={st.reasons} />
+                    </details>
+                  </>
+                )}
+              </td>
+              <td>
+                {st.expect === undefined ? (
+                  '—'
+                ) : st.expect === 'ok' ? (
+                  <span className="decision decision-allow">{t('sim.expectOk')}</span>
+                ) : (
+                  <span className="decision decision-deny">
+                    {t('sim.expectMismatch')}
+                    {st.mismatches !== undefined ? (
+                      <span className="muted" lang="en">
+                        {' '}
+                        {st.mismatches.join('; ')}
                       </span>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                    ) : null}
+                  </span>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       </Section>
     </>
   );
