@@ -3,7 +3,7 @@ import { type ReactNode, useId } from 'react';
 import { useI18n } from '../i18n';
 import type { Marking } from '../types';
 import { markingText } from './Marking';
-import { DataTable, Options } from './ui';
+import { DataTable, InputField, Options, SelectField } from './ui';
 
 export interface ItemFilter {
   readonly originator: string;
@@ -54,43 +54,37 @@ export function ItemFilters({
       data-testid={testId}
       onSubmit={(e) => e.preventDefault()}
     >
-      <div className="field">
-        <label htmlFor={`${id}-orig`}>{originatorLabel ?? t('filters.originator')}</label>
-        <select
-          id={`${id}-orig`}
-          value={value.originator}
-          onChange={(e) => onChange({ ...value, originator: e.target.value })}
-          data-testid="filter-originator"
-        >
-          <Options blank={t('filters.any')} values={[...new Set(originators)].sort()} />
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-marking`}>{t('filters.marking')}</label>
-        <select
-          id={`${id}-marking`}
-          value={value.marking}
-          onChange={(e) => onChange({ ...value, marking: e.target.value })}
-          data-testid="filter-marking"
-        >
-          <option value="">{t('filters.any')}</option>
-          {uniqueMarkings.map((m) => (
-            <option key={markingKey(m)} value={markingKey(m)}>
-              {m.party} {markingText(m, lang)}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-text`}>{t('filters.text')}</label>
-        <input
-          id={`${id}-text`}
-          type="search"
-          value={value.text}
-          onChange={(e) => onChange({ ...value, text: e.target.value })}
-          data-testid="filter-text"
-        />
-      </div>
+      <SelectField
+        id={`${id}-orig`}
+        label={originatorLabel ?? t('filters.originator')}
+        value={value.originator}
+        onChange={(e) => onChange({ ...value, originator: e.target.value })}
+        data-testid="filter-originator"
+      >
+        <Options blank={t('filters.any')} values={[...new Set(originators)].sort()} />
+      </SelectField>
+      <SelectField
+        id={`${id}-marking`}
+        label={t('filters.marking')}
+        value={value.marking}
+        onChange={(e) => onChange({ ...value, marking: e.target.value })}
+        data-testid="filter-marking"
+      >
+        <option value="">{t('filters.any')}</option>
+        {uniqueMarkings.map((m) => (
+          <option key={markingKey(m)} value={markingKey(m)}>
+            {m.party} {markingText(m, lang)}
+          </option>
+        ))}
+      </SelectField>
+      <InputField
+        id={`${id}-text`}
+        label={t('filters.text')}
+        type="search"
+        value={value.text}
+        onChange={(e) => onChange({ ...value, text: e.target.value })}
+        data-testid="filter-text"
+      />
       <button type="button" onClick={() => onChange(NO_FILTER)} data-testid="filter-clear">
         {t('filters.clear')}
       </button>

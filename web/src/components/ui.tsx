@@ -1,6 +1,13 @@
 // Small pieces every page uses: errors with their RULES reasons, loading notes,
 // instants, live countdowns, state badges.
-import { type ReactNode, useEffect, useId, useRef } from 'react';
+import {
+  type InputHTMLAttributes,
+  type ReactNode,
+  type SelectHTMLAttributes,
+  useEffect,
+  useId,
+  useRef,
+} from 'react';
 import { ApiError } from '../api';
 import { formatInstant, splitDuration } from '../format';
 import { type Loaded, useNow } from '../hooks';
@@ -275,5 +282,46 @@ export function Options({
         </option>
       ))}
     </>
+  );
+}
+
+interface FieldProps {
+  /** The control's id, which its label points at. */
+  readonly id: string;
+  readonly label: ReactNode;
+  /** Spans the whole row of a form grid. */
+  readonly wide?: boolean;
+}
+
+/** A labelled <input> in a form's `field` block; other props go to the <input>. */
+export function InputField({
+  id,
+  label,
+  wide,
+  ...input
+}: FieldProps & InputHTMLAttributes<HTMLInputElement>) {
+  return (
+    <div className={wide ? 'field wide' : 'field'}>
+      <label htmlFor={id}>{label}</label>
+      <input id={id} {...input} />
+    </div>
+  );
+}
+
+/** A labelled <select> in a form's `field` block; other props go to the <select>. */
+export function SelectField({
+  id,
+  label,
+  wide,
+  children,
+  ...select
+}: FieldProps & SelectHTMLAttributes<HTMLSelectElement>) {
+  return (
+    <div className={wide ? 'field wide' : 'field'}>
+      <label htmlFor={id}>{label}</label>
+      <select id={id} {...select}>
+        {children}
+      </select>
+    </div>
   );
 }

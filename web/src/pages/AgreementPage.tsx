@@ -11,6 +11,7 @@ import { NoticeActions } from '../components/NoticeActions';
 import {
   Countdown,
   ErrorMessage,
+  InputField,
   Instant,
   Loading,
   PageTitle,
@@ -241,17 +242,15 @@ function ExplainAt({
   };
   return (
     <form className="inline-form explain-at" onSubmit={submit} data-testid="explain-at">
-      <div className="field">
-        <label htmlFor="explain-at-input">{t('agreement.explainAt')}</label>
-        <input
-          id="explain-at-input"
-          value={text}
-          placeholder="2027-11-23T00:00:01+09:00"
-          onChange={(e) => setText(e.target.value)}
-          aria-describedby="explain-at-help"
-          spellCheck={false}
-        />
-      </div>
+      <InputField
+        id="explain-at-input"
+        label={t('agreement.explainAt')}
+        value={text}
+        placeholder="2027-11-23T00:00:01+09:00"
+        onChange={(e) => setText(e.target.value)}
+        aria-describedby="explain-at-help"
+        spellCheck={false}
+      />
       <button type="submit">{t('agreement.explainShow')}</button>
       {at !== null ? (
         <button

@@ -8,11 +8,13 @@ import {
   DataTable,
   DecisionBadge,
   ErrorMessage,
+  InputField,
   Instant,
   Loading,
   Options,
   PageTitle,
   Section,
+  SelectField,
   WhenLoaded,
 } from '../components/ui';
 import { actorName } from '../format';
@@ -355,37 +357,31 @@ function LogPanel() {
         aria-label={t('audit.filters')}
         onSubmit={(e) => e.preventDefault()}
       >
-        <div className="field">
-          <label htmlFor="log-type">{t('audit.type')}</label>
-          <select
-            id="log-type"
-            value={type}
-            onChange={(e) => setType(e.target.value)}
-            data-testid="log-filter-type"
-          >
-            <Options blank={t('filters.any')} values={types} />
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="log-item">{t('audit.item')}</label>
-          <input
-            id="log-item"
-            type="search"
-            value={item}
-            onChange={(e) => setItem(e.target.value)}
-            data-testid="log-filter-item"
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="log-user">{t('audit.user')}</label>
-          <input
-            id="log-user"
-            type="search"
-            value={user}
-            onChange={(e) => setUser(e.target.value)}
-            data-testid="log-filter-user"
-          />
-        </div>
+        <SelectField
+          id="log-type"
+          label={t('audit.type')}
+          value={type}
+          onChange={(e) => setType(e.target.value)}
+          data-testid="log-filter-type"
+        >
+          <Options blank={t('filters.any')} values={types} />
+        </SelectField>
+        <InputField
+          id="log-item"
+          label={t('audit.item')}
+          type="search"
+          value={item}
+          onChange={(e) => setItem(e.target.value)}
+          data-testid="log-filter-item"
+        />
+        <InputField
+          id="log-user"
+          label={t('audit.user')}
+          type="search"
+          value={user}
+          onChange={(e) => setUser(e.target.value)}
+          data-testid="log-filter-user"
+        />
       </form>
       <WhenLoaded load={entries}>
         {(loaded) => (

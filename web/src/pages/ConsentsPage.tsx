@@ -3,7 +3,16 @@
 // (outgoing, with their status), and a form to ask an originator.
 import { type FormEvent, useState } from 'react';
 import { enc } from '../api';
-import { ErrorMessage, Instant, Options, PageTitle, Section, WhenLoaded } from '../components/ui';
+import {
+  ErrorMessage,
+  InputField,
+  Instant,
+  Options,
+  PageTitle,
+  Section,
+  SelectField,
+  WhenLoaded,
+} from '../components/ui';
 import { useLoad } from '../hooks';
 import { useI18n } from '../i18n';
 import { peerList } from '../nodeInfo';
@@ -154,26 +163,23 @@ function RequestCard({
       </dl>
       {canDecide && r.status === 'pending' && done === null ? (
         <form onSubmit={onSubmit} className="form-grid" data-testid="consent-decide-form">
-          <div className="field wide">
-            <label htmlFor={`${fid}-reason`}>{t('consents.reasonInput')}</label>
-            <input
-              id={`${fid}-reason`}
-              required
-              maxLength={2000}
-              value={reason}
-              onChange={(e) => setReason(e.target.value)}
-              data-testid="consent-reason"
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={`${fid}-expires`}>{t('consents.expires')}</label>
-            <input
-              id={`${fid}-expires`}
-              value={expires}
-              placeholder="2030-01-01T00:00:00+09:00"
-              onChange={(e) => setExpires(e.target.value)}
-            />
-          </div>
+          <InputField
+            id={`${fid}-reason`}
+            label={t('consents.reasonInput')}
+            wide
+            required
+            maxLength={2000}
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            data-testid="consent-reason"
+          />
+          <InputField
+            id={`${fid}-expires`}
+            label={t('consents.expires')}
+            value={expires}
+            placeholder="2030-01-01T00:00:00+09:00"
+            onChange={(e) => setExpires(e.target.value)}
+          />
           <div className="wide button-row">
             <button
               type="button"
@@ -240,25 +246,30 @@ function AskForm({ onAsked }: { readonly onAsked: () => void }) {
   return (
     <form onSubmit={(e) => void submit(e)} className="form-grid ask" data-testid="consent-ask-form">
       <h3 className="wide">{t('consents.ask')}</h3>
-      <div className="field">
-        <label htmlFor="ask-item">{t('consents.askItem')}</label>
-        <input id="ask-item" required value={item} onChange={(e) => setItem(e.target.value)} />
-      </div>
-      <div className="field">
-        <label htmlFor="ask-to">{t('transfer.to')}</label>
-        <select id="ask-to" required value={to} onChange={(e) => setTo(e.target.value)}>
-          <Options blank={t('transfer.choose')} values={parties} />
-        </select>
-      </div>
-      <div className="field wide">
-        <label htmlFor="ask-note">{t('consents.note')}</label>
-        <input
-          id="ask-note"
-          maxLength={2000}
-          value={note}
-          onChange={(e) => setNote(e.target.value)}
-        />
-      </div>
+      <InputField
+        id="ask-item"
+        label={t('consents.askItem')}
+        required
+        value={item}
+        onChange={(e) => setItem(e.target.value)}
+      />
+      <SelectField
+        id="ask-to"
+        label={t('transfer.to')}
+        required
+        value={to}
+        onChange={(e) => setTo(e.target.value)}
+      >
+        <Options blank={t('transfer.choose')} values={parties} />
+      </SelectField>
+      <InputField
+        id="ask-note"
+        label={t('consents.note')}
+        wide
+        maxLength={2000}
+        value={note}
+        onChange={(e) => setNote(e.target.value)}
+      />
       <div className="wide">
         <button type="submit" disabled={busy} data-testid="consent-ask-submit">
           {t('consents.askSubmit')}

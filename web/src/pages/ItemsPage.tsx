@@ -3,7 +3,16 @@
 import { type FormEvent, useState } from 'react';
 import { FilteredTable, ItemFilters, matches, NO_FILTER } from '../components/Filters';
 import { MarkingBadge, markingText } from '../components/Marking';
-import { ErrorMessage, Instant, Options, PageTitle, Section, WhenLoaded } from '../components/ui';
+import {
+  ErrorMessage,
+  InputField,
+  Instant,
+  Options,
+  PageTitle,
+  Section,
+  SelectField,
+  WhenLoaded,
+} from '../components/ui';
 import { useLoad } from '../hooks';
 import { useI18n } from '../i18n';
 import { href, navigate } from '../router';
@@ -142,51 +151,45 @@ function NewItem({ onCreated }: { readonly onCreated: () => void }) {
     >
       {open ? (
         <form onSubmit={(e) => void submit(e)} className="form-grid" data-testid="new-item-form">
-          <div className="field">
-            <label htmlFor="new-item-marking">{t('items.marking')}</label>
-            <select
-              id="new-item-marking"
-              required
-              value={marking}
-              onChange={(e) => setMarking(e.target.value)}
-            >
-              <option value="">{t('items.chooseMarking')}</option>
-              {markings.map((m) => (
-                <option key={m.code} value={m.code}>
-                  {markingText(m, lang)} — {m.code}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="new-item-precedence">{t('items.precedence')}</label>
-            <select
-              id="new-item-precedence"
-              value={precedence}
-              onChange={(e) => setPrecedence(e.target.value as Precedence)}
-            >
-              <Options values={PRECEDENCES} />
-            </select>
-          </div>
-          <div className="field wide">
-            <label htmlFor="new-item-title">{t('items.title')}</label>
-            <input
-              id="new-item-title"
-              required
-              maxLength={500}
-              value={title}
-              onChange={(e) => setTitle(e.target.value)}
-            />
-          </div>
-          <div className="field wide">
-            <label htmlFor="new-item-categories">{t('items.categoriesInput')}</label>
-            <input
-              id="new-item-categories"
-              required
-              value={categories}
-              onChange={(e) => setCategories(e.target.value)}
-            />
-          </div>
+          <SelectField
+            id="new-item-marking"
+            label={t('items.marking')}
+            required
+            value={marking}
+            onChange={(e) => setMarking(e.target.value)}
+          >
+            <option value="">{t('items.chooseMarking')}</option>
+            {markings.map((m) => (
+              <option key={m.code} value={m.code}>
+                {markingText(m, lang)} — {m.code}
+              </option>
+            ))}
+          </SelectField>
+          <SelectField
+            id="new-item-precedence"
+            label={t('items.precedence')}
+            value={precedence}
+            onChange={(e) => setPrecedence(e.target.value as Precedence)}
+          >
+            <Options values={PRECEDENCES} />
+          </SelectField>
+          <InputField
+            id="new-item-title"
+            label={t('items.title')}
+            wide
+            required
+            maxLength={500}
+            value={title}
+            onChange={(e) => setTitle(e.target.value)}
+          />
+          <InputField
+            id="new-item-categories"
+            label={t('items.categoriesInput')}
+            wide
+            required
+            value={categories}
+            onChange={(e) => setCategories(e.target.value)}
+          />
           <div className="field wide">
             <label htmlFor="new-item-body">{t('items.body')}</label>
             <textarea

@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { FilteredTable, ItemFilters, markingKey, matches, NO_FILTER } from '../components/Filters';
 import { MarkingBadge } from '../components/Marking';
-import { Instant, Options, PageTitle, WhenLoaded } from '../components/ui';
+import { Instant, Options, PageTitle, SelectField, WhenLoaded } from '../components/ui';
 import { useLoad } from '../hooks';
 import { useI18n } from '../i18n';
 import { href } from '../router';
@@ -46,21 +46,19 @@ export function OutboxPage() {
         testId="outbox-filters"
       />
       <div className="filters">
-        <div className="field">
-          <label htmlFor="outbox-state">{t('outbox.state')}</label>
-          <select
-            id="outbox-state"
-            value={state}
-            onChange={(e) => setState(e.target.value)}
-            data-testid="filter-state"
-          >
-            <Options
-              blank={t('filters.any')}
-              values={states}
-              label={(s) => t(`delivery.${s}` as 'delivery.pending')}
-            />
-          </select>
-        </div>
+        <SelectField
+          id="outbox-state"
+          label={t('outbox.state')}
+          value={state}
+          onChange={(e) => setState(e.target.value)}
+          data-testid="filter-state"
+        >
+          <Options
+            blank={t('filters.any')}
+            values={states}
+            label={(s) => t(`delivery.${s}` as 'delivery.pending')}
+          />
+        </SelectField>
       </div>
       <WhenLoaded load={outbox}>
         {() => (

@@ -2,7 +2,7 @@
 import { type FormEvent, useState } from 'react';
 import { ApiError } from '../api';
 import { LanguageSelect } from '../components/LanguageSelect';
-import { ErrorMessage, PageTitle } from '../components/ui';
+import { ErrorMessage, InputField, PageTitle } from '../components/ui';
 import { useI18n } from '../i18n';
 import { type SignedIn, signInWithPassword, signInWithToken } from '../session';
 
@@ -74,29 +74,25 @@ export function SignInPage({
         <div className="signin-forms">
           <form onSubmit={onPassword} className="panel" data-testid="signin-password">
             <h2 id="signin-password-title">{t('signin.withPassword')}</h2>
-            <div className="field">
-              <label htmlFor="signin-username">{t('signin.username')}</label>
-              <input
-                id="signin-username"
-                name="username"
-                autoComplete="username"
-                required
-                value={username}
-                onChange={(e) => setUsername(e.target.value)}
-              />
-            </div>
-            <div className="field">
-              <label htmlFor="signin-password">{t('signin.password')}</label>
-              <input
-                id="signin-password"
-                name="password"
-                type="password"
-                autoComplete="current-password"
-                required
-                value={password}
-                onChange={(e) => setPassword(e.target.value)}
-              />
-            </div>
+            <InputField
+              id="signin-username"
+              label={t('signin.username')}
+              name="username"
+              autoComplete="username"
+              required
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+            />
+            <InputField
+              id="signin-password"
+              label={t('signin.password')}
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
             <button type="submit" disabled={busy} data-testid="signin-password-submit">
               {t('signin.submitPassword')}
             </button>

@@ -9,11 +9,13 @@ import {
   DataTable,
   DecisionBadge,
   ErrorMessage,
+  InputField,
   Loading,
   Options,
   PageTitle,
   ReasonList,
   Section,
+  SelectField,
   StateBadge,
 } from '../components/ui';
 import { useI18n } from '../i18n';
@@ -105,34 +107,30 @@ export function SimulatorPage() {
       <p className="lead">{t('sim.lead')}</p>
       <form onSubmit={(e) => void run(e)} className="sim-form" data-testid="sim-form">
         <div className="sim-sources">
-          <div className="field">
-            <label htmlFor="sim-example">{t('sim.example')}</label>
-            <select
-              id="sim-example"
-              value={example}
-              onChange={(e) => {
-                setExample(e.target.value);
-                const x = EXAMPLES[e.target.value];
-                if (x !== undefined) setText(x);
-                setResult(null);
-                setError(undefined);
-                setFileNote(null);
-              }}
-              data-testid="sim-example"
-            >
-              <Options blank={t('sim.custom')} values={EXAMPLE_NAMES} />
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="sim-file">{t('sim.file')}</label>
-            <input
-              id="sim-file"
-              type="file"
-              accept=".yaml,.yml,.json,application/json,text/yaml,text/plain"
-              onChange={(e) => void onFile(e)}
-              data-testid="sim-file"
-            />
-          </div>
+          <SelectField
+            id="sim-example"
+            label={t('sim.example')}
+            value={example}
+            onChange={(e) => {
+              setExample(e.target.value);
+              const x = EXAMPLES[e.target.value];
+              if (x !== undefined) setText(x);
+              setResult(null);
+              setError(undefined);
+              setFileNote(null);
+            }}
+            data-testid="sim-example"
+          >
+            <Options blank={t('sim.custom')} values={EXAMPLE_NAMES} />
+          </SelectField>
+          <InputField
+            id="sim-file"
+            label={t('sim.file')}
+            type="file"
+            accept=".yaml,.yml,.json,application/json,text/yaml,text/plain"
+            onChange={(e) => void onFile(e)}
+            data-testid="sim-file"
+          />
         </div>
         {fileNote !== null ? (
           <p role="status" className="muted">
