@@ -293,6 +293,15 @@ interface FieldProps {
   readonly wide?: boolean;
 }
 
+function Field({ id, label, wide, children }: FieldProps & { readonly children: ReactNode }) {
+  return (
+    <div className={wide ? 'field wide' : 'field'}>
+      <label htmlFor={id}>{label}</label>
+      {children}
+    </div>
+  );
+}
+
 /** A labelled <input> in a form's `field` block; other props go to the <input>. */
 export function InputField({
   id,
@@ -301,10 +310,9 @@ export function InputField({
   ...input
 }: FieldProps & InputHTMLAttributes<HTMLInputElement>) {
   return (
-    <div className={wide ? 'field wide' : 'field'}>
-      <label htmlFor={id}>{label}</label>
+    <Field id={id} label={label} wide={wide}>
       <input id={id} {...input} />
-    </div>
+    </Field>
   );
 }
 
@@ -317,11 +325,10 @@ export function SelectField({
   ...select
 }: FieldProps & SelectHTMLAttributes<HTMLSelectElement>) {
   return (
-    <div className={wide ? 'field wide' : 'field'}>
-      <label htmlFor={id}>{label}</label>
+    <Field id={id} label={label} wide={wide}>
       <select id={id} {...select}>
         {children}
       </select>
-    </div>
+    </Field>
   );
 }
