@@ -4,16 +4,9 @@ import { createContext, useContext } from 'react';
 import { type Client, createClient, deleteWithToken, postAnonymous } from './api';
 import { type Marking, type Me, ROLES, type Role, type Session } from './types';
 
-export interface SignedIn {
+/** A session: the token, and who it belongs to as GET /v1/me says. */
+export interface SignedIn extends Me {
   readonly token: string;
-  readonly user: string;
-  readonly party: string;
-  readonly roles: readonly Role[];
-  /** The user's clearance (null: none on record at the node). */
-  readonly clearance: Marking | null;
-  readonly needToKnow: readonly string[];
-  /** The markings of this party's scheme, lowest first (the create-item form). */
-  readonly scheme: readonly Marking[];
   readonly expiresAt: string | null;
   readonly via: 'password' | 'token';
 }
