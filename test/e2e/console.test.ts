@@ -49,6 +49,21 @@ async function recipient(page: Page, kind: 'release' | 'forward', party: string)
   }
 }
 
+/** The focused element's tag and text, read in the page (the tests compile without DOM types). */
+function focused(page: Page): Promise<{ tag: string; text: string }> {
+  return page.evaluate(() => {
+    const d = (
+      globalThis as unknown as {
+        document: { activeElement: { tagName: string; textContent: string | null } | null };
+      }
+    ).document;
+    return {
+      tag: d.activeElement?.tagName ?? '',
+      text: d.activeElement?.textContent?.trim() ?? '',
+    };
+  });
+}
+
 async function signIn(page: Page, base: string, username: string): Promise<void> {
   await page.goto(`${base}/`);
   await page.getByTestId('page-signin').waitFor();
@@ -267,22 +282,17 @@ describe('the console, in Chromium, against liaison demo', () => {
     await kr.reload();
     await kr.getByTestId('page-overview').waitFor();
     await kr.keyboard.press('Tab');
-    const first = await kr.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
-    expect(first).toBe('Skip to main content');
+    expect(await focused(kr)).toEqual({ tag: 'A', text: 'Skip to main content' });
     await kr.keyboard.press('Enter');
-    const afterSkip = await kr.evaluate(() => document.activeElement?.tagName ?? '');
-    expect(afterSkip).toBe('H1');
+    expect((await focused(kr)).tag).toBe('H1');
     // From the top again, Tab reaches the Inbox link, and Enter opens it.
     await kr.reload();
     await kr.getByTestId('page-overview').waitFor();
     let reached = false;
     for (let i = 0; i < 20 && !reached; i++) {
       await kr.keyboard.press('Tab');
-      reached = await kr.evaluate(
-        () =>
-          document.activeElement?.tagName === 'A' &&
-          document.activeElement.textContent?.trim() === 'Inbox',
-      );
+      const f = await focused(kr);
+      reached = f.tag === 'A' && f.text === 'Inbox';
     }
     expect(reached).toBe(true);
     await kr.keyboard.press('Enter');
