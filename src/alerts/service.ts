@@ -194,7 +194,10 @@ export class AlertService implements AlertHooks {
         ).map((a) => a.party),
       );
       const parties = new Set((JSON.parse(r.recipients) as string[]).filter((p) => !acked.has(p)));
-      if (parties.size === 0 || r.superseded_by !== null) continue;
+      // An alert whose whole escalation window passed while the node was down is not
+      // escalated after the fact (its partners' officers have long moved on).
+      const windowEnd = r.sent_at + r.ack_deadline_ms * (this.maxEscalations + 1);
+      if (parties.size === 0 || r.superseded_by !== null || windowEnd < this.node.now()) continue;
       this.open.set(r.item_id, {
         due: r.sent_at + r.ack_deadline_ms * (r.escalations + 1),
         level: r.escalations,
