@@ -291,7 +291,13 @@ export function registerConsoleRoutes(
     const url = req.url.split('?')[0] ?? '/';
     if (url.startsWith('/v1/') || url === '/v1')
       throw new ApiError('not-found', `no route GET ${url}`);
-    let file = normalize(join(root, decodeURIComponent(url)));
+    let path: string;
+    try {
+      path = decodeURIComponent(url);
+    } catch {
+      throw new ApiError('not-found', 'no such page');
+    }
+    let file = normalize(join(root, path));
     if (!file.startsWith(root)) throw new ApiError('not-found', `no route GET ${url}`);
     if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html');
     if (!existsSync(file)) {

@@ -204,5 +204,9 @@ describe('console API', () => {
     expect(err(api).code).toBe('not-found');
     const traversal = await fetch(`${node.url}/..%2F..%2Fpackage.json`);
     expect(await traversal.text()).not.toContain('"name": "liaison"');
+    // A malformed escape is a client error, never a 500 or a stack trace.
+    const malformed = await fetch(`${node.url}/%E0%A4%A`);
+    expect(malformed.status).toBe(400);
+    expect(await malformed.text()).not.toMatch(/at .*\.js:\d+/);
   });
 });
