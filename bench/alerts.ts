@@ -11,7 +11,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { openSqlite } from '../src/store/db.js';
 import { call, pool, wait } from './federation.js';
-import { type Started, start, stopped } from './processes.js';
+import { listeningUrl, type Started, start, stopped } from './processes.js';
 
 /** Officers per receiving node, one socket each. */
 const OFFICERS = 1000;
@@ -399,16 +399,7 @@ async function bareServer(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [join(import.meta.dirname, 'bare-ws.js'), 'serve'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const url = await new Promise<string>((ok, fail) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) ok(m[1] as string);
-    });
-    child.once('exit', () => fail(new Error(`the bare ws server exited: ${out}`)));
-  });
-  return { child, url };
+  return { child, url: await listeningUrl(child, 'the bare ws server') };
 }
 
 async function peerAll(nodes: Record<'JP' | 'KR' | 'US', Started>): Promise<void> {

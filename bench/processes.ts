@@ -36,16 +36,20 @@ export async function launch(
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
-  const url = await new Promise<string>((ok, fail) => {
+  return { child, url: await listeningUrl(child, 'the node') };
+}
+
+/** The URL a child process prints as "listening on http://…"; fails if it exits first. */
+export function listeningUrl(child: ChildProcess, what: string): Promise<string> {
+  return new Promise<string>((ok, fail) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) ok(m[1] as string);
     });
-    child.once('exit', () => fail(new Error(out)));
+    child.once('exit', () => fail(new Error(`${what} exited: ${out}`)));
   });
-  return { child, url };
 }
 
 /**
