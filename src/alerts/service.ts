@@ -11,7 +11,8 @@ import {
   type EpochMs,
   formatInstant,
   type ItemRecord,
-  type Marking,
+  type MarkingRef,
+  markingRef,
   parseInstant,
 } from '../core/index.js';
 import { verifyJws } from '../crypto/jose.js';
@@ -47,21 +48,14 @@ export interface AlertOptions {
   readonly tickMs?: number;
 }
 
-export interface MarkingView {
-  readonly party: string;
-  readonly code: string;
-  readonly name: string;
-  readonly en: string;
-}
-
 /** An alert as this node holds it: what its officers see. */
 export interface AlertView {
   readonly id: string;
   readonly originator: string;
   readonly precedence: string;
   /** In this node's scheme. */
-  readonly marking: MarkingView;
-  readonly originatorMarking: MarkingView;
+  readonly marking: MarkingRef;
+  readonly originatorMarking: MarkingRef;
   readonly categories: readonly string[];
   readonly title: string;
   readonly alert: AlertPayload;
@@ -137,13 +131,6 @@ interface OpenAlert {
 }
 
 export const DEFAULT_ALERT_CATEGORIES = ['dprk-missile'];
-
-const view = (m: Marking): MarkingView => ({
-  party: m.party,
-  code: m.code,
-  name: m.name,
-  en: m.en,
-});
 
 export class AlertService implements AlertHooks {
   readonly hub = new AlertHub();
@@ -285,8 +272,8 @@ export class AlertService implements AlertHooks {
       id: item.id,
       originator: item.originator.id,
       precedence: item.precedence,
-      marking: view(held),
-      originatorMarking: view(item.marking),
+      marking: markingRef(held),
+      originatorMarking: markingRef(item.marking),
       categories: item.categories,
       title: item.title ?? '',
       alert: JSON.parse(row.payload) as AlertPayload,

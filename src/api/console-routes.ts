@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { Type as T, type TSchema } from '@sinclair/typebox';
-import { decide } from '../core/index.js';
+import { decide, markingRef } from '../core/index.js';
 import { ApiError, deniedBy } from '../node/errors.js';
 import { type Role, SESSION_MS, setPassword, signIn, signOut } from '../node/operations.js';
 import type { LiaisonNode } from '../node/service.js';
@@ -112,23 +112,10 @@ export function registerConsoleRoutes(
         user: a.user,
         party: a.party,
         roles: [...a.roles],
-        clearance:
-          u === undefined
-            ? null
-            : {
-                party: u.party.id,
-                code: u.clearance.code,
-                name: u.clearance.name,
-                en: u.clearance.en,
-              },
+        clearance: u === undefined ? null : markingRef(u.clearance),
         needToKnow: u === undefined ? [] : [...u.needToKnow],
         // The markings of this party's scheme, lowest first (for forms).
-        scheme: (node.world.parties.get(a.party)?.scheme.markings ?? []).map((m) => ({
-          party: m.party,
-          code: m.code,
-          name: m.name,
-          en: m.en,
-        })),
+        scheme: (node.world.parties.get(a.party)?.scheme.markings ?? []).map(markingRef),
       };
     },
   );

@@ -17,11 +17,17 @@ import {
   formatInstant,
   type ItemRecord,
   isPrecedence,
+  markingRef,
   type NoticeActionKind,
   World,
 } from '../core/index.js';
 import { ApiError, deniedBy } from '../node/errors.js';
-import { type Actor, applyReclassification, recordLifecycle } from '../node/operations.js';
+import {
+  type Actor,
+  applyReclassification,
+  recordCompromise,
+  recordLifecycle,
+} from '../node/operations.js';
 import type { Unit } from '../node/service.js';
 import type { OutboxTable } from '../store/schema.js';
 import type { Federation } from './federation.js';
@@ -634,22 +640,9 @@ export async function reportCompromiseAndNotify(
   note: string,
 ): Promise<{ id: string; at: number }> {
   return fed.node.transact(async (u) => {
-    const d = decide(u.world, { kind: 'report-compromise', item: itemId, by: fed.party }, u.now);
-    u.log({
-      type: 'compromise.reported',
-      actor: { user: actor.user, party: fed.party },
-      subject: { item: itemId },
-      decision: d.decision,
-      reasons: d.reasons.map((r) => r.code),
-    });
+    const { id } = await recordCompromise(u, actor, fed.party, itemId, note);
     const item = u.world.items.get(itemId);
-    if (d.decision === 'deny' || item === undefined || d.effect === undefined) throw deniedBy(d);
-    const id = `cmp-${randomUUID()}`;
-    await u.tx
-      .insertInto('compromise_reports')
-      .values({ id, item_id: itemId, party: fed.party, reported_by: actor.user, at: u.now, note })
-      .execute();
-    applyEffect(u.world, d.effect);
+    if (item === undefined) throw new ApiError('unknown-item', `unknown item '${itemId}'`);
     const body = { item: itemId, reportedBy: fed.party, note, at: formatInstant(u.now) };
     const targets =
       item.originator.id === fed.party
@@ -695,7 +688,6 @@ export async function listInbox(fed: Federation, limit = 100): Promise<InboxEntr
     const item = fed.node.world.items.get(r.item_id ?? '');
     const mine = item?.holdings.get(fed.party)?.marking;
     if (item === undefined || mine === undefined) return [];
-    const view = (m: typeof mine) => ({ party: m.party, code: m.code, name: m.name, en: m.en });
     return [
       {
         envelope: r.id,
@@ -703,8 +695,8 @@ export async function listInbox(fed: Federation, limit = 100): Promise<InboxEntr
         from: r.from_party,
         receivedAt: r.received_at,
         title: r.title,
-        marking: view(mine),
-        originatorMarking: view(item.marking),
+        marking: markingRef(mine),
+        originatorMarking: markingRef(item.marking),
         categories: JSON.parse(r.categories) as string[],
       },
     ];

@@ -10,6 +10,7 @@ import {
   decide,
   explainAgreement,
   type ItemRecord,
+  markingRef,
   type NoticeActionKind,
   type Precedence,
   type UserRecord,
@@ -618,12 +619,11 @@ export interface ItemSummary {
 
 function summary(node: LiaisonNode, item: ItemRecord): ItemSummary {
   const held = item.holdings.get(node.party)?.marking ?? item.marking;
-  const view = (m: typeof held) => ({ party: m.party, code: m.code, name: m.name, en: m.en });
   return {
     id: item.id,
     originator: item.originator.id,
-    marking: view(held),
-    originatorMarking: view(item.marking),
+    marking: markingRef(held),
+    originatorMarking: markingRef(item.marking),
     categories: item.categories,
     releasableTo: item.releasableTo === null ? null : [...item.releasableTo],
     precedence: item.precedence,
@@ -778,38 +778,50 @@ export function reportCompromise(
   itemId: string,
   note: string,
 ): Promise<CompromiseView> {
-  return node.transact(async (u) => {
-    const d = decide(u.world, { kind: 'report-compromise', item: itemId, by: node.party }, u.now);
-    u.log({
-      type: 'compromise.reported',
-      actor: { user: actor.user, party: node.party },
-      subject: { item: itemId },
-      decision: d.decision,
-      reasons: d.reasons.map((r) => r.code),
-    });
-    if (d.decision === 'deny') throw deniedBy(d);
-    const view: CompromiseView = {
-      id: `cmp-${randomUUID()}`,
-      item: itemId,
-      party: node.party,
-      reportedBy: actor.user,
+  return node.transact((u) => recordCompromise(u, actor, node.party, itemId, note));
+}
+
+/**
+ * GSOMIA Art. 17 in a unit: decides the report, logs it, stores it and applies it.
+ * The federation's report (which also tells the other holders) builds on it.
+ */
+export async function recordCompromise(
+  u: Unit,
+  actor: Actor,
+  party: string,
+  itemId: string,
+  note: string,
+): Promise<CompromiseView> {
+  const d = decide(u.world, { kind: 'report-compromise', item: itemId, by: party }, u.now);
+  u.log({
+    type: 'compromise.reported',
+    actor: { user: actor.user, party },
+    subject: { item: itemId },
+    decision: d.decision,
+    reasons: d.reasons.map((r) => r.code),
+  });
+  if (d.decision === 'deny' || !u.world.items.has(itemId)) throw deniedBy(d);
+  const view: CompromiseView = {
+    id: `cmp-${randomUUID()}`,
+    item: itemId,
+    party,
+    reportedBy: actor.user,
+    at: u.now,
+    note,
+  };
+  await u.tx
+    .insertInto('compromise_reports')
+    .values({
+      id: view.id,
+      item_id: itemId,
+      party,
+      reported_by: actor.user,
       at: u.now,
       note,
-    };
-    await u.tx
-      .insertInto('compromise_reports')
-      .values({
-        id: view.id,
-        item_id: itemId,
-        party: node.party,
-        reported_by: actor.user,
-        at: u.now,
-        note,
-      })
-      .execute();
-    if (d.effect !== undefined) applyEffect(u.world, d.effect);
-    return view;
-  });
+    })
+    .execute();
+  if (d.effect !== undefined) applyEffect(u.world, d.effect);
+  return view;
 }
 
 export async function listCompromises(node: LiaisonNode): Promise<CompromiseView[]> {
