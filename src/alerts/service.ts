@@ -24,8 +24,8 @@ import {
   type Message,
 } from '../federation/messages.js';
 import { sendInUnit } from '../federation/operations.js';
-import { ApiError, deniedBy } from '../node/errors.js';
-import type { Actor } from '../node/operations.js';
+import { ApiError } from '../node/errors.js';
+import { type Actor, decideRead } from '../node/operations.js';
 import { json, type LiaisonNode, type Unit } from '../node/service.js';
 import type { AlertTable } from '../store/schema.js';
 import { toCap } from './cap.js';
@@ -594,53 +594,33 @@ export class AlertService implements AlertHooks {
 
   // ---------------------------------------------------------------- officers
 
-  /** The read decision for an alert (RULES A1–A3), or a refusal when it is unknown. */
+  /** The read decision for an alert (RULES A1–A3, decideRead), or a refusal when it is no alert. */
   private async readable(
     u: Unit,
     actor: Actor,
     id: string,
-    type: 'item.read' | 'alert.acknowledged',
-    extra: Record<string, unknown> = {},
+    o: { readonly subject?: Record<string, unknown>; readonly logAllowed?: boolean } = {},
   ): Promise<{ item: ItemRecord; row: AlertTable; logIndex: number }> {
-    const item = u.world.items.get(id);
     const row = await u.tx
       .selectFrom('alerts')
       .selectAll()
       .where('item_id', '=', id)
       .executeTakeFirst();
-    const d = decide(u.world, { kind: 'read', item: id, user: actor.user }, u.now);
-    if (d.decision === 'deny' || item === undefined || row === undefined) {
-      u.log({
-        type,
-        actor: { user: actor.user, party: this.party },
-        subject: { item: id, ...extra },
-        decision: 'deny',
-        reasons: d.decision === 'deny' ? d.reasons.map((r) => r.code) : ['unknown-item'],
-      });
-      if (d.decision === 'deny') throw deniedBy(d);
+    // An item that is not an alert: refused before anything of it is disclosed.
+    if (row === undefined && u.world.items.has(id))
       throw new ApiError('unknown-item', `no alert '${id}' here`);
-    }
-    const logIndex =
-      type === 'item.read'
-        ? u.log({
-            type,
-            actor: { user: actor.user, party: this.party },
-            subject: {
-              item: id,
-              marking: item.holdings.get(this.party)?.marking.code ?? null,
-              ...extra,
-            },
-            decision: 'allow',
-            reasons: ['allowed'],
-          })
-        : -1;
+    const { item, logIndex } = decideRead(u, actor, this.party, id, o);
+    if (row === undefined) throw new ApiError('unknown-item', `no alert '${id}' here`);
     return { item, row, logIndex };
   }
 
   /** An officer acknowledges an alert: recorded, logged, and sent back signed to its originator. */
   acknowledge(actor: Actor, id: string): Promise<AckResult> {
     return this.node.transact(async (u) => {
-      const { item } = await this.readable(u, actor, id, 'alert.acknowledged');
+      const { item } = await this.readable(u, actor, id, {
+        subject: { view: 'acknowledge' },
+        logAllowed: false,
+      });
       const before = await u.tx
         .selectFrom('alert_acks')
         .select('acked_at')
@@ -754,7 +734,7 @@ export class AlertService implements AlertHooks {
   /** One alert with its acknowledgements (and, at the originator, each party's status). */
   show(actor: Actor, id: string): Promise<AlertDetail> {
     return this.node.transact(async (u) => {
-      const { item, row, logIndex } = await this.readable(u, actor, id, 'item.read');
+      const { item, row, logIndex } = await this.readable(u, actor, id);
       const acks = await u.tx
         .selectFrom('alert_acks')
         .selectAll()
@@ -798,7 +778,7 @@ export class AlertService implements AlertHooks {
   /** CAP 1.2 XML of an alert, as this node may show it to this officer (a logged read). */
   cap(actor: Actor, id: string): Promise<string> {
     return this.node.transact(async (u) => {
-      const { item, row } = await this.readable(u, actor, id, 'item.read', { format: 'cap' });
+      const { item, row } = await this.readable(u, actor, id, { subject: { format: 'cap' } });
       const v = this.viewOf(item, row);
       const refs = v.alert.references;
       const referenced =

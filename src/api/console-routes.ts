@@ -4,9 +4,17 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { Type as T, type TSchema } from '@sinclair/typebox';
-import { decide, markingRef } from '../core/index.js';
-import { ApiError, deniedBy } from '../node/errors.js';
-import { type Role, SESSION_MS, setPassword, signIn, signOut } from '../node/operations.js';
+import { markingRef } from '../core/index.js';
+import { ApiError } from '../node/errors.js';
+import {
+  type Actor,
+  decideRead,
+  type Role,
+  SESSION_MS,
+  setPassword,
+  signIn,
+  signOut,
+} from '../node/operations.js';
 import type { LiaisonNode } from '../node/service.js';
 import { parseScenario, runScenario, ScenarioInvalid, stepJson } from '../simulate/index.js';
 import { type App, type Auth, actorOf, iso } from './common.js';
@@ -142,19 +150,9 @@ export function registerConsoleRoutes(
   );
 
   /** RULES A1–A3 for the item a history or proof is about; a refusal is logged. */
-  const mayRead = (user: string, item: string, what: string) =>
-    node.transact(async (u) => {
-      const d = decide(u.world, { kind: 'read', item, user }, u.now);
-      if (d.decision === 'deny') {
-        u.log({
-          type: 'item.read',
-          actor: { user, party: node.party },
-          subject: { item, view: what },
-          decision: 'deny',
-          reasons: d.reasons.map((r) => r.code),
-        });
-        throw deniedBy(d);
-      }
+  const mayRead = (actor: Actor, item: string, what: string) =>
+    node.transact((u) => {
+      decideRead(u, actor, node.party, item, { subject: { view: what }, logAllowed: false });
     });
 
   /** The log entries about an item (newest 500), oldest first. */
@@ -184,7 +182,7 @@ export function registerConsoleRoutes(
       },
     },
     async (req) => {
-      await mayRead(actorOf(req).user, req.params.id, 'history');
+      await mayRead(actorOf(req), req.params.id, 'history');
       const entries = await entriesAbout(req.params.id);
       return {
         item: req.params.id,
@@ -214,7 +212,7 @@ export function registerConsoleRoutes(
       },
     },
     async (req) => {
-      await mayRead(actorOf(req).user, req.params.id, 'proof');
+      await mayRead(actorOf(req), req.params.id, 'proof');
       const index = req.query.index;
       const row = await node.store.db
         .selectFrom('log_entries')

@@ -46,11 +46,15 @@ async function payloadOf(fed: Federation, itemId: string): Promise<ItemPayload> 
     .executeTakeFirst();
   if (row === undefined) throw new ApiError('unknown-item', `unknown item '${itemId}'`);
   const item = fed.node.world.items.get(itemId);
-  const alert = await fed.node.store.db
-    .selectFrom('alerts')
-    .select('payload')
-    .where('item_id', '=', itemId)
-    .executeTakeFirst();
+  // Only FLASH items carry an alert: other releases skip the lookup.
+  const alert =
+    row.precedence !== 'FLASH'
+      ? undefined
+      : await fed.node.store.db
+          .selectFrom('alerts')
+          .select('payload')
+          .where('item_id', '=', itemId)
+          .executeTakeFirst();
   return {
     id: row.id,
     originator: row.originator,

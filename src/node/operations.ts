@@ -704,21 +704,7 @@ export interface ItemContent extends ItemSummary {
 /** RULES A1–A3, decided and logged whether allowed or denied. */
 export function readItem(node: LiaisonNode, actor: Actor, id: string): Promise<ItemContent> {
   return node.transact(async (u) => {
-    const item = u.world.items.get(id);
-    const d = decide(u.world, { kind: 'read', item: id, user: actor.user }, u.now);
-    const logIndex = u.log({
-      type: 'item.read',
-      actor: { user: actor.user, party: node.party },
-      subject: {
-        item: id,
-        ...(item === undefined
-          ? {}
-          : { marking: item.holdings.get(node.party)?.marking.code ?? null }),
-      },
-      decision: d.decision,
-      reasons: d.reasons.map((r) => r.code),
-    });
-    if (d.decision === 'deny' || item === undefined) throw deniedBy(d);
+    const { item, decision, logIndex } = decideRead(u, actor, node.party, id);
     const row = await u.tx
       .selectFrom('items')
       .select(['title', 'body'])
@@ -728,10 +714,46 @@ export function readItem(node: LiaisonNode, actor: Actor, id: string): Promise<I
       ...summary(node, item),
       title: row?.title ?? '',
       body: row?.body ?? '',
-      decision: d,
+      decision,
       logIndex,
     };
   });
+}
+
+/**
+ * RULES A1–A3 in a unit: logged as `item.read` (a denial always; an allowed read unless
+ * the caller logs its own event), and a denial throws. Every view of an item's
+ * content or history goes through here: the item read, an alert, its CAP export, the
+ * console's history and proofs.
+ */
+export function decideRead(
+  u: Unit,
+  actor: Actor,
+  party: string,
+  itemId: string,
+  o: { readonly subject?: Record<string, unknown>; readonly logAllowed?: boolean } = {},
+): { item: ItemRecord; decision: Decision; logIndex: number } {
+  const item = u.world.items.get(itemId);
+  const d = decide(u.world, { kind: 'read', item: itemId, user: actor.user }, u.now);
+  const allowed = d.decision === 'allow' && item !== undefined;
+  const logIndex =
+    allowed && o.logAllowed === false
+      ? -1
+      : u.log({
+          type: 'item.read',
+          actor: { user: actor.user, party },
+          subject: {
+            item: itemId,
+            ...(item === undefined
+              ? {}
+              : { marking: item.holdings.get(party)?.marking.code ?? null }),
+            ...o.subject,
+          },
+          decision: d.decision,
+          reasons: d.reasons.map((r) => r.code),
+        });
+  if (!allowed) throw deniedBy(d);
+  return { item, decision: d, logIndex };
 }
 
 /** RULES C1: the originator reclassifies its own item; holders follow through their rows. */

@@ -758,11 +758,9 @@ describe('three nodes share under their agreements', () => {
     });
   }, 90_000);
 
-  it('witnessing: KR cosigns JP’s checkpoints and finds them consistent; after JP’s history is rewritten, KR reports a split view', async () => {
-    const first = await http(url('KR'), 'POST', '/v1/peers/JP/witness', tok('KR', 'auditor'));
-    expect(first.body).toMatchObject({ ok: true });
-    await createItem('JP', 'HI');
-    const cli = liaison([
+  /** `liaison audit verify` at KR of JP's log, as KR's auditor. */
+  const krVerifiesJp = () =>
+    liaison([
       'audit',
       'verify',
       '--peer',
@@ -772,6 +770,12 @@ describe('three nodes share under their agreements', () => {
       '--token',
       tok('KR', 'auditor'),
     ]);
+
+  it('witnessing: KR cosigns JP’s checkpoints and finds them consistent; after JP’s history is rewritten, KR reports a split view', async () => {
+    const first = await http(url('KR'), 'POST', '/v1/peers/JP/witness', tok('KR', 'auditor'));
+    expect(first.body).toMatchObject({ ok: true });
+    await createItem('JP', 'HI');
+    const cli = krVerifiesJp();
     expect(cli.code).toBe(0);
     expect(cli.out).toContain('OK: consistent with every checkpoint');
     // JP serves its checkpoint with KR's cosignature line (C2SP tlog-cosignature).
@@ -811,16 +815,7 @@ describe('three nodes share under their agreements', () => {
     db.close();
     await trio.restart('JP');
     await createItem('JP', 'HI');
-    const split = liaison([
-      'audit',
-      'verify',
-      '--peer',
-      url('JP'),
-      '--node',
-      url('KR'),
-      '--token',
-      tok('KR', 'auditor'),
-    ]);
+    const split = krVerifiesJp();
     expect(split.code).toBe(1);
     expect(split.out).toContain('SPLIT VIEW');
     expect(split.out).toMatch(/not consistent with the one of size \d+ seen before/);
