@@ -39,7 +39,12 @@ import {
   verifierKey,
 } from '../log/note.js';
 import { ApiError, deniedBy } from '../node/errors.js';
-import { type Actor, applyReclassification, recordLifecycle } from '../node/operations.js';
+import {
+  type Actor,
+  applyReclassification,
+  recordAgreement,
+  recordLifecycle,
+} from '../node/operations.js';
 import { json, type LiaisonNode, type Unit } from '../node/service.js';
 import type { InboxTable, ItemTable, OutboxTable } from '../store/schema.js';
 import {
@@ -1795,21 +1800,12 @@ export class Federation {
     if (p.kind === 'agreement') {
       const def = p.body as AgreementDefinition;
       if (u.world.agreements.has(def.id)) return;
-      try {
-        u.world.addAgreement(def);
-      } catch (e) {
-        if (e instanceof DefinitionError) throw new ApiError('invalid-request', e.message);
-        throw e;
-      }
-      await u.tx
-        .insertInto('agreements')
-        .values({ id: def.id, definition: json(def), added_at: u.now })
-        .execute();
-      u.log({
-        type: 'agreement.added',
-        actor: { user: null, party: this.party },
-        subject: { agreement: def.id, binding: true, signedBy: p.parties },
-      });
+      await recordAgreement(
+        u,
+        def,
+        { user: null, party: this.party },
+        { binding: true, signedBy: p.parties },
+      );
       return;
     }
     const change = p.body as {

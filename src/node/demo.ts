@@ -16,6 +16,7 @@ import {
   createItem,
   createToken,
   createUser,
+  ROLES,
   type Role,
   readItem,
   setPassword,
@@ -23,13 +24,8 @@ import {
 import { initNode, type RunningNode, startNode } from './setup.js';
 
 export const DEMO_PARTIES = ['JP', 'KR', 'US'] as const;
-export const DEMO_ROLES = [
-  'officer',
-  'releasing-authority',
-  'security-officer',
-  'auditor',
-  'admin',
-] as const;
+/** A token per role in demo.json, in the order of ROLES. */
+export const DEMO_ROLES = ROLES;
 export const DEFAULT_PORT_BASE = 8400;
 /** Only for the demo's throwaway keys; a real node takes LIAISON_PASSPHRASE or asks. */
 export const DEMO_PASSPHRASE = 'liaison demo passphrase (not for real keys)';

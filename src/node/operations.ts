@@ -473,22 +473,37 @@ export function addAgreement(
   return node.transact(async (u) => {
     if (u.world.agreements.has(def.id))
       throw new ApiError('conflict', `agreement '${def.id}' exists`);
-    try {
-      u.world.addAgreement(def);
-    } catch (e) {
-      definitionError(e);
-    }
-    await u.tx
-      .insertInto('agreements')
-      .values({ id: def.id, definition: json(def), added_at: u.now })
-      .execute();
-    u.log({
-      type: 'agreement.added',
-      actor: { user: actor?.user ?? null, party: node.party },
-      subject: { agreement: def.id, definition: def },
-    });
+    await recordAgreement(
+      u,
+      def,
+      { user: actor?.user ?? null, party: node.party },
+      { definition: def },
+    );
     return def.id;
   });
+}
+
+/**
+ * Adds an agreement in a unit: the World, the store and the log (`subject` completes
+ * the entry). An invalid definition is refused before anything is written. Used for
+ * a node's own agreements and for those that bind when every party has signed.
+ */
+export async function recordAgreement(
+  u: Unit,
+  def: AgreementDefinition,
+  actor: { readonly user: string | null; readonly party: string },
+  subject: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  try {
+    u.world.addAgreement(def);
+  } catch (e) {
+    definitionError(e);
+  }
+  await u.tx
+    .insertInto('agreements')
+    .values({ id: def.id, definition: json(def), added_at: u.now })
+    .execute();
+  u.log({ type: 'agreement.added', actor, subject: { agreement: def.id, ...subject } });
 }
 
 export interface AgreementEntry {
