@@ -1161,25 +1161,16 @@ export class Federation {
           .executeTakeFirst();
         if (known !== undefined)
           throw new ApiError('conflict', `consent request ${b.request} already exists here`);
-        await u.tx
-          .insertInto('consent_requests')
-          .values({
-            id: b.request,
-            direction: 'incoming',
-            item_id: b.item,
-            originator: this.party,
-            holder: m.from,
-            to_party: b.to,
-            requested_by: `${m.from}:${b.requestedBy}`,
-            note: b.note,
-            requested_at: u.now,
-            status: 'pending',
-            reason: null,
-            decided_at: null,
-            decided_by: null,
-            consent_id: null,
-          })
-          .execute();
+        await insertPendingRequest(u, {
+          id: b.request,
+          direction: 'incoming',
+          item: b.item,
+          originator: this.party,
+          holder: m.from,
+          to: b.to,
+          requestedBy: `${m.from}:${b.requestedBy}`,
+          note: b.note,
+        });
         const i = u.log({
           type: 'consent.requested',
           actor: { user: b.requestedBy, party: m.from },
@@ -2139,4 +2130,39 @@ export async function upsertHoldings(
 /** Inserts or updates the holdings row of a party from the World. */
 export function upsertHolding(u: Unit, itemId: string, party: string): Promise<void> {
   return upsertHoldings(u, [[itemId, party]]);
+}
+
+/** Stores a consent request, pending: asked here (outgoing) or of this originator (incoming). */
+export async function insertPendingRequest(
+  u: Unit,
+  r: {
+    readonly id: string;
+    readonly direction: 'incoming' | 'outgoing';
+    readonly item: string;
+    readonly originator: string;
+    readonly holder: string;
+    readonly to: string;
+    readonly requestedBy: string;
+    readonly note: string;
+  },
+): Promise<void> {
+  await u.tx
+    .insertInto('consent_requests')
+    .values({
+      id: r.id,
+      direction: r.direction,
+      item_id: r.item,
+      originator: r.originator,
+      holder: r.holder,
+      to_party: r.to,
+      requested_by: r.requestedBy,
+      note: r.note,
+      requested_at: u.now,
+      status: 'pending',
+      reason: null,
+      decided_at: null,
+      decided_by: null,
+      consent_id: null,
+    })
+    .execute();
 }

@@ -30,7 +30,7 @@ import {
 } from '../node/operations.js';
 import type { Unit } from '../node/service.js';
 import type { OutboxTable } from '../store/schema.js';
-import type { Federation } from './federation.js';
+import { type Federation, insertPendingRequest } from './federation.js';
 import type { ItemPayload, SignedReceipt } from './messages.js';
 
 export interface Sent {
@@ -227,25 +227,16 @@ export async function requestConsent(
       reason: null,
       consent: null,
     };
-    await u.tx
-      .insertInto('consent_requests')
-      .values({
-        id,
-        direction: 'outgoing',
-        item_id: itemId,
-        originator: item.originator.id,
-        holder: fed.party,
-        to_party: to,
-        requested_by: actor.user,
-        note,
-        requested_at: u.now,
-        status: 'pending',
-        reason: null,
-        decided_at: null,
-        decided_by: null,
-        consent_id: null,
-      })
-      .execute();
+    await insertPendingRequest(u, {
+      id,
+      direction: 'outgoing',
+      item: itemId,
+      originator: item.originator.id,
+      holder: fed.party,
+      to,
+      requestedBy: actor.user,
+      note,
+    });
     u.log({
       type: 'consent.requested',
       actor: { user: actor.user, party: fed.party },
