@@ -3,7 +3,7 @@
 // need-to-know). A push is a disclosure: the users it reaches are logged in the same
 // unit of work as the event, and the push itself happens only after that commits.
 import { decide, type World } from '../core/index.js';
-import type { Actor } from '../node/operations.js';
+import type { Actor } from '../node/roles.js';
 import type { Unit } from '../node/service.js';
 
 export interface Subscriber {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type Decision,
   DefinitionError,
-  decide,
+  decideCreate,
   type EpochMs,
   formatInstant,
   type ItemRecord,
@@ -24,9 +24,11 @@ import {
   type Message,
 } from '../federation/messages.js';
 import { sendInUnit } from '../federation/operations.js';
-import { ApiError } from '../node/errors.js';
-import { type Actor, decideRead } from '../node/operations.js';
+import { ApiError, deniedBy } from '../node/errors.js';
+import { decideRead } from '../node/operations.js';
+import type { Actor } from '../node/roles.js';
 import { json, type LiaisonNode, type Unit } from '../node/service.js';
+import { logListing, type Page, visiblePage } from '../node/visibility.js';
 import type { AlertTable } from '../store/schema.js';
 import { toCap } from './cap.js';
 import { AlertHub } from './hub.js';
@@ -324,6 +326,9 @@ export class AlertService implements AlertHooks {
       const id = `${this.party.toLowerCase()}-alert-${randomUUID()}`;
       const marking = input.marking ?? this.defaultMarking(u);
       const categories = input.categories ?? DEFAULT_ALERT_CATEGORIES;
+      // Sending is acting (RULES P1): the sender must be allowed to read the alert.
+      const may = decideCreate(u.world, { user: actor.user, marking, categories }, u.now);
+      if (may.decision === 'deny') throw deniedBy(may);
       let item: ItemRecord;
       try {
         item = u.world.addItem(
@@ -388,7 +393,7 @@ export class AlertService implements AlertHooks {
         alert: payload,
       };
       for (const to of recipients) {
-        const r = await sendInUnit(u, this.fed, actor, itemPayload, to, 'release');
+        const r = await sendInUnit(u, this.fed, actor, itemPayload, to);
         releases.push({ to, decision: r.decision, envelope: r.envelope });
       }
       const allowed = releases.filter((r) => r.envelope !== null).map((r) => r.to);
@@ -683,25 +688,28 @@ export class AlertService implements AlertHooks {
     });
   }
 
-  /** The alerts this node holds that the officer may read, newest first (one log entry). */
-  list(actor: Actor, limit = 50): Promise<AlertView[]> {
+  /** The alerts this node holds that the officer may read (RULES V1), newest first; logged. */
+  list(actor: Actor, p: Page): Promise<AlertView[]> {
     return this.node.transact(async (u) => {
-      const rows = await u.tx
-        .selectFrom('alerts')
-        .selectAll()
-        .orderBy('received_at', 'desc')
-        .limit(Math.min(Math.max(limit, 1), 500))
-        .execute();
+      const rows = await visiblePage(
+        u,
+        actor,
+        p,
+        (offset, n) =>
+          u.tx
+            .selectFrom('alerts')
+            .selectAll()
+            .orderBy('received_at', 'desc')
+            .orderBy('item_id')
+            .limit(n)
+            .offset(offset)
+            .execute(),
+        (r) => r.item_id,
+      );
       const out: AlertView[] = [];
       for (const r of rows) {
         const item = u.world.items.get(r.item_id);
-        if (item === undefined) continue;
-        if (
-          decide(u.world, { kind: 'read', item: r.item_id, user: actor.user }, u.now).decision !==
-          'allow'
-        )
-          continue;
-        out.push(this.viewOf(item, r));
+        if (item !== undefined) out.push(this.viewOf(item, r));
       }
       if (out.length > 0) {
         const acked = new Set(
@@ -719,14 +727,14 @@ export class AlertService implements AlertHooks {
           ).map((r) => r.item_id),
         );
         for (const [i, v] of out.entries()) out[i] = { ...v, acknowledgedHere: acked.has(v.id) };
-        u.log({
-          type: 'alert.listed',
-          actor: { user: actor.user, party: this.party },
-          subject: { items: out.map((v) => v.id) },
-          decision: 'allow',
-          reasons: ['allowed'],
-        });
       }
+      logListing(
+        u,
+        this.node,
+        actor,
+        'alerts',
+        out.map((v) => v.id),
+      );
       return out;
     });
   }

@@ -1,13 +1,15 @@
 // FLASH alerts over HTTP: send (or send the launch preset), list, show, acknowledge,
 // export as CAP 1.2, and the live stream (WebSocket) that officers keep open.
 import websocket from '@fastify/websocket';
-import { Type as T, type TSchema } from '@sinclair/typebox';
+import { Type as T } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { launchPreset } from '../alerts/model.js';
 import type { AlertService, AlertView, Release } from '../alerts/service.js';
+import { authenticate } from '../node/auth.js';
 import { ApiError } from '../node/errors.js';
-import { authenticate, type Role, requireRole } from '../node/operations.js';
-import { type App, type Auth, actorOf } from './common.js';
+import { type Role, requireRole } from '../node/roles.js';
+import { page } from '../node/visibility.js';
+import { type App, type Auth, actorOf, type Errors, PageQuery } from './common.js';
 import * as S from './schemas.js';
 
 /** The subprotocol a browser offers with `liaison.bearer.<token>` (it cannot set headers). */
@@ -47,7 +49,7 @@ export function registerAlertRoutes(
   app: App,
   alerts: AlertService,
   auth: Auth,
-  errors: Record<number, TSchema>,
+  errors: Errors,
 ): void {
   const node = alerts.node;
   const officers: Role[] = ['officer', 'releasing-authority', 'security-officer'];
@@ -55,7 +57,7 @@ export function registerAlertRoutes(
   app.post(
     '/v1/alerts',
     {
-      preHandler: auth(['releasing-authority']),
+      onRequest: auth(['releasing-authority']),
       schema: {
         summary:
           'Send a FLASH launch alert: created and released to each partner (RULES R1–R5 for each), pushed at once',
@@ -89,7 +91,7 @@ export function registerAlertRoutes(
   app.get(
     '/v1/alerts/presets/launch',
     {
-      preHandler: auth(officers),
+      onRequest: auth(officers),
       schema: {
         summary: 'The launch sample (launched a minute ago), for the compose form',
         response: { 200: S.Free, ...errors },
@@ -101,20 +103,21 @@ export function registerAlertRoutes(
   app.get(
     '/v1/alerts',
     {
-      preHandler: auth(officers),
+      onRequest: auth(officers),
       schema: {
         summary: 'Alerts held here that you may read, newest first (the listing is logged)',
-        querystring: T.Object({ limit: T.Optional(T.Integer({ minimum: 1, maximum: 500 })) }),
+        querystring: PageQuery,
         response: { 200: T.Array(S.Free), ...errors },
       },
     },
-    async (req) => (await alerts.list(actorOf(req), req.query.limit ?? 50)).map(viewJson),
+    async (req) =>
+      (await alerts.list(actorOf(req), page(req.query.limit, req.query.offset, 50))).map(viewJson),
   );
 
   app.get(
     '/v1/alerts/:id',
     {
-      preHandler: auth(officers),
+      onRequest: auth(officers),
       schema: {
         summary:
           'One alert (a logged read, RULES A1–A3) with acknowledgements; at the originator, each party’s delivery and acknowledgement',
@@ -131,7 +134,7 @@ export function registerAlertRoutes(
   app.post(
     '/v1/alerts/:id/ack',
     {
-      preHandler: auth(officers),
+      onRequest: auth(officers),
       schema: {
         summary: 'Acknowledge an alert: recorded, logged and sent back, signed, to its originator',
         params: S.IdParams,
@@ -144,7 +147,7 @@ export function registerAlertRoutes(
   app.get(
     '/v1/alerts/:id/cap',
     {
-      preHandler: auth(officers),
+      onRequest: auth(officers),
       schema: {
         summary:
           'The alert as OASIS CAP 1.2 XML (scope Restricted, restriction = markings); a logged read',
@@ -176,9 +179,12 @@ export function registerAlertRoutes(
         'unauthenticated',
         `send Authorization: Bearer <token>, or offer the subprotocols ${STREAM_PROTOCOL} and ${BEARER_PROTOCOL}<token>`,
       );
-    const actor = await authenticate(node, token);
-    requireRole(actor, officers);
-    req.actor = actor;
+    const credential = await authenticate(node, token);
+    if (credential.kind === 'enrol')
+      throw new ApiError('forbidden', 'enrol a second factor and sign in again first');
+    requireRole(credential.actor, officers);
+    req.actor = credential.actor;
+    req.credential = credential;
     tokens.set(req, token);
   };
 
@@ -194,7 +200,7 @@ export function registerAlertRoutes(
       '/v1/alerts/stream',
       {
         websocket: true,
-        preValidation: streamAuth,
+        onRequest: streamAuth,
         schema: {
           summary:
             'WebSocket: FLASH alerts, escalations and acknowledgements, pushed to officers who may read them (RULES A1–A3)',
@@ -216,7 +222,7 @@ export function registerAlertRoutes(
         // was revoked or expired, or whose user was disabled, is closed.
         const recheck = setInterval(() => {
           authenticate(node, token)
-            .then((a) => requireRole(a, officers))
+            .then((c) => requireRole(c.actor, officers))
             .catch(() => {
               remove();
               socket.close(4401, 'the token is no longer valid');

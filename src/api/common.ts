@@ -1,6 +1,7 @@
-// What every route module shares: the typed Fastify instance, the role check's
-// shape, and the request helpers (instants in and out, the authenticated actor).
+// What every route module shares: the typed Fastify instance, the authentication hook,
+// and the request helpers (instants in and out, the authenticated actor, a page).
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type as T } from '@sinclair/typebox';
 import type {
   FastifyBaseLogger,
   FastifyInstance,
@@ -11,8 +12,19 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import { formatInstant, parseInstant, TimeFormatError } from '../core/index.js';
+import { authenticate, type Credential } from '../node/auth.js';
 import { ApiError } from '../node/errors.js';
-import type { Actor, Role } from '../node/operations.js';
+import { type Actor, type Role, requireRole } from '../node/roles.js';
+import type { LiaisonNode } from '../node/service.js';
+import { type Page, page } from '../node/visibility.js';
+import { ErrorBody } from './schemas.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor?: Actor;
+    credential?: Credential;
+  }
+}
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -22,10 +34,49 @@ export type App = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
-/** A preHandler that lets only the given roles through. */
-export type Auth = (
-  roles: readonly Role[],
-) => (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
+export type Hook = (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+/**
+ * An `onRequest` hook that lets only the given roles through. It runs before the body
+ * is read or validated, so an unauthenticated request never learns what the schema
+ * wants. An enrolment token (a sign-in still missing its second factor) passes only
+ * where `enrol` is set.
+ */
+export type Auth = (roles: readonly Role[], options?: { readonly enrol?: boolean }) => Hook;
+
+export const ALL_ROLES: readonly Role[] = [
+  'officer',
+  'releasing-authority',
+  'security-officer',
+  'auditor',
+  'admin',
+];
+export const READERS: readonly Role[] = ['officer', 'releasing-authority', 'security-officer'];
+
+/** The bearer token of a request, or undefined. */
+export function bearer(req: FastifyRequest): string | undefined {
+  const header = req.headers.authorization;
+  return header === undefined ? undefined : /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+}
+
+export function makeAuth(node: LiaisonNode): Auth {
+  return (roles, options = {}) =>
+    async (req) => {
+      const token = bearer(req);
+      if (token === undefined)
+        throw new ApiError('unauthenticated', 'send Authorization: Bearer <token>');
+      const credential = await authenticate(node, token);
+      if (credential.kind === 'enrol' && options.enrol !== true) {
+        throw new ApiError(
+          'forbidden',
+          'this node requires a second factor: enrol one first (POST /v1/me/totp), then sign in again with its code',
+        );
+      }
+      requireRole(credential.actor, roles);
+      req.actor = credential.actor;
+      req.credential = credential;
+    };
+}
 
 /** An instant as RFC 3339 UTC, or null. */
 export const iso = (ms: number | null): string | null => (ms === null ? null : formatInstant(ms));
@@ -42,8 +93,35 @@ export function instant(text: string | null | undefined, field: string): number 
   }
 }
 
-/** The authenticated actor of a request (set by the auth preHandler). */
+/** The authenticated actor of a request (set by the auth hook). */
 export function actorOf(req: FastifyRequest): Actor {
   if (req.actor === undefined) throw new ApiError('unauthenticated', 'no credentials');
   return req.actor;
 }
+
+/** The authenticated credential of a request (set by the auth hook). */
+export function credentialOf(req: FastifyRequest): Credential {
+  if (req.credential === undefined) throw new ApiError('unauthenticated', 'no credentials');
+  return req.credential;
+}
+
+/** `?limit=&offset=` of a listing: every listing pages, at most 200 a page. */
+export const PageQuery = T.Object({
+  limit: T.Optional(T.Integer({ minimum: 1, maximum: 200 })),
+  offset: T.Optional(T.Integer({ minimum: 0, maximum: 1_000_000 })),
+});
+
+export function pageOf(q: { limit?: number | undefined; offset?: number | undefined }): Page {
+  return page(q.limit, q.offset);
+}
+
+/** The error answers every route may give, for the OpenAPI document. */
+export const ERRORS = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  404: ErrorBody,
+  409: ErrorBody,
+  429: ErrorBody,
+} as const;
+export type Errors = typeof ERRORS;

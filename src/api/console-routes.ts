@@ -3,44 +3,23 @@
 // the simulator, and the console's own files at `/`.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import { Type as T, type TSchema } from '@sinclair/typebox';
-import { markingRef } from '../core/index.js';
+import { Type as T } from '@sinclair/typebox';
 import { ApiError } from '../node/errors.js';
-import {
-  type Actor,
-  decideRead,
-  type Role,
-  SESSION_MS,
-  setPassword,
-  signIn,
-  signOut,
-} from '../node/operations.js';
+import { decideRead } from '../node/operations.js';
+import type { Actor, Role } from '../node/roles.js';
 import type { LiaisonNode } from '../node/service.js';
-import { parseScenario, runScenario, ScenarioInvalid, stepJson } from '../simulate/index.js';
-import { type App, type Auth, actorOf, iso } from './common.js';
+import { type App, type Auth, actorOf, type Errors, READERS } from './common.js';
 import { checkpointFor } from './log-routes.js';
 import * as S from './schemas.js';
+import { MAX_SCENARIO_CHARS, Simulations } from './simulation.js';
 
-const SessionBody = T.Object(
-  {
-    username: T.String({ minLength: 1, maxLength: 200 }),
-    password: T.String({ minLength: 1, maxLength: 1024 }),
-  },
-  { additionalProperties: false },
-);
-const PasswordBody = T.Object(
-  { password: T.Union([T.String({ minLength: 1, maxLength: 1024 }), T.Null()]) },
-  { additionalProperties: false },
-);
 const SimulateBody = T.Object(
   {
-    scenario: T.String({ minLength: 1, maxLength: 900_000 }),
-    name: T.Optional(T.String({ maxLength: 200 })),
+    scenario: T.String({ minLength: 1, maxLength: MAX_SCENARIO_CHARS }),
+    name: T.Optional(T.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f]*$' })),
   },
   { additionalProperties: false },
 );
-/** Steps returned by POST /v1/simulate at most (the console shows a table). */
-const MAX_SIM_STEPS = 20_000;
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 
@@ -63,91 +42,11 @@ export function registerConsoleRoutes(
   app: App,
   node: LiaisonNode,
   auth: Auth,
-  errors: Record<number, TSchema>,
+  errors: Errors,
 ): void {
-  const officers: Role[] = ['officer', 'releasing-authority', 'security-officer'];
-  const any: Role[] = ['officer', 'releasing-authority', 'security-officer', 'auditor', 'admin'];
-
-  app.post(
-    '/v1/session',
-    {
-      schema: {
-        summary: `Sign in with a username and password: a token that expires in ${SESSION_MS / 3_600_000} hours`,
-        security: [],
-        body: SessionBody,
-        response: { 201: S.Free, ...errors },
-      },
-    },
-    async (req, reply) => {
-      const s = await signIn(node, req.body.username, req.body.password);
-      return reply.status(201).send({
-        token: s.token,
-        tokenId: s.id,
-        user: s.user,
-        party: s.party,
-        roles: [...s.roles],
-        expiresAt: iso(s.expiresAt),
-      });
-    },
-  );
-
-  app.delete(
-    '/v1/session',
-    {
-      preHandler: auth(any),
-      schema: {
-        summary: 'Sign out: the token of this request is revoked',
-        response: { 204: T.Null(), ...errors },
-      },
-    },
-    async (req, reply) => {
-      const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
-      await signOut(node, actorOf(req), token);
-      return reply.status(204).send(null);
-    },
-  );
-
-  app.get(
-    '/v1/me',
-    {
-      preHandler: auth(any),
-      schema: { summary: 'Who the token belongs to', response: { 200: S.Free, ...errors } },
-    },
-    async (req) => {
-      const a = actorOf(req);
-      const u = node.world.users.get(a.user);
-      return {
-        user: a.user,
-        party: a.party,
-        roles: [...a.roles],
-        clearance: u === undefined ? null : markingRef(u.clearance),
-        needToKnow: u === undefined ? [] : [...u.needToKnow],
-        // The markings of this party's scheme, lowest first (for forms).
-        scheme: (node.world.parties.get(a.party)?.scheme.markings ?? []).map(markingRef),
-      };
-    },
-  );
-
-  app.put(
-    '/v1/users/:id/password',
-    {
-      preHandler: auth(any),
-      schema: {
-        summary:
-          'Set (or clear, with null) a console password: an admin for anyone, a user for themself',
-        params: S.IdParams,
-        body: PasswordBody,
-        response: { 204: T.Null(), ...errors },
-      },
-    },
-    async (req, reply) => {
-      const a = actorOf(req);
-      if (a.user !== req.params.id && !a.roles.includes('admin'))
-        throw new ApiError('forbidden', 'only an admin sets another user’s password');
-      await setPassword(node, a, req.params.id, req.body.password);
-      return reply.status(204).send(null);
-    },
-  );
+  /** The simulator is for policy work: those who give notices, release, and guard access. */
+  const planners: Role[] = ['admin', 'releasing-authority', 'security-officer'];
+  const simulations = new Simulations();
 
   /** RULES A1–A3 for the item a history or proof is about; a refusal is logged. */
   const mayRead = (actor: Actor, item: string, what: string) =>
@@ -173,7 +72,7 @@ export function registerConsoleRoutes(
   app.get(
     '/v1/items/:id/history',
     {
-      preHandler: auth(officers),
+      onRequest: auth(READERS),
       schema: {
         summary:
           'The log entries about an item (its decisions: created, released, received, read, …), for a reader of it',
@@ -202,7 +101,7 @@ export function registerConsoleRoutes(
   app.get(
     '/v1/items/:id/proof',
     {
-      preHandler: auth(officers),
+      onRequest: auth(READERS),
       schema: {
         summary:
           'RFC 9162 inclusion proof of a log entry about this item, against the latest signed checkpoint (the browser verifies it)',
@@ -241,31 +140,18 @@ export function registerConsoleRoutes(
   app.post(
     '/v1/simulate',
     {
-      preHandler: auth(any),
-      bodyLimit: 1024 * 1024,
+      onRequest: auth(planners),
+      bodyLimit: MAX_SCENARIO_CHARS * 4 + 4096,
       schema: {
-        summary:
-          'Run a scenario (YAML or JSON, ../shared/SCENARIOS.md) on the pure core: its decisions, step by step. Touches nothing of the node.',
+        summary: `Run a scenario (YAML or JSON, the scenario file format) on the pure core in a worker thread: its decisions, step by step. Touches nothing of the node. At most ${MAX_SCENARIO_CHARS / 1024} KiB, one run at a time per person.`,
         body: SimulateBody,
         response: { 200: S.Free, ...errors },
       },
     },
     async (req) => {
       const name = req.body.name ?? 'scenario';
-      let summary: ReturnType<typeof runScenario>['summary'];
-      const steps: Record<string, unknown>[] = [];
-      let truncated = false;
-      try {
-        const scenario = parseScenario(req.body.scenario, name);
-        summary = runScenario(scenario, (r) => {
-          if (steps.length < MAX_SIM_STEPS) steps.push(stepJson(r));
-          else truncated = true;
-        }).summary;
-      } catch (e) {
-        if (e instanceof ScenarioInvalid) throw new ApiError('invalid-request', e.message);
-        throw e;
-      }
-      return { summary, steps, truncated };
+      const out = await simulations.run(actorOf(req).user, req.body.scenario, name);
+      return { summary: out.summary, steps: out.steps, truncated: false };
     },
   );
 

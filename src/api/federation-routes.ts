@@ -1,11 +1,10 @@
-import { Type as T, type TSchema } from '@sinclair/typebox';
+import { Type as T } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { formatInstant } from '../core/index.js';
 import type { Federation } from '../federation/federation.js';
 import { MAX_BATCH, MAX_REQUEST_BYTES } from '../federation/messages.js';
 import {
   decideConsentRequest,
-  forwardItem,
   listConsentRequests,
   listInbox,
   listOutbox,
@@ -13,14 +12,23 @@ import {
   outboxEnvelope,
   proposeAgreement,
   proposeChange,
-  releaseItem,
   requestConsent,
   revokeConsent,
+  sendItem,
   signProposal,
 } from '../federation/operations.js';
 import { ApiError } from '../node/errors.js';
-import type { Role } from '../node/operations.js';
-import { type App, type Auth, actorOf, instant, iso } from './common.js';
+import type { Role } from '../node/roles.js';
+import {
+  type App,
+  type Auth,
+  actorOf,
+  type Errors,
+  instant,
+  iso,
+  PageQuery,
+  pageOf,
+} from './common.js';
 import { cosigned } from './log-routes.js';
 import * as S from './schemas.js';
 
@@ -54,13 +62,18 @@ const PeerBody = T.Object(
   },
   { additionalProperties: false },
 );
-const ProposalBody = T.Object({ definition: S.Free }, { additionalProperties: false });
+const ProposalBody = T.Object(
+  { definition: S.AgreementDefinition },
+  { additionalProperties: false },
+);
 const ChangeBody = T.Object(
   {
     kind: T.Union([T.Literal('terminate'), T.Literal('amend')]),
     effectiveAt: T.Optional(T.String({ maxLength: 40 })),
-    rows: T.Optional(T.Array(S.Free)),
-    scope: T.Optional(T.Union([T.Array(T.String()), T.Null()])),
+    rows: T.Optional(T.Array(S.EquivalenceRow, { maxItems: 64 })),
+    scope: T.Optional(
+      T.Union([T.Array(T.String({ minLength: 1, maxLength: 64 }), { maxItems: 256 }), T.Null()]),
+    ),
     noticePeriod: T.Optional(T.String({ maxLength: 40 })),
   },
   { additionalProperties: false },
@@ -70,7 +83,7 @@ export function registerFederationRoutes(
   app: App,
   fed: Federation,
   auth: Auth,
-  errors: Record<number, TSchema>,
+  errors: Errors,
 ): void {
   const node = fed.node;
   const officers: Role[] = ['officer', 'releasing-authority', 'security-officer'];
@@ -190,7 +203,7 @@ export function registerFederationRoutes(
   app.get(
     '/v1/peers',
     {
-      preHandler: auth(['officer', 'releasing-authority', 'security-officer', 'auditor', 'admin']),
+      onRequest: auth(['officer', 'releasing-authority', 'security-officer', 'auditor', 'admin']),
       schema: { summary: 'Peers', response: { 200: T.Array(S.Free), ...errors } },
     },
     async () => fed.peerViews(),
@@ -199,7 +212,7 @@ export function registerFederationRoutes(
   app.post(
     '/v1/peers',
     {
-      preHandler: auth(['admin']),
+      onRequest: auth(['admin']),
       schema: {
         summary:
           'Add a partner node by URL; its keys must match the fingerprint confirmed out of band',
@@ -214,7 +227,7 @@ export function registerFederationRoutes(
   app.post(
     '/v1/peers/:id/retry',
     {
-      preHandler: auth(['admin']),
+      onRequest: auth(['admin']),
       schema: {
         summary: 'Retry now: forget the backoff towards a peer and send what is queued',
         params: S.IdParams,
@@ -227,7 +240,7 @@ export function registerFederationRoutes(
   app.post(
     '/v1/peers/:id/witness',
     {
-      preHandler: auth(['auditor', 'security-officer', 'admin']),
+      onRequest: auth(['auditor', 'security-officer', 'admin']),
       schema: {
         summary: "Witness a peer's log: consistency with every checkpoint of it seen, then cosign",
         params: S.IdParams,
@@ -241,7 +254,7 @@ export function registerFederationRoutes(
   app.post(
     '/v1/items/:id/release',
     {
-      preHandler: auth(['releasing-authority']),
+      onRequest: auth(['releasing-authority']),
       schema: {
         summary: 'Release an item this party originated to a party (RULES R1–R5)',
         params: S.IdParams,
@@ -250,7 +263,7 @@ export function registerFederationRoutes(
       },
     },
     async (req, reply) => {
-      const r = await releaseItem(fed, actorOf(req), req.params.id, req.body.to);
+      const r = await sendItem(fed, actorOf(req), req.params.id, req.body.to);
       return reply.status(202).send({
         envelope: r.envelope,
         decision: r.decision.decision,
@@ -263,7 +276,7 @@ export function registerFederationRoutes(
   app.post(
     '/v1/items/:id/forward',
     {
-      preHandler: auth(['releasing-authority']),
+      onRequest: auth(['releasing-authority']),
       schema: {
         summary: "Forward another party's item (RULES F0–F4, with the originator's consent)",
         params: S.IdParams,
@@ -272,7 +285,7 @@ export function registerFederationRoutes(
       },
     },
     async (req, reply) => {
-      const r = await forwardItem(fed, actorOf(req), req.params.id, req.body.to);
+      const r = await sendItem(fed, actorOf(req), req.params.id, req.body.to);
       return reply.status(202).send({
         envelope: r.envelope,
         decision: r.decision.decision,
@@ -285,27 +298,34 @@ export function registerFederationRoutes(
   app.get(
     '/v1/inbox',
     {
-      preHandler: auth(officers),
+      onRequest: auth(officers),
       schema: {
-        summary: 'Items received from partners, with the local marking and the originator’s',
+        summary:
+          'Items received from partners that you may read (RULES V1), with the local marking and the originator’s; the page shown is logged',
+        querystring: PageQuery,
         response: { 200: T.Array(S.Free), ...errors },
       },
     },
-    async () =>
-      (await listInbox(fed)).map((e) => ({ ...e, receivedAt: formatInstant(e.receivedAt) })),
+    async (req) =>
+      (await listInbox(fed, actorOf(req), pageOf(req.query))).map((e) => ({
+        ...e,
+        receivedAt: formatInstant(e.receivedAt),
+      })),
   );
 
   app.get(
     '/v1/outbox',
     {
-      preHandler: auth(['releasing-authority', 'security-officer', 'auditor', 'admin']),
+      onRequest: auth(['releasing-authority', 'security-officer', 'auditor', 'admin']),
       schema: {
-        summary: 'Messages queued to partners and their state',
+        summary:
+          'Messages queued to partners and their state; those about an item only if you may read it (RULES V1)',
+        querystring: PageQuery,
         response: { 200: T.Array(S.Free), ...errors },
       },
     },
-    async () =>
-      (await listOutbox(fed)).map((e) => ({
+    async (req) =>
+      (await listOutbox(fed, actorOf(req), pageOf(req.query))).map((e) => ({
         ...e,
         createdAt: formatInstant(e.createdAt),
         settledAt: iso(e.settledAt),
@@ -315,7 +335,7 @@ export function registerFederationRoutes(
   app.get(
     '/v1/outbox/:id',
     {
-      preHandler: auth(['releasing-authority', 'security-officer', 'auditor', 'admin']),
+      onRequest: auth(['releasing-authority', 'security-officer', 'auditor', 'admin']),
       schema: {
         summary:
           "One envelope: its state and the receiver's signed receipt (batch signature, proofs)",
@@ -324,7 +344,7 @@ export function registerFederationRoutes(
       },
     },
     async (req) => {
-      const e = await outboxEnvelope(fed, req.params.id);
+      const e = await outboxEnvelope(fed, actorOf(req), req.params.id);
       return { ...e, createdAt: formatInstant(e.createdAt), settledAt: iso(e.settledAt) };
     },
   );
@@ -333,7 +353,7 @@ export function registerFederationRoutes(
   app.post(
     '/v1/consents/requests',
     {
-      preHandler: auth(['officer', 'releasing-authority']),
+      onRequest: auth(['officer', 'releasing-authority']),
       schema: {
         summary: 'Ask the originator for consent to pass an item on (third-party rule)',
         body: ConsentRequestBody,
@@ -355,26 +375,32 @@ export function registerFederationRoutes(
   app.get(
     '/v1/consents/requests',
     {
-      preHandler: auth(officers),
+      onRequest: auth(officers),
       schema: {
-        summary: 'Consent requests, incoming and outgoing',
-        querystring: T.Object({
-          direction: T.Optional(T.Union([T.Literal('incoming'), T.Literal('outgoing')])),
-        }),
+        summary:
+          'Consent requests, incoming and outgoing, about items you may read (RULES V1); the page shown is logged',
+        querystring: T.Composite([
+          PageQuery,
+          T.Object({
+            direction: T.Optional(T.Union([T.Literal('incoming'), T.Literal('outgoing')])),
+          }),
+        ]),
         response: { 200: T.Array(S.Free), ...errors },
       },
     },
     async (req) =>
-      (await listConsentRequests(fed, req.query.direction)).map((r) => ({
-        ...r,
-        requestedAt: formatInstant(r.requestedAt),
-      })),
+      (await listConsentRequests(fed, actorOf(req), req.query.direction, pageOf(req.query))).map(
+        (r) => ({
+          ...r,
+          requestedAt: formatInstant(r.requestedAt),
+        }),
+      ),
   );
 
   app.post(
     '/v1/consents/requests/:id/grant',
     {
-      preHandler: auth(['releasing-authority']),
+      onRequest: auth(['releasing-authority']),
       schema: {
         summary: 'Grant an incoming consent request (RULES F1), with a reason',
         params: S.IdParams,
@@ -396,7 +422,7 @@ export function registerFederationRoutes(
   app.post(
     '/v1/consents/requests/:id/refuse',
     {
-      preHandler: auth(['releasing-authority']),
+      onRequest: auth(['releasing-authority']),
       schema: {
         summary: 'Refuse an incoming consent request, with a reason',
         params: S.IdParams,
@@ -411,7 +437,7 @@ export function registerFederationRoutes(
   app.post(
     '/v1/consents/:id/revoke',
     {
-      preHandler: auth(['releasing-authority']),
+      onRequest: auth(['releasing-authority']),
       schema: {
         summary: 'Revoke a consent this party gave',
         params: S.IdParams,
@@ -428,7 +454,7 @@ export function registerFederationRoutes(
   app.get(
     '/v1/proposals',
     {
-      preHandler: auth(['officer', 'releasing-authority', 'security-officer', 'auditor', 'admin']),
+      onRequest: auth(['officer', 'releasing-authority', 'security-officer', 'auditor', 'admin']),
       schema: {
         summary: 'Agreements and changes awaiting signatures, and those that bind',
         response: { 200: T.Array(S.Free), ...errors },
@@ -440,7 +466,7 @@ export function registerFederationRoutes(
   app.post(
     '/v1/agreements',
     {
-      preHandler: auth(['admin']),
+      onRequest: auth(['admin']),
       schema: {
         summary:
           'Propose an agreement (signed by this party); it binds once every party has signed',
@@ -449,7 +475,7 @@ export function registerFederationRoutes(
       },
     },
     async (req, reply) => {
-      const id = await proposeAgreement(fed, actorOf(req), req.body.definition as never);
+      const id = await proposeAgreement(fed, actorOf(req), req.body.definition);
       return reply.status(201).send({ proposal: id });
     },
   );
@@ -457,7 +483,7 @@ export function registerFederationRoutes(
   app.post(
     '/v1/proposals/:id/sign',
     {
-      preHandler: auth(['admin']),
+      onRequest: auth(['admin']),
       schema: {
         summary: 'Countersign a proposal as this party',
         params: T.Object({ id: T.String({ minLength: 1, maxLength: 200 }) }),
@@ -470,7 +496,7 @@ export function registerFederationRoutes(
   app.post(
     '/v1/agreements/:id/changes',
     {
-      preHandler: auth(['admin']),
+      onRequest: auth(['admin']),
       schema: {
         summary: 'Propose a mutual termination or an amendment (all parties sign)',
         params: S.IdParams,
@@ -483,7 +509,7 @@ export function registerFederationRoutes(
       const id = await proposeChange(fed, req.params.id, {
         kind: b.kind,
         effectiveAt: instant(b.effectiveAt, 'effectiveAt') ?? node.now(),
-        rows: b.rows as never,
+        rows: b.rows,
         scope: b.scope,
         noticePeriod: b.noticePeriod,
       });

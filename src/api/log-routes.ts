@@ -1,26 +1,40 @@
 // The log's API: signed checkpoints, entries, inclusion and consistency proofs, in
 // the formats an independent RFC 9162 / C2SP implementation reads.
 
-import { Type as T, type TSchema } from '@sinclair/typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { formatInstant } from '../core/index.js';
+import { Type as T } from '@sinclair/typebox';
+import { formatInstant, mayRead } from '../core/index.js';
 import { ApiError } from '../node/errors.js';
+import type { Role } from '../node/roles.js';
 import type { LiaisonNode } from '../node/service.js';
-import type { App } from './common.js';
+import { type App, type Auth, actorOf, type Errors } from './common.js';
 import * as S from './schemas.js';
+
+const AUDIT: readonly Role[] = ['auditor', 'security-officer', 'admin'];
+
+/** The items a log entry is about (its subject's `item`, or the `items` a listing showed). */
+export function entryItems(data: string): string[] {
+  let subject: unknown;
+  try {
+    subject = (JSON.parse(data) as { subject?: unknown }).subject;
+  } catch {
+    return [];
+  }
+  if (typeof subject !== 'object' || subject === null) return [];
+  const s = subject as { item?: unknown; items?: unknown };
+  const out: string[] = [];
+  if (typeof s.item === 'string') out.push(s.item);
+  if (Array.isArray(s.items)) for (const i of s.items) if (typeof i === 'string') out.push(i);
+  return out;
+}
 
 const b64 = (h: Uint8Array) => Buffer.from(h).toString('base64');
 
-export function registerLogRoutes(
-  app: App,
-  node: LiaisonNode,
-  auth: (req: FastifyRequest, reply: FastifyReply) => Promise<void>,
-  errors: Record<number, TSchema>,
-): void {
+export function registerLogRoutes(app: App, node: LiaisonNode, authOf: Auth, errors: Errors): void {
+  const auth = authOf(AUDIT);
   app.get(
     '/v1/log/checkpoint',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         summary:
           'The latest signed checkpoint (C2SP tlog-checkpoint in a signed note); text/plain unless ?format=json',
@@ -50,7 +64,7 @@ export function registerLogRoutes(
   app.get(
     '/v1/log/checkpoints',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         summary: 'Every checkpoint this node has signed, oldest first',
         response: { 200: T.Array(S.CheckpointView), ...errors },
@@ -77,14 +91,16 @@ export function registerLogRoutes(
   app.get(
     '/v1/log/entries',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
-        summary: 'Log entries in order, with their leaf hashes',
+        summary:
+          'Log entries in order, with their leaf hashes. An entry about an item you may not read shows only its leaf hash (RULES V1): the tree still verifies',
         querystring: S.EntriesQuery,
         response: { 200: T.Array(S.LogEntryView), ...errors },
       },
     },
     async (req) => {
+      const actor = actorOf(req);
       const start = Number(req.query.start ?? 0);
       const limit = Number(req.query.limit ?? 1000);
       const rows = await node.store.db
@@ -94,18 +110,22 @@ export function registerLogRoutes(
         .orderBy('idx')
         .limit(limit)
         .execute();
-      return rows.map((r) => ({
-        index: r.idx,
-        leafHash: Buffer.from(r.leaf_hash).toString('hex'),
-        data: r.data,
-      }));
+      const now = node.now();
+      const world = node.world;
+      return rows.map((r) => {
+        const leafHash = Buffer.from(r.leaf_hash).toString('hex');
+        const hidden = entryItems(r.data).some((i) => !mayRead(world, actor.user, i, now));
+        return hidden
+          ? { index: r.idx, leafHash, redacted: true as const }
+          : { index: r.idx, leafHash, data: r.data };
+      });
     },
   );
 
   app.get(
     '/v1/log/proof/inclusion',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         summary:
           'RFC 9162 inclusion proof of entry `index` in the tree of `size` (default: the latest checkpoint)',
@@ -132,7 +152,7 @@ export function registerLogRoutes(
   app.get(
     '/v1/log/proof/consistency',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         summary:
           'RFC 9162 consistency proof between tree sizes `from` and `to` (default: the latest checkpoint)',

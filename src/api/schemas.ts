@@ -1,7 +1,7 @@
 // One TypeBox schema per message: Fastify validates with it at the edge, the
 // OpenAPI document is generated from it, and TypeScript types come from it.
 import { type Static, Type as T } from '@sinclair/typebox';
-import { ROLES } from '../node/operations.js';
+import { ROLES } from '../node/roles.js';
 
 const Id = T.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' });
 const Code = T.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9][A-Za-z0-9_-]*$' });
@@ -81,6 +81,35 @@ export const UserView = T.Object({
   clearanceExpires: T.Union([T.String(), T.Null()]),
   roles: T.Array(Role),
 });
+
+/** A change to a person's clearance or roles, and whether it waits for a second person. */
+export const ChangeView = T.Object({
+  id: T.String(),
+  user: T.String(),
+  change: T.Object({}, { additionalProperties: true }),
+  proposedBy: T.String(),
+  proposedAt: T.String(),
+  status: T.Union([
+    T.Literal('pending'),
+    T.Literal('approved'),
+    T.Literal('rejected'),
+    T.Literal('withdrawn'),
+  ]),
+  decidedBy: T.Union([T.String(), T.Null()]),
+  decidedAt: T.Union([T.String(), T.Null()]),
+  note: T.Union([T.String(), T.Null()]),
+  approver: T.String({ description: 'who may approve it, in words' }),
+});
+
+export const ChangeOutcome = T.Composite([
+  UserView,
+  T.Object({
+    status: T.Union([T.Literal('applied'), T.Literal('pending')], {
+      description: 'applied: in effect now; pending: waits for a second person (two-person rule)',
+    }),
+    change: T.Union([ChangeView, T.Null()]),
+  }),
+]);
 
 export const IssuedToken = T.Object({
   id: T.String(),
@@ -187,14 +216,82 @@ export const AgreementSummary = T.Object({
 
 export const Free = T.Object({}, { additionalProperties: true });
 
+export const Text = T.String();
+
+const Duration = T.String({
+  minLength: 2,
+  maxLength: 40,
+  description: 'ISO 8601 duration, e.g. P1Y, P90D',
+});
+
+/** One equivalence row: the markings of each party that are equivalent (RULES §2). */
+export const EquivalenceRow = T.Record(
+  T.String({ pattern: '^[A-Z][A-Z0-9]{1,15}$' }),
+  T.Array(Code, { minItems: 1, maxItems: 16 }),
+  { minProperties: 2, maxProperties: 16 },
+);
+
+const ARTICLE_TOPICS = [
+  'in-force',
+  'term',
+  'notice',
+  'survival',
+  'equivalence',
+  'marking',
+  'scope',
+  'topology',
+  'releasability',
+  'third-party',
+  'reclassification',
+  'access',
+  'compromise',
+  'amendment',
+  'termination',
+] as const;
+
+/** An agreement's definition (RULES §2), as proposed to partners. */
+export const AgreementDefinition = T.Object(
+  {
+    id: Id,
+    title: T.Optional(T.String({ maxLength: 300 })),
+    parties: T.Array(T.String({ pattern: '^[A-Z][A-Z0-9]{1,15}$' }), {
+      minItems: 2,
+      maxItems: 16,
+    }),
+    rows: T.Array(EquivalenceRow, { maxItems: 64 }),
+    scope: T.Optional(T.Array(Category, { minItems: 1, maxItems: 256 })),
+    topology: T.Union([
+      T.Object({ kind: T.Literal('mesh') }, { additionalProperties: false }),
+      T.Object(
+        { kind: T.Literal('hub'), hub: T.String({ pattern: '^[A-Z][A-Z0-9]{1,15}$' }) },
+        { additionalProperties: false },
+      ),
+    ]),
+    entryIntoForce: Instant,
+    initialTerm: T.Optional(Duration),
+    renewalTerm: T.Optional(Duration),
+    noticePeriod: Duration,
+    timezone: T.String({ minLength: 1, maxLength: 64, description: 'IANA time zone' }),
+    articles: T.Optional(
+      T.Partial(
+        T.Object(Object.fromEntries(ARTICLE_TOPICS.map((k) => [k, T.String({ maxLength: 200 })])), {
+          additionalProperties: false,
+        }),
+      ),
+    ),
+    assumptions: T.Optional(T.Array(T.String({ maxLength: 500 }), { maxItems: 32 })),
+    assumed: T.Optional(
+      T.Array(T.Union([T.Literal('rows'), T.Literal('noticePeriod'), T.Literal('articles')]), {
+        maxItems: 3,
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const IdParams = T.Object({ id: T.String({ minLength: 1, maxLength: 200 }) });
 
 export const AtQuery = T.Object({ at: T.Optional(Instant) });
-
-export const PageQuery = T.Object({
-  limit: T.Optional(T.Integer({ minimum: 1, maximum: 1000 })),
-  offset: T.Optional(T.Integer({ minimum: 0 })),
-});
 
 export const EntriesQuery = T.Object({
   start: T.Optional(T.Integer({ minimum: 0 })),
@@ -204,7 +301,15 @@ export const EntriesQuery = T.Object({
 export const LogEntryView = T.Object({
   index: T.Integer(),
   leafHash: T.String({ description: 'hex' }),
-  data: T.String({ description: 'the entry as canonical JSON: the exact bytes that were hashed' }),
+  data: T.Optional(
+    T.String({ description: 'the entry as canonical JSON: the exact bytes that were hashed' }),
+  ),
+  redacted: T.Optional(
+    T.Literal(true, {
+      description:
+        'the entry is about an item the caller may not read (RULES V1): only its leaf hash is shown',
+    }),
+  ),
 });
 
 export const InclusionQuery = T.Object({

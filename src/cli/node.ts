@@ -59,6 +59,10 @@ function renderAudit(r: AuditReport, source: string): string[] {
   const out = [
     `${source}: ${r.entries} entries, ${r.checkpoints} checkpoints; ${r.verifiedSize} entries verified${r.root === null ? '' : `, root ${r.root}`}`,
   ];
+  if (r.withheld > 0)
+    out.push(
+      `${r.withheld} ${r.withheld === 1 ? 'entry is' : 'entries are'} about items you may not read: checked by leaf hash and chain only (audit with --data, or as someone cleared for them, to recompute them)`,
+    );
   if (r.ok)
     out.push(
       'OK: every entry hashes and chains, every checkpoint is signed, matches and is consistent',
@@ -84,6 +88,11 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
     .option('--port <n>', 'port to serve on', port)
     .option('--host <host>', 'address to bind (default 127.0.0.1)')
     .option('--origin <name>', 'log origin / checkpoint key name (default liaison.local/PARTY)')
+    .option('--require-totp', 'password sign-in needs a second factor (RFC 6238 TOTP)')
+    .option(
+      '--metrics-listen <host:port>',
+      'serve GET /metrics without a token on this separate address (e.g. 127.0.0.1:9464)',
+    )
     .option('--json', 'print JSON')
     .action(
       async (o: {
@@ -93,6 +102,8 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
         port?: number;
         host?: string;
         origin?: string;
+        requireTotp?: boolean;
+        metricsListen?: string;
         json?: boolean;
       }) => {
         const r = await initNode({
@@ -103,6 +114,8 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
           port: o.port,
           host: o.host,
           origin: o.origin,
+          requireTotp: o.requireTotp,
+          metricsListen: o.metricsListen,
         });
         if (o.json === true) {
           ctx.io.out(
@@ -131,26 +144,39 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
     .option('--port <n>', 'port (default: the configured one)', port)
     .option('--host <host>', 'address to bind')
     .option('--verbose', 'log requests')
-    .action(async (o: { data: string; port?: number; host?: string; verbose?: boolean }) => {
-      const running = await startNode({
-        dir: o.data,
-        passphrase: await passphrase(false),
-        port: o.port,
-        host: o.host,
-        logger: o.verbose === true,
-      });
-      ctx.io.out(
-        `liaison: ${running.node.party} node listening on ${running.url} (log size ${running.node.tree.size})\n`,
-      );
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          void running.stop().then(resolve);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-      ctx.io.out('liaison: stopped\n');
-    });
+    .option(
+      '--metrics-listen <host:port>',
+      "serve GET /metrics without a token on this address (default: the config's metricsListen)",
+    )
+    .action(
+      async (o: {
+        data: string;
+        port?: number;
+        host?: string;
+        verbose?: boolean;
+        metricsListen?: string;
+      }) => {
+        const running = await startNode({
+          dir: o.data,
+          passphrase: await passphrase(false),
+          port: o.port,
+          host: o.host,
+          logger: o.verbose === true,
+          metricsListen: o.metricsListen,
+        });
+        ctx.io.out(
+          `liaison: ${running.node.party} node listening on ${running.url} (log size ${running.node.tree.size})${running.metricsUrl === null ? '' : `; metrics on ${running.metricsUrl}`}\n`,
+        );
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            void running.stop().then(resolve);
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        ctx.io.out('liaison: stopped\n');
+      },
+    );
 
   const audit = program.command('audit').description('check a log');
   audit
@@ -198,10 +224,14 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
           async function* entries(): AsyncGenerator<StoredEntry> {
             for (let start = 0; ; ) {
               const page = await client.request<
-                { index: number; leafHash: string; data: string }[]
+                { index: number; leafHash: string; data?: string }[]
               >('GET', `/v1/log/entries?start=${start}&limit=5000`);
               for (const e of page)
-                yield { index: e.index, leafHash: Buffer.from(e.leafHash, 'hex'), data: e.data };
+                yield {
+                  index: e.index,
+                  leafHash: Buffer.from(e.leafHash, 'hex'),
+                  data: e.data ?? null,
+                };
               if (page.length < 5000) return;
               start = (page[page.length - 1]?.index ?? start) + 1;
             }

@@ -18,6 +18,37 @@ function print(ctx: RemoteContext, o: Common, value: unknown, people: () => stri
   ctx.io.out(o.json === true ? `${JSON.stringify(value)}\n` : `${people().join('\n')}\n`);
 }
 
+/** A clearance or roles change, in words. */
+function describeChange(c: Json): string {
+  return c.kind === 'roles'
+    ? `roles → ${(c.roles as string[]).join(', ') || '—'}`
+    : `clearance → ${String(c.clearance)}, need-to-know ${(c.needToKnow as string[]).join(', ') || '—'}`;
+}
+
+function pendingLine(c: Json): string {
+  return `awaiting approval (${String(c.id)}): ${String(c.user)} ${describeChange(c.change as Json)}; to be approved by ${String(c.approver)} (liaison user approve ${String(c.id)})`;
+}
+
+/** A password from an environment variable, else asked on the terminal (not echoed). */
+async function secret(env: string, question: string): Promise<string> {
+  const v = process.env[env];
+  if (v !== undefined && v.length > 0) return v;
+  if (!process.stdin.isTTY) throw new UsageError(`set ${env} (no terminal to ask for it)`);
+  const { createInterface } = await import('node:readline');
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    const out = rl as unknown as { _writeToOutput: (s: string) => void };
+    rl.question(question, (a) => {
+      rl.close();
+      process.stderr.write('\n');
+      resolve(a);
+    });
+    out._writeToOutput = (s: string) => {
+      if (s.startsWith(question)) process.stderr.write(question);
+    };
+  });
+}
+
 const marking = (m: unknown) => {
   const x = m as { party: string; code: string; name: string };
   return `${x.party} ${x.name} (${x.code})`;
@@ -143,6 +174,7 @@ export function registerRemoteCommands(
       });
       print(ctx, o, u, () => [
         `created ${u.id}: clearance ${u.clearance}, need-to-know ${(u.needToKnow as string[]).join(', ') || '—'}, roles ${(u.roles as string[]).join(', ') || '—'}`,
+        ...(u.pending as Json[]).map((c) => pendingLine(c)),
       ]);
     },
   );
@@ -183,9 +215,13 @@ export function registerRemoteCommands(
           ...(o.clearanceExpires === undefined ? {} : { clearanceExpires: o.clearanceExpires }),
         },
       );
-      print(ctx, o, u, () => [
-        `${u.id}: clearance ${u.clearance}, need-to-know ${(u.needToKnow as string[]).join(', ') || '—'}`,
-      ]);
+      print(ctx, o, u, () =>
+        u.status === 'pending'
+          ? [pendingLine(u.change as Json)]
+          : [
+              `${u.id}: clearance ${u.clearance}, need-to-know ${(u.needToKnow as string[]).join(', ') || '—'}`,
+            ],
+      );
     },
   );
   withTarget(
@@ -200,13 +236,103 @@ export function registerRemoteCommands(
       `/v1/users/${encodeURIComponent(username)}/roles`,
       { roles: o.role },
     );
-    print(ctx, o, u, () => [`${u.id}: roles ${(u.roles as string[]).join(', ') || '—'}`]);
+    print(ctx, o, u, () =>
+      u.status === 'pending'
+        ? [pendingLine(u.change as Json)]
+        : [`${u.id}: roles ${(u.roles as string[]).join(', ') || '—'}`],
+    );
+  });
+  withTarget(
+    user
+      .command('approvals')
+      .description(
+        'changes of clearance or roles awaiting a second person (admin, security-officer)',
+      )
+      .option('--all', 'decided ones too'),
+  ).action(async (o: Common & { all?: boolean }) => {
+    const rows = await client(o).request<Json[]>(
+      'GET',
+      `/v1/approvals${o.all === true ? '?all=true' : ''}`,
+    );
+    print(ctx, o, rows, () =>
+      rows.length === 0
+        ? ['nothing awaits approval']
+        : table(
+            ['change', 'user', 'sets', 'proposed by', 'status', 'approved by'],
+            rows.map((c) => [
+              String(c.id),
+              String(c.user),
+              describeChange(c.change as Json),
+              String(c.proposedBy),
+              String(c.status),
+              String(c.approver),
+            ]),
+          ),
+    );
+  });
+  for (const [verb, what] of [
+    [
+      'approve',
+      'approve a pending change: you must be another person than its proposer and its subject',
+    ],
+    ['reject', 'reject a pending change (its proposer withdraws it the same way)'],
+  ] as const) {
+    withTarget(
+      user.command(verb).argument('<change-id>').description(what).option('--note <text>', 'why'),
+    ).action(async (id: string, o: Common & { note?: string }) => {
+      const r = await client(o).request<Json>(
+        'POST',
+        `/v1/approvals/${encodeURIComponent(id)}/${verb}`,
+        o.note === undefined ? {} : { note: o.note },
+      );
+      const c = r.change as Json;
+      print(ctx, o, r, () => [
+        `${c.id} ${c.status} by ${c.decidedBy}: ${r.id} ${describeChange(c.change as Json)}${r.status === 'applied' ? ' (in effect now)' : ''}`,
+      ]);
+    });
+  }
+  withTarget(
+    user
+      .command('password')
+      .argument('<username>')
+      .description(
+        "set a console password: your own (with your current one), or, as an admin, reset another's; their other sessions end",
+      ),
+  ).action(async (username: string, o: Common) => {
+    const next = await secret('LIAISON_NEW_PASSWORD', 'New password: ');
+    const me = await client(o).request<Json>('GET', '/v1/me');
+    const current =
+      me.user === username
+        ? await secret('LIAISON_CURRENT_PASSWORD', 'Current password: ')
+        : undefined;
+    const r = await client(o).request<Json>(
+      'PUT',
+      `/v1/users/${encodeURIComponent(username)}/password`,
+      { password: next, ...(current === undefined ? {} : { current }) },
+    );
+    print(ctx, o, r, () => [
+      `password of ${username} set; ${String(r.sessionsRevoked)} other session(s) ended`,
+    ]);
+  });
+  withTarget(
+    program
+      .command('setup')
+      .description("end the node's setup: from then on privileged changes take two people (admin)")
+      .argument('<action>', 'end'),
+  ).action(async (action: string, o: Common) => {
+    if (action !== 'end') throw new UsageError(`setup: the only action is 'end', not '${action}'`);
+    const r = await client(o).request<Json>('POST', '/v1/setup/end');
+    print(ctx, o, r, () => [
+      'setup ended: privileged grants and top-level clearances now take two people',
+    ]);
   });
   withTarget(
     user
       .command('token')
       .argument('<username>')
-      .description('issue an API token for a user (admin); it is shown once')
+      .description(
+        'issue an API token: your own, or (admin) for someone whose rights you hold too; shown once',
+      )
       .option('--label <label>', 'what the token is for', 'cli')
       .option('--expires <instant>', 'RFC 3339 instant with offset'),
   ).action(async (username: string, o: Common & { label: string; expires?: string }) => {

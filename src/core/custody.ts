@@ -1,6 +1,7 @@
 // What the originator keeps control of after an item has moved: consents (F1),
 // their revocation, reclassification (C1) and compromise reports (GSOMIA Art. 17).
 // All of these survive termination of the agreement (RULES L9).
+import { actingRefusal } from './access.js';
 import {
   type Decision,
   deny,
@@ -31,22 +32,35 @@ export interface ConsentRequest {
   readonly to: PartyId;
   /** Absent = no expiry. */
   readonly expires?: EpochMs | undefined;
+  /** The person of `by` who acts; when named, RULES P1 applies. */
+  readonly user?: string | undefined;
 }
 
 export interface RevokeConsentRequest {
   readonly id: string;
   readonly by: PartyId;
+  /** The person of `by` who acts; when named, RULES P1 applies. */
+  readonly user?: string | undefined;
 }
 
 export interface ReclassifyRequest {
   readonly item: string;
   readonly by: PartyId;
   readonly marking: string;
+  /** The person of `by` who acts; when named, RULES P1 applies. */
+  readonly user?: string | undefined;
 }
 
 export interface CompromiseRequest {
   readonly item: string;
   readonly by: PartyId;
+  /** The person of `by` who acts; when named, RULES P1 applies. */
+  readonly user?: string | undefined;
+}
+
+/** RULES P1, after unknown ids: the named person must be allowed to read the item. */
+function p1(w: World, user: string | undefined, by: PartyId, item: ItemRecord, t: EpochMs) {
+  return user === undefined ? null : actingRefusal(w, user, by, item, t);
 }
 
 const NO_AGREEMENT = '';
@@ -84,6 +98,8 @@ export function decideConsent(w: World, req: ConsentRequest, t: EpochMs): Decisi
     ['to', req.to],
   ]);
   if (unknown !== null) return deny([unknown]);
+  const refusal = p1(w, req.user, req.by, item, t);
+  if (refusal !== null) return refusal;
   const origin = item.originator.id;
   const ref = holderRef(w, item.holdings.get(req.holder), 'third-party');
   if (req.by !== origin) {
@@ -133,6 +149,14 @@ export function decideRevokeConsent(w: World, req: RevokeConsentRequest, t: Epoc
   if (!w.parties.has(req.by)) {
     return deny([reason('unknown-party', null, `unknown party '${req.by}' in by`)]);
   }
+  const consentItem = w.items.get(consent.item);
+  if (req.user !== undefined) {
+    if (consentItem === undefined) {
+      return deny([reason('unknown-item', null, `unknown item '${consent.item}'`)]);
+    }
+    const refusal = p1(w, req.user, req.by, consentItem, t);
+    if (refusal !== null) return refusal;
+  }
   if (req.by !== consent.by) {
     return deny([
       reason(
@@ -150,7 +174,7 @@ export function decideRevokeConsent(w: World, req: RevokeConsentRequest, t: Epoc
         'allowed',
         'F1',
         already
-          ? `consent ${consent.id} was already revoked at ${showInAgreementZone(w, holderRef(w, w.items.get(consent.item)?.holdings.get(consent.holder), 'third-party')?.agreement, consent.revokedAt)}`
+          ? `consent ${consent.id} was already revoked at ${showInAgreementZone(w, holderRef(w, consentItem?.holdings.get(consent.holder), 'third-party')?.agreement, consent.revokedAt)}`
           : `${consent.by} revokes consent ${consent.id}: ${consent.holder} may no longer pass ${consent.item} to ${consent.to} on its strength`,
       ),
     ],
@@ -192,6 +216,8 @@ export function decideReclassify(w: World, req: ReclassifyRequest, t: EpochMs): 
       ),
     ]);
   }
+  const refusal = p1(w, req.user, req.by, item, t);
+  if (refusal !== null) return refusal;
   if (req.by !== origin.id) {
     return deny([
       reason(
@@ -316,6 +342,8 @@ export function decideCompromiseReport(w: World, req: CompromiseRequest, t: Epoc
   if (item === undefined) return deny([reason('unknown-item', null, `unknown item '${req.item}'`)]);
   const unknown = firstUnknownParty(w, [['by', req.by]]);
   if (unknown !== null) return deny([unknown]);
+  const refusal = p1(w, req.user, req.by, item, t);
+  if (refusal !== null) return refusal;
   const holding = item.holdings.get(req.by);
   if (holding === undefined) {
     return deny([

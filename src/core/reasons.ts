@@ -27,6 +27,7 @@ export const DENY_CODES = [
   'unknown-agreement',
   'unknown-marking',
   'unknown-consent',
+  'already-held',
 ] as const;
 
 export type AllowCode = (typeof ALLOW_CODES)[number];
@@ -48,15 +49,19 @@ export const RULE_IDS = [
   'R3',
   'R4',
   'R5',
+  'R6',
   'F0',
   'F1',
   'F2',
   'F3',
   'F4',
+  'F5',
   'A1',
   'A2',
   'A3',
   'A4',
+  'P1',
+  'V1',
   'C1',
   'X1',
 ] as const;
@@ -151,25 +156,25 @@ export const REASON_CODES: readonly ReasonCodeInfo[] = [
   {
     code: 'not-held',
     effect: 'deny',
-    rules: ['F4', 'A1'],
+    rules: ['F4', 'A1', 'P1'],
     meaning: 'the party does not hold the item',
   },
   {
     code: 'clearance-insufficient',
     effect: 'deny',
-    rules: ['A2'],
+    rules: ['A2', 'P1'],
     meaning: "the user's clearance is below the item's marking in the user's own scheme",
   },
   {
     code: 'clearance-expired',
     effect: 'deny',
-    rules: ['A2'],
+    rules: ['A2', 'P1'],
     meaning: "the user's clearance is not valid at that instant",
   },
   {
     code: 'need-to-know',
     effect: 'deny',
-    rules: ['A3'],
+    rules: ['A3', 'P1'],
     meaning:
       "a category of the item is not in the user's need-to-know; clearance alone never suffices",
   },
@@ -203,4 +208,19 @@ export const REASON_CODES: readonly ReasonCodeInfo[] = [
     meaning: "no such marking in the party's scheme",
   },
   { code: 'unknown-consent', effect: 'deny', rules: [], meaning: 'no such consent' },
+  {
+    code: 'already-held',
+    effect: 'deny',
+    rules: ['R6', 'F5'],
+    meaning: 'the recipient already holds the item: a second copy is refused',
+  },
 ];
+
+const MEANING: ReadonlyMap<ReasonCode, string> = new Map(
+  REASON_CODES.map((r) => [r.code, r.meaning]),
+);
+
+/** The generic meaning of a reason code (what a refusal says to someone who may not read the item). */
+export function reasonMeaning(code: ReasonCode): string {
+  return MEANING.get(code) ?? code;
+}

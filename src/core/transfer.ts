@@ -1,5 +1,6 @@
 // Release (RULES R1–R5) and forward (F0–F4): may a party send an item to another
 // party at t, and at which marking does the recipient hold it?
+import { actingRefusal } from './access.js';
 import {
   type ConsentNeeded,
   type Decision,
@@ -24,6 +25,8 @@ import {
 export interface ReleaseRequest {
   readonly item: string;
   readonly to: PartyId;
+  /** The person of the originator who acts; when named, RULES P1 applies. */
+  readonly user?: string | undefined;
 }
 
 export interface ForwardRequest {
@@ -31,6 +34,8 @@ export interface ForwardRequest {
   /** The holder that sends; if it is the originator, the forward is a release. */
   readonly by: PartyId;
   readonly to: PartyId;
+  /** The person of `by` who acts; when named, RULES P1 applies. */
+  readonly user?: string | undefined;
 }
 
 // Checks of one agreement, in RULES order. A path "passes" when none fails.
@@ -255,7 +260,26 @@ export function decideRelease(w: World, req: ReleaseRequest, t: EpochMs): Decisi
   if (item === undefined) return deny([unknownItem(req.item)]);
   const to = w.parties.get(req.to);
   if (to === undefined) return deny([unknownParty(req.to, 'to')]);
-  return release(w, item, to, t);
+  if (req.user !== undefined) {
+    const refusal = actingRefusal(w, req.user, item.originator.id, item, t);
+    if (refusal !== null) return refusal;
+  }
+  return alreadyHeld(release(w, item, to, t), item, to.id, 'R6');
+}
+
+/**
+ * RULES R6 / F5, checked last: a transfer that passes every other check to a party that
+ * already holds the item is refused.
+ */
+function alreadyHeld(d: Decision, item: ItemRecord, to: PartyId, rule: 'R6' | 'F5'): Decision {
+  if (d.decision !== 'allow' || !item.holdings.has(to)) return d;
+  return deny([
+    reason(
+      'already-held',
+      rule,
+      `${to} already holds ${item.id}: a second copy is refused (the first one's marking and receipts stand)`,
+    ),
+  ]);
 }
 
 function release(w: World, item: ItemRecord, to: Party, t: EpochMs): Decision {
@@ -407,11 +431,19 @@ export function decideForward(w: World, req: ForwardRequest, t: EpochMs): Decisi
   if (!w.parties.has(req.by)) return deny([unknownParty(req.by, 'by')]);
   const to = w.parties.get(req.to);
   if (to === undefined) return deny([unknownParty(req.to, 'to')]);
+  if (req.user !== undefined) {
+    const refusal = actingRefusal(w, req.user, req.by, item, t);
+    if (refusal !== null) return refusal;
+  }
   // A forward by the originator is a release.
-  if (req.by === item.originator.id) return release(w, item, to, t);
-  const holding = item.holdings.get(req.by);
+  if (req.by === item.originator.id) return alreadyHeld(release(w, item, to, t), item, to.id, 'R6');
+  return alreadyHeld(forward(w, item, req.by, to, t), item, to.id, 'F5');
+}
+
+function forward(w: World, item: ItemRecord, by: PartyId, to: Party, t: EpochMs): Decision {
+  const holding = item.holdings.get(by);
   if (holding === undefined) {
-    return deny([reason('not-held', 'F4', `${req.by} does not hold ${item.id}`)]);
+    return deny([reason('not-held', 'F4', `${by} does not hold ${item.id}`)]);
   }
   const origin = item.originator;
   // F0: unclassified items need no consent.
@@ -433,22 +465,22 @@ export function decideForward(w: World, req: ForwardRequest, t: EpochMs): Decisi
         item: item.id,
         party: to.id,
         marking: target.code,
-        receipts: [{ from: req.by, agreement: null, at: t }],
+        receipts: [{ from: by, agreement: null, at: t }],
       },
     };
   }
   // The originator is no third party: handing its own item back needs no consent.
   const consent: ConsentOutcome =
-    to.id === origin.id ? { ok: true, consent: null } : checkConsent(w, item, req.by, to.id, t);
-  const paths = evaluatePaths(w, item, req.by, holding.marking, to.id, t, 'F');
+    to.id === origin.id ? { ok: true, consent: null } : checkConsent(w, item, by, to.id, t);
+  const paths = evaluatePaths(w, item, by, holding.marking, to.id, t, 'F');
   if (!consent.ok) {
     const reasons = [consent.reason, ...(paths.allow ? [] : paths.reasons)];
     if (!paths.allow) return deny(reasons);
-    const needed: ConsentNeeded = { by: origin.id, item: item.id, holder: req.by, to: to.id };
+    const needed: ConsentNeeded = { by: origin.id, item: item.id, holder: by, to: to.id };
     const suggestion: Suggestion = {
       kind: 'request-consent',
       consent: needed,
-      message: `ask ${origin.id} for written consent naming ${item.id}, holder ${req.by} and recipient ${to.id}; the rest of the forward would pass under ${paths.via.map((a) => a.id).join(', ')}`,
+      message: `ask ${origin.id} for written consent naming ${item.id}, holder ${by} and recipient ${to.id}; the rest of the forward would pass under ${paths.via.map((a) => a.id).join(', ')}`,
     };
     return deny(reasons, { suggestion });
   }
@@ -462,11 +494,11 @@ export function decideForward(w: World, req: ForwardRequest, t: EpochMs): Decisi
   const under = paths.via.map((a) => a.id).join(', ');
   // C1 follows the route hop by hop, so only the H–Q agreements are receipts; the
   // O–Q agreement of F3 is equivalence only.
-  const all = receipts(req.by, paths.via, t);
+  const all = receipts(by, paths.via, t);
   const message =
     consent.consent === null
-      ? `${req.by} may return ${origin.id}'s ${item.id} to ${origin.id} under ${under}; the originator is no third party, so no consent is needed`
-      : `${req.by} may forward ${origin.id}'s ${item.id} to ${to.id} under ${under} with ${origin.id}'s consent ${consent.consent.id}: ${to.id} marks it ${showMarking(target)} beside ${origin.id}'s ${showMarking(item.marking)}${main.rowsNote}`;
+      ? `${by} may return ${origin.id}'s ${item.id} to ${origin.id} under ${under}; the originator is no third party, so no consent is needed`
+      : `${by} may forward ${origin.id}'s ${item.id} to ${to.id} under ${under} with ${origin.id}'s consent ${consent.consent.id}: ${to.id} marks it ${showMarking(target)} beside ${origin.id}'s ${showMarking(item.marking)}${main.rowsNote}`;
   return {
     decision: 'allow',
     reasons: [

@@ -39,12 +39,8 @@ import {
   verifierKey,
 } from '../log/note.js';
 import { ApiError, deniedBy } from '../node/errors.js';
-import {
-  type Actor,
-  applyReclassification,
-  recordAgreement,
-  recordLifecycle,
-} from '../node/operations.js';
+import { applyReclassification, recordAgreement, recordLifecycle } from '../node/operations.js';
+import type { Actor } from '../node/roles.js';
 import { json, type LiaisonNode, type Unit } from '../node/service.js';
 import type { InboxTable, ItemTable, OutboxTable } from '../store/schema.js';
 import {

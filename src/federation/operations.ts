@@ -7,6 +7,7 @@ import type { Selectable } from 'kysely';
 import type { AlertPayload } from '../alerts/model.js';
 import {
   type AgreementDefinition,
+  actingRefusal,
   applyEffect,
   BUILT_IN_PARTIES,
   checkConsent,
@@ -22,13 +23,17 @@ import {
   World,
 } from '../core/index.js';
 import { ApiError, deniedBy } from '../node/errors.js';
-import {
-  type Actor,
-  applyReclassification,
-  recordCompromise,
-  recordLifecycle,
-} from '../node/operations.js';
+import { applyReclassification, recordCompromise, recordLifecycle } from '../node/operations.js';
+import type { Actor } from '../node/roles.js';
 import type { Unit } from '../node/service.js';
+import {
+  logListing,
+  notFound,
+  type Page,
+  refusal,
+  visible,
+  visiblePage,
+} from '../node/visibility.js';
 import type { OutboxTable } from '../store/schema.js';
 import { type Federation, insertPendingRequest } from './federation.js';
 import type { ItemPayload, SignedReceipt } from './messages.js';
@@ -94,27 +99,22 @@ function logSent(
   });
 }
 
-/** RULES R1–R5 now, then the envelope is queued; it is decided again when it leaves and on arrival. */
-export function releaseItem(fed: Federation, actor: Actor, itemId: string, to: string) {
-  return sendItem(fed, actor, itemId, to, 'release');
-}
-
-/** RULES F0–F4: a holder passes the originator's item on, with the originator's signed consent. */
-export function forwardItem(fed: Federation, actor: Actor, itemId: string, to: string) {
-  return sendItem(fed, actor, itemId, to, 'forward');
-}
-
-async function sendItem(
+/**
+ * Releases (RULES R1–R6) or forwards (F0–F5) an item to a party: decided now for the
+ * acting person (P1) and refused at once when the rules refuse; the envelope is queued,
+ * decided again when it leaves and again on arrival.
+ */
+export async function sendItem(
   fed: Federation,
   actor: Actor,
   itemId: string,
   to: string,
-  action: 'release' | 'forward',
 ): Promise<Sent> {
   const payload = await payloadOf(fed, itemId);
   return fed.node.transact(async (u) => {
-    const sent = await sendInUnit(u, fed, actor, payload, to, action);
-    if (sent.envelope === null) throw deniedBy(sent.decision);
+    const sent = await sendInUnit(u, fed, actor, payload, to);
+    // RULES V1: a person who may not read the item hears only codes and rules.
+    if (sent.envelope === null) throw refusal(u, actor, itemId, sent.decision);
     return { envelope: sent.envelope, decision: sent.decision };
   });
 }
@@ -130,15 +130,17 @@ export async function sendInUnit(
   actor: Actor,
   payload: ItemPayload,
   to: string,
-  action: 'release' | 'forward',
 ): Promise<{ envelope: string | null; decision: Decision }> {
   const itemId = payload.id;
-  const d =
-    action === 'release'
-      ? decide(u.world, { kind: 'release', item: itemId, to }, u.now)
-      : decide(u.world, { kind: 'forward', item: itemId, by: fed.party, to }, u.now);
+  // A release by a party that is not the originator is a forward; both are decided
+  // for the acting person too (RULES P1).
+  const d = decide(
+    u.world,
+    { kind: 'forward', item: itemId, by: fed.party, to, user: actor.user },
+    u.now,
+  );
   const item = u.world.items.get(itemId);
-  const type = action === 'release' ? 'item.released' : 'item.forwarded';
+  const type = item?.originator.id === fed.party ? 'item.released' : 'item.forwarded';
   if (d.decision === 'deny' || item === undefined) {
     logSent(u, type, actor, fed.party, itemId, to, d, null);
     return { envelope: null, decision: d };
@@ -153,7 +155,7 @@ export async function sendInUnit(
       senderMarking: item.holdings.get(fed.party)?.marking.code ?? payload.marking,
       recipientMarking: d.marking?.code ?? '',
       agreements: d.agreements ?? [],
-      consent: action === 'forward' ? await consentToAttach(u, item, fed.party, to) : null,
+      consent: await consentToAttach(u, item, fed.party, to),
     },
     itemId,
   );
@@ -207,6 +209,9 @@ export async function requestConsent(
   return fed.node.transact(async (u) => {
     const item = u.world.items.get(itemId);
     if (item === undefined) throw new ApiError('unknown-item', `unknown item '${itemId}'`);
+    // RULES P1: only someone who may read the item asks for consent to pass it on.
+    const p1 = actingRefusal(u.world, actor.user, fed.party, item, u.now);
+    if (p1 !== null) throw refusal(u, actor, itemId, p1);
     if (item.originator.id === fed.party)
       throw new ApiError('invalid-request', 'the originator needs no consent: release it instead');
     if (!item.holdings.has(fed.party))
@@ -253,29 +258,52 @@ export async function requestConsent(
   });
 }
 
-export async function listConsentRequests(
+/** Consent requests about items the person may read (RULES V1), newest first; logged. */
+export function listConsentRequests(
   fed: Federation,
-  direction?: string,
+  actor: Actor,
+  direction: string | undefined,
+  p: Page,
 ): Promise<ConsentRequestView[]> {
-  let q = fed.node.store.db
-    .selectFrom('consent_requests')
-    .selectAll()
-    .orderBy('requested_at', 'desc');
-  if (direction !== undefined) q = q.where('direction', '=', direction);
-  return (await q.execute()).map((r) => ({
-    id: r.id,
-    direction: r.direction,
-    item: r.item_id,
-    originator: r.originator,
-    holder: r.holder,
-    to: r.to_party,
-    requestedBy: r.requested_by,
-    note: r.note,
-    requestedAt: r.requested_at,
-    status: r.status,
-    reason: r.reason,
-    consent: r.consent_id,
-  }));
+  const node = fed.node;
+  return node.transact(async (u) => {
+    const rows = await visiblePage(
+      u,
+      actor,
+      p,
+      (offset, n) => {
+        let q = u.tx
+          .selectFrom('consent_requests')
+          .selectAll()
+          .orderBy('requested_at', 'desc')
+          .orderBy('id');
+        if (direction !== undefined) q = q.where('direction', '=', direction);
+        return q.limit(n).offset(offset).execute();
+      },
+      (r) => r.item_id,
+    );
+    logListing(
+      u,
+      node,
+      actor,
+      'consents',
+      rows.map((r) => r.item_id),
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      direction: r.direction,
+      item: r.item_id,
+      originator: r.originator,
+      holder: r.holder,
+      to: r.to_party,
+      requestedBy: r.requested_by,
+      note: r.note,
+      requestedAt: r.requested_at,
+      status: r.status,
+      reason: r.reason,
+      consent: r.consent_id,
+    }));
+  });
 }
 
 /** A releasing authority of the originator grants (RULES F1) or refuses, with a reason. */
@@ -300,6 +328,11 @@ export async function decideConsentRequest(
       .executeTakeFirst();
     if (req === undefined || req.direction !== 'incoming')
       throw new ApiError('unknown-consent', `no incoming consent request '${requestId}'`);
+    // RULES P1: granting or refusing needs a person who may read the item.
+    const item = u.world.items.get(req.item_id);
+    if (item === undefined) throw new ApiError('unknown-item', `unknown item '${req.item_id}'`);
+    const p1 = actingRefusal(u.world, actor.user, fed.party, item, u.now);
+    if (p1 !== null) throw refusal(u, actor, req.item_id, p1);
     if (req.status !== 'pending')
       throw new ApiError('conflict', `request ${requestId} was already ${req.status}`);
     let consentId: string | null = null;
@@ -317,6 +350,7 @@ export async function decideConsentRequest(
           holder: req.holder,
           to: req.to_party,
           expires: expires ?? undefined,
+          user: actor.user,
         },
         u.now,
       );
@@ -394,7 +428,12 @@ export async function revokeConsent(
   consentId: string,
 ): Promise<Decision> {
   return fed.node.transact(async (u) => {
-    const d = decide(u.world, { kind: 'revoke-consent', id: consentId, by: fed.party }, u.now);
+    const d = decide(
+      u.world,
+      { kind: 'revoke-consent', id: consentId, by: fed.party, user: actor.user },
+      u.now,
+    );
+    const about = u.world.consents.get(consentId)?.item ?? null;
     u.log({
       type: 'consent.revoked',
       actor: { user: actor.user, party: fed.party },
@@ -402,7 +441,8 @@ export async function revokeConsent(
       decision: d.decision,
       reasons: d.reasons.map((r) => r.code),
     });
-    if (d.decision === 'deny' || d.effect?.kind !== 'revoke-consent') throw deniedBy(d);
+    if (d.decision === 'deny' || d.effect?.kind !== 'revoke-consent')
+      throw about === null ? deniedBy(d) : refusal(u, actor, about, d);
     applyEffect(u.world, d.effect);
     await u.tx
       .updateTable('consents')
@@ -593,7 +633,11 @@ export async function reclassifyAndNotify(
 ): Promise<Decision> {
   return fed.node.transact(async (u) => {
     const item = u.world.items.get(itemId);
-    const d = decide(u.world, { kind: 'reclassify', item: itemId, by: fed.party, marking }, u.now);
+    const d = decide(
+      u.world,
+      { kind: 'reclassify', item: itemId, by: fed.party, marking, user: actor.user },
+      u.now,
+    );
     u.log({
       type: 'item.reclassified',
       actor: { user: actor.user, party: fed.party },
@@ -606,7 +650,7 @@ export async function reclassifyAndNotify(
       decision: d.decision,
       reasons: d.reasons.map((r) => r.code),
     });
-    if (d.decision === 'deny' || item === undefined) throw deniedBy(d);
+    if (d.decision === 'deny' || item === undefined) throw refusal(u, actor, itemId, d);
     await applyReclassification(u, d);
     for (const h of item.holdings.values()) {
       if (
@@ -662,39 +706,61 @@ export interface InboxEntry {
   readonly categories: readonly string[];
 }
 
-export async function listInbox(fed: Federation, limit = 100): Promise<InboxEntry[]> {
-  const rows = await fed.node.store.db
-    .selectFrom('inbox')
-    .innerJoin('items', 'items.id', 'inbox.item_id')
-    .select([
-      'inbox.id',
-      'inbox.item_id',
-      'inbox.from_party',
-      'inbox.received_at',
-      'items.title',
-      'items.categories',
-    ])
-    .where('inbox.type', '=', 'item')
-    .where('inbox.status', '=', 'accepted')
-    .orderBy('inbox.received_at', 'desc')
-    .limit(limit)
-    .execute();
-  return rows.flatMap((r) => {
-    const item = fed.node.world.items.get(r.item_id ?? '');
-    const mine = item?.holdings.get(fed.party)?.marking;
-    if (item === undefined || mine === undefined) return [];
-    return [
-      {
-        envelope: r.id,
-        item: item.id,
-        from: r.from_party,
-        receivedAt: r.received_at,
-        title: r.title,
-        marking: markingRef(mine),
-        originatorMarking: markingRef(item.marking),
-        categories: JSON.parse(r.categories) as string[],
-      },
-    ];
+/** Items received from partners that the person may read (RULES V1), newest first; logged. */
+export function listInbox(fed: Federation, actor: Actor, p: Page): Promise<InboxEntry[]> {
+  const node = fed.node;
+  return node.transact(async (u) => {
+    const rows = await visiblePage(
+      u,
+      actor,
+      p,
+      (offset, n) =>
+        u.tx
+          .selectFrom('inbox')
+          .innerJoin('items', 'items.id', 'inbox.item_id')
+          .select([
+            'inbox.id',
+            'inbox.item_id',
+            'inbox.from_party',
+            'inbox.received_at',
+            'items.title',
+            'items.categories',
+          ])
+          .where('inbox.type', '=', 'item')
+          .where('inbox.status', '=', 'accepted')
+          .orderBy('inbox.received_at', 'desc')
+          .orderBy('inbox.id')
+          .limit(n)
+          .offset(offset)
+          .execute(),
+      // A row without an item id is no item: never shown here.
+      (r) => r.item_id ?? '',
+    );
+    const out = rows.flatMap((r) => {
+      const item = u.world.items.get(r.item_id ?? '');
+      const mine = item?.holdings.get(fed.party)?.marking;
+      if (item === undefined || mine === undefined) return [];
+      return [
+        {
+          envelope: r.id,
+          item: item.id,
+          from: r.from_party,
+          receivedAt: r.received_at,
+          title: r.title,
+          marking: markingRef(mine),
+          originatorMarking: markingRef(item.marking),
+          categories: JSON.parse(r.categories) as string[],
+        },
+      ];
+    });
+    logListing(
+      u,
+      node,
+      actor,
+      'inbox',
+      out.map((e) => e.item),
+    );
+    return out;
   });
 }
 
@@ -711,36 +777,66 @@ export interface OutboxEntry {
   readonly settledAt: number | null;
 }
 
-export async function listOutbox(fed: Federation, limit = 100): Promise<OutboxEntry[]> {
-  const rows = await fed.node.store.db
-    .selectFrom('outbox')
-    .selectAll()
-    .orderBy('created_at', 'desc')
-    .limit(limit)
-    .execute();
-  return rows.map(outboxEntry);
+/**
+ * Messages queued to partners, newest first: those about an item only if the person
+ * may read it (RULES V1); the items shown are logged.
+ */
+export function listOutbox(fed: Federation, actor: Actor, p: Page): Promise<OutboxEntry[]> {
+  const node = fed.node;
+  return node.transact(async (u) => {
+    const rows = await visiblePage(
+      u,
+      actor,
+      p,
+      (offset, n) =>
+        u.tx
+          .selectFrom('outbox')
+          .selectAll()
+          .orderBy('created_at', 'desc')
+          .orderBy('seq', 'desc')
+          .limit(n)
+          .offset(offset)
+          .execute(),
+      (r) => r.item_id,
+    );
+    logListing(
+      u,
+      node,
+      actor,
+      'outbox',
+      rows.flatMap((r) => (r.item_id === null ? [] : [r.item_id])),
+    );
+    return rows.map(outboxEntry);
+  });
 }
 
-/** One envelope of the outbox with the receiver's signed receipt, once settled. */
-export async function outboxEnvelope(
+/**
+ * One envelope of the outbox with the receiver's signed receipt, once settled; one
+ * about an item the person may not read is answered as if it did not exist (RULES V1).
+ */
+export function outboxEnvelope(
   fed: Federation,
+  actor: Actor,
   envelope: string,
 ): Promise<OutboxEntry & { readonly receipt: SignedReceipt | null }> {
-  const row = await fed.node.store.db
-    .selectFrom('outbox')
-    .selectAll()
-    .where('id', '=', envelope)
-    .executeTakeFirst();
-  if (row === undefined) throw new ApiError('not-found', `no envelope '${envelope}' in the outbox`);
-  const r = await fed.node.store.db
-    .selectFrom('outbox_receipts')
-    .select('receipt')
-    .where('envelope', '=', envelope)
-    .executeTakeFirst();
-  return {
-    ...outboxEntry(row),
-    receipt: r === undefined ? null : (JSON.parse(r.receipt) as SignedReceipt),
-  };
+  return fed.node.transact(async (u) => {
+    const row = await u.tx
+      .selectFrom('outbox')
+      .selectAll()
+      .where('id', '=', envelope)
+      .executeTakeFirst();
+    if (row === undefined || (row.item_id !== null && !visible(u, actor, row.item_id)))
+      throw notFound('envelope in the outbox', envelope);
+    const r = await u.tx
+      .selectFrom('outbox_receipts')
+      .select('receipt')
+      .where('envelope', '=', envelope)
+      .executeTakeFirst();
+    return {
+      ...outboxEntry(row),
+      receipt: r === undefined ? null : (JSON.parse(r.receipt) as SignedReceipt),
+    };
+  });
 }
 
 function outboxEntry(r: Selectable<OutboxTable>): OutboxEntry {

@@ -8,7 +8,12 @@ import { type Checkpoint, NoteError, openCheckpoint, type Verifier } from './not
 export interface StoredEntry {
   readonly index: number;
   readonly leafHash: Uint8Array;
-  readonly data: string;
+  /**
+   * The entry's bytes; null when the node withheld them from this auditor (an entry
+   * about an item they may not read, RULES V1): its leaf hash is then taken as given,
+   * and the next entry's chain still checks it.
+   */
+  readonly data: string | null;
 }
 
 export interface StoredCheckpointNote {
@@ -26,6 +31,8 @@ export interface AuditProblem {
 export interface AuditReport {
   readonly ok: boolean;
   readonly entries: number;
+  /** Entries whose bytes were withheld: checked by their leaf hash only. */
+  readonly withheld: number;
   readonly checkpoints: number;
   /** The size of the longest prefix of the log that verified. */
   readonly verifiedSize: number;
@@ -51,6 +58,7 @@ export async function auditLog(
   let prev: Uint8Array | null = null;
   let broken = false;
   let count = 0;
+  let withheld = 0;
   const bad = (entry: number, message: string) => {
     problems.push({ entry, checkpoint: null, message });
     broken = true;
@@ -66,6 +74,13 @@ export async function auditLog(
           ? `entry ${position} is missing: the next stored entry is ${r.index} (deleted)`
           : `entry ${r.index} is stored twice or out of order (inserted)`,
       );
+      continue;
+    }
+    if (r.data === null) {
+      withheld++;
+      const given = Buffer.from(r.leafHash);
+      tree.append(given);
+      prev = given;
       continue;
     }
     const recomputed = leafHash(Buffer.from(r.data, 'utf8'));
@@ -163,6 +178,7 @@ export async function auditLog(
   return {
     ok: problems.length === 0,
     entries: count,
+    withheld,
     checkpoints: checkpoints.length,
     verifiedSize,
     root: verifiedSize === 0 ? null : Buffer.from(tree.root()).toString('base64'),

@@ -37,9 +37,15 @@ export const EVENT_TYPES = [
   'alert.pushed',
   'alert.acknowledged',
   'alert.escalated',
-  'alert.listed',
+  'listing.viewed',
   'user.password-changed',
   'user.sign-in',
+  'user.sign-in-failures',
+  'user.change-proposed',
+  'user.change-decided',
+  'user.totp-enrolled',
+  'user.totp-removed',
+  'node.setup-ended',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

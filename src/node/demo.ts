@@ -4,24 +4,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchPreset } from '../alerts/model.js';
-import { BUILT_IN_PARTIES, BUILT_IN_TEMPLATES } from '../core/index.js';
-import {
-  decideConsentRequest,
-  forwardItem,
-  releaseItem,
-  requestConsent,
-} from '../federation/operations.js';
-import {
-  type Actor,
-  createItem,
-  createToken,
-  createUser,
-  ROLES,
-  type Role,
-  readItem,
-  setPassword,
-} from './operations.js';
+import { BUILT_IN_TEMPLATES } from '../core/index.js';
+import { decideConsentRequest, requestConsent, sendItem } from '../federation/operations.js';
+import { createItem, readItem } from './operations.js';
+import { hashPassword } from './passwords.js';
+import { type Actor, ROLES, type Role } from './roles.js';
 import { initNode, type RunningNode, startNode } from './setup.js';
+import { createUser, endSetup, issueToken, setupOpen, setupPassword } from './users.js';
 
 export const DEMO_PARTIES = ['JP', 'KR', 'US'] as const;
 /** A token per role in demo.json, in the order of ROLES. */
@@ -142,39 +131,35 @@ export async function runDemo(o: {
       );
     }
     const file: { nodes: DemoNode[]; password: string } = { nodes: [], password: DEMO_PASSWORD };
+    const passwordHash = await hashPassword(DEMO_PASSWORD);
     for (const n of nodes) {
       const party = n.node.party;
       // A node a first, interrupted run initialized has no admin token here: mint one.
       const tokens: Partial<Record<(typeof DEMO_ROLES)[number], string>> = {
-        admin: admins[party] ?? (await createToken(n.node, null, 'admin', 'demo')).token,
+        admin: admins[party] ?? (await issueToken(n.node, null, 'admin', 'demo')).token,
       };
-      if (admins[party] !== undefined)
-        await setPassword(
-          n.node,
-          { user: 'admin', party, roles: ['admin'] },
-          'admin',
-          DEMO_PASSWORD,
-        );
-      const people: [string, Role[], string][] = [
-        ['officer', ['officer'], SECRET[party] ?? 'U'],
-        ['releasing-authority', ['releasing-authority', 'officer'], TOP[party] ?? 'U'],
-        ['security-officer', ['security-officer'], TOP[party] ?? 'U'],
-        ['auditor', ['auditor'], BUILT_IN_PARTIES.get(party)?.scheme.unclassified.code ?? 'U'],
+      if (admins[party] !== undefined) await setupPassword(n.node, 'admin', passwordHash);
+      // The demo's people are seeded while the node is in setup (src/node/users.ts); the
+      // security officer, cleared at the top level, comes last: with the admin, the node
+      // then has two people for every two-person change, and setup ends by itself.
+      const people: [string, Role[], string, string[]][] = [
+        ['officer', ['officer'], SECRET[party] ?? 'U', NEED],
+        ['releasing-authority', ['releasing-authority', 'officer'], TOP[party] ?? 'U', NEED],
+        ['auditor', ['auditor'], SECRET[party] ?? 'U', NEED],
+        ['security-officer', ['security-officer'], TOP[party] ?? 'U', NEED],
       ];
-      for (const [role, roles, clearance] of people) {
+      for (const [role, roles, clearance, needToKnow] of people) {
         const username = `${party.toLowerCase()}-${role}`;
         if (!n.node.world.users.has(username)) {
-          await createUser(n.node, null, {
-            username,
-            clearance,
-            needToKnow: roles.includes('auditor') ? [] : NEED,
-            roles,
-            password: DEMO_PASSWORD,
-          });
+          await createUser(n.node, null, { username, clearance, needToKnow, roles, passwordHash });
         }
         tokens[role as (typeof DEMO_ROLES)[number]] = (
-          await createToken(n.node, null, username, 'demo')
+          await issueToken(n.node, null, username, 'demo')
         ).token;
+      }
+      const open = await n.node.transact((u) => setupOpen(u));
+      if (open) {
+        await endSetup(n.node, { user: 'admin', party, roles: ['admin'] });
       }
       file.nodes.push({ party, url: n.url, tokens: tokens as DemoNode['tokens'] });
     }
@@ -204,8 +189,8 @@ async function replay(nodes: Map<string, RunningNode>, log: (s: string) => void)
     title: 'Launch report: two SRBMs from the Sunan area',
     body: "At 07:12 KST two short-range ballistic missiles were launched from the Sunan area towards the Sea of Japan. Apogee about 50 km, range about 350 km. Impact outside Japan's EEZ.",
   });
-  await releaseItem(jp.federation, jpRa, report.id, 'KR');
-  await releaseItem(jp.federation, jpRa, report.id, 'US');
+  await sendItem(jp.federation, jpRa, report.id, 'KR');
+  await sendItem(jp.federation, jpRa, report.id, 'US');
   await until(
     'the launch report to reach KR and US',
     () =>
@@ -220,7 +205,7 @@ async function replay(nodes: Map<string, RunningNode>, log: (s: string) => void)
     title: 'Track summary',
     body: 'Estimated launch point, flight trajectory and expected impact point (trilateral format).',
   });
-  await releaseItem(jp.federation, jpRa, track.id, 'US');
+  await sendItem(jp.federation, jpRa, track.id, 'US');
   await until(
     'the track summary to reach US',
     () => us.node.world.items.get(track.id)?.holdings.has('US') === true,
@@ -249,7 +234,7 @@ async function replay(nodes: Map<string, RunningNode>, log: (s: string) => void)
       null,
     );
     await until('the consent to reach US', () => us.node.world.consents.size > 0);
-    await forwardItem(us.federation, usRa, track.id, 'KR');
+    await sendItem(us.federation, usRa, track.id, 'KR');
     log(`US forwarded ${track.id} to KR with JP's consent`);
   } catch (e) {
     log(`(the consent step of the replay did not complete: ${(e as Error).message})`);

@@ -31,6 +31,9 @@ export const API_ERROR_STATUS = {
   'oversize-request': 413,
   'item-too-large': 413,
   'not-ready': 503,
+  'too-many-requests': 429,
+  'totp-required': 401,
+  busy: 429,
   internal: 500,
 } as const;
 
@@ -45,6 +48,8 @@ export class ApiError extends Error {
     message: string,
     /** For policy denials: the decision's reasons, first first. */
     readonly reasons?: readonly Reason[],
+    /** For 429: seconds until a retry may succeed (the Retry-After header). */
+    readonly extra: { readonly retryAfter?: number } = {},
   ) {
     super(message);
     this.status = code in API_ERROR_STATUS ? API_ERROR_STATUS[code as ApiErrorCode] : 403;

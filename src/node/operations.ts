@@ -1,6 +1,7 @@
-// What a node does for its people: the operations behind the API and the CLI. Each
-// change decides with the core, then writes its rows and its log entry in one unit.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+// What a node does for its people: agreements and items, the operations behind the
+// API and the CLI. Each change decides with the core, then writes its rows and its log
+// entry in one unit. People, tokens and sign-in are in users.ts, auth.ts, signin.ts.
+import { randomUUID } from 'node:crypto';
 import {
   type AgreementDefinition,
   type AgreementExplanation,
@@ -8,43 +9,18 @@ import {
   type Decision,
   DefinitionError,
   decide,
+  decideCreate,
   explainAgreement,
   type ItemRecord,
   markingRef,
   type NoticeActionKind,
   type Precedence,
-  type UserRecord,
   World,
 } from '../core/index.js';
 import { ApiError, deniedBy } from './errors.js';
-import { DUMMY_HASH, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords.js';
+import type { Actor } from './roles.js';
 import { json, type LiaisonNode, type Unit } from './service.js';
-
-export const ROLES = [
-  'officer',
-  'releasing-authority',
-  'security-officer',
-  'auditor',
-  'admin',
-] as const;
-export type Role = (typeof ROLES)[number];
-
-export interface Actor {
-  readonly user: string;
-  readonly party: string;
-  readonly roles: readonly Role[];
-}
-
-export interface UserView {
-  readonly id: string;
-  readonly party: string;
-  readonly clearance: string;
-  readonly needToKnow: readonly string[];
-  readonly clearanceExpires: number | null;
-  readonly roles: readonly Role[];
-}
-
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+import { logListing, type Page, refusal, visible, visiblePage } from './visibility.js';
 
 function definitionError(e: unknown): never {
   if (e instanceof DefinitionError) {
@@ -54,413 +30,6 @@ function definitionError(e: unknown): never {
     );
   }
   throw e;
-}
-
-// ---------------------------------------------------------------- authentication
-
-interface CachedToken {
-  readonly tokenId: string;
-  readonly actor: Actor;
-  readonly expiresAt: number | null;
-  readonly revokedAt: number | null;
-  readonly disabled: boolean;
-}
-
-/**
- * Tokens this process has resolved, by hash. Every change to a token or a user's
- * roles in this process drops the affected entries, so a revocation takes effect at
- * once. (Several processes per node will need to broadcast these drops.)
- */
-const tokenCache = new WeakMap<LiaisonNode, Map<string, CachedToken>>();
-
-function cacheOf(node: LiaisonNode): Map<string, CachedToken> {
-  let c = tokenCache.get(node);
-  if (c === undefined) {
-    c = new Map();
-    tokenCache.set(node, c);
-  }
-  return c;
-}
-
-function forget(node: LiaisonNode, match: (t: CachedToken) => boolean): void {
-  const c = cacheOf(node);
-  for (const [k, v] of c) if (match(v)) c.delete(k);
-}
-
-/** Resolves a bearer token to its user; tokens are stored as SHA-256 hashes only. */
-export async function authenticate(node: LiaisonNode, token: string): Promise<Actor> {
-  const hash = hashToken(token);
-  const cache = cacheOf(node);
-  let entry = cache.get(hash);
-  if (entry === undefined) {
-    entry = await lookupToken(node, hash);
-    if (cache.size >= 10_000) cache.clear();
-    cache.set(hash, entry);
-  }
-  const now = node.now();
-  if (entry.revokedAt !== null && entry.revokedAt <= now) {
-    throw new ApiError('token-revoked', 'this token was revoked');
-  }
-  if (entry.expiresAt !== null && entry.expiresAt <= now) {
-    throw new ApiError('token-expired', 'this token has expired');
-  }
-  if (entry.disabled) throw new ApiError('unauthenticated', 'this user is disabled');
-  return entry.actor;
-}
-
-async function lookupToken(node: LiaisonNode, hash: string): Promise<CachedToken> {
-  const row = await node.store.db
-    .selectFrom('tokens')
-    .innerJoin('users', 'users.id', 'tokens.user_id')
-    .select([
-      'tokens.id as token_id',
-      'tokens.expires_at',
-      'tokens.revoked_at',
-      'users.id',
-      'users.party',
-      'users.roles',
-      'users.disabled',
-    ])
-    .where('tokens.hash', '=', hash)
-    .executeTakeFirst();
-  if (row === undefined) throw new ApiError('unauthenticated', 'unknown token');
-  return {
-    tokenId: row.token_id,
-    actor: { user: row.id, party: row.party, roles: JSON.parse(row.roles) as Role[] },
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-    disabled: row.disabled !== 0,
-  };
-}
-
-export function requireRole(actor: Actor, allowed: readonly Role[]): void {
-  if (!actor.roles.some((r) => allowed.includes(r))) {
-    throw new ApiError(
-      'forbidden',
-      `this needs one of the roles ${allowed.join(', ')}; you have ${actor.roles.join(', ') || 'none'}`,
-    );
-  }
-}
-
-// ---------------------------------------------------------------- users and tokens
-
-function userView(u: UserRecord, roles: readonly Role[]): UserView {
-  return {
-    id: u.id,
-    party: u.party.id,
-    clearance: u.clearance.code,
-    needToKnow: [...u.needToKnow],
-    clearanceExpires: Number.isFinite(u.clearanceExpires) ? u.clearanceExpires : null,
-    roles,
-  };
-}
-
-async function rolesOf(u: Unit, id: string): Promise<Role[]> {
-  const row = await u.tx
-    .selectFrom('users')
-    .select('roles')
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return row === undefined ? [] : (JSON.parse(row.roles) as Role[]);
-}
-
-export interface NewUser {
-  readonly username: string;
-  readonly clearance: string;
-  readonly needToKnow: readonly string[];
-  readonly clearanceExpires?: number | null | undefined;
-  readonly roles: readonly Role[];
-  /** For the console's sign-in; hashed with scrypt, never stored or logged as is. */
-  readonly password?: string | undefined;
-}
-
-function checkPassword(password: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH)
-    throw new ApiError(
-      'invalid-request',
-      `password: at least ${MIN_PASSWORD_LENGTH} characters (a passphrase is best)`,
-    );
-}
-
-/** Creates a user of this node's party. `actor` null: the node itself (at init). */
-export function createUser(
-  node: LiaisonNode,
-  actor: Actor | null,
-  input: NewUser,
-): Promise<UserView> {
-  if (input.password !== undefined) checkPassword(input.password);
-  const hashing = input.password === undefined ? null : hashPassword(input.password);
-  return node.transact(async (u) => {
-    const passwordHash = hashing === null ? null : await hashing;
-    if (u.world.users.has(input.username))
-      throw new ApiError('conflict', `user '${input.username}' exists`);
-    let user: UserRecord;
-    try {
-      user = u.world.addUser({
-        id: input.username,
-        party: node.party,
-        clearance: input.clearance,
-        needToKnow: input.needToKnow,
-        clearanceExpires: input.clearanceExpires ?? undefined,
-      });
-    } catch (e) {
-      definitionError(e);
-    }
-    await u.tx
-      .insertInto('users')
-      .values({
-        id: user.id,
-        username: user.id,
-        party: node.party,
-        clearance: user.clearance.code,
-        need_to_know: json([...user.needToKnow]),
-        clearance_expires: input.clearanceExpires ?? null,
-        roles: json(input.roles),
-        created_at: u.now,
-        disabled: 0,
-        password_hash: passwordHash,
-      })
-      .execute();
-    u.log({
-      type: 'user.created',
-      actor: { user: actor?.user ?? null, party: node.party },
-      subject: {
-        user: user.id,
-        clearance: user.clearance.code,
-        needToKnow: [...user.needToKnow],
-        roles: input.roles,
-      },
-    });
-    return userView(user, input.roles);
-  });
-}
-
-/** Sets (or clears, with null) a user's console password. */
-export async function setPassword(
-  node: LiaisonNode,
-  actor: Actor,
-  id: string,
-  password: string | null,
-): Promise<void> {
-  if (password !== null) checkPassword(password);
-  const hash = password === null ? null : await hashPassword(password);
-  await node.transact(async (u) => {
-    if (!u.world.users.has(id)) throw new ApiError('unknown-user', `unknown user '${id}'`);
-    await u.tx.updateTable('users').set({ password_hash: hash }).where('id', '=', id).execute();
-    u.log({
-      type: 'user.password-changed',
-      actor: { user: actor.user, party: node.party },
-      subject: { user: id, cleared: password === null },
-    });
-  });
-}
-
-/** How long a console session's token lives. */
-export const SESSION_MS = 12 * 60 * 60 * 1000;
-
-export interface Session extends IssuedToken {
-  readonly party: string;
-  readonly roles: readonly Role[];
-}
-
-/**
- * The console's sign-in: a username and password give a token that expires in 12
- * hours. A wrong username costs the same scrypt as a wrong password, and both get
- * the same answer; failures are logged.
- */
-export async function signIn(
-  node: LiaisonNode,
-  username: string,
-  password: string,
-): Promise<Session> {
-  const row = await node.store.db
-    .selectFrom('users')
-    .select(['id', 'roles', 'disabled', 'password_hash'])
-    .where('id', '=', username)
-    .executeTakeFirst();
-  const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
-  if (!ok || row === undefined || row.password_hash === null || row.disabled !== 0) {
-    await node.transact(async (u) => {
-      u.log({
-        type: 'user.sign-in',
-        actor: { user: null, party: node.party },
-        subject: { username: username.slice(0, 200) },
-        decision: 'deny',
-        reasons: ['unauthenticated'],
-      });
-    });
-    throw new ApiError('unauthenticated', 'wrong username or password');
-  }
-  const issued = await createToken(node, null, row.id, 'console session', node.now() + SESSION_MS);
-  return { ...issued, party: node.party, roles: JSON.parse(row.roles) as Role[] };
-}
-
-export function listUsers(node: LiaisonNode): Promise<UserView[]> {
-  return node.transact(async (u) => {
-    const rows = await u.tx.selectFrom('users').select(['id', 'roles']).orderBy('id').execute();
-    return rows.flatMap((r) => {
-      const user = u.world.users.get(r.id);
-      return user === undefined ? [] : [userView(user, JSON.parse(r.roles) as Role[])];
-    });
-  });
-}
-
-export function getUser(node: LiaisonNode, id: string): Promise<UserView> {
-  return node.transact(async (u) => {
-    const user = u.world.users.get(id);
-    if (user === undefined) throw new ApiError('unknown-user', `unknown user '${id}'`);
-    return userView(user, await rolesOf(u, id));
-  });
-}
-
-export interface ClearanceChange {
-  readonly clearance: string;
-  readonly needToKnow: readonly string[];
-  readonly clearanceExpires?: number | null | undefined;
-}
-
-export function setClearance(
-  node: LiaisonNode,
-  actor: Actor,
-  id: string,
-  change: ClearanceChange,
-): Promise<UserView> {
-  return node.transact(async (u) => {
-    const before = u.world.users.get(id);
-    if (before === undefined) throw new ApiError('unknown-user', `unknown user '${id}'`);
-    let user: UserRecord;
-    try {
-      user = u.world.updateUser(id, {
-        clearance: change.clearance,
-        needToKnow: change.needToKnow,
-        clearanceExpires: change.clearanceExpires ?? undefined,
-      });
-    } catch (e) {
-      definitionError(e);
-    }
-    await u.tx
-      .updateTable('users')
-      .set({
-        clearance: user.clearance.code,
-        need_to_know: json([...user.needToKnow]),
-        clearance_expires: change.clearanceExpires ?? null,
-      })
-      .where('id', '=', id)
-      .execute();
-    u.log({
-      type: 'user.clearance-changed',
-      actor: { user: actor.user, party: node.party },
-      subject: {
-        user: id,
-        from: { clearance: before.clearance.code, needToKnow: [...before.needToKnow] },
-        to: {
-          clearance: user.clearance.code,
-          needToKnow: [...user.needToKnow],
-          expires: change.clearanceExpires ?? null,
-        },
-      },
-    });
-    return userView(user, await rolesOf(u, id));
-  });
-}
-
-export function setRoles(
-  node: LiaisonNode,
-  actor: Actor,
-  id: string,
-  roles: readonly Role[],
-): Promise<UserView> {
-  return node.transact(async (u) => {
-    const user = u.world.users.get(id);
-    if (user === undefined) throw new ApiError('unknown-user', `unknown user '${id}'`);
-    const before = await rolesOf(u, id);
-    await u.tx
-      .updateTable('users')
-      .set({ roles: json(roles) })
-      .where('id', '=', id)
-      .execute();
-    forget(node, (t) => t.actor.user === id);
-    u.log({
-      type: 'user.roles-changed',
-      actor: { user: actor.user, party: node.party },
-      subject: { user: id, from: before, to: roles },
-    });
-    return userView(user, roles);
-  });
-}
-
-export interface IssuedToken {
-  readonly id: string;
-  readonly user: string;
-  /** Shown once: only its hash is stored. */
-  readonly token: string;
-  readonly expiresAt: number | null;
-}
-
-export function createToken(
-  node: LiaisonNode,
-  actor: Actor | null,
-  userId: string,
-  label: string,
-  expiresAt: number | null = null,
-): Promise<IssuedToken> {
-  return node.transact(async (u) => {
-    if (!u.world.users.has(userId)) throw new ApiError('unknown-user', `unknown user '${userId}'`);
-    const token = `lsn_${randomBytes(32).toString('base64url')}`;
-    const id = `tok-${randomUUID()}`;
-    await u.tx
-      .insertInto('tokens')
-      .values({
-        id,
-        user_id: userId,
-        hash: hashToken(token),
-        label,
-        created_at: u.now,
-        expires_at: expiresAt,
-        revoked_at: null,
-      })
-      .execute();
-    u.log({
-      type: 'token.created',
-      actor: { user: actor?.user ?? null, party: node.party },
-      subject: { token: id, user: userId, label, expiresAt },
-    });
-    return { id, user: userId, token, expiresAt };
-  });
-}
-
-/** Signs out: revokes the token the request came with. */
-export async function signOut(node: LiaisonNode, actor: Actor, token: string): Promise<void> {
-  const row = await node.store.db
-    .selectFrom('tokens')
-    .select('id')
-    .where('hash', '=', hashToken(token))
-    .executeTakeFirst();
-  if (row !== undefined) await revokeToken(node, actor, row.id);
-}
-
-export function revokeToken(
-  node: LiaisonNode,
-  actor: Actor,
-  tokenId: string,
-): Promise<{ id: string; revokedAt: number }> {
-  return node.transact(async (u) => {
-    const row = await u.tx
-      .selectFrom('tokens')
-      .select(['id', 'user_id', 'revoked_at'])
-      .where('id', '=', tokenId)
-      .executeTakeFirst();
-    if (row === undefined) throw new ApiError('unknown-token', `unknown token '${tokenId}'`);
-    const at = row.revoked_at ?? u.now;
-    await u.tx.updateTable('tokens').set({ revoked_at: at }).where('id', '=', tokenId).execute();
-    forget(node, (t) => t.tokenId === tokenId);
-    u.log({
-      type: 'token.revoked',
-      actor: { user: actor.user, party: node.party },
-      subject: { token: tokenId, user: row.user_id },
-    });
-    return { id: tokenId, revokedAt: at };
-  });
 }
 
 // ---------------------------------------------------------------- agreements
@@ -651,6 +220,13 @@ function summary(node: LiaisonNode, item: ItemRecord): ItemSummary {
 
 export function createItem(node: LiaisonNode, actor: Actor, input: NewItem): Promise<ItemSummary> {
   return node.transact(async (u) => {
+    // Creating is acting (RULES P1): nobody writes above their clearance or need-to-know.
+    const may = decideCreate(
+      u.world,
+      { user: actor.user, marking: input.marking, categories: input.categories },
+      u.now,
+    );
+    if (may.decision === 'deny') throw deniedBy(may);
     const id = `${node.party.toLowerCase()}-${randomUUID()}`;
     let item: ItemRecord;
     try {
@@ -699,13 +275,30 @@ export function createItem(node: LiaisonNode, actor: Actor, input: NewItem): Pro
   });
 }
 
-/** Items this node holds, newest first (metadata only: never titles or bodies). */
-export function listItems(node: LiaisonNode, limit = 100, offset = 0): ItemSummary[] {
-  const held = [...node.world.items.values()].filter((i) => i.holdings.has(node.party));
-  held.sort(
-    (a, b) => (b.holdings.get(node.party)?.since ?? 0) - (a.holdings.get(node.party)?.since ?? 0),
-  );
-  return held.slice(offset, offset + limit).map((i) => summary(node, i));
+/**
+ * Items this node holds that the person may read (RULES V1), newest first: metadata
+ * only, never titles or bodies. The page shown is logged.
+ */
+export function listItems(node: LiaisonNode, actor: Actor, p: Page): Promise<ItemSummary[]> {
+  return node.transact(async (u) => {
+    const held = [...u.world.items.values()].filter(
+      (i) => i.holdings.has(node.party) && visible(u, actor, i.id),
+    );
+    held.sort(
+      (a, b) =>
+        (b.holdings.get(node.party)?.since ?? 0) - (a.holdings.get(node.party)?.since ?? 0) ||
+        (a.id < b.id ? -1 : 1),
+    );
+    const shown = held.slice(p.offset, p.offset + p.limit).map((i) => summary(node, i));
+    logListing(
+      u,
+      node,
+      actor,
+      'items',
+      shown.map((i) => i.id),
+    );
+    return shown;
+  });
 }
 
 export interface ItemContent extends ItemSummary {
@@ -767,7 +360,8 @@ export function decideRead(
           decision: d.decision,
           reasons: d.reasons.map((r) => r.code),
         });
-  if (!allowed) throw deniedBy(d);
+  // Whoever is refused a read may not read the item: only codes and rules (RULES V1).
+  if (!allowed) throw refusal(u, actor, itemId, d);
   return { item, decision: d, logIndex };
 }
 
@@ -781,7 +375,11 @@ export function reclassifyItem(
   return node.transact(async (u) => {
     const item = u.world.items.get(itemId);
     const from = item?.marking.code ?? null;
-    const d = decide(u.world, { kind: 'reclassify', item: itemId, by: node.party, marking }, u.now);
+    const d = decide(
+      u.world,
+      { kind: 'reclassify', item: itemId, by: node.party, marking, user: actor.user },
+      u.now,
+    );
     u.log({
       type: 'item.reclassified',
       actor: { user: actor.user, party: node.party },
@@ -794,7 +392,8 @@ export function reclassifyItem(
       decision: d.decision,
       reasons: d.reasons.map((r) => r.code),
     });
-    if (d.decision === 'deny' || d.effect?.kind !== 'reclassify') throw deniedBy(d);
+    if (d.decision === 'deny' || d.effect?.kind !== 'reclassify')
+      throw refusal(u, actor, itemId, d);
     await applyReclassification(u, d);
     return d;
   });
@@ -829,7 +428,11 @@ export async function recordCompromise(
   itemId: string,
   note: string,
 ): Promise<CompromiseView> {
-  const d = decide(u.world, { kind: 'report-compromise', item: itemId, by: party }, u.now);
+  const d = decide(
+    u.world,
+    { kind: 'report-compromise', item: itemId, by: party, user: actor.user },
+    u.now,
+  );
   u.log({
     type: 'compromise.reported',
     actor: { user: actor.user, party },
@@ -837,7 +440,7 @@ export async function recordCompromise(
     decision: d.decision,
     reasons: d.reasons.map((r) => r.code),
   });
-  if (d.decision === 'deny' || !u.world.items.has(itemId)) throw deniedBy(d);
+  if (d.decision === 'deny' || !u.world.items.has(itemId)) throw refusal(u, actor, itemId, d);
   const view: CompromiseView = {
     id: `cmp-${randomUUID()}`,
     item: itemId,
@@ -861,20 +464,44 @@ export async function recordCompromise(
   return view;
 }
 
-export async function listCompromises(node: LiaisonNode): Promise<CompromiseView[]> {
-  const rows = await node.store.db
-    .selectFrom('compromise_reports')
-    .selectAll()
-    .orderBy('at', 'desc')
-    .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    item: r.item_id,
-    party: r.party,
-    reportedBy: r.reported_by,
-    at: r.at,
-    note: r.note,
-  }));
+/** Compromise reports about items the person may read (RULES V1), newest first; logged. */
+export function listCompromises(
+  node: LiaisonNode,
+  actor: Actor,
+  p: Page,
+): Promise<CompromiseView[]> {
+  return node.transact(async (u) => {
+    const rows = await visiblePage(
+      u,
+      actor,
+      p,
+      (offset, n) =>
+        u.tx
+          .selectFrom('compromise_reports')
+          .selectAll()
+          .orderBy('at', 'desc')
+          .orderBy('id')
+          .limit(n)
+          .offset(offset)
+          .execute(),
+      (r) => r.item_id,
+    );
+    logListing(
+      u,
+      node,
+      actor,
+      'compromise-reports',
+      rows.map((r) => r.item_id),
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      item: r.item_id,
+      party: r.party,
+      reportedBy: r.reported_by,
+      at: r.at,
+      note: r.note,
+    }));
+  });
 }
 
 /** Applies and stores an allowed lifecycle decision. */

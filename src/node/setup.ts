@@ -1,18 +1,20 @@
 // `liaison node init` and `liaison node start`: a node's data directory holds its
 // config, its keys (private keys encrypted under a passphrase) and, by default, its
 // SQLite store.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AlertService } from '../alerts/service.js';
+import { createMetrics, parseListen, serveMetrics } from '../api/metrics.js';
 import { buildApi } from '../api/server.js';
 import { BUILT_IN_PARTIES, BUILT_IN_TEMPLATES } from '../core/index.js';
 import { generateNodeKeys, openKeys, type StoredKeys, sealKeys } from '../crypto/keys.js';
 import { Federation } from '../federation/federation.js';
 import { proposeAgreement } from '../federation/operations.js';
 import { isPostgresUrl, openStore } from '../store/db.js';
-import { createToken, createUser, type IssuedToken } from './operations.js';
+import type { IssuedToken } from './auth.js';
 import { LiaisonNode } from './service.js';
+import { createUser, issueToken, openSetup } from './users.js';
 
 export const DEFAULT_DATA_DIR = '.liaison';
 export const DEFAULT_PORT = 8420;
@@ -29,6 +31,10 @@ export interface NodeConfig {
   readonly createdAt: string;
   /** How long partners have to acknowledge a FLASH alert before it escalates (default 60). */
   readonly alertAckDeadlineSeconds?: number | undefined;
+  /** Password sign-in needs a second factor (TOTP); users without one may only enrol one. */
+  readonly requireTotp?: boolean | undefined;
+  /** host:port of a separate listener for GET /metrics without a token (Prometheus). */
+  readonly metricsListen?: string | undefined;
 }
 
 export class SetupError extends Error {
@@ -56,6 +62,15 @@ export function readConfig(dir: string): NodeConfig {
     throw new SetupError(
       `${p}: alertAckDeadlineSeconds must be a whole number of seconds from 1 to 86400`,
     );
+  if (c.requireTotp !== undefined && typeof c.requireTotp !== 'boolean')
+    throw new SetupError(`${p}: requireTotp must be true or false`);
+  if (c.metricsListen !== undefined) {
+    try {
+      parseListen(String(c.metricsListen), `${p}: metricsListen`);
+    } catch (e) {
+      throw new SetupError((e as Error).message);
+    }
+  }
   return c;
 }
 
@@ -80,6 +95,8 @@ export interface InitOptions {
   readonly host?: string | undefined;
   readonly origin?: string | undefined;
   readonly url?: string | undefined;
+  readonly requireTotp?: boolean | undefined;
+  readonly metricsListen?: string | undefined;
 }
 
 export interface InitResult {
@@ -100,6 +117,7 @@ export async function initNode(o: InitOptions): Promise<InitResult> {
   if (existsSync(configPath(o.dir)))
     throw new SetupError(`'${o.dir}' already holds a node (${configPath(o.dir)})`);
   mkdirSync(o.dir, { recursive: true, mode: 0o700 });
+  chmodSync(o.dir, 0o700);
   const keys = generateNodeKeys();
   const stored = sealKeys(keys, o.passphrase);
   const config: NodeConfig = {
@@ -109,8 +127,17 @@ export async function initNode(o: InitOptions): Promise<InitResult> {
     port: o.port ?? DEFAULT_PORT,
     host: o.host ?? '127.0.0.1',
     ...(o.url === undefined ? {} : { url: o.url }),
+    ...(o.requireTotp === true ? { requireTotp: true } : {}),
+    ...(o.metricsListen === undefined ? {} : { metricsListen: o.metricsListen }),
     createdAt: new Date().toISOString(),
   };
+  if (o.metricsListen !== undefined) {
+    try {
+      parseListen(o.metricsListen, '--metrics-listen');
+    } catch (e) {
+      throw new SetupError((e as Error).message);
+    }
+  }
   const store = await openStore(databaseTarget(o.dir, config));
   const node = await LiaisonNode.open({
     party: o.party,
@@ -134,6 +161,9 @@ export async function initNode(o: InitOptions): Promise<InitResult> {
           { key: 'origin', value: config.origin },
         ])
         .execute();
+      // Setup: the first admin acts alone until the node has people to approve
+      // privileged changes (src/node/users.ts).
+      await openSetup(u);
       u.log({
         type: 'node.initialized',
         actor: { user: null, party: o.party },
@@ -152,13 +182,14 @@ export async function initNode(o: InitOptions): Promise<InitResult> {
       if (t.parties.includes(o.party)) await proposeAgreement(federation, null, t);
     }
     const party = BUILT_IN_PARTIES.get(o.party);
+    // The one person created without anyone's approval: logged as node init's.
     await createUser(node, null, {
       username: 'admin',
       clearance: party?.scheme.unclassified.code ?? 'U',
       needToKnow: [],
       roles: ['admin'],
     });
-    const admin = await createToken(node, null, 'admin', 'first admin (node init)');
+    const admin = await issueToken(node, null, 'admin', 'first admin (node init)');
     await node.checkpoint();
     writeFileSync(keysPath(o.dir), `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
     writeFileSync(configPath(o.dir), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
@@ -179,6 +210,8 @@ export interface RunningNode {
   readonly alerts: AlertService;
   readonly app: FastifyInstance;
   readonly url: string;
+  /** The metrics listener's URL, when the node has one. */
+  readonly metricsUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -190,10 +223,19 @@ export interface StartOptions {
   readonly logger?: boolean | undefined;
   /** How often to sign a checkpoint when the log has grown (ms). */
   readonly checkpointEveryMs?: number | undefined;
+  /** host:port for the metrics listener; overrides the config's `metricsListen`. */
+  readonly metricsListen?: string | undefined;
+}
+
+/** The data directory and the files in it are for this node's operator only. */
+function tightenPermissions(dir: string): void {
+  chmodSync(dir, 0o700);
+  for (const f of [configPath(dir), keysPath(dir)]) if (existsSync(f)) chmodSync(f, 0o600);
 }
 
 export async function startNode(o: StartOptions): Promise<RunningNode> {
   const config = readConfig(o.dir);
+  tightenPermissions(o.dir);
   const keys = openKeys(readStoredKeys(o.dir), o.passphrase);
   const store = await openStore(databaseTarget(o.dir, config));
   const node = await LiaisonNode.open({
@@ -217,16 +259,30 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
   const alerts = new AlertService(federation, {
     ackDeadlineMs: (config.alertAckDeadlineSeconds ?? 60) * 1000,
   });
+  const metrics = createMetrics(node);
   const app = await buildApi(node, {
     logger: o.logger === true ? { level: 'info' } : false,
     federation,
     alerts,
+    metrics,
+    signIn: { requireTotp: config.requireTotp === true },
   });
+  const metricsAt = o.metricsListen ?? config.metricsListen;
+  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | null = null;
   try {
     await app.listen({ port, host });
   } catch (e) {
     await node.close();
     throw new SetupError(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
+  }
+  if (metricsAt !== undefined) {
+    try {
+      metricsServer = await serveMetrics(metrics, parseListen(metricsAt, 'metricsListen'));
+    } catch (e) {
+      await app.close();
+      await node.close();
+      throw new SetupError(`cannot serve metrics on ${metricsAt}: ${(e as Error).message}`);
+    }
   }
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address !== null ? address.port : port;
@@ -243,8 +299,12 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
     federation,
     alerts,
     url,
+    metricsUrl: metricsServer?.url ?? null,
     async stop() {
       clearInterval(timer);
+      await new Promise<void>((r) =>
+        metricsServer === null ? r() : metricsServer.server.close(() => r()),
+      );
       alerts.stop();
       await federation.stop();
       await app.close();

@@ -374,13 +374,13 @@ const ACTION_FIELDS: Record<
   { required: readonly string[]; optional: readonly string[] }
 > = {
   status: { required: ['agreement'], optional: [] },
-  release: { required: ['item', 'to'], optional: [] },
-  forward: { required: ['item', 'by', 'to'], optional: [] },
+  release: { required: ['item', 'to'], optional: ['user'] },
+  forward: { required: ['item', 'by', 'to'], optional: ['user'] },
   read: { required: ['item', 'user'], optional: [] },
-  consent: { required: ['id', 'item', 'by', 'holder', 'to'], optional: ['expires'] },
-  'revoke-consent': { required: ['id', 'by'], optional: [] },
-  reclassify: { required: ['item', 'by', 'marking'], optional: [] },
-  'report-compromise': { required: ['item', 'by'], optional: [] },
+  consent: { required: ['id', 'item', 'by', 'holder', 'to'], optional: ['expires', 'user'] },
+  'revoke-consent': { required: ['id', 'by'], optional: ['user'] },
+  reclassify: { required: ['item', 'by', 'marking'], optional: ['user'] },
+  'report-compromise': { required: ['item', 'by'], optional: ['user'] },
   notice: { required: ['agreement', 'by'], optional: [] },
   'suspend-notice': { required: ['agreement', 'by'], optional: [] },
   'resume-notice': { required: ['agreement', 'by'], optional: [] },
@@ -450,25 +450,51 @@ function readAction(
     knownAgreement(ctx, reg, id, [...path, 'agreement']);
     return id;
   };
+  const knownUser = (user: string): void => {
+    if (!reg.world.users.has(user)) {
+      ctx.fail(
+        [...path, 'user'],
+        `unknown user '${user}' (declared users: ${[...reg.world.users.keys()].join(', ') || 'none'})`,
+      );
+    }
+  };
+  /** The acting person (SCENARIOS.md: RULES P1 applies): a user of the acting party. */
+  const actor = (acting: string | undefined): { user?: string } => {
+    if (o.user === undefined) return {};
+    const user = s('user');
+    knownUser(user);
+    const of = reg.world.users.get(user)?.party.id;
+    if (acting !== undefined && of !== acting) {
+      ctx.fail(
+        [...path, 'user'],
+        `user '${user}' is a person of ${of}, but ${acting} acts in this step: name one of ${acting}'s users`,
+      );
+    }
+    return { user };
+  };
   let action: ScenarioAction;
   switch (kind) {
     case 'status':
       action = { kind, agreement: agreement() };
       break;
-    case 'release':
-      action = { kind, item: item(), to: party('to') };
+    case 'release': {
+      const id = item();
+      action = {
+        kind,
+        item: id,
+        to: party('to'),
+        ...actor(reg.world.items.get(id)?.originator.id),
+      };
       break;
-    case 'forward':
-      action = { kind, item: item(), by: party('by'), to: party('to') };
+    }
+    case 'forward': {
+      const by = party('by');
+      action = { kind, item: item(), by, to: party('to'), ...actor(by) };
       break;
+    }
     case 'read': {
       const user = s('user');
-      if (!reg.world.users.has(user)) {
-        ctx.fail(
-          [...path, 'user'],
-          `unknown user '${user}' (declared users: ${[...reg.world.users.keys()].join(', ') || 'none'})`,
-        );
-      }
+      knownUser(user);
       action = { kind, item: item(), user };
       break;
     }
@@ -476,21 +502,25 @@ function readAction(
       const id = s('id');
       if (reg.consentIds.has(id)) ctx.fail([...path, 'id'], `consent id '${id}' is used twice`);
       reg.consentIds.add(id);
+      const by = party('by');
       action = {
         kind,
         id,
         item: item(),
-        by: party('by'),
+        by,
         holder: party('holder'),
         to: party('to'),
         expires:
           o.expires === undefined ? undefined : asInstant(ctx, o.expires, [...path, 'expires']).ms,
+        ...actor(by),
       };
       break;
     }
-    case 'revoke-consent':
-      action = { kind, id: s('id'), by: party('by') };
+    case 'revoke-consent': {
+      const by = party('by');
+      action = { kind, id: s('id'), by, ...actor(by) };
       break;
+    }
     case 'reclassify': {
       const id = item();
       const code = s('marking');
@@ -501,12 +531,15 @@ function readAction(
           `unknown marking '${code}' for ${originator.id}, the originator of ${id} (known: ${originator.scheme.markings.map((m) => m.code).join(', ')})`,
         );
       }
-      action = { kind, item: id, by: party('by'), marking: code };
+      const by = party('by');
+      action = { kind, item: id, by, marking: code, ...actor(by) };
       break;
     }
-    case 'report-compromise':
-      action = { kind, item: item(), by: party('by') };
+    case 'report-compromise': {
+      const by = party('by');
+      action = { kind, item: item(), by, ...actor(by) };
       break;
+    }
     case 'notice':
     case 'suspend-notice':
     case 'resume-notice':
@@ -684,6 +717,9 @@ function readStep(ctx: Ctx, reg: Registry, v: unknown, index: number, path: Path
 
 // ---------------------------------------------------------------- files
 
+/** Alias expansions a YAML scenario may use (yaml's own default is 100). */
+export const MAX_ALIAS_COUNT = 1000;
+
 function yamlLocator(text: string): {
   value: unknown;
   locate: Locate;
@@ -704,7 +740,20 @@ function yamlLocator(text: string): {
     const message = first.message.split('\n')[0] ?? first.message;
     return { value: undefined, locate, error: { message: `YAML syntax error: ${message}`, line } };
   }
-  return { value: doc.toJS({ maxAliasCount: 1000 }), locate, error: null };
+  try {
+    // yaml refuses a document whose aliases expand past this count (an alias bomb).
+    return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), locate, error: null };
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return {
+      value: undefined,
+      locate,
+      error: {
+        message: `YAML aliases: ${message.split('\n')[0]} (at most ${MAX_ALIAS_COUNT} alias expansions)`,
+        line: null,
+      },
+    };
+  }
 }
 
 function jsonError(text: string, e: unknown): { message: string; line: number | null } {

@@ -1,5 +1,6 @@
 // Opens the node's store: SQLite (better-sqlite3, WAL) by default, or PostgreSQL
 // for `postgres://` URLs, through the same Kysely code, and migrates it.
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
@@ -105,7 +106,12 @@ export async function openStore(target: string): Promise<Store> {
   } else {
     let sqlite: SqliteDatabase.Database;
     try {
+      // The store is for the node's operator only: created 0600 (SQLite gives its WAL
+      // and shared-memory files the database file's mode), and tightened if it was not.
+      closeSync(openSync(target, 'a', 0o600));
+      chmodSync(target, 0o600);
       sqlite = openSqlite(target);
+      for (const f of [`${target}-wal`, `${target}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
     } catch (e) {
       throw new StoreError(`cannot open the store '${target}': ${(e as Error).message}`);
     }

@@ -266,6 +266,39 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('users').addColumn('password_hash', 'text').execute();
       },
     },
+    '0006-access': {
+      async up(db: Kysely<unknown>) {
+        // Sessions are revoked on a password change; an 'enrol' token may only enrol TOTP.
+        await db.schema
+          .alterTable('tokens')
+          .addColumn('kind', 'text', (c) => c.notNull().defaultTo('api'))
+          .execute();
+        await sql`UPDATE tokens SET kind = 'session' WHERE label = 'console session'`.execute(db);
+        // RFC 6238 second factor.
+        await db.schema.alterTable('users').addColumn('totp_secret', 'text').execute();
+        await db.schema.alterTable('users').addColumn('totp_pending', 'text').execute();
+        await db.schema.alterTable('users').addColumn('totp_last_step', 'bigint').execute();
+        // Changes to clearances and roles that wait for a second person.
+        await db.schema
+          .createTable('user_changes')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('change', 'text', (c) => c.notNull())
+          .addColumn('proposed_by', 'text', (c) => c.notNull())
+          .addColumn('proposed_at', 'bigint', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('decided_by', 'text')
+          .addColumn('decided_at', 'bigint')
+          .addColumn('note', 'text')
+          .execute();
+        await db.schema
+          .createIndex('user_changes_status')
+          .on('user_changes')
+          .columns(['status', 'proposed_at'])
+          .execute();
+      },
+    },
   };
 }
 

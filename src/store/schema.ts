@@ -35,6 +35,12 @@ export interface UserTable {
   disabled: number;
   /** scrypt hash for the console's sign-in; null = token sign-in only. */
   password_hash: Generated<string | null>;
+  /** RFC 6238 secret (base32) once the user has enrolled a second factor; null = none. */
+  totp_secret: Generated<string | null>;
+  /** A secret offered for enrolment, not yet confirmed with a code. */
+  totp_pending: Generated<string | null>;
+  /** The last time step accepted, so that a code is never accepted twice. */
+  totp_last_step: Generated<number | null>;
 }
 
 export interface TokenTable {
@@ -46,6 +52,25 @@ export interface TokenTable {
   created_at: number;
   expires_at: number | null;
   revoked_at: number | null;
+  /** 'api' (issued), 'session' (password sign-in) or 'enrol' (may only enrol a second factor). */
+  kind: Generated<string>;
+}
+
+/** A change to a person's clearance or roles that waits for a second person (two-person rule). */
+export interface UserChangeTable {
+  id: string;
+  user_id: string;
+  /** 'clearance' or 'roles'. */
+  kind: string;
+  /** The change, canonical JSON: the state it sets. */
+  change: string;
+  proposed_by: string;
+  proposed_at: number;
+  /** 'pending', 'approved', 'rejected' or 'withdrawn'. */
+  status: string;
+  decided_by: string | null;
+  decided_at: number | null;
+  note: string | null;
 }
 
 export interface ItemTable {
@@ -247,6 +272,7 @@ export interface Database {
   agreement_events: AgreementEventTable;
   users: UserTable;
   tokens: TokenTable;
+  user_changes: UserChangeTable;
   items: ItemTable;
   holdings: HoldingTable;
   compromise_reports: CompromiseTable;

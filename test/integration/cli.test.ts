@@ -204,6 +204,35 @@ timeline: []
     expectInvalid(liaison('simulate', p), p, /:\d+:/, /YAML syntax error/);
   });
 
+  it("an acting user of another party (RULES P1: the step's `user` must be the acting party's)", () => {
+    const p = file(
+      'foreign-user.yaml',
+      `${HEAD}  - {at: 2019-10-02T08:00:00+09:00, release: {item: report, to: KR, user: kr-analyst}}\n`,
+    );
+    expectInvalid(
+      liaison('simulate', p),
+      p,
+      /step 1 \(release\):/,
+      /user 'kr-analyst' is a person of KR, but JP acts in this step/,
+    );
+  });
+
+  it('a YAML alias bomb is refused, not expanded', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const cur = String.fromCharCode(97 + i);
+      levels.push(`${cur}: &${cur} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    }
+    const p = file('bomb.yaml', `${levels.join('\n')}\n`);
+    expectInvalid(
+      liaison('simulate', p),
+      p,
+      /bomb\.yaml/,
+      /YAML aliases: .*at most \d+ alias expansions/,
+    );
+  });
+
   it('a wrong field type', () => {
     const p = file(
       'type.yaml',
@@ -428,7 +457,7 @@ describe('agreement explain and rules', () => {
       reasonCodes: { code: string }[];
       templates: unknown[];
     };
-    expect(j.reasonCodes).toHaveLength(25);
+    expect(j.reasonCodes).toHaveLength(26);
     expect(j.templates).toHaveLength(4);
   });
 

@@ -88,10 +88,26 @@ describe('console API', () => {
       password: 'a brand new passphrase',
     });
     expect(other.status).toBe(403);
-    const own = await http(node.url, 'PUT', '/v1/users/jp-officer/password', s.token, {
+    // Changing one's own password takes the current one, and ends one's other sessions.
+    const second = (
+      await http(node.url, 'POST', '/v1/session', undefined, {
+        username: 'jp-officer',
+        password: 'correct horse battery staple',
+      })
+    ).body as { token: string };
+    const without = await http(node.url, 'PUT', '/v1/users/jp-officer/password', s.token, {
       password: 'a brand new passphrase',
     });
-    expect(own.status).toBe(204);
+    expect(without.status).toBe(400);
+    expect(err(without).message).toMatch(/^current:/);
+    const own = await http(node.url, 'PUT', '/v1/users/jp-officer/password', s.token, {
+      password: 'a brand new passphrase',
+      current: 'correct horse battery staple',
+    });
+    expect(own.status).toBe(200);
+    expect(own.body).toEqual({ sessionsRevoked: 1 });
+    expect((await http(node.url, 'GET', '/v1/me', second.token)).status).toBe(401);
+    expect((await http(node.url, 'GET', '/v1/me', s.token)).status).toBe(200);
     const old = await http(node.url, 'POST', '/v1/session', undefined, {
       username: 'jp-officer',
       password: 'correct horse battery staple',
@@ -172,7 +188,13 @@ describe('console API', () => {
       })
     ).body as { token: string };
     const text = readFileSync(join(ROOT, 'scenarios/gsomia-2019.yaml'), 'utf8');
-    const r = await http(node.url, 'POST', '/v1/simulate', s.token, {
+    // The simulator is for policy work (admin, releasing authority, security officer).
+    const officer = await http(node.url, 'POST', '/v1/simulate', s.token, {
+      scenario: text,
+      name: 'gsomia-2019.yaml',
+    });
+    expect(officer.status).toBe(403);
+    const r = await http(node.url, 'POST', '/v1/simulate', admin, {
       scenario: text,
       name: 'gsomia-2019.yaml',
     });
@@ -180,7 +202,7 @@ describe('console API', () => {
     const out = r.body as { summary: Json; steps: Json[] };
     expect(out.summary).toMatchObject({ expectations: 13, ok: 13, mismatches: 0 });
     expect(out.steps.length).toBe(out.summary.steps);
-    const bad = await http(node.url, 'POST', '/v1/simulate', s.token, {
+    const bad = await http(node.url, 'POST', '/v1/simulate', admin, {
       scenario: 'parties: [JP\nsteps: 3',
       name: 'broken.yaml',
     });

@@ -485,7 +485,7 @@ describe('liaison demo', () => {
     await fails(
       ['item', 'release', made.released, '--to', 'US', ...as('JP', 'officer')],
       1,
-      /^liaison: forbidden: this needs one of the roles releasing-authority; you have officer\n$/,
+      /^liaison: forbidden: this needs the role releasing-authority; you have officer\n$/,
     );
     const top = await createJp('KIMITSU', 'Demo test: top secret');
     await fails(

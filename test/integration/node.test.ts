@@ -10,6 +10,7 @@ import {
   liaison,
   type NodeProcess,
   startNodeProcess,
+  storedEntries,
 } from '../support/node-process.js';
 
 type Json = Record<string, unknown>;
@@ -55,7 +56,8 @@ describe.each(['sqlite', 'postgres'] as const)('a JP node on %s', (kind) => {
     };
     officer = await mk('jp-officer', 'KIMITSU', ['dprk-missile'], ['officer']);
     clerk = await mk('jp-clerk', 'HI', ['dprk-missile'], ['officer']);
-    auditor = await mk('jp-auditor', 'U', [], ['auditor']);
+    // Auditors see log entries and reports about the items they may read (RULES V1).
+    auditor = await mk('jp-auditor', 'KIMITSU', ['dprk-missile'], ['auditor']);
     const it = await http(node.url, 'POST', '/v1/items', officer, {
       marking: 'GOKUHI',
       categories: ['dprk-missile'],
@@ -74,7 +76,10 @@ describe.each(['sqlite', 'postgres'] as const)('a JP node on %s', (kind) => {
   it('serves health, readiness, Prometheus metrics and an OpenAPI 3.1 document of every route', async () => {
     expect((await http(node.url, 'GET', '/healthz')).status).toBe(200);
     expect((await http(node.url, 'GET', '/readyz')).status).toBe(200);
-    const metrics = await http(node.url, 'GET', '/metrics');
+    // Metrics are for auditors (or a separate metrics address): not open to anyone.
+    expect((await http(node.url, 'GET', '/metrics')).status).toBe(401);
+    expect((await http(node.url, 'GET', '/metrics', officer)).status).toBe(403);
+    const metrics = await http(node.url, 'GET', '/metrics', auditor);
     expect(metrics.text).toContain('liaison_http_requests_total');
     expect(metrics.text).toContain('liaison_log_size');
     const doc = (await http(node.url, 'GET', '/openapi.json')).body as {
@@ -334,7 +339,7 @@ describe.each(['sqlite', 'postgres'] as const)('a JP node on %s', (kind) => {
             body: 'b',
           }),
         400,
-        'invalid-request',
+        'unknown-marking',
       );
     });
 
@@ -379,12 +384,17 @@ describe.each(['sqlite', 'postgres'] as const)('a JP node on %s', (kind) => {
       const r = await http(node.url, 'GET', '/v1/items/jp-does-not-exist', officer);
       expect(r.status).toBe(404);
       expect(err(r).code).toBe('unknown-item');
-      const entries = (await http(node.url, 'GET', `/v1/log/entries?start=${before}`, auditor))
-        .body as { data: string }[];
+      // Through the API, an entry about an item nobody may read shows only its leaf hash
+      // (RULES V1: whether the id exists is not told); the store holds the denial.
+      const shown = (await http(node.url, 'GET', `/v1/log/entries?start=${before}`, auditor))
+        .body as { data?: string; redacted?: boolean }[];
+      expect(shown.map((e) => [e.redacted, e.data])).toEqual([[true, undefined]]);
       expect(
-        entries
-          .map((e) => JSON.parse(e.data) as Json)
-          .map((e) => [e.type, e.decision, (e.reasons as string[])[0]]),
+        (await storedEntries(init, db?.target, before)).map((e) => [
+          e.type,
+          e.decision,
+          (e.reasons as string[])[0],
+        ]),
       ).toEqual([['item.read', 'deny', 'unknown-item']]);
     });
 

@@ -5,18 +5,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BUILT_IN_TEMPLATES } from '../../src/core/index.js';
 import { auditLog } from '../../src/log/audit.js';
 import { parseVerifierKey } from '../../src/log/note.js';
+import { authenticate, revokeToken } from '../../src/node/auth.js';
 import { ApiError } from '../../src/node/errors.js';
-import {
-  type Actor,
-  addAgreement,
-  authenticate,
-  createItem,
-  createToken,
-  createUser,
-  readItem,
-  revokeToken,
-} from '../../src/node/operations.js';
+import { addAgreement, createItem, readItem } from '../../src/node/operations.js';
+import type { Actor } from '../../src/node/roles.js';
 import { LiaisonNode } from '../../src/node/service.js';
+import { createUser, issueToken, openSetup } from '../../src/node/users.js';
 import { openStore } from '../../src/store/db.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 
@@ -29,12 +23,15 @@ afterEach(async () => {
 });
 
 async function openNode(target: string): Promise<LiaisonNode> {
-  return LiaisonNode.open({
+  const node = await LiaisonNode.open({
     party: 'JP',
     origin: 'liaison.test/JP',
     store: await openStore(target),
     signingKey,
   });
+  // In setup, the node itself (actor null) may create its people.
+  await node.transact((u) => openSetup(u));
+  return node;
 }
 
 async function entries(node: LiaisonNode) {
@@ -206,17 +203,18 @@ describe.each(['sqlite', 'postgres'] as const)('node store on %s', (kind) => {
       signingKey,
       now: () => clock,
     });
+    await node.transact((u) => openSetup(u));
     await createUser(node, null, {
       username: 'a',
       clearance: 'HI',
       needToKnow: [],
       roles: ['admin'],
     });
-    const t1 = await createToken(node, null, 'a', 'one', clock + 1000);
-    const t2 = await createToken(node, null, 'a', 'two');
+    const t1 = await issueToken(node, null, 'a', 'one', clock + 1000);
+    const t2 = await issueToken(node, null, 'a', 'two');
     const stored = await node.store.db.selectFrom('tokens').select('hash').execute();
     expect(stored.some((r) => r.hash.includes(t1.token) || r.hash === t1.token)).toBe(false);
-    await expect(authenticate(node, t1.token)).resolves.toMatchObject({ user: 'a' });
+    await expect(authenticate(node, t1.token)).resolves.toMatchObject({ actor: { user: 'a' } });
     clock += 1000;
     await expect(authenticate(node, t1.token)).rejects.toMatchObject({ code: 'token-expired' });
     await revokeToken(node, { user: 'a', party: 'JP', roles: ['admin'] }, t2.id);

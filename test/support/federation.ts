@@ -122,7 +122,9 @@ export async function startTrio(databases: Partial<Record<Party, string>> = {}):
       ['dprk-missile'],
       ['officer'],
     );
-    t.auditor = await mk(`${l}-auditor`, 'U', [], ['auditor']);
+    // Auditors are cleared for what they audit: log entries about an item are shown
+    // only to someone who may read it (RULES V1).
+    t.auditor = await mk(`${l}-auditor`, TOP[p], ['dprk-missile', 'dprk-nuclear'], ['auditor']);
   }
   return {
     members,

@@ -4,6 +4,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { openStore } from '../../src/store/db.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BIN = join(ROOT, 'dist/cli/index.js');
@@ -139,4 +140,27 @@ export async function http(
     // text/plain answers (checkpoints, metrics) stay text
   }
   return { status: res.status, body: parsed, text };
+}
+
+/**
+ * Log entries read straight from a node's store (as its operator could), from index
+ * `start`: what the API withholds from an auditor who may not read an item.
+ */
+export async function storedEntries(
+  init: InitializedNode,
+  database: string | undefined,
+  start: number,
+): Promise<Record<string, unknown>[]> {
+  const store = await openStore(database ?? join(init.dir, 'store.sqlite'));
+  try {
+    const rows = await store.db
+      .selectFrom('log_entries')
+      .select(['data'])
+      .where('idx', '>=', start)
+      .orderBy('idx')
+      .execute();
+    return rows.map((r) => JSON.parse(r.data) as Record<string, unknown>);
+  } finally {
+    await store.close();
+  }
 }

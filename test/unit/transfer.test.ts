@@ -395,11 +395,12 @@ describe('F0–F4 forward', () => {
     expect(d2.marking?.code).toBe('II');
   });
 
-  it('F1: handing an item back to its originator needs no consent (the originator is no third party), but F2 still applies', () => {
+  it('F5: handing an item back to its originator, who holds it, is refused already-held (checked last: F2 still applies first)', () => {
     const w = heldByUs();
     const d = act(w, T, { kind: 'forward', item: 'secret', by: 'US', to: 'JP' });
-    expect(d.decision).toBe('allow');
-    expect(d.reasons[0]?.message).toContain('no consent is needed');
+    expect(d.decision).toBe('deny');
+    expect(d.reasons[0]?.code).toBe('already-held');
+    expect(d.reasons[0]?.rule).toBe('F5');
     expect(w.items.get('secret')?.holdings.get('JP')?.marking.code).toBe('GOKUHI');
     act(w, T, { kind: 'terminate', agreement: 'gsomia-us-jp-2007' });
     act(w, T, { kind: 'terminate', agreement: 'tisa-2014' });

@@ -1,0 +1,145 @@
+// Agreements on this node: the catalog with each one's status, one explained, its
+// lifecycle events, and the notices this party gives, suspends, resumes or withdraws.
+import { Type as T } from '@sinclair/typebox';
+import { explanationJson } from '../core/index.js';
+import type { Federation } from '../federation/federation.js';
+import { lifecycleAction } from '../federation/operations.js';
+import { agreementCatalog, explainAt, noticeAction } from '../node/operations.js';
+import type { LiaisonNode } from '../node/service.js';
+import { ALL_ROLES, type App, type Auth, actorOf, type Errors, instant, iso } from './common.js';
+import type { Metrics } from './metrics.js';
+import * as S from './schemas.js';
+
+export function registerAgreementRoutes(
+  app: App,
+  node: LiaisonNode,
+  federation: Federation | undefined,
+  auth: Auth,
+  errors: Errors,
+  metrics: Metrics,
+): void {
+  app.get(
+    '/v1/agreements',
+    {
+      onRequest: auth(ALL_ROLES),
+      schema: {
+        summary: 'Agreements, with their status now',
+        querystring: S.AtQuery,
+        response: { 200: T.Array(S.AgreementSummary), ...errors },
+      },
+    },
+    async (req) => {
+      const at = instant(req.query.at, 'at') ?? node.now();
+      return (await agreementCatalog(node, at)).map((e) => {
+        const x = e.explanation;
+        return {
+          id: e.id,
+          title: x.title,
+          parties: x.parties.map((p) => p.id),
+          binding: e.binding,
+          signedBy: [...e.signedBy],
+          awaiting: [...e.awaiting],
+          state: x.status.state,
+          termEnd: iso(x.status.termEnd),
+          nextNoticeDeadline: iso(x.nextNoticeDeadline?.deadline ?? null),
+          notice:
+            x.status.notice === null
+              ? null
+              : {
+                  ...x.status.notice,
+                  receivedAt: iso(x.status.notice.receivedAt),
+                  target: iso(x.status.notice.target),
+                },
+        };
+      });
+    },
+  );
+
+  app.get(
+    '/v1/agreements/:id',
+    {
+      onRequest: auth(ALL_ROLES),
+      schema: {
+        summary:
+          'One agreement explained: status, term, boundaries, deadlines, notice, equivalence table',
+        params: S.IdParams,
+        querystring: S.AtQuery,
+        response: { 200: S.Free, ...errors },
+      },
+    },
+    async (req) => {
+      const at = instant(req.query.at, 'at') ?? node.now();
+      const e = await explainAt(node, req.params.id, at);
+      return {
+        ...explanationJson(e.explanation, null),
+        binding: e.binding,
+        signedBy: e.signedBy,
+        awaiting: e.awaiting,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/agreements/:id/notices',
+    {
+      onRequest: auth(ALL_ROLES),
+      schema: {
+        summary: 'Lifecycle events of an agreement',
+        params: S.IdParams,
+        response: { 200: S.Free, ...errors },
+      },
+    },
+    async (req) => {
+      const a = node.world.agreements.get(req.params.id);
+      if (a === undefined) {
+        // A proposal not yet binding has no lifecycle yet.
+        await explainAt(node, req.params.id, node.now());
+        return { agreement: req.params.id, binding: false, events: [] };
+      }
+      return {
+        agreement: a.id,
+        events: a.events.map((e) => ({
+          ...e,
+          at: iso(e.at),
+          ...('target' in e ? { target: iso(e.target) } : {}),
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/v1/agreements/:id/notices',
+    {
+      onRequest: auth(['admin']),
+      schema: {
+        summary:
+          "Give, suspend, resume or withdraw a termination notice on behalf of this node's party",
+        params: S.IdParams,
+        body: S.NoticeBody,
+        response: { 200: S.DecisionView, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const d =
+        federation === undefined
+          ? await noticeAction(node, actorOf(req), req.params.id, req.body.action)
+          : await lifecycleAction(federation, actorOf(req), req.params.id, req.body.action);
+      metrics.decisions.inc({
+        kind: req.body.action,
+        decision: d.decision,
+        code: d.reasons[0]?.code ?? '',
+      });
+      if (d.decision === 'deny') {
+        const first = d.reasons[0];
+        return reply.status(409).send({
+          error: {
+            code: first?.code ?? 'denied',
+            message: first?.message ?? '',
+            reasons: [...d.reasons],
+          },
+        });
+      }
+      return { decision: d.decision, reasons: [...d.reasons] };
+    },
+  );
+}

@@ -1,0 +1,91 @@
+// Prometheus metrics: served at /metrics to an auditor's token on the API, and, when
+// the node is given a metrics address (`metricsListen`), without a token on that
+// address only (the Prometheus convention: a separate, internal listener).
+import { createServer, type Server } from 'node:http';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { LiaisonNode } from '../node/service.js';
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'route' | 'status'>;
+  readonly duration: Histogram<'route'>;
+  readonly decisions: Counter<'kind' | 'decision' | 'code'>;
+}
+
+export function createMetrics(node: LiaisonNode): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: 'liaison_log_size',
+    help: 'Entries in the transparency log',
+    registers: [registry],
+    collect() {
+      this.set(node.tree.size);
+    },
+  });
+  return {
+    registry,
+    requests: new Counter({
+      name: 'liaison_http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['route', 'status'] as const,
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: 'liaison_http_request_seconds',
+      help: 'HTTP request duration',
+      labelNames: ['route'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+      registers: [registry],
+    }),
+    decisions: new Counter({
+      name: 'liaison_decisions_total',
+      help: 'Policy decisions by kind, decision and first reason code',
+      labelNames: ['kind', 'decision', 'code'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+/** Parses "host:port" (or "[v6]:port"); throws a message naming the setting. */
+export function parseListen(text: string, what: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text.trim());
+  const port = Number(m?.[3]);
+  if (m === null || !(port >= 0 && port <= 65_535)) {
+    throw new Error(`${what}: give host:port (for example 127.0.0.1:9464), not '${text}'`);
+  }
+  return { host: (m[1] ?? m[2]) as string, port };
+}
+
+/** The metrics listener: GET /metrics, nothing else. */
+export function serveMetrics(
+  metrics: Metrics,
+  listen: { host: string; port: number },
+): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'not-found', message: 'only GET /metrics here' } }));
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => {
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(text);
+      },
+      () => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: 'internal', message: 'metrics failed' } }));
+      },
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => {
+      const a = server.address();
+      const port = typeof a === 'object' && a !== null ? a.port : listen.port;
+      const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+      resolve({ server, url: `http://${host}:${port}/metrics` });
+    });
+  });
+}

@@ -1,0 +1,200 @@
+// Bearer tokens: random, stored as SHA-256 hashes only, cached per process, revoked
+// at once. A token is an API token, a console session (password sign-in), or an
+// enrolment token that may only enrol a second factor.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { ApiError } from './errors.js';
+import type { Actor, Role } from './roles.js';
+import type { LiaisonNode, Unit } from './service.js';
+
+export type TokenKind = 'api' | 'session' | 'enrol';
+
+export interface Credential {
+  readonly actor: Actor;
+  readonly tokenId: string;
+  readonly kind: TokenKind;
+}
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+interface CachedToken extends Credential {
+  readonly expiresAt: number | null;
+  readonly revokedAt: number | null;
+  readonly disabled: boolean;
+}
+
+/**
+ * Tokens this process has resolved, by hash. Every change to a token or a user's
+ * roles in this process drops the affected entries, so a revocation takes effect at
+ * once. (Several processes per node will need to broadcast these drops.)
+ */
+const tokenCache = new WeakMap<LiaisonNode, Map<string, CachedToken>>();
+
+function cacheOf(node: LiaisonNode): Map<string, CachedToken> {
+  let c = tokenCache.get(node);
+  if (c === undefined) {
+    c = new Map();
+    tokenCache.set(node, c);
+  }
+  return c;
+}
+
+/** Drops cached tokens that match (after a revocation or a change of roles). */
+export function forgetTokens(node: LiaisonNode, match: (t: Credential) => boolean): void {
+  const c = cacheOf(node);
+  for (const [k, v] of c) if (match(v)) c.delete(k);
+}
+
+/** Resolves a bearer token to its user; tokens are stored as SHA-256 hashes only. */
+export async function authenticate(node: LiaisonNode, token: string): Promise<Credential> {
+  const hash = hashToken(token);
+  const cache = cacheOf(node);
+  let entry = cache.get(hash);
+  if (entry === undefined) {
+    entry = await lookupToken(node, hash);
+    if (cache.size >= 10_000) cache.clear();
+    cache.set(hash, entry);
+  }
+  const now = node.now();
+  if (entry.revokedAt !== null && entry.revokedAt <= now) {
+    throw new ApiError('token-revoked', 'this token was revoked');
+  }
+  if (entry.expiresAt !== null && entry.expiresAt <= now) {
+    throw new ApiError('token-expired', 'this token has expired');
+  }
+  if (entry.disabled) throw new ApiError('unauthenticated', 'this user is disabled');
+  return entry;
+}
+
+const TOKEN_KINDS: readonly string[] = ['api', 'session', 'enrol'];
+
+async function lookupToken(node: LiaisonNode, hash: string): Promise<CachedToken> {
+  const row = await node.store.db
+    .selectFrom('tokens')
+    .innerJoin('users', 'users.id', 'tokens.user_id')
+    .select([
+      'tokens.id as token_id',
+      'tokens.expires_at',
+      'tokens.revoked_at',
+      'tokens.kind',
+      'users.id',
+      'users.party',
+      'users.roles',
+      'users.disabled',
+    ])
+    .where('tokens.hash', '=', hash)
+    .executeTakeFirst();
+  if (row === undefined) throw new ApiError('unauthenticated', 'unknown token');
+  return {
+    tokenId: row.token_id,
+    actor: { user: row.id, party: row.party, roles: JSON.parse(row.roles) as Role[] },
+    // Only the three kinds are ever written; anything else is treated as the narrowest.
+    kind: TOKEN_KINDS.includes(row.kind) ? (row.kind as TokenKind) : 'enrol',
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    disabled: row.disabled !== 0,
+  };
+}
+
+export interface IssuedToken {
+  readonly id: string;
+  readonly user: string;
+  /** Shown once: only its hash is stored. */
+  readonly token: string;
+  readonly expiresAt: number | null;
+}
+
+/** Writes a new token in a unit and logs it; `actor` null: the node itself. */
+export async function insertToken(
+  u: Unit,
+  party: string,
+  actor: Actor | null,
+  userId: string,
+  label: string,
+  expiresAt: number | null,
+  kind: TokenKind,
+  subject: Readonly<Record<string, unknown>> = {},
+): Promise<IssuedToken> {
+  if (!u.world.users.has(userId)) throw new ApiError('unknown-user', `unknown user '${userId}'`);
+  const token = `lsn_${randomBytes(32).toString('base64url')}`;
+  const id = `tok-${randomUUID()}`;
+  await u.tx
+    .insertInto('tokens')
+    .values({
+      id,
+      user_id: userId,
+      hash: hashToken(token),
+      label,
+      created_at: u.now,
+      expires_at: expiresAt,
+      revoked_at: null,
+      kind,
+    })
+    .execute();
+  u.log({
+    type: 'token.created',
+    actor: { user: actor?.user ?? null, party },
+    subject: { token: id, user: userId, label, expiresAt, kind, ...subject },
+  });
+  return { id, user: userId, token, expiresAt };
+}
+
+export function revokeToken(
+  node: LiaisonNode,
+  actor: Actor,
+  tokenId: string,
+): Promise<{ id: string; revokedAt: number }> {
+  return node.transact(async (u) => {
+    const row = await u.tx
+      .selectFrom('tokens')
+      .select(['id', 'user_id', 'revoked_at'])
+      .where('id', '=', tokenId)
+      .executeTakeFirst();
+    if (row === undefined) throw new ApiError('unknown-token', `unknown token '${tokenId}'`);
+    const at = row.revoked_at ?? u.now;
+    await u.tx.updateTable('tokens').set({ revoked_at: at }).where('id', '=', tokenId).execute();
+    // After commit: a lookup during the unit may still have cached the old row.
+    u.afterCommit(() => forgetTokens(node, (t) => t.tokenId === tokenId));
+    u.log({
+      type: 'token.revoked',
+      actor: { user: actor.user, party: node.party },
+      subject: { token: tokenId, user: row.user_id },
+    });
+    return { id: tokenId, revokedAt: at };
+  });
+}
+
+/**
+ * Revokes a user's console sessions (and enrolment tokens) in a unit, except the one
+ * named: after a password change or reset, nobody stays signed in with the old one.
+ * API tokens are credentials of their own and stay; they are revoked one by one.
+ */
+export async function revokeSessions(
+  u: Unit,
+  node: LiaisonNode,
+  userId: string,
+  except: string | null,
+): Promise<number> {
+  let q = u.tx
+    .updateTable('tokens')
+    .set({ revoked_at: u.now })
+    .where('user_id', '=', userId)
+    .where('kind', 'in', ['session', 'enrol'])
+    .where('revoked_at', 'is', null);
+  if (except !== null) q = q.where('id', '!=', except);
+  const r = await q.executeTakeFirst();
+  const n = Number(r.numUpdatedRows);
+  u.afterCommit(() =>
+    forgetTokens(node, (t) => t.actor.user === userId && t.kind !== 'api' && t.tokenId !== except),
+  );
+  return n;
+}
+
+/** Signs out: revokes the token the request came with. */
+export async function signOut(node: LiaisonNode, actor: Actor, token: string): Promise<void> {
+  const row = await node.store.db
+    .selectFrom('tokens')
+    .select('id')
+    .where('hash', '=', hashToken(token))
+    .executeTakeFirst();
+  if (row !== undefined) await revokeToken(node, actor, row.id);
+}
