@@ -4,17 +4,19 @@
 // "the same queries through Cedar":
 //
 //   const cedar = new CedarLiaison();          // preparses liaison.cedar once
-//   cedar.release(world, { item, to }, t);      // -> { decision, code, agreements, ... }
-//   cedar.forward(world, { item, by, to }, t);
+//   cedar.release(world, { item, to, user? }, t);  // -> { decision, code, agreements, ... }
+//   cedar.forward(world, { item, by, to, user? }, t);
 //   cedar.read(world, { item, user }, t);
 //
 // What is translated is data, not decisions: parties, items with their holdings,
-// consents, users, and agreements with their rows as coverage sets. Taken from the
-// core's lifecycle (RULES §3) are only whether an agreement is in force at t
-// (`inForceAt`, L1–L7) and which version of its text is in force at t (`textAt`, L8).
+// consents, users (the reader, or the person acting for a transfer's sender), and
+// agreements with their rows as coverage sets. Taken from the core's lifecycle
+// (RULES §3) are only whether an agreement is in force at t (`inForceAt`, L1–L7) and
+// which version of its text is in force at t (`textAt`, L8).
 // Everything else — linking the two parties, topology, rows, scope, releasability,
-// holding, consent match and validity, clearance, need-to-know, and the order of the
-// checks — is evaluated by Cedar. The harness only enumerates candidates and applies
+// holding (the sender's, and the recipient's for R6 / F5), consent match and validity,
+// the acting person's party, clearance and need-to-know (P1, A1-A3), and the order of
+// the checks — is evaluated by Cedar. The harness only enumerates candidates and applies
 // RULES §4 across their answers.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -72,8 +74,26 @@ interface Verdict {
 const ACTION_TRANSFER: TypeAndId = { type: 'Action', id: 'transfer' };
 const ACTION_READ: TypeAndId = { type: 'Action', id: 'read' };
 
-/** Codes decided before any consent or agreement is looked at (the same for every candidate). */
-const PRE_CANDIDATE = new Set(['unknown-item', 'unknown-party', 'not-held', 'unclassified']);
+/**
+ * Codes decided before any consent or agreement is looked at (the same for every
+ * candidate): unknown ids, the acting person (P1), F4, and R1 / F0.
+ */
+const PRE_CANDIDATE = new Set([
+  'unknown-item',
+  'unknown-party',
+  'unknown-user',
+  'clearance-insufficient',
+  'clearance-expired',
+  'need-to-know',
+  'not-held',
+  'unclassified',
+]);
+
+/**
+ * R6 / F5: passed every other check, but the recipient already holds the item. Before
+ * any candidate for an unclassified item (R1 / F0), else per candidate agreement.
+ */
+const ALREADY_HELD = 'already-held';
 
 /** RULES R2–R4 in order: the number of checks an agreement passed before failing this one. */
 const PATH_CHECK_ORDER: Readonly<Record<string, number>> = {
@@ -85,6 +105,55 @@ const PATH_CHECK_ORDER: Readonly<Record<string, number>> = {
 };
 
 const CONSENT_CODES = new Set(['not-originator', 'consent-revoked', 'consent-expired']);
+
+/** The context attributes a request may or may not carry. */
+const OPTIONAL_CONTEXT = ['user', 'consent', 'agreement'] as const;
+
+/** `context has x` as a Cedar JSON expression: x, else null. */
+function contextHas(e: unknown): string | null {
+  if (typeof e !== 'object' || e === null || !('has' in e)) return null;
+  const { left, attr } = (e as { has: { left: unknown; attr: string } }).has;
+  return typeof left === 'object' && left !== null && 'Var' in left && left.Var === 'context'
+    ? attr
+    : null;
+}
+
+/** The operands of a chain of `&&`. */
+function conjuncts(e: unknown): unknown[] {
+  if (typeof e !== 'object' || e === null || !('&&' in e)) return [e];
+  const { left, right } = (e as { '&&': { left: unknown; right: unknown } })['&&'];
+  return [...conjuncts(left), ...conjuncts(right)];
+}
+
+/**
+ * The optional context attributes a policy can only be satisfied with (true: a `when`
+ * clause has `context has x` as a conjunct) or without (false: `unless { context has x }`).
+ * Leaving such a policy out of a request's set changes no answer; the guards it shares
+ * with the policies that stay are still evaluated (and would still report an error).
+ */
+function contextNeeds(
+  conditions: readonly { kind: string; body: unknown }[],
+): Map<string, boolean> {
+  const needs = new Map<string, boolean>();
+  for (const { kind, body } of conditions) {
+    if (kind === 'when') {
+      for (const c of conjuncts(body)) {
+        const attr = contextHas(c);
+        if (attr !== null) needs.set(attr, true);
+      }
+    } else {
+      const attr = contextHas(body);
+      if (attr !== null) needs.set(attr, false);
+    }
+  }
+  return needs;
+}
+
+interface ParsedPolicy {
+  readonly id: string;
+  readonly text: string;
+  readonly needs: ReadonlyMap<string, boolean>;
+}
 
 /** Finds liaison.cedar next to this module, or (compiled elsewhere) in test/differential above it. */
 export function findPolicyFile(): string {
@@ -198,8 +267,11 @@ export interface CedarLiaisonOptions {
 
 /** The Cedar side of the differential test: the preparsed policies, and the encoding. */
 export class CedarLiaison {
-  /** Preparsed policy set per action id (a request is evaluated against its action's set). */
+  /** The policies of each action id, with the context attributes they need. */
+  private readonly byAction = new Map<string, ParsedPolicy[]>();
+  /** Preparsed policy sets by action id and the optional context attributes present. */
   private readonly sets = new Map<string, string>();
+  private readonly instance = nextSetId++;
   private readonly info = new Map<string, PolicyInfo>();
   private readonly caches = new WeakMap<World, WorldCache>();
   private readonly exhaustive: boolean;
@@ -217,9 +289,11 @@ export class CedarLiaison {
     if (parts.type !== 'success') {
       throw new Error(`liaison.cedar: ${parts.errors.map((e) => e.message).join('; ')}`);
     }
-    // Split by action so that a request meets only its own action's policies (the
-    // policies' scopes would skip the others anyway; this only saves evaluation time).
-    const byAction = new Map<string, Record<string, string>>();
+    // Split by action so that a request meets only its own action's policies, and by the
+    // optional context attributes the request carries, so that it meets only the
+    // policies that can be satisfied with them present or absent (the policies' scopes
+    // and `context has` conditions would skip the others anyway; this only saves
+    // evaluation time, which grows with the number of policies).
     for (const policy of parts.policies) {
       const json = cedar.policyToJson(policy);
       if (json.type !== 'success') throw new Error(`policy: ${json.errors[0]?.message}`);
@@ -234,24 +308,40 @@ export class CedarLiaison {
         throw new Error(`policy ${id} must name one action (action == Action::"...")`);
       }
       const actionId = 'id' in action.entity ? action.entity.id : action.entity.__entity.id;
-      const set = byAction.get(actionId) ?? {};
-      set[id] = policy;
-      byAction.set(actionId, set);
+      const list = this.byAction.get(actionId) ?? [];
+      list.push({ id, text: policy, needs: contextNeeds(json.json.conditions) });
+      this.byAction.set(actionId, list);
       this.info.set(id, {
         code,
         rule: annotations.rule ?? null,
         inapplicable: annotations.inapplicable !== undefined,
       });
     }
-    const instance = nextSetId++;
-    for (const [actionId, policies] of byAction) {
-      const setId = `liaison-differential-${instance}-${actionId}`;
-      const parsed = cedar.preparsePolicySet(setId, { staticPolicies: policies });
-      if (parsed.type !== 'success') {
-        throw new Error(`liaison.cedar: ${parsed.errors.map((e) => e.message).join('; ')}`);
-      }
-      this.sets.set(actionId, setId);
+  }
+
+  /** The preparsed set of the action's policies that a request with this context can meet. */
+  private policySet(actionId: string, context: Context): string {
+    const present = OPTIONAL_CONTEXT.filter((a) => a in context);
+    const key = `${actionId}:${present.join('+')}`;
+    let setId = this.sets.get(key);
+    if (setId !== undefined) return setId;
+    const policies = this.byAction.get(actionId);
+    if (policies === undefined) throw new Error(`no policies for action ${actionId}`);
+    const chosen: Record<string, string> = {};
+    for (const p of policies) {
+      const fits = [...p.needs].every(([attr, needed]) => {
+        const carried = attr in context;
+        return carried === needed;
+      });
+      if (fits) chosen[p.id] = p.text;
     }
+    setId = `liaison-differential-${this.instance}-${key}`;
+    const parsed = cedar.preparsePolicySet(setId, { staticPolicies: chosen });
+    if (parsed.type !== 'success') {
+      throw new Error(`liaison.cedar: ${parsed.errors.map((e) => e.message).join('; ')}`);
+    }
+    this.sets.set(key, setId);
+    return setId;
   }
 
   /** Policy id -> RULES reason code, rule, and whether it marks an inapplicable candidate. */
@@ -314,8 +404,7 @@ export class CedarLiaison {
     entities: EntityJson[],
   ): Verdict {
     this.requests++;
-    const setId = this.sets.get(action.id);
-    if (setId === undefined) throw new Error(`no policies for action ${action.id}`);
+    const setId = this.policySet(action.id, context);
     const answer = cedar.statefulIsAuthorized({
       principal,
       action,
@@ -352,15 +441,15 @@ export class CedarLiaison {
     };
   }
 
-  /** RULES R1–R5: the originator of `req.item` releases it to `req.to` at t. */
+  /** RULES R1–R6 (and P1 for `req.user`): the originator of `req.item` releases it to `req.to` at t. */
   release(w: World, req: ReleaseRequest, t: EpochMs): CedarAnswer {
     const item = w.items.get(req.item);
     // An unknown item has no originator; Cedar stops at unknown-item before reading the sender.
     const sender = item?.originator.id ?? req.to;
-    return this.transfer(w, req.item, item, sender, req.to, t, null);
+    return this.transfer(w, req.item, item, sender, req.to, req.user, t, null);
   }
 
-  /** RULES F0–F4 (a release when `req.by` is the originator). */
+  /** RULES F0–F5 and P1 (a release when `req.by` is the originator). */
   forward(w: World, req: ForwardRequest, t: EpochMs): CedarAnswer {
     const item = w.items.get(req.item);
     let consents: readonly ConsentRecord[] = [];
@@ -369,7 +458,7 @@ export class CedarLiaison {
       if (!this.exhaustive)
         consents = consents.filter((c) => c.holder === req.by && c.to === req.to);
     }
-    return this.transfer(w, req.item, item, req.by, req.to, t, consents);
+    return this.transfer(w, req.item, item, req.by, req.to, req.user, t, consents);
   }
 
   /** RULES A1–A4. */
@@ -401,9 +490,10 @@ export class CedarLiaison {
   }
 
   /**
-   * A transfer by `sender`. `consents` is null for a release query (no consent is asked
-   * about) and the candidate consents for a forward: one request per consent, then one
-   * per candidate agreement with a consent that passed F1.
+   * A transfer by `sender`, with `user` the person acting for it (P1) if one is named.
+   * `consents` is null for a release query (no consent is asked about) and the
+   * candidate consents for a forward: one request per consent, then one per candidate
+   * agreement with a consent that passed F1.
    */
   private transfer(
     w: World,
@@ -411,6 +501,7 @@ export class CedarLiaison {
     item: ItemRecord | undefined,
     sender: PartyId,
     to: PartyId,
+    user: string | undefined,
     t: EpochMs,
     consents: readonly ConsentRecord[] | null,
   ): CedarAnswer {
@@ -424,6 +515,12 @@ export class CedarLiaison {
     const principal = uid('Party', sender);
     const resource = uid('Item', itemId);
     const base: Context = { now: t, to: ref('Party', to) };
+    if (user !== undefined) {
+      // An unknown user is named but absent from the entities (`has party` fails).
+      base.user = ref('User', user);
+      const record = w.users.get(user);
+      if (record !== undefined) entities.push(userEntity(record));
+    }
     const ask = (context: Context, extra: EntityJson[]): Verdict =>
       this.ask(principal, ACTION_TRANSFER, resource, context, [...entities, ...extra]);
 
@@ -442,7 +539,8 @@ export class CedarLiaison {
         });
         const first = asked[0] as (typeof asked)[number];
         if (asked.filter((x) => !x.v.inapplicable).length >= 2) this.multiConsent++;
-        if (PRE_CANDIDATE.has(first.v.code)) {
+        // Without an agreement in the context, `already-held` can only follow R1 / F0.
+        if (PRE_CANDIDATE.has(first.v.code) || first.v.code === ALREADY_HELD) {
           for (const x of asked) {
             if (x.v.code !== first.v.code) {
               throw new Error(`pre-candidate codes differ: ${first.v.code} vs ${x.v.code}`);
@@ -490,6 +588,17 @@ export class CedarLiaison {
     if (applicable.length === 0) return this.answer(ask(context, consentEntities), start);
     if (applicable.length >= 2) this.multiAgreement++;
     const allowing = applicable.filter((r) => r.v.allow);
+    // R6 / F5, checked last: some candidate passed every other check, but the recipient
+    // already holds the item (which no candidate changes, so then none allows).
+    const held = applicable.filter((r) => r.v.code === ALREADY_HELD);
+    if (held.length > 0) {
+      if (allowing.length > 0) {
+        throw new Error(
+          `candidates both allow and say already-held: ${[...allowing, ...held].map((r) => r.aid).join(', ')}`,
+        );
+      }
+      return this.answer((held[0] as (typeof held)[number]).v, start);
+    }
     if (allowing.length > 0) {
       return {
         decision: 'allow',

@@ -4,7 +4,7 @@
 // that vitest runs it beside the main run.
 import { describe, expect, it } from 'vitest';
 import { CedarLiaison } from './cedar-encoding.js';
-import { BASE_SEED, report, runDifferential, show } from './harness.js';
+import { BASE_SEED, countOf, REQUIRED_OUTCOMES, report, runDifferential, show } from './harness.js';
 
 const EXHAUSTIVE_SCENARIOS = 24;
 const QUERIES_PER_SCENARIO = 520;
@@ -24,5 +24,11 @@ describe('differential: policy core vs Cedar (liaison.cedar)', () => {
     report('differential (exhaustive candidates)', r);
     expect(r.mismatchCount, r.mismatches.map(show).join('\n\n')).toBe(0);
     expect(r.total).toBeGreaterThanOrEqual(EXHAUSTIVE_SCENARIOS * QUERIES_PER_SCENARIO);
+    // The new rules (R6 / F5, P1) are reached here too, if less often than in the main run.
+    for (const [kind, code] of REQUIRED_OUTCOMES) {
+      expect(countOf(r, kind, code), `${kind} queries with first reason ${code}`).toBeGreaterThan(
+        0,
+      );
+    }
   });
 });

@@ -78,6 +78,11 @@ export function compare(core: Decision, cedar: CedarAnswer): string | null {
   return null;
 }
 
+/** How a query's kind is counted: a transfer naming the person who acts (P1) apart. */
+export function kindKey(q: Query): string {
+  return q.kind !== 'read' && q.user !== undefined ? `${q.kind}+user` : q.kind;
+}
+
 /** The parts of the world a query depends on, for a readable counterexample. */
 function describeWorld(w: World, q: Query, t: EpochMs): string {
   const lines: string[] = [];
@@ -94,14 +99,13 @@ function describeWorld(w: World, q: Query, t: EpochMs): string {
     );
     parties.add(item.originator.id);
   }
-  if (q.kind === 'read') {
-    const u = w.users.get(q.user);
-    if (u !== undefined) {
-      lines.push(
-        `user ${u.id}: party ${u.party.id}, clearance ${u.clearance.code} (rank ${u.clearance.rank}), NTK [${[...u.needToKnow].join(', ')}], expires ${formatInstant(u.clearanceExpires)}`,
-      );
-    }
-  } else {
+  const u = q.user === undefined ? undefined : w.users.get(q.user);
+  if (u !== undefined) {
+    lines.push(
+      `user ${u.id}: party ${u.party.id}, clearance ${u.clearance.code} (rank ${u.clearance.rank}), NTK [${[...u.needToKnow].join(', ')}], expires ${formatInstant(u.clearanceExpires)}`,
+    );
+  }
+  if (q.kind !== 'read') {
     parties.add(q.to);
     if (q.kind === 'forward') parties.add(q.by);
     for (const c of w.consentsByItem.get(q.item) ?? []) {
@@ -166,7 +170,7 @@ export function runDifferential(
       const core = coreDecide(w, q, t);
       const answer = cedarDecide(cedar, w, q, t);
       total++;
-      const key = `${q.kind} ${core.decision} ${core.reasons[0]?.code}`;
+      const key = `${kindKey(q)} ${core.decision} ${core.reasons[0]?.code}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
       const what = compare(core, answer);
       if (what === null) return;
@@ -192,7 +196,7 @@ export function runDifferential(
 export function report(label: string, r: RunResult): void {
   const distribution = [...r.counts]
     .sort((a, b) => (a[0] < b[0] ? -1 : 1))
-    .map(([k, n]) => `  ${k.padEnd(46)} ${n}`)
+    .map(([k, n]) => `  ${k.padEnd(51)} ${n}`)
     .join('\n');
   console.log(
     `${label}: ${r.total} queries, ${r.requests} Cedar requests, ${r.mismatchCount} disagreements, ${r.seconds.toFixed(1)} s; ${r.multiAgreement} transfers among ≥ 2 agreements, ${r.multiConsent} forwards with ≥ 2 consents naming them\n${distribution}`,
@@ -204,7 +208,17 @@ export function report(label: string, r: RunResult): void {
   }
 }
 
-/** Every reason code the encoded rules (R1–R5, F0–F4, A1–A4) can give. */
+/** How many queries of a kind (as `kindKey` counts them) got this first reason code. */
+export function countOf(r: RunResult, kind: string, code: string): number {
+  let n = 0;
+  for (const [key, count] of r.counts) {
+    const [k, , c] = key.split(' ');
+    if (k === kind && c === code) n += count;
+  }
+  return n;
+}
+
+/** Every reason code the encoded rules (R1–R6, F0–F5, A1–A4, P1) can give. */
 export const ALL_CODES = [
   'allowed',
   'unclassified',
@@ -225,4 +239,30 @@ export const ALL_CODES = [
   'clearance-insufficient',
   'clearance-expired',
   'need-to-know',
+  'already-held',
+];
+
+/**
+ * The new rules, each of which the generated queries must reach (kind as `kindKey`
+ * counts it, first reason code): R6 / F5 with and without an acting person, and P1's
+ * refusals and its passing through to the later checks on releases and forwards.
+ */
+export const REQUIRED_OUTCOMES: readonly (readonly [string, string])[] = [
+  ['release', 'already-held'],
+  ['forward', 'already-held'],
+  ['release+user', 'already-held'],
+  ['forward+user', 'already-held'],
+  ['release+user', 'unknown-user'],
+  ['forward+user', 'unknown-user'],
+  ['forward+user', 'not-held'],
+  ['release+user', 'clearance-insufficient'],
+  ['forward+user', 'clearance-insufficient'],
+  ['release+user', 'clearance-expired'],
+  ['forward+user', 'clearance-expired'],
+  ['release+user', 'need-to-know'],
+  ['forward+user', 'need-to-know'],
+  ['release+user', 'allowed'],
+  ['forward+user', 'allowed'],
+  ['release+user', 'agreement-not-in-force'],
+  ['forward+user', 'consent-required'],
 ];

@@ -3,7 +3,10 @@
 // items) played along a timeline: lifecycle events, consents and their revocation,
 // reclassification, and release / forward / read queries. Queries at the timeline's
 // instant are performed (an allowed release or forward creates a holding); others are
-// asked at a random instant and change nothing.
+// asked at a random instant and change nothing. Some transfers go to a party that
+// already holds the item (RULES R6, F5), and some name the person who acts (P1): one of
+// the acting party's people (with whatever clearance, need-to-know and expiry they
+// have), someone of another party, or nobody known.
 import {
   type Action,
   type AgreementDefinition,
@@ -283,6 +286,39 @@ export function playScenario(seed: number, opts: ScenarioOptions, visit: Visit):
   const holdersOf = (itemId: string): PartyId[] => [
     ...(w.items.get(itemId)?.holdings.keys() ?? []),
   ];
+  /** A party other than `sender` that already holds the item (R6, F5), if any. */
+  const holderBesides = (itemId: string, sender: PartyId): PartyId | undefined => {
+    const others = holdersOf(itemId).filter((p) => p !== sender);
+    return others.length > 0 ? r.pick(others) : undefined;
+  };
+  const usersOf = new Map<PartyId, string[]>(
+    partyIds.map((p) => [p, users.filter((u) => u.party === p).map((u) => u.id)]),
+  );
+  /** Each party's person with the highest clearance (ties: the widest need-to-know). */
+  const bestCleared = new Map<PartyId, string>();
+  for (const [party, ids] of usersOf) {
+    const records = ids.map((id) => w.users.get(id)).filter((u) => u !== undefined);
+    records.sort(
+      (a, b) => b.clearance.rank - a.clearance.rank || b.needToKnow.size - a.needToKnow.size,
+    );
+    if (records[0] !== undefined) bestCleared.set(party, records[0].id);
+  }
+  /**
+   * The person who acts for `party` (RULES P1), named on some transfers: mostly one of
+   * its own people (often its best cleared, so that many pass P1 and meet the later
+   * checks), sometimes a person of another party, rarely an unknown id.
+   */
+  const actingUser = (party: PartyId): { user?: string } => {
+    if (!r.chance(0.35)) return {};
+    const roll = r.next();
+    const own = usersOf.get(party) ?? [];
+    if (roll < 0.8 && own.length > 0) {
+      return { user: (r.chance(0.6) ? bestCleared.get(party) : undefined) ?? r.pick(own) };
+    }
+    const strangers = userIds.filter((u) => !own.includes(u));
+    if (roll < 0.94 && strangers.length > 0) return { user: r.pick(strangers) };
+    return { user: 'ghost-user' };
+  };
   // Parties that share an agreement with p, so that many transfers get past R2.
   const partners = new Map<PartyId, PartyId[]>(
     partyIds.map((p) => [
@@ -304,10 +340,12 @@ export function playScenario(seed: number, opts: ScenarioOptions, visit: Visit):
     if (roll < 0.36) {
       const item = r.pick(itemIds);
       const origin = w.items.get(item)?.originator.id as PartyId;
+      const to = (r.chance(0.12) ? holderBesides(item, origin) : undefined) ?? recipientFor(origin);
       return {
         kind: 'release',
         item: unknownOr(0.02, item, 'ghost-item'),
-        to: unknownOr(0.02, recipientFor(origin), 'ZZ'),
+        to: unknownOr(0.02, to, 'ZZ'),
+        ...actingUser(origin),
       };
     }
     if (roll < 0.72) {
@@ -315,7 +353,7 @@ export function playScenario(seed: number, opts: ScenarioOptions, visit: Visit):
       const consents = [...w.consents.values()];
       if (consents.length > 0 && r.chance(0.45)) {
         const c = r.pick(consents);
-        return { kind: 'forward', item: c.item, by: c.holder, to: c.to };
+        return { kind: 'forward', item: c.item, by: c.holder, to: c.to, ...actingUser(c.holder) };
       }
       const moved = passedOn();
       const item = moved.length > 0 && r.chance(0.75) ? r.pick(moved) : r.pick(itemIds);
@@ -327,11 +365,13 @@ export function playScenario(seed: number, opts: ScenarioOptions, visit: Visit):
           : r.chance(0.3)
             ? origin
             : r.pick(partyIds);
+      const to = (r.chance(0.12) ? holderBesides(item, by) : undefined) ?? recipientFor(by);
       return {
         kind: 'forward',
         item: unknownOr(0.02, item, 'ghost-item'),
         by: unknownOr(0.02, by, 'ZZ'),
-        to: unknownOr(0.02, recipientFor(by), 'YY'),
+        to: unknownOr(0.02, to, 'YY'),
+        ...actingUser(by),
       };
     }
     const user = r.pick(userIds);
@@ -382,7 +422,8 @@ export function playScenario(seed: number, opts: ScenarioOptions, visit: Visit):
     const origin = rec.originator.id;
     const others = holdersOf(item).filter((p) => p !== origin);
     const holder = others.length > 0 && r.chance(0.8) ? r.pick(others) : r.pick(partyIds);
-    const to = recipientFor(holder);
+    // Now and then a consent to a party that already holds the item (F5).
+    const to = (r.chance(0.1) ? holderBesides(item, holder) : undefined) ?? recipientFor(holder);
     const expires = r.chance(0.6) ? t + r.range(10 * DAY, 3 * YEAR) : undefined;
     const id = `c${consentCount++}`;
     if (r.chance(0.04)) {
