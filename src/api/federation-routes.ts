@@ -160,16 +160,21 @@ export function registerFederationRoutes(
     );
   });
 
+  /** A signed GET from a peer: checked before the query string is read. */
+  const signedGet = async (req: FastifyRequest) => {
+    await peerAuth(req, Buffer.alloc(0));
+  };
+
   app.get(
     '/v1/federation/checkpoint',
     {
+      onRequest: signedGet,
       schema: {
         summary: "A peer asks for this node's latest signed checkpoint (RFC 9421-signed)",
         security: [],
       },
     },
-    async (req, reply) => {
-      await peerAuth(req, Buffer.alloc(0));
+    async (_req, reply) => {
       const cp = await node.checkpoint();
       void reply.header('content-type', 'text/plain; charset=utf-8');
       return (await cosigned(node, [cp])).get(cp.size)?.note ?? cp.note;
@@ -179,6 +184,7 @@ export function registerFederationRoutes(
   app.get(
     '/v1/federation/proof/consistency',
     {
+      onRequest: signedGet,
       schema: {
         summary: 'A peer asks for a consistency proof (RFC 9421-signed)',
         querystring: S.ConsistencyQuery,
@@ -186,7 +192,6 @@ export function registerFederationRoutes(
       },
     },
     async (req) => {
-      await peerAuth(req, Buffer.alloc(0));
       const to = Number(req.query.to ?? node.tree.size);
       const from = Number(req.query.from);
       if (from > to || to > node.tree.size)

@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import secureJson from 'secure-json-parse';
 import type { AlertService } from '../alerts/service.js';
 import type { Federation } from '../federation/federation.js';
 import { ApiError } from '../node/errors.js';
@@ -53,6 +54,7 @@ function toApiError(
 ): ApiError | null {
   if (err instanceof ApiError) return err;
   if (err.validation !== undefined) return new ApiError('invalid-request', err.message);
+
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ApiError('body-too-large', `the request body is larger than ${bodyLimit} bytes`);
@@ -112,6 +114,30 @@ export async function buildApi(
     socket.end(
       `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
+  });
+
+  // JSON bodies: parsed by secure-json-parse, which refuses __proto__ and
+  // constructor.prototype keys; each failure is said for what it is.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(new ApiError('malformed-json', 'the request body is empty: send JSON'), undefined);
+      return;
+    }
+    try {
+      done(null, secureJson.parse(text, { protoAction: 'error', constructorAction: 'error' }));
+    } catch (e) {
+      done(
+        /prototype/.test(e instanceof Error ? e.message : '')
+          ? new ApiError(
+              'invalid-request',
+              'the body carries a __proto__ or constructor.prototype key: refused',
+            )
+          : new ApiError('malformed-json', 'the request body is not valid JSON'),
+        undefined,
+      );
+    }
   });
 
   // Bodies: wrong types are refused, not coerced, and unknown fields refused, not

@@ -411,18 +411,22 @@ export function registerUserRoutes(
       `/v1/approvals/:id/${verb}`,
       {
         onRequest: auth(people),
+        // The note is optional, and so is the body that carries it.
+        preValidation: async (req) => {
+          req.body ??= {};
+        },
         schema: {
           summary: approve
             ? 'Approve a pending change: a different person from its proposer and its subject, with the authority it needs'
             : 'Reject a pending change (its proposer withdraws it the same way)',
           params: S.IdParams,
-          body: T.Optional(NoteBody),
+          body: NoteBody,
           response: { 200: S.ChangeOutcome, ...errors },
         },
       },
       async (req) =>
         outcomeJson(
-          await decideChange(node, actorOf(req), req.params.id, approve, req.body?.note ?? null),
+          await decideChange(node, actorOf(req), req.params.id, approve, req.body.note ?? null),
         ),
     );
   }

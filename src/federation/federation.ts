@@ -289,6 +289,18 @@ export class Federation {
   /** Registers a partner by URL after checking its keys against the fingerprint given out of band. */
   async addPeer(actor: Actor | null, url: string, expectedFingerprint: string): Promise<PeerView> {
     const base = url.replace(/\/+$/, '');
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(base);
+    } catch {
+      parsed = null;
+    }
+    if (parsed === null || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+      throw new ApiError(
+        'invalid-request',
+        "url: give the partner node's http(s) address, e.g. https://kr.example:8420",
+      );
+    }
     let jws: string;
     try {
       const res = await this.fetcher(`${base}/v1/federation/identity`, {

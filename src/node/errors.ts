@@ -21,7 +21,8 @@ export const API_ERROR_STATUS = {
   conflict: 409,
   'no-peer': 409,
   'fingerprint-mismatch': 409,
-  'peer-unreachable': 502,
+  // The partner's node did not answer: a failed dependency, not this node failing.
+  'peer-unreachable': 424,
   unsigned: 401,
   'bad-signature': 401,
   'stale-request': 401,

@@ -47,6 +47,32 @@ export async function waitFor<T>(
   }
 }
 
+/**
+ * Creates a person at a member's node with the admin's token and returns an API token
+ * for them. The trio's nodes stay in setup (they have no security officer), so the
+ * admin may grant any clearance and role alone (src/node/users.ts).
+ */
+export async function addPerson(
+  m: Member,
+  username: string,
+  clearance: string,
+  needToKnow: string[],
+  roles: string[],
+): Promise<string> {
+  const u = await http(m.url, 'POST', '/v1/users', m.tokens.admin, {
+    username,
+    clearance,
+    needToKnow,
+    roles,
+  });
+  if (u.status !== 201) throw new Error(`user ${username}: ${u.text}`);
+  const t = await http(m.url, 'POST', `/v1/users/${username}/tokens`, m.tokens.admin, {
+    label: 'test',
+  });
+  if (t.status !== 201) throw new Error(`token for ${username}: ${t.text}`);
+  return (t.body as { token: string }).token;
+}
+
 export async function startTrio(databases: Partial<Record<Party, string>> = {}): Promise<Trio> {
   const inits = PARTIES.map((p) => initNodeDir(p, databases[p]) as InitializedNode);
   const procs = await Promise.all(inits.map((i) => startNodeProcess(i.dir)));
@@ -82,31 +108,8 @@ export async function startTrio(databases: Partial<Record<Party, string>> = {}):
         .body as { binding: boolean }[];
       return list.length > 0 && list.every((a) => a.binding);
     });
-    const mk = async (
-      username: string,
-      clearance: string,
-      needToKnow: string[],
-      roles: string[],
-    ) => {
-      const u = await http(members[p].url, 'POST', '/v1/users', members[p].tokens.admin, {
-        username,
-        clearance,
-        needToKnow,
-        roles,
-      });
-      if (u.status !== 201) throw new Error(`user ${username}: ${u.text}`);
-      return (
-        (
-          await http(
-            members[p].url,
-            'POST',
-            `/v1/users/${username}/tokens`,
-            members[p].tokens.admin,
-            { label: 'test' },
-          )
-        ).body as { token: string }
-      ).token;
-    };
+    const mk = (username: string, clearance: string, needToKnow: string[], roles: string[]) =>
+      addPerson(members[p], username, clearance, needToKnow, roles);
     const l = p.toLowerCase();
     const t = members[p].tokens as Record<string, string>;
     t.officer = await mk(`${l}-officer`, SECRET[p], ['dprk-missile', 'dprk-nuclear'], ['officer']);

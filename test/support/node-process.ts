@@ -31,7 +31,11 @@ export interface InitializedNode {
   readonly fingerprint: string;
 }
 
-export function initNodeDir(party: string, database?: string): InitializedNode {
+export function initNodeDir(
+  party: string,
+  database?: string,
+  extra: readonly string[] = [],
+): InitializedNode {
   const dir = join(mkdtempSync(join(tmpdir(), 'liaison-node-')), 'data');
   const r = liaison([
     'node',
@@ -44,6 +48,7 @@ export function initNodeDir(party: string, database?: string): InitializedNode {
     '0',
     '--json',
     ...(database ? ['--database', database] : []),
+    ...extra,
   ]);
   if (r.code !== 0) throw new Error(`node init failed: ${r.err}`);
   const j = JSON.parse(r.out) as {
@@ -57,6 +62,8 @@ export function initNodeDir(party: string, database?: string): InitializedNode {
 export interface NodeProcess {
   readonly url: string;
   readonly child: ChildProcess;
+  /** What the process has printed on its standard output so far. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -86,6 +93,7 @@ export function startNodeProcess(dir: string, url?: string): Promise<NodeProcess
         resolveStart({
           url: m[1] as string,
           child,
+          output: () => out,
           stop: () =>
             new Promise<void>((done) => {
               // A process killed by a signal has a signalCode and no exitCode.
