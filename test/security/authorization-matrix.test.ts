@@ -29,7 +29,7 @@ const pub: Access = { kind: 'public' };
 const peer: Access = { kind: 'peer' };
 const roles = (r: readonly Role[], enrol = false): Access => ({ kind: 'roles', roles: r, enrol });
 
-export const MATRIX: Readonly<Record<string, Access>> = {
+const MATRIX: Readonly<Record<string, Access>> = {
   'GET /metrics': roles(['auditor']),
   'GET /v1/node': roles(ALL),
   'POST /v1/setup/end': roles(['admin']),

@@ -133,7 +133,7 @@ describe('V1: nothing shows to a person who may not read it', () => {
       ]),
     );
     const inboxView = logged.find((e) => (e.subject as Json).view === 'inbox');
-    expect((inboxView?.subject as Json).items).toEqual(
+    expect(((inboxView?.subject ?? {}) as Json).items).toEqual(
       expect.arrayContaining([report, track, alertId]),
     );
     expect(logged.some((e) => (e.actor as Json).user === 'kr-officer-u')).toBe(false);

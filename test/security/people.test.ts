@@ -113,7 +113,7 @@ describe('setup', () => {
       subject: { user: 'admin', roles: ['admin'], setup: true },
     });
     const ended = log.find((e) => e.type === 'node.setup-ended');
-    expect((ended?.subject as Json).how).toMatch(/automatic/);
+    expect(((ended?.subject ?? {}) as Json).how).toMatch(/automatic/);
     expect(((await http(node.url, 'GET', '/v1/node', admin)).body as Json).setup).toBe(false);
     // Everything created during setup says so in the log.
     expect(created.slice(0, 4).every((e) => (e.subject as Json).setup === true)).toBe(true);
