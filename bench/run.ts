@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { accessFigures, type Latency } from './access.js';
 import { alertFigures, type Spread } from './alerts.js';
 import { cedarRates } from './cedar.js';
 import { coreRates } from './core.js';
@@ -282,6 +283,41 @@ async function alertsSection(): Promise<Row[]> {
   ];
 }
 
+async function accessSection(): Promise<Row[]> {
+  const a = await accessFigures(quick);
+  const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
+  const l = (x: Latency) => `${ms(x.p50)} / ${ms(x.p99)} / ${ms(x.max)} ms (n ${fmt(x.n)})`;
+  return [
+    ['GET /healthz, idle: p50 / p99 / max', l(a.healthIdle), '(reference)'],
+    [
+      `GET /healthz every 20 ms while two people each run the largest accepted scenario (256 KiB, 2,800 steps) back to back in worker threads, ${a.simulationSeconds} s: p50 / p99 / max`,
+      l(a.healthDuringSimulations),
+      'max < 100 ms',
+    ],
+    [
+      'simulations completed in that time; /healthz p99 during / idle',
+      `${fmt(a.simulations)}; ×${(a.healthDuringSimulations.p99 / a.healthIdle.p99).toFixed(1)}`,
+      '(reported)',
+    ],
+    ['password sign-in (scrypt N=2^15), idle: p50 / p99 / max', l(a.signInIdle), '(reference)'],
+    [
+      'the same sign-in from 127.0.0.1 while 400 parallel sign-ins with 1 KB passwords arrive from another address: p50 / p99 / max',
+      l(a.signInDuringFlood),
+      'max < 1 s',
+    ],
+    [
+      'flood requests refused at once (429) / sent; their answer time p50 / p99 / max',
+      `${fmt(a.flood.refusedAtOnce)} / ${fmt(a.flood.sent)}; ${l(a.flood.floodMs)}`,
+      '(reported)',
+    ],
+    [
+      'sign-in p50 during the flood / idle',
+      `×${(a.signInDuringFlood.p50 / a.signInIdle.p50).toFixed(1)}`,
+      '(reported)',
+    ],
+  ];
+}
+
 const SECTIONS: Record<string, () => Promise<Row[]>> = {
   policy: policySection,
   simulator: simulatorSection,
@@ -290,6 +326,7 @@ const SECTIONS: Record<string, () => Promise<Row[]>> = {
   reads: () => nodeSection('reads'),
   federation: federationSection,
   alerts: alertsSection,
+  access: accessSection,
 };
 
 const sectionArg = process.argv.indexOf('--section');

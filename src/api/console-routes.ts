@@ -47,6 +47,9 @@ export function registerConsoleRoutes(
   /** The simulator is for policy work: those who give notices, release, and guard access. */
   const planners: Role[] = ['admin', 'releasing-authority', 'security-officer'];
   const simulations = new Simulations();
+  app.addHook('onClose', async () => {
+    await simulations.close();
+  });
 
   /** RULES A1–A3 for the item a history or proof is about; a refusal is logged. */
   const mayRead = (actor: Actor, item: string, what: string) =>
@@ -148,10 +151,14 @@ export function registerConsoleRoutes(
         response: { 200: S.Free, ...errors },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const name = req.body.name ?? 'scenario';
       const out = await simulations.run(actorOf(req).user, req.body.scenario, name);
-      return { summary: out.summary, steps: out.steps, truncated: false };
+      // Already JSON, made in the worker: sent as it is.
+      return reply
+        .type('application/json; charset=utf-8')
+        .serializer((x) => x as string)
+        .send(out.json);
     },
   );
 

@@ -44,6 +44,12 @@ export const UserBody = T.Object(
         description: 'for the console; hashed with scrypt',
       }),
     ),
+    token: T.Optional(
+      T.Boolean({
+        description:
+          'also issue the first API token (shown once): in setup, or for someone whose rights the admin holds',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

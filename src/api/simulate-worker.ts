@@ -1,7 +1,7 @@
-// The worker thread behind POST /v1/simulate: parses and runs one scenario on the pure
-// core, away from the node's event loop, and posts the result back. simulation.ts
-// bounds its size, its steps and its time.
-import { parentPort, workerData } from 'node:worker_threads';
+// The worker thread behind POST /v1/simulate: parses and runs scenarios on the pure
+// core, away from the node's event loop, one at a time, and posts each result back.
+// simulation.ts bounds their size, their steps and their time.
+import { parentPort } from 'node:worker_threads';
 import { parseScenario, runScenario, ScenarioInvalid, stepJson } from '../simulate/index.js';
 
 export interface SimulationInput {
@@ -10,12 +10,13 @@ export interface SimulationInput {
   readonly maxSteps: number;
 }
 
+/**
+ * The result as the JSON text of the answer (`{summary, steps, truncated}`): made in
+ * the worker, so that the node's event loop neither copies the objects back nor
+ * serializes them again.
+ */
 export type SimulationOutput =
-  | {
-      readonly ok: true;
-      readonly summary: ReturnType<typeof runScenario>['summary'];
-      readonly steps: Record<string, unknown>[];
-    }
+  | { readonly ok: true; readonly json: string }
   | { readonly ok: false; readonly message: string };
 
 function run(input: SimulationInput): SimulationOutput {
@@ -31,11 +32,13 @@ function run(input: SimulationInput): SimulationOutput {
     const { summary } = runScenario(scenario, (r) => {
       steps.push(stepJson(r));
     });
-    return { ok: true, summary, steps };
+    return { ok: true, json: JSON.stringify({ summary, steps, truncated: false }) };
   } catch (e) {
     if (e instanceof ScenarioInvalid) return { ok: false, message: e.message };
     return { ok: false, message: `${input.name}: the scenario could not be run` };
   }
 }
 
-parentPort?.postMessage(run(workerData as SimulationInput));
+parentPort?.on('message', (input: SimulationInput) => {
+  parentPort?.postMessage(run(input));
+});

@@ -1,7 +1,9 @@
 // POST /v1/simulate runs a person's scenario in a worker thread, so that a large or
 // hostile one never stalls the node: its text is bounded, its steps are bounded, its
 // YAML aliases are bounded (the parser), it gets a time limit and a memory limit, each
-// person runs one at a time, and the node runs at most two at once.
+// person runs one at a time, and the node runs at most one per core but one. Workers
+// are kept warm between runs; one that overruns its time is terminated and replaced.
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ApiError } from '../node/errors.js';
 import type { SimulationInput, SimulationOutput } from './simulate-worker.js';
@@ -10,12 +12,25 @@ import type { SimulationInput, SimulationOutput } from './simulate-worker.js';
 export const MAX_SCENARIO_CHARS = 256 * 1024;
 /** Most timeline steps the console runs. */
 export const MAX_SIM_STEPS = 5_000;
-/** Wall time a run may take; the worker is the only thing it runs, so this bounds its CPU. */
+/** Wall time a run may take; the worker runs nothing else, so this bounds its CPU. */
 export const SIM_TIME_LIMIT_MS = 10_000;
-const MAX_CONCURRENT = 2;
+/** Runs at once: all cores but one, which stays with the node's event loop. */
+const MAX_CONCURRENT = Math.max(1, availableParallelism() - 1);
+
+function spawn(): Worker {
+  const w = new Worker(new URL('./simulate-worker.js', import.meta.url), {
+    resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32 },
+    stdout: true,
+    stderr: true,
+  });
+  // An idle worker does not keep the node process alive.
+  w.unref();
+  return w;
+}
 
 export class Simulations {
   private readonly running = new Set<string>();
+  private readonly idle: Worker[] = [];
 
   async run(user: string, text: string, name: string): Promise<SimulationOutput & { ok: true }> {
     if (this.running.has(user))
@@ -33,62 +48,63 @@ export class Simulations {
       );
     this.running.add(user);
     try {
-      const out = await runWorker({ text, name, maxSteps: MAX_SIM_STEPS });
+      const out = await this.runOn(this.idle.pop() ?? spawn(), {
+        text,
+        name,
+        maxSteps: MAX_SIM_STEPS,
+      });
       if (!out.ok) throw new ApiError('invalid-request', out.message);
       return out;
     } finally {
       this.running.delete(user);
     }
   }
-}
 
-function runWorker(input: SimulationInput): Promise<SimulationOutput> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./simulate-worker.js', import.meta.url), {
-      workerData: input,
-      resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32 },
-      stdout: true,
-      stderr: true,
-    });
-    let settled = false;
-    const done = (f: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      f();
-    };
-    const timer = setTimeout(() => {
-      done(() =>
-        reject(
-          new ApiError(
-            'invalid-request',
-            `${input.name}: the scenario ran longer than ${SIM_TIME_LIMIT_MS / 1000} s and was stopped`,
+  /** Stops the idle workers (the node is closing). */
+  async close(): Promise<void> {
+    await Promise.all(this.idle.splice(0).map((w) => w.terminate()));
+  }
+
+  private runOn(worker: Worker, input: SimulationInput): Promise<SimulationOutput> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const finish = (keep: boolean, f: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        worker.removeAllListeners('message');
+        worker.removeAllListeners('error');
+        worker.removeAllListeners('exit');
+        if (keep) this.idle.push(worker);
+        else void worker.terminate();
+        f();
+      };
+      const failed = (message: string) => () => reject(new ApiError('invalid-request', message));
+      const timer = setTimeout(
+        () =>
+          finish(
+            false,
+            failed(
+              `${input.name}: the scenario ran longer than ${SIM_TIME_LIMIT_MS / 1000} s and was stopped`,
+            ),
           ),
-        ),
+        SIM_TIME_LIMIT_MS,
       );
-      void worker.terminate();
-    }, SIM_TIME_LIMIT_MS);
-    worker.once('message', (m: SimulationOutput) => {
-      done(() => resolve(m));
-      void worker.terminate();
-    });
-    worker.once('error', (e) => {
-      const memory = (e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY';
-      done(() =>
-        reject(
-          new ApiError(
-            'invalid-request',
-            memory
+      worker.once('message', (m: SimulationOutput) => finish(true, () => resolve(m)));
+      worker.once('error', (e) =>
+        finish(
+          false,
+          failed(
+            (e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY'
               ? `${input.name}: the scenario needs more memory than the console allows`
               : `${input.name}: the scenario could not be run`,
           ),
         ),
       );
+      worker.once('exit', () =>
+        finish(false, failed(`${input.name}: the scenario could not be run`)),
+      );
+      worker.postMessage(input);
     });
-    worker.once('exit', () =>
-      done(() =>
-        reject(new ApiError('invalid-request', `${input.name}: the scenario could not be run`)),
-      ),
-    );
-  });
+  }
 }

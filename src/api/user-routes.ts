@@ -316,10 +316,15 @@ export function registerUserRoutes(
         clearanceExpires: instant(b.clearanceExpires, 'clearanceExpires'),
         roles: b.roles,
         passwordHash: b.password === undefined ? null : await hashPassword(b.password),
+        token: b.token,
       });
-      return reply
-        .status(201)
-        .send({ ...userJson(created.user), pending: created.pending.map(changeJson) });
+      return reply.status(201).send({
+        ...userJson(created.user),
+        pending: created.pending.map(changeJson),
+        ...(created.token === null
+          ? {}
+          : { token: { ...created.token, expiresAt: iso(created.token.expiresAt) } }),
+      });
     },
   );
 

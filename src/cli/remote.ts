@@ -154,7 +154,15 @@ export function registerRemoteCommands(
         list,
         [],
       )
-      .option('--clearance-expires <instant>', 'RFC 3339 instant with offset'),
+      .option('--clearance-expires <instant>', 'RFC 3339 instant with offset')
+      .option(
+        '--password',
+        'set a console password (from LIAISON_NEW_PASSWORD, or asked on the terminal)',
+      )
+      .option(
+        '--issue-token',
+        'also issue their first API token, shown once (in setup, or for someone whose rights you hold)',
+      ),
   ).action(
     async (
       username: string,
@@ -163,18 +171,26 @@ export function registerRemoteCommands(
         needToKnow: string[];
         role: string[];
         clearanceExpires?: string;
+        password?: boolean;
+        issueToken?: boolean;
       },
     ) => {
+      const password =
+        o.password === true ? await secret('LIAISON_NEW_PASSWORD', 'Password: ') : undefined;
       const u = await client(o).request<Json>('POST', '/v1/users', {
         username,
         clearance: o.clearance,
         needToKnow: o.needToKnow,
         roles: o.role,
         ...(o.clearanceExpires === undefined ? {} : { clearanceExpires: o.clearanceExpires }),
+        ...(password === undefined ? {} : { password }),
+        ...(o.issueToken === true ? { token: true } : {}),
       });
+      const token = u.token as Json | undefined;
       print(ctx, o, u, () => [
         `created ${u.id}: clearance ${u.clearance}, need-to-know ${(u.needToKnow as string[]).join(', ') || '—'}, roles ${(u.roles as string[]).join(', ') || '—'}`,
         ...(u.pending as Json[]).map((c) => pendingLine(c)),
+        ...(token === undefined ? [] : [`token ${token.id} (shown once):`, String(token.token)]),
       ]);
     },
   );
@@ -313,6 +329,29 @@ export function registerRemoteCommands(
     print(ctx, o, r, () => [
       `password of ${username} set; ${String(r.sessionsRevoked)} other session(s) ended`,
     ]);
+  });
+  withTarget(
+    program
+      .command('login')
+      .description(
+        'sign in with a password (from LIAISON_PASSWORD, or asked) and print a 12-hour session token',
+      )
+      .requiredOption('--user <username>', 'your username')
+      .option('--code <code>', 'the one-time code of your second factor, if you have one'),
+  ).action(async (o: Common & { user: string; code?: string }) => {
+    const password = await secret('LIAISON_PASSWORD', 'Password: ');
+    const s = await client(o).request<Json>('POST', '/v1/session', {
+      username: o.user,
+      password,
+      ...(o.code === undefined ? {} : { code: o.code }),
+    });
+    print(ctx, o, s, () =>
+      s.enrolRequired === true
+        ? [
+            'this node requires a second factor: enrol one in the console (Account), then sign in with its code',
+          ]
+        : [String(s.token)],
+    );
   });
   withTarget(
     program

@@ -564,12 +564,16 @@ export interface NewUser {
   readonly roles: readonly Role[];
   /** For the console's sign-in: an scrypt hash, computed before the unit. */
   readonly passwordHash?: string | null | undefined;
+  /** Issue the new user's first API token in the same unit (allowed as `issueToken` is). */
+  readonly token?: boolean | undefined;
 }
 
 export interface Created {
   readonly user: UserView;
   /** Parts of the request that wait for a second person's approval. */
   readonly pending: readonly ChangeView[];
+  /** The first API token, when asked for (shown once). */
+  readonly token: IssuedToken | null;
 }
 
 /** May `actor` make this change alone now (in setup, or with the authority it needs)? */
@@ -611,17 +615,15 @@ export function createUser(
     }
     const roles = [...new Set(input.roles)];
     const plain = roles.filter((r) => !PRIVILEGED_ROLES.includes(r));
-    let user: UserRecord;
-    try {
-      user = u.world.addUser({
-        id: input.username,
-        party: node.party,
-        clearance: party.scheme.unclassified.code,
-        needToKnow: [],
-      });
-    } catch (e) {
-      definitionError(e);
-    }
+    const unclassified = party.scheme.unclassified;
+    // Everything is decided on a draft before anything is written (a refusal writes nothing).
+    const draft: UserRecord = {
+      id: input.username,
+      party,
+      clearance: unclassified,
+      needToKnow: new Set(),
+      clearanceExpires: Number.POSITIVE_INFINITY,
+    };
     const clearance: UserChange = {
       kind: 'clearance',
       clearance: input.clearance,
@@ -631,24 +633,43 @@ export function createUser(
     const rolesChange: UserChange = { kind: 'roles', roles };
     // An unclassified account without need-to-know grants nothing: no one need approve it.
     const nothing =
-      input.clearance === user.clearance.code &&
+      input.clearance === unclassified.code &&
       input.needToKnow.length === 0 &&
       (input.clearanceExpires ?? null) === null;
-    const clearNow = nothing || (await alone(u, actor, user, plain, clearance));
+    const clearNow = nothing || (await alone(u, actor, draft, plain, clearance));
     const rolesNow =
-      roles.length === plain.length || (await alone(u, actor, user, plain, rolesChange));
-    if (clearNow) {
-      try {
-        user = u.world.updateUser(user.id, {
-          clearance: input.clearance,
-          needToKnow: input.needToKnow,
-          clearanceExpires: input.clearanceExpires ?? undefined,
-        });
-      } catch (e) {
-        definitionError(e);
-      }
-    }
+      roles.length === plain.length || (await alone(u, actor, draft, plain, rolesChange));
+    const inSetup = await setupOpen(u);
     const granted = rolesNow ? roles : plain;
+    if (input.token === true && actor !== null && !inSetup) {
+      const level = clearNow ? party.scheme.byCode.get(input.clearance) : unclassified;
+      const subject: Person = {
+        id: input.username,
+        roles: granted,
+        record: {
+          ...draft,
+          clearance: level ?? unclassified,
+          needToKnow: new Set(clearNow ? input.needToKnow : []),
+        },
+      };
+      if (!covers(await person(u, actor.user), subject, u.now))
+        throw new ApiError(
+          'forbidden',
+          `a token for ${input.username} would carry rights you do not hold: they sign in and issue their own`,
+        );
+    }
+    let user: UserRecord;
+    try {
+      user = u.world.addUser({
+        id: input.username,
+        party: node.party,
+        clearance: clearNow ? input.clearance : unclassified.code,
+        needToKnow: clearNow ? input.needToKnow : [],
+        clearanceExpires: clearNow ? (input.clearanceExpires ?? undefined) : undefined,
+      });
+    } catch (e) {
+      definitionError(e);
+    }
     await u.tx
       .insertInto('users')
       .values({
@@ -664,7 +685,6 @@ export function createUser(
         password_hash: input.passwordHash ?? null,
       })
       .execute();
-    const inSetup = await setupOpen(u);
     u.log({
       type: 'user.created',
       actor: { user: actor?.user ?? null, party: node.party },
@@ -685,8 +705,12 @@ export function createUser(
       const r = await propose(u, node, actor, user.id, change);
       if (r.change !== null) pending.push(r.change);
     }
+    const token =
+      input.token === true
+        ? await insertToken(u, node.party, actor, user.id, 'first token (user create)', null, 'api')
+        : null;
     if (inSetup) await maybeEndSetup(u, node.party);
-    return { user: userView(user, granted), pending };
+    return { user: userView(user, granted), pending, token };
   });
 }
 
