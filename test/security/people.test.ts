@@ -433,3 +433,97 @@ describe('a node that requires a second factor', () => {
     ).toBe(200);
   });
 });
+
+describe('the CLI for people', () => {
+  let other: { init: InitializedNode; node: NodeProcess } | null = null;
+  afterAll(async () => {
+    await other?.node.stop();
+  });
+
+  it('setup with the CLI: users with a password or a first token; setup ends; then tokens only within one’s own rights, and login', async () => {
+    const i = initNodeDir('US');
+    const n = await startNodeProcess(i.dir);
+    other = { init: i, node: n };
+    const as = ['--node', n.url, '--token', i.adminToken];
+    const analyst = liaison(
+      [
+        'user',
+        'create',
+        'analyst',
+        '--clearance',
+        'S',
+        '--need-to-know',
+        'dprk-missile',
+        '--role',
+        'officer',
+        '--password',
+        ...as,
+      ],
+      { LIAISON_NEW_PASSWORD: PASSWORD },
+    );
+    expect(analyst.code, analyst.err).toBe(0);
+    const so = liaison([
+      'user',
+      'create',
+      'so-1',
+      '--clearance',
+      'TS',
+      '--need-to-know',
+      'dprk-missile',
+      '--role',
+      'security-officer',
+      '--issue-token',
+      '--json',
+      ...as,
+    ]);
+    expect(so.code, so.err).toBe(0);
+    const soToken = (JSON.parse(so.out) as { token: { token: string } }).token.token;
+    expect(soToken).toMatch(/^lsn_/);
+    // An admin and a security officer cleared TS: setup has ended by itself.
+    expect(((await http(n.url, 'GET', '/v1/node', soToken)).body as Json).setup).toBe(false);
+    const ended = liaison(['setup', 'end', ...as]);
+    expect(ended.code).toBe(1);
+    expect(ended.err).toMatch(/conflict: the node is not in setup/);
+    // Now the admin (U) may not mint a token for the analyst (S)…
+    const token = liaison(['user', 'token', 'analyst', ...as]);
+    expect(token.code).toBe(1);
+    expect(token.err).toMatch(/forbidden: analyst holds rights you do not/);
+    // … who signs in instead.
+    const login = liaison(['login', '--user', 'analyst', '--node', n.url], {
+      LIAISON_PASSWORD: PASSWORD,
+    });
+    expect(login.code, login.err).toBe(0);
+    const session = login.out.trim();
+    expect((await http(n.url, 'GET', '/v1/me', session)).body).toMatchObject({ user: 'analyst' });
+    // A privileged grant waits; the security officer approves it from the CLI.
+    const grant = liaison([
+      'user',
+      'set-roles',
+      'analyst',
+      '--role',
+      'officer',
+      '--role',
+      'releasing-authority',
+      ...as,
+    ]);
+    expect(grant.code, grant.err).toBe(0);
+    expect(grant.out).toMatch(/awaiting approval \(chg-/);
+    const list = liaison(['user', 'approvals', '--json', '--node', n.url, '--token', soToken]);
+    const id = (JSON.parse(list.out) as { id: string }[])[0]?.id as string;
+    const ok = liaison([
+      'user',
+      'approve',
+      id,
+      '--note',
+      'checked',
+      '--node',
+      n.url,
+      '--token',
+      soToken,
+    ]);
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).toMatch(
+      /approved by so-1: analyst roles → officer, releasing-authority \(in effect now\)/,
+    );
+  });
+});
