@@ -28,7 +28,7 @@ import { ApiError, deniedBy } from '../node/errors.js';
 import { decideRead } from '../node/operations.js';
 import type { Actor } from '../node/roles.js';
 import { json, type LiaisonNode, type Unit } from '../node/service.js';
-import { logListing, type Page, visiblePage } from '../node/visibility.js';
+import { listVisible, type Page } from '../node/visibility.js';
 import type { AlertTable } from '../store/schema.js';
 import { toCap } from './cap.js';
 import { AlertHub } from './hub.js';
@@ -689,54 +689,44 @@ export class AlertService implements AlertHooks {
   }
 
   /** The alerts this node holds that the officer may read (RULES V1), newest first; logged. */
-  list(actor: Actor, p: Page): Promise<AlertView[]> {
-    return this.node.transact(async (u) => {
-      const rows = await visiblePage(
-        u,
-        actor,
-        p,
-        (offset, n) =>
-          u.tx
-            .selectFrom('alerts')
-            .selectAll()
-            .orderBy('received_at', 'desc')
-            .orderBy('item_id')
-            .limit(n)
-            .offset(offset)
-            .execute(),
-        (r) => r.item_id,
-      );
-      const out: AlertView[] = [];
-      for (const r of rows) {
-        const item = u.world.items.get(r.item_id);
-        if (item !== undefined) out.push(this.viewOf(item, r));
-      }
-      if (out.length > 0) {
-        const acked = new Set(
-          (
-            await u.tx
-              .selectFrom('alert_acks')
-              .select('item_id')
-              .where('party', '=', this.party)
-              .where(
-                'item_id',
-                'in',
-                out.map((v) => v.id),
-              )
-              .execute()
-          ).map((r) => r.item_id),
-        );
-        for (const [i, v] of out.entries()) out[i] = { ...v, acknowledgedHere: acked.has(v.id) };
-      }
-      logListing(
-        u,
-        this.node,
-        actor,
-        'alerts',
-        out.map((v) => v.id),
-      );
-      return out;
-    });
+  async list(actor: Actor, p: Page): Promise<AlertView[]> {
+    const rows = await listVisible(
+      this.node,
+      actor,
+      'alerts',
+      p,
+      (u, offset, n) =>
+        u.tx
+          .selectFrom('alerts')
+          .selectAll()
+          .orderBy('received_at', 'desc')
+          .orderBy('item_id')
+          .limit(n)
+          .offset(offset)
+          .execute(),
+      (r) => r.item_id,
+    );
+    const out: AlertView[] = [];
+    for (const r of rows) {
+      const item = this.node.world.items.get(r.item_id);
+      if (item !== undefined) out.push(this.viewOf(item, r));
+    }
+    if (out.length === 0) return out;
+    const acked = new Set(
+      (
+        await this.node.store.db
+          .selectFrom('alert_acks')
+          .select('item_id')
+          .where('party', '=', this.party)
+          .where(
+            'item_id',
+            'in',
+            out.map((v) => v.id),
+          )
+          .execute()
+      ).map((r) => r.item_id),
+    );
+    return out.map((v) => ({ ...v, acknowledgedHere: acked.has(v.id) }));
   }
 
   /** One alert with its acknowledgements (and, at the originator, each party's status). */

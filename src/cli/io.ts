@@ -1,6 +1,7 @@
 // What a command reads and writes, kept behind one small interface so that tests
 // can run commands in-process.
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { UsageError } from './errors.js';
 
 export interface Io {
@@ -33,4 +34,30 @@ export function readInput(file: string): string {
             : (e as Error).message;
     throw new UsageError(`cannot read '${file}': ${why}`);
   }
+}
+
+/** Asks a question on the terminal without echoing the answer (a password). */
+export function askHidden(question: string): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    // readline has no option to hide input: its private writer is replaced to echo
+    // only the question.
+    const out = rl as unknown as { _writeToOutput: (s: string) => void };
+    rl.question(question, (a) => {
+      rl.close();
+      process.stderr.write('\n');
+      resolve(a);
+    });
+    out._writeToOutput = (s: string) => {
+      if (s.startsWith(question)) process.stderr.write(question);
+    };
+  });
+}
+
+/** A secret from an environment variable, else asked on the terminal (not echoed). */
+export async function secret(env: string, question: string): Promise<string> {
+  const v = process.env[env];
+  if (v !== undefined && v.length > 0) return v;
+  if (!process.stdin.isTTY) throw new UsageError(`set ${env} (no terminal to ask for it)`);
+  return askHidden(question);
 }

@@ -3,7 +3,6 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { type AuditReport, auditLog, type StoredEntry } from '../log/audit.js';
 import { parseVerifierKey, rawPublicKey, verifierKey } from '../log/note.js';
@@ -17,7 +16,7 @@ import {
 import { openStore } from '../store/db.js';
 import { NodeClient, resolveTarget } from './client.js';
 import { EXIT, UsageError } from './errors.js';
-import type { Io } from './io.js';
+import { askHidden, type Io } from './io.js';
 import type { RemoteContext } from './remote.js';
 
 /** $LIAISON_PASSPHRASE, else a prompt on the terminal (input hidden). */
@@ -29,21 +28,8 @@ export async function passphrase(confirm: boolean): Promise<string> {
       'set LIAISON_PASSPHRASE (no terminal to ask for the passphrase of the node keys)',
     );
   }
-  const ask = (q: string) =>
-    new Promise<string>((resolve) => {
-      const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-      const out = rl as unknown as { _writeToOutput: (s: string) => void };
-      rl.question(q, (a) => {
-        rl.close();
-        process.stderr.write('\n');
-        resolve(a);
-      });
-      out._writeToOutput = (s: string) => {
-        if (s.startsWith(q)) process.stderr.write(q);
-      };
-    });
-  const first = await ask('Passphrase for the node keys: ');
-  if (confirm && (await ask('Again: ')) !== first)
+  const first = await askHidden('Passphrase for the node keys: ');
+  if (confirm && (await askHidden('Again: ')) !== first)
     throw new UsageError('the two passphrases differ');
   return first;
 }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type Common, list, NodeClient, resolveTarget, withTarget } from './client.js';
 import { EXIT, UsageError } from './errors.js';
-import type { Io } from './io.js';
+import { type Io, secret } from './io.js';
 import { table } from './text.js';
 
 type Json = Record<string, unknown>;
@@ -27,26 +27,6 @@ function describeChange(c: Json): string {
 
 function pendingLine(c: Json): string {
   return `awaiting approval (${String(c.id)}): ${String(c.user)} ${describeChange(c.change as Json)}; to be approved by ${String(c.approver)} (liaison user approve ${String(c.id)})`;
-}
-
-/** A password from an environment variable, else asked on the terminal (not echoed). */
-async function secret(env: string, question: string): Promise<string> {
-  const v = process.env[env];
-  if (v !== undefined && v.length > 0) return v;
-  if (!process.stdin.isTTY) throw new UsageError(`set ${env} (no terminal to ask for it)`);
-  const { createInterface } = await import('node:readline');
-  return new Promise((resolve) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-    const out = rl as unknown as { _writeToOutput: (s: string) => void };
-    rl.question(question, (a) => {
-      rl.close();
-      process.stderr.write('\n');
-      resolve(a);
-    });
-    out._writeToOutput = (s: string) => {
-      if (s.startsWith(question)) process.stderr.write(question);
-    };
-  });
 }
 
 const marking = (m: unknown) => {

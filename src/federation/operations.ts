@@ -11,8 +11,8 @@ import {
   applyEffect,
   BUILT_IN_PARTIES,
   checkConsent,
+  compileText,
   type Decision,
-  DefinitionError,
   decide,
   type EquivalenceRow,
   formatInstant,
@@ -22,18 +22,11 @@ import {
   type NoticeActionKind,
   World,
 } from '../core/index.js';
-import { ApiError, deniedBy } from '../node/errors.js';
+import { ApiError, definitionError, deniedBy } from '../node/errors.js';
 import { applyReclassification, recordCompromise, recordLifecycle } from '../node/operations.js';
 import type { Actor } from '../node/roles.js';
 import type { Unit } from '../node/service.js';
-import {
-  logListing,
-  notFound,
-  type Page,
-  refusal,
-  visible,
-  visiblePage,
-} from '../node/visibility.js';
+import { listVisible, notFound, type Page, refusal, visible } from '../node/visibility.js';
 import type { OutboxTable } from '../store/schema.js';
 import { type Federation, insertPendingRequest } from './federation.js';
 import type { ItemPayload, SignedReceipt } from './messages.js';
@@ -259,51 +252,42 @@ export async function requestConsent(
 }
 
 /** Consent requests about items the person may read (RULES V1), newest first; logged. */
-export function listConsentRequests(
+export async function listConsentRequests(
   fed: Federation,
   actor: Actor,
   direction: string | undefined,
   p: Page,
 ): Promise<ConsentRequestView[]> {
-  const node = fed.node;
-  return node.transact(async (u) => {
-    const rows = await visiblePage(
-      u,
-      actor,
-      p,
-      (offset, n) => {
-        let q = u.tx
-          .selectFrom('consent_requests')
-          .selectAll()
-          .orderBy('requested_at', 'desc')
-          .orderBy('id');
-        if (direction !== undefined) q = q.where('direction', '=', direction);
-        return q.limit(n).offset(offset).execute();
-      },
-      (r) => r.item_id,
-    );
-    logListing(
-      u,
-      node,
-      actor,
-      'consents',
-      rows.map((r) => r.item_id),
-    );
-    return rows.map((r) => ({
-      id: r.id,
-      direction: r.direction,
-      item: r.item_id,
-      originator: r.originator,
-      holder: r.holder,
-      to: r.to_party,
-      requestedBy: r.requested_by,
-      note: r.note,
-      requestedAt: r.requested_at,
-      status: r.status,
-      reason: r.reason,
-      consent: r.consent_id,
-    }));
-  });
+  const rows = await listVisible(
+    fed.node,
+    actor,
+    'consents',
+    p,
+    (u, offset, n) => {
+      let q = u.tx
+        .selectFrom('consent_requests')
+        .selectAll()
+        .orderBy('requested_at', 'desc')
+        .orderBy('id');
+      if (direction !== undefined) q = q.where('direction', '=', direction);
+      return q.limit(n).offset(offset).execute();
+    },
+    (r) => r.item_id,
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    direction: r.direction,
+    item: r.item_id,
+    originator: r.originator,
+    holder: r.holder,
+    to: r.to_party,
+    requestedBy: r.requested_by,
+    note: r.note,
+    requestedAt: r.requested_at,
+    status: r.status,
+    reason: r.reason,
+    consent: r.consent_id,
+  }));
 }
 
 /** A releasing authority of the originator grants (RULES F1) or refuses, with a reason. */
@@ -482,9 +466,7 @@ export async function proposeAgreement(
   try {
     World.create({ parties: [...BUILT_IN_PARTIES.values()], agreements: [def] });
   } catch (e) {
-    if (e instanceof DefinitionError)
-      throw new ApiError('invalid-request', `${e.path.join('.')}: ${e.message}`);
-    throw e;
+    definitionError(e);
   }
   const id = agreementProposalId(def.id);
   await fed.node.transact(async (u) => {
@@ -571,6 +553,29 @@ export async function proposeChange(
   const a = fed.node.world.agreements.get(agreementId);
   if (a === undefined)
     throw new ApiError('unknown-agreement', `unknown agreement '${agreementId}'`);
+  if (change.kind === 'amend') {
+    // The amended text must compile now, as it will when every party has signed.
+    const current = a.textAt(change.effectiveAt);
+    try {
+      compileText(
+        a.id,
+        a.parties,
+        {
+          rows: change.rows ?? current.rows,
+          scope:
+            change.scope === undefined
+              ? current.scope === null
+                ? undefined
+                : [...current.scope]
+              : (change.scope ?? undefined),
+          noticePeriod: change.noticePeriod ?? current.noticePeriod.text,
+        },
+        change.effectiveAt,
+      );
+    } catch (e) {
+      definitionError(e);
+    }
+  }
   const id = `change:${randomUUID()}`;
   // The proposal id is inside what is signed: a signed change cannot be replayed
   // under another id to apply again.
@@ -707,60 +712,51 @@ export interface InboxEntry {
 }
 
 /** Items received from partners that the person may read (RULES V1), newest first; logged. */
-export function listInbox(fed: Federation, actor: Actor, p: Page): Promise<InboxEntry[]> {
-  const node = fed.node;
-  return node.transact(async (u) => {
-    const rows = await visiblePage(
-      u,
-      actor,
-      p,
-      (offset, n) =>
-        u.tx
-          .selectFrom('inbox')
-          .innerJoin('items', 'items.id', 'inbox.item_id')
-          .select([
-            'inbox.id',
-            'inbox.item_id',
-            'inbox.from_party',
-            'inbox.received_at',
-            'items.title',
-            'items.categories',
-          ])
-          .where('inbox.type', '=', 'item')
-          .where('inbox.status', '=', 'accepted')
-          .orderBy('inbox.received_at', 'desc')
-          .orderBy('inbox.id')
-          .limit(n)
-          .offset(offset)
-          .execute(),
-      // A row without an item id is no item: never shown here.
-      (r) => r.item_id ?? '',
-    );
-    const out = rows.flatMap((r) => {
-      const item = u.world.items.get(r.item_id ?? '');
-      const mine = item?.holdings.get(fed.party)?.marking;
-      if (item === undefined || mine === undefined) return [];
-      return [
-        {
-          envelope: r.id,
-          item: item.id,
-          from: r.from_party,
-          receivedAt: r.received_at,
-          title: r.title,
-          marking: markingRef(mine),
-          originatorMarking: markingRef(item.marking),
-          categories: JSON.parse(r.categories) as string[],
-        },
-      ];
-    });
-    logListing(
-      u,
-      node,
-      actor,
-      'inbox',
-      out.map((e) => e.item),
-    );
-    return out;
+export async function listInbox(fed: Federation, actor: Actor, p: Page): Promise<InboxEntry[]> {
+  const rows = await listVisible(
+    fed.node,
+    actor,
+    'inbox',
+    p,
+    (u, offset, n) =>
+      u.tx
+        .selectFrom('inbox')
+        .innerJoin('items', 'items.id', 'inbox.item_id')
+        .select([
+          'inbox.id',
+          'inbox.item_id',
+          'inbox.from_party',
+          'inbox.received_at',
+          'items.title',
+          'items.categories',
+        ])
+        .where('inbox.type', '=', 'item')
+        .where('inbox.status', '=', 'accepted')
+        .orderBy('inbox.received_at', 'desc')
+        .orderBy('inbox.id')
+        .limit(n)
+        .offset(offset)
+        .execute(),
+    // A row without an item id is no item: never shown here.
+    (r) => r.item_id ?? '',
+  );
+  const world = fed.node.world;
+  return rows.flatMap((r) => {
+    const item = world.items.get(r.item_id ?? '');
+    const mine = item?.holdings.get(fed.party)?.marking;
+    if (item === undefined || mine === undefined) return [];
+    return [
+      {
+        envelope: r.id,
+        item: item.id,
+        from: r.from_party,
+        receivedAt: r.received_at,
+        title: r.title,
+        marking: markingRef(mine),
+        originatorMarking: markingRef(item.marking),
+        categories: JSON.parse(r.categories) as string[],
+      },
+    ];
   });
 }
 
@@ -781,33 +777,24 @@ export interface OutboxEntry {
  * Messages queued to partners, newest first: those about an item only if the person
  * may read it (RULES V1); the items shown are logged.
  */
-export function listOutbox(fed: Federation, actor: Actor, p: Page): Promise<OutboxEntry[]> {
-  const node = fed.node;
-  return node.transact(async (u) => {
-    const rows = await visiblePage(
-      u,
-      actor,
-      p,
-      (offset, n) =>
-        u.tx
-          .selectFrom('outbox')
-          .selectAll()
-          .orderBy('created_at', 'desc')
-          .orderBy('seq', 'desc')
-          .limit(n)
-          .offset(offset)
-          .execute(),
-      (r) => r.item_id,
-    );
-    logListing(
-      u,
-      node,
-      actor,
-      'outbox',
-      rows.flatMap((r) => (r.item_id === null ? [] : [r.item_id])),
-    );
-    return rows.map(outboxEntry);
-  });
+export async function listOutbox(fed: Federation, actor: Actor, p: Page): Promise<OutboxEntry[]> {
+  const rows = await listVisible(
+    fed.node,
+    actor,
+    'outbox',
+    p,
+    (u, offset, n) =>
+      u.tx
+        .selectFrom('outbox')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('seq', 'desc')
+        .limit(n)
+        .offset(offset)
+        .execute(),
+    (r) => r.item_id,
+  );
+  return rows.map(outboxEntry);
 }
 
 /**

@@ -1,6 +1,6 @@
 // ApiError: the node's one error family for requests. Each has a stable code and an
 // HTTP status; the API turns it into {"error": {"code", "message"}} in one place.
-import type { Decision, DenyCode, Reason } from '../core/index.js';
+import { type Decision, DefinitionError, type DenyCode, type Reason } from '../core/index.js';
 
 export const API_ERROR_STATUS = {
   'invalid-request': 400,
@@ -62,4 +62,15 @@ export function deniedBy(d: Decision): ApiError {
   const first = d.reasons[0];
   const code = (first?.code ?? 'denied') as DenyCode;
   return new ApiError(code, first?.message ?? 'denied', d.reasons);
+}
+
+/** A core DefinitionError as a 400 naming the field; anything else is rethrown. */
+export function definitionError(e: unknown): never {
+  if (e instanceof DefinitionError) {
+    throw new ApiError(
+      'invalid-request',
+      `${e.path.length > 0 ? `${e.path.join('.')}: ` : ''}${e.message}`,
+    );
+  }
+  throw e;
 }

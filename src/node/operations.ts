@@ -7,7 +7,6 @@ import {
   type AgreementExplanation,
   applyEffect,
   type Decision,
-  DefinitionError,
   decide,
   decideCreate,
   explainAgreement,
@@ -17,20 +16,10 @@ import {
   type Precedence,
   World,
 } from '../core/index.js';
-import { ApiError, deniedBy } from './errors.js';
+import { ApiError, definitionError, deniedBy } from './errors.js';
 import type { Actor } from './roles.js';
 import { json, type LiaisonNode, type Unit } from './service.js';
-import { logListing, type Page, refusal, visible, visiblePage } from './visibility.js';
-
-function definitionError(e: unknown): never {
-  if (e instanceof DefinitionError) {
-    throw new ApiError(
-      'invalid-request',
-      `${e.path.length > 0 ? `${e.path.join('.')}: ` : ''}${e.message}`,
-    );
-  }
-  throw e;
-}
+import { listVisible, logListing, type Page, refusal, visible } from './visibility.js';
 
 // ---------------------------------------------------------------- agreements
 
@@ -465,43 +454,35 @@ export async function recordCompromise(
 }
 
 /** Compromise reports about items the person may read (RULES V1), newest first; logged. */
-export function listCompromises(
+export async function listCompromises(
   node: LiaisonNode,
   actor: Actor,
   p: Page,
 ): Promise<CompromiseView[]> {
-  return node.transact(async (u) => {
-    const rows = await visiblePage(
-      u,
-      actor,
-      p,
-      (offset, n) =>
-        u.tx
-          .selectFrom('compromise_reports')
-          .selectAll()
-          .orderBy('at', 'desc')
-          .orderBy('id')
-          .limit(n)
-          .offset(offset)
-          .execute(),
-      (r) => r.item_id,
-    );
-    logListing(
-      u,
-      node,
-      actor,
-      'compromise-reports',
-      rows.map((r) => r.item_id),
-    );
-    return rows.map((r) => ({
-      id: r.id,
-      item: r.item_id,
-      party: r.party,
-      reportedBy: r.reported_by,
-      at: r.at,
-      note: r.note,
-    }));
-  });
+  const rows = await listVisible(
+    node,
+    actor,
+    'compromise-reports',
+    p,
+    (u, offset, n) =>
+      u.tx
+        .selectFrom('compromise_reports')
+        .selectAll()
+        .orderBy('at', 'desc')
+        .orderBy('id')
+        .limit(n)
+        .offset(offset)
+        .execute(),
+    (r) => r.item_id,
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    item: r.item_id,
+    party: r.party,
+    reportedBy: r.reported_by,
+    at: r.at,
+    note: r.note,
+  }));
 }
 
 /** Applies and stores an allowed lifecycle decision. */

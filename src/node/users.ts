@@ -8,9 +8,11 @@
 //   setup's people act alone, and every such change is logged with `setup: true`.
 // Every step is logged.
 import { randomUUID } from 'node:crypto';
-import { DefinitionError, type Marking, type UserRecord } from '../core/index.js';
+import type { Selectable } from 'kysely';
+import type { Marking, UserRecord } from '../core/index.js';
+import type { UserChangeTable } from '../store/schema.js';
 import { forgetTokens, type IssuedToken, insertToken } from './auth.js';
-import { ApiError } from './errors.js';
+import { ApiError, definitionError } from './errors.js';
 import { type Actor, isRole, orList, PRIVILEGED_ROLES, type Role } from './roles.js';
 import { json, type LiaisonNode, type Unit } from './service.js';
 
@@ -51,16 +53,6 @@ export interface ChangeOutcome {
   readonly status: 'applied' | 'pending';
   readonly user: UserView;
   readonly change: ChangeView | null;
-}
-
-function definitionError(e: unknown): never {
-  if (e instanceof DefinitionError) {
-    throw new ApiError(
-      'invalid-request',
-      `${e.path.length > 0 ? `${e.path.join('.')}: ` : ''}${e.message}`,
-    );
-  }
-  throw e;
 }
 
 export function userView(u: UserRecord, roles: readonly Role[]): UserView {
@@ -258,20 +250,7 @@ async function person(u: Unit, id: string): Promise<Person> {
 
 // ---------------------------------------------------------------- changes
 
-function changeView(
-  r: {
-    id: string;
-    user_id: string;
-    change: string;
-    proposed_by: string;
-    proposed_at: number;
-    status: string;
-    decided_by: string | null;
-    decided_at: number | null;
-    note: string | null;
-  },
-  approver: string,
-): ChangeView {
+function changeView(r: Selectable<UserChangeTable>, approver: string): ChangeView {
   return {
     id: r.id,
     user: r.user_id,

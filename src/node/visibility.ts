@@ -60,6 +60,34 @@ export async function visiblePage<R>(
   }
 }
 
+/**
+ * A listing, in one unit: one page of the rows the person may see (`visiblePage`), with
+ * what it showed logged (`logListing`) under `view`.
+ */
+export function listVisible<R>(
+  node: LiaisonNode,
+  actor: Actor,
+  view: string,
+  p: Page,
+  fetch: (u: Unit, offset: number, n: number) => Promise<readonly R[]>,
+  item: (row: R) => string | null,
+): Promise<R[]> {
+  return node.transact(async (u) => {
+    const rows = await visiblePage(u, actor, p, (offset, n) => fetch(u, offset, n), item);
+    logListing(
+      u,
+      node,
+      actor,
+      view,
+      rows.flatMap((r) => {
+        const id = item(r);
+        return id === null ? [] : [id];
+      }),
+    );
+    return rows;
+  });
+}
+
 interface Shown {
   readonly digest: string;
   readonly at: number;

@@ -336,4 +336,23 @@ describe('P1: whoever acts on an item must be allowed to read it', () => {
     expect(err(r).code).toBe('already-held');
     expect(err(r).reasons?.[0]).toMatchObject({ rule: 'R6' });
   });
+
+  it('every input is schema-checked: an amendment whose rows do not compile is refused at the call (400), not when the partner signs', async () => {
+    for (const change of [
+      { kind: 'amend', rows: [{ JP: ['NOPE'], KR: ['II'] }] },
+      { kind: 'amend', rows: [{ JP: ['GOKUHI'] }] },
+      { kind: 'amend', noticePeriod: 'soon' },
+      { kind: 'amend', rows: 'all' },
+    ]) {
+      const r = await http(
+        url('JP'),
+        'POST',
+        '/v1/agreements/gsomia-jp-kr-2016/changes',
+        tok('JP', 'admin'),
+        change,
+      );
+      expect(r.status, JSON.stringify(change)).toBe(400);
+      expect(err(r).code).toBe('invalid-request');
+    }
+  });
 });
