@@ -1,13 +1,14 @@
-// End-to-end support: `liaison demo` as a real process, Debian's Chromium driven by
-// playwright-core, a screenshot of every page (test-results/screenshots, not
-// committed), and an axe-core check of every page.
+// End-to-end support: `liaison demo` as a real process (and a lone node that requires
+// a second factor), Debian's Chromium driven by playwright-core, a screenshot of every
+// page (test-results/screenshots, not committed), and an axe-core check of every page.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Secret, TOTP } from 'otpauth';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { BIN, ROOT } from '../support/node-process.js';
+import { BIN, liaison, ROOT, startNodeProcess } from '../support/node-process.js';
 
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
 
@@ -68,6 +69,51 @@ export async function startDemo(portBase: number): Promise<Demo> {
       if (child.exitCode === null) child.kill('SIGKILL');
     },
   };
+}
+
+export interface TotpNode {
+  readonly url: string;
+  /** The first admin's API token (node init). */
+  readonly adminToken: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A lone JP node initialized with --require-totp, still in setup: password sign-in
+ * without a second factor gives a token that may only enrol one.
+ */
+export async function startTotpNode(): Promise<TotpNode> {
+  const dir = join(mkdtempSync(join(tmpdir(), 'liaison-e2e-totp-')), 'data');
+  const r = liaison([
+    'node',
+    'init',
+    '--party',
+    'JP',
+    '--data',
+    dir,
+    '--port',
+    '0',
+    '--require-totp',
+    '--json',
+  ]);
+  if (r.code !== 0) throw new Error(`node init failed: ${r.err}`);
+  const adminToken = (JSON.parse(r.out) as { admin: { token: string } }).admin.token;
+  const node = await startNodeProcess(dir);
+  return { url: node.url, adminToken, stop: () => node.stop() };
+}
+
+/**
+ * The RFC 6238 code of a base32 secret as an authenticator app makes it (SHA-1, 6
+ * digits, 30 s), `stepsAhead` periods from now: a node accepts a code once, and ±1
+ * step, so the code after the one just used signs in at once.
+ */
+export function totpCode(secret: string, stepsAhead = 0): string {
+  return new TOTP({
+    secret: Secret.fromBase32(secret),
+    algorithm: 'SHA1',
+    digits: 6,
+    period: 30,
+  }).generate({ timestamp: Date.now() + stepsAhead * 30_000 });
 }
 
 export function launchChromium(): Promise<Browser> {

@@ -5,20 +5,24 @@ import { AlertsProvider, useAlerts } from './alerts';
 import { ApiError, createClient } from './api';
 import { FlashBanner } from './components/FlashBanner';
 import { LanguageSelect } from './components/LanguageSelect';
+import { SetupBanner } from './components/SetupBanner';
 import { useI18n } from './i18n';
 import { mayOpen, PAGES, type PageDef } from './nav';
+import { AccountPage } from './pages/AccountPage';
 import { AgreementPage } from './pages/AgreementPage';
 import { AgreementsPage } from './pages/AgreementsPage';
 import { AlertsPage } from './pages/AlertsPage';
 import { AuditPage } from './pages/AuditPage';
 import { ConsentsPage } from './pages/ConsentsPage';
+import { EnrolPage } from './pages/EnrolPage';
 import { InboxPage } from './pages/InboxPage';
 import { ItemPage } from './pages/ItemPage';
 import { ItemsPage } from './pages/ItemsPage';
 import { NotAllowedPage, NotFoundPage } from './pages/NotFoundPage';
 import { OutboxPage } from './pages/OutboxPage';
 import { OverviewPage } from './pages/OverviewPage';
-import { SignInPage } from './pages/SignInPage';
+import { PeoplePage } from './pages/PeoplePage';
+import { type SignInNotice, SignInPage } from './pages/SignInPage';
 import { SimulatorPage } from './pages/SimulatorPage';
 import { href, type Route, useRoute } from './router';
 import {
@@ -34,13 +38,13 @@ import {
 
 export function App() {
   const [session, setSession] = useState<SignedIn | null>(loadStoredSession);
-  const [notice, setNotice] = useState<'expired' | 'signed-out' | null>(null);
+  const [notice, setNotice] = useState<SignInNotice | null>(null);
   // The token GET /v1/me was last asked about: a fresh sign-in has just asked.
   const checked = useRef<string | null>(null);
   // Signed in with the form on this page (rather than a session the tab already had).
   const [signedInHere, setSignedInHere] = useState(false);
 
-  const end = useCallback((why: 'expired' | 'signed-out') => {
+  const end = useCallback((why: SignInNotice) => {
     storeSession(null);
     setSession(null);
     setNotice(why);
@@ -102,15 +106,40 @@ export function App() {
     () => (token === undefined ? null : createClient(token, () => end('expired'))),
     [token, end],
   );
+  // GET /v1/me again, after a change of one's own account (a second factor enrolled).
+  const refresh = useCallback(async () => {
+    if (session === null) return;
+    try {
+      const s = await refreshSession(session);
+      storeSession(s);
+      setSession(s);
+    } catch {
+      // The next check (or a 401) says more.
+    }
+  }, [session]);
   const ctx = useMemo<SessionContextValue | null>(
     () =>
       session === null || client === null
         ? null
-        : { session, client, signOut: () => void signOut(session) },
-    [session, client, signOut],
+        : { session, client, signOut: () => void signOut(session), refresh },
+    [session, client, signOut, refresh],
   );
 
   if (ctx === null) return <SignInPage onSignedIn={signIn} notice={notice} />;
+  // A token that may only enrol a second factor: the enrolment screen, nothing else.
+  // Confirming revokes that token at the node; the person signs in again with a code.
+  if (ctx.session.enrolRequired)
+    return (
+      <SessionContext.Provider value={ctx}>
+        <EnrolPage
+          onEnrolled={() => {
+            storeSession(null);
+            setSession(null);
+            setNotice('enrolled');
+          }}
+        />
+      </SessionContext.Provider>
+    );
   return (
     <SessionContext.Provider value={ctx}>
       <AlertsProvider>
@@ -130,7 +159,7 @@ function Shell({ focusTitle }: { readonly focusTitle: boolean }) {
   const { session, signOut } = useSession();
   const route = useRoute();
   const page = pageFor(route);
-  const visible = PAGES.filter((p) => mayOpen(p, session.roles));
+  const visible = PAGES.filter((p) => p.inNav !== false && mayOpen(p, session.roles));
 
   // After navigation (and after signing in), focus moves to the new page's heading.
   // A page that has just loaded keeps the browser's focus at the top of the document,
@@ -158,7 +187,15 @@ function Shell({ focusTitle }: { readonly focusTitle: boolean }) {
         </div>
         <div className="header-tools">
           <span className="who" data-testid="session-user">
-            {session.user}
+            <a
+              href={href('account')}
+              className="who-link"
+              aria-current={page?.id === 'account' ? 'page' : undefined}
+              data-testid="account-link"
+            >
+              {session.user}
+              <span className="visually-hidden"> {t('shell.accountLink')}</span>
+            </a>
             <span className="who-roles">
               {' '}
               · {session.roles.map((r) => t(`role.${r}`)).join(', ')}
@@ -190,6 +227,7 @@ function Shell({ focusTitle }: { readonly focusTitle: boolean }) {
           })}
         </ul>
       </nav>
+      <SetupBanner />
       <FlashBanner />
       <main id="main" tabIndex={-1} className="app-main">
         <PageSwitch route={route} page={page} />
@@ -267,7 +305,11 @@ function PageSwitch({
       return id === undefined ? <ConsentsPage /> : <NotFoundPage />;
     case 'audit':
       return id === undefined ? <AuditPage /> : <NotFoundPage />;
+    case 'people':
+      return id === undefined ? <PeoplePage /> : <NotFoundPage />;
     case 'simulator':
       return id === undefined ? <SimulatorPage /> : <NotFoundPage />;
+    case 'account':
+      return id === undefined ? <AccountPage /> : <NotFoundPage />;
   }
 }

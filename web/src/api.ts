@@ -11,6 +11,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly reasons: readonly Reason[] = [],
+    /** For 429: seconds until a retry may succeed (the Retry-After header), when given. */
+    readonly retryAfter: number | null = null,
   ) {
     super(message);
   }
@@ -37,22 +39,41 @@ export function withQuery(path: string, query?: Query): string {
   return s === '' ? path : `${path}?${s}`;
 }
 
+export interface RequestOptions {
+  /**
+   * A 401 this request expects as an answer (a wrong current password), which does
+   * not mean that the session has ended.
+   */
+  readonly expected401?: (error: ApiError) => boolean;
+}
+
 export interface Client {
   readonly token: string;
   get<T>(path: string, query?: Query): Promise<T>;
-  post<T>(path: string, body?: unknown): Promise<T>;
+  post<T>(path: string, body?: unknown, options?: RequestOptions): Promise<T>;
+  put<T>(path: string, body: unknown, options?: RequestOptions): Promise<T>;
 }
 
 /** Called when the node says the token is no longer good (401). */
 export type OnUnauthenticated = (error: ApiError) => void;
 
+/** Seconds from a Retry-After header (seconds, or an HTTP date); null when absent or unreadable. */
+export function retryAfterSeconds(header: string | null, now = Date.now()): number | null {
+  if (header === null || header.trim() === '') return null;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text);
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
 async function request<T>(
-  method: 'GET' | 'POST' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   path: string,
   token: string | null,
   body: unknown,
   onUnauthenticated?: OnUnauthenticated,
   signal?: AbortSignal,
+  options: RequestOptions = {},
 ): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token !== null) headers.authorization = `Bearer ${token}`;
@@ -78,10 +99,29 @@ async function request<T>(
     }
   }
   if (!res.ok) {
+    const retryAfter =
+      res.status === 429 ? retryAfterSeconds(res.headers.get('retry-after')) : null;
     const err = isErrorBody(json)
-      ? new ApiError(res.status, json.error.code, json.error.message, json.error.reasons ?? [])
-      : new ApiError(res.status, `http-${res.status}`, res.statusText || `HTTP ${res.status}`);
-    if (res.status === 401 && onUnauthenticated !== undefined) onUnauthenticated(err);
+      ? new ApiError(
+          res.status,
+          json.error.code,
+          json.error.message,
+          json.error.reasons ?? [],
+          retryAfter,
+        )
+      : new ApiError(
+          res.status,
+          `http-${res.status}`,
+          res.statusText || `HTTP ${res.status}`,
+          [],
+          retryAfter,
+        );
+    if (
+      res.status === 401 &&
+      onUnauthenticated !== undefined &&
+      options.expected401?.(err) !== true
+    )
+      onUnauthenticated(err);
     throw err;
   }
   return json as T;
@@ -92,9 +132,50 @@ export function createClient(token: string, onUnauthenticated?: OnUnauthenticate
     token,
     get: <T>(path: string, query?: Query) =>
       request<T>('GET', withQuery(path, query), token, undefined, onUnauthenticated),
-    post: <T>(path: string, body?: unknown) =>
-      request<T>('POST', path, token, body ?? {}, onUnauthenticated),
+    post: <T>(path: string, body?: unknown, options?: RequestOptions) =>
+      request<T>('POST', path, token, body ?? {}, onUnauthenticated, undefined, options),
+    put: <T>(path: string, body: unknown, options?: RequestOptions) =>
+      request<T>('PUT', path, token, body, onUnauthenticated, undefined, options),
   };
+}
+
+/** The most a listing gives in one page (`?limit=`; a larger limit is refused). */
+export const PAGE_SIZE = 200;
+/** The most pages `getAll` asks for: a bound on what one screen loads. */
+export const MAX_PAGES = 25;
+
+/**
+ * Every row of a listing that pages (`?limit=&offset=`): PAGE_SIZE at a time, until a
+ * short page or `maxPages` pages. The node counts the offset over what the caller may
+ * see; a row that arrived between two pages can show up twice, so rows with a `key`
+ * already seen are dropped.
+ */
+export async function getAll<T>(
+  client: Pick<Client, 'get'>,
+  path: string,
+  query: Query = {},
+  options: { readonly key?: (row: T) => string; readonly maxPages?: number } = {},
+): Promise<T[]> {
+  const out: T[] = [];
+  const seen = new Set<string>();
+  const maxPages = options.maxPages ?? MAX_PAGES;
+  for (let page = 0; page < maxPages; page++) {
+    const rows = await client.get<T[]>(path, {
+      ...query,
+      limit: PAGE_SIZE,
+      offset: page * PAGE_SIZE,
+    });
+    for (const r of rows) {
+      if (options.key !== undefined) {
+        const k = options.key(r);
+        if (seen.has(k)) continue;
+        seen.add(k);
+      }
+      out.push(r);
+    }
+    if (rows.length < PAGE_SIZE) break;
+  }
+  return out;
 }
 
 /** A request before signing in (POST /v1/session). */

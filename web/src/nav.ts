@@ -12,7 +12,9 @@ export type PageId =
   | 'items'
   | 'consents'
   | 'audit'
-  | 'simulator';
+  | 'people'
+  | 'simulator'
+  | 'account';
 
 export interface PageDef {
   readonly id: PageId;
@@ -21,6 +23,8 @@ export interface PageDef {
   readonly label: MsgKey;
   /** null: any signed-in user. */
   readonly roles: readonly Role[] | null;
+  /** Left out of the navigation (reached another way: the account page from the header). */
+  readonly inNav?: false;
 }
 
 const READERS: readonly Role[] = ['officer', 'releasing-authority', 'security-officer'];
@@ -44,7 +48,21 @@ export const PAGES: readonly PageDef[] = [
     label: 'nav.audit',
     roles: ['auditor', 'security-officer', 'admin'],
   },
-  { id: 'simulator', segment: 'simulator', label: 'nav.simulator', roles: null },
+  {
+    id: 'people',
+    segment: 'people',
+    label: 'nav.people',
+    roles: ['admin', 'security-officer'],
+  },
+  // The simulator is for policy work (POST /v1/simulate): those who give notices,
+  // release, and guard access.
+  {
+    id: 'simulator',
+    segment: 'simulator',
+    label: 'nav.simulator',
+    roles: ['admin', 'releasing-authority', 'security-officer'],
+  },
+  { id: 'account', segment: 'account', label: 'nav.account', roles: null, inNav: false },
 ];
 
 export const mayOpen = (page: PageDef, roles: readonly Role[]): boolean =>

@@ -20,6 +20,11 @@ export function nodeIdentity(client: Client): Promise<{ info: NodeInfo; key: Ver
   return p;
 }
 
+/** Forgets what GET /v1/node said (its setup state has changed). */
+export function forgetNodeIdentity(client: Client): void {
+  nodes.delete(client);
+}
+
 export function peerList(client: Client): Promise<Peer[]> {
   let p = peers.get(client);
   if (p === undefined) {

@@ -2,19 +2,28 @@
 // /v1/me). Kept in sessionStorage, so it ends with the browser tab.
 import { createContext, useContext } from 'react';
 import { type Client, createClient, deleteWithToken, postAnonymous } from './api';
-import { type Marking, type Me, ROLES, type Role, type Session } from './types';
+import { type Marking, type Me, ROLES, type Role, type Session, type TotpState } from './types';
 
 /** A session: the token, and who it belongs to as GET /v1/me says. */
-export interface SignedIn extends Me {
+export interface SignedIn extends Omit<Me, 'totp' | 'enrolRequired'> {
   readonly token: string;
   readonly expiresAt: string | null;
   readonly via: 'password' | 'token';
+  /** The account's second factor as GET /v1/me says (null: an older node says nothing). */
+  readonly totp: TotpState | null;
+  /**
+   * The node requires a second factor and the account has none: this token may only
+   * enrol one (the console shows the enrolment screen instead of its pages).
+   */
+  readonly enrolRequired: boolean;
 }
 
 export interface SessionContextValue {
   readonly session: SignedIn;
   readonly client: Client;
   readonly signOut: () => void;
+  /** Asks GET /v1/me again (after a change to one's own account). */
+  readonly refresh: () => Promise<void>;
 }
 
 export const SessionContext = createContext<SessionContextValue | null>(null);
@@ -38,6 +47,12 @@ const isMarking = (m: unknown): m is Marking =>
   typeof (m as Marking).name === 'string' &&
   typeof (m as Marking).en === 'string';
 
+const isTotpState = (x: unknown): x is TotpState =>
+  typeof x === 'object' &&
+  x !== null &&
+  typeof (x as TotpState).enrolled === 'boolean' &&
+  typeof (x as TotpState).required === 'boolean';
+
 export function loadStoredSession(): SignedIn | null {
   try {
     const text = window.sessionStorage.getItem(KEY);
@@ -59,6 +74,8 @@ export function loadStoredSession(): SignedIn | null {
       scheme: Array.isArray(s.scheme) ? s.scheme.filter(isMarking) : [],
       expiresAt,
       via: s.via === 'password' ? 'password' : 'token',
+      totp: isTotpState(s.totp) ? s.totp : null,
+      enrolRequired: s.enrolRequired === true,
     };
   } catch {
     return null;
@@ -76,16 +93,22 @@ export function storeSession(s: SignedIn | null): void {
 
 const isRole = (r: string): r is Role => (ROLES as readonly string[]).includes(r);
 
+type SessionFields = Pick<SignedIn, 'token' | 'expiresAt' | 'via'> & Partial<SignedIn>;
+
 /** What GET /v1/me says, over the session's other fields. */
-function withMe(s: Omit<SignedIn, keyof Me> & Partial<SignedIn>, me: Me): SignedIn {
+function withMe(s: SessionFields, me: Me): SignedIn {
+  const enrolRequired = me.enrolRequired === true;
   return {
     ...s,
     user: me.user,
     party: me.party,
-    roles: me.roles.filter(isRole),
+    // An enrolment token has no role, whatever the account holds.
+    roles: enrolRequired ? [] : me.roles.filter(isRole),
     clearance: me.clearance ?? null,
     needToKnow: me.needToKnow ?? [],
     scheme: me.scheme ?? [],
+    totp: isTotpState(me.totp) ? me.totp : null,
+    enrolRequired,
   };
 }
 
@@ -94,8 +117,22 @@ export async function signInWithToken(token: string): Promise<SignedIn> {
   return withMe({ token, expiresAt: null, via: 'token' }, me);
 }
 
-export async function signInWithPassword(username: string, password: string): Promise<SignedIn> {
-  const s = await postAnonymous<Session>('/v1/session', { username, password });
+/**
+ * Password sign-in (POST /v1/session), with the one-time code when the account has a
+ * second factor. The node answers 401 `totp-required` when the password was right but
+ * the code is missing, 401 `unauthenticated` when anything is wrong, 429 with
+ * Retry-After after too many attempts (all as an ApiError).
+ */
+export async function signInWithPassword(
+  username: string,
+  password: string,
+  code?: string,
+): Promise<SignedIn> {
+  const s = await postAnonymous<Session>('/v1/session', {
+    username,
+    password,
+    ...(code === undefined || code === '' ? {} : { code }),
+  });
   let me: Me;
   try {
     me = await createClient(s.token).get<Me>('/v1/me');
@@ -104,7 +141,14 @@ export async function signInWithPassword(username: string, password: string): Pr
     await revokeSession(s.token);
     throw e;
   }
-  return withMe({ token: s.token, expiresAt: s.expiresAt ?? null, via: 'password' }, me);
+  return withMe(
+    {
+      token: s.token,
+      expiresAt: s.expiresAt ?? null,
+      via: 'password',
+    },
+    { ...me, enrolRequired: me.enrolRequired === true || s.enrolRequired === true },
+  );
 }
 
 /** Checks a stored session again (roles, clearance or the scheme may have changed since). */

@@ -41,12 +41,25 @@ export interface ErrorBody {
   };
 }
 
+/** POST /v1/session (201). */
 export interface Session {
   readonly token: string;
+  readonly tokenId?: string;
   readonly user: string;
   readonly party: string;
   readonly roles: readonly Role[];
   readonly expiresAt: string | null;
+  /**
+   * The node requires a second factor and this account has none yet: the token may
+   * only call GET /v1/me, POST /v1/me/totp, POST /v1/me/totp/confirm and DELETE /v1/session.
+   */
+  readonly enrolRequired?: boolean;
+}
+
+/** A second factor (TOTP): whether this account has one, and whether the node requires one. */
+export interface TotpState {
+  readonly enrolled: boolean;
+  readonly required: boolean;
 }
 
 /** GET /v1/me: who the token belongs to. */
@@ -59,6 +72,18 @@ export interface Me {
   readonly needToKnow: readonly string[];
   /** The markings of the user's party's scheme, lowest first (for forms). */
   readonly scheme: readonly Marking[];
+  /** Absent from an older node. */
+  readonly totp?: TotpState;
+  /** The token may only enrol a second factor (its roles are then empty). */
+  readonly enrolRequired?: boolean;
+}
+
+/** POST /v1/me/totp (201): a new secret, to confirm with a code. */
+export interface TotpEnrolment {
+  /** base32, for typing into an authenticator by hand */
+  readonly secret: string;
+  /** otpauth://totp/… for a QR code */
+  readonly uri: string;
 }
 
 export interface NodeInfo {
@@ -67,6 +92,58 @@ export interface NodeInfo {
   readonly verifierKey: string;
   readonly signingPublicKey: string;
   readonly logSize: number;
+  /** In setup: one admin may still grant privileges alone (absent from an older node). */
+  readonly setup?: boolean;
+  /** Password sign-in needs a second factor. */
+  readonly requireTotp?: boolean;
+}
+
+/** GET /v1/users: a person of this node. */
+export interface UserView {
+  readonly id: string;
+  readonly party: string;
+  /** A marking code of the party's scheme. */
+  readonly clearance: string;
+  readonly needToKnow: readonly string[];
+  readonly clearanceExpires: string | null;
+  readonly roles: readonly Role[];
+}
+
+export type UserChange =
+  | { readonly kind: 'roles'; readonly roles: readonly Role[] }
+  | {
+      readonly kind: 'clearance';
+      readonly clearance: string;
+      readonly needToKnow: readonly string[];
+      /** ms since the epoch, as the node stores it, or null */
+      readonly clearanceExpires: number | string | null;
+    };
+
+export type ChangeStatus = 'pending' | 'approved' | 'rejected' | 'withdrawn';
+
+/** GET /v1/approvals: a change of clearance or roles and its second person. */
+export interface ChangeView {
+  readonly id: string;
+  /** Whom the change is about. */
+  readonly user: string;
+  readonly change: UserChange;
+  readonly proposedBy: string;
+  readonly proposedAt: string;
+  readonly status: ChangeStatus;
+  readonly decidedBy: string | null;
+  readonly decidedAt: string | null;
+  readonly note: string | null;
+  /** Who may approve it, in words (English, from the node). */
+  readonly approver: string;
+}
+
+/**
+ * PUT /v1/users/{id}/roles and /clearance (200 applied, 202 pending), and the answer
+ * to an approval or rejection: the person as they are now, and the change.
+ */
+export interface ChangeOutcome extends UserView {
+  readonly status: 'applied' | 'pending';
+  readonly change: ChangeView | null;
 }
 
 export interface NoticeState {
@@ -423,8 +500,13 @@ export interface LogEntry {
   readonly index: number;
   /** hex */
   readonly leafHash: string;
-  /** The entry's canonical JSON: the exact bytes that were hashed. */
-  readonly data: string;
+  /**
+   * The entry's canonical JSON: the exact bytes that were hashed. Absent when the
+   * entry is withheld (`redacted`).
+   */
+  readonly data?: string;
+  /** The entry is about an item the caller may not read (RULES V1): only its leaf hash is shown. */
+  readonly redacted?: true;
 }
 
 /** A log entry's content, parsed from `data`. */

@@ -81,6 +81,13 @@ export function ErrorMessage({
           <strong>{title}</strong> <code>{error.code}</code>
           {label(error.code) !== error.code ? <span> — {label(error.code)}</span> : null}
         </p>
+        {error.status === 429 ? (
+          <p>
+            {error.retryAfter === null
+              ? t('error.tooManyLater')
+              : t('error.tooMany', { seconds: error.retryAfter })}
+          </p>
+        ) : null}
         <p lang="en">{error.message}</p>
         <ReasonList reasons={error.reasons} testId="error-reasons" />
       </div>

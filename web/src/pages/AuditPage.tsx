@@ -2,6 +2,8 @@
 // signature, partners' cosignatures (witnesses) and the consistency of what they
 // cosigned with today's log, the entries with filters, and proofs checked here in the
 // browser: one entry's inclusion, or the whole log recomputed to the signed root.
+// Entries about items the auditor may not read come withheld (their leaf hash only):
+// they are shown as such, and the full check takes their leaf hash as given.
 import { useMemo, useState } from 'react';
 import { checkWithNodeKey, ProofCell, useProofChecks } from '../components/ProofStatus';
 import {
@@ -20,16 +22,8 @@ import {
 import { actorName } from '../format';
 import { useLoad } from '../hooks';
 import { useI18n } from '../i18n';
-import {
-  equalBytes,
-  fromBase64,
-  fromHex,
-  type Hash,
-  leafHash,
-  rootOf,
-  toHex,
-  verifyConsistency,
-} from '../merkle';
+import { checkLog } from '../logCheck';
+import { equalBytes, fromBase64, verifyConsistency } from '../merkle';
 import { nodeIdentity, peerList } from '../nodeInfo';
 import {
   type CosignatureCheck,
@@ -54,13 +48,16 @@ const PAGE = 500;
 interface Row {
   readonly entry: LogEntry;
   readonly data: LogEntryData | null;
+  /** About an item this person may not read: only the leaf hash is shown. */
+  readonly withheld: boolean;
 }
 
 function parseEntry(e: LogEntry): Row {
+  if (e.data === undefined) return { entry: e, data: null, withheld: true };
   try {
-    return { entry: e, data: JSON.parse(e.data) as LogEntryData };
+    return { entry: e, data: JSON.parse(e.data) as LogEntryData, withheld: false };
   } catch {
-    return { entry: e, data: null };
+    return { entry: e, data: null, withheld: false };
   }
 }
 
@@ -341,13 +338,18 @@ function LogPanel() {
 
   const verifyRow = (r: Row) => {
     const index = r.entry.index;
+    // A withheld entry's bytes are not known here: its leaf hash is proved, not recomputed.
+    const opts =
+      r.entry.data === undefined ? {} : { entryData: r.entry.data, leafHex: r.entry.leafHash };
     void verify(index, () =>
-      checkWithNodeKey(client, client.get<InclusionProof>('/v1/log/proof/inclusion', { index }), {
-        entryData: r.entry.data,
-        leafHex: r.entry.leafHash,
-      }),
+      checkWithNodeKey(
+        client,
+        client.get<InclusionProof>('/v1/log/proof/inclusion', { index }),
+        opts,
+      ),
     );
   };
+  const withheld = rows.filter((r) => r.withheld).length;
 
   return (
     <Section title={t('audit.log')} testId="audit-log">
@@ -393,6 +395,11 @@ function LogPanel() {
                 from: loaded.from,
               })}
             </p>
+            {withheld > 0 ? (
+              <p className="muted" data-testid="log-withheld-count">
+                {t('audit.withheldCount', { n: withheld })}
+              </p>
+            ) : null}
             {loaded.from > 0 ? (
               <button type="button" onClick={() => setStart(Math.max(0, loaded.from - PAGE * 4))}>
                 {t('audit.loadEarlier')}
@@ -414,6 +421,37 @@ function LogPanel() {
               {shown.slice(0, 300).map((r) => {
                 const d = r.data;
                 const its = d === null ? [] : itemsOf(d);
+                const proof = (
+                  <td>
+                    <ProofCell
+                      index={r.entry.index}
+                      check={checks.get(r.entry.index)}
+                      onVerify={() => verifyRow(r)}
+                      testId={`log-proof-${r.entry.index}`}
+                      buttonTestId={`verify-${r.entry.index}`}
+                      errorDetail
+                    />
+                  </td>
+                );
+                if (r.withheld)
+                  return (
+                    <tr
+                      key={r.entry.index}
+                      data-testid={`log-row-${r.entry.index}`}
+                      data-withheld="true"
+                      className="withheld"
+                    >
+                      <td className="mono">{r.entry.index}</td>
+                      <td colSpan={5}>
+                        <span className="withheld-label">{t('audit.withheld')}</span>
+                        <div className="muted">
+                          {t('audit.leafHash')}{' '}
+                          <span className="mono break">{r.entry.leafHash}</span>
+                        </div>
+                      </td>
+                      {proof}
+                    </tr>
+                  );
                 return (
                   <tr key={r.entry.index} data-testid={`log-row-${r.entry.index}`}>
                     <td className="mono">{r.entry.index}</td>
@@ -439,16 +477,7 @@ function LogPanel() {
                         <pre>{r.entry.data}</pre>
                       </details>
                     </td>
-                    <td>
-                      <ProofCell
-                        index={r.entry.index}
-                        check={checks.get(r.entry.index)}
-                        onVerify={() => verifyRow(r)}
-                        testId={`log-proof-${r.entry.index}`}
-                        buttonTestId={`verify-${r.entry.index}`}
-                        errorDetail
-                      />
-                    </td>
+                    {proof}
                   </tr>
                 );
               })}
@@ -465,6 +494,8 @@ function LogPanel() {
 
 interface FullResult {
   readonly size: number;
+  /** Entries withheld from this person, checked by their leaf hash only. */
+  readonly withheld: number;
   readonly leavesOk: boolean;
   readonly firstBadLeaf: number | null;
   readonly chainOk: boolean;
@@ -473,7 +504,10 @@ interface FullResult {
   readonly signature: SignatureCheck | 'no-key';
 }
 
-/** Recomputes every leaf hash, the chain of previous hashes, and the root of the signed checkpoint. */
+/**
+ * Recomputes every leaf hash, the chain of previous hashes, and the root of the signed
+ * checkpoint; a withheld entry counts by its leaf hash (logCheck.ts).
+ */
 function FullCheck() {
   const { t } = useI18n();
   const { client } = useSession();
@@ -499,31 +533,12 @@ function FullCheck() {
         entries.push(...page);
       }
       setBusy(t('audit.fullHashing', { n: entries.length }));
-      const leaves: Hash[] = [];
-      let firstBadLeaf: number | null = null;
-      let firstBadChain: number | null = null;
-      let prev: string | null = null;
-      const enc = new TextEncoder();
-      for (const [i, e] of entries.entries()) {
-        const h = await leafHash(enc.encode(e.data));
-        leaves.push(h);
-        if (firstBadLeaf === null && (e.index !== i || !equalBytes(h, fromHex(e.leafHash))))
-          firstBadLeaf = i;
-        let d: LogEntryData | null = null;
-        try {
-          d = JSON.parse(e.data) as LogEntryData;
-        } catch {
-          d = null;
-        }
-        if (firstBadChain === null && (d === null || d.index !== i || (d.prev ?? null) !== prev))
-          firstBadChain = i;
-        prev = toHex(h);
-      }
-      const root = await rootOf(leaves);
+      const { firstBadLeaf, firstBadChain, withheld, root } = await checkLog(entries);
       const signature: SignatureCheck | 'no-key' =
         node.key === null ? 'no-key' : await verifyNoteSignature(cp.note, node.key);
       setResult({
         size: entries.length,
+        withheld,
         leavesOk: firstBadLeaf === null && entries.length === cp.size,
         firstBadLeaf,
         chainOk: firstBadChain === null,
@@ -575,6 +590,11 @@ function FullCheck() {
               {result.chainOk
                 ? t('audit.fullChain')
                 : t('audit.fullChainBad', { index: result.firstBadChain ?? 0 })}
+            </li>
+            <li data-testid="audit-full-withheld" data-withheld={result.withheld}>
+              {result.withheld === 0
+                ? t('audit.fullAllBytes')
+                : t('audit.fullWithheld', { n: result.withheld })}
             </li>
             <li>{result.rootOk ? t('audit.fullRoot') : t('audit.fullRootBad')}</li>
             <li>

@@ -2,7 +2,7 @@
 // (incoming: grant or refuse, with a reason) and this party's own requests
 // (outgoing, with their status), and a form to ask an originator.
 import { type FormEvent, useState } from 'react';
-import { enc } from '../api';
+import { enc, getAll } from '../api';
 import {
   ErrorMessage,
   InputField,
@@ -24,11 +24,23 @@ export function ConsentsPage() {
   const { t } = useI18n();
   const { session, client } = useSession();
   const incoming = useLoad(
-    () => client.get<ConsentRequest[]>('/v1/consents/requests', { direction: 'incoming' }),
+    () =>
+      getAll<ConsentRequest>(
+        client,
+        '/v1/consents/requests',
+        { direction: 'incoming' },
+        { key: (r) => r.id },
+      ),
     [client],
   );
   const outgoing = useLoad(
-    () => client.get<ConsentRequest[]>('/v1/consents/requests', { direction: 'outgoing' }),
+    () =>
+      getAll<ConsentRequest>(
+        client,
+        '/v1/consents/requests',
+        { direction: 'outgoing' },
+        { key: (r) => r.id },
+      ),
     [client],
   );
   return (

@@ -1,6 +1,7 @@
 // What came in from partners, at what marking: this party's marking beside the
 // originator's, filtered by originator, marking and text.
 import { useState } from 'react';
+import { getAll } from '../api';
 import { FilteredTable, ItemFilters, matches, NO_FILTER } from '../components/Filters';
 import { MarkingBadge } from '../components/Marking';
 import { Instant, PageTitle, WhenLoaded } from '../components/ui';
@@ -13,7 +14,10 @@ import type { InboxEntry } from '../types';
 export function InboxPage() {
   const { t } = useI18n();
   const { client } = useSession();
-  const inbox = useLoad(() => client.get<InboxEntry[]>('/v1/inbox'), [client]);
+  const inbox = useLoad(
+    () => getAll<InboxEntry>(client, '/v1/inbox', {}, { key: (e) => e.envelope }),
+    [client],
+  );
   const [filter, setFilter] = useState(NO_FILTER);
   const rows = inbox.data ?? [];
   const shown = rows.filter((e) =>

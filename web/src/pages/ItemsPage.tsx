@@ -1,6 +1,7 @@
 // Every item this node holds (metadata only; opening one is a logged read), with
 // filters, and a form to create an item originated by this party.
 import { type FormEvent, useState } from 'react';
+import { getAll } from '../api';
 import { FilteredTable, ItemFilters, matches, NO_FILTER } from '../components/Filters';
 import { MarkingBadge, markingText } from '../components/Marking';
 import {
@@ -22,7 +23,10 @@ import type { ItemSummary, Precedence } from '../types';
 export function ItemsPage() {
   const { t } = useI18n();
   const { session, client } = useSession();
-  const items = useLoad(() => client.get<ItemSummary[]>('/v1/items', { limit: 1000 }), [client]);
+  const items = useLoad(
+    () => getAll<ItemSummary>(client, '/v1/items', {}, { key: (i) => i.id }),
+    [client],
+  );
   const [filter, setFilter] = useState(NO_FILTER);
   const rows = items.data ?? [];
   const shown = rows.filter((i) =>

@@ -1,6 +1,7 @@
 // What left for partners (or waits, or was refused or withheld), with each item's
 // marking where this user may list items.
 import { useState } from 'react';
+import { getAll } from '../api';
 import { FilteredTable, ItemFilters, markingKey, matches, NO_FILTER } from '../components/Filters';
 import { MarkingBadge } from '../components/Marking';
 import { Instant, Options, PageTitle, SelectField, WhenLoaded } from '../components/ui';
@@ -14,10 +15,15 @@ export function OutboxPage() {
   const { t } = useI18n();
   const { session, client } = useSession();
   const mayListItems = hasRole(session, 'officer', 'releasing-authority', 'security-officer');
-  const outbox = useLoad(() => client.get<OutboxEntry[]>('/v1/outbox'), [client]);
+  const outbox = useLoad(
+    () => getAll<OutboxEntry>(client, '/v1/outbox', {}, { key: (e) => e.envelope }),
+    [client],
+  );
   const items = useLoad(
     () =>
-      mayListItems ? client.get<ItemSummary[]>('/v1/items', { limit: 1000 }) : Promise.resolve([]),
+      mayListItems
+        ? getAll<ItemSummary>(client, '/v1/items', {}, { key: (i) => i.id })
+        : Promise.resolve([]),
     [client, mayListItems],
   );
   const [filter, setFilter] = useState(NO_FILTER);

@@ -130,7 +130,8 @@ function Deadlines({ list }: { readonly list: readonly AgreementSummary[] }) {
 function Received() {
   const { t } = useI18n();
   const { client } = useSession();
-  const inbox = useLoad(() => client.get<InboxEntry[]>('/v1/inbox'), [client]);
+  // The newest few: one short page (the inbox page lists them all).
+  const inbox = useLoad(() => client.get<InboxEntry[]>('/v1/inbox', { limit: 6 }), [client]);
   return (
     <Section title={t('overview.received')} testId="overview-received">
       {inbox.data === undefined ? (
@@ -161,7 +162,7 @@ function Received() {
             ))}
           </ul>
           <p>
-            <a href={href('inbox')}>{t('overview.allInbox', { n: inbox.data.length })}</a>
+            <a href={href('inbox')}>{t('overview.openInbox')}</a>
           </p>
         </>
       )}

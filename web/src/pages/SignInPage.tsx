@@ -1,21 +1,30 @@
-// Sign-in: a username and password (POST /v1/session), or an API token.
-import { type FormEvent, useState } from 'react';
+// Sign-in: a username and password (POST /v1/session), with the one-time code when
+// the account has a second factor (the node answers `totp-required` to ask for it), or
+// an API token. Too many attempts: the node says when to try again (429, Retry-After).
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api';
 import { LanguageSelect } from '../components/LanguageSelect';
 import { ErrorMessage, InputField, PageTitle } from '../components/ui';
 import { useI18n } from '../i18n';
 import { type SignedIn, signInWithPassword, signInWithToken } from '../session';
 
+/** Why the sign-in page shows: the session ended, the person signed out, or enrolled a second factor. */
+export type SignInNotice = 'expired' | 'signed-out' | 'enrolled';
+
 export function SignInPage({
   onSignedIn,
   notice,
 }: {
   readonly onSignedIn: (s: SignedIn) => void;
-  readonly notice: 'expired' | 'signed-out' | null;
+  readonly notice: SignInNotice | null;
 }) {
   const { t } = useI18n();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  // The node asked for the one-time code (the password was right).
+  const [needCode, setNeedCode] = useState(false);
+  const [code, setCode] = useState('');
+  const codeInput = useRef<HTMLInputElement>(null);
   const [token, setToken] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
@@ -28,15 +37,23 @@ export function SignInPage({
     try {
       onSignedIn(await f());
     } catch (e) {
-      setError(e);
+      if (kind === 'password' && e instanceof ApiError && e.code === 'totp-required') {
+        setNeedCode(true);
+        setError(undefined);
+      } else setError(e);
     } finally {
       setBusy(false);
     }
   };
 
+  useEffect(() => {
+    if (needCode) codeInput.current?.focus();
+  }, [needCode]);
+
   const onPassword = (ev: FormEvent) => {
     ev.preventDefault();
-    void run('password', () => signInWithPassword(username.trim(), password));
+    const c = needCode ? code.replace(/\s+/g, '') : undefined;
+    void run('password', () => signInWithPassword(username.trim(), password, c));
   };
   const onToken = (ev: FormEvent) => {
     ev.preventDefault();
@@ -44,11 +61,17 @@ export function SignInPage({
   };
 
   const errorText =
-    error instanceof ApiError && error.status === 401
-      ? which === 'password'
-        ? t('signin.badPassword')
-        : t('signin.badToken')
-      : null;
+    error instanceof ApiError && error.status === 429
+      ? error.retryAfter === null
+        ? t('signin.tooManyLater')
+        : t('signin.tooMany', { seconds: error.retryAfter })
+      : error instanceof ApiError && error.status === 401
+        ? which === 'password'
+          ? needCode
+            ? t('signin.badCode')
+            : t('signin.badPassword')
+          : t('signin.badToken')
+        : null;
 
   return (
     <div className="app signin">
@@ -69,6 +92,10 @@ export function SignInPage({
         ) : notice === 'signed-out' ? (
           <p className="note" role="status">
             {t('signin.signedOut')}
+          </p>
+        ) : notice === 'enrolled' ? (
+          <p className="success" role="status" data-testid="signin-enrolled">
+            {t('signin.enrolled')}
           </p>
         ) : null}
         <div className="signin-forms">
@@ -93,6 +120,28 @@ export function SignInPage({
               value={password}
               onChange={(e) => setPassword(e.target.value)}
             />
+            {needCode ? (
+              <div className="field" data-testid="signin-code-field">
+                <label htmlFor="signin-code">{t('signin.code')}</label>
+                <input
+                  ref={codeInput}
+                  id="signin-code"
+                  name="one-time-code"
+                  inputMode="numeric"
+                  autoComplete="one-time-code"
+                  pattern="[0-9 ]{6,7}"
+                  maxLength={7}
+                  size={8}
+                  required
+                  value={code}
+                  onChange={(e) => setCode(e.target.value)}
+                  aria-describedby="signin-code-help"
+                />
+                <p id="signin-code-help" className="help" role="status">
+                  {t('signin.codeHelp')}
+                </p>
+              </div>
+            ) : null}
             <button type="submit" disabled={busy} data-testid="signin-password-submit">
               {t('signin.submitPassword')}
             </button>
