@@ -92,7 +92,15 @@ export const UserView = T.Object({
 export const ChangeView = T.Object({
   id: T.String(),
   user: T.String(),
-  change: T.Object({}, { additionalProperties: true }),
+  change: T.Union([
+    T.Object({ kind: T.Literal('roles'), roles: T.Array(Role) }),
+    T.Object({
+      kind: T.Literal('clearance'),
+      clearance: T.String(),
+      needToKnow: T.Array(T.String()),
+      clearanceExpires: T.Union([T.String(), T.Null()]),
+    }),
+  ]),
   proposedBy: T.String(),
   proposedAt: T.String(),
   status: T.Union([
@@ -110,9 +118,13 @@ export const ChangeView = T.Object({
 export const ChangeOutcome = T.Composite([
   UserView,
   T.Object({
-    status: T.Union([T.Literal('applied'), T.Literal('pending')], {
-      description: 'applied: in effect now; pending: waits for a second person (two-person rule)',
-    }),
+    status: T.Union(
+      [T.Literal('applied'), T.Literal('pending'), T.Literal('rejected'), T.Literal('withdrawn')],
+      {
+        description:
+          'applied: in effect now; pending: waits for a second person (two-person rule); rejected or withdrawn: will not take effect',
+      },
+    ),
     change: T.Union([ChangeView, T.Null()]),
   }),
 ]);

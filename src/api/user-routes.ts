@@ -82,9 +82,18 @@ export function userJson(u: UserView) {
 }
 
 export function changeJson(c: ChangeView) {
+  const change =
+    c.change.kind === 'roles'
+      ? { kind: c.change.kind, roles: [...c.change.roles] }
+      : {
+          kind: c.change.kind,
+          clearance: c.change.clearance,
+          needToKnow: [...c.change.needToKnow],
+          clearanceExpires: iso(c.change.clearanceExpires),
+        };
   return {
     ...c,
-    change: { ...c.change },
+    change,
     proposedAt: iso(c.proposedAt) ?? '',
     decidedAt: iso(c.decidedAt),
   };
@@ -228,13 +237,22 @@ export function registerUserRoutes(
     '/v1/me/totp',
     {
       onRequest: auth(ALL_ROLES, { enrol: true }),
+      // The body (a current code, to replace a factor) is optional.
+      preValidation: async (req) => {
+        req.body ??= {};
+      },
       schema: {
         summary:
-          'Start enrolling a second factor (RFC 6238 TOTP): a new secret, as an otpauth:// URI for an authenticator app',
+          'Start enrolling a second factor (RFC 6238 TOTP): a new secret, as an otpauth:// URI for an authenticator app. Replacing the one you have needs a current code of it.',
+        body: T.Object(
+          { code: T.Optional(T.String({ minLength: 1, maxLength: 16 })) },
+          { additionalProperties: false },
+        ),
         response: { 201: S.Free, ...errors },
       },
     },
-    async (req, reply) => reply.status(201).send(await guard.enrolTotp(actorOf(req))),
+    async (req, reply) =>
+      reply.status(201).send(await guard.enrolTotp(actorOf(req), req.body.code?.trim())),
   );
 
   app.post(

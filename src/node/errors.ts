@@ -34,6 +34,8 @@ export const API_ERROR_STATUS = {
   'not-ready': 503,
   'too-many-requests': 429,
   'totp-required': 401,
+  // A password or code given in a body is wrong (the request's own token is fine).
+  'wrong-password': 403,
   busy: 429,
   internal: 500,
 } as const;

@@ -226,20 +226,20 @@ export class SignInGuard {
 
   /**
    * Checks a TOTP code against a secret: ±1 step, and never a step at or before the
-   * last one accepted (a code is good once). Returns the step accepted, or null.
+   * last one accepted (a code is good once). The step accepted, or why not.
    */
   private acceptCode(
     username: string,
     secret: string,
     code: string,
     last: number | null,
-  ): number | null {
-    if (!/^\d{6}$/.test(code)) return null;
+  ): number | 'wrong' | 'used' {
+    if (!/^\d{6}$/.test(code)) return 'wrong';
     const now = this.node.now();
     const delta = this.totp(username, secret).validate({ token: code, timestamp: now, window: 1 });
-    if (delta === null) return null;
+    if (delta === null) return 'wrong';
     const step = Math.floor(now / 1000 / TOTP_PERIOD) + delta;
-    if (last !== null && step <= last) return null;
+    if (last !== null && step <= last) return 'used';
     return step;
   }
 
@@ -342,16 +342,21 @@ export class SignInGuard {
     let step: number | null = null;
     if (row.totp_secret !== null) {
       if (code === undefined || code === '') {
-        // The password was right: say what is missing, but count it, so that the
-        // answer cannot be used to test passwords without limit.
-        this.accounts.fail(account, node.now());
+        // The password was right: say what is missing. (Not a failure: every wrong
+        // password before it was counted, and the code is still needed.)
         throw new ApiError(
           'totp-required',
           'this account needs its one-time code (TOTP): send code',
         );
       }
-      step = this.acceptCode(row.id, row.totp_secret, code, row.totp_last_step);
-      if (step === null) return fail();
+      const accepted = this.acceptCode(row.id, row.totp_secret, code, row.totp_last_step);
+      if (accepted === 'used') {
+        this.accounts.fail(account, node.now());
+        await this.recordFailure(username, source, false);
+        throw new ApiError('unauthenticated', 'that code was already used: wait for the next one');
+      }
+      if (accepted === 'wrong') return fail();
+      step = accepted;
     }
     this.accounts.succeed(account);
     const enrol = this.requireTotp && row.totp_secret === null;
@@ -434,7 +439,7 @@ export class SignInGuard {
           this.accounts.fail(account, node.now());
           this.sources.fail(source, node.now());
           await this.recordFailure(userId, source, false);
-          throw new ApiError('unauthenticated', 'current: that is not your current password');
+          throw new ApiError('wrong-password', 'current: that is not your current password');
         }
       }
     }
@@ -457,10 +462,34 @@ export class SignInGuard {
     });
   }
 
-  /** Starts enrolment of a second factor: a new secret, shown once as an otpauth URI. */
-  enrolTotp(actor: Actor): Promise<{ secret: string; uri: string }> {
+  /**
+   * Starts enrolment of a second factor: a new secret, shown once as an otpauth URI.
+   * Replacing a factor one has takes a current code of it, so that a stolen session
+   * cannot swap the owner's factor for its own.
+   */
+  enrolTotp(actor: Actor, code: string | undefined): Promise<{ secret: string; uri: string }> {
     const secret = new Secret({ size: 20 }).base32;
     return this.node.transact(async (u) => {
+      const row = await u.tx
+        .selectFrom('users')
+        .select(['totp_secret', 'totp_last_step'])
+        .where('id', '=', actor.user)
+        .executeTakeFirst();
+      if (row?.totp_secret != null) {
+        if (code === undefined || code === '')
+          throw new ApiError(
+            'totp-required',
+            'you have a second factor: send a current code of it (code) to replace it',
+          );
+        const step = this.acceptCode(actor.user, row.totp_secret, code, row.totp_last_step);
+        if (typeof step !== 'number')
+          throw new ApiError('wrong-password', 'code: not a current code of your second factor');
+        await u.tx
+          .updateTable('users')
+          .set({ totp_last_step: step })
+          .where('id', '=', actor.user)
+          .execute();
+      }
       await u.tx
         .updateTable('users')
         .set({ totp_pending: secret })
@@ -485,7 +514,7 @@ export class SignInGuard {
           'no enrolment in progress: start one first (POST /v1/me/totp)',
         );
       const step = this.acceptCode(actor.user, row.totp_pending, code, null);
-      if (step === null)
+      if (typeof step !== 'number')
         throw new ApiError('invalid-request', 'code: not the current code of the new secret');
       await u.tx
         .updateTable('users')

@@ -49,8 +49,11 @@ export interface ChangeView {
 }
 
 export interface ChangeOutcome {
-  /** `applied`: in effect now; `pending`: waits for a second person's approval. */
-  readonly status: 'applied' | 'pending';
+  /**
+   * `applied`: in effect now; `pending`: waits for a second person's approval;
+   * `rejected` or `withdrawn`: will not take effect.
+   */
+  readonly status: 'applied' | 'pending' | 'rejected' | 'withdrawn';
   readonly user: UserView;
   readonly change: ChangeView | null;
 }
@@ -250,7 +253,7 @@ async function person(u: Unit, id: string): Promise<Person> {
 
 // ---------------------------------------------------------------- changes
 
-function changeView(r: Selectable<UserChangeTable>, approver: string): ChangeView {
+function changeView(r: Selectable<UserChangeTable>): ChangeView {
   return {
     id: r.id,
     user: r.user_id,
@@ -261,7 +264,7 @@ function changeView(r: Selectable<UserChangeTable>, approver: string): ChangeVie
     decidedBy: r.decided_by,
     decidedAt: r.decided_at,
     note: r.note,
-    approver,
+    approver: r.approver,
   };
 }
 
@@ -407,6 +410,8 @@ async function propose(
     decided_by: null,
     decided_at: null,
     note: null,
+    // Who may approve, as it stood when proposed (the subject's rights change once approved).
+    approver: req.approverText,
   };
   await u.tx.insertInto('user_changes').values(row).execute();
   u.log({
@@ -422,7 +427,7 @@ async function propose(
   return {
     status: 'pending',
     user: userView(subject, roles),
-    change: changeView(row, req.approverText),
+    change: changeView(row),
   };
 }
 
@@ -473,7 +478,11 @@ export function decideChange(
       );
     if (!withdraw && !req.approver(me))
       throw new ApiError('forbidden', `this change is approved or rejected by ${req.approverText}`);
-    const status = approve ? 'approved' : withdraw ? 'withdrawn' : 'rejected';
+    const status: 'approved' | 'rejected' | 'withdrawn' = approve
+      ? 'approved'
+      : withdraw
+        ? 'withdrawn'
+        : 'rejected';
     await u.tx
       .updateTable('user_changes')
       .set({ status, decided_by: actor.user, decided_at: u.now, note })
@@ -486,11 +495,8 @@ export function decideChange(
       decision: approve ? 'allow' : 'deny',
       reasons: [status],
     });
-    const decided = changeView(
-      { ...row, status, decided_by: actor.user, decided_at: u.now, note },
-      req.approverText,
-    );
-    if (!approve) return { status: 'pending', user: userView(subject, roles), change: decided };
+    const decided = changeView({ ...row, status, decided_by: actor.user, decided_at: u.now, note });
+    if (status !== 'approved') return { status, user: userView(subject, roles), change: decided };
     const user = await apply(u, node, actor, row.user_id, change, {
       setup: false,
       proposedBy: row.proposed_by,
@@ -514,22 +520,7 @@ export function listChanges(
       .orderBy('proposed_at', 'desc')
       .orderBy('id');
     if (!all) q = q.where('status', '=', 'pending');
-    const rows = await q.limit(limit).offset(offset).execute();
-    const out: ChangeView[] = [];
-    for (const r of rows) {
-      const subject = u.world.users.get(r.user_id);
-      const change = JSON.parse(r.change) as UserChange;
-      let approver = '—';
-      if (subject !== undefined) {
-        try {
-          approver = requirement(subject, await rolesOf(u, r.user_id), change, u.now).approverText;
-        } catch {
-          approver = 'nobody: the change names a marking this node does not know';
-        }
-      }
-      out.push(changeView(r, approver));
-    }
-    return out;
+    return (await q.limit(limit).offset(offset).execute()).map(changeView);
   });
 }
 

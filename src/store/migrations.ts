@@ -291,6 +291,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('decided_by', 'text')
           .addColumn('decided_at', 'bigint')
           .addColumn('note', 'text')
+          .addColumn('approver', 'text', (c) => c.notNull())
           .execute();
         await db.schema
           .createIndex('user_changes_status')

@@ -71,6 +71,8 @@ export interface UserChangeTable {
   decided_by: string | null;
   decided_at: number | null;
   note: string | null;
+  /** Who may approve it, in words, as it stood when proposed. */
+  approver: string;
 }
 
 export interface ItemTable {

@@ -332,7 +332,10 @@ describe('sign-in', () => {
       password: 'another long passphrase',
       current: 'not the password at all',
     });
-    expect(wrong.status).toBe(401);
+    expect(wrong.status).toBe(403);
+    expect(err(wrong).code).toBe('wrong-password');
+    // The session that asked is still good: a wrong password in a body is no lost session.
+    expect((await http(node.url, 'GET', '/v1/me', a)).status).toBe(200);
     const changed = await http(node.url, 'PUT', '/v1/users/analyst/password', a, {
       password: 'another long passphrase',
       current: PASSWORD,
@@ -375,7 +378,14 @@ describe('sign-in', () => {
     expect(ok.status, ok.text).toBe(201);
     const again = await session('analyst', PASSWORD, next);
     expect(again.status).toBe(401);
-    expect(err(again).code).toBe('unauthenticated');
+    expect(err(again)).toMatchObject({ code: 'unauthenticated', message: /already used/ });
+    // Replacing the factor takes a current code of it (a stolen session cannot swap it).
+    const s2 = ok.body as { token: string };
+    const swap = await http(node.url, 'POST', '/v1/me/totp', s2.token);
+    expect(swap.status).toBe(401);
+    expect(err(swap).code).toBe('totp-required');
+    const badSwap = await http(node.url, 'POST', '/v1/me/totp', s2.token, { code: '123456' });
+    expect(badSwap.status).toBe(403);
   });
 });
 

@@ -39,19 +39,11 @@ export function withQuery(path: string, query?: Query): string {
   return s === '' ? path : `${path}?${s}`;
 }
 
-export interface RequestOptions {
-  /**
-   * A 401 this request expects as an answer (a wrong current password), which does
-   * not mean that the session has ended.
-   */
-  readonly expected401?: (error: ApiError) => boolean;
-}
-
 export interface Client {
   readonly token: string;
   get<T>(path: string, query?: Query): Promise<T>;
-  post<T>(path: string, body?: unknown, options?: RequestOptions): Promise<T>;
-  put<T>(path: string, body: unknown, options?: RequestOptions): Promise<T>;
+  post<T>(path: string, body?: unknown): Promise<T>;
+  put<T>(path: string, body: unknown): Promise<T>;
 }
 
 /** Called when the node says the token is no longer good (401). */
@@ -73,7 +65,6 @@ async function request<T>(
   body: unknown,
   onUnauthenticated?: OnUnauthenticated,
   signal?: AbortSignal,
-  options: RequestOptions = {},
 ): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token !== null) headers.authorization = `Bearer ${token}`;
@@ -116,12 +107,7 @@ async function request<T>(
           [],
           retryAfter,
         );
-    if (
-      res.status === 401 &&
-      onUnauthenticated !== undefined &&
-      options.expected401?.(err) !== true
-    )
-      onUnauthenticated(err);
+    if (res.status === 401 && onUnauthenticated !== undefined) onUnauthenticated(err);
     throw err;
   }
   return json as T;
@@ -132,10 +118,10 @@ export function createClient(token: string, onUnauthenticated?: OnUnauthenticate
     token,
     get: <T>(path: string, query?: Query) =>
       request<T>('GET', withQuery(path, query), token, undefined, onUnauthenticated),
-    post: <T>(path: string, body?: unknown, options?: RequestOptions) =>
-      request<T>('POST', path, token, body ?? {}, onUnauthenticated, undefined, options),
-    put: <T>(path: string, body: unknown, options?: RequestOptions) =>
-      request<T>('PUT', path, token, body, onUnauthenticated, undefined, options),
+    post: <T>(path: string, body?: unknown) =>
+      request<T>('POST', path, token, body ?? {}, onUnauthenticated),
+    put: <T>(path: string, body: unknown) =>
+      request<T>('PUT', path, token, body, onUnauthenticated),
   };
 }
 

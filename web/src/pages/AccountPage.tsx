@@ -70,8 +70,6 @@ function PasswordSection() {
       const r = await client.put<{ sessionsRevoked: number }>(
         `/v1/users/${enc(session.user)}/password`,
         { password: next, current },
-        // A wrong current password is a 401 about that password, not about the session.
-        { expected401: (e) => e.message.startsWith('current:') },
       );
       setDone(r.sessionsRevoked);
       setCurrent('');
@@ -84,8 +82,7 @@ function PasswordSection() {
     }
   };
 
-  const badCurrent =
-    error instanceof ApiError && error.status === 401 && error.message.startsWith('current:');
+  const badCurrent = error instanceof ApiError && error.code === 'wrong-password';
   return (
     <Section title={t('account.password')} testId="account-password">
       <form
