@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import {
   type Decision,
   DefinitionError,
-  decideCreate,
   type EpochMs,
   formatInstant,
   type ItemRecord,
@@ -24,8 +23,8 @@ import {
   type Message,
 } from '../federation/messages.js';
 import { sendInUnit } from '../federation/operations.js';
-import { ApiError, deniedBy } from '../node/errors.js';
-import { decideRead } from '../node/operations.js';
+import { ApiError } from '../node/errors.js';
+import { decideRead, mayCreate } from '../node/operations.js';
 import type { Actor } from '../node/roles.js';
 import { json, type LiaisonNode, type Unit } from '../node/service.js';
 import { listVisible, type Page } from '../node/visibility.js';
@@ -327,8 +326,7 @@ export class AlertService implements AlertHooks {
       const marking = input.marking ?? this.defaultMarking(u);
       const categories = input.categories ?? DEFAULT_ALERT_CATEGORIES;
       // Sending is acting (RULES P1): the sender must be allowed to read the alert.
-      const may = decideCreate(u.world, { user: actor.user, marking, categories }, u.now);
-      if (may.decision === 'deny') throw deniedBy(may);
+      mayCreate(u, actor, this.party, marking, categories);
       let item: ItemRecord;
       try {
         item = u.world.addItem(

@@ -204,7 +204,16 @@ export async function requestConsent(
     if (item === undefined) throw new ApiError('unknown-item', `unknown item '${itemId}'`);
     // RULES P1: only someone who may read the item asks for consent to pass it on.
     const p1 = actingRefusal(u.world, actor.user, fed.party, item, u.now);
-    if (p1 !== null) throw refusal(u, actor, itemId, p1);
+    if (p1 !== null) {
+      u.log({
+        type: 'consent.requested',
+        actor: { user: actor.user, party: fed.party },
+        subject: { item: itemId, holder: fed.party, to },
+        decision: 'deny',
+        reasons: p1.reasons.map((r) => r.code),
+      });
+      throw refusal(u, actor, itemId, p1);
+    }
     if (item.originator.id === fed.party)
       throw new ApiError('invalid-request', 'the originator needs no consent: release it instead');
     if (!item.holdings.has(fed.party))
@@ -316,7 +325,16 @@ export async function decideConsentRequest(
     const item = u.world.items.get(req.item_id);
     if (item === undefined) throw new ApiError('unknown-item', `unknown item '${req.item_id}'`);
     const p1 = actingRefusal(u.world, actor.user, fed.party, item, u.now);
-    if (p1 !== null) throw refusal(u, actor, req.item_id, p1);
+    if (p1 !== null) {
+      u.log({
+        type: 'consent.decided',
+        actor: { user: actor.user, party: fed.party },
+        subject: { request: requestId, item: req.item_id, holder: req.holder, to: req.to_party },
+        decision: 'deny',
+        reasons: p1.reasons.map((r) => r.code),
+      });
+      throw refusal(u, actor, req.item_id, p1);
+    }
     if (req.status !== 'pending')
       throw new ApiError('conflict', `request ${requestId} was already ${req.status}`);
     let consentId: string | null = null;

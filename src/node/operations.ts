@@ -207,15 +207,32 @@ function summary(node: LiaisonNode, item: ItemRecord): ItemSummary {
   };
 }
 
+/**
+ * Creating is acting (RULES P1): nobody writes above their own clearance or outside
+ * their need-to-know. A refusal is logged (`item.created`, deny) and thrown.
+ */
+export function mayCreate(
+  u: Unit,
+  actor: Actor,
+  party: string,
+  marking: string,
+  categories: readonly string[],
+): void {
+  const may = decideCreate(u.world, { user: actor.user, marking, categories }, u.now);
+  if (may.decision === 'allow') return;
+  u.log({
+    type: 'item.created',
+    actor: { user: actor.user, party },
+    subject: { marking, categories },
+    decision: 'deny',
+    reasons: may.reasons.map((r) => r.code),
+  });
+  throw deniedBy(may);
+}
+
 export function createItem(node: LiaisonNode, actor: Actor, input: NewItem): Promise<ItemSummary> {
   return node.transact(async (u) => {
-    // Creating is acting (RULES P1): nobody writes above their clearance or need-to-know.
-    const may = decideCreate(
-      u.world,
-      { user: actor.user, marking: input.marking, categories: input.categories },
-      u.now,
-    );
-    if (may.decision === 'deny') throw deniedBy(may);
+    mayCreate(u, actor, node.party, input.marking, input.categories);
     const id = `${node.party.toLowerCase()}-${randomUUID()}`;
     let item: ItemRecord;
     try {

@@ -276,6 +276,11 @@ describe('P1: whoever acts on an item must be allowed to read it', () => {
     });
     expect(ask.status).toBe(403);
     expect(err(ask).code).toBe('clearance-insufficient');
+    // Logged, with its reasons.
+    const refusedAsk = (await storedEntries(trio.members.US.init, undefined, 0)).find(
+      (e) => e.type === 'consent.requested' && (e.actor as Json).user === 'us-ra-u',
+    );
+    expect(refusedAsk).toMatchObject({ decision: 'deny', reasons: ['clearance-insufficient'] });
     const asked = await http(url('US'), 'POST', '/v1/consents/requests', tok('US', 'ra'), {
       item: report,
       to: 'KR',
@@ -304,6 +309,11 @@ describe('P1: whoever acts on an item must be allowed to read it', () => {
     // An alert (SECRET) sent by someone cleared U: refused before anything is created.
     const sent = await http(url('JP'), 'POST', '/v1/alerts', low.jpRa, { preset: 'launch' });
     expect(sent.status).toBe(403);
+    expect(
+      (await storedEntries(trio.members.JP.init, undefined, 0)).find(
+        (e) => e.type === 'item.created' && (e.actor as Json).user === 'jp-ra-u',
+      ),
+    ).toMatchObject({ decision: 'deny', reasons: ['clearance-insufficient'] });
     // KR's officer cleared U may not acknowledge JP's alert.
     const ack = await http(url('KR'), 'POST', `/v1/alerts/${alertId}/ack`, low.krOfficer);
     expect(ack.status).toBe(403);
