@@ -161,7 +161,9 @@ export async function runDemo(o: {
       if (open) {
         await endSetup(n.node, { user: 'admin', party, roles: ['admin'] });
       }
-      file.nodes.push({ party, url: n.url, tokens: tokens as DemoNode['tokens'] });
+      // In the order of ROLES, whatever order the people were created in.
+      const ordered = Object.fromEntries(DEMO_ROLES.map((r) => [r, tokens[r] ?? '']));
+      file.nodes.push({ party, url: n.url, tokens: ordered as DemoNode['tokens'] });
     }
     writeFileSync(demoPath, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
     await replay(byParty, log);
