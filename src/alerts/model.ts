@@ -3,7 +3,13 @@
 // launch was seen: a payload naming a sensor or its location is refused.
 import { type Static, Type as T } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { type EpochMs, formatInstant, parseInstant, TimeFormatError } from '../core/index.js';
+import {
+  type EpochMs,
+  formatInstant,
+  LiaisonError,
+  parseInstant,
+  TimeFormatError,
+} from '../core/index.js';
 
 export const ALERT_KIND = 'missile-launch';
 export const CAP_STATUSES = ['Actual', 'Exercise', 'Test'] as const;
@@ -122,13 +128,14 @@ const inputCheck = TypeCompiler.Compile(AlertInputSchema);
 const payloadCheck = TypeCompiler.Compile(AlertPayloadSchema);
 
 /** A payload that is not a valid alert: names the field and what is wrong. */
-export class AlertInvalid extends Error {
+export class AlertInvalid extends LiaisonError<'invalid-alert'> {
   override readonly name = 'AlertInvalid';
+  readonly family = 'alert';
   constructor(
     readonly field: string,
     problem: string,
   ) {
-    super(`${field}: ${problem}`);
+    super('invalid-alert', `${field}: ${problem}`);
   }
 }
 

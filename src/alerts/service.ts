@@ -15,6 +15,7 @@ import {
   parseInstant,
 } from '../core/index.js';
 import { verifyJws } from '../crypto/jose.js';
+import { FederationError } from '../federation/errors.js';
 import type { AlertHooks, Federation } from '../federation/federation.js';
 import {
   ALERT_ACK_TYP,
@@ -23,7 +24,7 @@ import {
   type Message,
 } from '../federation/messages.js';
 import { sendInUnit } from '../federation/operations.js';
-import { ApiError } from '../node/errors.js';
+import { NotFound, PolicyDenied, RequestInvalid, Unavailable } from '../node/errors.js';
 import { decideRead, mayCreate } from '../node/operations.js';
 import type { Actor } from '../node/roles.js';
 import { json, type LiaisonNode, type Unit } from '../node/service.js';
@@ -294,7 +295,7 @@ export class AlertService implements AlertHooks {
   private defaultMarking(u: Unit): string {
     const scheme = u.world.parties.get(this.party)?.scheme;
     const m = scheme?.markings.find((x) => x.en === 'SECRET') ?? scheme?.markings.at(-1);
-    if (m === undefined) throw new ApiError('internal', `no scheme for ${this.party}`);
+    if (m === undefined) throw new Unavailable('internal', `no scheme for ${this.party}`);
     return m.code;
   }
 
@@ -309,15 +310,18 @@ export class AlertService implements AlertHooks {
     try {
       payload = completeAlert(input.alert, { now: this.node.now(), ackWithinMs });
     } catch (e) {
-      if (e instanceof AlertInvalid) throw new ApiError('invalid-request', e.message);
+      if (e instanceof AlertInvalid) throw new RequestInvalid('invalid-request', e.message);
       throw e;
     }
     const recipients = input.to ?? [...this.fed.peers.keys()].sort();
     for (const p of recipients) {
       if (p === this.party)
-        throw new ApiError('invalid-request', `to: ${p} is this node's own party`);
+        throw new RequestInvalid('invalid-request', `to: ${p} is this node's own party`);
       if (!this.fed.peers.has(p))
-        throw new ApiError('no-peer', `to: no peer for ${p}: add it with 'liaison peer add'`);
+        throw new FederationError(
+          'no-peer',
+          `to: no peer for ${p}: add it with 'liaison peer add'`,
+        );
     }
     const result = await this.node.transact(async (u) => {
       // Everything that can refuse is checked before anything is written.
@@ -343,7 +347,7 @@ export class AlertService implements AlertHooks {
         );
       } catch (e) {
         if (e instanceof DefinitionError)
-          throw new ApiError('invalid-request', `${e.path.join('.')}: ${e.message}`);
+          throw new RequestInvalid('invalid-request', `${e.path.join('.')}: ${e.message}`);
         throw e;
       }
       const body = describe(payload);
@@ -437,14 +441,14 @@ export class AlertService implements AlertHooks {
     for (const ref of refs) {
       const r = rows.find((x) => x.item_id === ref);
       if (r === undefined)
-        throw new ApiError('invalid-request', `alert.references: no alert '${ref}' here`);
+        throw new RequestInvalid('invalid-request', `alert.references: no alert '${ref}' here`);
       if (r.originator !== this.party)
-        throw new ApiError(
+        throw new PolicyDenied(
           'not-originator',
           `alert.references: '${ref}' was sent by ${r.originator}; only the originator updates its alerts`,
         );
       if (r.superseded_by !== null)
-        throw new ApiError(
+        throw new RequestInvalid(
           'invalid-request',
           `alert.references: '${ref}' is already superseded by '${r.superseded_by}'; reference the latest`,
         );
@@ -500,9 +504,9 @@ export class AlertService implements AlertHooks {
       .where('item_id', '=', b.alert)
       .executeTakeFirst();
     if (item === undefined || row === undefined)
-      throw new ApiError('unknown-item', `no alert '${b.alert}' here`);
+      throw new NotFound('unknown-item', `no alert '${b.alert}' here`);
     if (item.originator.id !== m.from)
-      throw new ApiError('not-originator', `${m.from} did not send '${b.alert}'`);
+      throw new PolicyDenied('not-originator', `${m.from} did not send '${b.alert}'`);
     await u.tx
       .updateTable('alerts')
       .set({ escalations: b.level })
@@ -537,10 +541,10 @@ export class AlertService implements AlertHooks {
       if (!isAlertAckPayload(p)) throw new Error('shape');
       ack = p;
     } catch {
-      throw new ApiError('bad-signature', 'the acknowledgement is not signed by its sender');
+      throw new FederationError('bad-signature', 'the acknowledgement is not signed by its sender');
     }
     if (ack.party !== from)
-      throw new ApiError(
+      throw new FederationError(
         'malformed-message',
         `the acknowledgement names ${ack.party}, not its sender`,
       );
@@ -550,7 +554,7 @@ export class AlertService implements AlertHooks {
       .where('item_id', '=', ack.alert)
       .executeTakeFirst();
     if (row === undefined || row.originator !== this.party)
-      throw new ApiError('unknown-item', `no alert '${ack.alert}' sent by ${this.party}`);
+      throw new NotFound('unknown-item', `no alert '${ack.alert}' sent by ${this.party}`);
     const at = parseInstant(ack.at).ms;
     await u.tx
       .insertInto('alert_acks')
@@ -611,9 +615,9 @@ export class AlertService implements AlertHooks {
       .executeTakeFirst();
     // An item that is not an alert: refused before anything of it is disclosed.
     if (row === undefined && u.world.items.has(id))
-      throw new ApiError('unknown-item', `no alert '${id}' here`);
+      throw new NotFound('unknown-item', `no alert '${id}' here`);
     const { item, logIndex } = decideRead(u, actor, this.party, id, o);
-    if (row === undefined) throw new ApiError('unknown-item', `no alert '${id}' here`);
+    if (row === undefined) throw new NotFound('unknown-item', `no alert '${id}' here`);
     return { item, row, logIndex };
   }
 
@@ -644,7 +648,7 @@ export class AlertService implements AlertHooks {
         };
       }
       if (sentTo !== null && !this.fed.peers.has(sentTo))
-        throw new ApiError('no-peer', `no peer for ${sentTo}, the alert's originator`);
+        throw new FederationError('no-peer', `no peer for ${sentTo}, the alert's originator`);
       const at = formatInstant(u.now);
       const payload: AlertAckPayload = { alert: id, party: this.party, user: actor.user, at };
       const signature = this.fed.signAsNode(payload, ALERT_ACK_TYP);

@@ -6,7 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import { launchPreset } from '../alerts/model.js';
 import type { AlertService, AlertView, Release } from '../alerts/service.js';
 import { authenticate } from '../node/auth.js';
-import { ApiError } from '../node/errors.js';
+import { AccessDenied, RequestInvalid } from '../node/errors.js';
 import { type Role, requireRole } from '../node/roles.js';
 import { page } from '../node/visibility.js';
 import { type App, type Auth, actorOf, type Errors, PageQuery } from './common.js';
@@ -68,7 +68,7 @@ export function registerAlertRoutes(
     async (req, reply) => {
       const b = req.body;
       if ((b.preset === undefined) === (b.alert === undefined))
-        throw new ApiError(
+        throw new RequestInvalid(
           'invalid-request',
           'give either alert (the payload) or preset: "launch"',
         );
@@ -175,13 +175,13 @@ export function registerAlertRoutes(
       token = offered.find((p) => p.startsWith(BEARER_PROTOCOL))?.slice(BEARER_PROTOCOL.length);
     }
     if (token === undefined || token === '')
-      throw new ApiError(
+      throw new AccessDenied(
         'unauthenticated',
         `send Authorization: Bearer <token>, or offer the subprotocols ${STREAM_PROTOCOL} and ${BEARER_PROTOCOL}<token>`,
       );
     const credential = await authenticate(node, token);
     if (credential.kind === 'enrol')
-      throw new ApiError('forbidden', 'enrol a second factor and sign in again first');
+      throw new AccessDenied('forbidden', 'enrol a second factor and sign in again first');
     requireRole(credential.actor, officers);
     req.actor = credential.actor;
     req.credential = credential;

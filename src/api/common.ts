@@ -13,7 +13,7 @@ import type {
 } from 'fastify';
 import { formatInstant, parseInstant, TimeFormatError } from '../core/index.js';
 import { authenticate, type Credential } from '../node/auth.js';
-import { ApiError } from '../node/errors.js';
+import { AccessDenied, RequestInvalid } from '../node/errors.js';
 import { type Actor, type Role, requireRole } from '../node/roles.js';
 import type { LiaisonNode } from '../node/service.js';
 import { type Page, page } from '../node/visibility.js';
@@ -64,10 +64,10 @@ export function makeAuth(node: LiaisonNode): Auth {
     async (req) => {
       const token = bearer(req);
       if (token === undefined)
-        throw new ApiError('unauthenticated', 'send Authorization: Bearer <token>');
+        throw new AccessDenied('unauthenticated', 'send Authorization: Bearer <token>');
       const credential = await authenticate(node, token);
       if (credential.kind === 'enrol' && options.enrol !== true) {
-        throw new ApiError(
+        throw new AccessDenied(
           'forbidden',
           'this node requires a second factor: enrol one first (POST /v1/me/totp), then sign in again with its code',
         );
@@ -88,20 +88,20 @@ export function instant(text: string | null | undefined, field: string): number 
     return parseInstant(text).ms;
   } catch (e) {
     if (e instanceof TimeFormatError)
-      throw new ApiError('invalid-request', `${field}: ${e.message}`);
+      throw new RequestInvalid('invalid-request', `${field}: ${e.message}`);
     throw e;
   }
 }
 
 /** The authenticated actor of a request (set by the auth hook). */
 export function actorOf(req: FastifyRequest): Actor {
-  if (req.actor === undefined) throw new ApiError('unauthenticated', 'no credentials');
+  if (req.actor === undefined) throw new AccessDenied('unauthenticated', 'no credentials');
   return req.actor;
 }
 
 /** The authenticated credential of a request (set by the auth hook). */
 export function credentialOf(req: FastifyRequest): Credential {
-  if (req.credential === undefined) throw new ApiError('unauthenticated', 'no credentials');
+  if (req.credential === undefined) throw new AccessDenied('unauthenticated', 'no credentials');
   return req.credential;
 }
 

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { Type as T } from '@sinclair/typebox';
-import { ApiError } from '../node/errors.js';
+import { NotFound, RequestInvalid } from '../node/errors.js';
 import { decideRead } from '../node/operations.js';
 import type { Actor, Role } from '../node/roles.js';
 import type { LiaisonNode } from '../node/service.js';
@@ -126,7 +126,10 @@ export function registerConsoleRoutes(
           ? undefined
           : (JSON.parse(row.data) as { subject?: { item?: unknown } }).subject;
       if (row === undefined || subject?.item !== req.params.id)
-        throw new ApiError('invalid-request', `log entry ${index} is not about ${req.params.id}`);
+        throw new RequestInvalid(
+          'invalid-request',
+          `log entry ${index} is not about ${req.params.id}`,
+        );
       const cp = await checkpointFor(node, undefined);
       return {
         index,
@@ -168,15 +171,15 @@ export function registerConsoleRoutes(
   app.get('/*', { schema: { hide: true } }, async (req, reply) => {
     const url = req.url.split('?')[0] ?? '/';
     if (url.startsWith('/v1/') || url === '/v1')
-      throw new ApiError('not-found', `no route GET ${url}`);
+      throw new NotFound('not-found', `no route GET ${url}`);
     let path: string;
     try {
       path = decodeURIComponent(url);
     } catch {
-      throw new ApiError('not-found', 'no such page');
+      throw new NotFound('not-found', 'no such page');
     }
     let file = normalize(join(root, path));
-    if (!file.startsWith(root)) throw new ApiError('not-found', `no route GET ${url}`);
+    if (!file.startsWith(root)) throw new NotFound('not-found', `no route GET ${url}`);
     if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html');
     if (!existsSync(file)) {
       return reply

@@ -17,7 +17,7 @@ import {
   sendItem,
   signProposal,
 } from '../federation/operations.js';
-import { ApiError } from '../node/errors.js';
+import { RequestInvalid } from '../node/errors.js';
 import type { Role } from '../node/roles.js';
 import {
   type App,
@@ -137,14 +137,14 @@ export function registerFederationRoutes(
         try {
           messages = (JSON.parse(raw.toString('utf8')) as { messages?: unknown }).messages;
         } catch {
-          throw new ApiError('malformed-json', 'the body is not JSON');
+          throw new RequestInvalid('malformed-json', 'the body is not JSON');
         }
         if (
           !Array.isArray(messages) ||
           messages.length > MAX_BATCH ||
           messages.some((m) => typeof m !== 'string')
         ) {
-          throw new ApiError(
+          throw new RequestInvalid(
             'invalid-request',
             `send {"messages": [sealed message, …]} with at most ${MAX_BATCH}`,
           );
@@ -195,7 +195,7 @@ export function registerFederationRoutes(
       const to = Number(req.query.to ?? node.tree.size);
       const from = Number(req.query.from);
       if (from > to || to > node.tree.size)
-        throw new ApiError('invalid-request', `no proof from ${from} to ${to}`);
+        throw new RequestInvalid('invalid-request', `no proof from ${from} to ${to}`);
       return {
         from,
         to,

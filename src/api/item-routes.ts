@@ -1,10 +1,9 @@
 // Items on this node: create, list (only what the caller may read, RULES V1), read
 // (RULES A1–A3, logged either way), reclassify (C1, P1), report compromise.
 import { Type as T } from '@sinclair/typebox';
-import { formatInstant } from '../core/index.js';
+import { formatInstant, LiaisonError } from '../core/index.js';
 import type { Federation } from '../federation/federation.js';
 import { reclassifyAndNotify, reportCompromiseAndNotify } from '../federation/operations.js';
-import { ApiError } from '../node/errors.js';
 import {
   createItem,
   type ItemSummary,
@@ -90,7 +89,7 @@ export function registerItemRoutes(
           reasons: [...it.decision.reasons],
         };
       } catch (e) {
-        if (e instanceof ApiError)
+        if (e instanceof LiaisonError)
           metrics.decisions.inc({ kind: 'read', decision: 'deny', code: e.code });
         throw e;
       }

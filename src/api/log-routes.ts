@@ -3,7 +3,7 @@
 
 import { Type as T } from '@sinclair/typebox';
 import { formatInstant, mayRead } from '../core/index.js';
-import { ApiError } from '../node/errors.js';
+import { RequestInvalid } from '../node/errors.js';
 import type { Role } from '../node/roles.js';
 import type { LiaisonNode } from '../node/service.js';
 import { type App, type Auth, actorOf, type Errors } from './common.js';
@@ -137,7 +137,10 @@ export function registerLogRoutes(app: App, node: LiaisonNode, authOf: Auth, err
       const cp = await checkpointFor(node, req.query.size);
       const index = Number(req.query.index);
       if (index >= cp.size)
-        throw new ApiError('invalid-request', `index ${index} is not in a tree of size ${cp.size}`);
+        throw new RequestInvalid(
+          'invalid-request',
+          `index ${index} is not in a tree of size ${cp.size}`,
+        );
       return {
         index,
         size: cp.size,
@@ -164,7 +167,10 @@ export function registerLogRoutes(app: App, node: LiaisonNode, authOf: Auth, err
       const cp = await checkpointFor(node, req.query.to);
       const from = Number(req.query.from);
       if (from > cp.size)
-        throw new ApiError('invalid-request', `from ${from} is beyond the tree size ${cp.size}`);
+        throw new RequestInvalid(
+          'invalid-request',
+          `from ${from} is beyond the tree size ${cp.size}`,
+        );
       return {
         from,
         fromRoot: b64(node.tree.root(from)),
@@ -217,7 +223,7 @@ export async function checkpointFor(node: LiaisonNode, size: number | undefined)
     .where('size', '=', size)
     .executeTakeFirst();
   if (row === undefined) {
-    throw new ApiError(
+    throw new RequestInvalid(
       'invalid-request',
       `no checkpoint of size ${size}; see /v1/log/checkpoints for the sizes signed`,
     );

@@ -7,14 +7,16 @@ import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
 import type { AlertService } from '../alerts/service.js';
+import type { LiaisonError } from '../core/index.js';
 import type { Federation } from '../federation/federation.js';
-import { ApiError } from '../node/errors.js';
+import { RequestInvalid } from '../node/errors.js';
 import type { LiaisonNode } from '../node/service.js';
 import { SignInGuard, type SignInOptions } from '../node/signin.js';
 import { registerAgreementRoutes } from './agreement-routes.js';
 import { registerAlertRoutes } from './alert-routes.js';
 import { ERRORS, makeAuth } from './common.js';
 import { registerConsoleRoutes } from './console-routes.js';
+import { answer, fromFramework, INTERNAL } from './errors.js';
 import { registerFederationRoutes } from './federation-routes.js';
 import { registerItemRoutes } from './item-routes.js';
 import { registerLogRoutes } from './log-routes.js';
@@ -37,59 +39,15 @@ export interface ApiOptions {
   readonly metrics?: Metrics;
 }
 
-interface ErrorBodyShape {
-  error: { code: string; message: string; reasons?: unknown };
-}
-
-function errorBody(e: ApiError): ErrorBodyShape {
-  const body: ErrorBodyShape = { error: { code: e.code, message: e.message } };
-  if (e.reasons !== undefined) body.error.reasons = e.reasons;
-  return body;
-}
-
-/** Any failure as an ApiError: ours as is, Fastify's by its code, the rest internal. */
-function toApiError(
-  err: Error & { code?: string; statusCode?: number; validation?: unknown },
-  bodyLimit: number,
-): ApiError | null {
-  if (err instanceof ApiError) return err;
-  if (err.validation !== undefined) return new ApiError('invalid-request', err.message);
-
-  switch (err.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError('body-too-large', `the request body is larger than ${bodyLimit} bytes`);
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError('unsupported', 'send JSON (Content-Type: application/json)');
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new ApiError('malformed-json', 'the request body is not valid JSON');
-    case 'FST_ERR_BAD_URL':
-      return new ApiError('invalid-request', 'the URL is malformed');
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new ApiError('invalid-request', 'the Content-Length does not match the body');
-  }
-  if (err instanceof SyntaxError)
-    return new ApiError('malformed-json', 'the request body is not valid JSON');
-  // Fastify's other client errors: keep the status class, never its internals.
-  if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
-    if (err.statusCode === 404) return new ApiError('not-found', 'not found');
-    if (err.statusCode === 413) return new ApiError('body-too-large', 'the request is too large');
-    if (err.statusCode === 415)
-      return new ApiError('unsupported', 'send JSON (Content-Type: application/json)');
-    return new ApiError('invalid-request', 'the request is malformed');
-  }
-  return null;
-}
-
 export async function buildApi(
   node: LiaisonNode,
   options: ApiOptions = {},
 ): Promise<FastifyInstance> {
   const metrics = options.metrics ?? createMetrics(node);
-  const send = (reply: FastifyReply, e: ApiError) => {
-    if (e.extra.retryAfter !== undefined)
-      void reply.header('retry-after', String(e.extra.retryAfter));
-    return reply.status(e.status).send(errorBody(e));
+  const send = (reply: FastifyReply, e: LiaisonError) => {
+    const a = answer(e);
+    if (a.retryAfter !== null) void reply.header('retry-after', String(a.retryAfter));
+    return reply.status(a.status).send(a.body);
   };
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
@@ -97,8 +55,8 @@ export async function buildApi(
     // Errors Fastify raises before routing (a malformed URL) take the project's shape.
     frameworkErrors: (error, req, reply) => {
       const e =
-        toApiError(error, BODY_LIMIT) ??
-        new ApiError('invalid-request', 'the request is malformed');
+        fromFramework(error, BODY_LIMIT) ??
+        new RequestInvalid('invalid-request', 'the request is malformed');
       req.log.info({ code: error.code }, 'framework error');
       void send(reply, e);
     },
@@ -122,7 +80,7 @@ export async function buildApi(
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') {
-      done(new ApiError('malformed-json', 'the request body is empty: send JSON'), undefined);
+      done(new RequestInvalid('malformed-json', 'the request body is empty: send JSON'), undefined);
       return;
     }
     try {
@@ -130,11 +88,11 @@ export async function buildApi(
     } catch (e) {
       done(
         /prototype/.test(e instanceof Error ? e.message : '')
-          ? new ApiError(
+          ? new RequestInvalid(
               'invalid-request',
               'the body carries a __proto__ or constructor.prototype key: refused',
             )
-          : new ApiError('malformed-json', 'the request body is not valid JSON'),
+          : new RequestInvalid('malformed-json', 'the request body is not valid JSON'),
         undefined,
       );
     }
@@ -176,10 +134,10 @@ export async function buildApi(
 
   app.setErrorHandler(
     (err: Error & { code?: string; statusCode?: number; validation?: unknown }, req, reply) => {
-      let e = toApiError(err, req.routeOptions.bodyLimit ?? BODY_LIMIT);
+      let e = fromFramework(err, req.routeOptions.bodyLimit ?? BODY_LIMIT);
       if (e === null) {
         req.log.error(err);
-        e = new ApiError('internal', 'internal error; the node logged it');
+        e = INTERNAL;
       }
       void send(reply, e);
     },

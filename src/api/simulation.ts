@@ -5,7 +5,7 @@
 // are kept warm between runs; one that overruns its time is terminated and replaced.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { ApiError } from '../node/errors.js';
+import { LimitReached, RequestInvalid } from '../node/errors.js';
 import type { SimulationInput, SimulationOutput } from './simulate-worker.js';
 
 /** Largest scenario text accepted, in characters. */
@@ -34,18 +34,9 @@ export class Simulations {
 
   async run(user: string, text: string, name: string): Promise<SimulationOutput & { ok: true }> {
     if (this.running.has(user))
-      throw new ApiError('busy', 'a simulation of yours is still running: wait for it', undefined, {
-        retryAfter: 2,
-      });
+      throw new LimitReached('busy', 'a simulation of yours is still running: wait for it', 2);
     if (this.running.size >= MAX_CONCURRENT)
-      throw new ApiError(
-        'busy',
-        'the node is running other simulations: try again shortly',
-        undefined,
-        {
-          retryAfter: 2,
-        },
-      );
+      throw new LimitReached('busy', 'the node is running other simulations: try again shortly', 2);
     this.running.add(user);
     try {
       const out = await this.runOn(this.idle.pop() ?? spawn(), {
@@ -53,7 +44,7 @@ export class Simulations {
         name,
         maxSteps: MAX_SIM_STEPS,
       });
-      if (!out.ok) throw new ApiError('invalid-request', out.message);
+      if (!out.ok) throw new RequestInvalid('invalid-request', out.message);
       return out;
     } finally {
       this.running.delete(user);
@@ -79,7 +70,8 @@ export class Simulations {
         else void worker.terminate();
         f();
       };
-      const failed = (message: string) => () => reject(new ApiError('invalid-request', message));
+      const failed = (message: string) => () =>
+        reject(new RequestInvalid('invalid-request', message));
       const timer = setTimeout(
         () =>
           finish(

@@ -5,7 +5,7 @@ import { Type as T } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { markingRef } from '../core/index.js';
 import { revokeToken, signOut } from '../node/auth.js';
-import { ApiError } from '../node/errors.js';
+import { RequestInvalid } from '../node/errors.js';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../node/passwords.js';
 import type { LiaisonNode } from '../node/service.js';
 import { SESSION_MS, type SignInGuard } from '../node/signin.js';
@@ -323,7 +323,7 @@ export function registerUserRoutes(
     async (req, reply) => {
       const b = req.body;
       if (b.password !== undefined && b.password.length < MIN_PASSWORD_LENGTH)
-        throw new ApiError(
+        throw new RequestInvalid(
           'invalid-request',
           `password: at least ${MIN_PASSWORD_LENGTH} characters (a passphrase is best)`,
         );

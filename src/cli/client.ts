@@ -1,26 +1,34 @@
 // The CLI's HTTP client for a running node: `--node URL --token T`, defaulting to
 // the local node of the data directory and to $LIAISON_TOKEN.
+
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { LiaisonError } from '../core/index.js';
 import { configPath, DEFAULT_DATA_DIR, readConfig } from '../node/setup.js';
 import { UsageError } from './errors.js';
 
 /** A node answered with an error: its stable code and message, and any reasons. */
-export class RemoteError extends Error {
+/** A node refused: its error code (any family of the node's) and message. */
+export class RemoteError extends LiaisonError {
   override readonly name = 'RemoteError';
+  readonly family = 'remote';
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: string,
     message: string,
     readonly reasons: readonly { code: string; message: string; ref?: string }[] = [],
   ) {
-    super(message);
+    super(code, message);
   }
 }
 
 /** The node could not be reached at all. */
-export class UnreachableError extends Error {
+export class UnreachableError extends LiaisonError<'unreachable'> {
   override readonly name = 'UnreachableError';
+  readonly family = 'unreachable';
+  constructor(message: string) {
+    super('unreachable', message);
+  }
 }
 
 export interface Target {

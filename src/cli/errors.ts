@@ -1,15 +1,16 @@
 // The one place where errors become CLI output and exit codes. No stack trace
 // ever reaches a user; LIAISON_DEBUG=1 prints one for developers.
-import { DefinitionError, TimeFormatError } from '../core/index.js';
-import { KeyError } from '../crypto/keys.js';
-import { SetupError } from '../node/setup.js';
+import { LiaisonError } from '../core/index.js';
 import { ScenarioInvalid } from '../simulate/index.js';
-import { StoreError } from '../store/db.js';
-import { RemoteError, UnreachableError } from './client.js';
+import { RemoteError } from './client.js';
 
 /** A command line that cannot be acted on: a missing argument, a bad option value. */
-export class UsageError extends Error {
+export class UsageError extends LiaisonError<'usage'> {
   override readonly name = 'UsageError';
+  readonly family = 'usage';
+  constructor(message: string) {
+    super('usage', message);
+  }
 }
 
 /**
@@ -18,34 +19,40 @@ export class UsageError extends Error {
  */
 export const EXIT = { ok: 0, failed: 1, invalid: 2, internal: 3 } as const;
 
+/**
+ * Exit code (and the code printed, where it is not the error's own) by error family:
+ * the one table from errors to the CLI's answer.
+ */
+const FAMILIES: Readonly<Record<string, { readonly exit: number; readonly code?: string }>> = {
+  scenario: { exit: EXIT.invalid },
+  usage: { exit: EXIT.invalid },
+  definition: { exit: EXIT.invalid, code: 'invalid-input' },
+  time: { exit: EXIT.invalid, code: 'invalid-input' },
+  alert: { exit: EXIT.invalid },
+  setup: { exit: EXIT.invalid, code: 'setup' },
+  keys: { exit: EXIT.invalid, code: 'setup' },
+  store: { exit: EXIT.invalid, code: 'setup' },
+  // The node refused: its code (a RULES reason code for a policy denial) and why.
+  remote: { exit: EXIT.failed },
+  unreachable: { exit: EXIT.internal },
+};
+
 export function reportError(e: unknown, json: boolean, write: (s: string) => void): number {
+  const known = e instanceof LiaisonError ? FAMILIES[e.family] : undefined;
   let code: string;
   let message: string;
   let extra: Record<string, unknown> = {};
-  let exit: number = EXIT.invalid;
-  if (e instanceof ScenarioInvalid) {
-    code = 'scenario-invalid';
+  let exit: number;
+  if (e instanceof LiaisonError && known !== undefined) {
+    code = known.code ?? e.code;
+    exit = known.exit;
     message = e.message;
-    extra = { file: e.file, line: e.line, step: e.step, action: e.action, problem: e.problem };
-  } else if (e instanceof UsageError) {
-    code = 'usage';
-    message = e.message;
-  } else if (e instanceof DefinitionError || e instanceof TimeFormatError) {
-    code = 'invalid-input';
-    message = e.message;
-  } else if (e instanceof RemoteError) {
-    // The node refused: its code (a RULES reason code for a policy denial) and why.
-    code = e.code;
-    message = `${e.code}: ${e.message}`;
-    extra = { status: e.status, reasons: e.reasons };
-    exit = EXIT.failed;
-  } else if (e instanceof UnreachableError) {
-    code = 'unreachable';
-    message = e.message;
-    exit = EXIT.internal;
-  } else if (e instanceof SetupError || e instanceof KeyError || e instanceof StoreError) {
-    code = 'setup';
-    message = e.message;
+    if (e instanceof ScenarioInvalid)
+      extra = { file: e.file, line: e.line, step: e.step, action: e.action, problem: e.problem };
+    if (e instanceof RemoteError) {
+      message = `${e.code}: ${e.message}`;
+      extra = { status: e.status, reasons: e.reasons };
+    }
   } else {
     code = 'internal';
     exit = EXIT.internal;

@@ -1,16 +1,35 @@
-// The core's one error family: a definition (party, scheme, agreement, user, item)
-// that breaks RULES.md's shape. It carries the path of the offending field so that
-// the edge (simulator, API) can name the file, line or request field.
+// Errors, one family per concern, each with a fixed union of string codes. Callers
+// branch on `family` and `code`, never on message text or `instanceof` chains; the
+// API maps codes to HTTP statuses (src/api/errors.ts) and the CLI to exit codes
+// (src/cli/errors.ts), each in one table.
+
+/** The base of every error this project throws on purpose. */
+export abstract class LiaisonError<C extends string = string> extends Error {
+  /** The family, e.g. `definition`, `request`, `policy`. */
+  abstract readonly family: string;
+  constructor(
+    readonly code: C,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export type DefinitionPath = readonly (string | number)[];
 
-export class DefinitionError extends Error {
+/**
+ * The core's own family: a definition (party, scheme, agreement, user, item) that
+ * breaks RULES.md's shape. It carries the path of the offending field so that the
+ * edge (simulator, API) can name the file, line or request field.
+ */
+export class DefinitionError extends LiaisonError<'invalid-definition'> {
   override readonly name = 'DefinitionError';
+  readonly family = 'definition';
   constructor(
     message: string,
     readonly path: DefinitionPath = [],
   ) {
-    super(message);
+    super('invalid-definition', message);
   }
 
   /** The same error, located under a parent path. */

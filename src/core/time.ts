@@ -1,7 +1,9 @@
 // Instants, durations and time zones. The core never reads a clock: every instant
 // arrives as a parameter, as epoch milliseconds. Calendar arithmetic happens in an
 // agreement's IANA time zone through Temporal (RULES L2).
+
 import { Temporal } from 'temporal-polyfill';
+import { LiaisonError } from './errors.js';
 
 /** Epoch milliseconds. The core's only representation of an instant. */
 export type EpochMs = number;
@@ -14,8 +16,12 @@ export interface OffsetInstant {
 }
 
 /** Thrown for a malformed instant, duration or time zone; the caller adds the location. */
-export class TimeFormatError extends Error {
+export class TimeFormatError extends LiaisonError<'invalid-time'> {
   override readonly name = 'TimeFormatError';
+  readonly family = 'time';
+  constructor(message: string) {
+    super('invalid-time', message);
+  }
 }
 
 const INSTANT_RE =

@@ -1,9 +1,14 @@
 // RFC 8785 JSON Canonicalization Scheme: object members sorted by their names'
 // UTF-16 code units, no white space, numbers and strings as ECMAScript prints them.
 // What is signed or hashed is always this form.
+import { LiaisonError } from '../core/errors.js';
 
-export class CanonicalJsonError extends Error {
+export class CanonicalJsonError extends LiaisonError<'not-canonical'> {
   override readonly name = 'CanonicalJsonError';
+  readonly family = 'canonical-json';
+  constructor(message: string) {
+    super('not-canonical', message);
+  }
 }
 
 function write(value: unknown): string {

@@ -5,6 +5,7 @@
 // No primitive is ours: Ed25519, X25519, SHA-256 (Concat KDF) and AES-GCM are
 // node:crypto's. The test suite checks both directions against the `jose` library.
 // Every way of failing to open or verify gives the same JoseError.
+
 import {
   createCipheriv,
   createDecipheriv,
@@ -17,11 +18,14 @@ import {
   sign,
   verify,
 } from 'node:crypto';
+import { LiaisonError } from '../core/errors.js';
 
-export class JoseError extends Error {
+/** One indistinguishable error for every malformed or wrong-key input (DESIGN.md). */
+export class JoseError extends LiaisonError<'unopenable'> {
   override readonly name = 'JoseError';
+  readonly family = 'jose';
   constructor() {
-    super('the message cannot be opened or verified');
+    super('unopenable', 'the message cannot be opened or verified');
   }
 }
 

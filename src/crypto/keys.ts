@@ -2,15 +2,21 @@
 // X25519 encryption key. Private keys are stored as PKCS#8 PEM encrypted under a
 // passphrase (AES-256-CBC with PBKDF2, by OpenSSL): a standard format, no home-made
 // crypto. A wrong passphrase and a corrupt file give the same error.
+
 import {
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
+import { LiaisonError } from '../core/errors.js';
 
-export class KeyError extends Error {
+export class KeyError extends LiaisonError<'bad-keys'> {
   override readonly name = 'KeyError';
+  readonly family = 'keys';
+  constructor(message: string) {
+    super('bad-keys', message);
+  }
 }
 
 export interface NodeKeys {

@@ -21,6 +21,7 @@ import {
   formatInstant,
   type Receipt as HoldingReceipt,
   type ItemRecord,
+  LiaisonError,
   type NoticeActionKind,
   parseInstant,
   precedenceRank,
@@ -38,11 +39,19 @@ import {
   rawPublicKey,
   verifierKey,
 } from '../log/note.js';
-import { ApiError, deniedBy } from '../node/errors.js';
+import {
+  Conflict,
+  deniedBy,
+  NotFound,
+  PolicyDenied,
+  RequestInvalid,
+  Unavailable,
+} from '../node/errors.js';
 import { applyReclassification, recordAgreement, recordLifecycle } from '../node/operations.js';
 import type { Actor } from '../node/roles.js';
 import { json, type LiaisonNode, type Unit } from '../node/service.js';
 import type { InboxTable, ItemTable, OutboxTable } from '../store/schema.js';
+import { FederationError } from './errors.js';
 import {
   type HttpSigError,
   MAX_SKEW_MS,
@@ -154,7 +163,10 @@ const REFUSALS_PER_SECOND = 20;
  */
 function notLater(at: EpochMs, now: EpochMs, what: string): EpochMs {
   if (at > now + MAX_SKEW_MS)
-    throw new ApiError('malformed-message', `${what} is dated ${formatInstant(at)}, in the future`);
+    throw new FederationError(
+      'malformed-message',
+      `${what} is dated ${formatInstant(at)}, in the future`,
+    );
   return at;
 }
 
@@ -296,7 +308,7 @@ export class Federation {
       parsed = null;
     }
     if (parsed === null || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-      throw new ApiError(
+      throw new RequestInvalid(
         'invalid-request',
         "url: give the partner node's http(s) address, e.g. https://kr.example:8420",
       );
@@ -309,7 +321,7 @@ export class Federation {
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       jws = await res.text();
     } catch (e) {
-      throw new ApiError(
+      throw new FederationError(
         'peer-unreachable',
         `cannot fetch the identity of ${base}: ${(e as Error).message}`,
       );
@@ -318,14 +330,14 @@ export class Federation {
     try {
       opened = openIdentity(jws, expectedFingerprint);
     } catch (e) {
-      if (e instanceof IdentityError) throw new ApiError('fingerprint-mismatch', e.message);
+      if (e instanceof IdentityError) throw new FederationError('fingerprint-mismatch', e.message);
       throw e;
     }
     const id = opened.identity;
     if (id.party === this.party)
-      throw new ApiError('invalid-request', 'a node does not peer with itself');
+      throw new RequestInvalid('invalid-request', 'a node does not peer with itself');
     if (!this.node.world.parties.has(id.party)) {
-      throw new ApiError(
+      throw new RequestInvalid(
         'invalid-request',
         `unknown party '${id.party}' (known: ${[...this.node.world.parties.keys()].join(', ')})`,
       );
@@ -385,7 +397,7 @@ export class Federation {
       }
     });
     const view = this.peerViews().find((p) => p.party === peer.party);
-    if (view === undefined) throw new ApiError('internal', 'the peer vanished');
+    if (view === undefined) throw new Unavailable('internal', 'the peer vanished');
     return view;
   }
 
@@ -400,14 +412,14 @@ export class Federation {
     itemId: string | null = null,
   ): Promise<string> {
     if (!this.peers.has(to))
-      throw new ApiError('no-peer', `no peer for ${to}: add it with 'liaison peer add'`);
+      throw new FederationError('no-peer', `no peer for ${to}: add it with 'liaison peer add'`);
     const id = randomUUID();
     const draft: Draft = { v: WIRE_VERSION, id, type, from: this.party, to, body };
     const payload = canonicalJson(draft);
     // Sealing encodes twice in base64url (JWS, then JWE): about 16/9 of the JSON.
     const sealedBytes = Math.ceil((Buffer.byteLength(payload, 'utf8') * 16) / 9) + 1024;
     if (sealedBytes > MAX_MESSAGE_BYTES) {
-      throw new ApiError(
+      throw new RequestInvalid(
         'item-too-large',
         `sealed, this ${type} would be about ${sealedBytes} bytes; a message is limited to ${MAX_MESSAGE_BYTES}`,
       );
@@ -452,7 +464,7 @@ export class Federation {
 
   /** An operator's "retry now": forget the backoff towards a peer and send what is due. */
   async retryNow(party: string): Promise<number> {
-    if (!this.peers.has(party)) throw new ApiError('no-peer', `no peer ${party}`);
+    if (!this.peers.has(party)) throw new FederationError('no-peer', `no peer ${party}`);
     this.failures.delete(party);
     const r = await this.node.store.db
       .updateTable('outbox')
@@ -908,10 +920,7 @@ export class Federation {
       } else {
         this.refusalsNotLogged++;
       }
-      throw new ApiError(
-        err.code === 'unknown-peer' ? 'unknown-peer' : (err.code as 'bad-signature'),
-        err.message,
-      );
+      throw new FederationError(err.code, err.message);
     }
   }
 
@@ -1086,9 +1095,10 @@ export class Federation {
       // message's fault: refused by itself, like any other refusal.
       const e =
         caught instanceof TimeFormatError || caught instanceof DefinitionError
-          ? new ApiError('malformed-message', caught.message)
+          ? new FederationError('malformed-message', caught.message)
           : caught;
-      if (!(e instanceof ApiError)) throw e;
+      // A refusal (any family of ours) is answered in a receipt; anything else aborts.
+      if (!(e instanceof LiaisonError)) throw e;
       const logIndex = u.log({
         type: 'message.refused',
         actor: { user: null, party: m.from },
@@ -1155,20 +1165,23 @@ export class Federation {
         const b = (m as Message<'consent.request'>).body;
         const item = u.world.items.get(b.item);
         if (item === undefined || item.originator.id !== this.party) {
-          throw new ApiError(
+          throw new PolicyDenied(
             'not-originator',
             `${this.party} is not the originator of '${b.item}'`,
           );
         }
         if (b.holder !== m.from)
-          throw new ApiError('malformed-message', `the request names ${b.holder}, not its sender`);
+          throw new FederationError(
+            'malformed-message',
+            `the request names ${b.holder}, not its sender`,
+          );
         const known = await u.tx
           .selectFrom('consent_requests')
           .select('id')
           .where('id', '=', b.request)
           .executeTakeFirst();
         if (known !== undefined)
-          throw new ApiError('conflict', `consent request ${b.request} already exists here`);
+          throw new Conflict(`consent request ${b.request} already exists here`);
         await insertPendingRequest(u, {
           id: b.request,
           direction: 'incoming',
@@ -1194,15 +1207,15 @@ export class Federation {
           .where('id', '=', b.request)
           .executeTakeFirst();
         if (req === undefined || req.direction !== 'outgoing' || req.originator !== m.from) {
-          throw new ApiError('unknown-consent', `no request ${b.request} of ours to ${m.from}`);
+          throw new NotFound('unknown-consent', `no request ${b.request} of ours to ${m.from}`);
         }
         let consentId: string | null = null;
         if (b.decision === 'grant') {
           if (b.consent === null)
-            throw new ApiError('malformed-message', 'a grant carries the signed consent');
+            throw new FederationError('malformed-message', 'a grant carries the signed consent');
           const c = this.openConsent(b.consent);
           if (c.item !== req.item_id || c.holder !== this.party || c.to !== req.to_party) {
-            throw new ApiError(
+            throw new PolicyDenied(
               'consent-required',
               'the consent does not name this item, holder and recipient',
             );
@@ -1240,7 +1253,7 @@ export class Federation {
         const b = (m as Message<'consent.revoked'>).body;
         const c = u.world.consents.get(b.consent);
         if (c === undefined || c.by !== m.from)
-          throw new ApiError('unknown-consent', `no consent ${b.consent} of ${m.from}`);
+          throw new NotFound('unknown-consent', `no consent ${b.consent} of ${m.from}`);
         const at = notLater(parseInstant(b.at).ms, u.now, 'the revocation');
         applyEffect(u.world, { kind: 'revoke-consent', id: b.consent, at });
         await u.tx
@@ -1288,9 +1301,9 @@ export class Federation {
       case 'item.reclassified': {
         const b = (m as Message<'item.reclassified'>).body;
         const item = u.world.items.get(b.item);
-        if (item === undefined) throw new ApiError('unknown-item', `unknown item '${b.item}'`);
+        if (item === undefined) throw new NotFound('unknown-item', `unknown item '${b.item}'`);
         if (!this.cameFrom(item, m.from)) {
-          throw new ApiError(
+          throw new PolicyDenied(
             'not-originator',
             `${m.from} is neither the originator of ${b.item} nor the party it came from`,
           );
@@ -1329,11 +1342,11 @@ export class Federation {
       case 'compromise.report': {
         const b = (m as Message<'compromise.report'>).body;
         const item = u.world.items.get(b.item);
-        if (item === undefined) throw new ApiError('unknown-item', `unknown item '${b.item}'`);
+        if (item === undefined) throw new NotFound('unknown-item', `unknown item '${b.item}'`);
         // A party reports its own compromise; others' reports come relayed by the hop
         // the item came from (the originator, or the holder that forwarded it).
         if (b.reportedBy !== m.from && !this.cameFrom(item, m.from)) {
-          throw new ApiError(
+          throw new FederationError(
             'malformed-message',
             `${m.from} may report its own compromise, not one by ${b.reportedBy}`,
           );
@@ -1374,13 +1387,13 @@ export class Federation {
           .where('size', '=', b.size)
           .executeTakeFirst();
         if (cp === undefined)
-          throw new ApiError('invalid-request', `no checkpoint of size ${b.size}`);
+          throw new RequestInvalid('invalid-request', `no checkpoint of size ${b.size}`);
         const peer = this.peers.get(m.from);
         if (
           peer === undefined ||
           !verifyCosignature(cp.note, b.line, peer.origin, peer.signingKey)
         ) {
-          throw new ApiError('bad-signature', 'the cosignature does not verify');
+          throw new FederationError('bad-signature', 'the cosignature does not verify');
         }
         await u.tx
           .deleteFrom('cosignatures')
@@ -1396,7 +1409,7 @@ export class Federation {
       case 'alert.ack':
       case 'alert.escalation': {
         if (this.alerts === null)
-          throw new ApiError('unsupported', 'this node does not handle alerts');
+          throw new RequestInvalid('unsupported', 'this node does not handle alerts');
         const r = await this.alerts.message(
           u,
           m as Message<'alert.ack'> | Message<'alert.escalation'>,
@@ -1419,7 +1432,7 @@ export class Federation {
     const w = u.world;
     const release = b.kind === 'release';
     if (release !== (m.from === it.originator)) {
-      throw new ApiError(
+      throw new FederationError(
         'malformed-message',
         'a release comes from the originator, a forward from a holder',
       );
@@ -1427,11 +1440,11 @@ export class Federation {
     let alert: AlertPayload | null = null;
     if (it.alert !== undefined) {
       if (it.precedence !== 'FLASH')
-        throw new ApiError('malformed-message', 'an alert travels as a FLASH item');
+        throw new FederationError('malformed-message', 'an alert travels as a FLASH item');
       try {
         alert = checkAlertPayload(it.alert);
       } catch (e) {
-        if (e instanceof AlertInvalid) throw new ApiError('malformed-message', e.message);
+        if (e instanceof AlertInvalid) throw new FederationError('malformed-message', e.message);
         throw e;
       }
     }
@@ -1455,12 +1468,13 @@ export class Federation {
             u.now,
           );
         } catch (e) {
-          if (e instanceof DefinitionError) throw new ApiError('malformed-message', e.message);
+          if (e instanceof DefinitionError)
+            throw new FederationError('malformed-message', e.message);
           throw e;
         }
         created = true;
       } else if (item.originator.id !== it.originator) {
-        throw new ApiError(
+        throw new FederationError(
           'malformed-message',
           `item ${it.id} is known here with another originator`,
         );
@@ -1469,7 +1483,7 @@ export class Federation {
         const sender = w.parties.get(m.from);
         const mk = sender?.scheme.byCode.get(b.senderMarking);
         if (mk === undefined)
-          throw new ApiError(
+          throw new FederationError(
             'malformed-message',
             `unknown marking '${b.senderMarking}' for ${m.from}`,
           );
@@ -1541,7 +1555,7 @@ export class Federation {
         itemId: it.id,
       };
     } catch (e) {
-      if (e instanceof ApiError)
+      if (e instanceof LiaisonError)
         this.rollbackItem(u, it.id, created, addedHolding ? m.from : null, addedConsent);
       throw e;
     }
@@ -1586,11 +1600,11 @@ export class Federation {
     try {
       by = jwsKid(jws);
     } catch {
-      throw new ApiError('consent-required', 'the consent is not a signed consent');
+      throw new PolicyDenied('consent-required', 'the consent is not a signed consent');
     }
     const key = this.signingKeyOf(by);
     if (key === undefined)
-      throw new ApiError(
+      throw new PolicyDenied(
         'consent-required',
         `the consent is signed by ${by}, whose key this node does not know`,
       );
@@ -1600,12 +1614,12 @@ export class Federation {
       if (v.header.typ !== CONSENT_TYP) throw new Error('typ');
       c = JSON.parse(v.payload.toString('utf8'));
     } catch {
-      throw new ApiError('consent-required', 'the consent signature does not verify');
+      throw new PolicyDenied('consent-required', 'the consent signature does not verify');
     }
     if (!isConsentPayload(c))
-      throw new ApiError('consent-required', 'the consent does not have the consent format');
+      throw new PolicyDenied('consent-required', 'the consent does not have the consent format');
     if (c.by !== by)
-      throw new ApiError(
+      throw new PolicyDenied(
         'not-originator',
         'the consent names another consenting party than its signer',
       );
@@ -1705,13 +1719,13 @@ export class Federation {
       .executeTakeFirst();
     const bodyText = canonicalJson(p.body);
     if (row !== undefined && row.body !== bodyText) {
-      throw new ApiError('conflict', `proposal ${p.proposal} has another text here`);
+      throw new Conflict(`proposal ${p.proposal} has another text here`);
     }
     // Who must sign comes from what is signed (or from the agreement we hold), never
     // from the message: a peer cannot shorten the list of signatories.
     const parties = this.signatories(u, p);
     if (!parties.includes(this.party))
-      throw new ApiError('not-a-party', `${this.party} is not a party to ${p.agreement}`);
+      throw new PolicyDenied('not-a-party', `${this.party} is not a party to ${p.agreement}`);
     const signatures: Record<string, string> =
       row === undefined ? {} : (JSON.parse(row.signatures) as Record<string, string>);
     for (const [party, sig] of Object.entries(p.signatures)) {
@@ -1719,7 +1733,7 @@ export class Federation {
       const key = this.signingKeyOf(party);
       if (key === undefined) continue;
       if (!edVerify(null, Buffer.from(bodyText, 'utf8'), key, Buffer.from(sig, 'base64'))) {
-        throw new ApiError(
+        throw new FederationError(
           'bad-signature',
           `the signature of ${party} on ${p.proposal} does not verify`,
         );
@@ -1770,25 +1784,31 @@ export class Federation {
     if (p.kind === 'agreement') {
       const def = p.body as Partial<AgreementDefinition> | null;
       if (def?.id !== p.agreement || p.proposal !== `agreement:${p.agreement}`)
-        throw new ApiError('malformed-message', `the proposal does not define ${p.agreement}`);
+        throw new FederationError(
+          'malformed-message',
+          `the proposal does not define ${p.agreement}`,
+        );
       parties = Array.isArray(def.parties) ? def.parties : undefined;
     } else {
       const change = p.body as { agreement?: unknown; proposal?: unknown } | null;
       if (change?.agreement !== p.agreement || change.proposal !== p.proposal)
-        throw new ApiError(
+        throw new FederationError(
           'malformed-message',
           `the signed change is not proposal ${p.proposal} to ${p.agreement}`,
         );
       const a = u.world.agreements.get(p.agreement);
       parties = a === undefined ? undefined : [...a.partyIds];
       if (parties === undefined)
-        throw new ApiError('unknown-agreement', `unknown agreement '${p.agreement}'`);
+        throw new NotFound('unknown-agreement', `unknown agreement '${p.agreement}'`);
     }
     if (parties === undefined || !parties.every((x) => typeof x === 'string'))
-      throw new ApiError('malformed-message', `the proposal of ${p.agreement} names no parties`);
+      throw new FederationError(
+        'malformed-message',
+        `the proposal of ${p.agreement} names no parties`,
+      );
     const list = [...parties].sort();
     if (canonicalJson(list) !== canonicalJson([...p.parties].sort()))
-      throw new ApiError(
+      throw new FederationError(
         'malformed-message',
         `the proposal lists ${p.parties.join(', ')}; what is signed binds ${list.join(', ')}`,
       );
@@ -1923,7 +1943,7 @@ export class Federation {
     const res = await this.fetcher(url, { headers, signal: AbortSignal.timeout(15_000) });
     const text = await res.text();
     if (!res.ok)
-      throw new ApiError(
+      throw new FederationError(
         'peer-unreachable',
         `${peer.party} answered ${res.status} for ${path}: ${text.slice(0, 200)}`,
       );
@@ -1937,14 +1957,14 @@ export class Federation {
    */
   async witness(party: string): Promise<WitnessReport> {
     const peer = this.peers.get(party);
-    if (peer === undefined) throw new ApiError('no-peer', `no peer ${party}`);
+    if (peer === undefined) throw new FederationError('no-peer', `no peer ${party}`);
     const verifier = parseVerifierKey(verifierKey(peer.origin, rawPublicKey(peer.signingKey)));
     const note = await this.peerGet(peer, '/v1/federation/checkpoint');
     let cp: Checkpoint;
     try {
       cp = openCheckpoint(note, verifier);
     } catch (e) {
-      throw new ApiError(
+      throw new FederationError(
         'bad-signature',
         `the checkpoint of ${party} does not verify: ${e instanceof NoteError ? e.message : String(e)}`,
       );

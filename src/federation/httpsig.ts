@@ -2,7 +2,9 @@
 // Ed25519, over the method, authority, path, query and the body's Content-Digest (RFC 9530),
 // with created/expires and a nonce against replay. The key is the sending node's
 // Ed25519 signing key, pinned when the peer was added (fingerprint checked out of band).
+
 import { createHash, type KeyObject, randomBytes, sign, verify } from 'node:crypto';
+import { LiaisonError } from '../core/index.js';
 
 export const SIGNATURE_LABEL = 'liaison';
 export const COVERED = ['@method', '@authority', '@path', '@query', 'content-digest'] as const;
@@ -16,14 +18,9 @@ export type HttpSigCode =
   | 'replayed-request'
   | 'unknown-peer';
 
-export class HttpSigError extends Error {
+export class HttpSigError extends LiaisonError<HttpSigCode> {
   override readonly name = 'HttpSigError';
-  constructor(
-    readonly code: HttpSigCode,
-    message: string,
-  ) {
-    super(message);
-  }
+  readonly family = 'request-signature';
 }
 
 /** RFC 9530 Content-Digest with SHA-256. */

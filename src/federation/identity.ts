@@ -1,6 +1,8 @@
 // A node's identity as partners see it: party, log origin, URL and public keys,
 // self-signed; and the fingerprint that partners confirm out of band.
+
 import { createHash, type KeyObject } from 'node:crypto';
+import { LiaisonError } from '../core/index.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
 import { rawX25519, signJws, verifyJws, x25519PublicKeyFromRaw } from '../crypto/jose.js';
 import { ed25519PublicKeyFromRaw, rawPublicKey } from '../log/note.js';
@@ -59,8 +61,12 @@ export function signIdentity(id: Identity, signing: KeyObject): string {
   });
 }
 
-export class IdentityError extends Error {
+export class IdentityError extends LiaisonError<'bad-identity'> {
   override readonly name = 'IdentityError';
+  readonly family = 'identity';
+  constructor(message: string) {
+    super('bad-identity', message);
+  }
 }
 
 /** Checks a fetched identity: well-formed, self-signed, and with the expected fingerprint. */

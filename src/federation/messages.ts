@@ -6,7 +6,7 @@ import type { KeyObject } from 'node:crypto';
 import { Type as T, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { type AlertPayload, AlertPayloadSchema } from '../alerts/model.js';
-import type { Precedence } from '../core/index.js';
+import { LiaisonError, type Precedence } from '../core/index.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
 import {
   decryptJwe,
@@ -301,15 +301,16 @@ export type MessageRefusal =
   | 'unknown-peer'
   | 'oversize-message';
 
-export class MessageError extends Error {
+export class MessageError extends LiaisonError<MessageRefusal> {
   override readonly name = 'MessageError';
+  readonly family = 'message';
   constructor(
-    readonly code: MessageRefusal,
+    code: MessageRefusal,
     message: string,
     /** The envelope id, when it could be read. */
     readonly envelope: string | null = null,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

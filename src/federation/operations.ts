@@ -22,7 +22,15 @@ import {
   type NoticeActionKind,
   World,
 } from '../core/index.js';
-import { ApiError, definitionError, deniedBy } from '../node/errors.js';
+import {
+  Conflict,
+  definitionError,
+  deniedBy,
+  NotFound,
+  PolicyDenied,
+  RequestInvalid,
+  Unavailable,
+} from '../node/errors.js';
 import { applyReclassification, recordCompromise, recordLifecycle } from '../node/operations.js';
 import type { Actor } from '../node/roles.js';
 import type { Unit } from '../node/service.js';
@@ -42,7 +50,7 @@ async function payloadOf(fed: Federation, itemId: string): Promise<ItemPayload> 
     .selectAll()
     .where('id', '=', itemId)
     .executeTakeFirst();
-  if (row === undefined) throw new ApiError('unknown-item', `unknown item '${itemId}'`);
+  if (row === undefined) throw new NotFound('unknown-item', `unknown item '${itemId}'`);
   const item = fed.node.world.items.get(itemId);
   // Only FLASH items carry an alert: other releases skip the lookup.
   const alert =
@@ -201,7 +209,7 @@ export async function requestConsent(
 ): Promise<ConsentRequestView> {
   return fed.node.transact(async (u) => {
     const item = u.world.items.get(itemId);
-    if (item === undefined) throw new ApiError('unknown-item', `unknown item '${itemId}'`);
+    if (item === undefined) throw new NotFound('unknown-item', `unknown item '${itemId}'`);
     // RULES P1: only someone who may read the item asks for consent to pass it on.
     const p1 = actingRefusal(u.world, actor.user, fed.party, item, u.now);
     if (p1 !== null) {
@@ -215,10 +223,14 @@ export async function requestConsent(
       throw refusal(u, actor, itemId, p1);
     }
     if (item.originator.id === fed.party)
-      throw new ApiError('invalid-request', 'the originator needs no consent: release it instead');
+      throw new RequestInvalid(
+        'invalid-request',
+        'the originator needs no consent: release it instead',
+      );
     if (!item.holdings.has(fed.party))
-      throw new ApiError('not-held', `${fed.party} does not hold ${itemId}`);
-    if (!u.world.parties.has(to)) throw new ApiError('invalid-request', `unknown party '${to}'`);
+      throw new PolicyDenied('not-held', `${fed.party} does not hold ${itemId}`);
+    if (!u.world.parties.has(to))
+      throw new RequestInvalid('invalid-request', `unknown party '${to}'`);
     const id = `creq-${randomUUID()}`;
     const view: ConsentRequestView = {
       id,
@@ -320,10 +332,10 @@ export async function decideConsentRequest(
       .where('id', '=', requestId)
       .executeTakeFirst();
     if (req === undefined || req.direction !== 'incoming')
-      throw new ApiError('unknown-consent', `no incoming consent request '${requestId}'`);
+      throw new NotFound('unknown-consent', `no incoming consent request '${requestId}'`);
     // RULES P1: granting or refusing needs a person who may read the item.
     const item = u.world.items.get(req.item_id);
-    if (item === undefined) throw new ApiError('unknown-item', `unknown item '${req.item_id}'`);
+    if (item === undefined) throw new NotFound('unknown-item', `unknown item '${req.item_id}'`);
     const p1 = actingRefusal(u.world, actor.user, fed.party, item, u.now);
     if (p1 !== null) {
       u.log({
@@ -336,7 +348,7 @@ export async function decideConsentRequest(
       throw refusal(u, actor, req.item_id, p1);
     }
     if (req.status !== 'pending')
-      throw new ApiError('conflict', `request ${requestId} was already ${req.status}`);
+      throw new Conflict(`request ${requestId} was already ${req.status}`);
     let consentId: string | null = null;
     let jws: string | null = null;
     let reasons: Decision['reasons'] = [];
@@ -480,7 +492,7 @@ export async function proposeAgreement(
   def: AgreementDefinition,
 ): Promise<string> {
   if (!def.parties.includes(fed.party))
-    throw new ApiError('not-a-party', `${fed.party} is not a party to ${def.id}`);
+    throw new PolicyDenied('not-a-party', `${fed.party} is not a party to ${def.id}`);
   try {
     World.create({ parties: [...BUILT_IN_PARTIES.values()], agreements: [def] });
   } catch (e) {
@@ -488,8 +500,7 @@ export async function proposeAgreement(
   }
   const id = agreementProposalId(def.id);
   await fed.node.transact(async (u) => {
-    if (u.world.agreements.has(def.id))
-      throw new ApiError('conflict', `agreement '${def.id}' already binds`);
+    if (u.world.agreements.has(def.id)) throw new Conflict(`agreement '${def.id}' already binds`);
     await fed.signProposal(u, {
       proposal: id,
       kind: 'agreement',
@@ -510,7 +521,7 @@ export async function signProposal(fed: Federation, proposalId: string): Promise
       .selectAll()
       .where('id', '=', proposalId)
       .executeTakeFirst();
-    if (row === undefined) throw new ApiError('unknown-agreement', `no proposal '${proposalId}'`);
+    if (row === undefined) throw new NotFound('unknown-agreement', `no proposal '${proposalId}'`);
     await fed.signProposal(u, {
       proposal: row.id,
       kind: row.kind as 'agreement' | 'change',
@@ -521,7 +532,7 @@ export async function signProposal(fed: Federation, proposalId: string): Promise
   });
   const views = await listProposals(fed);
   const view = views.find((p) => p.id === proposalId);
-  if (view === undefined) throw new ApiError('internal', 'the proposal vanished');
+  if (view === undefined) throw new Unavailable('internal', 'the proposal vanished');
   return view;
 }
 
@@ -570,7 +581,7 @@ export async function proposeChange(
 ): Promise<string> {
   const a = fed.node.world.agreements.get(agreementId);
   if (a === undefined)
-    throw new ApiError('unknown-agreement', `unknown agreement '${agreementId}'`);
+    throw new NotFound('unknown-agreement', `unknown agreement '${agreementId}'`);
   if (change.kind === 'amend') {
     // The amended text must compile now, as it will when every party has signed.
     const current = a.textAt(change.effectiveAt);
@@ -627,7 +638,7 @@ export async function lifecycleAction(
 ): Promise<Decision> {
   return fed.node.transact(async (u) => {
     if (!u.world.agreements.has(agreementId))
-      throw new ApiError(
+      throw new NotFound(
         'unknown-agreement',
         `unknown (or not yet binding) agreement '${agreementId}'`,
       );
@@ -704,7 +715,7 @@ export async function reportCompromiseAndNotify(
   return fed.node.transact(async (u) => {
     const { id } = await recordCompromise(u, actor, fed.party, itemId, note);
     const item = u.world.items.get(itemId);
-    if (item === undefined) throw new ApiError('unknown-item', `unknown item '${itemId}'`);
+    if (item === undefined) throw new NotFound('unknown-item', `unknown item '${itemId}'`);
     const body = { item: itemId, reportedBy: fed.party, note, at: formatInstant(u.now) };
     const targets =
       item.originator.id === fed.party

@@ -4,6 +4,7 @@
 //   key id:   the first 4 bytes of SHA-256(name || "\n" || 0x01 || public key)
 //   verifier key: <name>+<key id, 8 hex>+<base64(0x01 || public key)>
 //   signature line: "— <name> <base64(key id || Ed25519 signature of the note text)>"
+
 import {
   createHash,
   createPrivateKey,
@@ -12,13 +13,18 @@ import {
   sign,
   verify,
 } from 'node:crypto';
+import { LiaisonError } from '../core/errors.js';
 
 const ALG_ED25519 = 0x01;
 const EM_DASH = '\u2014';
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
-export class NoteError extends Error {
+export class NoteError extends LiaisonError<'malformed-note'> {
   override readonly name = 'NoteError';
+  readonly family = 'note';
+  constructor(message: string) {
+    super('malformed-note', message);
+  }
 }
 
 /** The raw 32-byte public key (through JWK: much faster than DER in Node). */

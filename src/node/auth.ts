@@ -2,7 +2,7 @@
 // at once. A token is an API token, a console session (password sign-in), or an
 // enrolment token that may only enrol a second factor.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { ApiError } from './errors.js';
+import { AccessDenied, NotFound } from './errors.js';
 import type { Actor, Role } from './roles.js';
 import type { LiaisonNode, Unit } from './service.js';
 
@@ -56,12 +56,12 @@ export async function authenticate(node: LiaisonNode, token: string): Promise<Cr
   }
   const now = node.now();
   if (entry.revokedAt !== null && entry.revokedAt <= now) {
-    throw new ApiError('token-revoked', 'this token was revoked');
+    throw new AccessDenied('token-revoked', 'this token was revoked');
   }
   if (entry.expiresAt !== null && entry.expiresAt <= now) {
-    throw new ApiError('token-expired', 'this token has expired');
+    throw new AccessDenied('token-expired', 'this token has expired');
   }
-  if (entry.disabled) throw new ApiError('unauthenticated', 'this user is disabled');
+  if (entry.disabled) throw new AccessDenied('unauthenticated', 'this user is disabled');
   return entry;
 }
 
@@ -83,7 +83,7 @@ async function lookupToken(node: LiaisonNode, hash: string): Promise<CachedToken
     ])
     .where('tokens.hash', '=', hash)
     .executeTakeFirst();
-  if (row === undefined) throw new ApiError('unauthenticated', 'unknown token');
+  if (row === undefined) throw new AccessDenied('unauthenticated', 'unknown token');
   return {
     tokenId: row.token_id,
     actor: { user: row.id, party: row.party, roles: JSON.parse(row.roles) as Role[] },
@@ -114,7 +114,7 @@ export async function insertToken(
   kind: TokenKind,
   subject: Readonly<Record<string, unknown>> = {},
 ): Promise<IssuedToken> {
-  if (!u.world.users.has(userId)) throw new ApiError('unknown-user', `unknown user '${userId}'`);
+  if (!u.world.users.has(userId)) throw new NotFound('unknown-user', `unknown user '${userId}'`);
   const token = `lsn_${randomBytes(32).toString('base64url')}`;
   const id = `tok-${randomUUID()}`;
   await u.tx
@@ -149,7 +149,7 @@ export function revokeToken(
       .select(['id', 'user_id', 'revoked_at'])
       .where('id', '=', tokenId)
       .executeTakeFirst();
-    if (row === undefined) throw new ApiError('unknown-token', `unknown token '${tokenId}'`);
+    if (row === undefined) throw new NotFound('unknown-token', `unknown token '${tokenId}'`);
     const at = row.revoked_at ?? u.now;
     await u.tx.updateTable('tokens').set({ revoked_at: at }).where('id', '=', tokenId).execute();
     // After commit: a lookup during the unit may still have cached the old row.

@@ -1,75 +1,106 @@
-// ApiError: the node's one error family for requests. Each has a stable code and an
-// HTTP status; the API turns it into {"error": {"code", "message"}} in one place.
-import { type Decision, DefinitionError, type DenyCode, type Reason } from '../core/index.js';
+// The node's error families: what a request to a node can fail with, each a fixed
+// union of codes (README "The HTTP API" lists them). No HTTP here: the API maps
+// families and codes to statuses in one table (src/api/errors.ts).
+import {
+  type Decision,
+  DefinitionError,
+  type DenyCode,
+  LiaisonError,
+  type Reason,
+} from '../core/index.js';
 
-export const API_ERROR_STATUS = {
-  'invalid-request': 400,
-  'malformed-json': 400,
-  'body-too-large': 413,
-  unsupported: 415,
-  unauthenticated: 401,
-  'token-expired': 401,
-  'token-revoked': 401,
-  forbidden: 403,
-  denied: 403,
-  'not-found': 404,
-  'unknown-item': 404,
-  'unknown-user': 404,
-  'unknown-agreement': 404,
-  'unknown-token': 404,
-  'unknown-marking': 400,
-  conflict: 409,
-  'no-peer': 409,
-  'fingerprint-mismatch': 409,
-  // The partner's node did not answer: a failed dependency, not this node failing.
-  'peer-unreachable': 424,
-  unsigned: 401,
-  'bad-signature': 401,
-  'stale-request': 401,
-  'replayed-request': 401,
-  'unknown-peer': 401,
-  'malformed-message': 400,
-  'oversize-request': 413,
-  'item-too-large': 413,
-  'not-ready': 503,
-  'too-many-requests': 429,
-  'totp-required': 401,
-  // A password or code given in a body is wrong (the request's own token is fine).
-  'wrong-password': 403,
-  busy: 429,
-  internal: 500,
-} as const;
+/** The request itself is wrong: its shape, a value, its size. */
+export type RequestCode =
+  | 'invalid-request'
+  | 'malformed-json'
+  | 'body-too-large'
+  | 'unsupported'
+  | 'unknown-marking'
+  | 'item-too-large';
+export class RequestInvalid extends LiaisonError<RequestCode> {
+  override readonly name = 'RequestInvalid';
+  readonly family = 'request';
+}
 
-export type ApiErrorCode = keyof typeof API_ERROR_STATUS;
+/** Who is asking, and whether they may ask this at all. */
+export type AccessCode =
+  | 'unauthenticated'
+  | 'token-expired'
+  | 'token-revoked'
+  | 'totp-required'
+  | 'forbidden'
+  | 'wrong-password';
+export class AccessDenied extends LiaisonError<AccessCode> {
+  override readonly name = 'AccessDenied';
+  readonly family = 'access';
+}
 
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  readonly status: number;
-  constructor(
-    /** An ApiErrorCode, or for a policy denial the RULES reason code of its first reason. */
-    readonly code: ApiErrorCode | DenyCode,
-    message: string,
-    /** For policy denials: the decision's reasons, first first. */
-    readonly reasons?: readonly Reason[],
-    /** For 429: seconds until a retry may succeed (the Retry-After header). */
-    readonly extra: { readonly retryAfter?: number } = {},
-  ) {
-    super(message);
-    this.status = code in API_ERROR_STATUS ? API_ERROR_STATUS[code as ApiErrorCode] : 403;
+/** What the request names does not exist (or is not shown to this person, RULES V1). */
+export type NotFoundCode =
+  | 'not-found'
+  | 'unknown-item'
+  | 'unknown-user'
+  | 'unknown-agreement'
+  | 'unknown-token'
+  | 'unknown-consent';
+export class NotFound extends LiaisonError<NotFoundCode> {
+  override readonly name = 'NotFound';
+  readonly family = 'not-found';
+}
+
+/** The request clashes with the node's state (an id that exists, a change already decided). */
+export class Conflict extends LiaisonError<'conflict'> {
+  override readonly name = 'Conflict';
+  readonly family = 'conflict';
+  constructor(message: string) {
+    super('conflict', message);
   }
 }
 
-/** A policy denial as an error: 403, the first reason's code, every reason attached. */
-export function deniedBy(d: Decision): ApiError {
-  const first = d.reasons[0];
-  const code = (first?.code ?? 'denied') as DenyCode;
-  return new ApiError(code, first?.message ?? 'denied', d.reasons);
+/** Too much, too fast: try again after `retryAfter` seconds. */
+export class LimitReached extends LiaisonError<'too-many-requests' | 'busy'> {
+  override readonly name = 'LimitReached';
+  readonly family = 'limit';
+  constructor(
+    code: 'too-many-requests' | 'busy',
+    message: string,
+    readonly retryAfter: number,
+  ) {
+    super(code, message);
+  }
 }
 
-/** A core DefinitionError as a 400 naming the field; anything else is rethrown. */
+/** The rules refuse: a RULES.md reason code, with the decision's reasons. */
+export class PolicyDenied extends LiaisonError<DenyCode> {
+  override readonly name = 'PolicyDenied';
+  readonly family = 'policy';
+  constructor(
+    code: DenyCode,
+    message: string,
+    readonly reasons: readonly Reason[] = [],
+  ) {
+    super(code, message);
+  }
+}
+
+/** The node cannot answer (its store is down) or failed on its own. */
+export class Unavailable extends LiaisonError<'not-ready' | 'internal'> {
+  override readonly name = 'Unavailable';
+  readonly family = 'unavailable';
+}
+
+/** A policy denial as an error: the first reason's code, every reason attached. */
+export function deniedBy(d: Decision): PolicyDenied {
+  const first = d.reasons[0];
+  // A deny decision always has a first reason, with a deny code.
+  const code = (first?.code ?? 'not-held') as DenyCode;
+  return new PolicyDenied(code, first?.message ?? 'denied', d.reasons);
+}
+
+/** A core DefinitionError as a request error naming the field; anything else is rethrown. */
 export function definitionError(e: unknown): never {
   if (e instanceof DefinitionError) {
-    throw new ApiError(
+    throw new RequestInvalid(
       'invalid-request',
       `${e.path.length > 0 ? `${e.path.join('.')}: ` : ''}${e.message}`,
     );

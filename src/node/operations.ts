@@ -16,7 +16,7 @@ import {
   type Precedence,
   World,
 } from '../core/index.js';
-import { ApiError, definitionError, deniedBy } from './errors.js';
+import { Conflict, definitionError, deniedBy, NotFound } from './errors.js';
 import type { Actor } from './roles.js';
 import { json, type LiaisonNode, type Unit } from './service.js';
 import { listVisible, logListing, type Page, refusal, visible } from './visibility.js';
@@ -29,8 +29,7 @@ export function addAgreement(
   def: AgreementDefinition,
 ): Promise<string> {
   return node.transact(async (u) => {
-    if (u.world.agreements.has(def.id))
-      throw new ApiError('conflict', `agreement '${def.id}' exists`);
+    if (u.world.agreements.has(def.id)) throw new Conflict(`agreement '${def.id}' exists`);
     await recordAgreement(
       u,
       def,
@@ -128,7 +127,7 @@ export async function explainAt(
   at: number,
 ): Promise<AgreementEntry> {
   const entry = (await agreementCatalog(node, at)).find((e) => e.id === id);
-  if (entry === undefined) throw new ApiError('unknown-agreement', `unknown agreement '${id}'`);
+  if (entry === undefined) throw new NotFound('unknown-agreement', `unknown agreement '${id}'`);
   return entry;
 }
 
@@ -141,7 +140,7 @@ export function noticeAction(
 ): Promise<Decision> {
   return node.transact(async (u) => {
     if (!u.world.agreements.has(agreementId)) {
-      throw new ApiError('unknown-agreement', `unknown agreement '${agreementId}'`);
+      throw new NotFound('unknown-agreement', `unknown agreement '${agreementId}'`);
     }
     const d = decide(u.world, { kind, agreement: agreementId, by: node.party }, u.now);
     u.log({
@@ -220,6 +219,8 @@ export function mayCreate(
 ): void {
   const may = decideCreate(u.world, { user: actor.user, marking, categories }, u.now);
   if (may.decision === 'allow') return;
+  // An unknown marking is a bad request, not a decision about a person: not logged.
+  if (may.reasons[0]?.rule !== 'P1') throw deniedBy(may);
   u.log({
     type: 'item.created',
     actor: { user: actor.user, party },

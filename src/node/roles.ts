@@ -1,6 +1,6 @@
 // The roles a node's people hold, and who is acting. A role opens a route; what a
 // person may then do with an item is decided by the core (RULES A1–A3, P1).
-import { ApiError } from './errors.js';
+import { AccessDenied } from './errors.js';
 
 export const ROLES = [
   'officer',
@@ -30,7 +30,7 @@ export interface Actor {
 
 export function requireRole(actor: Actor, allowed: readonly Role[]): void {
   if (!actor.roles.some((r) => allowed.includes(r))) {
-    throw new ApiError(
+    throw new AccessDenied(
       'forbidden',
       `this needs the role ${orList(allowed)}; you have ${actor.roles.join(', ') || 'no role'}`,
     );

@@ -13,6 +13,7 @@ import {
   type EpochMs,
   formatInstant,
   isPrecedence,
+  LiaisonError,
   type LifecycleEvent,
   type Receipt,
   World,
@@ -23,7 +24,6 @@ import { MerkleTree } from '../log/merkle.js';
 import { checkpointBody, rawPublicKey, signNote, verifierKey } from '../log/note.js';
 import type { Store } from '../store/db.js';
 import type { Database } from '../store/schema.js';
-import { ApiError } from './errors.js';
 
 export interface NodeOptions {
   readonly party: string;
@@ -204,7 +204,7 @@ export class LiaisonNode {
             outcomes.push({ ok: true, value: await job.fn(unit) });
           } catch (e) {
             // A refusal is decided before anything is written; anything else aborts the batch.
-            if (!(e instanceof ApiError)) throw e;
+            if (!(e instanceof LiaisonError)) throw e;
             outcomes.push({ ok: false, value: e });
           }
         }

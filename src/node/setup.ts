@@ -1,13 +1,14 @@
 // `liaison node init` and `liaison node start`: a node's data directory holds its
 // config, its keys (private keys encrypted under a passphrase) and, by default, its
 // SQLite store.
+
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AlertService } from '../alerts/service.js';
 import { createMetrics, parseListen, serveMetrics } from '../api/metrics.js';
 import { buildApi } from '../api/server.js';
-import { BUILT_IN_PARTIES, BUILT_IN_TEMPLATES } from '../core/index.js';
+import { BUILT_IN_PARTIES, BUILT_IN_TEMPLATES, LiaisonError } from '../core/index.js';
 import { generateNodeKeys, openKeys, type StoredKeys, sealKeys } from '../crypto/keys.js';
 import { Federation } from '../federation/federation.js';
 import { proposeAgreement } from '../federation/operations.js';
@@ -37,8 +38,12 @@ export interface NodeConfig {
   readonly metricsListen?: string | undefined;
 }
 
-export class SetupError extends Error {
+export class SetupError extends LiaisonError<'setup'> {
   override readonly name = 'SetupError';
+  readonly family = 'setup';
+  constructor(message: string) {
+    super('setup', message);
+  }
 }
 
 export const configPath = (dir: string) => join(dir, 'config.json');

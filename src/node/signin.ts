@@ -10,7 +10,7 @@
 //   revokes the user's other sessions.
 import { Secret, TOTP } from 'otpauth';
 import { forgetTokens, type IssuedToken, insertToken, revokeSessions } from './auth.js';
-import { ApiError } from './errors.js';
+import { AccessDenied, Conflict, LimitReached, NotFound, RequestInvalid } from './errors.js';
 import { DUMMY_HASH, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords.js';
 import type { Actor, Role } from './roles.js';
 import type { LiaisonNode } from './service.js';
@@ -94,9 +94,6 @@ export class Backoff {
 
 // ---------------------------------------------------------------- the hash queue
 
-/** The queue of password-hash work is full, or this account or source has one waiting. */
-class Busy extends Error {}
-
 /**
  * scrypt runs on libuv's thread pool; a flood of sign-ins would queue there without
  * bound and delay everyone. This runs at most `concurrency` at once, lets at most
@@ -121,7 +118,7 @@ export class HashQueue {
       (this.bySource.get(source) ?? 0) >= this.perSource ||
       (this.running >= this.concurrency && this.queue.length >= this.waiting)
     ) {
-      throw new Busy();
+      throw new LimitReached('busy', 'sign-in is busy: try again in a second', 1);
     }
     const inc = (m: Map<string, number>, k: string, d: number) => {
       const v = (m.get(k) ?? 0) + d;
@@ -168,19 +165,18 @@ export interface SignInOptions {
   readonly requireTotp?: boolean | undefined;
 }
 
-function tooMany(waitMs: number): ApiError {
+function tooMany(waitMs: number): LimitReached {
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-  return new ApiError(
+  return new LimitReached(
     'too-many-requests',
     `too many sign-in attempts: try again in ${seconds} s`,
-    undefined,
-    { retryAfter: seconds },
+    seconds,
   );
 }
 
 function checkPassword(password: string): void {
   if (password.length < MIN_PASSWORD_LENGTH)
-    throw new ApiError(
+    throw new RequestInvalid(
       'invalid-request',
       `password: at least ${MIN_PASSWORD_LENGTH} characters (a passphrase is best)`,
     );
@@ -326,7 +322,7 @@ export class SignInGuard {
         verifyPassword(password, row?.password_hash ?? DUMMY_HASH),
       );
     } catch (e) {
-      if (e instanceof Busy) {
+      if (e instanceof LimitReached) {
         await this.recordFailure(username, source, true);
         throw tooMany(1000);
       }
@@ -336,7 +332,7 @@ export class SignInGuard {
       this.accounts.fail(account, node.now());
       this.sources.fail(source, node.now());
       await this.recordFailure(username, source, false);
-      throw new ApiError('unauthenticated', 'wrong username, password or code');
+      throw new AccessDenied('unauthenticated', 'wrong username, password or code');
     };
     if (!ok || row === undefined || row.password_hash === null || row.disabled !== 0) return fail();
     let step: number | null = null;
@@ -344,7 +340,7 @@ export class SignInGuard {
       if (code === undefined || code === '') {
         // The password was right: say what is missing. (Not a failure: every wrong
         // password before it was counted, and the code is still needed.)
-        throw new ApiError(
+        throw new AccessDenied(
           'totp-required',
           'this account needs its one-time code (TOTP): send code',
         );
@@ -353,7 +349,10 @@ export class SignInGuard {
       if (accepted === 'used') {
         this.accounts.fail(account, node.now());
         await this.recordFailure(username, source, false);
-        throw new ApiError('unauthenticated', 'that code was already used: wait for the next one');
+        throw new AccessDenied(
+          'unauthenticated',
+          'that code was already used: wait for the next one',
+        );
       }
       if (accepted === 'wrong') return fail();
       step = accepted;
@@ -409,7 +408,7 @@ export class SignInGuard {
     const node = this.node;
     const self = actor.user === userId;
     if (!self && !actor.roles.includes('admin'))
-      throw new ApiError('forbidden', "only an admin sets another person's password");
+      throw new AccessDenied('forbidden', "only an admin sets another person's password");
     if (next !== null) checkPassword(next);
     if (self) {
       const row = await node.store.db
@@ -419,7 +418,10 @@ export class SignInGuard {
         .executeTakeFirst();
       if (row?.password_hash != null) {
         if (current === undefined)
-          throw new ApiError('invalid-request', 'current: give your current password to change it');
+          throw new RequestInvalid(
+            'invalid-request',
+            'current: give your current password to change it',
+          );
         const account = userId.toLowerCase();
         const wait = Math.max(
           this.accounts.wait(account, node.now()),
@@ -432,21 +434,21 @@ export class SignInGuard {
             verifyPassword(current, row.password_hash ?? DUMMY_HASH),
           );
         } catch (e) {
-          if (e instanceof Busy) throw tooMany(1000);
+          if (e instanceof LimitReached) throw tooMany(1000);
           throw e;
         }
         if (!ok) {
           this.accounts.fail(account, node.now());
           this.sources.fail(source, node.now());
           await this.recordFailure(userId, source, false);
-          throw new ApiError('wrong-password', 'current: that is not your current password');
+          throw new AccessDenied('wrong-password', 'current: that is not your current password');
         }
       }
     }
     const hash = next === null ? null : await hashPassword(next);
     return node.transact(async (u) => {
       if (!u.world.users.has(userId))
-        throw new ApiError('unknown-user', `unknown user '${userId}'`);
+        throw new NotFound('unknown-user', `unknown user '${userId}'`);
       await u.tx
         .updateTable('users')
         .set({ password_hash: hash })
@@ -477,13 +479,16 @@ export class SignInGuard {
         .executeTakeFirst();
       if (row?.totp_secret != null) {
         if (code === undefined || code === '')
-          throw new ApiError(
+          throw new AccessDenied(
             'totp-required',
             'you have a second factor: send a current code of it (code) to replace it',
           );
         const step = this.acceptCode(actor.user, row.totp_secret, code, row.totp_last_step);
         if (typeof step !== 'number')
-          throw new ApiError('wrong-password', 'code: not a current code of your second factor');
+          throw new AccessDenied(
+            'wrong-password',
+            'code: not a current code of your second factor',
+          );
         await u.tx
           .updateTable('users')
           .set({ totp_last_step: step })
@@ -509,13 +514,10 @@ export class SignInGuard {
         .where('id', '=', actor.user)
         .executeTakeFirst();
       if (row?.totp_pending == null)
-        throw new ApiError(
-          'conflict',
-          'no enrolment in progress: start one first (POST /v1/me/totp)',
-        );
+        throw new Conflict('no enrolment in progress: start one first (POST /v1/me/totp)');
       const step = this.acceptCode(actor.user, row.totp_pending, code, null);
       if (typeof step !== 'number')
-        throw new ApiError('invalid-request', 'code: not the current code of the new secret');
+        throw new RequestInvalid('invalid-request', 'code: not the current code of the new secret');
       await u.tx
         .updateTable('users')
         .set({ totp_secret: row.totp_pending, totp_pending: null, totp_last_step: step })

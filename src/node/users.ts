@@ -12,7 +12,14 @@ import type { Selectable } from 'kysely';
 import type { Marking, UserRecord } from '../core/index.js';
 import type { UserChangeTable } from '../store/schema.js';
 import { forgetTokens, type IssuedToken, insertToken } from './auth.js';
-import { ApiError, definitionError } from './errors.js';
+import {
+  AccessDenied,
+  Conflict,
+  definitionError,
+  NotFound,
+  RequestInvalid,
+  Unavailable,
+} from './errors.js';
 import { type Actor, isRole, orList, PRIVILEGED_ROLES, type Role } from './roles.js';
 import { json, type LiaisonNode, type Unit } from './service.js';
 
@@ -154,7 +161,7 @@ async function maybeEndSetup(u: Unit, party: string): Promise<void> {
 /** An admin ends setup: from now on every privileged change takes two people. */
 export function endSetup(node: LiaisonNode, actor: Actor): Promise<{ setup: false }> {
   return node.transact(async (u) => {
-    if (!(await setupOpen(u))) throw new ApiError('conflict', 'the node is not in setup');
+    if (!(await setupOpen(u))) throw new Conflict('the node is not in setup');
     await closeSetup(u, node.party, actor.user, 'ended by an admin');
     return { setup: false };
   });
@@ -163,8 +170,8 @@ export function endSetup(node: LiaisonNode, actor: Actor): Promise<{ setup: fals
 /** In setup, the node itself sets a person's console password (the demo's people). */
 export function setupPassword(node: LiaisonNode, userId: string, hash: string): Promise<void> {
   return node.transact(async (u) => {
-    if (!(await setupOpen(u))) throw new ApiError('forbidden', 'the node is not in setup');
-    if (!u.world.users.has(userId)) throw new ApiError('unknown-user', `unknown user '${userId}'`);
+    if (!(await setupOpen(u))) throw new AccessDenied('forbidden', 'the node is not in setup');
+    if (!u.world.users.has(userId)) throw new NotFound('unknown-user', `unknown user '${userId}'`);
     await u.tx.updateTable('users').set({ password_hash: hash }).where('id', '=', userId).execute();
     u.log({
       type: 'user.password-changed',
@@ -229,7 +236,7 @@ function requirement(
   }
   const level = subject.party.scheme.byCode.get(change.clearance);
   if (level === undefined) {
-    throw new ApiError(
+    throw new RequestInvalid(
       'unknown-marking',
       `clearance: unknown marking '${change.clearance}' for ${subject.party.id} (known: ${subject.party.scheme.markings.map((m) => m.code).join(', ')})`,
     );
@@ -289,7 +296,7 @@ async function apply(
   how: { readonly setup: boolean; readonly proposedBy?: string; readonly change?: string },
 ): Promise<UserView> {
   const before = u.world.users.get(subjectId);
-  if (before === undefined) throw new ApiError('unknown-user', `unknown user '${subjectId}'`);
+  if (before === undefined) throw new NotFound('unknown-user', `unknown user '${subjectId}'`);
   const extra = {
     ...(how.setup ? { setup: true } : {}),
     ...(how.proposedBy === undefined ? {} : { proposedBy: how.proposedBy, change: how.change }),
@@ -358,16 +365,16 @@ async function propose(
   change: UserChange,
 ): Promise<ChangeOutcome> {
   const subject = u.world.users.get(subjectId);
-  if (subject === undefined) throw new ApiError('unknown-user', `unknown user '${subjectId}'`);
+  if (subject === undefined) throw new NotFound('unknown-user', `unknown user '${subjectId}'`);
   const inSetup = await setupOpen(u);
   if (actor === null) {
-    if (!inSetup) throw new ApiError('forbidden', 'the node is not in setup');
+    if (!inSetup) throw new AccessDenied('forbidden', 'the node is not in setup');
     const user = await apply(u, node, null, subjectId, change, { setup: true });
     await maybeEndSetup(u, node.party);
     return { status: 'applied', user, change: null };
   }
   if (actor.user === subjectId) {
-    throw new ApiError(
+    throw new AccessDenied(
       'forbidden',
       `nobody changes their own ${change.kind === 'roles' ? 'roles' : 'clearance or need-to-know'}: ask another ${change.kind === 'roles' ? 'admin' : 'security officer'}`,
     );
@@ -376,7 +383,7 @@ async function propose(
   const req = requirement(subject, roles, change, u.now);
   const me = await person(u, actor.user);
   if (!req.proposer(me)) {
-    throw new ApiError(
+    throw new AccessDenied(
       'forbidden',
       `a change of ${change.kind} is proposed by ${req.proposerText}`,
     );
@@ -394,8 +401,7 @@ async function propose(
     .where('status', '=', 'pending')
     .executeTakeFirst();
   if (pending !== undefined) {
-    throw new ApiError(
-      'conflict',
+    throw new Conflict(
       `a change of ${subjectId}'s ${change.kind} (${pending.id}) already awaits approval: approve, reject or withdraw it first`,
     );
   }
@@ -459,25 +465,30 @@ export function decideChange(
       .selectAll()
       .where('id', '=', id)
       .executeTakeFirst();
-    if (row === undefined) throw new ApiError('not-found', `no change '${id}'`);
-    if (row.status !== 'pending')
-      throw new ApiError('conflict', `change ${id} was already ${row.status}`);
+    if (row === undefined) throw new NotFound('not-found', `no change '${id}'`);
+    if (row.status !== 'pending') throw new Conflict(`change ${id} was already ${row.status}`);
     const subject = u.world.users.get(row.user_id);
-    if (subject === undefined) throw new ApiError('unknown-user', `unknown user '${row.user_id}'`);
+    if (subject === undefined) throw new NotFound('unknown-user', `unknown user '${row.user_id}'`);
     const change = JSON.parse(row.change) as UserChange;
     const roles = await rolesOf(u, row.user_id);
     const req = requirement(subject, roles, change, u.now);
     const me = await person(u, actor.user);
     const withdraw = !approve && actor.user === row.proposed_by;
     if (actor.user === row.user_id)
-      throw new ApiError('forbidden', 'nobody approves or rejects a change of their own rights');
+      throw new AccessDenied(
+        'forbidden',
+        'nobody approves or rejects a change of their own rights',
+      );
     if (approve && actor.user === row.proposed_by)
-      throw new ApiError(
+      throw new AccessDenied(
         'forbidden',
         `the two-person rule: ${change.kind === 'roles' ? 'a role grant' : 'a clearance'} proposed by ${row.proposed_by} is approved by someone else (${req.approverText})`,
       );
     if (!withdraw && !req.approver(me))
-      throw new ApiError('forbidden', `this change is approved or rejected by ${req.approverText}`);
+      throw new AccessDenied(
+        'forbidden',
+        `this change is approved or rejected by ${req.approverText}`,
+      );
     const status: 'approved' | 'rejected' | 'withdrawn' = approve
       ? 'approved'
       : withdraw
@@ -555,7 +566,7 @@ async function alone(
   change: UserChange,
 ): Promise<boolean> {
   if (await setupOpen(u)) return true;
-  if (actor === null) throw new ApiError('forbidden', 'the node is not in setup');
+  if (actor === null) throw new AccessDenied('forbidden', 'the node is not in setup');
   const req = requirement(subject, roles, change, u.now);
   const me = await person(u, actor.user);
   return !req.twoPerson && req.proposer(me) && req.approver(me);
@@ -573,12 +584,11 @@ export function createUser(
   input: NewUser,
 ): Promise<Created> {
   return node.transact(async (u) => {
-    if (u.world.users.has(input.username))
-      throw new ApiError('conflict', `user '${input.username}' exists`);
+    if (u.world.users.has(input.username)) throw new Conflict(`user '${input.username}' exists`);
     const party = u.world.parties.get(node.party);
-    if (party === undefined) throw new ApiError('internal', `no scheme for ${node.party}`);
+    if (party === undefined) throw new Unavailable('internal', `no scheme for ${node.party}`);
     if (!party.scheme.byCode.has(input.clearance)) {
-      throw new ApiError(
+      throw new RequestInvalid(
         'unknown-marking',
         `clearance: unknown marking '${input.clearance}' for ${node.party} (known: ${party.scheme.markings.map((m) => m.code).join(', ')})`,
       );
@@ -623,7 +633,7 @@ export function createUser(
         },
       };
       if (!covers(await person(u, actor.user), subject, u.now))
-        throw new ApiError(
+        throw new AccessDenied(
           'forbidden',
           `a token for ${input.username} would carry rights you do not hold: they sign in and issue their own`,
         );
@@ -697,7 +707,7 @@ export function listUsers(node: LiaisonNode): Promise<UserView[]> {
 export function getUser(node: LiaisonNode, id: string): Promise<UserView> {
   return node.transact(async (u) => {
     const user = u.world.users.get(id);
-    if (user === undefined) throw new ApiError('unknown-user', `unknown user '${id}'`);
+    if (user === undefined) throw new NotFound('unknown-user', `unknown user '${id}'`);
     return userView(user, await rolesOf(u, id));
   });
 }
@@ -723,12 +733,12 @@ export function covers(a: Person, b: Person, now: number): boolean {
 export async function mayActFor(u: Unit, actor: Actor, subjectId: string): Promise<void> {
   if (actor.user === subjectId) return;
   if (!actor.roles.includes('admin'))
-    throw new ApiError('forbidden', "only an admin acts on another person's credentials");
+    throw new AccessDenied('forbidden', "only an admin acts on another person's credentials");
   if (!u.world.users.has(subjectId))
-    throw new ApiError('unknown-user', `unknown user '${subjectId}'`);
+    throw new NotFound('unknown-user', `unknown user '${subjectId}'`);
   if (await setupOpen(u)) return;
   if (!covers(await person(u, actor.user), await person(u, subjectId), u.now)) {
-    throw new ApiError(
+    throw new AccessDenied(
       'forbidden',
       `${subjectId} holds rights you do not (roles, clearance or need-to-know): a credential for them would raise your own; ${subjectId} issues their own token after signing in`,
     );

@@ -4,7 +4,7 @@
 // someone who may not read the item says only its reason code and rule.
 import { createHash } from 'node:crypto';
 import { concealed, type Decision, mayRead } from '../core/index.js';
-import { ApiError, deniedBy } from './errors.js';
+import { deniedBy, NotFound, type PolicyDenied } from './errors.js';
 import type { Actor } from './roles.js';
 import type { LiaisonNode, Unit } from './service.js';
 
@@ -139,11 +139,11 @@ export function logListing(
  * A refusal about an item as the person is told it: in full when they may read the
  * item, otherwise only reason codes and rules (RULES V1).
  */
-export function refusal(u: Unit, actor: Actor, itemId: string, d: Decision): ApiError {
+export function refusal(u: Unit, actor: Actor, itemId: string, d: Decision): PolicyDenied {
   return deniedBy(visible(u, actor, itemId) ? d : concealed(d));
 }
 
 /** An item the person may not see is answered like one that does not exist. */
-export function notFound(what: string, id: string): ApiError {
-  return new ApiError('not-found', `no ${what} '${id}'`);
+export function notFound(what: string, id: string): NotFound {
+  return new NotFound('not-found', `no ${what} '${id}'`);
 }

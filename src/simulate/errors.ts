@@ -1,8 +1,10 @@
 // ScenarioInvalid: a scenario file that cannot be run. It names the file, the line
 // where the line is known, the timeline step where there is one, and what is wrong.
+import { LiaisonError } from '../core/index.js';
 
-export class ScenarioInvalid extends Error {
+export class ScenarioInvalid extends LiaisonError<'scenario-invalid'> {
   override readonly name = 'ScenarioInvalid';
+  readonly family = 'scenario';
   constructor(
     readonly file: string,
     readonly problem: string,
@@ -10,7 +12,7 @@ export class ScenarioInvalid extends Error {
     readonly step: number | null = null,
     readonly action: string | null = null,
   ) {
-    super(ScenarioInvalid.describe(file, problem, line, step, action));
+    super('scenario-invalid', ScenarioInvalid.describe(file, problem, line, step, action));
   }
 
   static describe(

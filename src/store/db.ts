@@ -1,9 +1,11 @@
 // Opens the node's store: SQLite (better-sqlite3, WAL) by default, or PostgreSQL
 // for `postgres://` URLs, through the same Kysely code, and migrates it.
+
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { LiaisonError } from '../core/errors.js';
 import { type Dialect, NumberedMigrations } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -15,8 +17,12 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export class StoreError extends Error {
+export class StoreError extends LiaisonError<'store-unavailable'> {
   override readonly name = 'StoreError';
+  readonly family = 'store';
+  constructor(message: string) {
+    super('store-unavailable', message);
+  }
 }
 
 const INT8_OID = 20;

@@ -2,11 +2,10 @@
 // with its log entry in one transaction, group commit, reload, failure recovery.
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BUILT_IN_TEMPLATES } from '../../src/core/index.js';
+import { BUILT_IN_TEMPLATES, LiaisonError } from '../../src/core/index.js';
 import { auditLog } from '../../src/log/audit.js';
 import { parseVerifierKey } from '../../src/log/note.js';
 import { authenticate, revokeToken } from '../../src/node/auth.js';
-import { ApiError } from '../../src/node/errors.js';
 import { addAgreement, createItem, readItem } from '../../src/node/operations.js';
 import type { Actor } from '../../src/node/roles.js';
 import { LiaisonNode } from '../../src/node/service.js';
@@ -104,7 +103,7 @@ describe.each(['sqlite', 'postgres'] as const)('node store on %s', (kind) => {
       readItem(node, { user: 'hi', party: 'JP', roles: ['officer'] }, item.id),
     ).rejects.toMatchObject({
       code: 'clearance-insufficient',
-      status: 403,
+      family: 'policy',
     });
     const log = await entries(node);
     const types = log.map(
@@ -218,7 +217,7 @@ describe.each(['sqlite', 'postgres'] as const)('node store on %s', (kind) => {
     clock += 1000;
     await expect(authenticate(node, t1.token)).rejects.toMatchObject({ code: 'token-expired' });
     await revokeToken(node, { user: 'a', party: 'JP', roles: ['admin'] }, t2.id);
-    await expect(authenticate(node, t2.token)).rejects.toBeInstanceOf(ApiError);
+    await expect(authenticate(node, t2.token)).rejects.toBeInstanceOf(LiaisonError);
     await expect(authenticate(node, t2.token)).rejects.toMatchObject({ code: 'token-revoked' });
     await expect(authenticate(node, 'lsn_nonsense')).rejects.toMatchObject({
       code: 'unauthenticated',
