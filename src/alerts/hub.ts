@@ -3,6 +3,7 @@
 // need-to-know). A push is a disclosure: the users it reaches are logged in the same
 // unit of work as the event, and the push itself happens only after that commits.
 import { decide, type World } from '../core/index.js';
+import { record } from '../node/events.js';
 import type { Actor } from '../node/roles.js';
 import type { Unit } from '../node/service.js';
 
@@ -53,13 +54,13 @@ export class AlertHub {
     const to = this.eligible(u.world, item, u.now);
     if (to.length === 0) return 0;
     const users = [...new Set(to.map((s) => s.actor.user))].sort();
-    u.log({
-      type: 'alert.pushed',
-      actor: { user: null, party },
-      subject: { item, event: kind, users },
-      decision: 'allow',
-      reasons: ['allowed'],
-    });
+    record(
+      u,
+      'alert.pushed',
+      { user: null, party },
+      { item, event: kind, users },
+      { decision: 'allow', reasons: ['allowed'] },
+    );
     const frame = Buffer.from(text, 'utf8');
     // After commit, and after the unit's caller has answered (a partner waiting for
     // its receipt is not kept waiting by a thousand socket writes).

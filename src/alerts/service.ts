@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Decision,
-  DefinitionError,
   type EpochMs,
   formatInstant,
   type ItemRecord,
@@ -25,6 +24,7 @@ import {
 } from '../federation/messages.js';
 import { sendInUnit } from '../federation/operations.js';
 import { NotFound, PolicyDenied, RequestInvalid, Unavailable } from '../node/errors.js';
+import { record } from '../node/events.js';
 import { decideRead, mayCreate } from '../node/operations.js';
 import type { Actor } from '../node/roles.js';
 import { json, type LiaisonNode, type Unit } from '../node/service.js';
@@ -242,11 +242,12 @@ export class AlertService implements AlertHooks {
               o.parties.delete(p.party);
             }
           }
-          u.log({
-            type: 'alert.escalated',
-            actor: { user: null, party: this.party },
-            subject: { item: id, level, parties },
-          });
+          record(
+            u,
+            'alert.escalated',
+            { user: null, party: this.party },
+            { item: id, level, parties },
+          );
           await u.tx
             .updateTable('alerts')
             .set({ escalations: level })
@@ -331,25 +332,21 @@ export class AlertService implements AlertHooks {
       const categories = input.categories ?? DEFAULT_ALERT_CATEGORIES;
       // Sending is acting (RULES P1): the sender must be allowed to read the alert.
       mayCreate(u, actor, this.party, marking, categories);
-      let item: ItemRecord;
-      try {
-        item = u.world.addItem(
-          {
-            id,
-            originator: this.party,
-            marking,
-            categories,
-            releasableTo: input.releasableTo,
-            title: headline(payload),
-            precedence: 'FLASH',
-          },
-          u.now,
-        );
-      } catch (e) {
-        if (e instanceof DefinitionError)
-          throw new RequestInvalid('invalid-request', `${e.path.join('.')}: ${e.message}`);
-        throw e;
-      }
+      u.apply({
+        kind: 'add-item',
+        item: {
+          id,
+          originator: this.party,
+          marking,
+          categories,
+          releasableTo: input.releasableTo,
+          title: headline(payload),
+          precedence: 'FLASH',
+        },
+        since: u.now,
+      });
+      const item = u.world.items.get(id);
+      if (item === undefined) throw new Unavailable('internal', `alert ${id} was not added`);
       const body = describe(payload);
       await u.tx
         .insertInto('items')
@@ -366,10 +363,11 @@ export class AlertService implements AlertHooks {
           precedence: 'FLASH',
         })
         .execute();
-      u.log({
-        type: 'item.created',
-        actor: { user: actor.user, party: this.party },
-        subject: {
+      record(
+        u,
+        'item.created',
+        { user: actor.user, party: this.party },
+        {
           item: id,
           marking,
           categories,
@@ -381,7 +379,7 @@ export class AlertService implements AlertHooks {
             references: payload.references,
           },
         },
-      });
+      );
       const releases: Release[] = [];
       const itemPayload = {
         id,
@@ -512,11 +510,12 @@ export class AlertService implements AlertHooks {
       .set({ escalations: b.level })
       .where('item_id', '=', b.alert)
       .execute();
-    const logIndex = u.log({
-      type: 'alert.escalated',
-      actor: { user: null, party: m.from },
-      subject: { item: b.alert, level: b.level, envelope: m.id },
-    });
+    const logIndex = record(
+      u,
+      'alert.escalated',
+      { user: null, party: m.from },
+      { item: b.alert, level: b.level, envelope: m.id },
+    );
     const v = this.viewOf(item, { ...row, escalations: b.level });
     const n = this.hub.fanOut(u, this.party, item.id, 'escalation', this.event('escalation', v));
     return {
@@ -568,11 +567,12 @@ export class AlertService implements AlertHooks {
       })
       .onConflict((oc) => oc.columns(['item_id', 'party', 'user_id']).doNothing())
       .execute();
-    const logIndex = u.log({
-      type: 'alert.acknowledged',
-      actor: { user: ack.user, party: from },
-      subject: { item: ack.alert, at: ack.at },
-    });
+    const logIndex = record(
+      u,
+      'alert.acknowledged',
+      { user: ack.user, party: from },
+      { item: ack.alert, at: ack.at },
+    );
     this.hub.fanOut(
       u,
       this.party,
@@ -606,7 +606,7 @@ export class AlertService implements AlertHooks {
     u: Unit,
     actor: Actor,
     id: string,
-    o: { readonly subject?: Record<string, unknown>; readonly logAllowed?: boolean } = {},
+    o: { readonly view?: string; readonly logAllowed?: boolean } = {},
   ): Promise<{ item: ItemRecord; row: AlertTable; logIndex: number }> {
     const row = await u.tx
       .selectFrom('alerts')
@@ -625,7 +625,7 @@ export class AlertService implements AlertHooks {
   acknowledge(actor: Actor, id: string): Promise<AckResult> {
     return this.node.transact(async (u) => {
       const { item } = await this.readable(u, actor, id, {
-        subject: { view: 'acknowledge' },
+        view: 'acknowledge',
         logAllowed: false,
       });
       const before = await u.tx
@@ -663,13 +663,13 @@ export class AlertService implements AlertHooks {
           signature,
         })
         .execute();
-      u.log({
-        type: 'alert.acknowledged',
-        actor: { user: actor.user, party: this.party },
-        subject: { item: id, at, to: sentTo },
-        decision: 'allow',
-        reasons: ['allowed'],
-      });
+      record(
+        u,
+        'alert.acknowledged',
+        { user: actor.user, party: this.party },
+        { item: id, at, to: sentTo },
+        { decision: 'allow', reasons: ['allowed'] },
+      );
       if (sentTo !== null) await this.fed.enqueue(u, sentTo, 'alert.ack', { ack: signature }, id);
       // This party's other officers see it at once (at the originator: everyone's acks).
       this.hub.fanOut(
@@ -734,7 +734,7 @@ export class AlertService implements AlertHooks {
   /** One alert with its acknowledgements (and, at the originator, each party's status). */
   show(actor: Actor, id: string): Promise<AlertDetail> {
     return this.node.transact(async (u) => {
-      const { item, row, logIndex } = await this.readable(u, actor, id);
+      const { item, row, logIndex } = await this.readable(u, actor, id, { view: 'alert' });
       const acks = await u.tx
         .selectFrom('alert_acks')
         .selectAll()
@@ -778,7 +778,7 @@ export class AlertService implements AlertHooks {
   /** CAP 1.2 XML of an alert, as this node may show it to this officer (a logged read). */
   cap(actor: Actor, id: string): Promise<string> {
     return this.node.transact(async (u) => {
-      const { item, row } = await this.readable(u, actor, id, { subject: { format: 'cap' } });
+      const { item, row } = await this.readable(u, actor, id, { view: 'cap' });
       const v = this.viewOf(item, row);
       const refs = v.alert.references;
       const referenced =

@@ -54,7 +54,7 @@ export function registerConsoleRoutes(
   /** RULES A1–A3 for the item a history or proof is about; a refusal is logged. */
   const mayRead = (actor: Actor, item: string, what: string) =>
     node.transact((u) => {
-      decideRead(u, actor, node.party, item, { subject: { view: what }, logAllowed: false });
+      decideRead(u, actor, node.party, item, { view: what, logAllowed: false });
     });
 
   /** The log entries about an item (newest 500), oldest first. */

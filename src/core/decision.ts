@@ -1,10 +1,12 @@
 // The shape of every decision the core takes: allow or deny, with reasons that
 // carry a RULES.md code, the rule, a message for people and the article it rests on.
+
+import type { AgreementDefinition } from './agreement.js';
 import type { AgreementStatus, LifecycleEvent, NoticeState } from './lifecycle.js';
 import type { ReasonCode, RuleId } from './reasons.js';
 import type { Marking, PartyId } from './schemes.js';
 import type { EpochMs } from './time.js';
-import type { ConsentRecord, Receipt } from './world.js';
+import type { ConsentRecord, ItemSpec, Receipt, UserSpec } from './world.js';
 
 export interface Reason {
   readonly code: ReasonCode;
@@ -56,7 +58,10 @@ export type Suggestion =
       readonly message: string;
     };
 
-/** What an allowed decision changes; `applyEffect` carries it out. */
+/**
+ * What an allowed decision (or a node's own bookkeeping) changes; `applyEffect`
+ * carries it out, and is the only way a World changes.
+ */
 export type Effect =
   | {
       readonly kind: 'hold';
@@ -64,7 +69,17 @@ export type Effect =
       readonly party: PartyId;
       readonly marking: string;
       readonly receipts: readonly Receipt[];
+      /** When the party came to hold it (default: the first receipt's instant). */
+      readonly since?: EpochMs;
     }
+  | { readonly kind: 'add-agreement'; readonly definition: AgreementDefinition }
+  | { readonly kind: 'add-user'; readonly user: UserSpec }
+  | {
+      readonly kind: 'update-user';
+      readonly id: string;
+      readonly change: Partial<Omit<UserSpec, 'id' | 'party'>>;
+    }
+  | { readonly kind: 'add-item'; readonly item: ItemSpec; readonly since: EpochMs }
   | { readonly kind: 'consent'; readonly consent: ConsentRecord }
   | { readonly kind: 'revoke-consent'; readonly id: string; readonly at: EpochMs }
   | {

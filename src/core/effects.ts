@@ -9,8 +9,24 @@ function mustGet<K, V>(map: ReadonlyMap<K, V>, key: K, what: string): V {
   return v;
 }
 
+/**
+ * Applies an effect. Definitions (agreements, users, items) are validated here: a
+ * DefinitionError leaves the World as it was.
+ */
 export function applyEffect(w: World, effect: Effect): void {
   switch (effect.kind) {
+    case 'add-agreement':
+      w.addAgreement(effect.definition);
+      return;
+    case 'add-user':
+      w.addUser(effect.user);
+      return;
+    case 'update-user':
+      w.updateUser(effect.id, effect.change);
+      return;
+    case 'add-item':
+      w.addItem(effect.item, effect.since);
+      return;
     case 'hold': {
       const item = mustGet(w.items, effect.item, 'item');
       const party = mustGet(w.parties, effect.party, 'party');
@@ -23,7 +39,7 @@ export function applyEffect(w: World, effect: Effect): void {
           party: party.id,
           marking,
           receipts: [...effect.receipts],
-          since: effect.receipts[0]?.at ?? Number.NEGATIVE_INFINITY,
+          since: effect.since ?? effect.receipts[0]?.at ?? Number.NEGATIVE_INFINITY,
         });
       } else {
         // A second copy: protect at the higher of the two markings.

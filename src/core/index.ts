@@ -3,6 +3,7 @@ export * from './access.js';
 export * from './actions.js';
 export * from './agreement.js';
 export * from './agreement-actions.js';
+export * from './arrival.js';
 export * from './clock.js';
 export * from './custody.js';
 export * from './decision.js';

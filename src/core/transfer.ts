@@ -355,8 +355,14 @@ export function checkConsent(
   holder: PartyId,
   to: PartyId,
   t: EpochMs,
+  /** A consent that arrived with a forward, weighed as if it were in the World. */
+  extra: ConsentRecord | null = null,
 ): ConsentOutcome {
-  const list = w.consentsByItem.get(item.id);
+  const held = w.consentsByItem.get(item.id);
+  const list =
+    extra === null || extra.item !== item.id || w.consents.has(extra.id)
+      ? held
+      : [...(held ?? []), extra];
   let newest: ConsentRecord | null = null;
   if (list !== undefined) {
     for (const c of list) {
@@ -435,12 +441,34 @@ export function decideForward(w: World, req: ForwardRequest, t: EpochMs): Decisi
     const refusal = actingRefusal(w, req.user, req.by, item, t);
     if (refusal !== null) return refusal;
   }
-  // A forward by the originator is a release.
-  if (req.by === item.originator.id) return alreadyHeld(release(w, item, to, t), item, to.id, 'R6');
-  return alreadyHeld(forward(w, item, req.by, to, t), item, to.id, 'F5');
+  return transferOf(w, item, req.by, to, t, null);
 }
 
-function forward(w: World, item: ItemRecord, by: PartyId, to: Party, t: EpochMs): Decision {
+/**
+ * RULES R1–R6 / F0–F5 for an item record that need not be in the World yet (an item
+ * arriving from a partner is decided before anything changes: arrival.ts). A
+ * transfer by the originator is a release.
+ */
+export function transferOf(
+  w: World,
+  item: ItemRecord,
+  by: PartyId,
+  to: Party,
+  t: EpochMs,
+  extraConsent: ConsentRecord | null,
+): Decision {
+  if (by === item.originator.id) return alreadyHeld(release(w, item, to, t), item, to.id, 'R6');
+  return alreadyHeld(forward(w, item, by, to, t, extraConsent), item, to.id, 'F5');
+}
+
+function forward(
+  w: World,
+  item: ItemRecord,
+  by: PartyId,
+  to: Party,
+  t: EpochMs,
+  extraConsent: ConsentRecord | null,
+): Decision {
   const holding = item.holdings.get(by);
   if (holding === undefined) {
     return deny([reason('not-held', 'F4', `${by} does not hold ${item.id}`)]);
@@ -471,7 +499,9 @@ function forward(w: World, item: ItemRecord, by: PartyId, to: Party, t: EpochMs)
   }
   // The originator is no third party: handing its own item back needs no consent.
   const consent: ConsentOutcome =
-    to.id === origin.id ? { ok: true, consent: null } : checkConsent(w, item, by, to.id, t);
+    to.id === origin.id
+      ? { ok: true, consent: null }
+      : checkConsent(w, item, by, to.id, t, extraConsent);
   const paths = evaluatePaths(w, item, by, holding.marking, to.id, t, 'F');
   if (!consent.ok) {
     const reasons = [consent.reason, ...(paths.allow ? [] : paths.reasons)];

@@ -236,9 +236,19 @@ export class World {
 
   /** Adds an item, held by its originator from `since` (the start of time by default). */
   addItem(spec: ItemSpec, since: EpochMs = Number.NEGATIVE_INFINITY): ItemRecord {
-    checkId('item', spec.id, ['id']);
     if (this.items.has(spec.id))
       throw new DefinitionError(`item id '${spec.id}' is used twice`, ['id']);
+    const item = this.itemRecord(spec, since);
+    this.items.set(item.id, item);
+    return item;
+  }
+
+  /**
+   * The record of an item held by its originator from `since`, validated against this
+   * World's parties and schemes, without adding it (an arrival is decided first).
+   */
+  itemRecord(spec: ItemSpec, since: EpochMs): ItemRecord {
+    checkId('item', spec.id, ['id']);
     const originator = this.party(spec.originator, ['originator']);
     const marking = this.marking(originator, spec.marking, ['marking']);
     if (spec.categories.length === 0) {
@@ -267,7 +277,6 @@ export class World {
       holdings: new Map([[originator.id, { party: originator.id, marking, receipts: [], since }]]),
       compromise: [],
     };
-    this.items.set(item.id, item);
     return item;
   }
 }

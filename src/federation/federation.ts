@@ -13,10 +13,12 @@ import type { Insertable } from 'kysely';
 import { AlertInvalid, type AlertPayload, checkAlertPayload } from '../alerts/model.js';
 import {
   type AgreementDefinition,
+  type ArrivalDecision,
   applyEffect,
   type Decision,
   DefinitionError,
   decide,
+  decideArrival,
   type EpochMs,
   formatInstant,
   type Receipt as HoldingReceipt,
@@ -47,6 +49,7 @@ import {
   RequestInvalid,
   Unavailable,
 } from '../node/errors.js';
+import { record } from '../node/events.js';
 import { applyReclassification, recordAgreement, recordLifecycle } from '../node/operations.js';
 import type { Actor } from '../node/roles.js';
 import { json, type LiaisonNode, type Unit } from '../node/service.js';
@@ -364,16 +367,17 @@ export class Federation {
           added_at: u.now,
         })
         .execute();
-      u.log({
-        type: 'peer.added',
-        actor: { user: actor?.user ?? null, party: this.party },
-        subject: {
+      record(
+        u,
+        'peer.added',
+        { user: actor?.user ?? null, party: this.party },
+        {
           peer: peer.party,
           url: peer.url,
           origin: peer.origin,
           fingerprint: peer.fingerprint,
         },
-      });
+      );
       u.afterCommit(() => {
         this.peers.set(peer.party, peer);
         this.kick();
@@ -713,13 +717,13 @@ export class Federation {
             })
             .where('id', '=', row.id)
             .execute();
-          u.log({
-            type: 'envelope.withheld',
-            actor: { user: null, party: this.party },
-            subject: { envelope: row.id, to: row.peer, item: row.item_id },
-            decision: 'deny',
-            reasons: d.reasons.map((x) => x.code),
-          });
+          record(
+            u,
+            'envelope.withheld',
+            { user: null, party: this.party },
+            { envelope: row.id, to: row.peer, item: row.item_id },
+            { decision: 'deny', reasons: d.reasons.map((x) => x.code) },
+          );
         }
       });
     }
@@ -824,19 +828,19 @@ export class Federation {
       const held: [string, string][] = [];
       for (const { row, r } of opened) {
         const ok = r.status === 'accepted';
-        u.log({
-          type: ok ? 'envelope.delivered' : 'envelope.refused',
-          actor: { user: null, party: this.party },
-          subject: {
+        record(
+          u,
+          ok ? 'envelope.delivered' : 'envelope.refused',
+          { user: null, party: this.party },
+          {
             envelope: row.id,
             to: peer.party,
             type: row.type,
             item: row.item_id,
             peerLogIndex: r.logIndex,
           },
-          decision: ok ? 'allow' : 'deny',
-          reasons: [r.code],
-        });
+          { decision: ok ? 'allow' : 'deny', reasons: [r.code] },
+        );
         if (ok && row.type === 'item') held.push(this.recordDelivery(u, row, peer.party));
       }
       await upsertHoldings(u, held);
@@ -905,17 +909,17 @@ export class Federation {
         const suppressed = this.refusalsNotLogged;
         this.refusalsNotLogged = 0;
         await this.node.transact((u) => {
-          u.log({
-            type: 'message.refused',
-            actor: { user: null, party: this.party },
-            subject: {
+          record(
+            u,
+            'message.refused',
+            { user: null, party: this.party },
+            {
               reason: err.code,
               path: parts.path,
               ...(suppressed > 0 ? { alsoRefusedNotLogged: suppressed } : {}),
             },
-            decision: 'deny',
-            reasons: [err.code],
-          });
+            { decision: 'deny', reasons: [err.code] },
+          );
         });
       } else {
         this.refusalsNotLogged++;
@@ -1041,13 +1045,13 @@ export class Federation {
     const { position, m } = o;
     if (m === null) {
       const e = o.error as MessageError;
-      const logIndex = u.log({
-        type: 'message.refused',
-        actor: { user: null, party: sender },
-        subject: { envelope: e.envelope, position },
-        decision: 'deny',
-        reasons: [e.code],
-      });
+      const logIndex = record(
+        u,
+        'message.refused',
+        { user: null, party: sender },
+        { envelope: e.envelope, position },
+        { decision: 'deny', reasons: [e.code] },
+      );
       return this.receipt(batch, {
         envelope: e.envelope,
         position,
@@ -1063,13 +1067,13 @@ export class Federation {
     const seen = batch.seen.get(m.id);
     if (seen !== undefined) return seen;
     if (batch.foreign.has(m.id)) {
-      const logIndex = u.log({
-        type: 'message.refused',
-        actor: { user: null, party: sender },
-        subject: { envelope: m.id, position },
-        decision: 'deny',
-        reasons: ['malformed-message'],
-      });
+      const logIndex = record(
+        u,
+        'message.refused',
+        { user: null, party: sender },
+        { envelope: m.id, position },
+        { decision: 'deny', reasons: ['malformed-message'] },
+      );
       return this.receipt(batch, {
         envelope: m.id,
         position,
@@ -1099,13 +1103,13 @@ export class Federation {
           : caught;
       // A refusal (any family of ours) is answered in a receipt; anything else aborts.
       if (!(e instanceof LiaisonError)) throw e;
-      const logIndex = u.log({
-        type: 'message.refused',
-        actor: { user: null, party: m.from },
-        subject: { envelope: m.id, type: m.type },
-        decision: 'deny',
-        reasons: [e.code],
-      });
+      const logIndex = record(
+        u,
+        'message.refused',
+        { user: null, party: m.from },
+        { envelope: m.id, type: m.type },
+        { decision: 'deny', reasons: [e.code] },
+      );
       outcome = { status: 'refused', code: e.code, message: e.message, logIndex, itemId: null };
     }
     const receipt = this.receipt(batch, {
@@ -1152,12 +1156,13 @@ export class Federation {
       logIndex,
       itemId,
     });
-    const note = (subject: Record<string, unknown>) =>
-      u.log({
-        type: 'message.received',
-        actor: { user: null, party: m.from },
-        subject: { envelope: m.id, type: m.type, ...subject },
-      });
+    const note = (subject: { size: number }) =>
+      record(
+        u,
+        'message.received',
+        { user: null, party: m.from },
+        { envelope: m.id, type: m.type, ...subject },
+      );
     switch (m.type) {
       case 'item':
         return this.receiveItem(u, m as Message<'item'>, batch);
@@ -1192,11 +1197,12 @@ export class Federation {
           requestedBy: `${m.from}:${b.requestedBy}`,
           note: b.note,
         });
-        const i = u.log({
-          type: 'consent.requested',
-          actor: { user: b.requestedBy, party: m.from },
-          subject: { request: b.request, item: b.item, holder: m.from, to: b.to },
-        });
+        const i = record(
+          u,
+          'consent.requested',
+          { user: b.requestedBy, party: m.from },
+          { request: b.request, item: b.item, holder: m.from, to: b.to },
+        );
         return accepted(i, `consent request ${b.request} recorded`);
       }
       case 'consent.decision': {
@@ -1233,10 +1239,11 @@ export class Federation {
           })
           .where('id', '=', b.request)
           .execute();
-        const i = u.log({
-          type: 'consent.decided',
-          actor: { user: null, party: m.from },
-          subject: {
+        const i = record(
+          u,
+          'consent.decided',
+          { user: null, party: m.from },
+          {
             request: b.request,
             item: req.item_id,
             holder: this.party,
@@ -1244,9 +1251,11 @@ export class Federation {
             consent: consentId,
             reason: b.reason,
           },
-          decision: b.decision === 'grant' ? 'allow' : 'deny',
-          reasons: [b.decision === 'grant' ? 'allowed' : 'refused'],
-        });
+          {
+            decision: b.decision === 'grant' ? 'allow' : 'deny',
+            reasons: [b.decision === 'grant' ? 'allowed' : 'refused'],
+          },
+        );
         return accepted(i, `consent decision on ${b.request}: ${b.decision}`);
       }
       case 'consent.revoked': {
@@ -1261,11 +1270,12 @@ export class Federation {
           .set({ revoked_at: at })
           .where('id', '=', b.consent)
           .execute();
-        const i = u.log({
-          type: 'consent.revoked',
-          actor: { user: null, party: m.from },
-          subject: { consent: b.consent },
-        });
+        const i = record(
+          u,
+          'consent.revoked',
+          { user: null, party: m.from },
+          { consent: b.consent },
+        );
         return accepted(i, `consent ${b.consent} revoked`);
       }
       case 'proposal.signature':
@@ -1280,13 +1290,13 @@ export class Federation {
           { kind: b.action, agreement: b.agreement, by: m.from },
           notLater(parseInstant(b.at).ms, u.now, 'the notice'),
         );
-        const i = u.log({
-          type: 'agreement.lifecycle',
-          actor: { user: null, party: m.from },
-          subject: { agreement: b.agreement, action: b.action, at: b.at },
-          decision: d.decision,
-          reasons: d.reasons.map((r) => r.code),
-        });
+        const i = record(
+          u,
+          'agreement.lifecycle',
+          { user: null, party: m.from },
+          { agreement: b.agreement, action: b.action, at: b.at },
+          { decision: d.decision, reasons: d.reasons.map((r) => r.code) },
+        );
         if (d.decision === 'deny')
           return {
             status: 'refused',
@@ -1313,17 +1323,17 @@ export class Federation {
           { kind: 'reclassify', item: b.item, by: item.originator.id, marking: b.marking },
           u.now,
         );
-        const i = u.log({
-          type: 'item.reclassified',
-          actor: { user: null, party: m.from },
-          subject: {
+        const i = record(
+          u,
+          'item.reclassified',
+          { user: null, party: m.from },
+          {
             item: b.item,
             to: b.marking,
             holders: (d.holders ?? []).map((h) => ({ party: h.party, marking: h.code })),
           },
-          decision: d.decision,
-          reasons: d.reasons.map((r) => r.code),
-        });
+          { decision: d.decision, reasons: d.reasons.map((r) => r.code) },
+        );
         if (d.decision === 'deny' || d.effect?.kind !== 'reclassify') throw deniedBy(d);
         await applyReclassification(u, d);
         // Hop by hop: pass it on to those we sent the item to.
@@ -1364,11 +1374,12 @@ export class Federation {
             note: b.note,
           })
           .execute();
-        const i = u.log({
-          type: 'compromise.reported',
-          actor: { user: null, party: m.from },
-          subject: { item: b.item, reportedBy: b.reportedBy },
-        });
+        const i = record(
+          u,
+          'compromise.reported',
+          { user: null, party: m.from },
+          { item: b.item, reportedBy: b.reportedBy },
+        );
         // The originator tells every other holder at once (GSOMIA Art. 17).
         if (item.originator.id === this.party) {
           for (const h of item.holdings.values()) {
@@ -1431,12 +1442,6 @@ export class Federation {
     const it = b.item;
     const w = u.world;
     const release = b.kind === 'release';
-    if (release !== (m.from === it.originator)) {
-      throw new FederationError(
-        'malformed-message',
-        'a release comes from the originator, a forward from a holder',
-      );
-    }
     let alert: AlertPayload | null = null;
     if (it.alert !== undefined) {
       if (it.precedence !== 'FLASH')
@@ -1448,139 +1453,89 @@ export class Federation {
         throw e;
       }
     }
-    let created = false;
-    let item: ItemRecord | undefined = w.items.get(it.id);
-    const addedConsent: string[] = [];
-    let addedHolding = false;
+    const consent = !release && b.consent !== null ? this.openConsent(b.consent) : null;
+    let arrival: ArrivalDecision;
     try {
-      if (item === undefined) {
-        try {
-          item = w.addItem(
-            {
-              id: it.id,
-              originator: it.originator,
-              marking: it.marking,
-              categories: it.categories,
-              releasableTo: it.releasableTo ?? undefined,
-              title: it.title,
-              precedence: it.precedence,
-            },
-            u.now,
-          );
-        } catch (e) {
-          if (e instanceof DefinitionError)
-            throw new FederationError('malformed-message', e.message);
-          throw e;
-        }
-        created = true;
-      } else if (item.originator.id !== it.originator) {
-        throw new FederationError(
-          'malformed-message',
-          `item ${it.id} is known here with another originator`,
-        );
-      }
-      if (!release && !item.holdings.has(m.from)) {
-        const sender = w.parties.get(m.from);
-        const mk = sender?.scheme.byCode.get(b.senderMarking);
-        if (mk === undefined)
-          throw new FederationError(
-            'malformed-message',
-            `unknown marking '${b.senderMarking}' for ${m.from}`,
-          );
-        item.holdings.set(m.from, { party: m.from, marking: mk, receipts: [], since: u.now });
-        addedHolding = true;
-      }
-      let consent: ReturnType<Federation['openConsent']> | null = null;
-      if (!release && b.consent !== null) {
-        consent = this.openConsent(b.consent);
-        if (!w.consents.has(consent.id)) {
-          // In memory for the decision; stored only if the item is accepted.
-          applyEffect(w, { kind: 'consent', consent });
-          addedConsent.push(consent.id);
-        }
-      }
-      const d = release
-        ? decide(w, { kind: 'release', item: it.id, to: this.party }, u.now)
-        : decide(w, { kind: 'forward', item: it.id, by: m.from, to: this.party }, u.now);
-      const i = u.log({
-        type: 'item.received',
-        actor: { user: null, party: m.from },
-        subject: {
-          envelope: m.id,
-          item: it.id,
+      arrival = decideArrival(
+        w,
+        {
+          item: {
+            id: it.id,
+            originator: it.originator,
+            marking: it.marking,
+            categories: it.categories,
+            releasableTo: it.releasableTo ?? undefined,
+            title: it.title,
+            precedence: it.precedence,
+          },
           kind: b.kind,
-          originator: { party: it.originator, marking: it.marking },
-          marking: d.marking?.code ?? null,
-          categories: it.categories,
+          from: m.from,
+          to: this.party,
+          senderMarking: b.senderMarking,
+          consent,
         },
-        decision: d.decision,
-        reasons: d.reasons.map((r) => r.code),
-      });
-      if (d.decision === 'deny' || d.effect === undefined) {
-        this.rollbackItem(u, it.id, created, addedHolding ? m.from : null, addedConsent);
-        return {
-          status: 'refused' as const,
-          code: d.reasons[0]?.code ?? 'denied',
-          message: d.reasons[0]?.message ?? '',
-          logIndex: i,
-          itemId: it.id,
-        };
-      }
-      applyEffect(w, d.effect);
-      if (consent !== null && addedConsent.includes(consent.id))
-        await this.insertConsent(u, consent, b.consent as string);
-      if (created) {
-        batch.items.push({
-          id: it.id,
-          originator: it.originator,
-          marking: it.marking,
-          categories: json(it.categories),
-          releasable_to: it.releasableTo === null ? null : json(it.releasableTo),
-          title: it.title,
-          body: it.body,
-          created_at: u.now,
-          created_by: null,
-          precedence: it.precedence ?? 'ROUTINE',
-        });
-        if (alert !== null && this.alerts !== null)
-          await this.alerts.received(u, item, alert, m.from);
-      }
-      if (addedHolding) batch.holdings.push([it.id, m.from]);
-      batch.holdings.push([it.id, this.party]);
+        u.now,
+      );
+    } catch (e) {
+      if (e instanceof DefinitionError) throw new FederationError('malformed-message', e.message);
+      throw e;
+    }
+    const d = arrival.decision;
+    const i = record(
+      u,
+      'item.received',
+      { user: null, party: m.from },
+      {
+        envelope: m.id,
+        item: it.id,
+        kind: b.kind,
+        originator: { party: it.originator, marking: it.marking },
+        marking: d.marking?.code ?? null,
+        categories: it.categories,
+      },
+      { decision: d.decision, reasons: d.reasons.map((r) => r.code) },
+    );
+    if (d.decision === 'deny') {
       return {
-        status: 'accepted' as const,
-        code: 'accepted',
-        message: `${it.id} received, marked ${d.marking?.code ?? ''}`,
+        status: 'refused' as const,
+        code: d.reasons[0]?.code ?? 'denied',
+        message: d.reasons[0]?.message ?? '',
         logIndex: i,
         itemId: it.id,
       };
-    } catch (e) {
-      if (e instanceof LiaisonError)
-        this.rollbackItem(u, it.id, created, addedHolding ? m.from : null, addedConsent);
-      throw e;
     }
-  }
-
-  private rollbackItem(
-    u: Unit,
-    itemId: string,
-    created: boolean,
-    holding: string | null,
-    consents: string[],
-  ): void {
-    const w = u.world;
-    if (created) w.items.delete(itemId);
-    else if (holding !== null) w.items.get(itemId)?.holdings.delete(holding);
-    for (const id of consents) {
-      const c = w.consents.get(id);
-      w.consents.delete(id);
-      const list = c === undefined ? undefined : w.consentsByItem.get(c.item);
-      if (list !== undefined)
-        list.splice(
-          list.findIndex((x) => x.id === id),
-          1,
-        );
+    // Nothing changed before this point: the World changes by the decision's effects.
+    const created = arrival.effects.some((e) => e.kind === 'add-item');
+    const senderHolding = arrival.effects.some((e) => e.kind === 'hold' && e.party === m.from);
+    for (const e of arrival.effects) u.apply(e);
+    if (consent !== null && arrival.effects.some((e) => e.kind === 'consent'))
+      await this.insertConsent(u, consent, b.consent ?? '');
+    const item = u.world.items.get(it.id);
+    if (created && item !== undefined) {
+      batch.items.push({
+        id: it.id,
+        originator: it.originator,
+        marking: it.marking,
+        categories: json(it.categories),
+        releasable_to: it.releasableTo === null ? null : json(it.releasableTo),
+        title: it.title,
+        body: it.body,
+        created_at: u.now,
+        created_by: null,
+        precedence: it.precedence ?? 'ROUTINE',
+      });
+      if (alert !== null && this.alerts !== null)
+        await this.alerts.received(u, item, alert, m.from);
     }
+    if (senderHolding) batch.holdings.push([it.id, m.from]);
+    batch.holdings.push([it.id, this.party]);
+    return {
+      status: 'accepted' as const,
+      code: 'accepted',
+      message: `${it.id} received, marked ${d.marking?.code ?? ''}`,
+      logIndex: i,
+      itemId: it.id,
+    };
   }
 
   // ------------------------------------------------------------------ consents
@@ -1765,17 +1720,18 @@ export class Federation {
         .where('id', '=', p.proposal)
         .execute();
     }
-    return u.log({
-      type: 'proposal.signed',
-      actor: { user: null, party: from ?? this.party },
-      subject: {
+    return record(
+      u,
+      'proposal.signed',
+      { user: null, party: from ?? this.party },
+      {
         proposal: p.proposal,
         agreement: p.agreement,
         kind: p.kind,
         signedBy: Object.keys(signatures).sort(),
         complete,
       },
-    });
+    );
   }
 
   /** The parties that must sign a proposal: the definition's, or the agreement's for a change. */
@@ -1819,12 +1775,7 @@ export class Federation {
     if (p.kind === 'agreement') {
       const def = p.body as AgreementDefinition;
       if (u.world.agreements.has(def.id)) return;
-      await recordAgreement(
-        u,
-        def,
-        { user: null, party: this.party },
-        { binding: true, signedBy: p.parties },
-      );
+      await recordAgreement(u, def, { user: null, party: this.party }, p.parties);
       return;
     }
     const change = p.body as {
@@ -1856,18 +1807,18 @@ export class Federation {
             },
             at,
           );
-    u.log({
-      type: 'agreement.lifecycle',
-      actor: { user: null, party: this.party },
-      subject: {
+    record(
+      u,
+      'agreement.lifecycle',
+      { user: null, party: this.party },
+      {
         agreement: change.agreement,
         action: change.kind,
         effectiveAt: formatInstant(at),
         signedBy: p.parties,
       },
-      decision: d.decision,
-      reasons: d.reasons.map((r) => r.code),
-    });
+      { decision: d.decision, reasons: d.reasons.map((r) => r.code) },
+    );
     if (d.decision === 'allow') await recordLifecycle(u, d);
   }
 
@@ -2008,13 +1959,13 @@ export class Federation {
     }
     await this.node.transact(async (u) => {
       if (problems.length > 0) {
-        u.log({
-          type: 'witness.split-view',
-          actor: { user: null, party: this.party },
-          subject: { peer: party, size: cp.size, problems },
-          decision: 'deny',
-          reasons: ['split-view'],
-        });
+        record(
+          u,
+          'witness.split-view',
+          { user: null, party: this.party },
+          { peer: party, size: cp.size, problems },
+          { decision: 'deny', reasons: ['split-view'] },
+        );
         return;
       }
       if (!seen.some((s) => s.size === cp.size)) {
@@ -2023,11 +1974,12 @@ export class Federation {
           .values({ peer: party, size: cp.size, root: cp.root, note, seen_at: u.now })
           .execute();
       }
-      u.log({
-        type: 'witness.checkpoint',
-        actor: { user: null, party: this.party },
-        subject: { peer: party, size: cp.size, root: b64(cp.root) },
-      });
+      record(
+        u,
+        'witness.checkpoint',
+        { user: null, party: this.party },
+        { peer: party, size: cp.size, root: b64(cp.root) },
+      );
       const body = note.slice(0, note.indexOf('\n\n') + 1);
       await this.enqueue(u, party, 'checkpoint.cosignature', {
         size: cp.size,

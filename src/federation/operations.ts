@@ -31,6 +31,7 @@ import {
   RequestInvalid,
   Unavailable,
 } from '../node/errors.js';
+import { record } from '../node/events.js';
 import { applyReclassification, recordCompromise, recordLifecycle } from '../node/operations.js';
 import type { Actor } from '../node/roles.js';
 import type { Unit } from '../node/service.js';
@@ -85,19 +86,19 @@ function logSent(
   d: Decision,
   envelope: string | null,
 ): number {
-  return u.log({
+  return record(
+    u,
     type,
-    actor: { user: actor.user, party },
-    subject: {
+    { user: actor.user, party },
+    {
       item,
       to,
       envelope,
       marking: d.marking?.code ?? null,
       agreements: d.agreements ?? [],
     },
-    decision: d.decision,
-    reasons: d.reasons.map((r) => r.code),
-  });
+    { decision: d.decision, reasons: d.reasons.map((r) => r.code) },
+  );
 }
 
 /**
@@ -213,13 +214,13 @@ export async function requestConsent(
     // RULES P1: only someone who may read the item asks for consent to pass it on.
     const p1 = actingRefusal(u.world, actor.user, fed.party, item, u.now);
     if (p1 !== null) {
-      u.log({
-        type: 'consent.requested',
-        actor: { user: actor.user, party: fed.party },
-        subject: { item: itemId, holder: fed.party, to },
-        decision: 'deny',
-        reasons: p1.reasons.map((r) => r.code),
-      });
+      record(
+        u,
+        'consent.requested',
+        { user: actor.user, party: fed.party },
+        { item: itemId, holder: fed.party, to },
+        { decision: 'deny', reasons: p1.reasons.map((r) => r.code) },
+      );
       throw refusal(u, actor, itemId, p1);
     }
     if (item.originator.id === fed.party)
@@ -256,11 +257,12 @@ export async function requestConsent(
       requestedBy: actor.user,
       note,
     });
-    u.log({
-      type: 'consent.requested',
-      actor: { user: actor.user, party: fed.party },
-      subject: { request: id, item: itemId, holder: fed.party, to, originator: item.originator.id },
-    });
+    record(
+      u,
+      'consent.requested',
+      { user: actor.user, party: fed.party },
+      { request: id, item: itemId, holder: fed.party, to, originator: item.originator.id },
+    );
     await fed.enqueue(
       u,
       item.originator.id,
@@ -338,13 +340,13 @@ export async function decideConsentRequest(
     if (item === undefined) throw new NotFound('unknown-item', `unknown item '${req.item_id}'`);
     const p1 = actingRefusal(u.world, actor.user, fed.party, item, u.now);
     if (p1 !== null) {
-      u.log({
-        type: 'consent.decided',
-        actor: { user: actor.user, party: fed.party },
-        subject: { request: requestId, item: req.item_id, holder: req.holder, to: req.to_party },
-        decision: 'deny',
-        reasons: p1.reasons.map((r) => r.code),
-      });
+      record(
+        u,
+        'consent.decided',
+        { user: actor.user, party: fed.party },
+        { request: requestId, item: req.item_id, holder: req.holder, to: req.to_party },
+        { decision: 'deny', reasons: p1.reasons.map((r) => r.code) },
+      );
       throw refusal(u, actor, req.item_id, p1);
     }
     if (req.status !== 'pending')
@@ -405,10 +407,11 @@ export async function decideConsentRequest(
       })
       .where('id', '=', requestId)
       .execute();
-    u.log({
-      type: 'consent.decided',
-      actor: { user: actor.user, party: fed.party },
-      subject: {
+    record(
+      u,
+      'consent.decided',
+      { user: actor.user, party: fed.party },
+      {
         request: requestId,
         item: req.item_id,
         holder: req.holder,
@@ -417,9 +420,8 @@ export async function decideConsentRequest(
         reason,
         expires: expires === null ? null : formatInstant(expires),
       },
-      decision: grant ? 'allow' : 'deny',
-      reasons: grant ? ['allowed'] : ['refused'],
-    });
+      { decision: grant ? 'allow' : 'deny', reasons: grant ? ['allowed'] : ['refused'] },
+    );
     await fed.enqueue(
       u,
       req.holder,
@@ -448,13 +450,13 @@ export async function revokeConsent(
       u.now,
     );
     const about = u.world.consents.get(consentId)?.item ?? null;
-    u.log({
-      type: 'consent.revoked',
-      actor: { user: actor.user, party: fed.party },
-      subject: { consent: consentId },
-      decision: d.decision,
-      reasons: d.reasons.map((r) => r.code),
-    });
+    record(
+      u,
+      'consent.revoked',
+      { user: actor.user, party: fed.party },
+      { consent: consentId },
+      { decision: d.decision, reasons: d.reasons.map((r) => r.code) },
+    );
     if (d.decision === 'deny' || d.effect?.kind !== 'revoke-consent')
       throw about === null ? deniedBy(d) : refusal(u, actor, about, d);
     applyEffect(u.world, d.effect);
@@ -643,13 +645,13 @@ export async function lifecycleAction(
         `unknown (or not yet binding) agreement '${agreementId}'`,
       );
     const d = decide(u.world, { kind, agreement: agreementId, by: fed.party }, u.now);
-    u.log({
-      type: 'agreement.lifecycle',
-      actor: { user: actor.user, party: fed.party },
-      subject: { agreement: agreementId, action: kind },
-      decision: d.decision,
-      reasons: d.reasons.map((r) => r.code),
-    });
+    record(
+      u,
+      'agreement.lifecycle',
+      { user: actor.user, party: fed.party },
+      { agreement: agreementId, action: kind },
+      { decision: d.decision, reasons: d.reasons.map((r) => r.code) },
+    );
     if (d.decision === 'allow') {
       await recordLifecycle(u, d);
       await fed.broadcastLifecycle(u, agreementId, kind, u.now);
@@ -672,18 +674,18 @@ export async function reclassifyAndNotify(
       { kind: 'reclassify', item: itemId, by: fed.party, marking, user: actor.user },
       u.now,
     );
-    u.log({
-      type: 'item.reclassified',
-      actor: { user: actor.user, party: fed.party },
-      subject: {
+    record(
+      u,
+      'item.reclassified',
+      { user: actor.user, party: fed.party },
+      {
         item: itemId,
         from: item?.marking.code ?? null,
         to: marking,
         holders: (d.holders ?? []).map((h) => ({ party: h.party, marking: h.code })),
       },
-      decision: d.decision,
-      reasons: d.reasons.map((r) => r.code),
-    });
+      { decision: d.decision, reasons: d.reasons.map((r) => r.code) },
+    );
     if (d.decision === 'deny' || item === undefined) throw refusal(u, actor, itemId, d);
     await applyReclassification(u, d);
     for (const h of item.holdings.values()) {

@@ -3,6 +3,7 @@
 // enrolment token that may only enrol a second factor.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AccessDenied, NotFound } from './errors.js';
+import { record } from './events.js';
 import type { Actor, Role } from './roles.js';
 import type { LiaisonNode, Unit } from './service.js';
 
@@ -130,11 +131,12 @@ export async function insertToken(
       kind,
     })
     .execute();
-  u.log({
-    type: 'token.created',
-    actor: { user: actor?.user ?? null, party },
-    subject: { token: id, user: userId, label, expiresAt, kind, ...subject },
-  });
+  record(
+    u,
+    'token.created',
+    { user: actor?.user ?? null, party },
+    { token: id, user: userId, label, expiresAt, kind, ...subject },
+  );
   return { id, user: userId, token, expiresAt };
 }
 
@@ -154,11 +156,12 @@ export function revokeToken(
     await u.tx.updateTable('tokens').set({ revoked_at: at }).where('id', '=', tokenId).execute();
     // After commit: a lookup during the unit may still have cached the old row.
     u.afterCommit(() => forgetTokens(node, (t) => t.tokenId === tokenId));
-    u.log({
-      type: 'token.revoked',
-      actor: { user: actor.user, party: node.party },
-      subject: { token: tokenId, user: row.user_id },
-    });
+    record(
+      u,
+      'token.revoked',
+      { user: actor.user, party: node.party },
+      { token: tokenId, user: row.user_id },
+    );
     return { id: tokenId, revokedAt: at };
   });
 }

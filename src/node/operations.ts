@@ -16,7 +16,8 @@ import {
   type Precedence,
   World,
 } from '../core/index.js';
-import { Conflict, definitionError, deniedBy, NotFound } from './errors.js';
+import { Conflict, deniedBy, NotFound, Unavailable } from './errors.js';
+import { record } from './events.js';
 import type { Actor } from './roles.js';
 import { json, type LiaisonNode, type Unit } from './service.js';
 import { listVisible, logListing, type Page, refusal, visible } from './visibility.js';
@@ -30,37 +31,32 @@ export function addAgreement(
 ): Promise<string> {
   return node.transact(async (u) => {
     if (u.world.agreements.has(def.id)) throw new Conflict(`agreement '${def.id}' exists`);
-    await recordAgreement(
-      u,
-      def,
-      { user: actor?.user ?? null, party: node.party },
-      { definition: def },
-    );
+    await recordAgreement(u, def, { user: actor?.user ?? null, party: node.party }, null);
     return def.id;
   });
 }
 
 /**
- * Adds an agreement in a unit: the World, the store and the log (`subject` completes
- * the entry). An invalid definition is refused before anything is written. Used for
- * a node's own agreements and for those that bind when every party has signed.
+ * Adds an agreement in a unit: the World, the store and the log. An invalid
+ * definition is refused before anything is written. Used for a node's own agreements
+ * (`signedBy` null) and for those that bind when every party has signed.
  */
 export async function recordAgreement(
   u: Unit,
   def: AgreementDefinition,
   actor: { readonly user: string | null; readonly party: string },
-  subject: Readonly<Record<string, unknown>>,
+  signedBy: readonly string[] | null,
 ): Promise<void> {
-  try {
-    u.world.addAgreement(def);
-  } catch (e) {
-    definitionError(e);
-  }
+  u.apply({ kind: 'add-agreement', definition: def });
   await u.tx
     .insertInto('agreements')
     .values({ id: def.id, definition: json(def), added_at: u.now })
     .execute();
-  u.log({ type: 'agreement.added', actor, subject: { agreement: def.id, ...subject } });
+  record(u, 'agreement.added', actor, {
+    agreement: def.id,
+    definition: signedBy === null ? def : null,
+    signedBy,
+  });
 }
 
 export interface AgreementEntry {
@@ -143,13 +139,13 @@ export function noticeAction(
       throw new NotFound('unknown-agreement', `unknown agreement '${agreementId}'`);
     }
     const d = decide(u.world, { kind, agreement: agreementId, by: node.party }, u.now);
-    u.log({
-      type: 'agreement.lifecycle',
-      actor: { user: actor.user, party: node.party },
-      subject: { agreement: agreementId, action: kind },
-      decision: d.decision,
-      reasons: d.reasons.map((r) => r.code),
-    });
+    record(
+      u,
+      'agreement.lifecycle',
+      { user: actor.user, party: node.party },
+      { agreement: agreementId, action: kind },
+      { decision: d.decision, reasons: d.reasons.map((r) => r.code) },
+    );
     if (d.decision === 'allow') await recordLifecycle(u, d);
     return d;
   });
@@ -221,13 +217,13 @@ export function mayCreate(
   if (may.decision === 'allow') return;
   // An unknown marking is a bad request, not a decision about a person: not logged.
   if (may.reasons[0]?.rule !== 'P1') throw deniedBy(may);
-  u.log({
-    type: 'item.created',
-    actor: { user: actor.user, party },
-    subject: { marking, categories },
-    decision: 'deny',
-    reasons: may.reasons.map((r) => r.code),
-  });
+  record(
+    u,
+    'item.created',
+    { user: actor.user, party },
+    { item: null, marking, categories, releasableTo: null, precedence: null, alert: null },
+    { decision: 'deny', reasons: may.reasons.map((r) => r.code) },
+  );
   throw deniedBy(may);
 }
 
@@ -235,23 +231,21 @@ export function createItem(node: LiaisonNode, actor: Actor, input: NewItem): Pro
   return node.transact(async (u) => {
     mayCreate(u, actor, node.party, input.marking, input.categories);
     const id = `${node.party.toLowerCase()}-${randomUUID()}`;
-    let item: ItemRecord;
-    try {
-      item = u.world.addItem(
-        {
-          id,
-          originator: node.party,
-          marking: input.marking,
-          categories: input.categories,
-          releasableTo: input.releasableTo,
-          title: input.title,
-          precedence: input.precedence,
-        },
-        u.now,
-      );
-    } catch (e) {
-      definitionError(e);
-    }
+    u.apply({
+      kind: 'add-item',
+      item: {
+        id,
+        originator: node.party,
+        marking: input.marking,
+        categories: input.categories,
+        releasableTo: input.releasableTo,
+        title: input.title,
+        precedence: input.precedence,
+      },
+      since: u.now,
+    });
+    const item = u.world.items.get(id);
+    if (item === undefined) throw new Unavailable('internal', `item ${id} was not added`);
     await u.tx
       .insertInto('items')
       .values({
@@ -267,17 +261,19 @@ export function createItem(node: LiaisonNode, actor: Actor, input: NewItem): Pro
         precedence: item.precedence,
       })
       .execute();
-    u.log({
-      type: 'item.created',
-      actor: { user: actor.user, party: node.party },
-      subject: {
+    record(
+      u,
+      'item.created',
+      { user: actor.user, party: node.party },
+      {
         item: id,
         marking: input.marking,
         categories: input.categories,
         releasableTo: input.releasableTo ?? null,
         precedence: item.precedence,
+        alert: null,
       },
-    });
+    );
     return summary(node, item);
   });
 }
@@ -346,7 +342,7 @@ export function decideRead(
   actor: Actor,
   party: string,
   itemId: string,
-  o: { readonly subject?: Record<string, unknown>; readonly logAllowed?: boolean } = {},
+  o: { readonly view?: string; readonly logAllowed?: boolean } = {},
 ): { item: ItemRecord; decision: Decision; logIndex: number } {
   const item = u.world.items.get(itemId);
   const d = decide(u.world, { kind: 'read', item: itemId, user: actor.user }, u.now);
@@ -354,19 +350,17 @@ export function decideRead(
   const logIndex =
     allowed && o.logAllowed === false
       ? -1
-      : u.log({
-          type: 'item.read',
-          actor: { user: actor.user, party },
-          subject: {
+      : record(
+          u,
+          'item.read',
+          { user: actor.user, party },
+          {
             item: itemId,
-            ...(item === undefined
-              ? {}
-              : { marking: item.holdings.get(party)?.marking.code ?? null }),
-            ...o.subject,
+            marking: item?.holdings.get(party)?.marking.code ?? null,
+            view: o.view ?? 'item',
           },
-          decision: d.decision,
-          reasons: d.reasons.map((r) => r.code),
-        });
+          { decision: d.decision, reasons: d.reasons.map((r) => r.code) },
+        );
   // Whoever is refused a read may not read the item: only codes and rules (RULES V1).
   if (!allowed) throw refusal(u, actor, itemId, d);
   return { item, decision: d, logIndex };
@@ -387,18 +381,18 @@ export function reclassifyItem(
       { kind: 'reclassify', item: itemId, by: node.party, marking, user: actor.user },
       u.now,
     );
-    u.log({
-      type: 'item.reclassified',
-      actor: { user: actor.user, party: node.party },
-      subject: {
+    record(
+      u,
+      'item.reclassified',
+      { user: actor.user, party: node.party },
+      {
         item: itemId,
         from,
         to: marking,
         holders: (d.holders ?? []).map((h) => ({ party: h.party, marking: h.code })),
       },
-      decision: d.decision,
-      reasons: d.reasons.map((r) => r.code),
-    });
+      { decision: d.decision, reasons: d.reasons.map((r) => r.code) },
+    );
     if (d.decision === 'deny' || d.effect?.kind !== 'reclassify')
       throw refusal(u, actor, itemId, d);
     await applyReclassification(u, d);
@@ -440,13 +434,13 @@ export async function recordCompromise(
     { kind: 'report-compromise', item: itemId, by: party, user: actor.user },
     u.now,
   );
-  u.log({
-    type: 'compromise.reported',
-    actor: { user: actor.user, party },
-    subject: { item: itemId },
-    decision: d.decision,
-    reasons: d.reasons.map((r) => r.code),
-  });
+  record(
+    u,
+    'compromise.reported',
+    { user: actor.user, party },
+    { item: itemId },
+    { decision: d.decision, reasons: d.reasons.map((r) => r.code) },
+  );
   if (d.decision === 'deny' || !u.world.items.has(itemId)) throw refusal(u, actor, itemId, d);
   const view: CompromiseView = {
     id: `cmp-${randomUUID()}`,

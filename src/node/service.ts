@@ -10,6 +10,7 @@ import {
   type AgreementDefinition,
   applyEffect,
   BUILT_IN_PARTIES,
+  type Effect,
   type EpochMs,
   formatInstant,
   isPrecedence,
@@ -24,6 +25,7 @@ import { MerkleTree } from '../log/merkle.js';
 import { checkpointBody, rawPublicKey, signNote, verifierKey } from '../log/note.js';
 import type { Store } from '../store/db.js';
 import type { Database } from '../store/schema.js';
+import { definitionError } from './errors.js';
 
 export interface NodeOptions {
   readonly party: string;
@@ -42,6 +44,11 @@ export interface Unit {
   readonly world: World;
   /** Appends an event to the log in this transaction; returns its index. */
   log(event: LogEvent): number;
+  /**
+   * Changes the World, the one way a unit does (the core's `applyEffect`); a
+   * definition the core refuses is a RequestInvalid naming the field.
+   */
+  apply(effect: Effect): void;
   /** Runs `fn` once the transaction has committed (e.g. to wake the outbox). */
   afterCommit(fn: () => void): void;
 }
@@ -197,6 +204,13 @@ export class LiaisonNode {
           },
           afterCommit: (fn) => {
             after.push(fn);
+          },
+          apply: (effect) => {
+            try {
+              applyEffect(this.worldValue, effect);
+            } catch (e) {
+              definitionError(e);
+            }
           },
         };
         for (const job of batch) {

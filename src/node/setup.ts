@@ -14,6 +14,7 @@ import { Federation } from '../federation/federation.js';
 import { proposeAgreement } from '../federation/operations.js';
 import { isPostgresUrl, openStore } from '../store/db.js';
 import type { IssuedToken } from './auth.js';
+import { record } from './events.js';
 import { LiaisonNode } from './service.js';
 import { createUser, issueToken, openSetup } from './users.js';
 
@@ -169,11 +170,12 @@ export async function initNode(o: InitOptions): Promise<InitResult> {
       // Setup: the first admin acts alone until the node has people to approve
       // privileged changes (src/node/users.ts).
       await openSetup(u);
-      u.log({
-        type: 'node.initialized',
-        actor: { user: null, party: o.party },
-        subject: { party: o.party, origin: config.origin, verifierKey: node.verifierKey },
-      });
+      record(
+        u,
+        'node.initialized',
+        { user: null, party: o.party },
+        { party: o.party, origin: config.origin, verifierKey: node.verifierKey },
+      );
     });
     // The party's built-in agreements, signed by this party: each binds once its
     // other parties' nodes have signed too (they do when they are added as peers).

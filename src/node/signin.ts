@@ -11,6 +11,7 @@
 import { Secret, TOTP } from 'otpauth';
 import { forgetTokens, type IssuedToken, insertToken, revokeSessions } from './auth.js';
 import { AccessDenied, Conflict, LimitReached, NotFound, RequestInvalid } from './errors.js';
+import { record } from './events.js';
 import { DUMMY_HASH, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords.js';
 import type { Actor, Role } from './roles.js';
 import type { LiaisonNode } from './service.js';
@@ -254,13 +255,13 @@ export class SignInGuard {
     if (w !== undefined) await this.logWindow(key, w, now);
     this.windows.set(key, { start: now, failures: 0, throttled: 0, sources: new Set() });
     await this.node.transact(async (u) => {
-      u.log({
-        type: 'user.sign-in',
-        actor: { user: null, party: this.node.party },
-        subject: { username: key, source },
-        decision: 'deny',
-        reasons: [throttled ? 'too-many-requests' : 'unauthenticated'],
-      });
+      record(
+        u,
+        'user.sign-in',
+        { user: null, party: this.node.party },
+        { username: key, source, factor: null },
+        { decision: 'deny', reasons: [throttled ? 'too-many-requests' : 'unauthenticated'] },
+      );
     });
   }
 
@@ -268,10 +269,11 @@ export class SignInGuard {
     this.windows.delete(key);
     if (w.failures + w.throttled === 0) return;
     await this.node.transact(async (u) => {
-      u.log({
-        type: 'user.sign-in-failures',
-        actor: { user: null, party: this.node.party },
-        subject: {
+      record(
+        u,
+        'user.sign-in-failures',
+        { user: null, party: this.node.party },
+        {
           username: key,
           failures: w.failures,
           throttled: w.throttled,
@@ -279,9 +281,8 @@ export class SignInGuard {
           from: new Date(w.start).toISOString(),
           to: new Date(now).toISOString(),
         },
-        decision: 'deny',
-        reasons: ['unauthenticated'],
-      });
+        { decision: 'deny', reasons: ['unauthenticated'] },
+      );
     });
   }
 
@@ -367,13 +368,13 @@ export class SignInGuard {
           .where('id', '=', row.id)
           .execute();
       }
-      u.log({
-        type: 'user.sign-in',
-        actor: { user: row.id, party: node.party },
-        subject: { username: row.id, source, factor: step === null ? 'password' : 'password+totp' },
-        decision: 'allow',
-        reasons: ['allowed'],
-      });
+      record(
+        u,
+        'user.sign-in',
+        { user: row.id, party: node.party },
+        { username: row.id, source, factor: step === null ? 'password' : 'password+totp' },
+        { decision: 'allow', reasons: ['allowed'] },
+      );
       return insertToken(
         u,
         node.party,
@@ -455,11 +456,12 @@ export class SignInGuard {
         .where('id', '=', userId)
         .execute();
       const n = await revokeSessions(u, node, userId, self ? tokenId : null);
-      u.log({
-        type: 'user.password-changed',
-        actor: { user: actor.user, party: node.party },
-        subject: { user: userId, cleared: next === null, reset: !self, sessionsRevoked: n },
-      });
+      record(
+        u,
+        'user.password-changed',
+        { user: actor.user, party: node.party },
+        { user: userId, cleared: next === null, reset: !self, setup: false, sessionsRevoked: n },
+      );
       return { sessionsRevoked: n };
     });
   }
@@ -531,11 +533,12 @@ export class SignInGuard {
         .where('kind', '=', 'enrol')
         .execute();
       u.afterCommit(() => forgetTokens(node, (t) => t.tokenId === tokenId));
-      u.log({
-        type: 'user.totp-enrolled',
-        actor: { user: actor.user, party: node.party },
-        subject: { user: actor.user },
-      });
+      record(
+        u,
+        'user.totp-enrolled',
+        { user: actor.user, party: node.party },
+        { user: actor.user },
+      );
       return { enrolled: true };
     });
   }
@@ -555,11 +558,7 @@ export class SignInGuard {
         .where('id', '=', userId)
         .execute();
       await revokeSessions(u, node, userId, null);
-      u.log({
-        type: 'user.totp-removed',
-        actor: { user: actor.user, party: node.party },
-        subject: { user: userId },
-      });
+      record(u, 'user.totp-removed', { user: actor.user, party: node.party }, { user: userId });
     });
   }
 }

@@ -12,14 +12,8 @@ import type { Selectable } from 'kysely';
 import type { Marking, UserRecord } from '../core/index.js';
 import type { UserChangeTable } from '../store/schema.js';
 import { forgetTokens, type IssuedToken, insertToken } from './auth.js';
-import {
-  AccessDenied,
-  Conflict,
-  definitionError,
-  NotFound,
-  RequestInvalid,
-  Unavailable,
-} from './errors.js';
+import { AccessDenied, Conflict, NotFound, RequestInvalid, Unavailable } from './errors.js';
+import { record } from './events.js';
 import { type Actor, isRole, orList, PRIVILEGED_ROLES, type Role } from './roles.js';
 import { json, type LiaisonNode, type Unit } from './service.js';
 
@@ -122,11 +116,7 @@ async function closeSetup(
   how: string,
 ): Promise<void> {
   await u.tx.updateTable('meta').set({ value: 'ended' }).where('key', '=', SETUP_KEY).execute();
-  u.log({
-    type: 'node.setup-ended',
-    actor: { user: actor, party },
-    subject: { how },
-  });
+  record(u, 'node.setup-ended', { user: actor, party }, { how });
 }
 
 function topRank(record: UserRecord): number {
@@ -173,11 +163,12 @@ export function setupPassword(node: LiaisonNode, userId: string, hash: string): 
     if (!(await setupOpen(u))) throw new AccessDenied('forbidden', 'the node is not in setup');
     if (!u.world.users.has(userId)) throw new NotFound('unknown-user', `unknown user '${userId}'`);
     await u.tx.updateTable('users').set({ password_hash: hash }).where('id', '=', userId).execute();
-    u.log({
-      type: 'user.password-changed',
-      actor: { user: null, party: node.party },
-      subject: { user: userId, cleared: false, reset: true, setup: true },
-    });
+    record(
+      u,
+      'user.password-changed',
+      { user: null, party: node.party },
+      { user: userId, cleared: false, reset: true, setup: true, sessionsRevoked: 0 },
+    );
   });
 }
 
@@ -275,11 +266,18 @@ function changeView(r: Selectable<UserChangeTable>): ChangeView {
   };
 }
 
-function changeSubject(change: UserChange): Record<string, unknown> {
+function changeSubject(change: UserChange) {
   return change.kind === 'roles'
-    ? { kind: 'roles', roles: change.roles }
+    ? {
+        kind: 'roles' as const,
+        roles: change.roles,
+        clearance: null,
+        needToKnow: null,
+        expires: null,
+      }
     : {
-        kind: 'clearance',
+        kind: 'clearance' as const,
+        roles: null,
         clearance: change.clearance,
         needToKnow: change.needToKnow,
         expires: change.clearanceExpires,
@@ -298,8 +296,9 @@ async function apply(
   const before = u.world.users.get(subjectId);
   if (before === undefined) throw new NotFound('unknown-user', `unknown user '${subjectId}'`);
   const extra = {
-    ...(how.setup ? { setup: true } : {}),
-    ...(how.proposedBy === undefined ? {} : { proposedBy: how.proposedBy, change: how.change }),
+    setup: how.setup,
+    proposedBy: how.proposedBy ?? null,
+    change: how.change ?? null,
   };
   if (change.kind === 'roles') {
     const from = await rolesOf(u, subjectId);
@@ -309,23 +308,24 @@ async function apply(
       .where('id', '=', subjectId)
       .execute();
     u.afterCommit(() => forgetTokens(node, (t) => t.actor.user === subjectId));
-    u.log({
-      type: 'user.roles-changed',
-      actor: { user: actor?.user ?? null, party: node.party },
-      subject: { user: subjectId, from, to: change.roles, ...extra },
-    });
+    record(
+      u,
+      'user.roles-changed',
+      { user: actor?.user ?? null, party: node.party },
+      { user: subjectId, from, to: change.roles, ...extra },
+    );
     return userView(before, change.roles);
   }
-  let user: UserRecord;
-  try {
-    user = u.world.updateUser(subjectId, {
+  u.apply({
+    kind: 'update-user',
+    id: subjectId,
+    change: {
       clearance: change.clearance,
       needToKnow: change.needToKnow,
       clearanceExpires: change.clearanceExpires ?? undefined,
-    });
-  } catch (e) {
-    definitionError(e);
-  }
+    },
+  });
+  const user = u.world.users.get(subjectId) ?? before;
   await u.tx
     .updateTable('users')
     .set({
@@ -335,10 +335,11 @@ async function apply(
     })
     .where('id', '=', subjectId)
     .execute();
-  u.log({
-    type: 'user.clearance-changed',
-    actor: { user: actor?.user ?? null, party: node.party },
-    subject: {
+  record(
+    u,
+    'user.clearance-changed',
+    { user: actor?.user ?? null, party: node.party },
+    {
       user: subjectId,
       from: { clearance: before.clearance.code, needToKnow: [...before.needToKnow] },
       to: {
@@ -348,7 +349,7 @@ async function apply(
       },
       ...extra,
     },
-  });
+  );
   return userView(user, await rolesOf(u, subjectId));
 }
 
@@ -420,16 +421,17 @@ async function propose(
     approver: req.approverText,
   };
   await u.tx.insertInto('user_changes').values(row).execute();
-  u.log({
-    type: 'user.change-proposed',
-    actor: { user: actor.user, party: node.party },
-    subject: {
+  record(
+    u,
+    'user.change-proposed',
+    { user: actor.user, party: node.party },
+    {
       change: row.id,
       user: subjectId,
       ...changeSubject(change),
       approver: req.approverText,
     },
-  });
+  );
   return {
     status: 'pending',
     user: userView(subject, roles),
@@ -499,13 +501,13 @@ export function decideChange(
       .set({ status, decided_by: actor.user, decided_at: u.now, note })
       .where('id', '=', id)
       .execute();
-    u.log({
-      type: 'user.change-decided',
-      actor: { user: actor.user, party: node.party },
-      subject: { change: id, user: row.user_id, status, proposedBy: row.proposed_by, note },
-      decision: approve ? 'allow' : 'deny',
-      reasons: [status],
-    });
+    record(
+      u,
+      'user.change-decided',
+      { user: actor.user, party: node.party },
+      { change: id, user: row.user_id, status, proposedBy: row.proposed_by, note },
+      { decision: approve ? 'allow' : 'deny', reasons: [status] },
+    );
     const decided = changeView({ ...row, status, decided_by: actor.user, decided_at: u.now, note });
     if (status !== 'approved') return { status, user: userView(subject, roles), change: decided };
     const user = await apply(u, node, actor, row.user_id, change, {
@@ -638,18 +640,17 @@ export function createUser(
           `a token for ${input.username} would carry rights you do not hold: they sign in and issue their own`,
         );
     }
-    let user: UserRecord;
-    try {
-      user = u.world.addUser({
+    u.apply({
+      kind: 'add-user',
+      user: {
         id: input.username,
         party: node.party,
         clearance: clearNow ? input.clearance : unclassified.code,
         needToKnow: clearNow ? input.needToKnow : [],
         clearanceExpires: clearNow ? (input.clearanceExpires ?? undefined) : undefined,
-      });
-    } catch (e) {
-      definitionError(e);
-    }
+      },
+    });
+    const user = u.world.users.get(input.username) ?? draft;
     await u.tx
       .insertInto('users')
       .values({
@@ -665,17 +666,18 @@ export function createUser(
         password_hash: input.passwordHash ?? null,
       })
       .execute();
-    u.log({
-      type: 'user.created',
-      actor: { user: actor?.user ?? null, party: node.party },
-      subject: {
+    record(
+      u,
+      'user.created',
+      { user: actor?.user ?? null, party: node.party },
+      {
         user: user.id,
         clearance: user.clearance.code,
         needToKnow: [...user.needToKnow],
         roles: granted,
-        ...(inSetup ? { setup: true } : {}),
+        setup: inSetup,
       },
-    });
+    );
     const pending: ChangeView[] = [];
     for (const [now, change] of [
       [rolesNow, rolesChange],

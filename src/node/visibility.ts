@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { concealed, type Decision, mayRead } from '../core/index.js';
 import { deniedBy, NotFound, type PolicyDenied } from './errors.js';
+import { record } from './events.js';
 import type { Actor } from './roles.js';
 import type { LiaisonNode, Unit } from './service.js';
 
@@ -126,13 +127,13 @@ export function logListing(
     if (remember.size > 10_000) remember.clear();
     remember.set(key, { digest, at: u.now });
   });
-  u.log({
-    type: 'listing.viewed',
-    actor: { user: actor.user, party: node.party },
-    subject: { view, items: shown, ...extra },
-    decision: 'allow',
-    reasons: ['allowed'],
-  });
+  record(
+    u,
+    'listing.viewed',
+    { user: actor.user, party: node.party },
+    { view, items: shown, ...extra },
+    { decision: 'allow', reasons: ['allowed'] },
+  );
 }
 
 /**
