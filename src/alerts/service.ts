@@ -15,7 +15,7 @@ import {
 } from '../core/index.js';
 import { verifyJws } from '../crypto/jose.js';
 import { FederationError } from '../federation/errors.js';
-import type { AlertHooks, Federation } from '../federation/federation.js';
+import type { Federation } from '../federation/federation.js';
 import {
   ALERT_ACK_TYP,
   type AlertAckPayload,
@@ -23,9 +23,10 @@ import {
   type Message,
 } from '../federation/messages.js';
 import { sendInUnit } from '../federation/operations.js';
+import type { ContentPort, OnAccepted } from '../federation/ports.js';
 import { NotFound, PolicyDenied, RequestInvalid, Unavailable } from '../node/errors.js';
 import { record } from '../node/events.js';
-import { decideRead, mayCreate } from '../node/operations.js';
+import { addNewItem, decideRead } from '../node/items.js';
 import type { Actor } from '../node/roles.js';
 import { json, type LiaisonNode, type Unit } from '../node/service.js';
 import { listVisible, type Page } from '../node/visibility.js';
@@ -36,6 +37,7 @@ import {
   type AlertInput,
   AlertInvalid,
   type AlertPayload,
+  checkAlertPayload,
   completeAlert,
   describe,
   headline,
@@ -134,7 +136,7 @@ interface OpenAlert {
 
 export const DEFAULT_ALERT_CATEGORIES = ['dprk-missile'];
 
-export class AlertService implements AlertHooks {
+export class AlertService implements ContentPort {
   readonly hub = new AlertHub();
   private readonly ackDeadlineMs: number;
   private readonly maxEscalations: number;
@@ -151,7 +153,6 @@ export class AlertService implements AlertHooks {
     this.ackDeadlineMs = options.ackDeadlineMs ?? 60_000;
     this.maxEscalations = options.maxEscalations ?? 3;
     this.tickMs = options.tickMs ?? 200;
-    fed.alerts = this;
   }
 
   get node(): LiaisonNode {
@@ -331,54 +332,21 @@ export class AlertService implements AlertHooks {
       const marking = input.marking ?? this.defaultMarking(u);
       const categories = input.categories ?? DEFAULT_ALERT_CATEGORIES;
       // Sending is acting (RULES P1): the sender must be allowed to read the alert.
-      mayCreate(u, actor, this.party, marking, categories);
-      u.apply({
-        kind: 'add-item',
-        item: {
+      const body = describe(payload);
+      const item = await addNewItem(
+        u,
+        actor,
+        this.party,
+        {
           id,
-          originator: this.party,
           marking,
           categories,
           releasableTo: input.releasableTo,
           title: headline(payload),
-          precedence: 'FLASH',
-        },
-        since: u.now,
-      });
-      const item = u.world.items.get(id);
-      if (item === undefined) throw new Unavailable('internal', `alert ${id} was not added`);
-      const body = describe(payload);
-      await u.tx
-        .insertInto('items')
-        .values({
-          id,
-          originator: this.party,
-          marking,
-          categories: json(categories),
-          releasable_to: input.releasableTo === undefined ? null : json(input.releasableTo),
-          title: item.title ?? '',
           body,
-          created_at: u.now,
-          created_by: actor.user,
           precedence: 'FLASH',
-        })
-        .execute();
-      record(
-        u,
-        'item.created',
-        { user: actor.user, party: this.party },
-        {
-          item: id,
-          marking,
-          categories,
-          releasableTo: input.releasableTo ?? null,
-          precedence: 'FLASH',
-          alert: {
-            msgType: payload.msgType,
-            status: payload.status,
-            references: payload.references,
-          },
         },
+        { msgType: payload.msgType, status: payload.status, references: payload.references },
       );
       const releases: Release[] = [];
       const itemPayload = {
@@ -468,9 +436,25 @@ export class AlertService implements AlertHooks {
     for (const r of refs) this.open.delete(r);
   }
 
-  // ---------------------------------------------------------------- receiving (hooks)
+  // ---------------------------------------------------------------- receiving (the federation's content port)
 
-  async received(u: Unit, item: ItemRecord, alert: AlertPayload, _from: string): Promise<void> {
+  /** Checks an arriving alert in full (AlertInvalid names what is wrong). */
+  check(content: unknown): OnAccepted {
+    const alert = checkAlertPayload(content);
+    return (u, item) => this.received(u, item, alert);
+  }
+
+  /** The alert payload sent with an item, if it is an alert. */
+  async contentOf(itemId: string): Promise<unknown> {
+    const row = await this.node.store.db
+      .selectFrom('alerts')
+      .select('payload')
+      .where('item_id', '=', itemId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : JSON.parse(row.payload);
+  }
+
+  private async received(u: Unit, item: ItemRecord, alert: AlertPayload): Promise<void> {
     const row: AlertTable = {
       item_id: item.id,
       originator: item.originator.id,

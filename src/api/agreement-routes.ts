@@ -2,9 +2,7 @@
 // lifecycle events, and the notices this party gives, suspends, resumes or withdraws.
 import { Type as T } from '@sinclair/typebox';
 import { explanationJson } from '../core/index.js';
-import type { Federation } from '../federation/federation.js';
-import { lifecycleAction } from '../federation/operations.js';
-import { agreementCatalog, explainAt, noticeAction } from '../node/operations.js';
+import { agreementCatalog, explainAt, noticeAction } from '../node/agreements.js';
 import type { LiaisonNode } from '../node/service.js';
 import { ALL_ROLES, type App, type Auth, actorOf, type Errors, instant, iso } from './common.js';
 import type { Metrics } from './metrics.js';
@@ -13,7 +11,6 @@ import * as S from './schemas.js';
 export function registerAgreementRoutes(
   app: App,
   node: LiaisonNode,
-  federation: Federation | undefined,
   auth: Auth,
   errors: Errors,
   metrics: Metrics,
@@ -120,10 +117,7 @@ export function registerAgreementRoutes(
       },
     },
     async (req, reply) => {
-      const d =
-        federation === undefined
-          ? await noticeAction(node, actorOf(req), req.params.id, req.body.action)
-          : await lifecycleAction(federation, actorOf(req), req.params.id, req.body.action);
+      const d = await noticeAction(node, actorOf(req), req.params.id, req.body.action);
       metrics.decisions.inc({
         kind: req.body.action,
         decision: d.decision,

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { Type as T } from '@sinclair/typebox';
 import { NotFound, RequestInvalid } from '../node/errors.js';
-import { decideRead } from '../node/operations.js';
+import { decideRead } from '../node/items.js';
 import type { Actor, Role } from '../node/roles.js';
 import type { LiaisonNode } from '../node/service.js';
 import { type App, type Auth, actorOf, type Errors, READERS } from './common.js';

@@ -2,17 +2,8 @@
 // (RULES A1–A3, logged either way), reclassify (C1, P1), report compromise.
 import { Type as T } from '@sinclair/typebox';
 import { formatInstant, LiaisonError } from '../core/index.js';
-import type { Federation } from '../federation/federation.js';
-import { reclassifyAndNotify, reportCompromiseAndNotify } from '../federation/operations.js';
-import {
-  createItem,
-  type ItemSummary,
-  listCompromises,
-  listItems,
-  readItem,
-  reclassifyItem,
-  reportCompromise,
-} from '../node/operations.js';
+import { listCompromises, reclassifyItem, reportCompromise } from '../node/custody.js';
+import { createItem, type ItemSummary, listItems, readItem } from '../node/items.js';
 import type { LiaisonNode } from '../node/service.js';
 import { type App, type Auth, actorOf, type Errors, PageQuery, pageOf, READERS } from './common.js';
 import type { Metrics } from './metrics.js';
@@ -30,7 +21,6 @@ function itemJson(it: ItemSummary) {
 export function registerItemRoutes(
   app: App,
   node: LiaisonNode,
-  federation: Federation | undefined,
   auth: Auth,
   errors: Errors,
   metrics: Metrics,
@@ -109,10 +99,7 @@ export function registerItemRoutes(
       },
     },
     async (req) => {
-      const d =
-        federation === undefined
-          ? await reclassifyItem(node, actorOf(req), req.params.id, req.body.marking)
-          : await reclassifyAndNotify(federation, actorOf(req), req.params.id, req.body.marking);
+      const d = await reclassifyItem(node, actorOf(req), req.params.id, req.body.marking);
       metrics.decisions.inc({
         kind: 'reclassify',
         decision: d.decision,
@@ -135,22 +122,6 @@ export function registerItemRoutes(
       },
     },
     async (req, reply) => {
-      if (federation !== undefined) {
-        const r = await reportCompromiseAndNotify(
-          federation,
-          actorOf(req),
-          req.params.id,
-          req.body.note,
-        );
-        return reply.status(201).send({
-          id: r.id,
-          item: req.params.id,
-          party: node.party,
-          reportedBy: actorOf(req).user,
-          at: formatInstant(r.at),
-          note: req.body.note,
-        });
-      }
       const c = await reportCompromise(node, actorOf(req), req.params.id, req.body.note);
       return reply.status(201).send({ ...c, at: formatInstant(c.at) });
     },

@@ -193,8 +193,8 @@ export async function buildApi(
   });
 
   registerUserRoutes(app, node, guard, auth, errors);
-  registerAgreementRoutes(app, node, options.federation, auth, errors, metrics);
-  registerItemRoutes(app, node, options.federation, auth, errors, metrics);
+  registerAgreementRoutes(app, node, auth, errors, metrics);
+  registerItemRoutes(app, node, auth, errors, metrics);
   registerLogRoutes(app, node, auth, errors);
   if (options.federation !== undefined)
     registerFederationRoutes(app, options.federation, auth, errors);

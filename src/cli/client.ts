@@ -3,8 +3,8 @@
 
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { configPath, DEFAULT_DATA_DIR, readConfig } from '../app/setup.js';
 import { LiaisonError } from '../core/index.js';
-import { configPath, DEFAULT_DATA_DIR, readConfig } from '../node/setup.js';
 import { UsageError } from './errors.js';
 
 /** A node answered with an error: its stable code and message, and any reasons. */

@@ -6,7 +6,7 @@ import {
   type RunningDemo,
   runDemo,
   storedPortBase,
-} from '../node/demo.js';
+} from '../app/demo.js';
 import { UsageError } from './errors.js';
 import type { RemoteContext } from './remote.js';
 import { table } from './text.js';

@@ -4,15 +4,9 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { DEFAULT_DATA_DIR, databaseTarget, initNode, readConfig, startNode } from '../app/setup.js';
 import { type AuditReport, auditLog, type StoredEntry } from '../log/audit.js';
 import { parseVerifierKey, rawPublicKey, verifierKey } from '../log/note.js';
-import {
-  DEFAULT_DATA_DIR,
-  databaseTarget,
-  initNode,
-  readConfig,
-  startNode,
-} from '../node/setup.js';
 import { openStore } from '../store/db.js';
 import { NodeClient, resolveTarget } from './client.js';
 import { EXIT, UsageError } from './errors.js';

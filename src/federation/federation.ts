@@ -10,7 +10,6 @@ import {
   randomUUID,
 } from 'node:crypto';
 import type { Insertable } from 'kysely';
-import { AlertInvalid, type AlertPayload, checkAlertPayload } from '../alerts/model.js';
 import {
   type AgreementDefinition,
   type ArrivalDecision,
@@ -41,6 +40,8 @@ import {
   rawPublicKey,
   verifierKey,
 } from '../log/note.js';
+import { decideNotice, recordAgreement, recordLifecycle } from '../node/agreements.js';
+import { reclassify, recordCompromise } from '../node/custody.js';
 import {
   Conflict,
   deniedBy,
@@ -50,7 +51,7 @@ import {
   Unavailable,
 } from '../node/errors.js';
 import { record } from '../node/events.js';
-import { applyReclassification, recordAgreement, recordLifecycle } from '../node/operations.js';
+import type { CompromiseReport, Notifier } from '../node/ports.js';
 import type { Actor } from '../node/roles.js';
 import { json, type LiaisonNode, type Unit } from '../node/service.js';
 import type { InboxTable, ItemTable, OutboxTable } from '../store/schema.js';
@@ -87,6 +88,7 @@ import {
   signReceipts,
   WIRE_VERSION,
 } from './messages.js';
+import type { ContentPort, OnAccepted } from './ports.js';
 
 export interface Peer {
   readonly party: string;
@@ -114,17 +116,6 @@ interface PreparedBatch {
 type Lane = 'flash' | 'normal';
 const LANES: readonly Lane[] = ['flash', 'normal'];
 const NOTHING_IN_FLIGHT: ReadonlySet<string> = new Set();
-
-/** What the alerts layer does with alert traffic (src/alerts; wired by the node's setup). */
-export interface AlertHooks {
-  /** A partner's alert was accepted here for the first time: store it, fan it out. */
-  received(u: Unit, item: ItemRecord, alert: AlertPayload, from: string): Promise<void>;
-  /** An acknowledgement (at the originator) or an escalation (at a recipient). */
-  message(
-    u: Unit,
-    m: Message<'alert.ack'> | Message<'alert.escalation'>,
-  ): Promise<{ logIndex: number; message: string; itemId: string }>;
-}
 
 /** The outbox columns delivery reads. */
 const OUTBOX_COLUMNS = [
@@ -193,7 +184,7 @@ export interface FederationOptions {
   readonly fetch?: typeof fetch;
 }
 
-export class Federation {
+export class Federation implements Notifier {
   readonly peers = new Map<string, Peer>();
   private readonly seq = new Map<string, number>();
   private readonly failures = new Map<string, number>();
@@ -206,8 +197,7 @@ export class Federation {
   private noncesPurgedAt = 0;
   /** The last unexpected error of the outbox worker (told on stderr once). */
   private lastPumpError: string | null = null;
-  /** What the alerts layer does with alert traffic; set by the composition root. */
-  alerts: AlertHooks | null = null;
+  private content: ContentPort | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private identityCache: { url: string; identity: Identity; jws: string } | null = null;
@@ -245,6 +235,16 @@ export class Federation {
 
   get node(): LiaisonNode {
     return this.options.node;
+  }
+
+  /** Set once, by the composition root: the alerts' content and messages. */
+  connectContent(port: ContentPort): void {
+    this.content = port;
+  }
+
+  /** The content to send with an item, from the content port (none without one). */
+  contentOf(itemId: string): Promise<unknown> {
+    return this.content?.contentOf(itemId) ?? Promise.resolve(undefined);
   }
 
   get party(): string {
@@ -1285,17 +1285,12 @@ export class Federation {
         );
       case 'agreement.lifecycle': {
         const b = (m as Message<'agreement.lifecycle'>).body;
-        const d = decide(
-          u.world,
-          { kind: b.action, agreement: b.agreement, by: m.from },
-          notLater(parseInstant(b.at).ms, u.now, 'the notice'),
-        );
-        const i = record(
+        const { decision: d, logIndex: i } = await decideNotice(
           u,
-          'agreement.lifecycle',
           { user: null, party: m.from },
-          { agreement: b.agreement, action: b.action, at: b.at },
-          { decision: d.decision, reasons: d.reasons.map((r) => r.code) },
+          b.agreement,
+          b.action,
+          notLater(parseInstant(b.at).ms, u.now, 'the notice'),
         );
         if (d.decision === 'deny')
           return {
@@ -1305,7 +1300,6 @@ export class Federation {
             logIndex: i,
             itemId: null,
           };
-        await recordLifecycle(u, d);
         return accepted(i, `${b.action} recorded`);
       }
       case 'item.reclassified': {
@@ -1318,35 +1312,16 @@ export class Federation {
             `${m.from} is neither the originator of ${b.item} nor the party it came from`,
           );
         }
-        const d = decide(
-          u.world,
-          { kind: 'reclassify', item: b.item, by: item.originator.id, marking: b.marking },
-          u.now,
-        );
-        const i = record(
+        const { decision: d, logIndex: i } = await reclassify(
           u,
-          'item.reclassified',
           { user: null, party: m.from },
-          {
-            item: b.item,
-            to: b.marking,
-            holders: (d.holders ?? []).map((h) => ({ party: h.party, marking: h.code })),
-          },
-          { decision: d.decision, reasons: d.reasons.map((r) => r.code) },
+          b.item,
+          b.marking,
+          item.originator.id,
         );
-        if (d.decision === 'deny' || d.effect?.kind !== 'reclassify') throw deniedBy(d);
-        await applyReclassification(u, d);
+        if (d.decision === 'deny') throw deniedBy(d);
         // Hop by hop: pass it on to those we sent the item to.
-        for (const h of item.holdings.values()) {
-          if (
-            h.party !== this.party &&
-            h.party !== m.from &&
-            h.receipts.some((r) => r.from === this.party) &&
-            this.peers.has(h.party)
-          ) {
-            await this.enqueue(u, h.party, 'item.reclassified', b, b.item);
-          }
-        }
+        await this.reclassified(u, item, b.marking, parseInstant(b.at).ms, m.from);
         return accepted(i, `${b.item} reclassified`, b.item);
       }
       case 'compromise.report': {
@@ -1361,33 +1336,16 @@ export class Federation {
             `${m.from} may report its own compromise, not one by ${b.reportedBy}`,
           );
         }
-        const at = notLater(parseInstant(b.at).ms, u.now, 'the report');
-        applyEffect(u.world, { kind: 'compromise', item: b.item, by: b.reportedBy, at });
-        await u.tx
-          .insertInto('compromise_reports')
-          .values({
-            id: `cmp-${m.id}`,
-            item_id: b.item,
-            party: b.reportedBy,
-            reported_by: `${m.from}`,
-            at,
-            note: b.note,
-          })
-          .execute();
-        const i = record(
-          u,
-          'compromise.reported',
-          { user: null, party: m.from },
-          { item: b.item, reportedBy: b.reportedBy },
-        );
-        // The originator tells every other holder at once (GSOMIA Art. 17).
-        if (item.originator.id === this.party) {
-          for (const h of item.holdings.values()) {
-            if (h.party !== this.party && h.party !== b.reportedBy && this.peers.has(h.party)) {
-              await this.enqueue(u, h.party, 'compromise.report', b, b.item);
-            }
-          }
-        }
+        const report: CompromiseReport = {
+          id: `cmp-${m.id}`,
+          item: b.item,
+          party: b.reportedBy,
+          reportedBy: m.from,
+          at: notLater(parseInstant(b.at).ms, u.now, 'the report'),
+          note: b.note,
+        };
+        const i = await recordCompromise(u, { user: null, party: m.from }, report, null);
+        await this.compromised(u, item, report);
         return accepted(i, `compromise of ${b.item} recorded`, b.item);
       }
       case 'checkpoint.cosignature': {
@@ -1419,9 +1377,9 @@ export class Federation {
       }
       case 'alert.ack':
       case 'alert.escalation': {
-        if (this.alerts === null)
+        if (this.content === null)
           throw new RequestInvalid('unsupported', 'this node does not handle alerts');
-        const r = await this.alerts.message(
+        const r = await this.content.message(
           u,
           m as Message<'alert.ack'> | Message<'alert.escalation'>,
         );
@@ -1442,14 +1400,15 @@ export class Federation {
     const it = b.item;
     const w = u.world;
     const release = b.kind === 'release';
-    let alert: AlertPayload | null = null;
+    let onAccepted: OnAccepted | null = null;
     if (it.alert !== undefined) {
       if (it.precedence !== 'FLASH')
         throw new FederationError('malformed-message', 'an alert travels as a FLASH item');
+      // A node without the alerts module keeps the item's text and drops its content.
       try {
-        alert = checkAlertPayload(it.alert);
+        onAccepted = this.content?.check(it.alert) ?? null;
       } catch (e) {
-        if (e instanceof AlertInvalid) throw new FederationError('malformed-message', e.message);
+        if (e instanceof LiaisonError) throw new FederationError('malformed-message', e.message);
         throw e;
       }
     }
@@ -1524,8 +1483,7 @@ export class Federation {
         created_by: null,
         precedence: it.precedence ?? 'ROUTINE',
       });
-      if (alert !== null && this.alerts !== null)
-        await this.alerts.received(u, item, alert, m.from);
+      if (onAccepted !== null) await onAccepted(u, item, m.from);
     }
     if (senderHolding) batch.holdings.push([it.id, m.from]);
     batch.holdings.push([it.id, this.party]);
@@ -1807,9 +1765,8 @@ export class Federation {
             },
             at,
           );
-    record(
+    await recordLifecycle(
       u,
-      'agreement.lifecycle',
       { user: null, party: this.party },
       {
         agreement: change.agreement,
@@ -1817,9 +1774,8 @@ export class Federation {
         effectiveAt: formatInstant(at),
         signedBy: p.parties,
       },
-      { decision: d.decision, reasons: d.reasons.map((r) => r.code) },
+      d,
     );
-    if (d.decision === 'allow') await recordLifecycle(u, d);
   }
 
   /** Creates (or countersigns) a proposal as this party and sends our signature to the others. */
@@ -1843,8 +1799,10 @@ export class Federation {
     }
   }
 
+  // ------------------------------------------------------------------ the node's notifier
+
   /** Notices travel as lifecycle messages to the other parties. */
-  async broadcastLifecycle(
+  async noticeAction(
     u: Unit,
     agreement: string,
     action: NoticeActionKind,
@@ -1861,6 +1819,56 @@ export class Federation {
         });
       }
     }
+  }
+
+  /**
+   * A reclassification goes hop by hop: to each holder this party gave the item to,
+   * but the party that told us.
+   */
+  async reclassified(
+    u: Unit,
+    item: ItemRecord,
+    marking: string,
+    at: EpochMs,
+    except: string | null,
+  ): Promise<void> {
+    for (const h of item.holdings.values()) {
+      if (
+        h.party !== this.party &&
+        h.party !== except &&
+        h.receipts.some((r) => r.from === this.party) &&
+        this.peers.has(h.party)
+      ) {
+        await this.enqueue(
+          u,
+          h.party,
+          'item.reclassified',
+          { item: item.id, marking, at: formatInstant(at) },
+          item.id,
+        );
+      }
+    }
+  }
+
+  /**
+   * GSOMIA Art. 17: a holder tells the originator of its own compromise at once; the
+   * originator tells every other holder.
+   */
+  async compromised(u: Unit, item: ItemRecord, report: CompromiseReport): Promise<void> {
+    const body = {
+      item: item.id,
+      reportedBy: report.party,
+      note: report.note,
+      at: formatInstant(report.at),
+    };
+    const targets =
+      item.originator.id === this.party
+        ? [...item.holdings.keys()].filter((p) => p !== this.party && p !== report.party)
+        : report.party === this.party
+          ? [item.originator.id]
+          : [];
+    for (const p of targets)
+      if (this.peers.has(p)) await this.enqueue(u, p, 'compromise.report', body, item.id);
   }
 
   // ------------------------------------------------------------------ witnessing

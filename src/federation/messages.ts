@@ -5,7 +5,6 @@
 import type { KeyObject } from 'node:crypto';
 import { Type as T, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { type AlertPayload, AlertPayloadSchema } from '../alerts/model.js';
 import { LiaisonError, type Precedence } from '../core/index.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
 import {
@@ -40,8 +39,8 @@ export interface ItemPayload {
   readonly body: string;
   /** ACP 121 precedence; ROUTINE when absent (senders before wire v1 alerts). */
   readonly precedence?: Precedence;
-  /** A FLASH launch alert's structured payload. */
-  readonly alert?: AlertPayload;
+  /** A FLASH launch alert's structured payload, checked by the content port on arrival. */
+  readonly alert?: unknown;
 }
 
 export interface MessageBodies {
@@ -167,7 +166,7 @@ const BODY_SCHEMAS: { readonly [K in MessageType]: TSchema } = {
       precedence: T.Optional(
         T.Union(['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'].map((p) => T.Literal(p))),
       ),
-      // Checked in full (sensor fields included) by checkAlertPayload on arrival.
+      // Checked in full (sensor fields included) by the content port (src/alerts) on arrival.
       alert: T.Optional(T.Unknown()),
     }),
     senderMarking: Str(64),
@@ -236,9 +235,6 @@ const ALERT_ACK_CHECK = TypeCompiler.Compile(
 export function isAlertAckPayload(c: unknown): c is AlertAckPayload {
   return ALERT_ACK_CHECK.Check(c);
 }
-
-/** The schema of an alert payload (for the OpenAPI document). */
-export const ALERT_PAYLOAD_SCHEMA = AlertPayloadSchema;
 
 /** The payload of a consent (a JWS by the originator, typ liaison-consent+jws). */
 export interface ConsentPayload {

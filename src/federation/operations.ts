@@ -4,7 +4,6 @@
 // writes, logs and queues its messages in one unit of work.
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import type { AlertPayload } from '../alerts/model.js';
 import {
   type AgreementDefinition,
   actingRefusal,
@@ -19,7 +18,6 @@ import {
   type ItemRecord,
   isPrecedence,
   markingRef,
-  type NoticeActionKind,
   World,
 } from '../core/index.js';
 import {
@@ -32,7 +30,6 @@ import {
   Unavailable,
 } from '../node/errors.js';
 import { record } from '../node/events.js';
-import { applyReclassification, recordCompromise, recordLifecycle } from '../node/operations.js';
 import type { Actor } from '../node/roles.js';
 import type { Unit } from '../node/service.js';
 import { listVisible, notFound, type Page, refusal, visible } from '../node/visibility.js';
@@ -54,14 +51,7 @@ async function payloadOf(fed: Federation, itemId: string): Promise<ItemPayload> 
   if (row === undefined) throw new NotFound('unknown-item', `unknown item '${itemId}'`);
   const item = fed.node.world.items.get(itemId);
   // Only FLASH items carry an alert: other releases skip the lookup.
-  const alert =
-    row.precedence !== 'FLASH'
-      ? undefined
-      : await fed.node.store.db
-          .selectFrom('alerts')
-          .select('payload')
-          .where('item_id', '=', itemId)
-          .executeTakeFirst();
+  const alert = row.precedence !== 'FLASH' ? undefined : await fed.contentOf(itemId);
   return {
     id: row.id,
     originator: row.originator,
@@ -71,7 +61,7 @@ async function payloadOf(fed: Federation, itemId: string): Promise<ItemPayload> 
     title: row.title,
     body: row.body,
     precedence: isPrecedence(row.precedence) ? row.precedence : 'ROUTINE',
-    ...(alert === undefined ? {} : { alert: JSON.parse(alert.payload) as AlertPayload }),
+    ...(alert === undefined ? {} : { alert }),
   };
 }
 
@@ -629,104 +619,6 @@ export async function proposeChange(
     });
   });
   return id;
-}
-
-/** Gives, suspends, resumes or withdraws a notice for this party, and tells the other parties. */
-export async function lifecycleAction(
-  fed: Federation,
-  actor: Actor,
-  agreementId: string,
-  kind: NoticeActionKind,
-): Promise<Decision> {
-  return fed.node.transact(async (u) => {
-    if (!u.world.agreements.has(agreementId))
-      throw new NotFound(
-        'unknown-agreement',
-        `unknown (or not yet binding) agreement '${agreementId}'`,
-      );
-    const d = decide(u.world, { kind, agreement: agreementId, by: fed.party }, u.now);
-    record(
-      u,
-      'agreement.lifecycle',
-      { user: actor.user, party: fed.party },
-      { agreement: agreementId, action: kind },
-      { decision: d.decision, reasons: d.reasons.map((r) => r.code) },
-    );
-    if (d.decision === 'allow') {
-      await recordLifecycle(u, d);
-      await fed.broadcastLifecycle(u, agreementId, kind, u.now);
-    }
-    return d;
-  });
-}
-
-/** RULES C1 at the originator, then the news goes to every direct holder, who pass it on. */
-export async function reclassifyAndNotify(
-  fed: Federation,
-  actor: Actor,
-  itemId: string,
-  marking: string,
-): Promise<Decision> {
-  return fed.node.transact(async (u) => {
-    const item = u.world.items.get(itemId);
-    const d = decide(
-      u.world,
-      { kind: 'reclassify', item: itemId, by: fed.party, marking, user: actor.user },
-      u.now,
-    );
-    record(
-      u,
-      'item.reclassified',
-      { user: actor.user, party: fed.party },
-      {
-        item: itemId,
-        from: item?.marking.code ?? null,
-        to: marking,
-        holders: (d.holders ?? []).map((h) => ({ party: h.party, marking: h.code })),
-      },
-      { decision: d.decision, reasons: d.reasons.map((r) => r.code) },
-    );
-    if (d.decision === 'deny' || item === undefined) throw refusal(u, actor, itemId, d);
-    await applyReclassification(u, d);
-    for (const h of item.holdings.values()) {
-      if (
-        h.party !== fed.party &&
-        h.receipts.some((r) => r.from === fed.party) &&
-        fed.peers.has(h.party)
-      ) {
-        await fed.enqueue(
-          u,
-          h.party,
-          'item.reclassified',
-          { item: itemId, marking, at: formatInstant(u.now) },
-          itemId,
-        );
-      }
-    }
-    return d;
-  });
-}
-
-/** GSOMIA Art. 17: a holder tells the originator at once; the originator tells every holder. */
-export async function reportCompromiseAndNotify(
-  fed: Federation,
-  actor: Actor,
-  itemId: string,
-  note: string,
-): Promise<{ id: string; at: number }> {
-  return fed.node.transact(async (u) => {
-    const { id } = await recordCompromise(u, actor, fed.party, itemId, note);
-    const item = u.world.items.get(itemId);
-    if (item === undefined) throw new NotFound('unknown-item', `unknown item '${itemId}'`);
-    const body = { item: itemId, reportedBy: fed.party, note, at: formatInstant(u.now) };
-    const targets =
-      item.originator.id === fed.party
-        ? [...item.holdings.keys()].filter((p) => p !== fed.party)
-        : [item.originator.id];
-    for (const p of targets)
-      if (fed.peers.has(p)) await fed.enqueue(u, p, 'compromise.report', body, itemId);
-    return { id, at: u.now };
-  });
 }
 
 // ------------------------------------------------------------------ inbox and outbox

@@ -7,16 +7,11 @@ import type { KeyObject } from 'node:crypto';
 import { createPublicKey } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import {
-  type AgreementDefinition,
   applyEffect,
-  BUILT_IN_PARTIES,
   type Effect,
   type EpochMs,
   formatInstant,
-  isPrecedence,
   LiaisonError,
-  type LifecycleEvent,
-  type Receipt,
   World,
 } from '../core/index.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
@@ -24,8 +19,11 @@ import { type LogEntry, type LogEvent, type SealedEntry, sealEntry } from '../lo
 import { MerkleTree } from '../log/merkle.js';
 import { checkpointBody, rawPublicKey, signNote, verifierKey } from '../log/note.js';
 import type { Store } from '../store/db.js';
+import { appendEntries, insertCheckpoint, latestCheckpoint, leafHashes } from '../store/log.js';
 import type { Database } from '../store/schema.js';
+import { loadWorld } from '../store/world.js';
 import { definitionError } from './errors.js';
+import { NOBODY, type Notifier } from './ports.js';
 
 export interface NodeOptions {
   readonly party: string;
@@ -67,9 +65,6 @@ interface Job {
 }
 
 const MAX_BATCH = 512;
-const INSERT_CHUNK = 500;
-
-const parse = <T>(json: string): T => JSON.parse(json) as T;
 
 export class LiaisonNode {
   private worldValue = new World();
@@ -78,6 +73,7 @@ export class LiaisonNode {
   private lastCheckpoint: StoredCheckpoint | null = null;
   private readonly queue: Job[] = [];
   private draining = false;
+  private notifierValue: Notifier = NOBODY;
   readonly now: () => EpochMs;
 
   private constructor(readonly options: NodeOptions) {
@@ -102,6 +98,16 @@ export class LiaisonNode {
     return this.options.store;
   }
 
+  /** Who tells partners what changed here (the federation, when there is one). */
+  get notifier(): Notifier {
+    return this.notifierValue;
+  }
+
+  /** Set once, by the composition root. */
+  connectNotifier(n: Notifier): void {
+    this.notifierValue = n;
+  }
+
   get world(): World {
     return this.worldValue;
   }
@@ -123,33 +129,16 @@ export class LiaisonNode {
 
   /** Rebuilds the World and the tree from the store (at start, and after a failed batch). */
   async reload(): Promise<void> {
-    this.worldValue = await loadWorld(this.store);
+    this.worldValue = await loadWorld(this.store.db);
     const tree = new MerkleTree();
     let last: Buffer | null = null;
-    const db = this.store.db;
-    const page = 50_000;
-    for (let start = 0; ; start += page) {
-      const rows = await db
-        .selectFrom('log_entries')
-        .select(['idx', 'leaf_hash'])
-        .where('idx', '>=', start)
-        .orderBy('idx')
-        .limit(page)
-        .execute();
-      for (const r of rows) {
-        last = Buffer.from(r.leaf_hash);
-        tree.append(last);
-      }
-      if (rows.length < page) break;
+    for await (const leaf of leafHashes(this.store.db)) {
+      last = Buffer.from(leaf);
+      tree.append(last);
     }
     this.treeValue = tree;
     this.lastLeaf = last;
-    const cp = await db
-      .selectFrom('checkpoints')
-      .selectAll()
-      .orderBy('size', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const cp = await latestCheckpoint(this.store.db);
     this.lastCheckpoint =
       cp === undefined
         ? null
@@ -222,19 +211,11 @@ export class LiaisonNode {
             outcomes.push({ ok: false, value: e });
           }
         }
-        for (let i = 0; i < pending.length; i += INSERT_CHUNK) {
-          await tx
-            .insertInto('log_entries')
-            .values(
-              pending.slice(i, i + INSERT_CHUNK).map((p) => ({
-                idx: p.entry.index,
-                leaf_hash: p.leaf,
-                data: p.data,
-                at: now,
-              })),
-            )
-            .execute();
-        }
+        await appendEntries(
+          tx,
+          pending.map((p) => ({ index: p.entry.index, leaf: p.leaf, data: p.data })),
+          now,
+        );
       });
     } catch (e) {
       // Memory ran ahead of a transaction that did not commit: rebuild it, then give
@@ -271,7 +252,7 @@ export class LiaisonNode {
         this.options.signingKey,
       );
       const cp: StoredCheckpoint = { size, root, note, at: u.now };
-      await u.tx.insertInto('checkpoints').values({ size, root, note, at: u.now }).execute();
+      await insertCheckpoint(u.tx, cp);
       this.lastCheckpoint = cp;
       return cp;
     });
@@ -281,82 +262,6 @@ export class LiaisonNode {
     while (this.draining || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
     await this.store.close();
   }
-}
-
-/** Loads the World of a node from its store. */
-export async function loadWorld(store: Store): Promise<World> {
-  const db = store.db;
-  const world = World.create({ parties: [...BUILT_IN_PARTIES.values()] });
-  for (const a of await db
-    .selectFrom('agreements')
-    .selectAll()
-    .orderBy('added_at')
-    .orderBy('id')
-    .execute()) {
-    world.addAgreement(parse<AgreementDefinition>(a.definition));
-  }
-  for (const e of await db
-    .selectFrom('agreement_events')
-    .selectAll()
-    .orderBy('agreement_id')
-    .orderBy('seq')
-    .execute()) {
-    world.agreements.get(e.agreement_id)?.append(parse<LifecycleEvent>(e.event));
-  }
-  for (const u of await db.selectFrom('users').selectAll().execute()) {
-    world.addUser({
-      id: u.id,
-      party: u.party,
-      clearance: u.clearance,
-      needToKnow: parse<string[]>(u.need_to_know),
-      clearanceExpires: u.clearance_expires ?? undefined,
-    });
-  }
-  for (const it of await db.selectFrom('items').selectAll().orderBy('created_at').execute()) {
-    world.addItem(
-      {
-        id: it.id,
-        originator: it.originator,
-        marking: it.marking,
-        categories: parse<string[]>(it.categories),
-        releasableTo: it.releasable_to === null ? undefined : parse<string[]>(it.releasable_to),
-        title: it.title,
-        precedence: isPrecedence(it.precedence) ? it.precedence : 'ROUTINE',
-      },
-      it.created_at,
-    );
-  }
-  for (const h of await db.selectFrom('holdings').selectAll().orderBy('since').execute()) {
-    const item = world.items.get(h.item_id);
-    const party = world.parties.get(h.party);
-    const marking = party?.scheme.byCode.get(h.marking);
-    if (item === undefined || marking === undefined || h.party === item.originator.id) continue;
-    item.holdings.set(h.party, {
-      party: h.party,
-      marking,
-      receipts: parse<Receipt[]>(h.receipts),
-      since: h.since,
-    });
-  }
-  for (const c of await db.selectFrom('consents').selectAll().orderBy('granted_at').execute()) {
-    applyEffect(world, {
-      kind: 'consent',
-      consent: {
-        id: c.id,
-        item: c.item_id,
-        by: c.by_party,
-        holder: c.holder,
-        to: c.to_party,
-        grantedAt: c.granted_at,
-        expires: c.expires ?? Number.POSITIVE_INFINITY,
-        revokedAt: c.revoked_at ?? Number.POSITIVE_INFINITY,
-      },
-    });
-  }
-  for (const c of await db.selectFrom('compromise_reports').selectAll().orderBy('at').execute()) {
-    world.items.get(c.item_id)?.compromise.push({ by: c.party, at: c.at });
-  }
-  return world;
 }
 
 /** Canonical JSON for a JSON column. */

@@ -12,11 +12,11 @@ import { BUILT_IN_PARTIES, BUILT_IN_TEMPLATES, LiaisonError } from '../core/inde
 import { generateNodeKeys, openKeys, type StoredKeys, sealKeys } from '../crypto/keys.js';
 import { Federation } from '../federation/federation.js';
 import { proposeAgreement } from '../federation/operations.js';
+import type { IssuedToken } from '../node/auth.js';
+import { record } from '../node/events.js';
+import { LiaisonNode } from '../node/service.js';
+import { createUser, issueToken, openSetup } from '../node/users.js';
 import { isPostgresUrl, openStore } from '../store/db.js';
-import type { IssuedToken } from './auth.js';
-import { record } from './events.js';
-import { LiaisonNode } from './service.js';
-import { createUser, issueToken, openSetup } from './users.js';
 
 export const DEFAULT_DATA_DIR = '.liaison';
 export const DEFAULT_PORT = 8420;
@@ -266,6 +266,10 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
   const alerts = new AlertService(federation, {
     ackDeadlineMs: (config.alertAckDeadlineSeconds ?? 60) * 1000,
   });
+  // The ports: the federation tells partners what changes here; the alerts check and
+  // keep the content alert items carry.
+  node.connectNotifier(federation);
+  federation.connectContent(alerts);
   const metrics = createMetrics(node);
   const app = await buildApi(node, {
     logger: o.logger === true ? { level: 'info' } : false,

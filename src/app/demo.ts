@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { launchPreset } from '../alerts/model.js';
 import { BUILT_IN_TEMPLATES } from '../core/index.js';
 import { decideConsentRequest, requestConsent, sendItem } from '../federation/operations.js';
-import { createItem, readItem } from './operations.js';
-import { hashPassword } from './passwords.js';
-import { type Actor, ROLES, type Role } from './roles.js';
+import { createItem, readItem } from '../node/items.js';
+import { hashPassword } from '../node/passwords.js';
+import { type Actor, ROLES, type Role } from '../node/roles.js';
+import { createUser, endSetup, issueToken, setupOpen, setupPassword } from '../node/users.js';
 import { initNode, type RunningNode, startNode } from './setup.js';
-import { createUser, endSetup, issueToken, setupOpen, setupPassword } from './users.js';
 
 export const DEMO_PARTIES = ['JP', 'KR', 'US'] as const;
 /** A token per role in demo.json, in the order of ROLES. */

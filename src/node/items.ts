@@ -1,0 +1,244 @@
+// Items at a node: creating one (creating is acting, RULES P1), listing what a person
+// may see, and reading (RULES A1–A3), each decided by the core and logged.
+import { randomUUID } from 'node:crypto';
+import {
+  type Decision,
+  decide,
+  decideCreate,
+  type ItemRecord,
+  markingRef,
+  type Precedence,
+} from '../core/index.js';
+import { insertItems, itemRow } from '../store/items.js';
+import { json } from '../store/json.js';
+import { deniedBy, Unavailable } from './errors.js';
+import { type EventActor, type EventSubjects, record } from './events.js';
+import type { Actor } from './roles.js';
+import type { LiaisonNode, Unit } from './service.js';
+import { logListing, type Page, refusal, visible } from './visibility.js';
+
+export interface NewItem {
+  /** Given by the caller (an alert's id), or made here. */
+  readonly id?: string | undefined;
+  readonly marking: string;
+  readonly categories: readonly string[];
+  readonly title: string;
+  readonly body: string;
+  readonly releasableTo?: readonly string[] | undefined;
+  /** ACP 121; ROUTINE when absent. */
+  readonly precedence?: Precedence | undefined;
+}
+
+export interface ItemSummary {
+  readonly id: string;
+  readonly originator: string;
+  readonly marking: {
+    readonly party: string;
+    readonly code: string;
+    readonly name: string;
+    readonly en: string;
+  };
+  readonly originatorMarking: {
+    readonly party: string;
+    readonly code: string;
+    readonly name: string;
+    readonly en: string;
+  };
+  readonly categories: readonly string[];
+  readonly releasableTo: readonly string[] | null;
+  readonly precedence: Precedence;
+  readonly createdAt: number;
+  readonly compromised: boolean;
+}
+
+export function summary(node: LiaisonNode, item: ItemRecord): ItemSummary {
+  const held = item.holdings.get(node.party)?.marking ?? item.marking;
+  return {
+    id: item.id,
+    originator: item.originator.id,
+    marking: markingRef(held),
+    originatorMarking: markingRef(item.marking),
+    categories: item.categories,
+    releasableTo: item.releasableTo === null ? null : [...item.releasableTo],
+    precedence: item.precedence,
+    createdAt: Number.isFinite(item.holdings.get(item.originator.id)?.since ?? 0)
+      ? (item.holdings.get(item.originator.id)?.since ?? 0)
+      : 0,
+    compromised: item.compromise.length > 0,
+  };
+}
+
+/** What an alert adds to its item's creation entry. */
+export type CreatedAlert = NonNullable<EventSubjects['item.created']['alert']>;
+
+/**
+ * Creates an item of this node's party in a unit: decided (creating is acting, RULES
+ * P1: nobody writes above their own clearance or outside their need-to-know), added
+ * to the World, stored and logged. A refusal is logged (`item.created`, deny) and
+ * thrown; an unknown marking is a bad request, not a decision about a person.
+ */
+export async function addNewItem(
+  u: Unit,
+  actor: Actor,
+  party: string,
+  input: NewItem,
+  alert: CreatedAlert | null = null,
+): Promise<ItemRecord> {
+  const who: EventActor = { user: actor.user, party };
+  const subject = (item: string | null, precedence: Precedence | null) => ({
+    item,
+    marking: input.marking,
+    categories: input.categories,
+    releasableTo: input.releasableTo ?? null,
+    precedence,
+    alert,
+  });
+  const may = decideCreate(
+    u.world,
+    { user: actor.user, marking: input.marking, categories: input.categories },
+    u.now,
+  );
+  if (may.decision === 'deny') {
+    if (may.reasons[0]?.rule === 'P1')
+      recordCreation(u, who, { ...subject(null, null), releasableTo: null, alert: null }, may);
+    throw deniedBy(may);
+  }
+  const id = input.id ?? `${party.toLowerCase()}-${randomUUID()}`;
+  u.apply({
+    kind: 'add-item',
+    item: {
+      id,
+      originator: party,
+      marking: input.marking,
+      categories: input.categories,
+      releasableTo: input.releasableTo,
+      title: input.title,
+      precedence: input.precedence,
+    },
+    since: u.now,
+  });
+  const item = u.world.items.get(id);
+  if (item === undefined) throw new Unavailable('internal', `item ${id} was not added`);
+  await insertItems(u.tx, [
+    {
+      id,
+      originator: party,
+      marking: input.marking,
+      categories: json(input.categories),
+      releasable_to: input.releasableTo === undefined ? null : json(input.releasableTo),
+      title: input.title,
+      body: input.body,
+      created_at: u.now,
+      created_by: actor.user,
+      precedence: item.precedence,
+    },
+  ]);
+  recordCreation(u, who, subject(id, item.precedence), null);
+  return item;
+}
+
+/** The one writer of `item.created`: a creation, or its refusal (`item` null). */
+function recordCreation(
+  u: Unit,
+  actor: EventActor,
+  subject: EventSubjects['item.created'],
+  refused: Decision | null,
+): number {
+  return record(
+    u,
+    'item.created',
+    actor,
+    subject,
+    refused === null
+      ? undefined
+      : { decision: 'deny', reasons: refused.reasons.map((r) => r.code) },
+  );
+}
+
+export function createItem(node: LiaisonNode, actor: Actor, input: NewItem): Promise<ItemSummary> {
+  return node.transact(async (u) => summary(node, await addNewItem(u, actor, node.party, input)));
+}
+
+/**
+ * Items this node holds that the person may read (RULES V1), newest first: metadata
+ * only, never titles or bodies. The page shown is logged.
+ */
+export function listItems(node: LiaisonNode, actor: Actor, p: Page): Promise<ItemSummary[]> {
+  return node.transact(async (u) => {
+    const held = [...u.world.items.values()].filter(
+      (i) => i.holdings.has(node.party) && visible(u, actor, i.id),
+    );
+    held.sort(
+      (a, b) =>
+        (b.holdings.get(node.party)?.since ?? 0) - (a.holdings.get(node.party)?.since ?? 0) ||
+        (a.id < b.id ? -1 : 1),
+    );
+    const shown = held.slice(p.offset, p.offset + p.limit).map((i) => summary(node, i));
+    logListing(
+      u,
+      node,
+      actor,
+      'items',
+      shown.map((i) => i.id),
+    );
+    return shown;
+  });
+}
+
+export interface ItemContent extends ItemSummary {
+  readonly title: string;
+  readonly body: string;
+  readonly decision: Decision;
+  /** The log index at which this read was recorded. */
+  readonly logIndex: number;
+}
+
+/** RULES A1–A3, decided and logged whether allowed or denied. */
+export function readItem(node: LiaisonNode, actor: Actor, id: string): Promise<ItemContent> {
+  return node.transact(async (u) => {
+    const { item, decision, logIndex } = decideRead(u, actor, node.party, id);
+    const row = await itemRow(u.tx, id);
+    return {
+      ...summary(node, item),
+      title: row?.title ?? '',
+      body: row?.body ?? '',
+      decision,
+      logIndex,
+    };
+  });
+}
+
+/**
+ * RULES A1–A3 in a unit: logged as `item.read` (a denial always; an allowed read unless
+ * the caller logs its own event), and a denial throws. Every view of an item's
+ * content or history goes through here: the item read, an alert, its CAP export, the
+ * console's history and proofs.
+ */
+export function decideRead(
+  u: Unit,
+  actor: Actor,
+  party: string,
+  itemId: string,
+  o: { readonly view?: string; readonly logAllowed?: boolean } = {},
+): { item: ItemRecord; decision: Decision; logIndex: number } {
+  const item = u.world.items.get(itemId);
+  const d = decide(u.world, { kind: 'read', item: itemId, user: actor.user }, u.now);
+  const allowed = d.decision === 'allow' && item !== undefined;
+  const logIndex =
+    allowed && o.logAllowed === false
+      ? -1
+      : record(
+          u,
+          'item.read',
+          { user: actor.user, party },
+          {
+            item: itemId,
+            marking: item?.holdings.get(party)?.marking.code ?? null,
+            view: o.view ?? 'item',
+          },
+          { decision: d.decision, reasons: d.reasons.map((r) => r.code) },
+        );
+  // Whoever is refused a read may not read the item: only codes and rules (RULES V1).
+  if (!allowed) throw refusal(u, actor, itemId, d);
+  return { item, decision: d, logIndex };
+}

@@ -1,0 +1,90 @@
+// Items, holdings and compromise reports: the rows behind the World's items, and the
+// content (title, body) the World never holds.
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import { canonicalJson } from '../crypto/canonical-json.js';
+import type { CompromiseTable, Database, ItemTable } from './schema.js';
+
+type Q = Kysely<Database>;
+
+export type ItemRow = Insertable<ItemTable>;
+export type CompromiseRow = Selectable<CompromiseTable>;
+
+/** Inserts item rows, a few statements for many rows. */
+export async function insertItems(q: Q, rows: readonly ItemRow[]): Promise<void> {
+  for (let c = 0; c < rows.length; c += 200) {
+    await q
+      .insertInto('items')
+      .values(rows.slice(c, c + 200))
+      .execute();
+  }
+}
+
+/** An item's stored row (its content included), or undefined. */
+export function itemRow(q: Q, id: string): Promise<Selectable<ItemTable> | undefined> {
+  return q.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Sets the originator's marking of an item and the markings of the holders named. */
+export async function setMarkings(
+  q: Q,
+  item: string,
+  marking: string,
+  holders: readonly { readonly party: string; readonly marking: string }[],
+): Promise<void> {
+  await q.updateTable('items').set({ marking }).where('id', '=', item).execute();
+  for (const h of holders) {
+    await q
+      .updateTable('holdings')
+      .set({ marking: h.marking })
+      .where('item_id', '=', item)
+      .where('party', '=', h.party)
+      .execute();
+  }
+}
+
+export interface HoldingRow {
+  readonly item: string;
+  readonly party: string;
+  readonly marking: string;
+  readonly receipts: unknown;
+  readonly since: number;
+}
+
+/** Inserts holdings, or updates the marking and receipts of those that exist. */
+export async function upsertHoldings(q: Q, holdings: readonly HoldingRow[]): Promise<void> {
+  const rows = holdings.map((h) => ({
+    item_id: h.item,
+    party: h.party,
+    marking: h.marking,
+    receipts: canonicalJson(h.receipts),
+    since: h.since,
+  }));
+  for (let k = 0; k < rows.length; k += 400) {
+    await q
+      .insertInto('holdings')
+      .values(rows.slice(k, k + 400))
+      .onConflict((oc) =>
+        oc.columns(['item_id', 'party']).doUpdateSet((eb) => ({
+          marking: eb.ref('excluded.marking'),
+          receipts: eb.ref('excluded.receipts'),
+        })),
+      )
+      .execute();
+  }
+}
+
+export async function insertCompromise(q: Q, row: CompromiseRow): Promise<void> {
+  await q.insertInto('compromise_reports').values(row).execute();
+}
+
+/** Compromise reports, newest first. */
+export function pageCompromises(q: Q, offset: number, limit: number): Promise<CompromiseRow[]> {
+  return q
+    .selectFrom('compromise_reports')
+    .selectAll()
+    .orderBy('at', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .offset(offset)
+    .execute();
+}

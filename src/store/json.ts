@@ -1,0 +1,14 @@
+// JSON columns: written as canonical JSON of a typed value by this node, read back as
+// that type.
+import { canonicalJson } from '../crypto/canonical-json.js';
+
+/** Canonical JSON for a JSON column. */
+export const json = (v: unknown): string => canonicalJson(v);
+
+/**
+ * Reads a JSON column. Safe as a cast because only this node writes its columns,
+ * from a value of type T (`json`); nothing a partner sends is stored unchecked.
+ */
+export function column<T>(text: string): T {
+  return JSON.parse(text) as T;
+}
