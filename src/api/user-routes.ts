@@ -5,23 +5,21 @@ import { Type as T } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { markingRef } from '../core/index.js';
 import { revokeToken, signOut } from '../node/auth.js';
-import { RequestInvalid } from '../node/errors.js';
-import { hashPassword, MIN_PASSWORD_LENGTH } from '../node/passwords.js';
-import type { LiaisonNode } from '../node/service.js';
-import { SESSION_MS, type SignInGuard } from '../node/signin.js';
 import {
   type ChangeOutcome,
   type ChangeView,
-  createUser,
   decideChange,
-  endSetup,
-  getUser,
-  issueToken,
   listChanges,
-  listUsers,
   requestChange,
-  type UserView,
-} from '../node/users.js';
+} from '../node/changes.js';
+import { hasSecondFactor } from '../node/credentials.js';
+import { RequestInvalid } from '../node/errors.js';
+import { hashPassword, MIN_PASSWORD_LENGTH } from '../node/passwords.js';
+import { getUser, listUsers, type UserView } from '../node/people.js';
+import type { LiaisonNode } from '../node/service.js';
+import { endSetup, inSetup } from '../node/setup-mode.js';
+import { SESSION_MS, type SignInGuard } from '../node/signin.js';
+import { createUser, issueToken } from '../node/users.js';
 import {
   ALL_ROLES,
   type App,
@@ -129,18 +127,13 @@ export function registerUserRoutes(
       },
     },
     async () => {
-      const setup = await node.store.db
-        .selectFrom('meta')
-        .select('value')
-        .where('key', '=', 'setup')
-        .executeTakeFirst();
       return {
         party: node.party,
         origin: node.origin,
         verifierKey: node.verifierKey,
         signingPublicKey: node.publicKeyPem,
         logSize: node.tree.size,
-        setup: setup?.value === 'open',
+        setup: await inSetup(node),
         requireTotp: guard.requireTotp,
       };
     },
@@ -214,11 +207,6 @@ export function registerUserRoutes(
       const a = actorOf(req);
       const c = credentialOf(req);
       const u = node.world.users.get(a.user);
-      const row = await node.store.db
-        .selectFrom('users')
-        .select(['totp_secret'])
-        .where('id', '=', a.user)
-        .executeTakeFirst();
       return {
         user: a.user,
         party: a.party,
@@ -227,7 +215,7 @@ export function registerUserRoutes(
         needToKnow: u === undefined ? [] : [...u.needToKnow],
         // The markings of this party's scheme, lowest first (for forms).
         scheme: (node.world.parties.get(a.party)?.scheme.markings ?? []).map(markingRef),
-        totp: { enrolled: row?.totp_secret != null, required: guard.requireTotp },
+        totp: { enrolled: await hasSecondFactor(node, a.user), required: guard.requireTotp },
         enrolRequired: c.kind === 'enrol',
       };
     },

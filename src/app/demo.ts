@@ -9,7 +9,8 @@ import { decideConsentRequest, requestConsent, sendItem } from '../federation/op
 import { createItem, readItem } from '../node/items.js';
 import { hashPassword } from '../node/passwords.js';
 import { type Actor, ROLES, type Role } from '../node/roles.js';
-import { createUser, endSetup, issueToken, setupOpen, setupPassword } from '../node/users.js';
+import { endSetup, setupOpen, setupPassword } from '../node/setup-mode.js';
+import { createUser, issueToken } from '../node/users.js';
 import { initNode, type RunningNode, startNode } from './setup.js';
 
 export const DEMO_PARTIES = ['JP', 'KR', 'US'] as const;

@@ -15,8 +15,10 @@ import { proposeAgreement } from '../federation/operations.js';
 import type { IssuedToken } from '../node/auth.js';
 import { record } from '../node/events.js';
 import { LiaisonNode } from '../node/service.js';
-import { createUser, issueToken, openSetup } from '../node/users.js';
+import { openSetup } from '../node/setup-mode.js';
+import { createUser, issueToken } from '../node/users.js';
 import { isPostgresUrl, openStore } from '../store/db.js';
+import { metaValue, putMeta } from '../store/meta.js';
 
 export const DEFAULT_DATA_DIR = '.liaison';
 export const DEFAULT_PORT = 8420;
@@ -153,22 +155,11 @@ export async function initNode(o: InitOptions): Promise<InitResult> {
   });
   try {
     await node.transact(async (u) => {
-      const existing = await u.tx
-        .selectFrom('meta')
-        .select('key')
-        .where('key', '=', 'party')
-        .executeTakeFirst();
-      if (existing !== undefined)
+      if ((await metaValue(u.tx, 'party')) !== undefined)
         throw new SetupError(`the store ${store.location} already belongs to a node`);
-      await u.tx
-        .insertInto('meta')
-        .values([
-          { key: 'party', value: o.party },
-          { key: 'origin', value: config.origin },
-        ])
-        .execute();
+      await putMeta(u.tx, { party: o.party, origin: config.origin });
       // Setup: the first admin acts alone until the node has people to approve
-      // privileged changes (src/node/users.ts).
+      // privileged changes (src/node/setup-mode.ts).
       await openSetup(u);
       record(
         u,

@@ -8,6 +8,7 @@ import { DEFAULT_DATA_DIR, databaseTarget, initNode, readConfig, startNode } fro
 import { type AuditReport, auditLog, type StoredEntry } from '../log/audit.js';
 import { parseVerifierKey, rawPublicKey, verifierKey } from '../log/note.js';
 import { openStore } from '../store/db.js';
+import { checkpoints, entriesAsStored } from '../store/log.js';
 import { NodeClient, resolveTarget } from './client.js';
 import { EXIT, UsageError } from './errors.js';
 import { askHidden, type Io } from './io.js';
@@ -231,28 +232,11 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
           const verifier = parseVerifierKey(key);
           const store = await openStore(databaseTarget(dir, config));
           try {
-            const checkpoints = await store.db
-              .selectFrom('checkpoints')
-              .select(['size', 'note'])
-              .orderBy('size')
-              .execute();
-            async function* entries(): AsyncGenerator<StoredEntry> {
-              // Read in stored order by index; pages by position so that gaps and
-              // duplicates are seen as they are.
-              const page = 20_000;
-              for (let offset = 0; ; offset += page) {
-                const rows = await store.db
-                  .selectFrom('log_entries')
-                  .select(['idx', 'leaf_hash', 'data'])
-                  .orderBy('idx')
-                  .limit(page)
-                  .offset(offset)
-                  .execute();
-                for (const r of rows) yield { index: r.idx, leafHash: r.leaf_hash, data: r.data };
-                if (rows.length < page) return;
-              }
-            }
-            report = await auditLog(entries(), checkpoints, verifier);
+            report = await auditLog(
+              entriesAsStored(store.db),
+              await checkpoints(store.db),
+              verifier,
+            );
           } finally {
             await store.close();
           }

@@ -2,9 +2,17 @@
 // at once. A token is an API token, a console session (password sign-in), or an
 // enrolment token that may only enrol a second factor.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import {
+  insertTokenRow,
+  revokeTokenRow,
+  revokeTokensOf,
+  tokenHolder,
+  tokenIdOfHash,
+  tokenRow,
+} from '../store/tokens.js';
 import { AccessDenied, NotFound } from './errors.js';
 import { record } from './events.js';
-import type { Actor, Role } from './roles.js';
+import { type Actor, isRole } from './roles.js';
 import type { LiaisonNode, Unit } from './service.js';
 
 export type TokenKind = 'api' | 'session' | 'enrol';
@@ -66,33 +74,20 @@ export async function authenticate(node: LiaisonNode, token: string): Promise<Cr
   return entry;
 }
 
-const TOKEN_KINDS: readonly string[] = ['api', 'session', 'enrol'];
+const TOKEN_KINDS: readonly TokenKind[] = ['api', 'session', 'enrol'];
+const isTokenKind = (k: string): k is TokenKind => (TOKEN_KINDS as readonly string[]).includes(k);
 
 async function lookupToken(node: LiaisonNode, hash: string): Promise<CachedToken> {
-  const row = await node.store.db
-    .selectFrom('tokens')
-    .innerJoin('users', 'users.id', 'tokens.user_id')
-    .select([
-      'tokens.id as token_id',
-      'tokens.expires_at',
-      'tokens.revoked_at',
-      'tokens.kind',
-      'users.id',
-      'users.party',
-      'users.roles',
-      'users.disabled',
-    ])
-    .where('tokens.hash', '=', hash)
-    .executeTakeFirst();
-  if (row === undefined) throw new AccessDenied('unauthenticated', 'unknown token');
+  const t = await tokenHolder(node.store.db, hash);
+  if (t === undefined) throw new AccessDenied('unauthenticated', 'unknown token');
   return {
-    tokenId: row.token_id,
-    actor: { user: row.id, party: row.party, roles: JSON.parse(row.roles) as Role[] },
+    tokenId: t.tokenId,
+    actor: { user: t.user, party: t.party, roles: t.roles.filter(isRole) },
     // Only the three kinds are ever written; anything else is treated as the narrowest.
-    kind: TOKEN_KINDS.includes(row.kind) ? (row.kind as TokenKind) : 'enrol',
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-    disabled: row.disabled !== 0,
+    kind: isTokenKind(t.kind) ? t.kind : 'enrol',
+    expiresAt: t.expiresAt,
+    revokedAt: t.revokedAt,
+    disabled: t.disabled,
   };
 }
 
@@ -118,19 +113,16 @@ export async function insertToken(
   if (!u.world.users.has(userId)) throw new NotFound('unknown-user', `unknown user '${userId}'`);
   const token = `lsn_${randomBytes(32).toString('base64url')}`;
   const id = `tok-${randomUUID()}`;
-  await u.tx
-    .insertInto('tokens')
-    .values({
-      id,
-      user_id: userId,
-      hash: hashToken(token),
-      label,
-      created_at: u.now,
-      expires_at: expiresAt,
-      revoked_at: null,
-      kind,
-    })
-    .execute();
+  await insertTokenRow(u.tx, {
+    id,
+    user_id: userId,
+    hash: hashToken(token),
+    label,
+    created_at: u.now,
+    expires_at: expiresAt,
+    revoked_at: null,
+    kind,
+  });
   record(
     u,
     'token.created',
@@ -146,14 +138,10 @@ export function revokeToken(
   tokenId: string,
 ): Promise<{ id: string; revokedAt: number }> {
   return node.transact(async (u) => {
-    const row = await u.tx
-      .selectFrom('tokens')
-      .select(['id', 'user_id', 'revoked_at'])
-      .where('id', '=', tokenId)
-      .executeTakeFirst();
+    const row = await tokenRow(u.tx, tokenId);
     if (row === undefined) throw new NotFound('unknown-token', `unknown token '${tokenId}'`);
     const at = row.revoked_at ?? u.now;
-    await u.tx.updateTable('tokens').set({ revoked_at: at }).where('id', '=', tokenId).execute();
+    await revokeTokenRow(u.tx, tokenId, at);
     // After commit: a lookup during the unit may still have cached the old row.
     u.afterCommit(() => forgetTokens(node, (t) => t.tokenId === tokenId));
     record(
@@ -177,15 +165,7 @@ export async function revokeSessions(
   userId: string,
   except: string | null,
 ): Promise<number> {
-  let q = u.tx
-    .updateTable('tokens')
-    .set({ revoked_at: u.now })
-    .where('user_id', '=', userId)
-    .where('kind', 'in', ['session', 'enrol'])
-    .where('revoked_at', 'is', null);
-  if (except !== null) q = q.where('id', '!=', except);
-  const r = await q.executeTakeFirst();
-  const n = Number(r.numUpdatedRows);
+  const n = await revokeTokensOf(u.tx, userId, ['session', 'enrol'], u.now, except);
   u.afterCommit(() =>
     forgetTokens(node, (t) => t.actor.user === userId && t.kind !== 'api' && t.tokenId !== except),
   );
@@ -194,10 +174,6 @@ export async function revokeSessions(
 
 /** Signs out: revokes the token the request came with. */
 export async function signOut(node: LiaisonNode, actor: Actor, token: string): Promise<void> {
-  const row = await node.store.db
-    .selectFrom('tokens')
-    .select('id')
-    .where('hash', '=', hashToken(token))
-    .executeTakeFirst();
-  if (row !== undefined) await revokeToken(node, actor, row.id);
+  const id = await tokenIdOfHash(node.store.db, hashToken(token));
+  if (id !== undefined) await revokeToken(node, actor, id);
 }

@@ -9,13 +9,17 @@
 // - a password change needs the current password; a change or an admin's reset
 //   revokes the user's other sessions.
 import { Secret, TOTP } from 'otpauth';
+import { revokeTokenRow } from '../store/tokens.js';
+import { type Account, account, setTotp } from '../store/users.js';
 import { forgetTokens, type IssuedToken, insertToken, revokeSessions } from './auth.js';
+import { writePassword } from './credentials.js';
 import { AccessDenied, Conflict, LimitReached, NotFound, RequestInvalid } from './errors.js';
-import { record } from './events.js';
+import { type EventActor, type EventSubjects, record } from './events.js';
 import { DUMMY_HASH, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords.js';
+import { knownRoles, mayActFor } from './people.js';
 import type { Actor, Role } from './roles.js';
-import type { LiaisonNode } from './service.js';
-import { mayActFor, parseRoles } from './users.js';
+import type { LiaisonNode, Unit } from './service.js';
+import { Backoff, HashQueue } from './throttle.js';
 
 /** How long a console session's token lives. */
 export const SESSION_MS = 12 * 60 * 60 * 1000;
@@ -27,123 +31,6 @@ export interface Session extends IssuedToken {
   readonly roles: readonly Role[];
   /** The node requires a second factor and this user has none yet: the token may only enrol one. */
   readonly enrolRequired: boolean;
-}
-
-// ---------------------------------------------------------------- back-off
-
-interface BackoffEntry {
-  failures: number;
-  until: number;
-  last: number;
-}
-
-/**
- * Exponential back-off per key: after `free` failures, each further attempt waits
- * base·2^k (capped); entries are forgotten after a quiet period, and the table is bounded.
- */
-export class Backoff {
-  private readonly entries = new Map<string, BackoffEntry>();
-  constructor(
-    private readonly free: number,
-    private readonly baseMs = 1_000,
-    private readonly maxMs = 15 * 60_000,
-    private readonly forgetMs = 30 * 60_000,
-    private readonly maxKeys = 20_000,
-  ) {}
-
-  /** Milliseconds until `key` may try again; 0 when it may now. */
-  wait(key: string, now: number): number {
-    const e = this.entries.get(key);
-    if (e === undefined) return 0;
-    if (now - e.last > this.forgetMs) {
-      this.entries.delete(key);
-      return 0;
-    }
-    return Math.max(0, e.until - now);
-  }
-
-  fail(key: string, now: number): void {
-    let e = this.entries.get(key);
-    if (e === undefined) {
-      if (this.entries.size >= this.maxKeys) this.evict(now);
-      e = { failures: 0, until: 0, last: now };
-      this.entries.set(key, e);
-    }
-    e.failures++;
-    e.last = now;
-    if (e.failures >= this.free) {
-      e.until = now + Math.min(this.baseMs * 2 ** (e.failures - this.free), this.maxMs);
-    }
-  }
-
-  succeed(key: string): void {
-    this.entries.delete(key);
-  }
-
-  private evict(now: number): void {
-    for (const [k, e] of this.entries) if (now - e.last > this.forgetMs) this.entries.delete(k);
-    // Still full: drop the oldest half (Map keeps insertion order).
-    if (this.entries.size >= this.maxKeys) {
-      let n = this.entries.size / 2;
-      for (const k of this.entries.keys()) {
-        if (n-- <= 0) break;
-        this.entries.delete(k);
-      }
-    }
-  }
-}
-
-// ---------------------------------------------------------------- the hash queue
-
-/**
- * scrypt runs on libuv's thread pool; a flood of sign-ins would queue there without
- * bound and delay everyone. This runs at most `concurrency` at once, lets at most
- * `waiting` wait, at most one per account and `perSource` per source, and refuses the
- * rest at once.
- */
-export class HashQueue {
-  private running = 0;
-  private readonly queue: (() => void)[] = [];
-  private readonly byAccount = new Map<string, number>();
-  private readonly bySource = new Map<string, number>();
-
-  constructor(
-    private readonly concurrency = 2,
-    private readonly waiting = 6,
-    private readonly perSource = 3,
-  ) {}
-
-  async run<T>(account: string, source: string, fn: () => Promise<T>): Promise<T> {
-    if (
-      (this.byAccount.get(account) ?? 0) >= 1 ||
-      (this.bySource.get(source) ?? 0) >= this.perSource ||
-      (this.running >= this.concurrency && this.queue.length >= this.waiting)
-    ) {
-      throw new LimitReached('busy', 'sign-in is busy: try again in a second', 1);
-    }
-    const inc = (m: Map<string, number>, k: string, d: number) => {
-      const v = (m.get(k) ?? 0) + d;
-      if (v <= 0) m.delete(k);
-      else m.set(k, v);
-    };
-    inc(this.byAccount, account, 1);
-    inc(this.bySource, source, 1);
-    try {
-      if (this.running >= this.concurrency) {
-        await new Promise<void>((resolve) => this.queue.push(resolve));
-      }
-      this.running++;
-      try {
-        return await fn();
-      } finally {
-        this.running--;
-        this.queue.shift()?.();
-      }
-    } finally {
-      inc(this.byAccount, account, -1);
-      inc(this.bySource, source, -1);
-    }
-  }
 }
 
 // ---------------------------------------------------------------- aggregated failure log
@@ -255,12 +142,11 @@ export class SignInGuard {
     if (w !== undefined) await this.logWindow(key, w, now);
     this.windows.set(key, { start: now, failures: 0, throttled: 0, sources: new Set() });
     await this.node.transact(async (u) => {
-      record(
+      signInEntry(
         u,
-        'user.sign-in',
         { user: null, party: this.node.party },
         { username: key, source, factor: null },
-        { decision: 'deny', reasons: [throttled ? 'too-many-requests' : 'unauthenticated'] },
+        throttled ? 'too-many-requests' : 'unauthenticated',
       );
     });
   }
@@ -294,6 +180,23 @@ export class SignInGuard {
     }
   }
 
+  /** Refuses at once (429) while the account or the source must wait. */
+  private throttle(key: string, source: string): void {
+    const now = this.node.now();
+    const wait = Math.max(this.accounts.wait(key, now), this.sources.wait(source, now));
+    if (wait > 0) throw tooMany(wait);
+  }
+
+  /** Verifies a password through the bounded hash queue (a full queue: 429). */
+  private async verify(key: string, source: string, password: string, hash: string) {
+    try {
+      return await this.hashes.run(key, source, () => verifyPassword(password, hash));
+    } catch (e) {
+      if (e instanceof LimitReached) throw tooMany(1000);
+      throw e;
+    }
+  }
+
   /**
    * Password sign-in. Throttled per account and per source before any work; the hash
    * is queued with a bound; a wrong username costs the same scrypt as a wrong password.
@@ -305,39 +208,27 @@ export class SignInGuard {
     source: string,
   ): Promise<Session> {
     const node = this.node;
-    const account = username.toLowerCase();
-    const now = node.now();
-    const wait = Math.max(this.accounts.wait(account, now), this.sources.wait(source, now));
-    if (wait > 0) {
-      await this.recordFailure(username, source, true);
-      throw tooMany(wait);
-    }
-    const row = await node.store.db
-      .selectFrom('users')
-      .select(['id', 'roles', 'disabled', 'password_hash', 'totp_secret', 'totp_last_step'])
-      .where('id', '=', username)
-      .executeTakeFirst();
+    const key = username.toLowerCase();
+    let row: Account | undefined;
     let ok: boolean;
     try {
-      ok = await this.hashes.run(account, source, () =>
-        verifyPassword(password, row?.password_hash ?? DUMMY_HASH),
-      );
+      this.throttle(key, source);
+      row = await account(node.store.db, username);
+      ok = await this.verify(key, source, password, row?.passwordHash ?? DUMMY_HASH);
     } catch (e) {
-      if (e instanceof LimitReached) {
-        await this.recordFailure(username, source, true);
-        throw tooMany(1000);
-      }
+      // Throttled: counted for the aggregated log, as a failure is.
+      if (e instanceof LimitReached) await this.recordFailure(username, source, true);
       throw e;
     }
     const fail = async (): Promise<never> => {
-      this.accounts.fail(account, node.now());
+      this.accounts.fail(key, node.now());
       this.sources.fail(source, node.now());
       await this.recordFailure(username, source, false);
       throw new AccessDenied('unauthenticated', 'wrong username, password or code');
     };
-    if (!ok || row === undefined || row.password_hash === null || row.disabled !== 0) return fail();
+    if (!ok || row === undefined || row.passwordHash === null || row.disabled) return fail();
     let step: number | null = null;
-    if (row.totp_secret !== null) {
+    if (row.totpSecret !== null) {
       if (code === undefined || code === '') {
         // The password was right: say what is missing. (Not a failure: every wrong
         // password before it was counted, and the code is still needed.)
@@ -346,9 +237,9 @@ export class SignInGuard {
           'this account needs its one-time code (TOTP): send code',
         );
       }
-      const accepted = this.acceptCode(row.id, row.totp_secret, code, row.totp_last_step);
+      const accepted = this.acceptCode(row.id, row.totpSecret, code, row.totpLastStep);
       if (accepted === 'used') {
-        this.accounts.fail(account, node.now());
+        this.accounts.fail(key, node.now());
         await this.recordFailure(username, source, false);
         throw new AccessDenied(
           'unauthenticated',
@@ -358,22 +249,15 @@ export class SignInGuard {
       if (accepted === 'wrong') return fail();
       step = accepted;
     }
-    this.accounts.succeed(account);
-    const enrol = this.requireTotp && row.totp_secret === null;
+    this.accounts.succeed(key);
+    const enrol = this.requireTotp && row.totpSecret === null;
     const issued = await node.transact(async (u) => {
-      if (step !== null) {
-        await u.tx
-          .updateTable('users')
-          .set({ totp_last_step: step })
-          .where('id', '=', row.id)
-          .execute();
-      }
-      record(
+      if (step !== null) await setTotp(u.tx, row.id, { lastStep: step });
+      signInEntry(
         u,
-        'user.sign-in',
         { user: row.id, party: node.party },
         { username: row.id, source, factor: step === null ? 'password' : 'password+totp' },
-        { decision: 'allow', reasons: ['allowed'] },
+        null,
       );
       return insertToken(
         u,
@@ -388,7 +272,7 @@ export class SignInGuard {
     return {
       ...issued,
       party: node.party,
-      roles: enrol ? [] : parseRoles(row.roles),
+      roles: enrol ? [] : knownRoles(row.roles),
       enrolRequired: enrol,
     };
   }
@@ -412,34 +296,18 @@ export class SignInGuard {
       throw new AccessDenied('forbidden', "only an admin sets another person's password");
     if (next !== null) checkPassword(next);
     if (self) {
-      const row = await node.store.db
-        .selectFrom('users')
-        .select('password_hash')
-        .where('id', '=', userId)
-        .executeTakeFirst();
-      if (row?.password_hash != null) {
+      const row = await account(node.store.db, userId);
+      if (row !== undefined && row.passwordHash !== null) {
+        const stored = row.passwordHash;
         if (current === undefined)
           throw new RequestInvalid(
             'invalid-request',
             'current: give your current password to change it',
           );
-        const account = userId.toLowerCase();
-        const wait = Math.max(
-          this.accounts.wait(account, node.now()),
-          this.sources.wait(source, node.now()),
-        );
-        if (wait > 0) throw tooMany(wait);
-        let ok: boolean;
-        try {
-          ok = await this.hashes.run(account, source, () =>
-            verifyPassword(current, row.password_hash ?? DUMMY_HASH),
-          );
-        } catch (e) {
-          if (e instanceof LimitReached) throw tooMany(1000);
-          throw e;
-        }
-        if (!ok) {
-          this.accounts.fail(account, node.now());
+        const key = userId.toLowerCase();
+        this.throttle(key, source);
+        if (!(await this.verify(key, source, current, stored))) {
+          this.accounts.fail(key, node.now());
           this.sources.fail(source, node.now());
           await this.recordFailure(userId, source, false);
           throw new AccessDenied('wrong-password', 'current: that is not your current password');
@@ -450,18 +318,12 @@ export class SignInGuard {
     return node.transact(async (u) => {
       if (!u.world.users.has(userId))
         throw new NotFound('unknown-user', `unknown user '${userId}'`);
-      await u.tx
-        .updateTable('users')
-        .set({ password_hash: hash })
-        .where('id', '=', userId)
-        .execute();
       const n = await revokeSessions(u, node, userId, self ? tokenId : null);
-      record(
-        u,
-        'user.password-changed',
-        { user: actor.user, party: node.party },
-        { user: userId, cleared: next === null, reset: !self, setup: false, sessionsRevoked: n },
-      );
+      await writePassword(u, { user: actor.user, party: node.party }, userId, hash, {
+        reset: !self,
+        setup: false,
+        sessionsRevoked: n,
+      });
       return { sessionsRevoked: n };
     });
   }
@@ -474,34 +336,22 @@ export class SignInGuard {
   enrolTotp(actor: Actor, code: string | undefined): Promise<{ secret: string; uri: string }> {
     const secret = new Secret({ size: 20 }).base32;
     return this.node.transact(async (u) => {
-      const row = await u.tx
-        .selectFrom('users')
-        .select(['totp_secret', 'totp_last_step'])
-        .where('id', '=', actor.user)
-        .executeTakeFirst();
-      if (row?.totp_secret != null) {
+      const row = await account(u.tx, actor.user);
+      if (row !== undefined && row.totpSecret !== null) {
         if (code === undefined || code === '')
           throw new AccessDenied(
             'totp-required',
             'you have a second factor: send a current code of it (code) to replace it',
           );
-        const step = this.acceptCode(actor.user, row.totp_secret, code, row.totp_last_step);
+        const step = this.acceptCode(actor.user, row.totpSecret, code, row.totpLastStep);
         if (typeof step !== 'number')
           throw new AccessDenied(
             'wrong-password',
             'code: not a current code of your second factor',
           );
-        await u.tx
-          .updateTable('users')
-          .set({ totp_last_step: step })
-          .where('id', '=', actor.user)
-          .execute();
+        await setTotp(u.tx, actor.user, { lastStep: step });
       }
-      await u.tx
-        .updateTable('users')
-        .set({ totp_pending: secret })
-        .where('id', '=', actor.user)
-        .execute();
+      await setTotp(u.tx, actor.user, { pending: secret });
       return { secret, uri: this.totp(actor.user, secret).toString() };
     });
   }
@@ -510,28 +360,15 @@ export class SignInGuard {
   confirmTotp(actor: Actor, code: string, tokenId: string): Promise<{ enrolled: true }> {
     const node = this.node;
     return node.transact(async (u) => {
-      const row = await u.tx
-        .selectFrom('users')
-        .select(['totp_pending', 'totp_last_step'])
-        .where('id', '=', actor.user)
-        .executeTakeFirst();
-      if (row?.totp_pending == null)
+      const pending = (await account(u.tx, actor.user))?.totpPending ?? null;
+      if (pending === null)
         throw new Conflict('no enrolment in progress: start one first (POST /v1/me/totp)');
-      const step = this.acceptCode(actor.user, row.totp_pending, code, null);
+      const step = this.acceptCode(actor.user, pending, code, null);
       if (typeof step !== 'number')
         throw new RequestInvalid('invalid-request', 'code: not the current code of the new secret');
-      await u.tx
-        .updateTable('users')
-        .set({ totp_secret: row.totp_pending, totp_pending: null, totp_last_step: step })
-        .where('id', '=', actor.user)
-        .execute();
+      await setTotp(u.tx, actor.user, { secret: pending, pending: null, lastStep: step });
       // An enrolment token has done its job; sign in again with the code.
-      await u.tx
-        .updateTable('tokens')
-        .set({ revoked_at: u.now })
-        .where('id', '=', tokenId)
-        .where('kind', '=', 'enrol')
-        .execute();
+      await revokeTokenRow(u.tx, tokenId, u.now, 'enrol');
       u.afterCommit(() => forgetTokens(node, (t) => t.tokenId === tokenId));
       record(
         u,
@@ -552,13 +389,27 @@ export class SignInGuard {
     const node = this.node;
     return node.transact(async (u) => {
       await mayActFor(u, actor, userId);
-      await u.tx
-        .updateTable('users')
-        .set({ totp_secret: null, totp_pending: null, totp_last_step: null })
-        .where('id', '=', userId)
-        .execute();
+      await setTotp(u.tx, userId, { secret: null, pending: null, lastStep: null });
       await revokeSessions(u, node, userId, null);
       record(u, 'user.totp-removed', { user: actor.user, party: node.party }, { user: userId });
     });
   }
+}
+
+/** The one writer of `user.sign-in`: a sign-in, or (`refused`: its code) a failure. */
+function signInEntry(
+  u: Unit,
+  actor: EventActor,
+  subject: EventSubjects['user.sign-in'],
+  refused: string | null,
+): void {
+  record(
+    u,
+    'user.sign-in',
+    actor,
+    subject,
+    refused === null
+      ? { decision: 'allow', reasons: ['allowed'] }
+      : { decision: 'deny', reasons: [refused] },
+  );
 }

@@ -10,7 +10,8 @@ import { authenticate, revokeToken } from '../../src/node/auth.js';
 import { createItem, readItem } from '../../src/node/items.js';
 import type { Actor } from '../../src/node/roles.js';
 import { LiaisonNode } from '../../src/node/service.js';
-import { createUser, issueToken, openSetup } from '../../src/node/users.js';
+import { openSetup } from '../../src/node/setup-mode.js';
+import { createUser, issueToken } from '../../src/node/users.js';
 import { openStore } from '../../src/store/db.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 
