@@ -5,7 +5,12 @@
 // - the store: Kysely is used only in src/store (and the log's own storage);
 // - size: no file in src over 500 lines;
 // - casts: at most 40 `as` casts in src, each with a comment on its line or the line
-//   before saying why it is safe.
+//   before saying why it is safe;
+// - the log: events are written only through `record` (src/node/events.ts), each event
+//   type from one place in src;
+// - the World changes only through the core's effects: its mutators (addAgreement,
+//   addUser, updateUser, addItem, addParty, and setting holdings or consents) are
+//   called only in src/core.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
@@ -39,7 +44,13 @@ function files(dir) {
   });
 }
 
+/** The World's mutators: only src/core calls them (applyEffect and World.create). */
+const WORLD_MUTATORS = ['addAgreement', 'addUser', 'updateUser', 'addItem', 'addParty'];
+const WORLD_MAPS = ['holdings', 'consents', 'consentsByItem', 'items', 'users', 'agreements'];
+
 const problems = [];
+/** event type -> files and lines that record it */
+const recorded = new Map();
 const edges = new Map(); // "a -> b" -> example file
 const castSites = [];
 const sizes = [];
@@ -84,6 +95,55 @@ for (const file of files(SRC)) {
         castSites.push({ rel, line: line + 1, type, explained });
       }
     }
+    if (ts.isCallExpression(node)) {
+      const where = () => `${rel}:${sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1}`;
+      const callee = node.expression;
+      // record(u, 'type', …): one site per event type.
+      if (ts.isIdentifier(callee) && callee.text === 'record') {
+        const type = node.arguments[1];
+        // A literal, or a choice between literals (`a ? 'item.released' : 'item.forwarded'`).
+        const literals =
+          type === undefined
+            ? []
+            : ts.isStringLiteral(type)
+              ? [type]
+              : ts.isConditionalExpression(type) &&
+                  ts.isStringLiteral(type.whenTrue) &&
+                  ts.isStringLiteral(type.whenFalse)
+                ? [type.whenTrue, type.whenFalse]
+                : [];
+        if (literals.length > 0) {
+          for (const l of literals)
+            recorded.set(l.text, [...(recorded.get(l.text) ?? []), where()]);
+        } else if (rel !== 'node/events.ts') {
+          problems.push(`${where()}: record() with an event type that is not a literal`);
+        }
+      }
+      if (ts.isPropertyAccessExpression(callee)) {
+        const name = callee.name.text;
+        // u.log({…}) outside events.ts bypasses the typed events.
+        if (name === 'log' && rel !== 'node/events.ts' && rel !== 'node/service.ts') {
+          const arg = node.arguments[0];
+          if (arg !== undefined && ts.isObjectLiteralExpression(arg))
+            problems.push(`${where()}: writes the log directly (use record() from node/events.ts)`);
+        }
+        if (module !== 'core') {
+          if (WORLD_MUTATORS.includes(name))
+            problems.push(
+              `${where()}: changes the World outside the core (${name}; use an effect)`,
+            );
+          if (
+            ['set', 'delete', 'push', 'clear'].includes(name) &&
+            ts.isPropertyAccessExpression(callee.expression) &&
+            WORLD_MAPS.includes(callee.expression.name.text) &&
+            /world|\bw\b|item|\.world/.test(callee.expression.expression.getText(sf))
+          )
+            problems.push(
+              `${where()}: changes the World's ${callee.expression.name.text} outside the core (use an effect)`,
+            );
+        }
+      }
+    }
     if (
       ts.isCallExpression(node) &&
       ts.isPropertyAccessExpression(node.expression) &&
@@ -125,6 +185,10 @@ for (const [key, example] of edges) {
   }
 }
 for (const c of cycles) problems.push(`module cycle: ${c}`);
+for (const [type, sites] of recorded) {
+  if (sites.length > 1)
+    problems.push(`event '${type}' is recorded from ${sites.length} places: ${sites.join(', ')}`);
+}
 if (kyselyCalls > 0)
   problems.push(
     `${kyselyCalls} Kysely queries outside src/store, in ${[...kyselyFiles].sort().join(', ')}`,
@@ -148,6 +212,10 @@ if (report) {
   );
   console.log(`casts: ${castSites.length} (${unexplained.length} without a comment)`);
   console.log(`module cycles: ${cycles.length === 0 ? 'none' : cycles.join(', ')}`);
+  const multi = [...recorded].filter(([, s]) => s.length > 1);
+  console.log(
+    `event types recorded from more than one place: ${multi.length === 0 ? 'none' : multi.map(([t, s]) => `${t} ×${s.length}`).join(', ')}`,
+  );
   console.log(`Kysely queries outside src/store: ${kyselyCalls} in ${kyselyFiles.size} files`);
   console.log(`module imports: ${[...edges.keys()].sort().join('; ')}`);
   console.log(`problems: ${problems.length}`);
