@@ -106,7 +106,7 @@ export function explainAgreement(a: AgreementRuntime, t: EpochMs): AgreementExpl
   };
 }
 
-function eventJson(e: LifecycleEvent, fmt: (ms: number) => string): Record<string, unknown> {
+function eventJson(e: LifecycleEvent, fmt: (ms: number) => string) {
   switch (e.kind) {
     case 'notice':
       return { kind: e.kind, at: fmt(e.at), by: e.by, target: fmt(e.target) };
@@ -120,10 +120,7 @@ function eventJson(e: LifecycleEvent, fmt: (ms: number) => string): Record<strin
 }
 
 /** The explanation as JSON, instants as RFC 3339 in `offset` (null = Z). */
-export function explanationJson(
-  x: AgreementExplanation,
-  offset: number | null,
-): Record<string, unknown> {
+export function explanationJson(x: AgreementExplanation, offset: number | null) {
   const fmt = (ms: number) => formatInstant(ms, offset);
   const opt = (ms: number | null) => (ms === null ? null : fmt(ms));
   const s = x.status;
@@ -131,7 +128,7 @@ export function explanationJson(
     id: x.id,
     title: x.title,
     parties: x.parties,
-    topology: x.topology.kind === 'hub' ? { hub: x.topology.hub } : 'mesh',
+    topology: x.topology.kind === 'hub' ? { hub: x.topology.hub } : ('mesh' as const),
     timezone: x.timezone,
     entryIntoForce: fmt(x.entryIntoForce),
     initialTerm: x.initialTerm,

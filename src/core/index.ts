@@ -5,6 +5,7 @@ export * from './agreement.js';
 export * from './agreement-actions.js';
 export * from './arrival.js';
 export * from './clock.js';
+export * from './consent-check.js';
 export * from './custody.js';
 export * from './decision.js';
 export * from './effects.js';

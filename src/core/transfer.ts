@@ -1,6 +1,7 @@
 // Release (RULES R1–R5) and forward (F0–F4): may a party send an item to another
 // party at t, and at which marking does the recipient hold it?
 import { actingRefusal } from './access.js';
+import { type ConsentOutcome, checkConsent } from './consent-check.js';
 import {
   type ConsentNeeded,
   type Decision,
@@ -12,15 +13,10 @@ import {
   showMarking,
 } from './decision.js';
 import type { AgreementRuntime } from './lifecycle.js';
+import { evaluatePaths } from './paths.js';
 import type { Marking, Party, PartyId } from './schemes.js';
 import type { EpochMs } from './time.js';
-import {
-  type ConsentRecord,
-  type ItemRecord,
-  type Receipt,
-  showInAgreementZone,
-  type World,
-} from './world.js';
+import type { ConsentRecord, ItemRecord, Receipt, World } from './world.js';
 
 export interface ReleaseRequest {
   readonly item: string;
@@ -39,189 +35,6 @@ export interface ForwardRequest {
 }
 
 // Checks of one agreement, in RULES order. A path "passes" when none fails.
-const NOT_IN_FORCE = 1;
-const HUB = 2;
-const LEVEL = 3;
-const SCOPE = 4;
-const RELEASABLE = 5;
-
-/**
- * R2–R4 (and F2, with the holder in the originator's place) under one agreement:
- * the recipient's marking if every check passes, else the number of the first
- * check that fails.
- */
-function checkPath(
-  a: AgreementRuntime,
-  sender: PartyId,
-  senderMarking: Marking,
-  recipient: PartyId,
-  item: ItemRecord,
-  t: EpochMs,
-): Marking | number {
-  if (!a.inForceAt(t)) return NOT_IN_FORCE;
-  const topology = a.topology;
-  if (topology.kind === 'hub' && sender !== topology.hub && recipient !== topology.hub) return HUB;
-  const text = a.textAt(t);
-  const target = text.translate.get(sender)?.get(senderMarking.code)?.get(recipient);
-  if (target === undefined) return LEVEL;
-  const scope = text.scope;
-  if (scope !== null) {
-    for (const c of item.categories) if (!scope.has(c)) return SCOPE;
-  }
-  if (item.releasableTo !== null && !item.releasableTo.has(recipient)) return RELEASABLE;
-  return target;
-}
-
-function notInForceMessage(a: AgreementRuntime, t: EpochMs): string {
-  const when = a.show(t);
-  const { end, notice } = a.ending;
-  if (t < a.entryIntoForce || end === null) {
-    return `${a.id} is not in force at ${when}: it enters into force at ${a.show(a.entryIntoForce)}`;
-  }
-  const how =
-    end.by === 'notice'
-      ? `by ${notice?.by ?? 'a party'}'s notice${end.contested ? ' (contested)' : ''}`
-      : end.by === 'mutual'
-        ? 'by mutual termination'
-        : 'by expiry of its term';
-  return `${a.id} is not in force at ${when}: it ended at ${a.show(end.at)} ${how}`;
-}
-
-/** Every failing check of one agreement, in order (for the explanation of a deny). */
-function pathFailures(
-  a: AgreementRuntime,
-  sender: PartyId,
-  senderMarking: Marking,
-  recipient: PartyId,
-  item: ItemRecord,
-  t: EpochMs,
-  ruleFor: 'R' | 'F',
-  firstOnly = false,
-): Reason[] {
-  const inForceRule = ruleFor === 'R' ? 'R2' : 'F2';
-  const coverRule = ruleFor === 'R' ? 'R4' : 'F2';
-  const extra = { agreement: a.id };
-  if (!a.inForceAt(t)) {
-    return [
-      reason('agreement-not-in-force', inForceRule, notInForceMessage(a, t), {
-        ...extra,
-        ref: a.ref('in-force', inForceRule),
-      }),
-    ];
-  }
-  const out: Reason[] = [];
-  const topology = a.topology;
-  if (topology.kind === 'hub' && sender !== topology.hub && recipient !== topology.hub) {
-    out.push(
-      reason(
-        'hub-route-required',
-        ruleFor === 'R' ? 'R3' : 'F2',
-        `${a.id} routes through its hub ${topology.hub}: ${sender}→${recipient} is spoke to spoke and must go via ${topology.hub} as a forward`,
-        { ...extra, ref: a.ref('topology', 'R3') },
-      ),
-    );
-    if (firstOnly) return out;
-  }
-  const text = a.textAt(t);
-  if (text.translate.get(sender)?.get(senderMarking.code)?.get(recipient) === undefined) {
-    out.push(
-      reason(
-        'level-not-covered',
-        coverRule,
-        `${sender}'s ${showMarking(senderMarking)} is in no equivalence row of ${a.id} that names ${recipient}${a.rowsNote}`,
-        { ...extra, ref: a.ref('equivalence', 'R4') },
-      ),
-    );
-    if (firstOnly) return out;
-  }
-  if (text.scope !== null) {
-    const outside = item.categories.filter((c) => !text.scope?.has(c));
-    if (outside.length > 0) {
-      out.push(
-        reason(
-          'out-of-scope',
-          coverRule,
-          `${item.id}'s categor${outside.length === 1 ? 'y' : 'ies'} ${outside.join(', ')} lie${
-            outside.length === 1 ? 's' : ''
-          } outside the scope of ${a.id} (${[...text.scope].join(', ')})`,
-          { ...extra, ref: a.ref('scope', 'R4') },
-        ),
-      );
-      if (firstOnly) return out;
-    }
-  }
-  if (item.releasableTo !== null && !item.releasableTo.has(recipient)) {
-    out.push(
-      reason(
-        'not-releasable',
-        coverRule,
-        `${item.id} is releasable only to ${[...item.releasableTo].join(', ') || 'no one'}; ${recipient} is not on the list`,
-        { ...extra, ref: a.ref('releasability', 'R4') },
-      ),
-    );
-  }
-  return out;
-}
-
-type PathsOutcome =
-  | { readonly allow: true; readonly target: Marking; readonly via: readonly AgreementRuntime[] }
-  | { readonly allow: false; readonly reasons: Reason[] };
-
-/**
- * Evaluates every agreement between sender and recipient (RULES §4): any one that
- * passes every check allows, and the recipient takes the highest of their markings
- * (R5; ties: the smallest id). Otherwise the first reason comes from the in-force
- * agreement that passed the most checks (ties: smallest id), or is
- * `agreement-not-in-force` when none is in force.
- */
-function evaluatePaths(
-  w: World,
-  item: ItemRecord,
-  sender: PartyId,
-  senderMarking: Marking,
-  recipient: PartyId,
-  t: EpochMs,
-  ruleFor: 'R' | 'F',
-): PathsOutcome {
-  const candidates = w.agreementsBetween(sender, recipient);
-  let best: Marking | null = null;
-  let via: AgreementRuntime[] | null = null;
-  let bestFail = 0;
-  let bestFailAgreement: AgreementRuntime | null = null;
-  for (const a of candidates) {
-    const r = checkPath(a, sender, senderMarking, recipient, item, t);
-    if (typeof r !== 'number') {
-      if (best === null || r.rank > best.rank) best = r;
-      if (via === null) via = [a];
-      else via.push(a);
-    } else if (r > bestFail) {
-      bestFail = r;
-      bestFailAgreement = a;
-    }
-  }
-  if (best !== null && via !== null) return { allow: true, target: best, via };
-  if (candidates.length === 0) {
-    return {
-      allow: false,
-      reasons: [
-        reason(
-          'no-agreement',
-          ruleFor === 'R' ? 'R2' : 'F2',
-          `no agreement links ${sender} and ${recipient}`,
-        ),
-      ],
-    };
-  }
-  const first = bestFailAgreement ?? (candidates[0] as AgreementRuntime);
-  const reasons = pathFailures(first, sender, senderMarking, recipient, item, t, ruleFor);
-  for (const a of candidates) {
-    if (a === first) continue;
-    const more = pathFailures(a, sender, senderMarking, recipient, item, t, ruleFor, true);
-    if (more[0] !== undefined) reasons.push(more[0]);
-  }
-  return { allow: false, reasons };
-}
-
 function unknownParty(id: PartyId, field: string): Reason {
   return reason('unknown-party', null, `unknown party '${id}' in ${field}`);
 }
@@ -341,96 +154,6 @@ function release(w: World, item: ItemRecord, to: Party, t: EpochMs): Decision {
   };
 }
 
-type ConsentOutcome =
-  | { readonly ok: true; readonly consent: ConsentRecord | null }
-  | { readonly ok: false; readonly reason: Reason };
-
-/**
- * RULES F1: a consent of the originator naming the item, holder and recipient,
- * valid at t. Any valid one suffices; otherwise the newest one gives the code.
- */
-export function checkConsent(
-  w: World,
-  item: ItemRecord,
-  holder: PartyId,
-  to: PartyId,
-  t: EpochMs,
-  /** A consent that arrived with a forward, weighed as if it were in the World. */
-  extra: ConsentRecord | null = null,
-): ConsentOutcome {
-  const held = w.consentsByItem.get(item.id);
-  const list =
-    extra === null || extra.item !== item.id || w.consents.has(extra.id)
-      ? held
-      : [...(held ?? []), extra];
-  let newest: ConsentRecord | null = null;
-  if (list !== undefined) {
-    for (const c of list) {
-      if (c.holder !== holder || c.to !== to || c.grantedAt > t) continue;
-      if (c.by === item.originator.id && c.revokedAt > t && t < c.expires)
-        return { ok: true, consent: c };
-      if (newest === null || c.grantedAt >= newest.grantedAt) newest = c;
-    }
-  }
-  const origin = item.originator.id;
-  if (newest === null) {
-    return {
-      ok: false,
-      reason: reason(
-        'consent-required',
-        'F1',
-        `${holder} may pass ${origin}'s ${item.id} to ${to} only with ${origin}'s written consent naming the item, ${holder} and ${to}; there is none`,
-        consentRef(w, item, holder),
-      ),
-    };
-  }
-  if (newest.by !== origin) {
-    return {
-      ok: false,
-      reason: reason(
-        'not-originator',
-        'F1',
-        `consent ${newest.id} was given by ${newest.by}, but only the originator ${origin} may consent`,
-        consentRef(w, item, holder),
-      ),
-    };
-  }
-  const ref = consentRef(w, item, holder);
-  const show = (ms: EpochMs) => showInAgreementZone(w, ref?.agreement, ms);
-  if (newest.revokedAt <= t) {
-    return {
-      ok: false,
-      reason: reason(
-        'consent-revoked',
-        'F1',
-        `${origin} revoked consent ${newest.id} at ${show(newest.revokedAt)}`,
-        ref,
-      ),
-    };
-  }
-  return {
-    ok: false,
-    reason: reason(
-      'consent-expired',
-      'F1',
-      `consent ${newest.id} of ${origin} expired at ${show(newest.expires)}`,
-      ref,
-    ),
-  };
-}
-
-/** The third-party article of the agreement under which the holder received the item. */
-function consentRef(
-  w: World,
-  item: ItemRecord,
-  holder: PartyId,
-): { ref: string; agreement: string } | undefined {
-  const first = item.holdings.get(holder)?.receipts[0];
-  const a = first?.agreement == null ? undefined : w.agreements.get(first.agreement);
-  return a === undefined ? undefined : { ref: a.ref('third-party', 'F1'), agreement: a.id };
-}
-
-/** RULES F0–F4: holder `by`, not the originator, sends the originator's item to `to`. */
 export function decideForward(w: World, req: ForwardRequest, t: EpochMs): Decision {
   const item = w.items.get(req.item);
   if (item === undefined) return deny([unknownItem(req.item)]);
