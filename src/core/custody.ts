@@ -1,6 +1,7 @@
 // What the originator keeps control of after an item has moved: consents (F1),
 // their revocation, reclassification (C1) and compromise reports (GSOMIA Art. 17).
 // All of these survive termination of the agreement (RULES L9).
+
 import { actingRefusal } from './access.js';
 import {
   type Decision,
@@ -12,6 +13,7 @@ import {
   showMarking,
 } from './decision.js';
 import { DefinitionError } from './errors.js';
+import { defined } from './guards.js';
 import type { AgreementRuntime } from './lifecycle.js';
 import type { Marking, PartyId } from './schemes.js';
 import type { EpochMs } from './time.js';
@@ -242,7 +244,7 @@ export function decideReclassify(w: World, req: ReclassifyRequest, t: EpochMs): 
     ),
   ];
   for (const u of uncovered) {
-    const m = markings.get(u.party) as Marking;
+    const m = defined(markings.get(u.party), `the marking of ${u.party}`);
     const a = w.agreements.get(u.agreement);
     reasons.push(
       a === undefined

@@ -11,6 +11,7 @@ export * from './decision.js';
 export * from './effects.js';
 export * from './errors.js';
 export * from './explain.js';
+export * from './guards.js';
 export * from './lifecycle.js';
 export * from './precedence.js';
 export * from './reasons.js';

@@ -2,6 +2,7 @@
 // its term clock (L2, L3) and its lifecycle events (notices L3–L6, mutual
 // termination L7). Status at t folds the events up to t; whether it is in force at
 // t is one comparison against an end instant recomputed when an event is added.
+
 import {
   type AgreementDefinition,
   type AgreementTextSpec,
@@ -14,6 +15,7 @@ import {
 } from './agreement.js';
 import { type Term, TermClock } from './clock.js';
 import { DefinitionError } from './errors.js';
+import { defined } from './guards.js';
 import type { RuleId } from './reasons.js';
 import type { Party, PartyId } from './schemes.js';
 import {
@@ -169,10 +171,10 @@ export class AgreementRuntime {
   textAt(t: EpochMs): CompiledText {
     const v = this.versions;
     for (let i = v.length - 1; i > 0; i--) {
-      const version = v[i] as CompiledText;
+      const version = defined(v[i], 'a text version');
       if (version.from <= t) return version;
     }
-    return v[0] as CompiledText;
+    return defined(v[0], 'the first text');
   }
 
   /** RULES C1, L9: the text at t, or its last text if the agreement has ended by t. */
@@ -256,48 +258,48 @@ export class AgreementRuntime {
 
   /** Folds the events with at ≤ t into the notice state and any end they cause. */
   private fold(t: EpochMs): Fold {
-    let notice = null as NoticeState | null;
-    let end = null as AgreementEnd | null;
-    let endingNotice = null as NoticeState | null;
+    // A record, so that the compiler follows each field through the loop's cases.
+    const f: { notice: NoticeState | null; end: AgreementEnd | null; ending: NoticeState | null } =
+      { notice: null, end: null, ending: null };
     for (const e of this.eventList) {
       if (e.at > t) break;
       switch (e.kind) {
         case 'notice':
-          notice = { by: e.by, receivedAt: e.at, target: e.target, suspended: false };
+          f.notice = { by: e.by, receivedAt: e.at, target: e.target, suspended: false };
           break;
         case 'suspend-notice':
-          if (notice !== null) notice = { ...notice, suspended: true };
+          if (f.notice !== null) f.notice = { ...f.notice, suspended: true };
           break;
         case 'resume-notice':
-          if (notice !== null) {
+          if (f.notice !== null) {
             // RULES L5: resumed at or after its target, the notice ends the agreement at once.
-            if (e.at >= notice.target && end === null) {
-              endingNotice = { ...notice, suspended: false };
-              end = { at: e.at, by: 'notice', contested: true };
+            if (e.at >= f.notice.target && f.end === null) {
+              f.ending = { ...f.notice, suspended: false };
+              f.end = { at: e.at, by: 'notice', contested: true };
             }
-            notice = { ...notice, suspended: false };
+            f.notice = { ...f.notice, suspended: false };
           }
           break;
         case 'withdraw-notice':
-          notice = null;
+          f.notice = null;
           break;
         case 'terminate':
-          if (end === null || e.effectiveAt < end.at) {
-            end = { at: e.effectiveAt, by: 'mutual', contested: false };
+          if (f.end === null || e.effectiveAt < f.end.at) {
+            f.end = { at: e.effectiveAt, by: 'mutual', contested: false };
           }
           break;
         case 'amend':
           break;
       }
     }
-    if (endingNotice !== null) {
+    if (f.ending !== null) {
       // Ended by a late resumption: the notice is spent, its (past) target ends nothing.
-      return { notice: endingNotice, end, activeTarget: null };
+      return { notice: f.ending, end: f.end, activeTarget: null };
     }
     return {
-      notice,
-      end,
-      activeTarget: notice !== null && !notice.suspended ? notice.target : null,
+      notice: f.notice,
+      end: f.end,
+      activeTarget: f.notice !== null && !f.notice.suspended ? f.notice.target : null,
     };
   }
 

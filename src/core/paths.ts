@@ -2,6 +2,7 @@
 // F2–F3, TISA hub routing): which agreements are in force, cover the level and the
 // scope, and allow the recipient; the first failure of each path explains a denial.
 import { type Reason, reason, showMarking } from './decision.js';
+import { defined } from './guards.js';
 import type { AgreementRuntime } from './lifecycle.js';
 import type { Marking, PartyId } from './schemes.js';
 import type { EpochMs } from './time.js';
@@ -132,7 +133,12 @@ export function pathFailures(
 }
 
 export type PathsOutcome =
-  | { readonly allow: true; readonly target: Marking; readonly via: readonly AgreementRuntime[] }
+  | {
+      readonly allow: true;
+      readonly target: Marking;
+      /** The agreements that allow it, the one named first. */
+      readonly via: readonly [AgreementRuntime, ...AgreementRuntime[]];
+    }
   | { readonly allow: false; readonly reasons: Reason[] };
 
 /**
@@ -153,7 +159,7 @@ export function evaluatePaths(
 ): PathsOutcome {
   const candidates = w.agreementsBetween(sender, recipient);
   let best: Marking | null = null;
-  let via: AgreementRuntime[] | null = null;
+  let via: [AgreementRuntime, ...AgreementRuntime[]] | null = null;
   let bestFail = 0;
   let bestFailAgreement: AgreementRuntime | null = null;
   for (const a of candidates) {
@@ -180,7 +186,7 @@ export function evaluatePaths(
       ],
     };
   }
-  const first = bestFailAgreement ?? (candidates[0] as AgreementRuntime);
+  const first = bestFailAgreement ?? defined(candidates[0], 'a candidate agreement');
   const reasons = pathFailures(first, sender, senderMarking, recipient, item, t, ruleFor);
   for (const a of candidates) {
     if (a === first) continue;

@@ -1,6 +1,8 @@
 // ACP 121 message precedence, highest first. It orders delivery, never the rules:
 // a FLASH item is released, forwarded and read under exactly the same checks as a
 // ROUTINE one (RULES grant no exemption by precedence).
+import { oneOf } from './guards.js';
+
 export const PRECEDENCES = ['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'] as const;
 export type Precedence = (typeof PRECEDENCES)[number];
 
@@ -10,5 +12,5 @@ export function precedenceRank(p: Precedence): number {
 }
 
 export function isPrecedence(x: unknown): x is Precedence {
-  return typeof x === 'string' && (PRECEDENCES as readonly string[]).includes(x);
+  return oneOf(PRECEDENCES, x);
 }

@@ -4,6 +4,7 @@
 
 import { Temporal } from 'temporal-polyfill';
 import { LiaisonError } from './errors.js';
+import { defined } from './guards.js';
 
 /** Epoch milliseconds. The core's only representation of an instant. */
 export type EpochMs = number;
@@ -172,7 +173,7 @@ function parseAnyInstant(text: string): OffsetInstant {
 const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
 
 function two(n: number): string {
-  return TWO[n] as string;
+  return defined(TWO[n], `two digits for ${n}`);
 }
 
 /** Proleptic Gregorian civil date of a day count since 1970-01-01 (H. Hinnant's algorithm). */
@@ -326,7 +327,7 @@ export class ZoneOffsets {
     let hi = spans.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const s = spans[mid] as { from: number; to: number; offset: number };
+      const s = defined(spans[mid], 'a span');
       if (ms < s.from) hi = mid - 1;
       else if (ms >= s.to) lo = mid + 1;
       else return s.offset;

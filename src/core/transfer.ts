@@ -130,7 +130,7 @@ function release(w: World, item: ItemRecord, to: Party, t: EpochMs): Decision {
     return suggestion === null ? deny(outcome.reasons) : deny(outcome.reasons, { suggestion });
   }
   const { target, via } = outcome;
-  const main = via[0] as AgreementRuntime;
+  const main = via[0];
   const ids = via.length === 1 ? [main.id] : via.map((a) => a.id);
   return {
     decision: 'allow',
@@ -243,7 +243,7 @@ function forward(
   let target = paths.target;
   const direct = directTranslation(w, item, to.id, t);
   if (direct !== null && direct.marking.rank > target.rank) target = direct.marking;
-  const main = paths.via[0] as AgreementRuntime;
+  const main = paths.via[0];
   const under = paths.via.map((a) => a.id).join(', ');
   // C1 follows the route hop by hop, so only the H–Q agreements are receipts; the
   // O–Q agreement of F3 is equivalence only.
@@ -298,14 +298,14 @@ function hubRoute(
       const first = evaluatePaths(w, item, origin, item.marking, hub, t, 'R');
       if (!first.allow) continue;
       hubMarking = first.target;
-      releaseUnder = (first.via[0] as AgreementRuntime).id;
+      releaseUnder = first.via[0].id;
     }
     const second = evaluatePaths(w, item, hub, hubMarking, to, t, 'F');
     if (!second.allow) continue;
     let target = second.target;
     const direct = directTranslation(w, item, to, t);
     if (direct !== null && direct.marking.rank > target.rank) target = direct.marking;
-    const forwardUnder = (second.via[0] as AgreementRuntime).id;
+    const forwardUnder = second.via[0].id;
     const consent = checkConsent(w, item, hub, to, t);
     const existing = consent.ok ? (consent.consent?.id ?? null) : null;
     return {

@@ -2,6 +2,7 @@
 // UTF-16 code units, no white space, numbers and strings as ECMAScript prints them.
 // What is signed or hashed is always this form.
 import { LiaisonError } from '../core/errors.js';
+import { isObject } from '../core/guards.js';
 
 export class CanonicalJsonError extends LiaisonError<'not-canonical'> {
   override readonly name = 'CanonicalJsonError';
@@ -31,7 +32,8 @@ function write(value: unknown): string {
         }
         return `${s}]`;
       }
-      const o = value as Record<string, unknown>;
+      if (!isObject(value)) throw new CanonicalJsonError(`cannot encode ${typeof value}`);
+      const o = value;
       // The default sort compares UTF-16 code units, as RFC 8785 §3.2.3 requires.
       const keys = Object.keys(o).sort();
       let s = '{';

@@ -19,6 +19,7 @@ import {
   verify,
 } from 'node:crypto';
 import { LiaisonError } from '../core/errors.js';
+import { isObject } from '../core/guards.js';
 
 /** One indistinguishable error for every malformed or wrong-key input (DESIGN.md). */
 export class JoseError extends LiaisonError<'unopenable'> {
@@ -38,9 +39,9 @@ function fromB64u(s: string): Buffer {
 
 function parseHeader(part: string): Record<string, unknown> {
   try {
-    const h = JSON.parse(fromB64u(part).toString('utf8')) as unknown;
-    if (h === null || typeof h !== 'object' || Array.isArray(h)) throw new Error();
-    return h as Record<string, unknown>;
+    const h: unknown = JSON.parse(fromB64u(part).toString('utf8'));
+    if (!isObject(h)) throw new Error();
+    return h;
   } catch {
     throw new JoseError();
   }
@@ -86,9 +87,9 @@ export function verifyJws(
   jws: string,
   key: KeyObject,
 ): { payload: Buffer; header: Record<string, unknown> } {
-  const parts = jws.split('.');
-  if (parts.length !== 3) throw new JoseError();
-  const [h, p, s] = parts as [string, string, string];
+  const [h, p, s, ...more] = jws.split('.');
+  if (h === undefined || p === undefined || s === undefined || more.length > 0)
+    throw new JoseError();
   const header = parseHeader(h);
   if (header.alg !== 'EdDSA' || header.crit !== undefined) throw new JoseError();
   let ok = false;
@@ -132,14 +133,24 @@ export interface JweHeader {
 }
 
 /** JWE compact serialization: ECDH-ES on X25519 to `recipient`, A256GCM. */
+/**
+ * Node's generateKeyPairSync with a JWK-encoded public half (documented since Node 15.9),
+ * an overload @types/node lacks.
+ */
+// Safe: the same function, typed as Node documents it for `publicKeyEncoding.format: 'jwk'`.
+const generateJwkPair = generateKeyPairSync as (
+  type: 'x25519',
+  options: { readonly publicKeyEncoding: { readonly format: 'jwk' } },
+) => { publicKey: { readonly x?: unknown }; privateKey: KeyObject };
+
 export function encryptJwe(plaintext: Uint8Array, recipient: KeyObject, header: JweHeader): string {
   // The public half comes out of the key generation already encoded. Exporting it from
   // the fresh KeyObject instead can deadlock Node 20 (a garbage collection during the
   // export runs the generation job's destructor, which takes the lock the export holds).
-  const eph = generateKeyPairSync('x25519', {
-    publicKeyEncoding: { format: 'jwk' },
-  } as object) as unknown as { publicKey: { x: string }; privateKey: KeyObject };
-  const epk = { kty: 'OKP', crv: 'X25519', x: eph.publicKey.x };
+  const eph = generateJwkPair('x25519', { publicKeyEncoding: { format: 'jwk' } });
+  const x: unknown = eph.publicKey.x;
+  if (typeof x !== 'string') throw new JoseError();
+  const epk = { kty: 'OKP', crv: 'X25519', x };
   const protectedHeader = b64u(JSON.stringify({ alg: 'ECDH-ES', enc: 'A256GCM', epk, ...header }));
   const z = diffieHellman({ privateKey: eph.privateKey, publicKey: recipient });
   const cek = concatKdf(z, 'A256GCM', Buffer.alloc(0), Buffer.alloc(0));
@@ -162,11 +173,18 @@ export function decryptJwe(
   jwe: string,
   privateKey: KeyObject,
 ): { plaintext: Buffer; header: Record<string, unknown> } {
-  const parts = jwe.split('.');
-  if (parts.length !== 5) throw new JoseError();
-  const [h, ek, ivText, ctText, tagText] = parts as [string, string, string, string, string];
+  const [h, ek, ivText, ctText, tagText, ...more] = jwe.split('.');
+  if (
+    h === undefined ||
+    ek === undefined ||
+    ivText === undefined ||
+    ctText === undefined ||
+    tagText === undefined ||
+    more.length > 0
+  )
+    throw new JoseError();
   const header = parseHeader(h);
-  const epk = header.epk as { kty?: unknown; crv?: unknown; x?: unknown } | undefined;
+  const epk = isObject(header.epk) ? header.epk : undefined;
   if (
     header.alg !== 'ECDH-ES' ||
     header.enc !== 'A256GCM' ||

@@ -1,6 +1,7 @@
 // Audit of a log from its stored entries and signed checkpoints: recompute every
 // leaf and the tree, check each entry's index and chain, each checkpoint's
 // signature, root and consistency with the one before, and name the first bad entry.
+import { isObject } from '../core/guards.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
 import { leafHash, MerkleTree, verifyConsistency } from './merkle.js';
 import { type Checkpoint, NoteError, openCheckpoint, type Verifier } from './note.js';
@@ -92,9 +93,11 @@ export async function auditLog(
       );
       continue;
     }
-    let parsed: { index?: unknown; prev?: unknown };
+    let parsed: Record<string, unknown>;
     try {
-      parsed = JSON.parse(r.data) as { index?: unknown; prev?: unknown };
+      const value: unknown = JSON.parse(r.data);
+      if (!isObject(value)) throw new Error('not an object');
+      parsed = value;
       if (canonicalJson(parsed) !== r.data) throw new Error('not canonical');
     } catch {
       bad(position, `entry ${position} is not canonical JSON: it was edited`);

@@ -3,6 +3,7 @@
 // subtree) in one contiguous buffer per level, so a proof is O(log n) lookups plus
 // at most O(log n) hashes along the right edge, which are cached per tree size.
 import { createHash, hash } from 'node:crypto';
+import { defined } from '../core/guards.js';
 
 export const HASH_SIZE = 32;
 const LEAF_PREFIX = Buffer.from([0x00]);
@@ -63,34 +64,40 @@ class Level {
 }
 
 export class MerkleTree {
-  private readonly levels: Level[] = [new Level()];
+  private readonly leaves = new Level();
+  /** Level 0 is the leaves; level k holds the complete nodes of 2^k leaves. */
+  private readonly levels: Level[] = [this.leaves];
   private edgeSize = -1;
   private readonly edge = new Map<string, Uint8Array>();
 
   get size(): number {
-    return (this.levels[0] as Level).count;
+    return this.leaves.count;
   }
 
   /** Appends a leaf hash (MTH of one entry) and completes every node it closes. */
   append(leaf: Uint8Array): void {
     if (leaf.length !== HASH_SIZE) throw new RangeError('a leaf hash has 32 bytes');
-    (this.levels[0] as Level).push(leaf);
+    this.leaves.push(leaf);
     let level = 0;
     let index = this.size - 1;
     // A node completes its parent when it is a right child.
     while (index % 2 === 1) {
-      const here = this.levels[level] as Level;
+      const here = this.level(level);
       const parent = nodeHash(here.get(index - 1), here.get(index));
       level++;
       if (this.levels[level] === undefined) this.levels[level] = new Level();
-      (this.levels[level] as Level).push(parent);
+      this.level(level).push(parent);
       index = (index - 1) / 2;
     }
   }
 
+  private level(k: number): Level {
+    return defined(this.levels[k], `tree level ${k}`);
+  }
+
   leafHashAt(i: number): Uint8Array {
     if (i < 0 || i >= this.size) throw new RangeError(`no leaf ${i}`);
-    return (this.levels[0] as Level).get(i);
+    return this.leaves.get(i);
   }
 
   /** MTH(D[a:b]) for 0 ≤ a < b ≤ size. */
@@ -98,7 +105,7 @@ export class MerkleTree {
     const n = b - a;
     if (isPowerOfTwo(n) && a % n === 0) {
       const level = Math.log2(n);
-      return (this.levels[level] as Level).get(a / n);
+      return this.level(level).get(a / n);
     }
     // Not a complete node: only on the right edge of some tree size; cached per size.
     if (this.edgeSize !== this.size) {
@@ -240,10 +247,11 @@ export function verifyConsistency(
     fn = half(fn);
     sn = half(sn);
   }
-  let fr = path[0] as Uint8Array;
-  let sr = path[0] as Uint8Array;
-  for (let i = 1; i < path.length; i++) {
-    const c = path[i] as Uint8Array;
+  const [start, ...rest] = path;
+  if (start === undefined) return false;
+  let fr = start;
+  let sr = start;
+  for (const c of rest) {
     if (sn === 0) return false;
     if (odd(fn) || fn === sn) {
       fr = nodeHash(c, fr);

@@ -84,7 +84,7 @@ export function parseVerifierKey(text: string): Verifier {
   // The name has no '+', the id is 8 hex digits, and the key's base64 may contain '+'.
   const m = /^([^+\s]+)\+([0-9a-fA-F]{8})\+([A-Za-z0-9+/=]+)$/.exec(text.trim());
   if (m === null) throw new NoteError('a verifier key is <name>+<hex id>+<base64 key>');
-  const [, name, idHex, keyB64] = m as unknown as [string, string, string, string];
+  const [, name = '', idHex = '', keyB64 = ''] = m;
   checkName(name);
   const raw = Buffer.from(keyB64, 'base64');
   if (raw.length !== 33 || raw[0] !== ALG_ED25519)
@@ -125,7 +125,7 @@ export function openNote(note: string, verifiers: readonly Verifier[]): OpenedNo
   for (const line of lines) {
     const m = /^\u2014 (\S+) (\S+)$/.exec(line);
     if (m === null) throw new NoteError('malformed note');
-    const [, name, b64] = m as unknown as [string, string, string];
+    const [, name = '', b64 = ''] = m;
     const blob = Buffer.from(b64, 'base64');
     if (blob.length < 5) throw new NoteError('malformed note');
     const v = verifiers.find((x) => x.name === name && x.id.equals(blob.subarray(0, 4)));
@@ -156,7 +156,7 @@ export function parseCheckpoint(text: string): Checkpoint {
   const lines = text.split('\n');
   if (lines.length < 4 || lines[lines.length - 1] !== '')
     throw new NoteError('malformed checkpoint');
-  const [origin, sizeText, rootText] = lines as [string, string, string];
+  const [origin = '', sizeText = '', rootText = ''] = lines;
   if (origin.length === 0 || !/^(0|[1-9][0-9]*)$/.test(sizeText))
     throw new NoteError('malformed checkpoint');
   const size = Number(sizeText);
