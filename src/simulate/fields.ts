@@ -2,7 +2,9 @@
 // reports the file, line and step where it is wrong.
 import {
   type DefinitionPath,
+  isObject,
   type OffsetInstant,
+  oneOf,
   parseInstant,
   TimeFormatError,
 } from '../core/index.js';
@@ -40,10 +42,25 @@ export function fieldName(path: Path): string {
 }
 
 export function asMap(ctx: Ctx, v: unknown, path: Path): Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+  if (!isObject(v)) {
     ctx.fail(path, `${fieldName(path) || 'the file'} must be a mapping, not ${typeName(v)}`);
   }
-  return v as Record<string, unknown>;
+  return v;
+}
+
+/** A string that must be one of `list`. */
+export function asOneOf<T extends string>(
+  ctx: Ctx,
+  v: unknown,
+  list: readonly T[],
+  path: Path,
+  orNull = '',
+): T {
+  const s = asString(ctx, v, path);
+  if (!oneOf(list, s)) {
+    ctx.fail(path, `${fieldName(path)} must be one of ${list.join(', ')}${orNull}, not '${s}'`);
+  }
+  return s;
 }
 
 export function asList(ctx: Ctx, v: unknown, path: Path): unknown[] {

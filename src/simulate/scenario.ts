@@ -150,7 +150,7 @@ export function parseScenario(text: string, file: string): Scenario {
     if (previous !== null && step.at.ms < previous.at.ms) {
       ctx.fail(
         ['timeline', i, 'at'],
-        `at ${String((rawSteps[i] as Record<string, unknown>).at)} is earlier than step ${previous.index}'s; timeline steps must be in time order`,
+        `at ${String(asMap(ctx, rawSteps[i], ['timeline', i]).at)} is earlier than step ${previous.index}'s; timeline steps must be in time order`,
       );
     }
     steps.push(step);

@@ -8,6 +8,7 @@ import {
   type EndedBy,
   isReasonCode,
   type OffsetInstant,
+  oneOf,
   type ReasonCode,
   type World,
 } from '../core/index.js';
@@ -15,6 +16,7 @@ import { readRows, readScope } from './definitions.js';
 import {
   asInstant,
   asMap,
+  asOneOf,
   asString,
   type Ctx,
   onlyKeys,
@@ -81,8 +83,6 @@ const ACTION_FIELDS: Record<
   terminate: { required: ['agreement'], optional: [] },
   amend: { required: ['agreement'], optional: ['rows', 'scope', 'noticePeriod'] },
 };
-
-const ACTION_SET: ReadonlySet<string> = new Set(SCENARIO_ACTIONS);
 
 export interface Registry {
   readonly world: World;
@@ -296,13 +296,10 @@ function readExpect(ctx: Ctx, kind: ScenarioActionKind, v: unknown, path: Path):
       ['state', 'termEnd', 'endedBy', 'noticeTarget', 'noticeSuspended', 'contested'],
       'a status expectation',
     );
-    const state = asString(ctx, required(ctx, o, 'state', path, 'a status expectation'), [
+    const state = asOneOf(ctx, required(ctx, o, 'state', path, 'a status expectation'), STATES, [
       ...path,
       'state',
     ]);
-    if (!(STATES as readonly string[]).includes(state)) {
-      ctx.fail([...path, 'state'], `state must be one of ${STATES.join(', ')}, not '${state}'`);
-    }
     const instantOrNull = (key: string): number | null | undefined =>
       o[key] === undefined
         ? undefined
@@ -311,20 +308,14 @@ function readExpect(ctx: Ctx, kind: ScenarioActionKind, v: unknown, path: Path):
           : asInstant(ctx, o[key], [...path, key]).ms;
     let endedBy: EndedBy | null | undefined;
     if (o.endedBy !== undefined && o.endedBy !== null) {
-      const e = asString(ctx, o.endedBy, [...path, 'endedBy']);
-      if (!(ENDED_BY as readonly string[]).includes(e)) {
-        ctx.fail(
-          [...path, 'endedBy'],
-          `endedBy must be one of ${ENDED_BY.join(', ')} or null, not '${e}'`,
-        );
-      }
-      endedBy = e as EndedBy;
+      endedBy = asOneOf(ctx, o.endedBy, ENDED_BY, [...path, 'endedBy'], ' or null');
     } else if (o.endedBy === null) endedBy = null;
     const bool = (key: string): boolean | undefined => {
-      if (o[key] === undefined) return undefined;
-      if (typeof o[key] !== 'boolean')
-        ctx.fail([...path, key], `${key} must be true or false, not ${typeName(o[key])}`);
-      return o[key] as boolean;
+      const b = o[key];
+      if (b === undefined) return undefined;
+      if (typeof b !== 'boolean')
+        ctx.fail([...path, key], `${key} must be true or false, not ${typeName(b)}`);
+      return b;
     };
     const termEnd = instantOrNull('termEnd');
     const noticeTarget = instantOrNull('noticeTarget');
@@ -333,7 +324,7 @@ function readExpect(ctx: Ctx, kind: ScenarioActionKind, v: unknown, path: Path):
     const noticeSuspended = o.noticeSuspended === null ? null : bool('noticeSuspended');
     return {
       kind: 'status',
-      state: state as (typeof STATES)[number],
+      state,
       ...(termEnd === undefined ? {} : { termEnd }),
       ...(endedBy === undefined ? {} : { endedBy }),
       ...(noticeTarget === undefined ? {} : { noticeTarget }),
@@ -379,25 +370,27 @@ export function readStep(
   ctx.step = index + 1;
   ctx.action = null;
   const o = asMap(ctx, v, path);
-  const kinds = Object.keys(o).filter((k) => ACTION_SET.has(k));
-  const unknown = Object.keys(o).filter((k) => !ACTION_SET.has(k) && k !== 'at' && k !== 'expect');
-  if (kinds.length === 0) {
-    if (unknown.length > 0) {
+  const kinds = Object.keys(o).filter((k): k is ScenarioActionKind => oneOf(SCENARIO_ACTIONS, k));
+  const [strange] = Object.keys(o).filter(
+    (k) => !oneOf(SCENARIO_ACTIONS, k) && k !== 'at' && k !== 'expect',
+  );
+  const [kind, second] = kinds;
+  if (kind === undefined) {
+    if (strange !== undefined) {
       ctx.fail(
-        [...path, unknown[0] as string],
-        `unknown action '${unknown[0]}' (known: ${SCENARIO_ACTIONS.join(', ')})`,
+        [...path, strange],
+        `unknown action '${strange}' (known: ${SCENARIO_ACTIONS.join(', ')})`,
       );
     }
     ctx.fail(path, `the step has no action (known: ${SCENARIO_ACTIONS.join(', ')})`);
   }
-  if (kinds.length > 1)
+  if (second !== undefined)
     ctx.fail(path, `a step has one action, this one has ${kinds.join(' and ')}`);
-  const kind = kinds[0] as ScenarioActionKind;
   ctx.action = kind;
-  if (unknown.length > 0) {
+  if (strange !== undefined) {
     ctx.fail(
-      [...path, unknown[0] as string],
-      `unknown field '${unknown[0]}' in the step (a step has at, one action, and expect)`,
+      [...path, strange],
+      `unknown field '${strange}' in the step (a step has at, one action, and expect)`,
     );
   }
   const at = asInstant(ctx, required(ctx, o, 'at', path, 'a step'), [...path, 'at']);
