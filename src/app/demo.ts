@@ -1,9 +1,13 @@
 // `liaison demo`: three nodes (JP, KR, US) on loopback, peered, their built-in
 // agreements countersigned, people seeded in each, a short exchange replayed.
 // Run again on the same directory, it resumes.
+
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Static, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { launchPreset } from '../alerts/model.js';
+import { messageOf } from '../core/guards.js';
 import { BUILT_IN_TEMPLATES } from '../core/index.js';
 import { decideConsentRequest, requestConsent, sendItem } from '../federation/operations.js';
 import { createItem, readItem } from '../node/items.js';
@@ -11,7 +15,7 @@ import { hashPassword } from '../node/passwords.js';
 import { type Actor, ROLES, type Role } from '../node/roles.js';
 import { endSetup, setupOpen, setupPassword } from '../node/setup-mode.js';
 import { createUser, issueToken } from '../node/users.js';
-import { initNode, type RunningNode, startNode } from './setup.js';
+import { initNode, type RunningNode, SetupError, startNode } from './setup.js';
 
 export const DEMO_PARTIES = ['JP', 'KR', 'US'] as const;
 /** A token per role in demo.json, in the order of ROLES. */
@@ -22,16 +26,34 @@ export const DEMO_PASSPHRASE = 'liaison demo passphrase (not for real keys)';
 /** Every demo user's console password (the demo is for trying things out). */
 export const DEMO_PASSWORD = 'liaison-demo-password';
 
-export interface DemoNode {
-  readonly party: string;
-  readonly url: string;
-  readonly tokens: Record<(typeof DEMO_ROLES)[number], string>;
-}
-
-export interface DemoFile {
-  readonly nodes: readonly DemoNode[];
+const DemoNodeSchema = Type.Object({
+  party: Type.String(),
+  url: Type.String(),
+  /** A token per role, in the order of ROLES. */
+  tokens: Type.Object(Object.fromEntries(ROLES.map((r) => [r, Type.String()]))),
+});
+/** demo.json: the nodes, their URLs and a token per role. */
+export const DemoFileSchema = Type.Object({
+  nodes: Type.Array(DemoNodeSchema),
   /** The console password of every demo user (`<party>-<role>`, e.g. jp-officer). */
-  readonly password?: string;
+  password: Type.Optional(Type.String()),
+});
+export type DemoNode = Static<typeof DemoNodeSchema>;
+export type DemoFile = Static<typeof DemoFileSchema>;
+
+/** demo.json, checked. */
+function readDemoFile(path: string): DemoFile {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new SetupError(`cannot read ${path}: ${messageOf(e)}`);
+  }
+  if (!Value.Check(DemoFileSchema, value))
+    throw new SetupError(
+      `${path} is not a demo file of this version: remove its directory to start afresh`,
+    );
+  return value;
 }
 
 export interface RunningDemo {
@@ -61,7 +83,7 @@ async function until(
 export function storedPortBase(dir: string): number | null {
   const path = join(dir, 'demo.json');
   if (!existsSync(path)) return null;
-  const first = (JSON.parse(readFileSync(path, 'utf8')) as DemoFile).nodes[0];
+  const first = readDemoFile(path).nodes[0];
   return first === undefined ? null : Number(new URL(first.url).port) - 1;
 }
 
@@ -109,7 +131,7 @@ export async function runDemo(o: {
   };
   try {
     if (resumed) {
-      const file = JSON.parse(readFileSync(demoPath, 'utf8')) as DemoFile;
+      const file = readDemoFile(demoPath);
       return { file, nodes, resumed, stop };
     }
     const byParty = new Map(nodes.map((n) => [n.node.party, n]));
@@ -136,7 +158,7 @@ export async function runDemo(o: {
     for (const n of nodes) {
       const party = n.node.party;
       // A node a first, interrupted run initialized has no admin token here: mint one.
-      const tokens: Partial<Record<(typeof DEMO_ROLES)[number], string>> = {
+      const tokens: Record<string, string> = {
         admin: admins[party] ?? (await issueToken(n.node, null, 'admin', 'demo')).token,
       };
       if (admins[party] !== undefined) await setupPassword(n.node, 'admin', passwordHash);
@@ -154,9 +176,7 @@ export async function runDemo(o: {
         if (!n.node.world.users.has(username)) {
           await createUser(n.node, null, { username, clearance, needToKnow, roles, passwordHash });
         }
-        tokens[role as (typeof DEMO_ROLES)[number]] = (
-          await issueToken(n.node, null, username, 'demo')
-        ).token;
+        tokens[role] = (await issueToken(n.node, null, username, 'demo')).token;
       }
       const open = await n.node.transact((u) => setupOpen(u));
       if (open) {
@@ -164,7 +184,7 @@ export async function runDemo(o: {
       }
       // In the order of ROLES, whatever order the people were created in.
       const ordered = Object.fromEntries(DEMO_ROLES.map((r) => [r, tokens[r] ?? '']));
-      file.nodes.push({ party, url: n.url, tokens: ordered as DemoNode['tokens'] });
+      file.nodes.push({ party, url: n.url, tokens: ordered });
     }
     writeFileSync(demoPath, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
     await replay(byParty, log);
@@ -240,7 +260,7 @@ async function replay(nodes: Map<string, RunningNode>, log: (s: string) => void)
     await sendItem(us.federation, usRa, track.id, 'KR');
     log(`US forwarded ${track.id} to KR with JP's consent`);
   } catch (e) {
-    log(`(the consent step of the replay did not complete: ${(e as Error).message})`);
+    log(`(the consent step of the replay did not complete: ${messageOf(e)})`);
   }
   // A FLASH alert (the launch preset, status Exercise): pushed at once, acknowledged by KR.
   const alert = await jp.alerts.send(jpRa, { alert: launchPreset(jp.node.now()) });

@@ -4,12 +4,21 @@
 
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
 import { AlertService } from '../alerts/service.js';
 import { createMetrics, parseListen, serveMetrics } from '../api/metrics.js';
 import { buildApi } from '../api/server.js';
+import { messageOf } from '../core/guards.js';
 import { BUILT_IN_PARTIES, BUILT_IN_TEMPLATES, LiaisonError } from '../core/index.js';
-import { generateNodeKeys, openKeys, type StoredKeys, sealKeys } from '../crypto/keys.js';
+import {
+  generateNodeKeys,
+  openKeys,
+  type StoredKeys,
+  StoredKeysSchema,
+  sealKeys,
+} from '../crypto/keys.js';
 import { Federation } from '../federation/federation.js';
 import { proposeAgreement } from '../federation/operations.js';
 import type { IssuedToken } from '../node/auth.js';
@@ -23,22 +32,41 @@ import { metaValue, putMeta } from '../store/meta.js';
 export const DEFAULT_DATA_DIR = '.liaison';
 export const DEFAULT_PORT = 8420;
 
-export interface NodeConfig {
-  readonly party: string;
-  readonly origin: string;
+/** config.json, as `node init` writes it. */
+export const NodeConfigSchema = Type.Object({
+  party: Type.String({ minLength: 1 }),
+  origin: Type.String({ minLength: 1 }),
   /** A path relative to the data directory, or a postgres:// URL. */
-  readonly database: string;
-  readonly port: number;
-  readonly host: string;
+  database: Type.String({ minLength: 1 }),
+  port: Type.Integer({ minimum: 0, maximum: 65_535 }),
+  host: Type.String({ minLength: 1 }),
   /** The URL partners reach this node at; by default http://host:port. */
-  readonly url?: string | undefined;
-  readonly createdAt: string;
+  url: Type.Optional(Type.String()),
+  createdAt: Type.String(),
   /** How long partners have to acknowledge a FLASH alert before it escalates (default 60). */
-  readonly alertAckDeadlineSeconds?: number | undefined;
+  alertAckDeadlineSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
   /** Password sign-in needs a second factor (TOTP); users without one may only enrol one. */
-  readonly requireTotp?: boolean | undefined;
+  requireTotp: Type.Optional(Type.Boolean()),
   /** host:port of a separate listener for GET /metrics without a token (Prometheus). */
-  readonly metricsListen?: string | undefined;
+  metricsListen: Type.Optional(Type.String()),
+});
+export type NodeConfig = Static<typeof NodeConfigSchema>;
+
+/** Reads a JSON file this program wrote, checked against its schema. */
+function readJsonFile<S extends TSchema>(path: string, schema: S, what: string): Static<S> {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new SetupError(`cannot read ${what} ${path}: ${messageOf(e)}`);
+  }
+  if (!Value.Check(schema, value)) {
+    const first = Value.Errors(schema, value).First();
+    throw new SetupError(
+      `${path}: ${first === undefined ? 'malformed' : `${first.path.slice(1) || 'the file'}: ${first.message}`}`,
+    );
+  }
+  return value;
 }
 
 export class SetupError extends LiaisonError<'setup'> {
@@ -59,35 +87,19 @@ export function readConfig(dir: string): NodeConfig {
       `no node in '${dir}': run 'liaison node init --party XX --data ${dir}' first`,
     );
   }
-  let c: NodeConfig;
-  try {
-    c = JSON.parse(readFileSync(p, 'utf8')) as NodeConfig;
-  } catch (e) {
-    throw new SetupError(`cannot read ${p}: ${(e as Error).message}`);
-  }
-  const d = c.alertAckDeadlineSeconds;
-  if (d !== undefined && !(Number.isInteger(d) && d >= 1 && d <= 86_400))
-    throw new SetupError(
-      `${p}: alertAckDeadlineSeconds must be a whole number of seconds from 1 to 86400`,
-    );
-  if (c.requireTotp !== undefined && typeof c.requireTotp !== 'boolean')
-    throw new SetupError(`${p}: requireTotp must be true or false`);
+  const c = readJsonFile(p, NodeConfigSchema, 'the node configuration');
   if (c.metricsListen !== undefined) {
     try {
-      parseListen(String(c.metricsListen), `${p}: metricsListen`);
+      parseListen(c.metricsListen, `${p}: metricsListen`);
     } catch (e) {
-      throw new SetupError((e as Error).message);
+      throw new SetupError(messageOf(e));
     }
   }
   return c;
 }
 
-function readStoredKeys(dir: string): StoredKeys {
-  try {
-    return JSON.parse(readFileSync(keysPath(dir), 'utf8')) as StoredKeys;
-  } catch (e) {
-    throw new SetupError(`cannot read the node keys in ${keysPath(dir)}: ${(e as Error).message}`);
-  }
+export function readStoredKeys(dir: string): StoredKeys {
+  return readJsonFile(keysPath(dir), StoredKeysSchema, 'the node keys');
 }
 
 export function databaseTarget(dir: string, config: NodeConfig): string {
@@ -143,7 +155,7 @@ export async function initNode(o: InitOptions): Promise<InitResult> {
     try {
       parseListen(o.metricsListen, '--metrics-listen');
     } catch (e) {
-      throw new SetupError((e as Error).message);
+      throw new SetupError(messageOf(e));
     }
   }
   const store = await openStore(databaseTarget(o.dir, config));
@@ -275,7 +287,7 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
     await app.listen({ port, host });
   } catch (e) {
     await node.close();
-    throw new SetupError(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
+    throw new SetupError(`cannot listen on ${host}:${port}: ${messageOf(e)}`);
   }
   if (metricsAt !== undefined) {
     try {
@@ -283,7 +295,7 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
     } catch (e) {
       await app.close();
       await node.close();
-      throw new SetupError(`cannot serve metrics on ${metricsAt}: ${(e as Error).message}`);
+      throw new SetupError(`cannot serve metrics on ${metricsAt}: ${messageOf(e)}`);
     }
   }
   const address = app.server.address();

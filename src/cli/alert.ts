@@ -1,7 +1,9 @@
 // CLI verbs for FLASH alerts: send (a preset or a JSON file), watch the live stream,
 // list, show, acknowledge, and export as CAP 1.2.
+
 import type { Command } from 'commander';
 import WebSocket from 'ws';
+import { messageOf } from '../core/guards.js';
 import {
   type Common,
   list,
@@ -81,7 +83,7 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
         try {
           payload = JSON.parse(text);
         } catch (e) {
-          throw new UsageError(`--file '${o.file}' is not JSON: ${(e as Error).message}`);
+          throw new UsageError(`--file '${o.file}' is not JSON: ${messageOf(e)}`);
         }
       }
       const r = await client(o).request<Json>('POST', '/v1/alerts', {

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { configPath, DEFAULT_DATA_DIR, readConfig } from '../app/setup.js';
+import { messageOf } from '../core/guards.js';
 import { LiaisonError } from '../core/index.js';
 import { UsageError } from './errors.js';
 
@@ -74,7 +75,7 @@ export class NodeClient {
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       throw new UnreachableError(
-        `cannot reach the node at ${this.target.url}: ${cause?.code ?? cause?.message ?? (e as Error).message}`,
+        `cannot reach the node at ${this.target.url}: ${cause?.code ?? cause?.message ?? messageOf(e)}`,
       );
     }
     const text = await res.text();

@@ -1,7 +1,9 @@
 // What a command reads and writes, kept behind one small interface so that tests
 // can run commands in-process.
+
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { messageOf } from '../core/guards.js';
 import { UsageError } from './errors.js';
 
 export interface Io {
@@ -31,7 +33,7 @@ export function readInput(file: string): string {
           ? 'it is a directory'
           : code === 'EACCES'
             ? 'permission denied'
-            : (e as Error).message;
+            : messageOf(e);
     throw new UsageError(`cannot read '${file}': ${why}`);
   }
 }

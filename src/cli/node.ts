@@ -1,10 +1,15 @@
 // `liaison node init|start` and `liaison audit verify`.
 
 import { createPublicKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_DATA_DIR, databaseTarget, initNode, readConfig, startNode } from '../app/setup.js';
+import {
+  DEFAULT_DATA_DIR,
+  databaseTarget,
+  initNode,
+  readConfig,
+  readStoredKeys,
+  startNode,
+} from '../app/setup.js';
 import { type AuditReport, auditLog, type StoredEntry } from '../log/audit.js';
 import { parseVerifierKey, rawPublicKey, verifierKey } from '../log/note.js';
 import { openStore } from '../store/db.js';
@@ -224,9 +229,7 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
           const config = readConfig(dir);
           let key = o.verifierKey;
           if (key === undefined) {
-            const stored = JSON.parse(readFileSync(join(dir, 'keys.json'), 'utf8')) as {
-              signingPublic: string;
-            };
+            const stored = readStoredKeys(dir);
             key = verifierKey(config.origin, rawPublicKey(createPublicKey(stored.signingPublic)));
           }
           const verifier = parseVerifierKey(key);

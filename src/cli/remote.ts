@@ -1,7 +1,9 @@
 // CLI verbs against a running node: agreements, users, tokens, items, compromise
 // reports and the log. Each prints for people, or the node's JSON with --json.
+
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { messageOf } from '../core/guards.js';
 import { type Common, list, NodeClient, resolveTarget, withTarget } from './client.js';
 import { EXIT, UsageError } from './errors.js';
 import { type Io, secret } from './io.js';
@@ -405,7 +407,7 @@ export function registerRemoteCommands(
         try {
           body = readFileSync(o.bodyFile, 'utf8');
         } catch (e) {
-          throw new UsageError(`cannot read --body-file '${o.bodyFile}': ${(e as Error).message}`);
+          throw new UsageError(`cannot read --body-file '${o.bodyFile}': ${messageOf(e)}`);
         }
       }
       const it = await client(o).request<Json>('POST', '/v1/items', {

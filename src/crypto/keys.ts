@@ -9,6 +9,7 @@ import {
   generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
+import { type Static, Type } from '@sinclair/typebox';
 import { LiaisonError } from '../core/errors.js';
 
 export class KeyError extends LiaisonError<'bad-keys'> {
@@ -24,14 +25,14 @@ export interface NodeKeys {
   readonly encryption: KeyObject;
 }
 
-export interface StoredKeys {
-  /** Encrypted PKCS#8 PEM. */
-  readonly signingPrivate: string;
-  readonly encryptionPrivate: string;
-  /** SPKI PEM. */
-  readonly signingPublic: string;
-  readonly encryptionPublic: string;
-}
+/** keys.json: the private keys as encrypted PKCS#8 PEM, the public ones as SPKI PEM. */
+export const StoredKeysSchema = Type.Object({
+  signingPrivate: Type.String(),
+  encryptionPrivate: Type.String(),
+  signingPublic: Type.String(),
+  encryptionPublic: Type.String(),
+});
+export type StoredKeys = Static<typeof StoredKeysSchema>;
 
 /**
  * A fresh key pair's private key, generated already encoded and imported again: a

@@ -2,6 +2,7 @@
 // at once. A token is an API token, a console session (password sign-in), or an
 // enrolment token that may only enrol a second factor.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { oneOf } from '../core/guards.js';
 import {
   insertTokenRow,
   revokeTokenRow,
@@ -75,7 +76,7 @@ export async function authenticate(node: LiaisonNode, token: string): Promise<Cr
 }
 
 const TOKEN_KINDS: readonly TokenKind[] = ['api', 'session', 'enrol'];
-const isTokenKind = (k: string): k is TokenKind => (TOKEN_KINDS as readonly string[]).includes(k);
+const isTokenKind = (k: string): k is TokenKind => oneOf(TOKEN_KINDS, k);
 
 async function lookupToken(node: LiaisonNode, hash: string): Promise<CachedToken> {
   const t = await tokenHolder(node.store.db, hash);

@@ -4,8 +4,8 @@
 // releasing-authority, and raising anyone to the party's top level, takes two people:
 // one proposes, a different one approves. Every step is logged.
 import { randomUUID } from 'node:crypto';
-import type { Marking, UserRecord } from '../core/index.js';
-import { json } from '../store/json.js';
+import { type Marking, oneOf, type UserRecord } from '../core/index.js';
+import { column, json } from '../store/json.js';
 import {
   type ChangeRow,
   changeRow,
@@ -33,13 +33,16 @@ export type UserChange =
     }
   | { readonly kind: 'roles'; readonly roles: readonly Role[] };
 
+const CHANGE_STATUSES = ['pending', 'approved', 'rejected', 'withdrawn'] as const;
+export type ChangeStatus = (typeof CHANGE_STATUSES)[number];
+
 export interface ChangeView {
   readonly id: string;
   readonly user: string;
   readonly change: UserChange;
   readonly proposedBy: string;
   readonly proposedAt: number;
-  readonly status: 'pending' | 'approved' | 'rejected' | 'withdrawn';
+  readonly status: ChangeStatus;
   readonly decidedBy: string | null;
   readonly decidedAt: number | null;
   readonly note: string | null;
@@ -128,10 +131,11 @@ function changeView(r: ChangeRow): ChangeView {
   return {
     id: r.id,
     user: r.user_id,
-    change: JSON.parse(r.change) as UserChange,
+    change: column<UserChange>(r.change),
     proposedBy: r.proposed_by,
     proposedAt: r.proposed_at,
-    status: r.status as ChangeView['status'],
+    // Only these four are ever written; anything else reads as still pending.
+    status: oneOf(CHANGE_STATUSES, r.status) ? r.status : 'pending',
     decidedBy: r.decided_by,
     decidedAt: r.decided_at,
     note: r.note,
@@ -328,7 +332,7 @@ export function decideChange(
     if (row.status !== 'pending') throw new Conflict(`change ${id} was already ${row.status}`);
     const subject = u.world.users.get(row.user_id);
     if (subject === undefined) throw new NotFound('unknown-user', `unknown user '${row.user_id}'`);
-    const change = JSON.parse(row.change) as UserChange;
+    const change = column<UserChange>(row.change);
     const roles = await rolesOf(u, row.user_id);
     const req = requirement(subject, roles, change, u.now);
     const me = await person(u, actor.user);

@@ -2,10 +2,12 @@
 // union of codes (README "The HTTP API" lists them). No HTTP here: the API maps
 // families and codes to statuses in one table (src/api/errors.ts).
 import {
+  DENY_CODES,
   type Decision,
   DefinitionError,
   type DenyCode,
   LiaisonError,
+  oneOf,
   type Reason,
 } from '../core/index.js';
 
@@ -93,7 +95,8 @@ export class Unavailable extends LiaisonError<'not-ready' | 'internal'> {
 export function deniedBy(d: Decision): PolicyDenied {
   const first = d.reasons[0];
   // A deny decision always has a first reason, with a deny code.
-  const code = (first?.code ?? 'not-held') as DenyCode;
+  const code: DenyCode =
+    first !== undefined && oneOf(DENY_CODES, first.code) ? first.code : 'not-held';
   return new PolicyDenied(code, first?.message ?? 'denied', d.reasons);
 }
 

@@ -246,7 +246,11 @@ const TYPES: { readonly [K in EventType]: true } = {
 };
 
 /** Every event type, in the order docs/log.md lists them. */
-export const EVENT_TYPES = Object.keys(TYPES) as readonly EventType[];
+export const EVENT_TYPES: readonly EventType[] = Object.keys(TYPES).filter(isEventType);
+
+function isEventType(k: string): k is EventType {
+  return Object.hasOwn(TYPES, k);
+}
 
 /** Who acted: a person of a party, or a party's node itself (`user` null). */
 export type EventActor = { readonly user: string | null; readonly party: Party };

@@ -1,5 +1,6 @@
 // The roles a node's people hold, and who is acting. A role opens a route; what a
 // person may then do with an item is decided by the core (RULES A1–A3, P1).
+import { oneOf } from '../core/guards.js';
 import { AccessDenied } from './errors.js';
 
 export const ROLES = [
@@ -19,7 +20,7 @@ export const PRIVILEGED_ROLES: readonly Role[] = [
 ];
 
 export function isRole(s: string): s is Role {
-  return (ROLES as readonly string[]).includes(s);
+  return oneOf(ROLES, s);
 }
 
 export interface Actor {

@@ -59,8 +59,8 @@ export interface StoredCheckpoint {
 }
 
 interface Job {
-  readonly fn: (u: Unit) => unknown;
-  readonly resolve: (v: unknown) => void;
+  /** Runs in the transaction; returns what settles its caller once that has committed. */
+  readonly run: (u: Unit) => Promise<() => void>;
   readonly reject: (e: unknown) => void;
 }
 
@@ -148,7 +148,13 @@ export class LiaisonNode {
   /** Runs a unit of work in a (shared) transaction; resolves once it is committed. */
   transact<T>(fn: (u: Unit) => T | Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({
+        run: async (u) => {
+          const v = await fn(u);
+          return () => resolve(v);
+        },
+        reject,
+      });
       if (!this.draining) {
         this.draining = true;
         setImmediate(() => {
@@ -167,7 +173,8 @@ export class LiaisonNode {
   }
 
   private async runBatch(batch: Job[]): Promise<void> {
-    const outcomes: { ok: boolean; value: unknown }[] = [];
+    /** What settles each job's caller, in order, once the batch has committed. */
+    const outcomes: (() => void)[] = [];
     const after: (() => void)[] = [];
     try {
       await this.store.db.transaction().execute(async (tx) => {
@@ -204,11 +211,11 @@ export class LiaisonNode {
         };
         for (const job of batch) {
           try {
-            outcomes.push({ ok: true, value: await job.fn(unit) });
+            outcomes.push(await job.run(unit));
           } catch (e) {
             // A refusal is decided before anything is written; anything else aborts the batch.
             if (!(e instanceof LiaisonError)) throw e;
-            outcomes.push({ ok: false, value: e });
+            outcomes.push(() => job.reject(e));
           }
         }
         await appendEntries(
@@ -221,18 +228,15 @@ export class LiaisonNode {
       // Memory ran ahead of a transaction that did not commit: rebuild it, then give
       // each unit its own transaction so that only the faulty one fails.
       await this.reload();
-      if (batch.length === 1) {
-        (batch[0] as Job).reject(e);
+      const [only] = batch;
+      if (batch.length === 1 && only !== undefined) {
+        only.reject(e);
         return;
       }
       for (const job of batch) await this.runBatch([job]);
       return;
     }
-    batch.forEach((job, i) => {
-      const o = outcomes[i] as { ok: boolean; value: unknown };
-      if (o.ok) job.resolve(o.value);
-      else job.reject(o.value);
-    });
+    for (const settle of outcomes) settle();
     for (const fn of after) fn();
   }
 

@@ -6,6 +6,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { LiaisonError } from '../core/errors.js';
+import { messageOf } from '../core/guards.js';
 import { type Dialect, NumberedMigrations } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -59,11 +60,13 @@ export function openSqlite(
   const db = new SqliteDatabase(path, options);
   retained.push(db);
   const prepare = db.prepare.bind(db);
-  (db as { prepare: (sql: string) => SqliteDatabase.Statement }).prepare = (sql: string) => {
-    const statement = prepare(sql);
-    retained.push(statement);
-    return statement;
-  };
+  Object.defineProperty(db, 'prepare', {
+    value: (sql: string) => {
+      const statement = prepare(sql);
+      retained.push(statement);
+      return statement;
+    },
+  });
   return db;
 }
 
@@ -93,17 +96,11 @@ function withStatementCache(db: SqliteDatabase.Database) {
 export async function openStore(target: string): Promise<Store> {
   let store: Store;
   if (isPostgresUrl(target)) {
-    const pool = new pg.Pool({
-      connectionString: target,
-      max: 8,
-      // bigint columns hold epoch milliseconds and log indexes: well inside 2^53.
-      types: {
-        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-          oid === INT8_OID || oid === NUMERIC_OID
-            ? (v: string) => Number(v)
-            : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-      },
-    });
+    // bigint columns hold epoch milliseconds and log indexes: well inside 2^53.
+    const types = new pg.TypeOverrides();
+    types.setTypeParser(INT8_OID, Number);
+    types.setTypeParser(NUMERIC_OID, Number);
+    const pool = new pg.Pool({ connectionString: target, max: 8, types });
     // An idle connection that the server closes (a restart, an administrator) is
     // dropped by the pool and replaced on demand; it must not bring the node down.
     pool.on('error', () => {});
@@ -119,7 +116,7 @@ export async function openStore(target: string): Promise<Store> {
       sqlite = openSqlite(target);
       for (const f of [`${target}-wal`, `${target}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
     } catch (e) {
-      throw new StoreError(`cannot open the store '${target}': ${(e as Error).message}`);
+      throw new StoreError(`cannot open the store '${target}': ${messageOf(e)}`);
     }
     // exec, not pragma(): pragma() prepares a statement that would become garbage.
     sqlite.exec('PRAGMA journal_mode = WAL');
@@ -140,7 +137,7 @@ export async function openStore(target: string): Promise<Store> {
     if (error !== undefined) throw error;
   } catch (e) {
     await store.close().catch(() => {});
-    throw new StoreError(`cannot prepare the store at ${store.location}: ${(e as Error).message}`);
+    throw new StoreError(`cannot prepare the store at ${store.location}: ${messageOf(e)}`);
   }
   return store;
 }

@@ -10,10 +10,10 @@ import {
   type Receipt,
   World,
 } from '../core/index.js';
+import { column } from './json.js';
 import type { Database } from './schema.js';
 
-// JSON columns hold what this node wrote there (canonical JSON of the typed value).
-const parse = <T>(json: string): T => JSON.parse(json) as T;
+const parse = column;
 
 export async function loadWorld(db: Kysely<Database>): Promise<World> {
   const world = World.create({ parties: [...BUILT_IN_PARTIES.values()] });
