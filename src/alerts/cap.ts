@@ -3,15 +3,8 @@
 // fields and the markings the reader is entitled to go in: no user of any party,
 // no acknowledgement, no delivery detail, no other recipient (`addresses` is left
 // out on purpose).
-import { type EpochMs, parseInstant } from '../core/index.js';
+import { type EpochMs, type MarkingRef, parseInstant } from '../core/index.js';
 import { type AlertPayload, compass, headline } from './model.js';
-
-export interface CapMarking {
-  readonly party: string;
-  readonly code: string;
-  readonly name: string;
-  readonly en: string;
-}
 
 export interface CapInput {
   readonly id: string;
@@ -20,19 +13,22 @@ export interface CapInput {
   readonly sender: string;
   readonly precedence: string;
   /** The marking in the reader's own scheme, then the originator's. */
-  readonly marking: CapMarking;
-  readonly originatorMarking: CapMarking;
+  readonly marking: MarkingRef;
+  readonly originatorMarking: MarkingRef;
   readonly releasableTo: readonly string[] | null;
   readonly alert: AlertPayload;
   /** The `sent` instants of the referenced alerts, where this node holds them. */
   readonly referenceSent: ReadonlyMap<string, string>;
 }
 
-const escapeXml = (s: string): string =>
-  s.replace(
-    /[<>&'"]/g,
-    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] as string,
-  );
+const XML_ESCAPES: Readonly<Record<string, string>> = {
+  '<': '&lt;',
+  '>': '&gt;',
+  '&': '&amp;',
+  "'": '&apos;',
+  '"': '&quot;',
+};
+const escapeXml = (s: string): string => s.replace(/[<>&'"]/g, (c) => XML_ESCAPES[c] ?? c);
 
 /** CAP's dateTime: seconds, explicit offset, no fraction, no Z (`+00:00` for UTC). */
 export function capTime(ms: EpochMs): string {
@@ -43,7 +39,7 @@ const capTimeOf = (rfc3339: string) => capTime(parseInstant(rfc3339).ms);
 
 const CERTAINTY = { high: 'Observed', medium: 'Likely', low: 'Possible' } as const;
 
-const markingText = (m: CapMarking) => `${m.party} ${m.name} (${m.code}, ${m.en})`;
+const markingText = (m: MarkingRef) => `${m.party} ${m.name} (${m.code}, ${m.en})`;
 
 /** The reference list of CAP: "sender,identifier,sent" triples separated by spaces. */
 function references(input: CapInput): string | null {

@@ -11,10 +11,10 @@ import {
   TimeFormatError,
 } from '../core/index.js';
 
-export const ALERT_KIND = 'missile-launch';
-export const CAP_STATUSES = ['Actual', 'Exercise', 'Test'] as const;
-export const CAP_MSG_TYPES = ['Alert', 'Update', 'Cancel'] as const;
-export const CONFIDENCES = ['high', 'medium', 'low'] as const;
+const ALERT_KIND = 'missile-launch';
+const CAP_STATUSES = ['Actual', 'Exercise', 'Test'] as const;
+const CAP_MSG_TYPES = ['Alert', 'Update', 'Cancel'] as const;
+const CONFIDENCES = ['high', 'medium', 'low'] as const;
 
 const Instant = T.String({
   maxLength: 40,
@@ -83,46 +83,20 @@ export const AlertInputSchema = closed(
 export type AlertInput = Static<typeof AlertInputSchema>;
 
 /** The payload as it travels and is stored: every field filled, instants in UTC. */
-export interface AlertPayload {
-  readonly kind: typeof ALERT_KIND;
-  readonly status: (typeof CAP_STATUSES)[number];
-  readonly msgType: (typeof CAP_MSG_TYPES)[number];
-  readonly references: readonly string[];
-  readonly final: boolean;
-  readonly correction: boolean;
-  /** When the originator sent it (CAP `sent`). */
-  readonly sent: string;
-  readonly detectedAt: string;
-  readonly launchedAt: string;
-  readonly launch: { readonly lat: number; readonly lon: number; readonly area: string };
-  readonly count: number;
-  readonly bearingDeg: number;
-  readonly assessedType: string;
-  readonly apogeeKm: number;
-  readonly distanceKm: number;
-  readonly impact: {
-    readonly lat: number;
-    readonly lon: number;
-    readonly area: string;
-    readonly insideJapanEez: boolean;
-  };
-  readonly confidence: (typeof CONFIDENCES)[number];
-  readonly remarks: string;
-  /** How long partners have to acknowledge before the originator escalates, ms. */
-  readonly ackWithinMs: number;
-}
-
 export const AlertPayloadSchema = closed(
   {
     kind: T.Literal(ALERT_KIND),
     ...MESSAGE_FIELDS,
+    /** When the originator sent it (CAP `sent`). */
     sent: Instant,
     ...WARNING_FIELDS,
     remarks: Remarks,
+    /** How long partners have to acknowledge before the originator escalates, ms. */
     ackWithinMs: T.Integer({ minimum: 1000, maximum: 86_400_000 }),
   },
   { additionalProperties: false },
 );
+export type AlertPayload = Static<typeof AlertPayloadSchema>;
 
 const inputCheck = TypeCompiler.Compile(AlertInputSchema);
 const payloadCheck = TypeCompiler.Compile(AlertPayloadSchema);
@@ -232,7 +206,7 @@ export function completeAlert(input: unknown, o: CompleteOptions): AlertPayload 
 export function checkAlertPayload(x: unknown): AlertPayload {
   refuseSensorFields(x);
   if (!payloadCheck.Check(x)) throw firstProblem(payloadCheck.Errors(x));
-  return x as AlertPayload;
+  return x;
 }
 
 const COMPASS = [
@@ -254,7 +228,7 @@ const COMPASS = [
   'NNW',
 ];
 /** A bearing as one of the 16 compass points. */
-export const compass = (deg: number): string => COMPASS[Math.round(deg / 22.5) % 16] as string;
+export const compass = (deg: number): string => COMPASS[Math.round(deg / 22.5) % 16] ?? 'N';
 
 export function headline(a: AlertPayload): string {
   const what =
