@@ -4,12 +4,23 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { configPath, DEFAULT_DATA_DIR, readConfig } from '../app/setup.js';
-import { messageOf } from '../core/guards.js';
+import { isObject, messageOf } from '../core/guards.js';
 import { LiaisonError } from '../core/index.js';
 import { UsageError } from './errors.js';
 
 /** A node answered with an error: its stable code and message, and any reasons. */
 /** A node refused: its error code (any family of the node's) and message. */
+type RemoteReason = { code: string; message: string; ref?: string };
+
+function isReason(r: unknown): r is RemoteReason {
+  return (
+    isObject(r) &&
+    typeof r.code === 'string' &&
+    typeof r.message === 'string' &&
+    (r.ref === undefined || typeof r.ref === 'string')
+  );
+}
+
 export class RemoteError extends LiaisonError {
   override readonly name = 'RemoteError';
   readonly family = 'remote';
@@ -17,7 +28,7 @@ export class RemoteError extends LiaisonError {
     readonly status: number,
     code: string,
     message: string,
-    readonly reasons: readonly { code: string; message: string; ref?: string }[] = [],
+    readonly reasons: readonly RemoteReason[] = [],
   ) {
     super(code, message);
   }
@@ -73,10 +84,9 @@ export class NodeClient {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (e) {
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new UnreachableError(
-        `cannot reach the node at ${this.target.url}: ${cause?.code ?? cause?.message ?? messageOf(e)}`,
-      );
+      const cause = isObject(e) && isObject(e.cause) ? e.cause : {};
+      const why = [cause.code, cause.message].find((x) => typeof x === 'string') ?? messageOf(e);
+      throw new UnreachableError(`cannot reach the node at ${this.target.url}: ${String(why)}`);
     }
     const text = await res.text();
     let parsed: unknown = text;
@@ -88,14 +98,12 @@ export class NodeClient {
       }
     }
     if (!res.ok) {
-      const err = (
-        parsed as { error?: { code?: string; message?: string; reasons?: RemoteError['reasons'] } }
-      ).error;
+      const err = isObject(parsed) && isObject(parsed.error) ? parsed.error : {};
       throw new RemoteError(
         res.status,
-        err?.code ?? `http-${res.status}`,
-        err?.message ?? text,
-        err?.reasons ?? [],
+        typeof err.code === 'string' ? err.code : `http-${res.status}`,
+        typeof err.message === 'string' ? err.message : text,
+        Array.isArray(err.reasons) ? err.reasons.filter(isReason) : [],
       );
     }
     return parsed as T;

@@ -1,4 +1,5 @@
 // `liaison agreement explain ID --at INSTANT [--scenario FILE] [--json]`.
+import { defined } from '../core/guards.js';
 import {
   type AgreementExplanation,
   type AgreementRuntime,
@@ -41,7 +42,7 @@ export function resolveAgreement(
     );
   }
   const world = World.create({ parties: [...BUILT_IN_PARTIES.values()], agreements: [def] });
-  return world.agreements.get(id) as AgreementRuntime;
+  return defined(world.agreements.get(id), `agreement ${id}`);
 }
 
 const showRefs = (ms: readonly MarkingRef[]) => ms.map((m) => `${m.name} ${m.code}`).join(' / ');

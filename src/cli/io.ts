@@ -3,7 +3,8 @@
 
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { messageOf } from '../core/guards.js';
+import { Writable } from 'node:stream';
+import { isObject, messageOf } from '../core/guards.js';
 import { UsageError } from './errors.js';
 
 export interface Io {
@@ -25,7 +26,7 @@ export function readInput(file: string): string {
   try {
     return readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = isObject(e) ? e.code : undefined;
     const why =
       code === 'ENOENT'
         ? 'no such file'
@@ -41,18 +42,22 @@ export function readInput(file: string): string {
 /** Asks a question on the terminal without echoing the answer (a password). */
 export function askHidden(question: string): Promise<string> {
   return new Promise<string>((resolve) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-    // readline has no option to hide input: its private writer is replaced to echo
-    // only the question.
-    const out = rl as unknown as { _writeToOutput: (s: string) => void };
+    // readline has no option to hide input: its output is muted once the question
+    // has been written, so that the answer is not echoed.
+    let muted = false;
+    const output = new Writable({
+      write(chunk, _encoding, done) {
+        if (!muted) process.stderr.write(chunk);
+        done();
+      },
+    });
+    const rl = createInterface({ input: process.stdin, output, terminal: true });
     rl.question(question, (a) => {
       rl.close();
       process.stderr.write('\n');
       resolve(a);
     });
-    out._writeToOutput = (s: string) => {
-      if (s.startsWith(question)) process.stderr.write(question);
-    };
+    muted = true;
   });
 }
 

@@ -1,8 +1,10 @@
 // The `liaison` command. Thin: parse the command line, call, print. Errors become
 // output and exit codes in one place (errors.ts).
+
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
+import { isObject } from '../core/guards.js';
 import { type OffsetInstant, parseInstant, TimeFormatError } from '../core/index.js';
 import { registerAlertCommands } from './alert.js';
 import { registerDemoCommand } from './demo.js';
@@ -22,12 +24,10 @@ export const BUILT_IN_SCENARIO = fileURLToPath(
 
 function version(): string {
   try {
-    const pkg = JSON.parse(
+    const pkg: unknown = JSON.parse(
       readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
-    ) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
+    );
+    return isObject(pkg) && typeof pkg.version === 'string' ? pkg.version : '0.0.0';
   } catch {
     return '0.0.0';
   }
@@ -126,7 +126,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     });
 
   try {
-    await program.parseAsync(argv as string[], { from: 'user' });
+    await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
       if (
