@@ -6,8 +6,8 @@
 import { createHash, type KeyObject, randomBytes, sign, verify } from 'node:crypto';
 import { LiaisonError } from '../core/index.js';
 
-export const SIGNATURE_LABEL = 'liaison';
-export const COVERED = ['@method', '@authority', '@path', '@query', 'content-digest'] as const;
+const SIGNATURE_LABEL = 'liaison';
+const COVERED = ['@method', '@authority', '@path', '@query', 'content-digest'] as const;
 /** How far a request's `created` may be from the receiver's clock. */
 export const MAX_SKEW_MS = 60_000;
 
@@ -24,7 +24,7 @@ export class HttpSigError extends LiaisonError<HttpSigCode> {
 }
 
 /** RFC 9530 Content-Digest with SHA-256. */
-export function contentDigest(body: Uint8Array): string {
+function contentDigest(body: Uint8Array): string {
   return `sha-256=:${createHash('sha256').update(body).digest('base64')}:`;
 }
 
@@ -59,7 +59,7 @@ function components(r: RequestParts, digest: string): [string, string][] {
   ];
 }
 
-export type SignedHeaders = {
+type SignedHeaders = {
   readonly 'content-digest': string;
   readonly 'signature-input': string;
   readonly signature: string;
@@ -84,7 +84,7 @@ export function signRequest(
   };
 }
 
-export interface Verified {
+interface Verified {
   readonly keyid: string;
   readonly nonce: string;
   readonly created: number;
@@ -121,7 +121,9 @@ export function verifyRequest(
   const s = new RegExp(`^${SIGNATURE_LABEL}=:([A-Za-z0-9+/=]+):$`).exec(signature.trim());
   if (m === null || s === null)
     throw new HttpSigError('bad-signature', 'malformed Signature-Input or Signature');
-  const [, params, list, rest] = m as unknown as [string, string, string, string];
+  // Every group takes part in a match (the last may be empty).
+  const [, params = '', list = '', rest = ''] = m;
+  const [, sig = ''] = s;
   if (list !== COVERED.map((c) => `"${c}"`).join(' ')) {
     throw new HttpSigError('bad-signature', `the signature must cover ${COVERED.join(' ')}`);
   }
@@ -152,7 +154,7 @@ export function verifyRequest(
   const base = signatureBase(components(r, digest), params);
   let ok = false;
   try {
-    ok = verify(null, Buffer.from(base, 'utf8'), key, Buffer.from(s[1] as string, 'base64'));
+    ok = verify(null, Buffer.from(base, 'utf8'), key, Buffer.from(sig, 'base64'));
   } catch {
     ok = false;
   }

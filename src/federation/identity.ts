@@ -2,6 +2,8 @@
 // self-signed; and the fingerprint that partners confirm out of band.
 
 import { createHash, type KeyObject } from 'node:crypto';
+import { type Static, Type as T } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { LiaisonError } from '../core/index.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
 import { rawX25519, signJws, verifyJws, x25519PublicKeyFromRaw } from '../crypto/jose.js';
@@ -28,7 +30,7 @@ export function fingerprint(signingRaw: Uint8Array, encryptionRaw: Uint8Array): 
   return (hex.match(/.{4}/g) ?? []).join(':');
 }
 
-export function normalizeFingerprint(text: string): string {
+function normalizeFingerprint(text: string): string {
   const hex = text.toLowerCase().replace(/[^0-9a-f]/g, '');
   return (hex.match(/.{4}/g) ?? []).join(':');
 }
@@ -69,21 +71,34 @@ export class IdentityError extends LiaisonError<'bad-identity'> {
   }
 }
 
+/** What an identity states that a peer pins (docs/wire.md §2: `v` and `url` are not checked). */
+const Pinned = T.Object({
+  party: T.String(),
+  origin: T.String(),
+  signingKey: T.String(),
+  encryptionKey: T.String(),
+  fingerprint: T.String(),
+});
+const PINNED = TypeCompiler.Compile(Pinned);
+
 /** Checks a fetched identity: well-formed, self-signed, and with the expected fingerprint. */
 export function openIdentity(
   jws: string,
   expectedFingerprint: string,
-): { identity: Identity; signing: KeyObject; encryption: KeyObject } {
-  let claimed: Identity;
+): { identity: Static<typeof Pinned>; signing: KeyObject; encryption: KeyObject } {
+  let claimed: unknown;
   try {
-    const payload = JSON.parse(
-      Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8'),
-    ) as Identity;
-    claimed = payload;
+    claimed = JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8'));
   } catch {
     throw new IdentityError('the node answered with something that is not an identity');
   }
-  if (typeof claimed.signingKey !== 'string' || typeof claimed.encryptionKey !== 'string') {
+  if (
+    typeof claimed !== 'object' ||
+    claimed === null ||
+    !('signingKey' in claimed && 'encryptionKey' in claimed) ||
+    typeof claimed.signingKey !== 'string' ||
+    typeof claimed.encryptionKey !== 'string'
+  ) {
     throw new IdentityError('the identity lacks its keys');
   }
   const s = Buffer.from(claimed.signingKey, 'base64');
@@ -102,7 +117,8 @@ export function openIdentity(
   } catch {
     throw new IdentityError('the identity is not signed by its own key');
   }
-  if (claimed.fingerprint !== actual)
+  if (!('fingerprint' in claimed) || claimed.fingerprint !== actual)
     throw new IdentityError('the identity states a fingerprint that is not its own');
+  if (!PINNED.Check(claimed)) throw new IdentityError('the identity lacks its party or origin');
   return { identity: claimed, signing, encryption: x25519PublicKeyFromRaw(e) };
 }

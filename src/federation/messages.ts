@@ -1,11 +1,13 @@
 // The messages nodes exchange, and how they are sealed: the canonical JSON of the
 // message (RFC 8785) is signed by the sender (JWS, EdDSA), and the JWS is encrypted
-// to the recipient node (JWE, ECDH-ES on X25519, A256GCM). Receipts are signed by the
-// receiver a batch at a time (one signature over the batch's Merkle root). docs/wire.md specifies all of it for third-party implementations.
+// to the recipient node (JWE, ECDH-ES on X25519, A256GCM). Each message type is one
+// TypeBox schema (MESSAGES): its TypeScript type, and what a body must look like on
+// arrival. docs/wire.md specifies all of it for third-party implementations.
 import type { KeyObject } from 'node:crypto';
-import { Type as T, type TSchema } from '@sinclair/typebox';
+import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { LiaisonError, type Precedence } from '../core/index.js';
+import { Value } from '@sinclair/typebox/value';
+import { LiaisonError, PRECEDENCES } from '../core/index.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
 import {
   decryptJwe,
@@ -16,127 +18,18 @@ import {
   signJws,
   verifyJws,
 } from '../crypto/jose.js';
-import { leafHash, MerkleTree, verifyInclusion } from '../log/merkle.js';
 
 export const WIRE_VERSION = 1;
 /** Largest sealed message accepted (a JWE string), and largest batch request body. */
 export const MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
 export const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 export const MAX_BATCH = 256;
-export const MESSAGE_TYP = 'liaison-message+jws';
-export const RECEIPTS_TYP = 'liaison-receipts+jws';
+const MESSAGE_TYP = 'liaison-message+jws';
 export const CONSENT_TYP = 'liaison-consent+jws';
 export const ALERT_ACK_TYP = 'liaison-alert-ack+jws';
 
-export interface ItemPayload {
-  readonly id: string;
-  readonly originator: string;
-  /** The originator's marking code. */
-  readonly marking: string;
-  readonly categories: readonly string[];
-  readonly releasableTo: readonly string[] | null;
-  readonly title: string;
-  readonly body: string;
-  /** ACP 121 precedence; ROUTINE when absent (senders before wire v1 alerts). */
-  readonly precedence?: Precedence;
-  /** A FLASH launch alert's structured payload, checked by the content port on arrival. */
-  readonly alert?: unknown;
-}
-
-export interface MessageBodies {
-  /** A release (from the originator) or forward (from a holder) of an item. */
-  readonly item: {
-    readonly kind: 'release' | 'forward';
-    readonly item: ItemPayload;
-    /** The sender's marking code (the originator's for a release). */
-    readonly senderMarking: string;
-    /** What the sender decided the recipient's marking is. */
-    readonly recipientMarking: string;
-    /** The agreements under which the sender decided to send. */
-    readonly agreements: readonly string[];
-    /** For a forward: the originator's signed consent (a JWS), or null. */
-    readonly consent: string | null;
-  };
-  readonly 'consent.request': {
-    readonly request: string;
-    readonly item: string;
-    readonly holder: string;
-    readonly to: string;
-    readonly requestedBy: string;
-    readonly note: string;
-  };
-  readonly 'consent.decision': {
-    readonly request: string;
-    readonly decision: 'grant' | 'refuse';
-    readonly reason: string;
-    /** The signed consent (JWS by the originator) when granted. */
-    readonly consent: string | null;
-  };
-  readonly 'consent.revoked': { readonly consent: string; readonly at: string };
-  /** A party's signature of a proposal (an agreement to bind, or a change to it). */
-  readonly 'proposal.signature': {
-    readonly proposal: string;
-    readonly kind: 'agreement' | 'change';
-    readonly agreement: string;
-    readonly body: unknown;
-    readonly parties: readonly string[];
-    readonly signatures: Readonly<Record<string, string>>;
-  };
-  /** A notice, suspension, resumption or withdrawal by the sending party. */
-  readonly 'agreement.lifecycle': {
-    readonly agreement: string;
-    readonly action: 'notice' | 'suspend-notice' | 'resume-notice' | 'withdraw-notice';
-    readonly at: string;
-  };
-  readonly 'item.reclassified': {
-    readonly item: string;
-    readonly marking: string;
-    readonly at: string;
-  };
-  readonly 'compromise.report': {
-    readonly item: string;
-    readonly reportedBy: string;
-    readonly note: string;
-    readonly at: string;
-  };
-  /** A cosignature (C2SP tlog-cosignature) of the recipient's checkpoint. */
-  readonly 'checkpoint.cosignature': { readonly size: number; readonly line: string };
-  /** An officer's acknowledgement of an alert, to its originator: `ack` is the sender's JWS. */
-  readonly 'alert.ack': { readonly ack: string };
-  /** The originator escalates an unacknowledged alert: the recipient pushes it again. */
-  readonly 'alert.escalation': {
-    readonly alert: string;
-    readonly level: number;
-    readonly at: string;
-  };
-}
-
-/** The payload of an acknowledgement (a JWS by the acknowledging node). */
-export interface AlertAckPayload {
-  readonly alert: string;
-  readonly party: string;
-  readonly user: string;
-  readonly at: string;
-}
-
-export type MessageType = keyof MessageBodies;
-
-export const MESSAGE_TYPES: readonly MessageType[] = [
-  'item',
-  'consent.request',
-  'consent.decision',
-  'consent.revoked',
-  'proposal.signature',
-  'agreement.lifecycle',
-  'item.reclassified',
-  'compromise.report',
-  'checkpoint.cosignature',
-  'alert.ack',
-  'alert.escalation',
-];
-
-// What each body must look like: checked on arrival, so that a malformed message is
-// refused by itself (malformed-message) instead of failing its whole batch.
+// Checked on arrival, so that a malformed message is refused by itself
+// (malformed-message) instead of failing its whole batch.
 const Str = (max = 256) => T.String({ maxLength: max });
 const Id = T.String({ minLength: 1, maxLength: 200 });
 const Party = T.String({ minLength: 1, maxLength: 32 });
@@ -151,85 +44,164 @@ const Jws = T.String({
 });
 const closed = <P extends Record<string, TSchema>>(props: P) =>
   T.Object(props, { additionalProperties: false });
+const oneOf = <L extends string>(...values: readonly L[]) =>
+  T.Union(values.map((v) => T.Literal(v)));
 
-const BODY_SCHEMAS: { readonly [K in MessageType]: TSchema } = {
-  item: closed({
-    kind: T.Union([T.Literal('release'), T.Literal('forward')]),
-    item: closed({
-      id: Id,
-      originator: Party,
-      marking: Str(64),
-      categories: T.Array(Str(128), { maxItems: 64 }),
-      releasableTo: T.Union([T.Array(Party, { maxItems: 64 }), T.Null()]),
-      title: Str(1000),
-      body: T.String({ maxLength: MAX_MESSAGE_BYTES }),
-      precedence: T.Optional(
-        T.Union(['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'].map((p) => T.Literal(p))),
-      ),
-      // Checked in full (sensor fields included) by the content port (src/alerts) on arrival.
-      alert: T.Optional(T.Unknown()),
-    }),
-    senderMarking: Str(64),
-    recipientMarking: Str(64),
-    agreements: T.Array(Id, { maxItems: 64 }),
-    consent: T.Union([Jws, T.Null()]),
-  }),
-  'consent.request': closed({
-    request: Id,
-    item: Id,
-    holder: Party,
-    to: Party,
-    requestedBy: Str(200),
-    note: Str(4000),
-  }),
-  'consent.decision': closed({
-    request: Id,
-    decision: T.Union([T.Literal('grant'), T.Literal('refuse')]),
-    reason: Str(4000),
-    consent: T.Union([Jws, T.Null()]),
-  }),
-  'consent.revoked': closed({ consent: Id, at: Instant }),
-  'proposal.signature': closed({
-    proposal: Id,
-    kind: T.Union([T.Literal('agreement'), T.Literal('change')]),
-    agreement: Id,
-    body: T.Unknown(),
-    parties: T.Array(Party, { minItems: 1, maxItems: 64 }),
-    signatures: T.Record(
-      T.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' }),
-      T.String({ maxLength: 200 }),
-      {
-        maxProperties: 64,
-      },
-    ),
-  }),
-  'agreement.lifecycle': closed({
-    agreement: Id,
-    action: T.Union([
-      T.Literal('notice'),
-      T.Literal('suspend-notice'),
-      T.Literal('resume-notice'),
-      T.Literal('withdraw-notice'),
-    ]),
-    at: Instant,
-  }),
-  'item.reclassified': closed({ item: Id, marking: Str(64), at: Instant }),
-  'compromise.report': closed({ item: Id, reportedBy: Party, note: Str(4000), at: Instant }),
-  'checkpoint.cosignature': closed({
-    size: T.Integer({ minimum: 0 }),
-    line: T.String({ maxLength: 1000 }),
-  }),
-  'alert.ack': closed({ ack: Jws }),
-  'alert.escalation': closed({
-    alert: Id,
-    level: T.Integer({ minimum: 1, maximum: 100 }),
-    at: Instant,
-  }),
+const ItemPayload = closed({
+  id: Id,
+  originator: Party,
+  /** The originator's marking code. */
+  marking: Str(64),
+  categories: T.Array(Str(128), { maxItems: 64 }),
+  releasableTo: T.Union([T.Array(Party, { maxItems: 64 }), T.Null()]),
+  title: Str(1000),
+  body: T.String({ maxLength: MAX_MESSAGE_BYTES }),
+  /** ACP 121 precedence; ROUTINE when absent (senders before wire v1 alerts). */
+  precedence: T.Optional(oneOf(...PRECEDENCES)),
+  /** A FLASH launch alert's payload, checked in full by the content port on arrival. */
+  alert: T.Optional(T.Unknown()),
+});
+export type ItemPayload = Static<typeof ItemPayload>;
+
+/** What every envelope carries besides its type, parties and body. */
+const ENVELOPE = {
+  v: T.Literal(WIRE_VERSION),
+  /** The envelope id: the receiver's idempotency key. */
+  id: T.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' }),
+  sentAt: T.String(),
 };
 
-const ALERT_ACK_CHECK = TypeCompiler.Compile(
-  closed({ alert: Id, party: Party, user: Str(200), at: Instant }),
+/** A message of one type: the envelope (open: other members are ignored) and its closed body. */
+const message = <K extends string, B extends TSchema>(type: K, body: B) =>
+  T.Object({
+    type: T.Literal(type),
+    ...ENVELOPE,
+    from: T.String(),
+    to: T.String(),
+    body,
+  });
+
+/** Every message type, with the body it carries. */
+const MESSAGES = {
+  /** A release (from the originator) or forward (from a holder) of an item. */
+  item: message(
+    'item',
+    closed({
+      kind: oneOf('release', 'forward'),
+      item: ItemPayload,
+      /** The sender's marking code (the originator's for a release). */
+      senderMarking: Str(64),
+      /** What the sender decided the recipient's marking is. */
+      recipientMarking: Str(64),
+      /** The agreements under which the sender decided to send. */
+      agreements: T.Array(Id, { maxItems: 64 }),
+      /** For a forward: the originator's signed consent (a JWS), or null. */
+      consent: T.Union([Jws, T.Null()]),
+    }),
+  ),
+  'consent.request': message(
+    'consent.request',
+    closed({
+      request: Id,
+      item: Id,
+      holder: Party,
+      to: Party,
+      requestedBy: Str(200),
+      note: Str(4000),
+    }),
+  ),
+  'consent.decision': message(
+    'consent.decision',
+    closed({
+      request: Id,
+      decision: oneOf('grant', 'refuse'),
+      reason: Str(4000),
+      /** The signed consent (JWS by the originator) when granted. */
+      consent: T.Union([Jws, T.Null()]),
+    }),
+  ),
+  'consent.revoked': message('consent.revoked', closed({ consent: Id, at: Instant })),
+  /** A party's signature of a proposal (an agreement to bind, or a change to it). */
+  'proposal.signature': message(
+    'proposal.signature',
+    closed({
+      proposal: Id,
+      kind: oneOf('agreement', 'change'),
+      agreement: Id,
+      body: T.Unknown(),
+      parties: T.Array(Party, { minItems: 1, maxItems: 64 }),
+      signatures: T.Record(
+        T.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' }),
+        T.String({ maxLength: 200 }),
+        { maxProperties: 64 },
+      ),
+    }),
+  ),
+  /** A notice, suspension, resumption or withdrawal by the sending party. */
+  'agreement.lifecycle': message(
+    'agreement.lifecycle',
+    closed({
+      agreement: Id,
+      action: oneOf('notice', 'suspend-notice', 'resume-notice', 'withdraw-notice'),
+      at: Instant,
+    }),
+  ),
+  'item.reclassified': message(
+    'item.reclassified',
+    closed({ item: Id, marking: Str(64), at: Instant }),
+  ),
+  'compromise.report': message(
+    'compromise.report',
+    closed({ item: Id, reportedBy: Party, note: Str(4000), at: Instant }),
+  ),
+  /** A cosignature (C2SP tlog-cosignature) of the recipient's checkpoint. */
+  'checkpoint.cosignature': message(
+    'checkpoint.cosignature',
+    closed({ size: T.Integer({ minimum: 0 }), line: T.String({ maxLength: 1000 }) }),
+  ),
+  /** An officer's acknowledgement of an alert, to its originator: `ack` is the sender's JWS. */
+  'alert.ack': message('alert.ack', closed({ ack: Jws })),
+  /** The originator escalates an unacknowledged alert: the recipient pushes it again. */
+  'alert.escalation': message(
+    'alert.escalation',
+    closed({ alert: Id, level: T.Integer({ minimum: 1, maximum: 100 }), at: Instant }),
+  ),
+};
+
+export type MessageType = keyof typeof MESSAGES;
+/** A message of type K (of any type by default): a union discriminated by `type`. */
+export type Message<K extends MessageType = MessageType> = Static<(typeof MESSAGES)[K]>;
+export type MessageBody<K extends MessageType> = Message<K>['body'];
+
+/** A message as queued, before it is sealed (sentAt is set when it leaves). */
+export type Draft = { [K in MessageType]: Omit<Message<K>, 'sentAt'> }[MessageType];
+/** What a message says: its type, its body and the item it is about (if any). */
+export type Outgoing = {
+  [K in MessageType]: [type: K, body: MessageBody<K>, itemId?: string | null];
+}[MessageType];
+
+function isMessageType(t: string): t is MessageType {
+  return Object.hasOwn(MESSAGES, t);
+}
+
+const MESSAGE_TYPES = Object.keys(MESSAGES).filter(isMessageType);
+
+const MESSAGE = TypeCompiler.Compile(T.Union(Object.values(MESSAGES)));
+/** The envelope alone, to say why a message is not one (whose body may be any object). */
+const WIRE = TypeCompiler.Compile(
+  T.Object({
+    ...ENVELOPE,
+    type: oneOf(...MESSAGE_TYPES),
+    from: T.Unknown(),
+    to: T.Unknown(),
+    body: T.Union([T.Object({}), T.Array(T.Unknown())]),
+  }),
 );
+
+/** The payload of an acknowledgement (a JWS by the acknowledging node). */
+const AlertAckPayload = closed({ alert: Id, party: Party, user: Str(200), at: Instant });
+export type AlertAckPayload = Static<typeof AlertAckPayload>;
+const ALERT_ACK_CHECK = TypeCompiler.Compile(AlertAckPayload);
 
 /** Whether an acknowledgement payload has its shape. */
 export function isAlertAckPayload(c: unknown): c is AlertAckPayload {
@@ -237,56 +209,21 @@ export function isAlertAckPayload(c: unknown): c is AlertAckPayload {
 }
 
 /** The payload of a consent (a JWS by the originator, typ liaison-consent+jws). */
-export interface ConsentPayload {
-  readonly id: string;
-  readonly item: string;
-  readonly by: string;
-  readonly holder: string;
-  readonly to: string;
-  readonly grantedAt: string;
-  readonly expires: string | null;
-}
-
-const CONSENT_CHECK = TypeCompiler.Compile(
-  closed({
-    id: Id,
-    item: Id,
-    by: Party,
-    holder: Party,
-    to: Party,
-    grantedAt: Instant,
-    expires: T.Union([Instant, T.Null()]),
-  }),
-);
+const ConsentPayload = closed({
+  id: Id,
+  item: Id,
+  by: Party,
+  holder: Party,
+  to: Party,
+  grantedAt: Instant,
+  expires: T.Union([Instant, T.Null()]),
+});
+export type ConsentPayload = Static<typeof ConsentPayload>;
+const CONSENT_CHECK = TypeCompiler.Compile(ConsentPayload);
 
 /** Whether a consent payload has its shape. */
 export function isConsentPayload(c: unknown): c is ConsentPayload {
   return CONSENT_CHECK.Check(c);
-}
-
-const BODY_CHECKS = Object.fromEntries(
-  MESSAGE_TYPES.map((t) => [t, TypeCompiler.Compile(BODY_SCHEMAS[t])]),
-) as { readonly [K in MessageType]: ReturnType<typeof TypeCompiler.Compile> };
-
-/** Why a body does not have its type's shape, or null when it does. */
-export function bodyProblem(type: MessageType, body: unknown): string | null {
-  const check = BODY_CHECKS[type];
-  if (check.Check(body)) return null;
-  const first = check.Errors(body).First();
-  return first === undefined
-    ? `the ${type} body is malformed`
-    : `the ${type} body is malformed at '${first.path || '/'}': ${first.message}`;
-}
-
-export interface Message<T extends MessageType = MessageType> {
-  readonly v: typeof WIRE_VERSION;
-  /** The envelope id: the receiver's idempotency key. */
-  readonly id: string;
-  readonly type: T;
-  readonly from: string;
-  readonly to: string;
-  readonly sentAt: string;
-  readonly body: MessageBodies[T];
 }
 
 export type MessageRefusal =
@@ -370,175 +307,36 @@ export function openMessage(
       throw new MessageError('bad-signature', 'the message signature does not verify');
     throw e;
   }
-  let m: Message;
+  let m: unknown;
   try {
-    m = JSON.parse(payload.toString('utf8')) as Message;
+    m = JSON.parse(payload.toString('utf8'));
   } catch {
     throw new MessageError('malformed-message', 'the message is not JSON');
   }
-  const id = typeof m?.id === 'string' ? m.id : null;
-  if (
-    m === null ||
-    typeof m !== 'object' ||
-    m.v !== WIRE_VERSION ||
-    id === null ||
-    !/^[A-Za-z0-9._:-]{1,128}$/.test(id) ||
-    !MESSAGE_TYPES.includes(m.type) ||
-    typeof m.sentAt !== 'string' ||
-    typeof m.body !== 'object' ||
-    m.body === null
-  ) {
-    throw new MessageError('malformed-message', 'the message does not have the wire format', id);
-  }
-  const problem = bodyProblem(m.type, m.body);
-  if (problem !== null) throw new MessageError('malformed-message', problem, id);
+  if (MESSAGE.Check(m) && m.from === signer && m.to === self) return m;
+  throw refusal(m, signer, self);
+}
+
+/** Why an opened payload is not a message from `signer` to `self`: the first check it fails. */
+function refusal(m: unknown, signer: string, self: string): MessageError {
+  const id =
+    typeof m === 'object' && m !== null && 'id' in m && typeof m.id === 'string' ? m.id : null;
+  if (!WIRE.Check(m))
+    return new MessageError('malformed-message', 'the message does not have the wire format', id);
+  const first = Value.Errors(MESSAGES[m.type].properties.body, m.body).First();
+  if (first !== undefined)
+    return new MessageError(
+      'malformed-message',
+      `the ${m.type} body is malformed at '${first.path || '/'}': ${first.message}`,
+      id,
+    );
   if (m.from !== signer)
-    throw new MessageError(
+    return new MessageError(
       'bad-signature',
       `the message claims to be from ${m.from} but ${signer} signed it`,
       id,
     );
   if (m.to !== self)
-    throw new MessageError('wrong-recipient', `the message is for ${m.to}, not for ${self}`, id);
-  return m;
-}
-
-export interface Receipt {
-  readonly v: typeof WIRE_VERSION;
-  /** The envelope id, or null when the message could not be read. */
-  readonly envelope: string | null;
-  /** The position of the message in its batch. */
-  readonly position: number;
-  readonly from: string;
-  readonly to: string;
-  readonly status: 'accepted' | 'refused';
-  /** `accepted`, or the refusal code (a RULES reason code, or a message refusal). */
-  readonly code: string;
-  readonly message: string;
-  /**
-   * Always false when signed: an envelope received again is answered with its first
-   * receipt, verbatim (the first receipt's effect stands).
-   */
-  readonly duplicate: boolean;
-  readonly at: string;
-  /** Where the receiver logged it, and the proof that it is in the receiver's log. */
-  readonly logIndex: number | null;
-  readonly leafHash: string | null;
-  readonly treeSize: number | null;
-  readonly root: string | null;
-  readonly proof: readonly string[] | null;
-}
-
-/** What the receiver signs once per batch: the RFC 9162 root over the batch's receipts. */
-export interface ReceiptBatch {
-  readonly v: typeof WIRE_VERSION;
-  readonly type: 'receipt-batch';
-  readonly from: string;
-  readonly to: string;
-  readonly size: number;
-  /** base64 RFC 9162 root of the leaves SHA-256(0x00 || canonical JSON of each receipt). */
-  readonly root: string;
-}
-
-/**
- * A receipt as it travels and as the sender stores it: self-contained, verifiable on
- * its own. One Ed25519 signature covers a whole batch of receipts (the batch's Merkle
- * root); each receipt carries its inclusion proof in that batch.
- */
-export interface SignedReceipt {
-  readonly receipt: Receipt;
-  readonly batch: {
-    /** JWS (typ liaison-receipts+jws) over the canonical JSON of the ReceiptBatch. */
-    readonly signature: string;
-    readonly index: number;
-    /** base64 RFC 9162 audit path of this receipt in the batch. */
-    readonly proof: readonly string[];
-  };
-}
-
-const receiptLeaf = (r: Receipt) => leafHash(Buffer.from(canonicalJson(r), 'utf8'));
-
-/** Signs receipts from `from` to `to` as one batch; returns one token (canonical JSON) each. */
-export function signReceipts(
-  receipts: readonly Receipt[],
-  from: string,
-  to: string,
-  key: KeyObject,
-): string[] {
-  if (receipts.length === 0) return [];
-  const tree = new MerkleTree();
-  for (const r of receipts) tree.append(receiptLeaf(r));
-  const batch: ReceiptBatch = {
-    v: WIRE_VERSION,
-    type: 'receipt-batch',
-    from,
-    to,
-    size: tree.size,
-    root: Buffer.from(tree.root()).toString('base64'),
-  };
-  const signature = signJws(Buffer.from(canonicalJson(batch), 'utf8'), key, {
-    kid: from,
-    typ: RECEIPTS_TYP,
-  });
-  return receipts.map((receipt, index) =>
-    canonicalJson({
-      receipt,
-      batch: {
-        signature,
-        index,
-        proof: tree.inclusionProof(index).map((h) => Buffer.from(h).toString('base64')),
-      },
-    } satisfies SignedReceipt),
-  );
-}
-
-/**
- * Opens a receipt token with the receiver's key: the batch signature (verified once
- * per batch when `verified` is shared), then the receipt's place in the batch.
- */
-export function openReceipt(
-  token: string,
-  key: KeyObject,
-  verified: Map<string, ReceiptBatch> = new Map(),
-): Receipt {
-  const bad = () => new MessageError('bad-signature', 'the receipt does not verify');
-  let t: SignedReceipt;
-  try {
-    t = JSON.parse(token) as SignedReceipt;
-  } catch {
-    throw bad();
-  }
-  const sig = t?.batch?.signature;
-  if (typeof sig !== 'string' || t.receipt === null || typeof t.receipt !== 'object') throw bad();
-  let batch = verified.get(sig);
-  if (batch === undefined) {
-    try {
-      const v = verifyJws(sig, key);
-      if (v.header.typ !== RECEIPTS_TYP) throw new JoseError();
-      batch = JSON.parse(v.payload.toString('utf8')) as ReceiptBatch;
-    } catch {
-      throw bad();
-    }
-    verified.set(sig, batch);
-  }
-  const r = t.receipt;
-  if (
-    batch.v !== WIRE_VERSION ||
-    r.v !== WIRE_VERSION ||
-    batch.type !== 'receipt-batch' ||
-    batch.from !== r.from ||
-    batch.to !== r.to ||
-    !Number.isSafeInteger(t.batch.index) ||
-    !Array.isArray(t.batch.proof) ||
-    !verifyInclusion(
-      receiptLeaf(r),
-      t.batch.index,
-      batch.size,
-      t.batch.proof.map((h) => Buffer.from(h, 'base64')),
-      Buffer.from(batch.root, 'base64'),
-    )
-  ) {
-    throw bad();
-  }
-  return r;
+    return new MessageError('wrong-recipient', `the message is for ${m.to}, not for ${self}`, id);
+  return new MessageError('malformed-message', `the ${m.type} body is malformed`, id);
 }

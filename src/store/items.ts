@@ -1,6 +1,7 @@
 // Items, holdings and compromise reports: the rows behind the World's items, and the
 // content (title, body) the World never holds.
 import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { World } from '../core/index.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
 import type { CompromiseTable, Database, ItemTable } from './schema.js';
 
@@ -42,37 +43,6 @@ export async function setMarkings(
   }
 }
 
-export interface HoldingRow {
-  readonly item: string;
-  readonly party: string;
-  readonly marking: string;
-  readonly receipts: unknown;
-  readonly since: number;
-}
-
-/** Inserts holdings, or updates the marking and receipts of those that exist. */
-export async function upsertHoldings(q: Q, holdings: readonly HoldingRow[]): Promise<void> {
-  const rows = holdings.map((h) => ({
-    item_id: h.item,
-    party: h.party,
-    marking: h.marking,
-    receipts: canonicalJson(h.receipts),
-    since: h.since,
-  }));
-  for (let k = 0; k < rows.length; k += 400) {
-    await q
-      .insertInto('holdings')
-      .values(rows.slice(k, k + 400))
-      .onConflict((oc) =>
-        oc.columns(['item_id', 'party']).doUpdateSet((eb) => ({
-          marking: eb.ref('excluded.marking'),
-          receipts: eb.ref('excluded.receipts'),
-        })),
-      )
-      .execute();
-  }
-}
-
 export async function insertCompromise(q: Q, row: CompromiseRow): Promise<void> {
   await q.insertInto('compromise_reports').values(row).execute();
 }
@@ -87,4 +57,43 @@ export function pageCompromises(q: Q, offset: number, limit: number): Promise<Co
     .limit(limit)
     .offset(offset)
     .execute();
+}
+
+/**
+ * Writes the holdings rows of these (item, party) pairs as the World has them, a few
+ * statements for many: inserted, or their marking and receipts updated. A holding with
+ * no start instant starts at `now`; pairs the World does not hold are skipped.
+ */
+export async function saveHoldings(
+  q: Q,
+  world: World,
+  pairs: readonly (readonly [string, string])[],
+  now: number,
+): Promise<void> {
+  const rows = pairs.flatMap(([item, party]) => {
+    const h = world.items.get(item)?.holdings.get(party);
+    return h === undefined
+      ? []
+      : [
+          {
+            item_id: item,
+            party,
+            marking: h.marking.code,
+            receipts: canonicalJson(h.receipts),
+            since: Number.isFinite(h.since) ? h.since : now,
+          },
+        ];
+  });
+  for (let k = 0; k < rows.length; k += 400) {
+    await q
+      .insertInto('holdings')
+      .values(rows.slice(k, k + 400))
+      .onConflict((oc) =>
+        oc.columns(['item_id', 'party']).doUpdateSet((eb) => ({
+          marking: eb.ref('excluded.marking'),
+          receipts: eb.ref('excluded.receipts'),
+        })),
+      )
+      .execute();
+  }
 }

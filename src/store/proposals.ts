@@ -1,13 +1,13 @@
 // Proposals: agreements and changes awaiting the parties' signatures.
 import type { Kysely, Selectable } from 'kysely';
-import { column } from './json.js';
+import { column, json } from './json.js';
 import type { Database, ProposalTable } from './schema.js';
 
 type Q = Kysely<Database>;
 
 export interface Proposal {
   readonly id: string;
-  readonly kind: string;
+  readonly kind: 'agreement' | 'change';
   readonly agreement: string;
   /** What is signed (its canonical JSON is in `bodyJson`). */
   readonly body: unknown;
@@ -15,14 +15,16 @@ export interface Proposal {
   /** Each party's base64 Ed25519 signature of `bodyJson`. */
   readonly signatures: Readonly<Record<string, string>>;
   readonly parties: readonly string[];
+  /** 'proposed', or 'binding' once every party has signed. */
   readonly status: string;
   readonly createdAt: number;
 }
 
-export function decodeProposal(r: Selectable<ProposalTable>): Proposal {
+function decodeProposal(r: Selectable<ProposalTable>): Proposal {
   return {
     id: r.id,
-    kind: r.kind,
+    // This node writes only these two kinds.
+    kind: r.kind === 'change' ? 'change' : 'agreement',
     agreement: r.agreement_id,
     body: column<unknown>(r.body),
     bodyJson: r.body,
@@ -42,4 +44,45 @@ export async function proposalsOfKind(q: Q, kind: 'agreement' | 'change'): Promi
     .orderBy('id')
     .execute();
   return rows.map(decodeProposal);
+}
+
+/** Every proposal, by id. */
+export async function allProposals(q: Q): Promise<Proposal[]> {
+  const rows = await q.selectFrom('proposals').selectAll().orderBy('id').execute();
+  return rows.map(decodeProposal);
+}
+
+export async function proposalById(q: Q, id: string): Promise<Proposal | undefined> {
+  const row = await q.selectFrom('proposals').selectAll().where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : decodeProposal(row);
+}
+
+/** Stores a proposal; `bodyJson` is the canonical JSON of what is signed. */
+export async function insertProposal(q: Q, p: Omit<Proposal, 'body'>): Promise<void> {
+  await q
+    .insertInto('proposals')
+    .values({
+      id: p.id,
+      kind: p.kind,
+      agreement_id: p.agreement,
+      body: p.bodyJson,
+      signatures: json(p.signatures),
+      parties: json(p.parties),
+      status: p.status,
+      created_at: p.createdAt,
+    })
+    .execute();
+}
+
+export async function setSignatures(
+  q: Q,
+  id: string,
+  signatures: Readonly<Record<string, string>>,
+  status: string,
+): Promise<void> {
+  await q
+    .updateTable('proposals')
+    .set({ signatures: json(signatures), status })
+    .where('id', '=', id)
+    .execute();
 }

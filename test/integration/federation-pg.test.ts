@@ -2,7 +2,7 @@
 // SQLite); a release travels, its receipt is stored, KR witnesses JP, both logs verify.
 import { createPublicKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openReceipt } from '../../src/federation/messages.js';
+import { openReceipt } from '../../src/federation/receipts.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { startTrio, type Trio, waitFor } from '../support/federation.js';
 import { http, liaison } from '../support/node-process.js';

@@ -4,9 +4,10 @@ import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/crypto/canonical-json.js';
 import { signJws, x25519PublicKeyFromRaw } from '../../src/crypto/jose.js';
-import { verifyCosignature } from '../../src/federation/federation.js';
 import { signRequest } from '../../src/federation/httpsig.js';
-import { type Message, openReceipt, sealMessage } from '../../src/federation/messages.js';
+import { type Message, sealMessage } from '../../src/federation/messages.js';
+import { openReceipt } from '../../src/federation/receipts.js';
+import { verifyCosignature } from '../../src/federation/witness.js';
 import { leafHash, verifyInclusion } from '../../src/log/merkle.js';
 import { openSqlite } from '../../src/store/db.js';
 import {

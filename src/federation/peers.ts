@@ -1,0 +1,187 @@
+// Peers: the partner nodes this node sends to and accepts messages from. A peer is
+// added by URL: the node fetches the partner's self-signed identity and pins its keys
+// only if they hash to the fingerprint officers confirmed out of band.
+import type { KeyObject } from 'node:crypto';
+import { x25519PublicKeyFromRaw } from '../crypto/jose.js';
+import { ed25519PublicKeyFromRaw, rawPublicKey, verifierKey } from '../log/note.js';
+import { RequestInvalid, Unavailable } from '../node/errors.js';
+import { actorOf, record } from '../node/events.js';
+import type { Actor } from '../node/roles.js';
+import type { Store } from '../store/db.js';
+import { allPeers, savePeer } from '../store/peers.js';
+import { allProposals } from '../store/proposals.js';
+import { FederationError } from './errors.js';
+import type { Federation, FederationOptions } from './federation.js';
+import {
+  buildIdentity,
+  type Identity,
+  IdentityError,
+  openIdentity,
+  signIdentity,
+} from './identity.js';
+
+export interface Peer {
+  readonly party: string;
+  readonly url: string;
+  readonly origin: string;
+  readonly signingKey: KeyObject;
+  readonly encryptionKey: KeyObject;
+  readonly fingerprint: string;
+}
+
+export interface PeerView {
+  readonly party: string;
+  readonly url: string;
+  readonly origin: string;
+  readonly fingerprint: string;
+  readonly verifierKey: string;
+}
+
+/** This node's identity, signed; built again when its URL changes. */
+export class OwnIdentity {
+  private cached: { url: string; identity: Identity; jws: string } | null = null;
+
+  constructor(private readonly o: FederationOptions) {}
+
+  current(): { identity: Identity; jws: string } {
+    const url = this.o.url;
+    if (this.cached === null || this.cached.url !== url) {
+      const identity = buildIdentity(
+        this.o.node.party,
+        this.o.node.origin,
+        url,
+        this.o.signingKey,
+        this.o.encryptionKey,
+      );
+      this.cached = { url, identity, jws: signIdentity(identity, this.o.signingKey) };
+    }
+    return this.cached;
+  }
+}
+
+export async function loadPeers(db: Store['db']): Promise<Map<string, Peer>> {
+  const peers = new Map<string, Peer>();
+  for (const p of await allPeers(db)) {
+    peers.set(p.party, {
+      party: p.party,
+      url: p.url,
+      origin: p.origin,
+      signingKey: ed25519PublicKeyFromRaw(Buffer.from(p.signing_key, 'base64')),
+      encryptionKey: x25519PublicKeyFromRaw(Buffer.from(p.encryption_key, 'base64')),
+      fingerprint: p.fingerprint,
+    });
+  }
+  return peers;
+}
+
+export function peerViews(peers: ReadonlyMap<string, Peer>): PeerView[] {
+  return [...peers.values()]
+    .sort((a, b) => (a.party < b.party ? -1 : 1))
+    .map((p) => ({
+      party: p.party,
+      url: p.url,
+      origin: p.origin,
+      fingerprint: p.fingerprint,
+      verifierKey: verifierKey(p.origin, rawPublicKey(p.signingKey)),
+    }));
+}
+
+/** Registers a partner by URL after checking its keys against the fingerprint given out of band. */
+export async function addPeer(
+  fed: Federation,
+  actor: Actor | null,
+  url: string,
+  expectedFingerprint: string,
+): Promise<PeerView> {
+  const base = url.replace(/\/+$/, '');
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(base);
+  } catch {
+    parsed = null;
+  }
+  if (parsed === null || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    throw new RequestInvalid(
+      'invalid-request',
+      "url: give the partner node's http(s) address, e.g. https://kr.example:8420",
+    );
+  }
+  let jws: string;
+  try {
+    const res = await fed.fetch(`${base}/v1/federation/identity`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    jws = await res.text();
+  } catch (e) {
+    throw new FederationError(
+      'peer-unreachable',
+      `cannot fetch the identity of ${base}: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+  let opened: ReturnType<typeof openIdentity>;
+  try {
+    opened = openIdentity(jws, expectedFingerprint);
+  } catch (e) {
+    if (e instanceof IdentityError) throw new FederationError('fingerprint-mismatch', e.message);
+    throw e;
+  }
+  const id = opened.identity;
+  const node = fed.node;
+  if (id.party === fed.party)
+    throw new RequestInvalid('invalid-request', 'a node does not peer with itself');
+  if (!node.world.parties.has(id.party)) {
+    throw new RequestInvalid(
+      'invalid-request',
+      `unknown party '${id.party}' (known: ${[...node.world.parties.keys()].join(', ')})`,
+    );
+  }
+  const peer: Peer = {
+    party: id.party,
+    url: base,
+    origin: id.origin,
+    signingKey: opened.signing,
+    encryptionKey: opened.encryption,
+    fingerprint: id.fingerprint,
+  };
+  await node.transact(async (u) => {
+    await savePeer(u.tx, {
+      party: peer.party,
+      url: peer.url,
+      origin: peer.origin,
+      signing_key: id.signingKey,
+      encryption_key: id.encryptionKey,
+      fingerprint: peer.fingerprint,
+      added_at: u.now,
+    });
+    record(u, 'peer.added', actorOf(actor, fed.party), {
+      peer: peer.party,
+      url: peer.url,
+      origin: peer.origin,
+      fingerprint: peer.fingerprint,
+    });
+    u.afterCommit(() => {
+      fed.peers.set(peer.party, peer);
+      fed.outbox.kick();
+    });
+  });
+  // Send the new peer our signatures of the proposals it is a party to, in the order
+  // they were made (an agreement before the changes to it).
+  await node.transact(async (u) => {
+    const proposals = (await allProposals(u.tx)).sort((a, b) => a.createdAt - b.createdAt);
+    for (const p of proposals) {
+      if (!p.parties.includes(peer.party) || p.signatures[fed.party] === undefined) continue;
+      await fed.enqueue(u, peer.party, 'proposal.signature', {
+        proposal: p.id,
+        kind: p.kind,
+        agreement: p.agreement,
+        body: p.body,
+        parties: [...p.parties],
+        signatures: { ...p.signatures },
+      });
+    }
+  });
+  const view = peerViews(fed.peers).find((p) => p.party === peer.party);
+  if (view === undefined) throw new Unavailable('internal', 'the peer vanished');
+  return view;
+}

@@ -1,0 +1,134 @@
+// Releasing (RULES R1–R6) and forwarding (F0–F5) an item to a partner: decided now for
+// the acting person (P1), logged, and queued; the envelope is decided again when it
+// leaves and again on arrival.
+import {
+  checkConsent,
+  type Decision,
+  decide,
+  type ItemRecord,
+  isPrecedence,
+} from '../core/index.js';
+import { NotFound } from '../node/errors.js';
+import { record } from '../node/events.js';
+import type { Actor } from '../node/roles.js';
+import type { Unit } from '../node/service.js';
+import { refusal } from '../node/visibility.js';
+import { consentJws } from '../store/consents.js';
+import { itemRow } from '../store/items.js';
+import { column } from '../store/json.js';
+import type { Federation } from './federation.js';
+import type { ItemPayload } from './messages.js';
+
+export interface Sent {
+  readonly envelope: string;
+  readonly decision: Decision;
+}
+
+/** An item as it travels: its stored content, with the marking the World holds now. */
+async function payloadOf(fed: Federation, itemId: string): Promise<ItemPayload> {
+  const row = await itemRow(fed.node.store.db, itemId);
+  if (row === undefined) throw new NotFound('unknown-item', `unknown item '${itemId}'`);
+  const item = fed.node.world.items.get(itemId);
+  // Only FLASH items carry an alert: other releases skip the lookup.
+  const alert = row.precedence !== 'FLASH' ? undefined : await fed.contentOf(itemId);
+  return {
+    id: row.id,
+    originator: row.originator,
+    marking: item?.marking.code ?? row.marking,
+    categories: column<string[]>(row.categories),
+    releasableTo: row.releasable_to === null ? null : column<string[]>(row.releasable_to),
+    title: row.title,
+    body: row.body,
+    precedence: isPrecedence(row.precedence) ? row.precedence : 'ROUTINE',
+    ...(alert === undefined ? {} : { alert }),
+  };
+}
+
+/**
+ * Releases or forwards an item to a party, refused at once when the rules refuse;
+ * the envelope is queued, decided again when it leaves and again on arrival.
+ */
+export async function sendItem(
+  fed: Federation,
+  actor: Actor,
+  itemId: string,
+  to: string,
+): Promise<Sent> {
+  const payload = await payloadOf(fed, itemId);
+  return fed.node.transact(async (u) => {
+    const sent = await sendInUnit(u, fed, actor, payload, to);
+    // RULES V1: a person who may not read the item hears only codes and rules.
+    if (sent.envelope === null) throw refusal(u, actor, itemId, sent.decision);
+    return { envelope: sent.envelope, decision: sent.decision };
+  });
+}
+
+/**
+ * Decides a release or forward in a unit, logs it, and queues the envelope when
+ * allowed. A denial is logged and returned (envelope null), not thrown, so that one
+ * unit can send to several parties (an alert to every partner).
+ */
+export async function sendInUnit(
+  u: Unit,
+  fed: Federation,
+  actor: Actor,
+  payload: ItemPayload,
+  to: string,
+): Promise<{ envelope: string | null; decision: Decision }> {
+  const itemId = payload.id;
+  // A release by a party that is not the originator is a forward; both are decided
+  // for the acting person too (RULES P1).
+  const d = decide(
+    u.world,
+    { kind: 'forward', item: itemId, by: fed.party, to, user: actor.user },
+    u.now,
+  );
+  const item = u.world.items.get(itemId);
+  const release = item?.originator.id === fed.party;
+  const envelope =
+    d.decision === 'deny' || item === undefined
+      ? null
+      : await fed.enqueue(
+          u,
+          to,
+          'item',
+          {
+            kind: release ? 'release' : 'forward',
+            item: payload,
+            senderMarking: item.holdings.get(fed.party)?.marking.code ?? payload.marking,
+            recipientMarking: d.marking?.code ?? '',
+            agreements: [...(d.agreements ?? [])],
+            consent: await consentToAttach(u, item, fed.party, to),
+          },
+          itemId,
+        );
+  // The log entry of a release or forward, allowed (with its envelope) or denied.
+  record(
+    u,
+    release ? 'item.released' : 'item.forwarded',
+    { user: actor.user, party: fed.party },
+    {
+      item: itemId,
+      to,
+      envelope,
+      marking: d.marking?.code ?? null,
+      agreements: d.agreements ?? [],
+    },
+    { decision: d.decision, reasons: d.reasons.map((r) => r.code) },
+  );
+  return { envelope, decision: d };
+}
+
+/** The originator's signed consent a forward carries (RULES F1), when one is needed. */
+async function consentToAttach(
+  u: Unit,
+  item: ItemRecord,
+  holder: string,
+  to: string,
+): Promise<string | null> {
+  if (item.originator.id === holder || item.originator.id === to || item.marking.rank === 0)
+    return null;
+  const c = checkConsent(u.world, item, holder, to, u.now);
+  if (!c.ok || c.consent === null) return null;
+  return (await consentJws(u.tx, c.consent.id)) ?? null;
+}

@@ -1,0 +1,65 @@
+// Requests to peers, signed like every node-to-node request (RFC 9421, Ed25519): the
+// outbox's deliveries and the witness's reads.
+import { FederationError } from './errors.js';
+import type { Federation } from './federation.js';
+import { signRequest } from './httpsig.js';
+import type { Peer } from './peers.js';
+
+/** POSTs a batch of sealed messages to a peer; returns its receipt tokens, one per message. */
+export async function postMessages(
+  fed: Federation,
+  peer: Peer,
+  messages: readonly string[],
+): Promise<string[]> {
+  const body = Buffer.from(JSON.stringify({ messages }), 'utf8');
+  const url = new URL(`${peer.url}/v1/federation/messages`);
+  const headers = signRequest(
+    { method: 'POST', authority: url.host, path: url.pathname, body },
+    fed.options.signingKey,
+    fed.party,
+    fed.node.now(),
+  );
+  const res = await fed.fetch(url, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body,
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`HTTP ${res.status}: ${text.slice(0, 300)}`);
+  const parsed: unknown = JSON.parse(text);
+  const receipts =
+    typeof parsed === 'object' && parsed !== null && 'receipts' in parsed ? parsed.receipts : null;
+  if (
+    !Array.isArray(receipts) ||
+    receipts.length !== messages.length ||
+    !receipts.every((r) => typeof r === 'string')
+  ) {
+    throw new Error('the peer answered without one receipt per message');
+  }
+  return receipts;
+}
+
+/** GETs a federation resource from a peer. */
+export async function peerGet(fed: Federation, peer: Peer, path: string): Promise<string> {
+  const url = new URL(`${peer.url}${path}`);
+  const headers = signRequest(
+    {
+      method: 'GET',
+      authority: url.host,
+      path: url.pathname + url.search,
+      body: Buffer.alloc(0),
+    },
+    fed.options.signingKey,
+    fed.party,
+    fed.node.now(),
+  );
+  const res = await fed.fetch(url, { headers, signal: AbortSignal.timeout(15_000) });
+  const text = await res.text();
+  if (!res.ok)
+    throw new FederationError(
+      'peer-unreachable',
+      `${peer.party} answered ${res.status} for ${path}: ${text.slice(0, 200)}`,
+    );
+  return text;
+}
