@@ -15,6 +15,8 @@ import { hashPassword } from '../node/passwords.js';
 import { type Actor, ROLES, type Role } from '../node/roles.js';
 import { endSetup, setupOpen, setupPassword } from '../node/setup-mode.js';
 import { createUser, issueToken } from '../node/users.js';
+import { acksOf } from '../store/alerts.js';
+import { consentRequest } from '../store/consents.js';
 import { initNode, type RunningNode, SetupError, startNode } from './setup.js';
 
 export const DEMO_PARTIES = ['JP', 'KR', 'US'] as const;
@@ -241,12 +243,7 @@ async function replay(nodes: Map<string, RunningNode>, log: (s: string) => void)
   const req = await requestConsent(us.federation, usRa, track.id, 'KR', 'share under TISA');
   try {
     await until('the consent request to reach JP', async () => {
-      const row = await jp.node.store.db
-        .selectFrom('consent_requests')
-        .select('id')
-        .where('id', '=', req.id)
-        .executeTakeFirst();
-      return row !== undefined;
+      return (await consentRequest(jp.node.store.db, req.id)) !== undefined;
     });
     await decideConsentRequest(
       jp.federation,
@@ -273,13 +270,7 @@ async function replay(nodes: Map<string, RunningNode>, log: (s: string) => void)
   );
   await kr.alerts.acknowledge({ user: 'kr-officer', party: 'KR', roles: ['officer'] }, id);
   await until('the acknowledgement to reach JP', async () => {
-    const row = await jp.node.store.db
-      .selectFrom('alert_acks')
-      .select('party')
-      .where('item_id', '=', id)
-      .where('party', '=', 'KR')
-      .executeTakeFirst();
-    return row !== undefined;
+    return (await acksOf(jp.node.store.db, id)).some((a) => a.party === 'KR');
   });
   log(`JP sent FLASH alert ${id} (launch exercise) to KR and US; a KR officer acknowledged it`);
 }
