@@ -1,12 +1,18 @@
 // Agreements on this node: the catalog with each one's status, one explained, its
 // lifecycle events, and the notices this party gives, suspends, resumes or withdraws.
 import { Type as T } from '@sinclair/typebox';
-import { explanationJson } from '../core/index.js';
+import { explanationJson, formatInstant } from '../core/index.js';
 import { agreementCatalog, explainAt, noticeAction } from '../node/agreements.js';
 import type { LiaisonNode } from '../node/service.js';
+import {
+  AgreementExplanation,
+  AgreementSummary,
+  NoticeBody,
+  NoticesList,
+} from './agreement-schemas.js';
 import { ALL_ROLES, type App, type Auth, actorOf, type Errors, instant, iso } from './common.js';
 import type { Metrics } from './metrics.js';
-import * as S from './schemas.js';
+import { AtQuery, DecisionView, IdParams, ref } from './schemas.js';
 
 export function registerAgreementRoutes(
   app: App,
@@ -21,8 +27,8 @@ export function registerAgreementRoutes(
       onRequest: auth(ALL_ROLES),
       schema: {
         summary: 'Agreements, with their status now',
-        querystring: S.AtQuery,
-        response: { 200: T.Array(S.AgreementSummary), ...errors },
+        querystring: AtQuery,
+        response: { 200: T.Array(ref(AgreementSummary)), ...errors },
       },
     },
     async (req) => {
@@ -44,8 +50,8 @@ export function registerAgreementRoutes(
               ? null
               : {
                   ...x.status.notice,
-                  receivedAt: iso(x.status.notice.receivedAt),
-                  target: iso(x.status.notice.target),
+                  receivedAt: formatInstant(x.status.notice.receivedAt),
+                  target: formatInstant(x.status.notice.target),
                 },
         };
       });
@@ -59,9 +65,9 @@ export function registerAgreementRoutes(
       schema: {
         summary:
           'One agreement explained: status, term, boundaries, deadlines, notice, equivalence table',
-        params: S.IdParams,
-        querystring: S.AtQuery,
-        response: { 200: S.Free, ...errors },
+        params: IdParams,
+        querystring: AtQuery,
+        response: { 200: ref(AgreementExplanation), ...errors },
       },
     },
     async (req) => {
@@ -82,8 +88,8 @@ export function registerAgreementRoutes(
       onRequest: auth(ALL_ROLES),
       schema: {
         summary: 'Lifecycle events of an agreement',
-        params: S.IdParams,
-        response: { 200: S.Free, ...errors },
+        params: IdParams,
+        response: { 200: ref(NoticesList), ...errors },
       },
     },
     async (req) => {
@@ -91,15 +97,15 @@ export function registerAgreementRoutes(
       if (a === undefined) {
         // A proposal not yet binding has no lifecycle yet.
         await explainAt(node, req.params.id, node.now());
-        return { agreement: req.params.id, binding: false, events: [] };
+        return { agreement: req.params.id, binding: false as const, events: [] };
       }
       return {
         agreement: a.id,
-        events: a.events.map((e) => ({
-          ...e,
-          at: iso(e.at),
-          ...('target' in e ? { target: iso(e.target) } : {}),
-        })),
+        events: a.events.map((e) =>
+          e.kind === 'notice'
+            ? { ...e, at: formatInstant(e.at), target: formatInstant(e.target) }
+            : { ...e, at: formatInstant(e.at) },
+        ),
       };
     },
   );
@@ -111,9 +117,9 @@ export function registerAgreementRoutes(
       schema: {
         summary:
           "Give, suspend, resume or withdraw a termination notice on behalf of this node's party",
-        params: S.IdParams,
-        body: S.NoticeBody,
-        response: { 200: S.DecisionView, ...errors },
+        params: IdParams,
+        body: NoticeBody,
+        response: { 200: ref(DecisionView), ...errors },
       },
     },
     async (req, reply) => {

@@ -4,36 +4,29 @@ import websocket from '@fastify/websocket';
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { launchPreset } from '../alerts/model.js';
-import type { AlertService, AlertView, Release } from '../alerts/service.js';
+import type { AlertService, Release, AlertView as View } from '../alerts/service.js';
 import { authenticate } from '../node/auth.js';
 import { AccessDenied, RequestInvalid } from '../node/errors.js';
-import { type Role, requireRole } from '../node/roles.js';
+import { requireRole } from '../node/roles.js';
 import { page } from '../node/visibility.js';
-import { type App, type Auth, actorOf, type Errors, PageQuery } from './common.js';
-import * as S from './schemas.js';
+import {
+  AckResult,
+  AlertDetail,
+  AlertInput,
+  AlertView,
+  SendBody,
+  SentAlert,
+} from './alert-schemas.js';
+import { type App, type Auth, actorOf, type Errors, PageQuery, READERS } from './common.js';
+import { IdParams, ref } from './schemas.js';
 
 /** The subprotocol a browser offers with `liaison.bearer.<token>` (it cannot set headers). */
-export const STREAM_PROTOCOL = 'liaison.v1';
+const STREAM_PROTOCOL = 'liaison.v1';
 const BEARER_PROTOCOL = 'liaison.bearer.';
 /** A socket whose reader lags this far behind is dropped (it reconnects and catches up). */
 const MAX_BUFFERED = 8 * 1024 * 1024;
 /** How often an open stream's token is checked again (revoked, expired, user disabled). */
 const RECHECK_MS = 5_000;
-
-const SendBody = T.Object(
-  {
-    preset: T.Optional(T.Literal('launch', { description: 'send the realistic launch sample' })),
-    alert: T.Optional(S.Free),
-    marking: T.Optional(T.String({ minLength: 1, maxLength: 64 })),
-    categories: T.Optional(
-      T.Array(T.String({ minLength: 1, maxLength: 128 }), { minItems: 1, maxItems: 64 }),
-    ),
-    releasableTo: T.Optional(T.Array(T.String({ minLength: 1, maxLength: 32 }), { maxItems: 64 })),
-    to: T.Optional(T.Array(T.String({ minLength: 1, maxLength: 32 }), { maxItems: 64 })),
-    ackWithinSeconds: T.Optional(T.Integer({ minimum: 1, maximum: 86_400 })),
-  },
-  { additionalProperties: false },
-);
 
 const releaseJson = (r: Release) => ({
   to: r.to,
@@ -43,7 +36,7 @@ const releaseJson = (r: Release) => ({
   reasons: [...r.decision.reasons],
 });
 
-const viewJson = (v: AlertView) => ({ ...v, categories: [...v.categories] });
+const viewJson = (v: View) => ({ ...v, categories: [...v.categories] });
 
 export function registerAlertRoutes(
   app: App,
@@ -52,7 +45,7 @@ export function registerAlertRoutes(
   errors: Errors,
 ): void {
   const node = alerts.node;
-  const officers: Role[] = ['officer', 'releasing-authority', 'security-officer'];
+  const officers = READERS;
 
   app.post(
     '/v1/alerts',
@@ -62,7 +55,7 @@ export function registerAlertRoutes(
         summary:
           'Send a FLASH launch alert: created and released to each partner (RULES R1–R5 for each), pushed at once',
         body: SendBody,
-        response: { 201: S.Free, ...errors },
+        response: { 201: ref(SentAlert), ...errors },
       },
     },
     async (req, reply) => {
@@ -94,7 +87,7 @@ export function registerAlertRoutes(
       onRequest: auth(officers),
       schema: {
         summary: 'The launch sample (launched a minute ago), for the compose form',
-        response: { 200: S.Free, ...errors },
+        response: { 200: ref(AlertInput), ...errors },
       },
     },
     async () => launchPreset(node.now()),
@@ -107,7 +100,7 @@ export function registerAlertRoutes(
       schema: {
         summary: 'Alerts held here that you may read, newest first (the listing is logged)',
         querystring: PageQuery,
-        response: { 200: T.Array(S.Free), ...errors },
+        response: { 200: T.Array(ref(AlertView)), ...errors },
       },
     },
     async (req) =>
@@ -121,13 +114,18 @@ export function registerAlertRoutes(
       schema: {
         summary:
           'One alert (a logged read, RULES A1–A3) with acknowledgements; at the originator, each party’s delivery and acknowledgement',
-        params: S.IdParams,
-        response: { 200: S.Free, ...errors },
+        params: IdParams,
+        response: { 200: ref(AlertDetail), ...errors },
       },
     },
     async (req) => {
       const d = await alerts.show(actorOf(req), req.params.id);
-      return { ...viewJson(d), acks: [...d.acks], parties: [...d.parties] };
+      return {
+        ...viewJson(d),
+        acks: [...d.acks],
+        parties: [...d.parties],
+        logIndex: d.logIndex,
+      };
     },
   );
 
@@ -137,8 +135,8 @@ export function registerAlertRoutes(
       onRequest: auth(officers),
       schema: {
         summary: 'Acknowledge an alert: recorded, logged and sent back, signed, to its originator',
-        params: S.IdParams,
-        response: { 200: S.Free, ...errors },
+        params: IdParams,
+        response: { 200: ref(AckResult), ...errors },
       },
     },
     async (req) => alerts.acknowledge(actorOf(req), req.params.id),
@@ -151,8 +149,8 @@ export function registerAlertRoutes(
       schema: {
         summary:
           'The alert as OASIS CAP 1.2 XML (scope Restricted, restriction = markings); a logged read',
-        params: S.IdParams,
-        response: { 200: T.String(), ...errors },
+        params: IdParams,
+        response: { 200: T.String({ description: 'CAP 1.2 XML' }), ...errors },
       },
     },
     async (req, reply) =>

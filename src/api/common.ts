@@ -14,10 +14,10 @@ import type {
 import { formatInstant, parseInstant, TimeFormatError } from '../core/index.js';
 import { authenticate, type Credential } from '../node/auth.js';
 import { AccessDenied, RequestInvalid } from '../node/errors.js';
-import { type Actor, type Role, requireRole } from '../node/roles.js';
+import { type Actor, ROLES, type Role, requireRole } from '../node/roles.js';
 import type { LiaisonNode } from '../node/service.js';
 import { type Page, page } from '../node/visibility.js';
-import { ErrorBody } from './schemas.js';
+import { ErrorBody, ref } from './schemas.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -44,13 +44,8 @@ export type Hook = (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
  */
 export type Auth = (roles: readonly Role[], options?: { readonly enrol?: boolean }) => Hook;
 
-export const ALL_ROLES: readonly Role[] = [
-  'officer',
-  'releasing-authority',
-  'security-officer',
-  'auditor',
-  'admin',
-];
+/** Every role (node/roles.ts's list). */
+export const ALL_ROLES: readonly Role[] = ROLES;
 export const READERS: readonly Role[] = ['officer', 'releasing-authority', 'security-officer'];
 
 /** The bearer token of a request, or undefined. */
@@ -116,12 +111,13 @@ export function pageOf(q: { limit?: number | undefined; offset?: number | undefi
 }
 
 /** The error answers every route may give, for the OpenAPI document. */
+const error = ref(ErrorBody);
 export const ERRORS = {
-  400: ErrorBody,
-  401: ErrorBody,
-  403: ErrorBody,
-  404: ErrorBody,
-  409: ErrorBody,
-  429: ErrorBody,
+  400: error,
+  401: error,
+  403: error,
+  404: error,
+  409: error,
+  429: error,
 } as const;
 export type Errors = typeof ERRORS;

@@ -3,28 +3,30 @@
 // the simulator, and the console's own files at `/`.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import { Type as T } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { NotFound, RequestInvalid } from '../node/errors.js';
 import { decideRead } from '../node/items.js';
 import type { Actor, Role } from '../node/roles.js';
 import type { LiaisonNode } from '../node/service.js';
+import { entriesNamingItem, entryAt } from '../store/log.js';
 import { type App, type Auth, actorOf, type Errors, READERS } from './common.js';
+import { ItemHistory, ItemProof, LoggedEntry, ProofQuery } from './item-schemas.js';
 import { checkpointFor } from './log-routes.js';
-import * as S from './schemas.js';
+import { IdParams, ref } from './schemas.js';
+import { SimulateBody, SimulateResultJson } from './simulate-schemas.js';
 import { MAX_SCENARIO_CHARS, Simulations } from './simulation.js';
 
-const SimulateBody = T.Object(
-  {
-    scenario: T.String({ minLength: 1, maxLength: MAX_SCENARIO_CHARS }),
-    name: T.Optional(T.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f]*$' })),
-  },
-  { additionalProperties: false },
-);
+/** A log entry's canonical JSON, read back; undefined if it is not an entry. */
+function parseEntry(data: string): Static<typeof LoggedEntry> | undefined {
+  const entry: unknown = JSON.parse(data);
+  return Value.Check(LoggedEntry, entry) ? entry : undefined;
+}
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 
 /** Where the console's built files are: web/dist beside dist/. */
-export const CONSOLE_DIR = resolve(import.meta.dirname, '../../web/dist');
+const CONSOLE_DIR = resolve(import.meta.dirname, '../../web/dist');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -59,16 +61,12 @@ export function registerConsoleRoutes(
 
   /** The log entries about an item (newest 500), oldest first. */
   async function entriesAbout(item: string) {
-    const rows = await node.store.db
-      .selectFrom('log_entries')
-      .select(['idx', 'data'])
-      .where('data', 'like', `%"item":${JSON.stringify(item).replace(/[%_\\]/g, '\\$&')}%`)
-      .orderBy('idx', 'desc')
-      .limit(500)
-      .execute();
+    const rows = await entriesNamingItem(node.store.db, item, 500);
     return rows
-      .map((r) => ({ index: r.idx, entry: JSON.parse(r.data) as Record<string, unknown> }))
-      .filter((r) => (r.entry.subject as { item?: unknown } | undefined)?.item === item)
+      .flatMap((r) => {
+        const entry = parseEntry(r.data);
+        return entry?.subject.item === item ? [{ index: r.index, entry }] : [];
+      })
       .reverse();
   }
 
@@ -79,8 +77,8 @@ export function registerConsoleRoutes(
       schema: {
         summary:
           'The log entries about an item (its decisions: created, released, received, read, …), for a reader of it',
-        params: S.IdParams,
-        response: { 200: S.Free, ...errors },
+        params: IdParams,
+        response: { 200: ref(ItemHistory), ...errors },
       },
     },
     async (req) => {
@@ -108,24 +106,16 @@ export function registerConsoleRoutes(
       schema: {
         summary:
           'RFC 9162 inclusion proof of a log entry about this item, against the latest signed checkpoint (the browser verifies it)',
-        params: S.IdParams,
-        querystring: T.Object({ index: T.Integer({ minimum: 0 }) }),
-        response: { 200: S.Free, ...errors },
+        params: IdParams,
+        querystring: ProofQuery,
+        response: { 200: ref(ItemProof), ...errors },
       },
     },
     async (req) => {
       await mayRead(actorOf(req), req.params.id, 'proof');
       const index = req.query.index;
-      const row = await node.store.db
-        .selectFrom('log_entries')
-        .select(['data'])
-        .where('idx', '=', index)
-        .executeTakeFirst();
-      const subject =
-        row === undefined
-          ? undefined
-          : (JSON.parse(row.data) as { subject?: { item?: unknown } }).subject;
-      if (row === undefined || subject?.item !== req.params.id)
+      const data = await entryAt(node.store.db, index);
+      if (data === undefined || parseEntry(data)?.subject.item !== req.params.id)
         throw new RequestInvalid(
           'invalid-request',
           `log entry ${index} is not about ${req.params.id}`,
@@ -134,7 +124,7 @@ export function registerConsoleRoutes(
       return {
         index,
         treeSize: cp.size,
-        entry: row.data,
+        entry: data,
         leafHash: b64(node.tree.leafHashAt(index)),
         proof: node.tree.inclusionProof(index, cp.size).map(b64),
         root: b64(cp.root),
@@ -151,17 +141,14 @@ export function registerConsoleRoutes(
       schema: {
         summary: `Run a scenario (YAML or JSON, the scenario file format) on the pure core in a worker thread: its decisions, step by step. Touches nothing of the node. At most ${MAX_SCENARIO_CHARS / 1024} KiB, one run at a time per person.`,
         body: SimulateBody,
-        response: { 200: S.Free, ...errors },
+        response: { 200: SimulateResultJson, ...errors },
       },
     },
     async (req, reply) => {
       const name = req.body.name ?? 'scenario';
       const out = await simulations.run(actorOf(req).user, req.body.scenario, name);
       // Already JSON, made in the worker: sent as it is.
-      return reply
-        .type('application/json; charset=utf-8')
-        .serializer((x) => x as string)
-        .send(out.json);
+      return reply.type('application/json; charset=utf-8').serializer(String).send(out.json);
     },
   );
 

@@ -3,13 +3,22 @@
 import { Type as T } from '@sinclair/typebox';
 import { formatInstant, LiaisonError } from '../core/index.js';
 import { listCompromises, reclassifyItem, reportCompromise } from '../node/custody.js';
-import { createItem, type ItemSummary, listItems, readItem } from '../node/items.js';
+import { createItem, listItems, readItem, type ItemSummary as Summary } from '../node/items.js';
 import type { LiaisonNode } from '../node/service.js';
 import { type App, type Auth, actorOf, type Errors, PageQuery, pageOf, READERS } from './common.js';
+import {
+  CompromiseBody,
+  CompromiseReport,
+  ItemBody,
+  ItemContent,
+  ItemSummary,
+  Reclassified,
+  ReclassifyBody,
+} from './item-schemas.js';
 import type { Metrics } from './metrics.js';
-import * as S from './schemas.js';
+import { IdParams, ref } from './schemas.js';
 
-function itemJson(it: ItemSummary) {
+function itemJson(it: Summary) {
   return {
     ...it,
     categories: [...it.categories],
@@ -32,8 +41,8 @@ export function registerItemRoutes(
       schema: {
         summary:
           'Create an item originated by this party (its creator must be cleared for it, RULES P1)',
-        body: S.ItemBody,
-        response: { 201: S.ItemSummary, ...errors },
+        body: ItemBody,
+        response: { 201: ref(ItemSummary), ...errors },
       },
     },
     async (req, reply) => {
@@ -50,7 +59,7 @@ export function registerItemRoutes(
         summary:
           'Items this node holds that you may read (metadata only; RULES V1), newest first; the page shown is logged',
         querystring: PageQuery,
-        response: { 200: T.Array(S.ItemSummary), ...errors },
+        response: { 200: T.Array(ref(ItemSummary)), ...errors },
       },
     },
     async (req) => (await listItems(node, actorOf(req), pageOf(req.query))).map(itemJson),
@@ -63,8 +72,8 @@ export function registerItemRoutes(
       schema: {
         summary:
           'Read an item: decided by RULES A1–A3 for the caller and logged, allowed or denied',
-        params: S.IdParams,
-        response: { 200: S.ItemContent, ...errors },
+        params: IdParams,
+        response: { 200: ref(ItemContent), ...errors },
       },
     },
     async (req) => {
@@ -93,9 +102,9 @@ export function registerItemRoutes(
       schema: {
         summary:
           "Reclassify an item this party originated (RULES C1, P1); holders' markings follow",
-        params: S.IdParams,
-        body: S.ReclassifyBody,
-        response: { 200: S.Free, ...errors },
+        params: IdParams,
+        body: ReclassifyBody,
+        response: { 200: ref(Reclassified), ...errors },
       },
     },
     async (req) => {
@@ -116,9 +125,9 @@ export function registerItemRoutes(
       schema: {
         summary:
           'Report loss or possible compromise of an item you may read (GSOMIA Art. 17, RULES P1)',
-        params: S.IdParams,
-        body: S.CompromiseBody,
-        response: { 201: S.CompromiseView, ...errors },
+        params: IdParams,
+        body: CompromiseBody,
+        response: { 201: ref(CompromiseReport), ...errors },
       },
     },
     async (req, reply) => {
@@ -135,7 +144,7 @@ export function registerItemRoutes(
         summary:
           'Compromise reports about items you may read (RULES V1), newest first; the page shown is logged',
         querystring: PageQuery,
-        response: { 200: T.Array(S.CompromiseView), ...errors },
+        response: { 200: T.Array(ref(CompromiseReport)), ...errors },
       },
     },
     async (req) =>

@@ -6,24 +6,39 @@ import { formatInstant, mayRead } from '../core/index.js';
 import { RequestInvalid } from '../node/errors.js';
 import type { Role } from '../node/roles.js';
 import type { LiaisonNode } from '../node/service.js';
+import { checkpointOfSize, checkpoints, cosignaturesOfSizes, entriesFrom } from '../store/log.js';
 import { type App, type Auth, actorOf, type Errors } from './common.js';
-import * as S from './schemas.js';
+import {
+  CheckpointQuery,
+  CheckpointView,
+  ConsistencyProof,
+  ConsistencyQuery,
+  EntriesQuery,
+  InclusionProof,
+  InclusionQuery,
+  LogEntry,
+} from './log-schemas.js';
+import { ref } from './schemas.js';
 
 const AUDIT: readonly Role[] = ['auditor', 'security-officer', 'admin'];
 
+/** A field of a parsed JSON value, if it is an object that has it. */
+const field = (x: unknown, key: string): unknown =>
+  typeof x === 'object' && x !== null ? Object.getOwnPropertyDescriptor(x, key)?.value : undefined;
+
 /** The items a log entry is about (its subject's `item`, or the `items` a listing showed). */
-export function entryItems(data: string): string[] {
+function entryItems(data: string): string[] {
   let subject: unknown;
   try {
-    subject = (JSON.parse(data) as { subject?: unknown }).subject;
+    subject = field(JSON.parse(data), 'subject');
   } catch {
     return [];
   }
-  if (typeof subject !== 'object' || subject === null) return [];
-  const s = subject as { item?: unknown; items?: unknown };
+  const item = field(subject, 'item');
+  const items = field(subject, 'items');
   const out: string[] = [];
-  if (typeof s.item === 'string') out.push(s.item);
-  if (Array.isArray(s.items)) for (const i of s.items) if (typeof i === 'string') out.push(i);
+  if (typeof item === 'string') out.push(item);
+  if (Array.isArray(items)) for (const i of items) if (typeof i === 'string') out.push(i);
   return out;
 }
 
@@ -38,8 +53,8 @@ export function registerLogRoutes(app: App, node: LiaisonNode, authOf: Auth, err
       schema: {
         summary:
           'The latest signed checkpoint (C2SP tlog-checkpoint in a signed note); text/plain unless ?format=json',
-        querystring: T.Object({ format: T.Optional(T.Literal('json')) }),
-        response: { 200: T.Union([S.CheckpointView, T.String()]), ...errors },
+        querystring: CheckpointQuery,
+        response: { 200: T.Union([ref(CheckpointView), T.String()]), ...errors },
       },
     },
     async (req, reply) => {
@@ -67,15 +82,11 @@ export function registerLogRoutes(app: App, node: LiaisonNode, authOf: Auth, err
       onRequest: auth,
       schema: {
         summary: 'Every checkpoint this node has signed, oldest first',
-        response: { 200: T.Array(S.CheckpointView), ...errors },
+        response: { 200: T.Array(ref(CheckpointView)), ...errors },
       },
     },
     async () => {
-      const rows = await node.store.db
-        .selectFrom('checkpoints')
-        .selectAll()
-        .orderBy('size')
-        .execute();
+      const rows = await checkpoints(node.store.db);
       const co = await cosigned(node, rows);
       return rows.map((r) => ({
         origin: node.origin,
@@ -95,29 +106,21 @@ export function registerLogRoutes(app: App, node: LiaisonNode, authOf: Auth, err
       schema: {
         summary:
           'Log entries in order, with their leaf hashes. An entry about an item you may not read shows only its leaf hash (RULES V1): the tree still verifies',
-        querystring: S.EntriesQuery,
-        response: { 200: T.Array(S.LogEntryView), ...errors },
+        querystring: EntriesQuery,
+        response: { 200: T.Array(ref(LogEntry)), ...errors },
       },
     },
     async (req) => {
       const actor = actorOf(req);
-      const start = Number(req.query.start ?? 0);
-      const limit = Number(req.query.limit ?? 1000);
-      const rows = await node.store.db
-        .selectFrom('log_entries')
-        .select(['idx', 'leaf_hash', 'data'])
-        .where('idx', '>=', start)
-        .orderBy('idx')
-        .limit(limit)
-        .execute();
+      const rows = await entriesFrom(node.store.db, req.query.start ?? 0, req.query.limit ?? 1000);
       const now = node.now();
       const world = node.world;
       return rows.map((r) => {
-        const leafHash = Buffer.from(r.leaf_hash).toString('hex');
+        const leafHash = Buffer.from(r.leafHash).toString('hex');
         const hidden = entryItems(r.data).some((i) => !mayRead(world, actor.user, i, now));
         return hidden
-          ? { index: r.idx, leafHash, redacted: true as const }
-          : { index: r.idx, leafHash, data: r.data };
+          ? { index: r.index, leafHash, redacted: true as const }
+          : { index: r.index, leafHash, data: r.data };
       });
     },
   );
@@ -129,13 +132,13 @@ export function registerLogRoutes(app: App, node: LiaisonNode, authOf: Auth, err
       schema: {
         summary:
           'RFC 9162 inclusion proof of entry `index` in the tree of `size` (default: the latest checkpoint)',
-        querystring: S.InclusionQuery,
-        response: { 200: S.ProofView, ...errors },
+        querystring: InclusionQuery,
+        response: { 200: ref(InclusionProof), ...errors },
       },
     },
     async (req) => {
       const cp = await checkpointFor(node, req.query.size);
-      const index = Number(req.query.index);
+      const index = req.query.index;
       if (index >= cp.size)
         throw new RequestInvalid(
           'invalid-request',
@@ -159,13 +162,13 @@ export function registerLogRoutes(app: App, node: LiaisonNode, authOf: Auth, err
       schema: {
         summary:
           'RFC 9162 consistency proof between tree sizes `from` and `to` (default: the latest checkpoint)',
-        querystring: S.ConsistencyQuery,
-        response: { 200: S.ProofView, ...errors },
+        querystring: ConsistencyQuery,
+        response: { 200: ref(ConsistencyProof), ...errors },
       },
     },
     async (req) => {
       const cp = await checkpointFor(node, req.query.to);
-      const from = Number(req.query.from);
+      const from = req.query.from;
       if (from > cp.size)
         throw new RequestInvalid(
           'invalid-request',
@@ -194,14 +197,8 @@ export async function cosigned(
   const out = new Map<number, { note: string; cosignedBy: string[] }>();
   const sizes = checkpoints.map((c) => c.size);
   const lines = new Map<number, { witness: string; line: string }[]>();
-  for (let i = 0; i < sizes.length; i += 500) {
-    const rows = await node.store.db
-      .selectFrom('cosignatures')
-      .select(['size', 'witness', 'line'])
-      .where('size', 'in', sizes.slice(i, i + 500))
-      .orderBy('witness')
-      .execute();
-    for (const r of rows) lines.set(r.size, [...(lines.get(r.size) ?? []), r]);
+  for (const r of await cosignaturesOfSizes(node.store.db, sizes)) {
+    lines.set(r.size, [...(lines.get(r.size) ?? []), r]);
   }
   for (const c of checkpoints) {
     const l = lines.get(c.size) ?? [];
@@ -217,11 +214,7 @@ export async function cosigned(
 export async function checkpointFor(node: LiaisonNode, size: number | undefined) {
   const latest = await node.checkpoint();
   if (size === undefined || size === latest.size) return latest;
-  const row = await node.store.db
-    .selectFrom('checkpoints')
-    .selectAll()
-    .where('size', '=', size)
-    .executeTakeFirst();
+  const row = await checkpointOfSize(node.store.db, size);
   if (row === undefined) {
     throw new RequestInvalid(
       'invalid-request',

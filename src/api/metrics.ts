@@ -54,7 +54,7 @@ export function parseListen(text: string, what: string): { host: string; port: n
   if (m === null || !(port >= 0 && port <= 65_535)) {
     throw new Error(`${what}: give host:port (for example 127.0.0.1:9464), not '${text}'`);
   }
-  return { host: (m[1] ?? m[2]) as string, port };
+  return { host: m[1] ?? m[2] ?? '', port };
 }
 
 /** The metrics listener: GET /metrics, nothing else. */

@@ -3,7 +3,7 @@
 // by role; every error, Fastify's own included, leaves as {"error": {"code", "message"}}.
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Ajv } from 'ajv';
+import { Ajv, type AnySchema } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
 import type { AlertService } from '../alerts/service.js';
@@ -12,6 +12,7 @@ import type { Federation } from '../federation/federation.js';
 import { RequestInvalid } from '../node/errors.js';
 import type { LiaisonNode } from '../node/service.js';
 import { SignInGuard, type SignInOptions } from '../node/signin.js';
+import { metaValue } from '../store/meta.js';
 import { registerAgreementRoutes } from './agreement-routes.js';
 import { registerAlertRoutes } from './alert-routes.js';
 import { ERRORS, makeAuth } from './common.js';
@@ -21,7 +22,7 @@ import { registerFederationRoutes } from './federation-routes.js';
 import { registerItemRoutes } from './item-routes.js';
 import { registerLogRoutes } from './log-routes.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import * as S from './schemas.js';
+import { namedSchemas, Text } from './schemas.js';
 import { registerUserRoutes } from './user-routes.js';
 
 /** Largest request body accepted, in bytes (documented in the README). */
@@ -112,8 +113,8 @@ export async function buildApi(
     allErrors: false,
     strict: false,
   });
-  app.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'body' ? strict : lenient).compile(schema as object),
+  app.setValidatorCompiler<AnySchema>(({ schema, httpPart }) =>
+    (httpPart === 'body' ? strict : lenient).compile(schema),
   );
 
   await app.register(swagger, {
@@ -128,9 +129,16 @@ export async function buildApi(
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    // Each named schema is a component under its own name (the console's type names).
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
   });
 
-  app.addSchema(S.ErrorBody);
+  // The answers' named schemas, which routes refer to (schemas.ts `named` and `ref`: a
+  // route module that refers to one has imported, and so registered, it).
+  for (const schema of namedSchemas()) app.addSchema(schema);
 
   app.setErrorHandler(
     (err: Error & { code?: string; statusCode?: number; validation?: unknown }, req, reply) => {
@@ -162,7 +170,7 @@ export async function buildApi(
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
     try {
-      await node.store.db.selectFrom('meta').select('key').limit(1).execute();
+      await metaValue(node.store.db, 'party');
       return { status: 'ready', logSize: node.tree.size };
     } catch {
       return reply
@@ -177,7 +185,7 @@ export async function buildApi(
       schema: {
         summary:
           'Prometheus metrics, to an auditor’s token (or without one on the metrics address, when the node has one)',
-        response: { 200: S.Text, ...errors },
+        response: { 200: Text, ...errors },
       },
     },
     async (_req, reply) => {

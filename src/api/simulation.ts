@@ -87,7 +87,7 @@ export class Simulations {
         finish(
           false,
           failed(
-            (e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY'
+            'code' in e && e.code === 'ERR_WORKER_OUT_OF_MEMORY'
               ? `${input.name}: the scenario needs more memory than the console allows`
               : `${input.name}: the scenario could not be run`,
           ),

@@ -33,44 +33,33 @@ import {
   PageQuery,
   pageOf,
 } from './common.js';
-import * as S from './schemas.js';
+import { IdParams, ref } from './schemas.js';
+import {
+  ChangeOutcome as ChangeOutcomeSchema,
+  ChangeView as ChangeViewSchema,
+  ClearanceBody,
+  CodeBody,
+  CreatedUser,
+  IssuedToken,
+  Me,
+  NodeInfo,
+  NoteBody,
+  PasswordBody,
+  PasswordSet,
+  RevokedToken,
+  RolesBody,
+  Session,
+  SessionBody,
+  SetupEnded,
+  TokenBody,
+  TotpBody,
+  TotpConfirmed,
+  TotpEnrolment,
+  UserBody,
+  UserView as UserViewSchema,
+} from './user-schemas.js';
 
-const SessionBody = T.Object(
-  {
-    username: T.String({ minLength: 1, maxLength: 200 }),
-    password: T.String({ minLength: 1, maxLength: 1024 }),
-    code: T.Optional(
-      T.String({
-        maxLength: 16,
-        description: 'the one-time code (TOTP), when the account has one',
-      }),
-    ),
-  },
-  { additionalProperties: false },
-);
-const PasswordBody = T.Object(
-  {
-    password: T.Union([T.String({ minLength: 1, maxLength: 1024 }), T.Null()]),
-    current: T.Optional(
-      T.String({
-        minLength: 1,
-        maxLength: 1024,
-        description: 'your current password (to change your own)',
-      }),
-    ),
-  },
-  { additionalProperties: false },
-);
-const CodeBody = T.Object(
-  { code: T.String({ minLength: 1, maxLength: 16 }) },
-  { additionalProperties: false },
-);
-const NoteBody = T.Object(
-  { note: T.Optional(T.String({ maxLength: 2000 })) },
-  { additionalProperties: false },
-);
-
-export function userJson(u: UserView) {
+function userJson(u: UserView) {
   return {
     ...u,
     needToKnow: [...u.needToKnow],
@@ -79,7 +68,7 @@ export function userJson(u: UserView) {
   };
 }
 
-export function changeJson(c: ChangeView) {
+function changeJson(c: ChangeView) {
   const change =
     c.change.kind === 'roles'
       ? { kind: c.change.kind, roles: [...c.change.roles] }
@@ -123,7 +112,7 @@ export function registerUserRoutes(
       onRequest: auth(ALL_ROLES),
       schema: {
         summary: 'This node: party, log origin and keys, setup state, sign-in policy',
-        response: { 200: S.Free, ...errors },
+        response: { 200: ref(NodeInfo), ...errors },
       },
     },
     async () => {
@@ -146,7 +135,7 @@ export function registerUserRoutes(
       schema: {
         summary:
           'End setup: from now on, privileged grants and top-level clearances take two people',
-        response: { 200: S.Free, ...errors },
+        response: { 200: ref(SetupEnded), ...errors },
       },
     },
     async (req) => endSetup(node, actorOf(req)),
@@ -160,7 +149,7 @@ export function registerUserRoutes(
         summary: `Sign in with a username and password (and a one-time code when the account has a second factor): a token that expires in ${SESSION_MS / 3_600_000} hours. Throttled per account and per source (429, Retry-After).`,
         security: [],
         body: SessionBody,
-        response: { 201: S.Free, ...errors },
+        response: { 201: ref(Session), ...errors },
       },
     },
     async (req, reply) => {
@@ -201,7 +190,7 @@ export function registerUserRoutes(
     '/v1/me',
     {
       onRequest: auth(ALL_ROLES, { enrol: true }),
-      schema: { summary: 'Who the token belongs to', response: { 200: S.Free, ...errors } },
+      schema: { summary: 'Who the token belongs to', response: { 200: ref(Me), ...errors } },
     },
     async (req) => {
       const a = actorOf(req);
@@ -232,11 +221,8 @@ export function registerUserRoutes(
       schema: {
         summary:
           'Start enrolling a second factor (RFC 6238 TOTP): a new secret, as an otpauth:// URI for an authenticator app. Replacing the one you have needs a current code of it.',
-        body: T.Object(
-          { code: T.Optional(T.String({ minLength: 1, maxLength: 16 })) },
-          { additionalProperties: false },
-        ),
-        response: { 201: S.Free, ...errors },
+        body: TotpBody,
+        response: { 201: ref(TotpEnrolment), ...errors },
       },
     },
     async (req, reply) =>
@@ -251,7 +237,7 @@ export function registerUserRoutes(
         summary:
           'Confirm the second factor with a code from the authenticator; from then on sign-in needs a code',
         body: CodeBody,
-        response: { 200: S.Free, ...errors },
+        response: { 200: ref(TotpConfirmed), ...errors },
       },
     },
     async (req) => guard.confirmTotp(actorOf(req), req.body.code.trim(), credentialOf(req).tokenId),
@@ -264,7 +250,7 @@ export function registerUserRoutes(
       schema: {
         summary:
           "Remove a person's second factor (a lost device): an admin whose rights cover theirs; their sessions end",
-        params: S.IdParams,
+        params: IdParams,
         response: { 204: T.Null(), ...errors },
       },
     },
@@ -280,9 +266,9 @@ export function registerUserRoutes(
       onRequest: auth(ALL_ROLES),
       schema: {
         summary: `Set (or clear, with null) a console password (at least ${MIN_PASSWORD_LENGTH} characters): your own with your current one, or, as an admin, reset another's. The user's other sessions are revoked.`,
-        params: S.IdParams,
+        params: IdParams,
         body: PasswordBody,
-        response: { 200: S.Free, ...errors },
+        response: { 200: ref(PasswordSet), ...errors },
       },
     },
     async (req) =>
@@ -304,8 +290,8 @@ export function registerUserRoutes(
       schema: {
         summary:
           'Create a user. Their clearance is set by a security officer cleared as high, and privileged roles need a second person: what waits for approval is listed in `pending`.',
-        body: S.UserBody,
-        response: { 201: S.Free, ...errors },
+        body: UserBody,
+        response: { 201: ref(CreatedUser), ...errors },
       },
     },
     async (req, reply) => {
@@ -338,7 +324,7 @@ export function registerUserRoutes(
     '/v1/users',
     {
       onRequest: auth(people),
-      schema: { summary: 'List users', response: { 200: T.Array(S.UserView), ...errors } },
+      schema: { summary: 'List users', response: { 200: T.Array(ref(UserViewSchema)), ...errors } },
     },
     async () => (await listUsers(node)).map(userJson),
   );
@@ -347,7 +333,11 @@ export function registerUserRoutes(
     '/v1/users/:id',
     {
       onRequest: auth(people),
-      schema: { summary: 'One user', params: S.IdParams, response: { 200: S.UserView, ...errors } },
+      schema: {
+        summary: 'One user',
+        params: IdParams,
+        response: { 200: ref(UserViewSchema), ...errors },
+      },
     },
     async (req) => userJson(await getUser(node, req.params.id)),
   );
@@ -359,9 +349,9 @@ export function registerUserRoutes(
       schema: {
         summary:
           "Set another person's clearance and need-to-know: at once by a security officer cleared as high; raising anyone to the top level, or a proposal by an admin, waits for a second person (202)",
-        params: S.IdParams,
-        body: S.ClearanceBody,
-        response: { 200: S.ChangeOutcome, 202: S.ChangeOutcome, ...errors },
+        params: IdParams,
+        body: ClearanceBody,
+        response: { 200: ref(ChangeOutcomeSchema), 202: ref(ChangeOutcomeSchema), ...errors },
       },
     },
     async (req, reply) => {
@@ -382,9 +372,9 @@ export function registerUserRoutes(
       schema: {
         summary:
           "Set another person's roles: granting admin, security-officer or releasing-authority waits for a second person (202)",
-        params: S.IdParams,
-        body: S.RolesBody,
-        response: { 200: S.ChangeOutcome, 202: S.ChangeOutcome, ...errors },
+        params: IdParams,
+        body: RolesBody,
+        response: { 200: ref(ChangeOutcomeSchema), 202: ref(ChangeOutcomeSchema), ...errors },
       },
     },
     async (req, reply) => {
@@ -405,7 +395,7 @@ export function registerUserRoutes(
         summary:
           'Changes of clearance or roles awaiting a second person (with ?all=true, decided ones too), newest first',
         querystring: T.Composite([PageQuery, T.Object({ all: T.Optional(T.Boolean()) })]),
-        response: { 200: T.Array(S.ChangeView), ...errors },
+        response: { 200: T.Array(ref(ChangeViewSchema)), ...errors },
       },
     },
     async (req) => {
@@ -430,9 +420,9 @@ export function registerUserRoutes(
           summary: approve
             ? 'Approve a pending change: a different person from its proposer and its subject, with the authority it needs'
             : 'Reject a pending change (its proposer withdraws it the same way)',
-          params: S.IdParams,
+          params: IdParams,
           body: NoteBody,
-          response: { 200: S.ChangeOutcome, ...errors },
+          response: { 200: ref(ChangeOutcomeSchema), ...errors },
         },
       },
       async (req) =>
@@ -450,9 +440,9 @@ export function registerUserRoutes(
       schema: {
         summary:
           'Issue an API token (shown once): your own, or, as an admin, for someone whose rights (roles, clearance, need-to-know) you hold too',
-        params: S.IdParams,
-        body: S.TokenBody,
-        response: { 201: S.IssuedToken, ...errors },
+        params: IdParams,
+        body: TokenBody,
+        response: { 201: ref(IssuedToken), ...errors },
       },
     },
     async (req, reply) => {
@@ -473,8 +463,8 @@ export function registerUserRoutes(
       onRequest: auth(['admin']),
       schema: {
         summary: 'Revoke a token',
-        params: S.IdParams,
-        response: { 200: S.Free, ...errors },
+        params: IdParams,
+        response: { 200: ref(RevokedToken), ...errors },
       },
     },
     async (req) => {

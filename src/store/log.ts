@@ -130,3 +130,21 @@ export function checkpointOfSize(q: Q, size: number): Promise<CheckpointRow | un
 export function checkpoints(q: Q): Promise<CheckpointRow[]> {
   return q.selectFrom('checkpoints').selectAll().orderBy('size').execute();
 }
+
+/** The cosignature lines partners sent for checkpoints of these sizes, by witness. */
+export async function cosignaturesOfSizes(
+  q: Q,
+  sizes: readonly number[],
+): Promise<{ size: number; witness: string; line: string }[]> {
+  const out: { size: number; witness: string; line: string }[] = [];
+  for (let i = 0; i < sizes.length; i += 500) {
+    const rows = await q
+      .selectFrom('cosignatures')
+      .select(['size', 'witness', 'line'])
+      .where('size', 'in', sizes.slice(i, i + 500))
+      .orderBy('witness')
+      .execute();
+    out.push(...rows);
+  }
+  return out;
+}

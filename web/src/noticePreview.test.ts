@@ -117,7 +117,7 @@ describe('notice preview', () => {
       target: '2027-11-22T15:00:00Z',
       suspended: false,
     };
-    const status = (step: number, at: string, state: string) => ({
+    const status = (step: number, at: string, state: 'in-force' | 'terminated') => ({
       step,
       at,
       action: 'status' as const,
@@ -130,7 +130,8 @@ describe('notice preview', () => {
       contested: false,
     });
     const result: SimulateResult = {
-      summary: { steps: 4 },
+      summary: { steps: 4, expectations: 0, ok: 0, mismatches: 0 },
+      truncated: false,
       steps: [
         {
           step: 1,
@@ -138,7 +139,7 @@ describe('notice preview', () => {
           action: 'resume-notice',
           args: {},
           decision: 'allow',
-          reasons: [{ code: 'allowed', message: 'resumed' }],
+          reasons: [{ code: 'allowed', rule: null, message: 'resumed' }],
           notice,
         },
         status(2, '2026-11-28T10:00:01Z', 'in-force'),

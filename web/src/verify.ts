@@ -57,7 +57,7 @@ export async function checkProof(
     readonly leafHex?: string;
   },
 ): Promise<ProofOutcome> {
-  const treeSize = p.treeSize ?? p.size ?? -1;
+  const treeSize = 'treeSize' in p ? p.treeSize : p.size;
   const leaf = decode(p.leafHash);
   const root = decode(p.root);
   const proof = p.proof.map(decode);

@@ -7,7 +7,7 @@ import { toSvgPath } from 'lean-qr/extras/svg';
 import { type FormEvent, useId, useMemo, useState } from 'react';
 import { ApiError, type Client } from '../api';
 import { useI18n } from '../i18n';
-import type { TotpEnrolment } from '../types';
+import type { TotpConfirmed, TotpEnrolment } from '../types';
 import { ErrorMessage } from './ui';
 
 /** The QR code of `text` as an SVG image, with `label` for screen readers. */
@@ -80,7 +80,7 @@ export function TotpEnrol({
     setBusy(true);
     setError(undefined);
     try {
-      await client.post<{ enrolled: true }>('/v1/me/totp/confirm', {
+      await client.post<TotpConfirmed>('/v1/me/totp/confirm', {
         code: code.replace(/\s+/g, ''),
       });
       setEnrolment(null);

@@ -8,6 +8,7 @@ import { TotpEnrol } from '../components/TotpEnrol';
 import { ErrorMessage, InputField, PageTitle, Section } from '../components/ui';
 import { useI18n } from '../i18n';
 import { useSession } from '../session';
+import type { PasswordSet } from '../types';
 
 /** The node's shortest password (src/node/passwords.ts); the node checks it again. */
 export const MIN_PASSWORD_LENGTH = 12;
@@ -67,10 +68,10 @@ function PasswordSection() {
     setError(undefined);
     setDone(null);
     try {
-      const r = await client.put<{ sessionsRevoked: number }>(
-        `/v1/users/${enc(session.user)}/password`,
-        { password: next, current },
-      );
+      const r = await client.put<PasswordSet>(`/v1/users/${enc(session.user)}/password`, {
+        password: next,
+        current,
+      });
       setDone(r.sessionsRevoked);
       setCurrent('');
       setNext('');

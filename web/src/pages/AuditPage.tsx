@@ -41,6 +41,7 @@ import type {
   LogEntry,
   LogEntryData,
   Peer,
+  WitnessReport,
 } from '../types';
 
 const PAGE = 500;
@@ -266,9 +267,7 @@ function WitnessButton({ party }: { readonly party: string }) {
   const { t } = useI18n();
   const { client } = useSession();
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ ok: boolean; size: number; problems: string[] } | null>(
-    null,
-  );
+  const [result, setResult] = useState<WitnessReport | null>(null);
   const [error, setError] = useState<unknown>(undefined);
   return (
     <div>
@@ -279,9 +278,7 @@ function WitnessButton({ party }: { readonly party: string }) {
           setBusy(true);
           setError(undefined);
           client
-            .post<{ ok: boolean; size: number; problems: string[] }>(
-              `/v1/peers/${encodeURIComponent(party)}/witness`,
-            )
+            .post<WitnessReport>(`/v1/peers/${encodeURIComponent(party)}/witness`)
             .then(setResult, setError)
             .finally(() => setBusy(false));
         }}

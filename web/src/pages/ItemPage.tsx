@@ -177,7 +177,7 @@ function ItemProof({ item, index }: { readonly item: string; readonly index: num
 }
 
 function reasonCodes(e: HistoryEntry): string[] {
-  return (e.reasons ?? []).map((r) => (typeof r === 'string' ? r : r.code));
+  return [...e.reasons];
 }
 
 function History({ item, tick }: { readonly item: string; readonly tick: number }) {

@@ -1,0 +1,301 @@
+// Agreements: a definition as proposed, a change to one, the catalog, one explained,
+// its lifecycle events, notice actions, and proposals awaiting signatures.
+import { Type as T, type TSchema } from '@sinclair/typebox';
+import {
+  Category,
+  Code,
+  Duration,
+  Id,
+  Instant,
+  MapOf,
+  Marking,
+  NoticeState,
+  Nullable,
+  named,
+  PartyCode,
+  ref,
+  Stamp,
+} from './schemas.js';
+
+const ARTICLE_TOPICS = [
+  'in-force',
+  'term',
+  'notice',
+  'survival',
+  'equivalence',
+  'marking',
+  'scope',
+  'topology',
+  'releasability',
+  'third-party',
+  'reclassification',
+  'access',
+  'compromise',
+  'amendment',
+  'termination',
+] as const;
+
+const ASSUMED = T.Union([T.Literal('rows'), T.Literal('noticePeriod'), T.Literal('articles')]);
+
+// ------------------------------------------------------------------ bodies
+
+/** One equivalence row: the markings of each party that are equivalent (RULES §2). */
+export const EquivalenceRow = T.Record(PartyCode, T.Array(Code, { minItems: 1, maxItems: 16 }), {
+  minProperties: 2,
+  maxProperties: 16,
+});
+
+/** An agreement's definition (RULES §2), as proposed to partners. */
+export const AgreementDefinition = T.Object(
+  {
+    id: Id,
+    title: T.Optional(T.String({ maxLength: 300 })),
+    parties: T.Array(PartyCode, { minItems: 2, maxItems: 16 }),
+    rows: T.Array(EquivalenceRow, { maxItems: 64 }),
+    scope: T.Optional(T.Array(Category, { minItems: 1, maxItems: 256 })),
+    topology: T.Union([
+      T.Object({ kind: T.Literal('mesh') }, { additionalProperties: false }),
+      T.Object({ kind: T.Literal('hub'), hub: PartyCode }, { additionalProperties: false }),
+    ]),
+    entryIntoForce: Instant,
+    initialTerm: T.Optional(Duration),
+    renewalTerm: T.Optional(Duration),
+    noticePeriod: Duration,
+    timezone: T.String({ minLength: 1, maxLength: 64, description: 'IANA time zone' }),
+    articles: T.Optional(
+      T.Partial(
+        T.Object(Object.fromEntries(ARTICLE_TOPICS.map((k) => [k, T.String({ maxLength: 200 })])), {
+          additionalProperties: false,
+        }),
+      ),
+    ),
+    assumptions: T.Optional(T.Array(T.String({ maxLength: 500 }), { maxItems: 32 })),
+    assumed: T.Optional(T.Array(ASSUMED, { maxItems: 3 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ProposalBody = T.Object(
+  { definition: AgreementDefinition },
+  { additionalProperties: false },
+);
+
+export const ChangeBody = T.Object(
+  {
+    kind: T.Union([T.Literal('terminate'), T.Literal('amend')]),
+    effectiveAt: T.Optional(T.String({ maxLength: 40 })),
+    rows: T.Optional(T.Array(EquivalenceRow, { maxItems: 64 })),
+    scope: T.Optional(T.Union([T.Array(Category, { maxItems: 256 }), T.Null()])),
+    noticePeriod: T.Optional(T.String({ maxLength: 40 })),
+  },
+  { additionalProperties: false },
+);
+
+export const NoticeBody = T.Object(
+  {
+    action: T.Union([
+      T.Literal('notice'),
+      T.Literal('suspend-notice'),
+      T.Literal('resume-notice'),
+      T.Literal('withdraw-notice'),
+    ]),
+  },
+  { additionalProperties: false },
+);
+
+// ------------------------------------------------------------------ answers
+
+const State = T.Union([T.Literal('pending'), T.Literal('in-force'), T.Literal('terminated')]);
+const Codes = MapOf(T.Array(T.String()), 'marking codes by party');
+
+export const AgreementSummary = named(
+  T.Object(
+    {
+      id: T.String(),
+      title: Nullable(T.String()),
+      parties: T.Array(T.String()),
+      binding: T.Boolean({ description: 'every party has signed' }),
+      signedBy: T.Array(T.String()),
+      awaiting: T.Array(T.String()),
+      state: State,
+      termEnd: Nullable(Stamp),
+      nextNoticeDeadline: Nullable(Stamp),
+      notice: Nullable(ref(NoticeState)),
+    },
+    { $id: 'AgreementSummary' },
+  ),
+);
+
+/** The amendable text of an agreement (RULES L8). */
+export const AgreementText = named(
+  T.Object(
+    {
+      rows: T.Array(Codes),
+      scope: T.Optional(Nullable(T.Array(T.String()))),
+      noticePeriod: T.String(),
+    },
+    { $id: 'AgreementText' },
+  ),
+);
+
+/** A lifecycle event: a notice action, a mutual termination or an amendment. */
+const lifecycleEvent = <S extends TSchema>($id: string, effectiveAt: S) =>
+  named(
+    T.Object(
+      {
+        kind: T.Union([
+          T.Literal('notice'),
+          T.Literal('suspend-notice'),
+          T.Literal('resume-notice'),
+          T.Literal('withdraw-notice'),
+          T.Literal('terminate'),
+          T.Literal('amend'),
+        ]),
+        at: Stamp,
+        by: T.Optional(T.String({ description: 'the party that acted (notice actions)' })),
+        target: T.Optional(Stamp),
+        effectiveAt: T.Optional(effectiveAt),
+        text: T.Optional(ref(AgreementText)),
+      },
+      { $id },
+    ),
+  );
+
+/** As an agreement's explanation shows it. */
+export const LifecycleEvent = lifecycleEvent(
+  'LifecycleEvent',
+  T.String({ description: 'a mutual termination: when it takes effect (RFC 3339, UTC)' }),
+);
+
+/** As GET /v1/agreements/{id}/notices lists it: a termination's `effectiveAt` in epoch ms. */
+export const LifecycleRecord = lifecycleEvent(
+  'LifecycleRecord',
+  T.Integer({ description: 'a mutual termination: when it takes effect (epoch ms)' }),
+);
+
+export const NoticesList = named(
+  T.Object(
+    {
+      agreement: T.String(),
+      binding: T.Optional(T.Literal(false, { description: 'a proposal: no lifecycle yet' })),
+      events: T.Array(ref(LifecycleRecord)),
+    },
+    { $id: 'NoticesList' },
+  ),
+);
+
+export const AgreementExplanation = named(
+  T.Object(
+    {
+      id: T.String(),
+      title: Nullable(T.String()),
+      parties: T.Array(T.Object({ id: T.String(), name: T.String() })),
+      topology: T.Union([T.Literal('mesh'), T.Object({ hub: T.String() })]),
+      timezone: T.String(),
+      entryIntoForce: Stamp,
+      initialTerm: Nullable(T.String()),
+      renewalTerm: Nullable(T.String()),
+      termKind: T.Union([T.Literal('renews'), T.Literal('fixed'), T.Literal('indefinite')]),
+      noticePeriod: T.String(),
+      scope: Nullable(T.Array(T.String())),
+      assumptions: T.Array(T.String()),
+      assumed: T.Array(ASSUMED),
+      at: Stamp,
+      state: State,
+      term: Nullable(T.Object({ index: T.Integer(), start: Stamp, end: Nullable(Stamp) })),
+      termEnd: Nullable(Stamp),
+      endedAt: Nullable(Stamp),
+      endedBy: Nullable(T.Union([T.Literal('notice'), T.Literal('mutual'), T.Literal('expiry')])),
+      contested: T.Boolean({
+        description: 'RULES L5: ended by resuming a notice after its target',
+      }),
+      notice: Nullable(ref(NoticeState)),
+      boundaries: T.Array(T.Object({ index: T.Integer(), at: Stamp })),
+      nextNoticeDeadline: Nullable(
+        T.Object({ boundary: Stamp, deadline: Stamp, noticePeriod: T.String() }),
+      ),
+      equivalence: T.Array(MapOf(T.Array(ref(Marking)), 'markings by party')),
+      uncovered: MapOf(T.Array(ref(Marking)), 'classified markings no row covers, by party'),
+      versions: T.Array(T.Object({ from: Nullable(Stamp) })),
+      events: T.Array(ref(LifecycleEvent)),
+      binding: T.Boolean(),
+      signedBy: T.Array(T.String()),
+      awaiting: T.Array(T.String()),
+    },
+    { $id: 'AgreementExplanation' },
+  ),
+);
+
+/** A definition as signed and stored (the shape of the body above, read back). */
+export const SignedDefinition = named(
+  T.Object(
+    {
+      id: T.String(),
+      title: T.Optional(T.String()),
+      parties: T.Array(T.String()),
+      rows: T.Array(Codes),
+      scope: T.Optional(T.Array(T.String())),
+      topology: T.Union([
+        T.Object({ kind: T.Literal('mesh') }),
+        T.Object({ kind: T.Literal('hub'), hub: T.String() }),
+      ]),
+      entryIntoForce: T.String(),
+      initialTerm: T.Optional(T.String()),
+      renewalTerm: T.Optional(T.String()),
+      noticePeriod: T.String(),
+      timezone: T.String(),
+      articles: T.Optional(MapOf(T.String(), 'article references by topic')),
+      assumptions: T.Optional(T.Array(T.String())),
+      assumed: T.Optional(T.Array(T.String())),
+    },
+    { $id: 'AgreementDefinition' },
+  ),
+);
+
+/** A mutual termination or an amendment, as signed. */
+export const SignedChange = named(
+  T.Object(
+    {
+      proposal: T.String(),
+      agreement: T.String(),
+      kind: T.Union([T.Literal('terminate'), T.Literal('amend')]),
+      effectiveAt: T.String(),
+      rows: T.Optional(T.Array(Codes)),
+      scope: T.Optional(Nullable(T.Array(T.String()))),
+      noticePeriod: T.Optional(T.String()),
+    },
+    { $id: 'AgreementChange' },
+  ),
+);
+
+export const Proposal = named(
+  T.Union(
+    [
+      T.Object({
+        id: T.String(),
+        kind: T.Literal('agreement'),
+        agreement: T.String(),
+        parties: T.Array(T.String()),
+        signedBy: T.Array(T.String()),
+        awaiting: T.Array(T.String()),
+        status: T.String(),
+        body: ref(SignedDefinition),
+      }),
+      T.Object({
+        id: T.String(),
+        kind: T.Literal('change'),
+        agreement: T.String(),
+        parties: T.Array(T.String()),
+        signedBy: T.Array(T.String()),
+        awaiting: T.Array(T.String()),
+        status: T.String(),
+        body: ref(SignedChange),
+      }),
+    ],
+    { $id: 'Proposal' },
+  ),
+);
+
+export const ProposalCreated = named(
+  T.Object({ proposal: T.String() }, { $id: 'ProposalCreated' }),
+);

@@ -1,0 +1,219 @@
+// Between nodes: peers, releases and forwards, the inbox and the outbox with their
+// signed receipts, consents, and what a peer asks of this node.
+import { Type as T } from '@sinclair/typebox';
+import { Decision, Marking, MarkingPair, Nullable, named, Reason, ref, Stamp } from './schemas.js';
+
+const PartyId = T.String({ minLength: 1, maxLength: 32 });
+
+// ------------------------------------------------------------------ bodies
+
+export const ToBody = T.Object({ to: PartyId }, { additionalProperties: false });
+
+export const ConsentRequestBody = T.Object(
+  {
+    item: T.String({ minLength: 1, maxLength: 200 }),
+    to: PartyId,
+    note: T.Optional(T.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const GrantBody = T.Object(
+  {
+    reason: T.String({ minLength: 1, maxLength: 2000 }),
+    expires: T.Optional(T.Union([T.String({ maxLength: 40 }), T.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+export const RefuseBody = T.Object(
+  { reason: T.String({ minLength: 1, maxLength: 2000 }) },
+  { additionalProperties: false },
+);
+
+export const PeerBody = T.Object(
+  {
+    url: T.String({ minLength: 1, maxLength: 500 }),
+    fingerprint: T.String({ minLength: 16, maxLength: 200 }),
+  },
+  { additionalProperties: false },
+);
+
+export const ConsentQuery = T.Object({
+  direction: T.Optional(T.Union([T.Literal('incoming'), T.Literal('outgoing')])),
+});
+
+// ------------------------------------------------------------------ answers
+
+export const Peer = named(
+  T.Object(
+    {
+      party: T.String(),
+      url: T.String(),
+      origin: T.String({ description: "the peer's log origin" }),
+      fingerprint: T.String({ description: 'of its keys, as confirmed out of band' }),
+      verifierKey: T.String({ description: "its log's note verifier key" }),
+    },
+    { $id: 'Peer' },
+  ),
+);
+
+export const Retried = named(
+  T.Object(
+    { peer: T.String(), queued: T.Integer({ description: 'messages due now' }) },
+    { $id: 'Retried' },
+  ),
+);
+
+export const WitnessReport = named(
+  T.Object(
+    {
+      peer: T.String(),
+      size: T.Integer(),
+      root: T.String(),
+      checkedAgainst: T.Array(T.Integer(), { description: 'sizes of its checkpoints seen before' }),
+      problems: T.Array(T.String()),
+      ok: T.Boolean({ description: 'consistent, and cosigned' }),
+    },
+    { $id: 'WitnessReport' },
+  ),
+);
+
+/** The answer to a release or forward (202), and each release of an alert. */
+const transferFields = {
+  envelope: Nullable(T.String()),
+  decision: Decision,
+  marking: Nullable(ref(MarkingPair)),
+  reasons: T.Array(ref(Reason)),
+};
+
+export const TransferResult = named(T.Object(transferFields, { $id: 'TransferResult' }));
+
+export const AlertRelease = named(
+  T.Object({ to: T.String(), ...transferFields }, { $id: 'AlertRelease' }),
+);
+
+export const InboxEntry = named(
+  T.Object(
+    {
+      envelope: T.String(),
+      item: T.String(),
+      from: T.String(),
+      receivedAt: Stamp,
+      title: T.String(),
+      marking: ref(Marking),
+      originatorMarking: ref(Marking),
+      categories: T.Array(T.String()),
+    },
+    { $id: 'InboxEntry' },
+  ),
+);
+
+const outboxFields = {
+  envelope: T.String(),
+  to: T.String(),
+  seq: T.Integer(),
+  type: T.String({ description: 'the message type (docs/wire.md)' }),
+  item: Nullable(T.String()),
+  state: T.String({ description: 'pending, delivered, refused or withheld' }),
+  attempts: T.Integer(),
+  lastError: Nullable(T.String()),
+  createdAt: Stamp,
+  settledAt: Nullable(Stamp),
+};
+
+export const OutboxEntry = named(T.Object(outboxFields, { $id: 'OutboxEntry' }));
+
+/** What the receiver says of one message (docs/wire.md "Receipts"). */
+export const Receipt = named(
+  T.Object(
+    {
+      v: T.Integer(),
+      envelope: Nullable(T.String()),
+      position: T.Integer(),
+      from: T.String(),
+      to: T.String(),
+      status: T.Union([T.Literal('accepted'), T.Literal('refused')]),
+      code: T.String(),
+      message: T.String(),
+      duplicate: T.Boolean(),
+      at: T.String(),
+      logIndex: Nullable(T.Integer()),
+      leafHash: Nullable(T.String()),
+      treeSize: Nullable(T.Integer()),
+      root: Nullable(T.String()),
+      proof: Nullable(T.Array(T.String())),
+    },
+    { $id: 'Receipt' },
+  ),
+);
+
+export const SignedReceipt = named(
+  T.Object(
+    {
+      receipt: ref(Receipt),
+      batch: T.Object({
+        signature: T.String({ description: "JWS over the batch's RFC 9162 root" }),
+        index: T.Integer(),
+        proof: T.Array(T.String(), { description: 'base64 audit path in the batch' }),
+      }),
+    },
+    { $id: 'SignedReceipt' },
+  ),
+);
+
+export const OutboxEnvelope = named(
+  T.Object({ ...outboxFields, receipt: Nullable(ref(SignedReceipt)) }, { $id: 'OutboxEnvelope' }),
+);
+
+export const ConsentRequest = named(
+  T.Object(
+    {
+      id: T.String(),
+      direction: T.String({ description: 'incoming or outgoing' }),
+      item: T.String(),
+      originator: T.String(),
+      holder: T.String(),
+      to: T.String(),
+      requestedBy: T.String(),
+      note: T.String(),
+      requestedAt: Stamp,
+      status: T.String({ description: 'pending, granted or refused' }),
+      reason: Nullable(T.String()),
+      consent: Nullable(T.String()),
+    },
+    { $id: 'ConsentRequest' },
+  ),
+);
+
+export const ConsentDecision = named(
+  T.Object(
+    {
+      request: T.String(),
+      decision: T.Union([T.Literal('grant'), T.Literal('refuse')]),
+      consent: Nullable(T.String()),
+      reasons: T.Array(ref(Reason)),
+    },
+    { $id: 'ConsentDecision' },
+  ),
+);
+
+// ------------------------------------------------------------------ node to node
+
+export const PeerReceipts = named(
+  T.Object(
+    {
+      receipts: T.Array(T.String(), {
+        description: 'one signed receipt per message, in order (a SignedReceipt as JSON text)',
+      }),
+    },
+    { $id: 'PeerReceipts' },
+  ),
+);
+
+export const PeerConsistencyProof = named(
+  T.Object(
+    { from: T.Integer(), to: T.Integer(), proof: T.Array(T.String({ description: 'base64' })) },
+    { $id: 'PeerConsistencyProof' },
+  ),
+);
