@@ -1,79 +1,14 @@
 // Agreements: a definition as proposed, a change to one, the catalog, one explained,
 // its lifecycle events, notice actions, and proposals awaiting signatures.
 import { Type as T, type TSchema } from '@sinclair/typebox';
-import {
-  Category,
-  Code,
-  Duration,
-  Id,
-  Instant,
-  MapOf,
-  Marking,
-  NoticeState,
-  Nullable,
-  named,
-  PartyCode,
-  ref,
-  Stamp,
-} from './schemas.js';
-
-const ARTICLE_TOPICS = [
-  'in-force',
-  'term',
-  'notice',
-  'survival',
-  'equivalence',
-  'marking',
-  'scope',
-  'topology',
-  'releasability',
-  'third-party',
-  'reclassification',
-  'access',
-  'compromise',
-  'amendment',
-  'termination',
-] as const;
-
-const ASSUMED = T.Union([T.Literal('rows'), T.Literal('noticePeriod'), T.Literal('articles')]);
-
-// ------------------------------------------------------------------ bodies
+import { AgreementDefinitionSchema, ASSUMED_PARTS, EquivalenceRowSchema } from '../core/index.js';
+import { Category, MapOf, Marking, NoticeState, Nullable, named, ref, Stamp } from './schemas.js';
 
 /** One equivalence row: the markings of each party that are equivalent (RULES §2). */
-export const EquivalenceRow = T.Record(PartyCode, T.Array(Code, { minItems: 1, maxItems: 16 }), {
-  minProperties: 2,
-  maxProperties: 16,
-});
+export const EquivalenceRow = EquivalenceRowSchema;
 
-/** An agreement's definition (RULES §2), as proposed to partners. */
-export const AgreementDefinition = T.Object(
-  {
-    id: Id,
-    title: T.Optional(T.String({ maxLength: 300 })),
-    parties: T.Array(PartyCode, { minItems: 2, maxItems: 16 }),
-    rows: T.Array(EquivalenceRow, { maxItems: 64 }),
-    scope: T.Optional(T.Array(Category, { minItems: 1, maxItems: 256 })),
-    topology: T.Union([
-      T.Object({ kind: T.Literal('mesh') }, { additionalProperties: false }),
-      T.Object({ kind: T.Literal('hub'), hub: PartyCode }, { additionalProperties: false }),
-    ]),
-    entryIntoForce: Instant,
-    initialTerm: T.Optional(Duration),
-    renewalTerm: T.Optional(Duration),
-    noticePeriod: Duration,
-    timezone: T.String({ minLength: 1, maxLength: 64, description: 'IANA time zone' }),
-    articles: T.Optional(
-      T.Partial(
-        T.Object(Object.fromEntries(ARTICLE_TOPICS.map((k) => [k, T.String({ maxLength: 200 })])), {
-          additionalProperties: false,
-        }),
-      ),
-    ),
-    assumptions: T.Optional(T.Array(T.String({ maxLength: 500 }), { maxItems: 32 })),
-    assumed: T.Optional(T.Array(ASSUMED, { maxItems: 3 })),
-  },
-  { additionalProperties: false },
-);
+/** An agreement's definition (RULES §2), as proposed to partners: the core's schema. */
+export const AgreementDefinition = AgreementDefinitionSchema;
 
 export const ProposalBody = T.Object(
   { definition: AgreementDefinition },
@@ -199,7 +134,7 @@ export const AgreementExplanation = named(
       noticePeriod: T.String(),
       scope: Nullable(T.Array(T.String())),
       assumptions: T.Array(T.String()),
-      assumed: T.Array(ASSUMED),
+      assumed: T.Array(T.Union(ASSUMED_PARTS.map((p) => T.Literal(p)))),
       at: Stamp,
       state: State,
       term: Nullable(T.Object({ index: T.Integer(), start: Stamp, end: Nullable(Stamp) })),
@@ -226,30 +161,12 @@ export const AgreementExplanation = named(
   ),
 );
 
-/** A definition as signed and stored (the shape of the body above, read back). */
+/** A definition as signed and stored: the same schema, named in the document. */
 export const SignedDefinition = named(
-  T.Object(
-    {
-      id: T.String(),
-      title: T.Optional(T.String()),
-      parties: T.Array(T.String()),
-      rows: T.Array(Codes),
-      scope: T.Optional(T.Array(T.String())),
-      topology: T.Union([
-        T.Object({ kind: T.Literal('mesh') }),
-        T.Object({ kind: T.Literal('hub'), hub: T.String() }),
-      ]),
-      entryIntoForce: T.String(),
-      initialTerm: T.Optional(T.String()),
-      renewalTerm: T.Optional(T.String()),
-      noticePeriod: T.String(),
-      timezone: T.String(),
-      articles: T.Optional(MapOf(T.String(), 'article references by topic')),
-      assumptions: T.Optional(T.Array(T.String())),
-      assumed: T.Optional(T.Array(T.String())),
-    },
-    { $id: 'AgreementDefinition' },
-  ),
+  T.Object(AgreementDefinitionSchema.properties, {
+    $id: 'AgreementDefinition',
+    additionalProperties: false,
+  }),
 );
 
 /** A mutual termination or an amendment, as signed. */

@@ -8,6 +8,14 @@
 // components.schemas (the console's type names), and `ref` points to it. Request
 // bodies stay inline, so that a client (and the fuzz test) reads them whole.
 import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
+import {
+  CategorySchema,
+  CodeSchema,
+  DurationText,
+  IdSchema,
+  InstantText,
+  PartyCodeSchema,
+} from '../core/index.js';
 import { ROLES, type Role } from '../node/roles.js';
 
 const NAMED = new Map<string, TSchema>();
@@ -48,27 +56,12 @@ export const MapOf = <S extends TSchema>(s: S, description?: string) =>
 
 // ------------------------------------------------------------------ request fields
 
-export const Id = T.String({
-  minLength: 1,
-  maxLength: 64,
-  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
-});
-export const Code = T.String({
-  minLength: 1,
-  maxLength: 32,
-  pattern: '^[A-Za-z0-9][A-Za-z0-9_-]*$',
-});
-export const Category = T.String({ minLength: 1, maxLength: 64 });
-export const PartyCode = T.String({ pattern: '^[A-Z][A-Z0-9]{1,15}$' });
-export const Instant = T.String({
-  description: 'RFC 3339 instant with a UTC offset',
-  maxLength: 40,
-});
-export const Duration = T.String({
-  minLength: 2,
-  maxLength: 40,
-  description: 'ISO 8601 duration, e.g. P1Y, P90D',
-});
+export const Id = IdSchema;
+export const Code = CodeSchema;
+export const Category = CategorySchema;
+export const PartyCode = PartyCodeSchema;
+export const Instant = InstantText;
+export const Duration = DurationText;
 
 /** An instant in an answer: RFC 3339, UTC. */
 export const Stamp = T.String({ description: 'RFC 3339 instant, UTC' });

@@ -1,59 +1,18 @@
 // Agreements (RULES §2): parties, equivalence rows, scope, topology and term rules,
 // and the built-in templates. A definition is plain data; `compileText` turns one
 // version of its text into the lookup tables decisions use.
+import type { AgreementDefinition, ArticleTopic, EquivalenceRow } from './definition-schema.js';
 import { DefinitionError, type DefinitionPath } from './errors.js';
 import type { Marking, Party, PartyId } from './schemes.js';
 import { type IsoDuration, parseDuration, TimeFormatError } from './time.js';
 
-export type Topology = { readonly kind: 'mesh' } | { readonly kind: 'hub'; readonly hub: PartyId };
-
-/** One row of an equivalence table: the codes of each party that are equivalent. */
-export type EquivalenceRow = Readonly<Record<PartyId, readonly string[]>>;
-
-/** What an article reference can be about; templates map each to their article. */
-export type ArticleTopic =
-  | 'in-force'
-  | 'term'
-  | 'notice'
-  | 'survival'
-  | 'equivalence'
-  | 'marking'
-  | 'scope'
-  | 'topology'
-  | 'releasability'
-  | 'third-party'
-  | 'reclassification'
-  | 'access'
-  | 'compromise'
-  | 'amendment'
-  | 'termination';
-
-export interface AgreementDefinition {
-  readonly id: string;
-  readonly title?: string;
-  readonly parties: readonly PartyId[];
-  readonly rows: readonly EquivalenceRow[];
-  /** Categories covered; absent = all categories. */
-  readonly scope?: readonly string[];
-  readonly topology: Topology;
-  /** RFC 3339 with an explicit offset. */
-  readonly entryIntoForce: string;
-  /** ISO 8601 duration; absent = indefinite. */
-  readonly initialTerm?: string;
-  /** ISO 8601 duration; absent = no automatic renewal. */
-  readonly renewalTerm?: string;
-  readonly noticePeriod: string;
-  /** IANA zone in which calendar arithmetic happens (RULES L2). */
-  readonly timezone: string;
-  readonly articles?: Readonly<Partial<Record<ArticleTopic, string>>>;
-  /** Where the definition rests on this product's assumption rather than public text. */
-  readonly assumptions?: readonly string[];
-  /** Which parts are assumed, so that decisions resting on them say so where shown. */
-  readonly assumed?: readonly AssumedPart[];
-}
-
-/** Parts of a definition that can rest on an assumption. */
-export type AssumedPart = 'rows' | 'noticePeriod' | 'articles';
+export type {
+  AgreementDefinition,
+  ArticleTopic,
+  AssumedPart,
+  EquivalenceRow,
+  Topology,
+} from './definition-schema.js';
 
 /** The amendable part of an agreement's text (RULES L8). */
 export interface AgreementTextSpec {

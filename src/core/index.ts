@@ -8,6 +8,21 @@ export * from './clock.js';
 export * from './consent-check.js';
 export * from './custody.js';
 export * from './decision.js';
+export {
+  AgreementDefinitionSchema,
+  ARTICLE_TOPICS,
+  ASSUMED_PARTS,
+  CategorySchema,
+  CodeSchema,
+  DurationText,
+  EquivalenceRowSchema,
+  firstSchemaError,
+  IdSchema,
+  InstantText,
+  isAgreementDefinition,
+  PartyCodeSchema,
+  TopologySchema,
+} from './definition-schema.js';
 export * from './effects.js';
 export * from './errors.js';
 export * from './explain.js';

@@ -4,11 +4,16 @@
 import { sign as edSign, verify as edVerify, randomUUID } from 'node:crypto';
 import {
   type AgreementDefinition,
+  AgreementDefinitionSchema,
+  AgreementRuntime,
   BUILT_IN_PARTIES,
   compileText,
+  DefinitionError,
   decide,
   type EquivalenceRow,
+  firstSchemaError,
   formatInstant,
+  isAgreementDefinition,
   parseInstant,
   World,
 } from '../core/index.js';
@@ -103,12 +108,27 @@ function signatories(u: Unit, p: ProposalBody): string[] {
   const isObject = typeof body === 'object' && body !== null;
   let parties: readonly unknown[] | undefined;
   if (p.kind === 'agreement') {
-    if (
-      !(isObject && 'id' in body && body.id === p.agreement) ||
-      p.proposal !== agreementProposalId(p.agreement)
-    )
+    if (!isAgreementDefinition(body)) {
+      const e = firstSchemaError(AgreementDefinitionSchema, body);
+      throw new FederationError(
+        'malformed-message',
+        `the proposed definition of ${p.agreement} is malformed${e === null ? '' : ` at ${e.path || '/'}: ${e.message}`}`,
+      );
+    }
+    if (body.id !== p.agreement || p.proposal !== agreementProposalId(p.agreement))
       throw new FederationError('malformed-message', `the proposal does not define ${p.agreement}`);
-    parties = 'parties' in body && Array.isArray(body.parties) ? body.parties : undefined;
+    // Nobody signs a definition the core cannot run: parties known, rows complete, …
+    try {
+      new AgreementRuntime(body, u.world.parties);
+    } catch (e) {
+      if (e instanceof DefinitionError)
+        throw new FederationError(
+          'malformed-message',
+          `the proposed definition of ${p.agreement} is invalid: ${e.message}`,
+        );
+      throw e;
+    }
+    parties = body.parties;
   } else {
     if (
       !(
@@ -194,9 +214,13 @@ function changeOf(body: unknown): Change {
 async function bind(fed: Federation, u: Unit, p: ProposalBody): Promise<void> {
   const actor = { user: null, party: fed.party };
   if (p.kind === 'agreement') {
-    // signatories() checked its id and parties; the core checks the rest of the
-    // definition as it adds it (recordAgreement refuses an invalid one).
-    const def = p.body as AgreementDefinition;
+    // signatories() checked it; the core checks it again as it adds it.
+    const def = p.body;
+    if (!isAgreementDefinition(def))
+      throw new FederationError(
+        'malformed-message',
+        `the definition of ${p.agreement} is malformed`,
+      );
     if (u.world.agreements.has(def.id)) return;
     await recordAgreement(u, def, actor, p.parties);
     return;

@@ -10,6 +10,7 @@ import {
   type EpochMs,
   explainAgreement,
   formatInstant,
+  isAgreementDefinition,
   type NoticeActionKind,
 } from '../core/index.js';
 import { insertAgreement, insertAgreementEvent } from '../store/agreements.js';
@@ -71,8 +72,10 @@ export async function agreementCatalog(node: LiaisonNode, at: number): Promise<A
     const signedBy = Object.keys(p.signatures).sort();
     const bound = node.world.agreements.get(p.agreement);
     // A proposal's definition was checked when it was proposed (or its signature merged).
+    const body = p.body;
     const runtime =
-      bound ?? new AgreementRuntime(p.body as AgreementDefinition, node.world.parties);
+      bound ?? (isAgreementDefinition(body) ? new AgreementRuntime(body, node.world.parties) : null);
+    if (runtime === null) continue;
     out.set(p.agreement, {
       id: p.agreement,
       binding: bound !== undefined,

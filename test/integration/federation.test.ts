@@ -2,6 +2,7 @@
 // counterfactual with the hub route, refusals of bad input, and witnessing.
 import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILT_IN_TEMPLATES } from '../../src/core/index.js';
 import { canonicalJson } from '../../src/crypto/canonical-json.js';
 import { signJws, x25519PublicKeyFromRaw } from '../../src/crypto/jose.js';
 import { signRequest } from '../../src/federation/httpsig.js';
@@ -251,6 +252,13 @@ describe('three nodes share under their agreements', () => {
       Buffer.from((await identity('US')).encryptionKey, 'base64'),
     );
     const itemId = await createItem('JP', 'GOKUHI');
+    const template = (id: string) => {
+      const t = BUILT_IN_TEMPLATES.get(id);
+      if (t === undefined) throw new Error(`no template ${id}`);
+      return t;
+    };
+    const tisa = template('tisa-2014');
+    const gsomia = template('gsomia-jp-kr-2016');
     const message = (over: Partial<Message<'item'>> = {}): Message<'item'> => ({
       v: 1,
       id: randomUUID(),
@@ -417,7 +425,34 @@ describe('three nodes share under their agreements', () => {
                   proposal: 'agreement:sneaky',
                   kind: 'agreement',
                   agreement: 'sneaky',
-                  body: { id: 'sneaky', parties: ['JP', 'KR', 'US'] },
+                  body: { ...tisa, id: 'sneaky' },
+                  parties: ['JP', 'KR'],
+                  signatures: {},
+                },
+              },
+              jpKeys.signing,
+              krEnc,
+            ),
+          ]),
+        'malformed-message',
+      ],
+      [
+        'a proposal whose definition the core cannot run (a marking no scheme has)',
+        () =>
+          post([
+            sealMessage(
+              {
+                v: 1,
+                id: randomUUID(),
+                type: 'proposal.signature',
+                from: 'JP',
+                to: 'KR',
+                sentAt: new Date().toISOString(),
+                body: {
+                  proposal: 'agreement:broken',
+                  kind: 'agreement',
+                  agreement: 'broken',
+                  body: { ...gsomia, id: 'broken', rows: [{ JP: ['NOPE'], KR: ['II'] }] },
                   parties: ['JP', 'KR'],
                   signatures: {},
                 },
