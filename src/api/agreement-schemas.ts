@@ -62,7 +62,7 @@ export const AgreementSummary = named(
 );
 
 /** The amendable text of an agreement (RULES L8). */
-export const AgreementText = named(
+const AgreementText = named(
   T.Object(
     {
       rows: T.Array(Codes),
@@ -103,7 +103,7 @@ export const LifecycleEvent = lifecycleEvent(
 );
 
 /** As GET /v1/agreements/{id}/notices lists it: a termination's `effectiveAt` in epoch ms. */
-export const LifecycleRecord = lifecycleEvent(
+const LifecycleRecord = lifecycleEvent(
   'LifecycleRecord',
   T.Integer({ description: 'a mutual termination: when it takes effect (epoch ms)' }),
 );

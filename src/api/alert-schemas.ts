@@ -76,7 +76,7 @@ export const AckView = named(
   ),
 );
 
-export const PartyStatus = named(
+const PartyStatus = named(
   T.Object(
     {
       party: T.String(),

@@ -53,7 +53,7 @@ const BY_CODE: Readonly<Record<string, number>> = {
   internal: 500,
 };
 
-export function statusOf(e: LiaisonError): number {
+function statusOf(e: LiaisonError): number {
   return BY_CODE[e.code] ?? BY_FAMILY[e.family] ?? 500;
 }
 

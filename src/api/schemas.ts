@@ -8,14 +8,7 @@
 // components.schemas (the console's type names), and `ref` points to it. Request
 // bodies stay inline, so that a client (and the fuzz test) reads them whole.
 import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
-import {
-  CategorySchema,
-  CodeSchema,
-  DurationText,
-  IdSchema,
-  InstantText,
-  PartyCodeSchema,
-} from '../core/index.js';
+import { CategorySchema, CodeSchema, IdSchema, InstantText } from '../core/index.js';
 import { ROLES, type Role } from '../node/roles.js';
 
 const NAMED = new Map<string, TSchema>();
@@ -59,9 +52,7 @@ export const MapOf = <S extends TSchema>(s: S, description?: string) =>
 export const Id = IdSchema;
 export const Code = CodeSchema;
 export const Category = CategorySchema;
-export const PartyCode = PartyCodeSchema;
 export const Instant = InstantText;
-export const Duration = DurationText;
 
 /** An instant in an answer: RFC 3339, UTC. */
 export const Stamp = T.String({ description: 'RFC 3339 instant, UTC' });

@@ -26,7 +26,7 @@ import { namedSchemas, Text } from './schemas.js';
 import { registerUserRoutes } from './user-routes.js';
 
 /** Largest request body accepted, in bytes (documented in the README). */
-export const BODY_LIMIT = 1024 * 1024;
+const BODY_LIMIT = 1024 * 1024;
 
 export interface ApiOptions {
   readonly logger?: boolean | { level: string };

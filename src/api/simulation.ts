@@ -11,9 +11,9 @@ import type { SimulationInput, SimulationOutput } from './simulate-worker.js';
 /** Largest scenario text accepted, in characters. */
 export const MAX_SCENARIO_CHARS = 256 * 1024;
 /** Most timeline steps the console runs. */
-export const MAX_SIM_STEPS = 5_000;
+const MAX_SIM_STEPS = 5_000;
 /** Wall time a run may take; the worker runs nothing else, so this bounds its CPU. */
-export const SIM_TIME_LIMIT_MS = 10_000;
+const SIM_TIME_LIMIT_MS = 10_000;
 /** Runs at once: all cores but one, which stays with the node's event loop. */
 const MAX_CONCURRENT = Math.max(1, availableParallelism() - 1);
 

@@ -19,14 +19,14 @@ import { acksOf } from '../store/alerts.js';
 import { consentRequest } from '../store/consents.js';
 import { initNode, type RunningNode, SetupError, startNode } from './setup.js';
 
-export const DEMO_PARTIES = ['JP', 'KR', 'US'] as const;
+const DEMO_PARTIES = ['JP', 'KR', 'US'] as const;
 /** A token per role in demo.json, in the order of ROLES. */
-export const DEMO_ROLES = ROLES;
+const DEMO_ROLES = ROLES;
 export const DEFAULT_PORT_BASE = 8400;
 /** Only for the demo's throwaway keys; a real node takes LIAISON_PASSPHRASE or asks. */
 export const DEMO_PASSPHRASE = 'liaison demo passphrase (not for real keys)';
 /** Every demo user's console password (the demo is for trying things out). */
-export const DEMO_PASSWORD = 'liaison-demo-password';
+const DEMO_PASSWORD = 'liaison-demo-password';
 
 const DemoNodeSchema = Type.Object({
   party: Type.String(),
@@ -35,7 +35,7 @@ const DemoNodeSchema = Type.Object({
   tokens: Type.Object(Object.fromEntries(ROLES.map((r) => [r, Type.String()]))),
 });
 /** demo.json: the nodes, their URLs and a token per role. */
-export const DemoFileSchema = Type.Object({
+const DemoFileSchema = Type.Object({
   nodes: Type.Array(DemoNodeSchema),
   /** The console password of every demo user (`<party>-<role>`, e.g. jp-officer). */
   password: Type.Optional(Type.String()),

@@ -30,10 +30,10 @@ import { isPostgresUrl, openStore } from '../store/db.js';
 import { metaValue, putMeta } from '../store/meta.js';
 
 export const DEFAULT_DATA_DIR = '.liaison';
-export const DEFAULT_PORT = 8420;
+const DEFAULT_PORT = 8420;
 
 /** config.json, as `node init` writes it. */
-export const NodeConfigSchema = Type.Object({
+const NodeConfigSchema = Type.Object({
   party: Type.String({ minLength: 1 }),
   origin: Type.String({ minLength: 1 }),
   /** A path relative to the data directory, or a postgres:// URL. */

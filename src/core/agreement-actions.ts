@@ -260,9 +260,3 @@ export function decideAmendment(w: World, req: AmendmentRequest, t: EpochMs): De
     effect: { kind: 'lifecycle', agreement: a.id, event: { kind: 'amend', at: t, text } },
   };
 }
-
-/** The `status` action: the agreement's state at t, or `unknown-agreement`. */
-export function agreementStatus(w: World, id: string, t: EpochMs): AgreementStatus | Reason {
-  const a = lookup(w, id);
-  return 'code' in a ? a : a.statusAt(t);
-}

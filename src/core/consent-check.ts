@@ -84,7 +84,7 @@ export function checkConsent(
 }
 
 /** The third-party article of the agreement under which the holder received the item. */
-export function consentRef(
+function consentRef(
   w: World,
   item: ItemRecord,
   holder: PartyId,

@@ -292,7 +292,7 @@ function firstHolderRef(
  * under give for its sender's new marking; only if none of them covers it, it keeps
  * the highest marking those rows cover, and is reported.
  */
-export function followReclassification(
+function followReclassification(
   w: World,
   item: ItemRecord,
   next: Marking,

@@ -19,7 +19,7 @@ const RELEASABLE = 5;
  * the recipient's marking if every check passes, else the number of the first
  * check that fails.
  */
-export function checkPath(
+function checkPath(
   a: AgreementRuntime,
   sender: PartyId,
   senderMarking: Marking,
@@ -57,7 +57,7 @@ function notInForceMessage(a: AgreementRuntime, t: EpochMs): string {
 }
 
 /** Every failing check of one agreement, in order (for the explanation of a deny). */
-export function pathFailures(
+function pathFailures(
   a: AgreementRuntime,
   sender: PartyId,
   senderMarking: Marking,

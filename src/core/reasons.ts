@@ -1,7 +1,7 @@
 // The reason codes of RULES §5, with the rule each comes from. Decisions carry these
 // codes; the CLI and API turn them into output in one place each.
 
-export const ALLOW_CODES = ['allowed', 'unclassified'] as const;
+const ALLOW_CODES = ['allowed', 'unclassified'] as const;
 
 export const DENY_CODES = [
   'no-agreement',
@@ -34,7 +34,7 @@ export type AllowCode = (typeof ALLOW_CODES)[number];
 export type DenyCode = (typeof DENY_CODES)[number];
 export type ReasonCode = AllowCode | DenyCode;
 
-export const RULE_IDS = [
+const RULE_IDS = [
   'L1',
   'L2',
   'L3',

@@ -43,7 +43,7 @@ export interface MarkingSpec {
 const PARTY_ID_RE = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 const CODE_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
 
-export function checkPartyId(id: string, path: readonly (string | number)[] = []): void {
+function checkPartyId(id: string, path: readonly (string | number)[] = []): void {
   if (!PARTY_ID_RE.test(id)) {
     throw new DefinitionError(
       `party id '${id}' must start with a letter and use only letters, digits, '-' or '_' (at most 32)`,
@@ -53,7 +53,7 @@ export function checkPartyId(id: string, path: readonly (string | number)[] = []
 }
 
 /** Builds a scheme, checking codes are unique, ranks are whole numbers ≥ 0 and rank 0 exists. */
-export function createScheme(party: PartyId, specs: readonly MarkingSpec[]): ClassificationScheme {
+function createScheme(party: PartyId, specs: readonly MarkingSpec[]): ClassificationScheme {
   if (specs.length === 0) {
     throw new DefinitionError(`the scheme of ${party} has no markings`, ['scheme']);
   }

@@ -12,7 +12,7 @@ import {
 import { type Static, Type } from '@sinclair/typebox';
 import { LiaisonError } from '../core/errors.js';
 
-export class KeyError extends LiaisonError<'bad-keys'> {
+class KeyError extends LiaisonError<'bad-keys'> {
   override readonly name = 'KeyError';
   readonly family = 'keys';
   constructor(message: string) {

@@ -25,7 +25,7 @@ export interface Identity {
  * SHA-256 over both raw public keys (signing then encryption), as 16 groups of 4 hex
  * digits: what officers read to each other over a trusted channel.
  */
-export function fingerprint(signingRaw: Uint8Array, encryptionRaw: Uint8Array): string {
+function fingerprint(signingRaw: Uint8Array, encryptionRaw: Uint8Array): string {
   const hex = createHash('sha256').update(signingRaw).update(encryptionRaw).digest('hex');
   return (hex.match(/.{4}/g) ?? []).join(':');
 }

@@ -5,7 +5,7 @@
 import { createHash, hash } from 'node:crypto';
 import { defined } from '../core/guards.js';
 
-export const HASH_SIZE = 32;
+const HASH_SIZE = 32;
 const LEAF_PREFIX = Buffer.from([0x00]);
 const NODE_PREFIX = Buffer.from([0x01]);
 

@@ -56,7 +56,7 @@ function checkName(name: string): void {
   }
 }
 
-export function keyId(name: string, publicKey: Uint8Array): Buffer {
+function keyId(name: string, publicKey: Uint8Array): Buffer {
   checkName(name);
   return createHash('sha256')
     .update(`${name}\n`)
@@ -116,7 +116,7 @@ export interface OpenedNote {
  * keys. Fails (one error for every way it can fail) unless at least one known key
  * signed it. Signatures by unknown keys are ignored, as the spec says.
  */
-export function openNote(note: string, verifiers: readonly Verifier[]): OpenedNote {
+function openNote(note: string, verifiers: readonly Verifier[]): OpenedNote {
   const split = note.lastIndexOf('\n\n');
   if (split < 0 || !note.endsWith('\n')) throw new NoteError('malformed note');
   const text = note.slice(0, split + 1);

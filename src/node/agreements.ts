@@ -74,7 +74,8 @@ export async function agreementCatalog(node: LiaisonNode, at: number): Promise<A
     // A proposal's definition was checked when it was proposed (or its signature merged).
     const body = p.body;
     const runtime =
-      bound ?? (isAgreementDefinition(body) ? new AgreementRuntime(body, node.world.parties) : null);
+      bound ??
+      (isAgreementDefinition(body) ? new AgreementRuntime(body, node.world.parties) : null);
     if (runtime === null) continue;
     out.set(p.agreement, {
       id: p.agreement,

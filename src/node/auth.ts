@@ -24,7 +24,7 @@ export interface Credential {
   readonly kind: TokenKind;
 }
 
-export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 interface CachedToken extends Credential {
   readonly expiresAt: number | null;

@@ -82,7 +82,7 @@ function clearedSo(p: Person, level: Marking, now: number): boolean {
   );
 }
 
-export function requirement(
+function requirement(
   subject: UserRecord,
   roles: readonly Role[],
   change: UserChange,

@@ -51,7 +51,7 @@ export interface ItemSummary {
   readonly compromised: boolean;
 }
 
-export function summary(node: LiaisonNode, item: ItemRecord): ItemSummary {
+function summary(node: LiaisonNode, item: ItemRecord): ItemSummary {
   const held = item.holdings.get(node.party)?.marking ?? item.marking;
   return {
     id: item.id,

@@ -24,7 +24,7 @@ import { Backoff, HashQueue } from './throttle.js';
 /** How long a console session's token lives. */
 export const SESSION_MS = 12 * 60 * 60 * 1000;
 /** How long a token that may only enrol a second factor lives. */
-export const ENROL_MS = 15 * 60 * 1000;
+const ENROL_MS = 15 * 60 * 1000;
 
 export interface Session extends IssuedToken {
   readonly party: string;

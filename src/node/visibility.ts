@@ -10,7 +10,7 @@ import type { Actor } from './roles.js';
 import type { LiaisonNode, Unit } from './service.js';
 
 /** Largest page any listing returns: the bound on one `listing.viewed` entry. */
-export const MAX_PAGE = 200;
+const MAX_PAGE = 200;
 
 export interface Page {
   readonly limit: number;
@@ -35,7 +35,7 @@ export function visible(u: Unit, actor: Actor, itemId: string | null): boolean {
  * reads the underlying rows; `item(row)` names the item a row is about (null: the row
  * is about none and is shown). Skips and counts only visible rows.
  */
-export async function visiblePage<R>(
+async function visiblePage<R>(
   u: Unit,
   actor: Actor,
   p: Page,

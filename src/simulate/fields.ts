@@ -37,7 +37,7 @@ export function typeName(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-export function fieldName(path: Path): string {
+function fieldName(path: Path): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 

@@ -30,7 +30,7 @@ export interface Scenario {
 // ---------------------------------------------------------------- files
 
 /** Alias expansions a YAML scenario may use (yaml's own default is 100). */
-export const MAX_ALIAS_COUNT = 1000;
+const MAX_ALIAS_COUNT = 1000;
 
 function yamlLocator(text: string): {
   value: unknown;

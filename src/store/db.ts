@@ -18,7 +18,7 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export class StoreError extends LiaisonError<'store-unavailable'> {
+class StoreError extends LiaisonError<'store-unavailable'> {
   override readonly name = 'StoreError';
   readonly family = 'store';
   constructor(message: string) {

@@ -31,7 +31,7 @@ function isErrorBody(x: unknown): x is ErrorBody {
 
 export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
 
-export function withQuery(path: string, query?: Query): string {
+function withQuery(path: string, query?: Query): string {
   if (query === undefined) return path;
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, String(v));

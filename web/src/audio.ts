@@ -18,7 +18,7 @@ function context(): AudioContext | null {
 }
 
 /** Lets the tone play later: call from a user gesture (any click or key will do). */
-export function unlockAudio(): void {
+function unlockAudio(): void {
   const c = context();
   if (c !== null && c.state === 'suspended') void c.resume().catch(() => {});
 }

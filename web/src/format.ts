@@ -84,8 +84,6 @@ export function durationUpperBoundMs(text: string | null | undefined): number | 
   );
 }
 
-export const isoNow = (ms = Date.now()): string => new Date(ms).toISOString();
-
 /** Who did something: "PARTY", or "PARTY:user". */
 export function actorName(actor: { readonly party: string; readonly user: string | null }): string {
   return `${actor.party}${actor.user ? `:${actor.user}` : ''}`;

@@ -18,7 +18,7 @@ import {
 } from 'react';
 import { readStored, writeStored } from './hooks';
 
-export const en = {
+const en = {
   // shell
   'shell.skip': 'Skip to main content',
   'shell.node': 'Node {party}',
@@ -704,7 +704,7 @@ export const en = {
     'entries about items you may not read, checked by their leaf hash only (their bytes are withheld; the next entry’s link to each was checked): {n}',
 };
 
-export const ja: Record<MsgKey, string> = {
+const ja: Record<MsgKey, string> = {
   'shell.skip': 'メインコンテンツへ移動',
   'shell.node': '{party} ノード',
   'shell.language': '言語',
@@ -1368,7 +1368,7 @@ export const ja: Record<MsgKey, string> = {
     '閲覧できない文書に関する {n} 件は葉のハッシュだけで確認(内容は非表示。次の記録からの連鎖は確認済み)',
 };
 
-export const ko: Record<MsgKey, string> = {
+const ko: Record<MsgKey, string> = {
   'shell.skip': '본문으로 건너뛰기',
   'shell.node': '{party} 노드',
   'shell.language': '언어',
@@ -2049,7 +2049,7 @@ export type Params = Readonly<Record<string, string | number>>;
 
 export const isMsgKey = (key: string): key is MsgKey => Object.hasOwn(en, key);
 
-export function translate(lang: Lang, key: MsgKey, params?: Params): string {
+function translate(lang: Lang, key: MsgKey, params?: Params): string {
   const text = DICTS[lang][key] ?? en[key] ?? key;
   if (params === undefined) return text;
   return text.replace(/\{(\w+)\}/g, (all, name: string) =>
@@ -2060,7 +2060,7 @@ export function translate(lang: Lang, key: MsgKey, params?: Params): string {
 export const isLang = (x: unknown): x is Lang => LANGS.some((l) => l.code === x);
 
 /** The stored choice, else the browser's language when we have it, else English. */
-export function initialLang(): Lang {
+function initialLang(): Lang {
   const stored = readStored(STORAGE_KEY);
   if (isLang(stored)) return stored;
   for (const l of navigator.languages ?? [navigator.language]) {

@@ -21,7 +21,7 @@ export interface ParsedNote {
   readonly signatures: readonly NoteSignature[];
 }
 
-export function parseNote(note: string): ParsedNote | null {
+function parseNote(note: string): ParsedNote | null {
   const split = note.indexOf('\n\n');
   if (split < 0 || !note.endsWith('\n')) return null;
   const text = note.slice(0, split + 1);
@@ -90,7 +90,7 @@ export async function parseVerifierKey(text: string): Promise<VerifierKey | null
 
 /** Whether this browser's WebCrypto verifies Ed25519 (Chromium 137+, Firefox 129+, Safari 17+). */
 let ed25519Support: Promise<boolean> | null = null;
-export function ed25519Supported(): Promise<boolean> {
+function ed25519Supported(): Promise<boolean> {
   ed25519Support ??= (async () => {
     try {
       await globalThis.crypto.subtle.importKey(

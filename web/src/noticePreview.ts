@@ -20,7 +20,7 @@ const LIFECYCLE = new Set(['notice', 'suspend-notice', 'resume-notice', 'withdra
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** The agreement's current text as an inline scenario definition. */
-export function inlineDefinition(x: AgreementExplanation): Record<string, unknown> {
+function inlineDefinition(x: AgreementExplanation): Record<string, unknown> {
   const def: Record<string, unknown> = {
     id: x.id,
     parties: x.parties.map((p) => p.id),

@@ -11,7 +11,7 @@ export interface Route {
   readonly query: URLSearchParams;
 }
 
-export function parseHash(hash: string): Route {
+function parseHash(hash: string): Route {
   const raw = hash.startsWith('#') ? hash.slice(1) : hash;
   const q = raw.indexOf('?');
   const pathPart = q < 0 ? raw : raw.slice(0, q);

@@ -1,9 +1,10 @@
 // The node's API as the console uses it. The API's shapes are generated from its
-// OpenAPI document (api-types.ts, by scripts/openapi.mjs: never by hand); this file
-// names the ones the console uses and holds what is the console's own (the alert
-// stream's frames, a log entry read back, narrowing helpers).
-import type { components, paths } from './api-types';
-import { roleValues } from './api-types';
+// OpenAPI document into src/cli/api-types.ts (by scripts/openapi.mjs, never by hand;
+// the CLI reads the node's answers through the same file); this file names the ones
+// the console uses and holds what is the console's own (the alert stream's frames, a
+// log entry read back, narrowing helpers).
+import type { components, paths } from '../../src/cli/api-types';
+import { roleValues } from '../../src/cli/api-types';
 
 type Schemas = components['schemas'];
 

@@ -8,7 +8,7 @@ import type { Marking } from '../types';
 export type Level = 'ts' | 's' | 'c' | 'r' | 'u' | 'unknown';
 
 /** The level of a marking, from its English gloss (schemes differ; glosses align). */
-export function levelOf(m: Pick<Marking, 'en'>): Level {
+function levelOf(m: Pick<Marking, 'en'>): Level {
   const en = m.en.toUpperCase();
   if (en.includes('TOP SECRET')) return 'ts';
   if (en.includes('UNCLASSIFIED')) return 'u';
@@ -36,7 +36,7 @@ export function MarkingName({ marking }: { readonly marking: Marking }) {
 }
 
 /** The language a party's native marking names are written in. */
-export function nativeLang(party: string): string | undefined {
+function nativeLang(party: string): string | undefined {
   switch (party) {
     case 'JP':
       return 'ja';

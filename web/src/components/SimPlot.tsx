@@ -39,7 +39,7 @@ function agreementOf(s: SimStep): string | null {
 }
 
 /** What each step says about its agreement's state. */
-export function laneFacts(steps: readonly SimStep[]): Map<string, Known[]> {
+function laneFacts(steps: readonly SimStep[]): Map<string, Known[]> {
   const lanes = new Map<string, Known[]>();
   const push = (id: string, k: Known) => lanes.set(id, [...(lanes.get(id) ?? []), k]);
   for (const s of steps) {

@@ -11,7 +11,7 @@ import type { TotpConfirmed, TotpEnrolment } from '../types';
 import { ErrorMessage } from './ui';
 
 /** The QR code of `text` as an SVG image, with `label` for screen readers. */
-export function QrCode({ text, label }: { readonly text: string; readonly label: string }) {
+function QrCode({ text, label }: { readonly text: string; readonly label: string }) {
   const code = useMemo(() => {
     try {
       return generate(text, { minCorrectionLevel: correction.M });
@@ -40,7 +40,7 @@ export function QrCode({ text, label }: { readonly text: string; readonly label:
 }
 
 /** The secret in groups of four, easier to type into an app by hand. */
-export const groupSecret = (secret: string): string => secret.replace(/(.{4})(?=.)/g, '$1 ');
+const groupSecret = (secret: string): string => secret.replace(/(.{4})(?=.)/g, '$1 ');
 
 /**
  * Start, scan, confirm. `onEnrolled` runs once the node has accepted the code (an

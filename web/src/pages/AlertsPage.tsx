@@ -15,7 +15,7 @@ import { hasRole, useSession } from '../session';
 import type { AckView, AlertView } from '../types';
 
 /** Alerts grouped by launch: each chain from the first alert to its latest update. */
-export function chains(alerts: readonly AlertView[]): AlertView[][] {
+function chains(alerts: readonly AlertView[]): AlertView[][] {
   const byId = new Map(alerts.map((a) => [a.id, a]));
   const rootOf = (a: AlertView): string => {
     let cur = a;

@@ -44,7 +44,7 @@ const sleep = (ms: number) => new Promise((r) => window.setTimeout(r, ms));
  * reader of the item), or, on a node without it, the log's own proof route (auditors).
  * A read logged a moment ago may not be under a checkpoint yet: asked again briefly.
  */
-export async function fetchItemProof(
+async function fetchItemProof(
   client: Client,
   session: SignedIn,
   item: string,

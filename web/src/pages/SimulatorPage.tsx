@@ -38,7 +38,7 @@ const DEFAULT_EXAMPLE = EXAMPLE_NAMES.includes('gsomia-2019.yaml')
   : EXAMPLE_NAMES[0];
 
 /** The line a scenario error names ("file:12: …", "line 12"), if any. */
-export function errorLine(message: string): number | null {
+function errorLine(message: string): number | null {
   const m = /:(\d+):/.exec(message) ?? /\bline (\d+)/i.exec(message);
   return m === null ? null : Number(m[1]);
 }
