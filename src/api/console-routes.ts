@@ -1,6 +1,6 @@
-// What the browser console needs beyond the rest of the API: password sign-in, who
-// am I, an item's decision history with the log proof the browser verifies itself,
-// the simulator, and the console's own files at `/`.
+// What the browser console needs beyond the rest of the API: an item's decision
+// history with the log proof the browser verifies itself, and the console's own files
+// at `/`. (Sign-in and who am I are in user-routes.ts.)
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { Static } from '@sinclair/typebox';
@@ -182,9 +182,16 @@ export function registerConsoleRoutes(
       .header('referrer-policy', 'no-referrer')
       .header(
         'content-security-policy',
-        "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src 'self' data:; frame-ancestors 'none'",
+        // WebSockets only to this node (browsers before CSP 3 do not count ws: as 'self').
+        `default-src 'self'; connect-src 'self'${sameOriginSockets(req.headers.host)}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src 'self' data:; frame-ancestors 'none'`,
       )
       .type(TYPES[extname(file)] ?? 'application/octet-stream')
       .send(send(file));
   });
+}
+
+/** ws: and wss: to the host the page came from, when it is a plain host[:port]. */
+function sameOriginSockets(host: string | undefined): string {
+  if (host === undefined || !/^[A-Za-z0-9.[\]:-]{1,255}$/.test(host)) return '';
+  return ` ws://${host} wss://${host}`;
 }

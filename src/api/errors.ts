@@ -1,6 +1,6 @@
 // Every failure as the answer a client gets: {"error": {"code", "message"[, "reasons"]}}
 // with an HTTP status. The one table from error families and codes to statuses.
-import { LiaisonError } from '../core/index.js';
+import { type ErrorFamily, LiaisonError } from '../core/index.js';
 import {
   LimitReached,
   NotFound,
@@ -9,22 +9,35 @@ import {
   Unavailable,
 } from '../node/errors.js';
 
-/** Statuses by family; a code listed in BY_CODE overrides its family's. */
-const BY_FAMILY: Readonly<Record<string, number>> = {
+/** Statuses by family (every one); a code listed in BY_CODE overrides its family's. */
+const BY_FAMILY: Readonly<Record<ErrorFamily, number>> = {
   request: 400,
   definition: 400,
   scenario: 400,
   alert: 400,
   time: 400,
+  'canonical-json': 400,
+  // A signed object or a note the client gave that does not open.
+  jose: 400,
+  note: 400,
   access: 403,
   'not-found': 404,
   conflict: 409,
   limit: 429,
   policy: 403,
   federation: 409,
+  identity: 409,
   message: 400,
   'request-signature': 401,
   unavailable: 503,
+  // The node's own keys, store or setup: this node cannot serve now.
+  keys: 503,
+  store: 503,
+  setup: 503,
+  // The CLI's own families never reach the API.
+  usage: 500,
+  remote: 500,
+  unreachable: 500,
 };
 
 const BY_CODE: Readonly<Record<string, number>> = {

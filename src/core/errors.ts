@@ -3,10 +3,49 @@
 // API maps codes to HTTP statuses (src/api/errors.ts) and the CLI to exit codes
 // (src/cli/errors.ts), each in one table.
 
+/**
+ * Every family, so that the tables that map them (HTTP statuses, CLI exit codes) are
+ * checked complete by the compiler.
+ */
+export const ERROR_FAMILIES = [
+  // the core and the simulator
+  'definition',
+  'time',
+  'scenario',
+  // crypto and the log
+  'canonical-json',
+  'jose',
+  'keys',
+  'note',
+  // the store and the node's setup
+  'store',
+  'setup',
+  // what a request or an action runs into at a node
+  'request',
+  'access',
+  'not-found',
+  'conflict',
+  'limit',
+  'policy',
+  'unavailable',
+  // partners
+  'federation',
+  'message',
+  'request-signature',
+  'identity',
+  // the content alerts carry
+  'alert',
+  // the CLI
+  'usage',
+  'remote',
+  'unreachable',
+] as const;
+export type ErrorFamily = (typeof ERROR_FAMILIES)[number];
+
 /** The base of every error this project throws on purpose. */
 export abstract class LiaisonError<C extends string = string> extends Error {
   /** The family, e.g. `definition`, `request`, `policy`. */
-  abstract readonly family: string;
+  abstract readonly family: ErrorFamily;
   constructor(
     readonly code: C,
     message: string,

@@ -1,4 +1,4 @@
-// A node's keys: an Ed25519 signing key (checkpoints, and later envelopes) and an
+// A node's keys: an Ed25519 signing key (checkpoints, envelopes, receipts) and an
 // X25519 encryption key. Private keys are stored as PKCS#8 PEM encrypted under a
 // passphrase (AES-256-CBC with PBKDF2, by OpenSSL): a standard format, no home-made
 // crypto. A wrong passphrase and a corrupt file give the same error.

@@ -16,6 +16,7 @@ import {
   settleRefused,
   withhold,
 } from '../store/outbox.js';
+import { FederationError } from './errors.js';
 import type { Federation } from './federation.js';
 import { type Draft, MAX_BATCH, MAX_REQUEST_BYTES, sealMessage } from './messages.js';
 import type { Peer } from './peers.js';
@@ -149,18 +150,25 @@ export async function settle(
     // Checked a few at a time, so that the next request (just sent) goes out meanwhile.
     if (i % 32 === 0) await new Promise((r) => setImmediate(r));
     const row = rows[i];
-    if (row === undefined) throw new Error(`receipt ${i} from ${peer.party} is for no envelope`);
+    if (row === undefined)
+      throw new FederationError(
+        'bad-receipt',
+        `receipt ${i} from ${peer.party} is for no envelope`,
+      );
     let r: Receipt;
     try {
       r = openReceipt(jws, peer.signingKey, verified);
     } catch {
-      throw new Error(`receipt ${i} from ${peer.party} does not verify`);
+      throw new FederationError('bad-receipt', `receipt ${i} from ${peer.party} does not verify`);
     }
     // A message the peer could not read at all is refused without its id; its
     // position in the batch says which one it was.
     const envelope = r.envelope ?? (r.status === 'refused' && r.position === i ? row.id : null);
     if (envelope !== row.id || r.from !== peer.party || r.to !== fed.party) {
-      throw new Error(`receipt ${i} from ${peer.party} is not for envelope ${row.id}`);
+      throw new FederationError(
+        'bad-receipt',
+        `receipt ${i} from ${peer.party} is not for envelope ${row.id}`,
+      );
     }
     if (
       r.status === 'accepted' &&
@@ -178,7 +186,10 @@ export async function settle(
         Buffer.from(r.root, 'base64'),
       );
       if (!proved)
-        throw new Error(`receipt ${i} from ${peer.party}: the inclusion proof does not verify`);
+        throw new FederationError(
+          'bad-receipt',
+          `receipt ${i} from ${peer.party}: the inclusion proof does not verify`,
+        );
     }
     opened.push({ row, r, jws });
   }

@@ -6,6 +6,8 @@ export type FederationCode =
   | 'no-peer'
   | 'fingerprint-mismatch'
   | 'peer-unreachable'
+  /** A peer's receipt that does not verify, or is not for the envelope it answers. */
+  | 'bad-receipt'
   | 'malformed-message'
   | 'oversize-request'
   | 'unsigned'

@@ -1,4 +1,4 @@
-// What the API, the CLI and the alerts call across nodes: release and forward items,
+// What the API, the composition root and the alerts call across nodes: release and forward items,
 // ask for and decide consents, sign agreements and changes, and see the inbox and the
 // outbox. Each decides with the core, then writes, logs and queues its messages in one
 // unit of work; each job is in its own file.

@@ -1,7 +1,8 @@
 // The outbox worker: `enqueue` writes a message in the unit of the decision that caused
 // it; after commit the worker is kicked. Per peer there are two lanes, each with one
 // request in flight: FLASH messages in one, the rest in the other by precedence, then
-// in order. A failed request backs off per peer (100 ms doubling to 30 s).
+// in order. A failed request backs off per peer (200 ms after the first failure,
+// doubling to 30 s).
 import { randomUUID } from 'node:crypto';
 import { precedenceRank } from '../core/index.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
@@ -188,6 +189,7 @@ export class Outbox {
       const answer = await posting;
       if (answer.receipts === null) {
         await next.catch(() => null);
+        if (!(answer.error instanceof FederationError)) throw answer.error;
         await this.backOff(party, current.rows, answer.error);
         return;
       }
@@ -208,6 +210,8 @@ export class Outbox {
       await settle(this.fed, peer, batch.rows, receipts);
       return true;
     } catch (e) {
+      // The peer's fault backs off towards it; anything else is ours, for the pump.
+      if (!(e instanceof FederationError)) throw e;
       await this.backOff(peer.party, batch.rows, e);
       return false;
     }
@@ -219,7 +223,11 @@ export class Outbox {
    * waits until the same instant, so that when the peer is back the FLASH lane
    * goes first. (A FLASH message queued meanwhile still makes one attempt at once.)
    */
-  private async backOff(party: string, rows: readonly PendingRow[], e: unknown): Promise<void> {
+  private async backOff(
+    party: string,
+    rows: readonly PendingRow[],
+    e: FederationError,
+  ): Promise<void> {
     const first = rows[0];
     if (first === undefined) return;
     const failures = (this.failures.get(party) ?? 0) + 1;
@@ -230,7 +238,7 @@ export class Outbox {
       party,
       rows.map((r) => r.id),
       first.attempts + 1,
-      (e instanceof Error ? e.message : String(e)).slice(0, 500),
+      `${e.code}: ${e.message}`.slice(0, 500),
       now + backoff(failures),
     );
   }

@@ -1,5 +1,6 @@
 // Requests to peers, signed like every node-to-node request (RFC 9421, Ed25519): the
 // outbox's deliveries and the witness's reads.
+import { messageOf } from '../core/index.js';
 import { FederationError } from './errors.js';
 import type { Federation } from './federation.js';
 import { signRequest } from './httpsig.js';
@@ -19,15 +20,27 @@ export async function postMessages(
     fed.party,
     fed.node.now(),
   );
-  const res = await fed.fetch(url, {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'application/json' },
-    body,
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`HTTP ${res.status}: ${text.slice(0, 300)}`);
-  const parsed: unknown = JSON.parse(text);
+  let res: Response;
+  let text: string;
+  try {
+    res = await fed.fetch(url, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body,
+      signal: AbortSignal.timeout(30_000),
+    });
+    text = await res.text();
+  } catch (e) {
+    throw new FederationError('peer-unreachable', `${peer.party}: ${messageOf(e)}`);
+  }
+  if (!res.ok)
+    throw new FederationError('peer-unreachable', `HTTP ${res.status}: ${text.slice(0, 300)}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new FederationError('bad-receipt', `${peer.party} answered with malformed JSON`);
+  }
   const receipts =
     typeof parsed === 'object' && parsed !== null && 'receipts' in parsed ? parsed.receipts : null;
   if (
@@ -35,7 +48,7 @@ export async function postMessages(
     receipts.length !== messages.length ||
     !receipts.every((r) => typeof r === 'string')
   ) {
-    throw new Error('the peer answered without one receipt per message');
+    throw new FederationError('bad-receipt', 'the peer answered without one receipt per message');
   }
   return receipts;
 }

@@ -14,7 +14,6 @@ import {
   LiaisonError,
   World,
 } from '../core/index.js';
-import { canonicalJson } from '../crypto/canonical-json.js';
 import { type LogEntry, type LogEvent, type SealedEntry, sealEntry } from '../log/entry.js';
 import { MerkleTree } from '../log/merkle.js';
 import { checkpointBody, rawPublicKey, signNote, verifierKey } from '../log/note.js';
@@ -267,6 +266,3 @@ export class LiaisonNode {
     await this.store.close();
   }
 }
-
-/** Canonical JSON for a JSON column. */
-export const json = (v: unknown): string => canonicalJson(v);

@@ -1,5 +1,5 @@
 // The launch alert's payload rules, precedence on items, and the CAP 1.2 export
-// (validated with xmllint against the OASIS schema in ../shared/reference).
+// (validated with xmllint against a copy of the OASIS schema in test/vectors).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
