@@ -3,7 +3,8 @@
 // - layers: a module (a folder of src/) imports only modules below it, so there is no
 //   cycle between modules;
 // - the store: Kysely is used only in src/store (and the log's own storage);
-// - size: no file in src over 500 lines;
+// - size: no file in src over 500 lines (bar the generated API types, which no rule here
+//   applies to: cli/api-types.ts, by scripts/openapi.mjs);
 // - casts: at most 40 `as` casts in src, each with a comment on its line or the line
 //   before saying why it is safe;
 // - the log: events are written only through `record` (src/node/events.ts), each event
@@ -35,6 +36,8 @@ const rank = new Map(LAYERS.flatMap((names, i) => names.map((n) => [n, i])));
 const STORE = ['store/'];
 const MAX_LINES = 500;
 const MAX_CASTS = 40;
+/** Generated files (scripts/openapi.mjs), never edited by hand: no rule applies to them. */
+const GENERATED = ['cli/api-types.ts'];
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -59,6 +62,7 @@ const kyselyFiles = new Set();
 
 for (const file of files(SRC)) {
   const rel = relative(SRC, file);
+  if (GENERATED.includes(rel)) continue;
   const module = rel.split('/')[0] ?? '';
   const text = readFileSync(file, 'utf8');
   const lines = text.split('\n');

@@ -3,37 +3,44 @@
 
 import type { Command } from 'commander';
 import WebSocket from 'ws';
-import { messageOf } from '../core/guards.js';
-import {
-  type Common,
-  list,
-  NodeClient,
-  resolveTarget,
-  UnreachableError,
-  withTarget,
-} from './client.js';
+import { isObject, messageOf } from '../core/guards.js';
+import { type Common, list, resolveTarget, UnreachableError, withTarget } from './client.js';
 import { UsageError } from './errors.js';
 import { readInput } from './io.js';
-import type { RemoteContext } from './remote.js';
+import { connect, print, type RemoteContext, type Schemas } from './remote.js';
 import { table } from './text.js';
 
-type Json = Record<string, unknown>;
+/**
+ * A frame of the alert stream (WebSocket /v1/alerts/stream), as the node sends it: `ready`
+ * (src/api/alert-routes.ts), then `alert`, `escalation` and `ack` (src/alerts/views.ts).
+ */
+type StreamFrame =
+  | { readonly type: 'ready'; readonly party: string; readonly user: string }
+  | { readonly type: 'alert' | 'escalation'; readonly alert: Schemas['AlertView'] }
+  | ({ readonly type: 'ack'; readonly item: string } & Schemas['AckView']);
 
-const mk = (m: unknown) => {
-  const x = m as { party: string; code: string; name: string; en: string } | null;
-  return x === null ? '—' : `${x.party} ${x.name} (${x.en})`;
-};
+/** A marking by party, native name and English gloss; '—' for none. */
+const mk = (m: Schemas['Marking'] | null) => (m === null ? '—' : `${m.party} ${m.name} (${m.en})`);
 
 /** One line for a pushed event, as an officer reads it. */
-export function eventLine(e: Json): string {
-  if (e.type === 'ready')
-    return `connected to ${String(e.party)} as ${String(e.user)}; waiting for alerts`;
-  if (e.type === 'ack')
-    return `ACK ${String(e.item)} by ${String(e.party)}:${String(e.user)} at ${String(e.at)}`;
-  const v = e.alert as Json;
-  const a = v.alert as Json;
-  const lead = e.type === 'escalation' ? `ESCALATION ${String(v.escalations)} ` : '';
-  return `${lead}${String(v.precedence)} [${mk(v.marking)} | originator ${mk(v.originatorMarking)}] ${String(v.id)} ${String(a.msgType)}: ${String(v.title)}`;
+export function eventLine(e: StreamFrame): string {
+  if (e.type === 'ready') return `connected to ${e.party} as ${e.user}; waiting for alerts`;
+  if (e.type === 'ack') return `ACK ${e.item} by ${e.party}:${e.user} at ${e.at}`;
+  const v = e.alert;
+  const lead = e.type === 'escalation' ? `ESCALATION ${v.escalations} ` : '';
+  return `${lead}${v.precedence} [${mk(v.marking)} | originator ${mk(v.originatorMarking)}] ${v.id} ${v.alert.msgType}: ${v.title}`;
+}
+
+/** The node's message in an error answer (`{ error: { message } }`), else the body as it is. */
+function refusalMessage(body: string): string {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (isObject(parsed) && isObject(parsed.error) && typeof parsed.error.message === 'string')
+      return parsed.error.message;
+  } catch {
+    // not JSON: print as is
+  }
+  return body;
 }
 
 function parsePositive(v: string, name: string): number {
@@ -44,10 +51,6 @@ function parsePositive(v: string, name: string): number {
 }
 
 export function registerAlertCommands(program: Command, ctx: RemoteContext): void {
-  const client = (o: Common) => new NodeClient(resolveTarget(o));
-  const print = (o: Common, value: unknown, people: () => string[]) =>
-    ctx.io.out(o.json === true ? `${JSON.stringify(value)}\n` : `${people().join('\n')}\n`);
-
   const alert = program
     .command('alert')
     .description('FLASH alerts: send, watch, acknowledge, export');
@@ -86,20 +89,22 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
           throw new UsageError(`--file '${o.file}' is not JSON: ${messageOf(e)}`);
         }
       }
-      const r = await client(o).request<Json>('POST', '/v1/alerts', {
-        ...(o.preset === undefined ? { alert: payload } : { preset: o.preset }),
-        ...(o.to === undefined ? {} : { to: o.to }),
-        ...(o.marking === undefined ? {} : { marking: o.marking }),
-        ...(o.category === undefined ? {} : { categories: o.category }),
-        ...(o.ackWithin === undefined
-          ? {}
-          : { ackWithinSeconds: parsePositive(o.ackWithin, '--ack-within') }),
+      const r = await connect(o).post('/v1/alerts', {
+        body: {
+          ...(o.preset === undefined ? { alert: payload } : { preset: o.preset }),
+          ...(o.to === undefined ? {} : { to: o.to }),
+          ...(o.marking === undefined ? {} : { marking: o.marking }),
+          ...(o.category === undefined ? {} : { categories: o.category }),
+          ...(o.ackWithin === undefined
+            ? {}
+            : { ackWithinSeconds: parsePositive(o.ackWithin, '--ack-within') }),
+        },
       });
-      print(o, r, () => [
-        String(r.id),
-        ...(r.releases as Json[]).map(
+      print(ctx, o, r, () => [
+        r.id,
+        ...r.releases.map(
           (x) =>
-            `  → ${String(x.to)}: ${String(x.decision)}${x.decision === 'allow' ? ` at ${mk(x.marking)}` : ` (${((x.reasons as Json[])[0]?.code as string) ?? ''}: ${((x.reasons as Json[])[0]?.message as string) ?? ''})`}`,
+            `  → ${x.to}: ${x.decision}${x.decision === 'allow' ? ` at ${mk(x.marking)}` : ` (${x.reasons[0]?.code ?? ''}: ${x.reasons[0]?.message ?? ''})`}`,
         ),
       ]);
     },
@@ -130,14 +135,10 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
             body += c.toString('utf8');
           });
           res.on('end', () => {
-            let message = body;
-            try {
-              message = (JSON.parse(body) as { error: { message: string } }).error.message;
-            } catch {
-              // not JSON: print as is
-            }
             resolve(
-              new UsageError(`the node refused the stream (HTTP ${res.statusCode}): ${message}`),
+              new UsageError(
+                `the node refused the stream (HTTP ${res.statusCode}): ${refusalMessage(body)}`,
+              ),
             );
           });
         });
@@ -145,7 +146,9 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
           delay = 500;
         });
         ws.on('message', (data: Buffer) => {
-          const e = JSON.parse(data.toString('utf8')) as Json;
+          // The node sends only these frames (StreamFrame): the socket is outside the OpenAPI
+          // document, so no generated type covers it; a frame is only printed and counted.
+          const e = JSON.parse(data.toString('utf8')) as StreamFrame;
           ctx.io.out(o.json === true ? `${JSON.stringify(e)}\n` : `${eventLine(e)}\n`);
           if (e.type === 'alert' || e.type === 'escalation') seen += 1;
           if (seen >= limit) {
@@ -168,17 +171,17 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
 
   withTarget(alert.command('list').description('alerts held here that you may read')).action(
     async (o: Common) => {
-      const rows = await client(o).request<Json[]>('GET', '/v1/alerts');
-      print(o, rows, () =>
+      const rows = await connect(o).get('/v1/alerts');
+      print(ctx, o, rows, () =>
         table(
           ['alert', 'type', 'marking here', 'received', 'superseded by', 'headline'],
           rows.map((r) => [
-            String(r.id),
-            String((r.alert as Json).msgType),
+            r.id,
+            r.alert.msgType,
             mk(r.marking),
-            String(r.receivedAt),
-            String(r.supersededBy ?? '—'),
-            String(r.title),
+            r.receivedAt,
+            r.supersededBy ?? '—',
+            r.title,
           ]),
         ),
       );
@@ -188,12 +191,11 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
   withTarget(
     alert.command('show').argument('<id>').description('one alert, with its acknowledgements'),
   ).action(async (id: string, o: Common) => {
-    const r = await client(o).request<Json>('GET', `/v1/alerts/${encodeURIComponent(id)}`);
-    const parties = r.parties as Json[];
-    const acks = r.acks as Json[];
-    print(o, r, () => [
-      `[${mk(r.marking)} | originator ${mk(r.originatorMarking)}] ${String(r.precedence)}`,
-      String(r.title),
+    const r = await connect(o).get('/v1/alerts/{id}', { path: { id } });
+    const { parties, acks } = r;
+    print(ctx, o, r, () => [
+      `[${mk(r.marking)} | originator ${mk(r.originatorMarking)}] ${r.precedence}`,
+      r.title,
       ...(parties.length === 0
         ? []
         : [
@@ -201,10 +203,10 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
             ...table(
               ['party', 'delivery', 'delivered', 'first ack', 'acks'],
               parties.map((p) => [
-                String(p.party),
+                p.party,
                 String(p.delivery),
-                String(p.deliveredAt ?? '—'),
-                String(p.firstAckAt ?? '—'),
+                p.deliveredAt ?? '—',
+                p.firstAckAt ?? '—',
                 String(p.acks),
               ]),
             ),
@@ -215,16 +217,11 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
             '',
             ...table(
               ['party', 'officer', 'acknowledged', 'received'],
-              acks.map((a) => [
-                String(a.party),
-                String(a.user),
-                String(a.at),
-                String(a.receivedAt),
-              ]),
+              acks.map((a) => [a.party, a.user, a.at, a.receivedAt]),
             ),
           ]),
       '',
-      `(read logged at index ${String(r.logIndex)})`,
+      `(read logged at index ${r.logIndex})`,
     ]);
   });
 
@@ -234,9 +231,9 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
       .argument('<id>')
       .description('acknowledge an alert (sent back, signed, to its originator)'),
   ).action(async (id: string, o: Common) => {
-    const r = await client(o).request<Json>('POST', `/v1/alerts/${encodeURIComponent(id)}/ack`);
-    print(o, r, () => [
-      `${r.already === true ? 'already acknowledged' : 'acknowledged'} at ${String(r.at)}${r.sentTo === null ? '' : `; sent to ${String(r.sentTo)}`}`,
+    const r = await connect(o).post('/v1/alerts/{id}/ack', { path: { id } });
+    print(ctx, o, r, () => [
+      `${r.already ? 'already acknowledged' : 'acknowledged'} at ${r.at}${r.sentTo === null ? '' : `; sent to ${r.sentTo}`}`,
     ]);
   });
 
@@ -248,7 +245,7 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
       .option('--cap', 'as OASIS CAP 1.2 XML (the only format)'),
   ).action(async (id: string, o: Common & { cap?: boolean }) => {
     if (o.cap !== true) throw new UsageError('give --cap: CAP 1.2 XML is the export format');
-    const xml = await client(o).request<string>('GET', `/v1/alerts/${encodeURIComponent(id)}/cap`);
+    const xml = await connect(o).get('/v1/alerts/{id}/cap', { path: { id } });
     ctx.io.out(o.json === true ? `${JSON.stringify({ id, cap: xml })}\n` : xml);
   });
 }

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { configPath, DEFAULT_DATA_DIR, readConfig } from '../app/setup.js';
 import { isObject, messageOf } from '../core/guards.js';
 import { LiaisonError } from '../core/index.js';
+import type { paths } from './api-types.js';
 import { UsageError } from './errors.js';
 
 /** A node answered with an error: its stable code and message, and any reasons. */
@@ -69,10 +70,130 @@ export function resolveTarget(o: TargetOptions): Target {
   return { url: `http://${host.includes(':') ? `[${host}]` : host}:${c.port}`, token };
 }
 
+type Method = 'get' | 'post' | 'put' | 'delete';
+
+/** The operation at a path and method of the API (never when the path has no such method). */
+type Operation<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>;
+
+/** The paths of the API that have a method. */
+type PathWith<M extends Method> = {
+  [P in keyof paths]: [Operation<P, M>] extends [never] ? never : P;
+}[keyof paths];
+
+type Responses<O> = O extends { readonly responses: infer R } ? R : never;
+type JsonOf<R> = R extends { readonly content: { readonly 'application/json': infer B } }
+  ? B
+  : undefined;
+
+type Success<R> = {
+  [S in keyof R]: S extends 200 | 201 | 202 | 204 ? JsonOf<R[S]> : never;
+}[keyof R];
+
+/** What the node answers on success (2xx), as its OpenAPI document says (per path of a union). */
+type Answer<P extends PathWith<M>, M extends Method> = P extends unknown
+  ? Success<Responses<Operation<P, M>>>
+  : never;
+
+type ParamsOf<O> = O extends { readonly parameters: infer X } ? X : never;
+type PathParams<O> = ParamsOf<O> extends { readonly path: infer A } ? A : never;
+type QueryParams<O> = ParamsOf<O> extends { readonly query?: infer Q } ? NonNullable<Q> : never;
+type RequestBody<O> = O extends { readonly requestBody?: infer B } ? NonNullable<B> : never;
+type BodyOf<O> =
+  RequestBody<O> extends {
+    readonly content: { readonly 'application/json': infer J };
+  }
+    ? J
+    : never;
+
+type Scalar = string | number | boolean;
+
+/**
+ * What a call takes besides its path: the path's parameters (`{id}`), the query, and the
+ * body. Values are the user's, unchecked: the node validates them and answers a refusal
+ * the CLI prints; the names are the API's (a misspelt or missing field fails the build).
+ */
+type PathPart<O> = [PathParams<O>] extends [never]
+  ? { readonly path?: undefined }
+  : { readonly path: { readonly [K in keyof PathParams<O>]: string } };
+type QueryPart<O> = [QueryParams<O>] extends [never]
+  ? { readonly query?: undefined }
+  : ParamsOf<O> extends { readonly query: object }
+    ? { readonly query: { readonly [K in keyof QueryParams<O>]: Scalar } }
+    : { readonly query?: { readonly [K in keyof QueryParams<O>]?: Scalar } };
+type BodyPart<O> = [BodyOf<O>] extends [never]
+  ? { readonly body?: undefined }
+  : O extends { readonly requestBody: object }
+    ? { readonly body: { readonly [K in keyof BodyOf<O>]: unknown } }
+    : { readonly body?: { readonly [K in keyof BodyOf<O>]: unknown } };
+type Input<O> = PathPart<O> & QueryPart<O> & BodyPart<O>;
+
+/** The input argument: required when the path has parameters, the query or the body is. */
+type Args<P extends PathWith<M>, M extends Method> =
+  object extends Input<Operation<P, M>>
+    ? [input?: Input<Operation<P, M>>]
+    : [input: Input<Operation<P, M>>];
+
+/** Any call's input, as the client sends it. */
+interface Sent {
+  readonly path?: Readonly<Record<string, string>>;
+  readonly query?: Readonly<Record<string, Scalar | undefined>>;
+  readonly body?: unknown;
+}
+
+/**
+ * A path of the API with its parameters filled in (`/v1/items/{id}` → `/v1/items/a%2Fb`),
+ * and the query's defined values after it.
+ */
+function fillPath(
+  template: string,
+  params: Readonly<Record<string, string>> = {},
+  query: Readonly<Record<string, Scalar | undefined>> = {},
+): string {
+  const path = template.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const v = params[name];
+    if (v === undefined) throw new Error(`no value for {${name}} in ${template}`);
+    return encodeURIComponent(v);
+  });
+  const q = new URLSearchParams(
+    Object.entries(query).flatMap(([k, v]): [string, string][] =>
+      v === undefined ? [] : [[k, String(v)]],
+    ),
+  ).toString();
+  return q === '' ? path : `${path}?${q}`;
+}
+
+/**
+ * A node's API, typed by its OpenAPI document: `get('/v1/items/{id}', { path: { id } })`
+ * resolves to what that route answers (its 2xx JSON), and refusals throw RemoteError.
+ */
 export class NodeClient {
   constructor(readonly target: Target) {}
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  get<P extends PathWith<'get'>>(path: P, ...[input]: Args<P, 'get'>): Promise<Answer<P, 'get'>> {
+    return this.call('GET', path, input);
+  }
+
+  post<P extends PathWith<'post'>>(
+    path: P,
+    ...[input]: Args<P, 'post'>
+  ): Promise<Answer<P, 'post'>> {
+    return this.call('POST', path, input);
+  }
+
+  put<P extends PathWith<'put'>>(path: P, ...[input]: Args<P, 'put'>): Promise<Answer<P, 'put'>> {
+    return this.call('PUT', path, input);
+  }
+
+  delete<P extends PathWith<'delete'>>(
+    path: P,
+    ...[input]: Args<P, 'delete'>
+  ): Promise<Answer<P, 'delete'>> {
+    return this.call('DELETE', path, input);
+  }
+
+  private async call<T>(method: string, template: string, input: Sent | undefined): Promise<T> {
+    const path = fillPath(template, input?.path, input?.query);
+    const body = input?.body;
     const headers: Record<string, string> = {};
     if (this.target.token !== undefined) headers.authorization = `Bearer ${this.target.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -89,7 +210,8 @@ export class NodeClient {
       throw new UnreachableError(`cannot reach the node at ${this.target.url}: ${String(why)}`);
     }
     const text = await res.text();
-    let parsed: unknown = text;
+    // No content (204): nothing to read.
+    let parsed: unknown = res.status === 204 ? undefined : text;
     if ((res.headers.get('content-type') ?? '').includes('json')) {
       try {
         parsed = JSON.parse(text);
@@ -106,6 +228,10 @@ export class NodeClient {
         Array.isArray(err.reasons) ? err.reasons.filter(isReason) : [],
       );
     }
+    // The one cast of the CLI's reading: a 2xx answer has the type its path and method give,
+    // because the node answers as its OpenAPI document says: Fastify serializes each answer
+    // with the route's response schema, the TypeBox schema that document (and api-types.ts,
+    // kept current by `npm run check`) is generated from.
     return parsed as T;
   }
 }

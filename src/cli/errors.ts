@@ -1,6 +1,6 @@
 // The one place where errors become CLI output and exit codes. No stack trace
 // ever reaches a user; LIAISON_DEBUG=1 prints one for developers.
-import { LiaisonError } from '../core/index.js';
+import { type ErrorFamily, LiaisonError } from '../core/index.js';
 import { ScenarioInvalid } from '../simulate/index.js';
 import { RemoteError } from './client.js';
 
@@ -23,17 +23,34 @@ export const EXIT = { ok: 0, failed: 1, invalid: 2, internal: 3 } as const;
  * Exit code (and the code printed, where it is not the error's own) by error family:
  * the one table from errors to the CLI's answer.
  */
-const FAMILIES: Readonly<Record<string, { readonly exit: number; readonly code?: string }>> = {
+const FAMILIES: Readonly<Record<ErrorFamily, { readonly exit: number; readonly code?: string }>> = {
+  // Bad input: a file, an option, a definition, a key or a note the user gave.
   scenario: { exit: EXIT.invalid },
   usage: { exit: EXIT.invalid },
   definition: { exit: EXIT.invalid, code: 'invalid-input' },
   time: { exit: EXIT.invalid, code: 'invalid-input' },
   alert: { exit: EXIT.invalid },
+  'canonical-json': { exit: EXIT.invalid, code: 'invalid-input' },
+  jose: { exit: EXIT.invalid, code: 'invalid-input' },
+  note: { exit: EXIT.invalid, code: 'invalid-input' },
+  request: { exit: EXIT.invalid, code: 'invalid-input' },
+  message: { exit: EXIT.invalid, code: 'invalid-input' },
+  // A data directory that cannot be used as it stands.
   setup: { exit: EXIT.invalid, code: 'setup' },
   keys: { exit: EXIT.invalid, code: 'setup' },
   store: { exit: EXIT.invalid, code: 'setup' },
-  // The node refused: its code (a RULES reason code for a policy denial) and why.
+  identity: { exit: EXIT.invalid, code: 'setup' },
+  // Refusals: the node's code (a RULES reason code for a policy denial) and why.
   remote: { exit: EXIT.failed },
+  access: { exit: EXIT.failed },
+  'not-found': { exit: EXIT.failed },
+  conflict: { exit: EXIT.failed },
+  limit: { exit: EXIT.failed },
+  policy: { exit: EXIT.failed },
+  federation: { exit: EXIT.failed },
+  'request-signature': { exit: EXIT.failed },
+  // Nothing to talk to.
+  unavailable: { exit: EXIT.internal },
   unreachable: { exit: EXIT.internal },
 };
 

@@ -1,17 +1,10 @@
 // CLI verbs for sharing across nodes: peers, release and forward, inbox and outbox,
 // consents, agreement proposals. A refusal exits non-zero and prints the reason code.
 import type { Command } from 'commander';
-import { type Common, NodeClient, resolveTarget, withTarget } from './client.js';
+import { type Common, withTarget } from './client.js';
 import { UsageError } from './errors.js';
-import type { RemoteContext } from './remote.js';
+import { connect, markingLine, print, type RemoteContext } from './remote.js';
 import { table } from './text.js';
-
-type Json = Record<string, unknown>;
-
-const mk = (m: unknown) => {
-  const x = m as { party: string; code: string; name: string } | null;
-  return x === null ? '—' : `${x.party} ${x.name} (${x.code})`;
-};
 
 export function registerFederationCommands(
   program: Command,
@@ -19,10 +12,6 @@ export function registerFederationCommands(
   agreement: Command,
   ctx: RemoteContext,
 ): void {
-  const client = (o: Common) => new NodeClient(resolveTarget(o));
-  const print = (o: Common, value: unknown, people: () => string[]) =>
-    ctx.io.out(o.json === true ? `${JSON.stringify(value)}\n` : `${people().join('\n')}\n`);
-
   // ---------------------------------------------------------------- peers
   const peer = program.command('peer').description('partner nodes');
   withTarget(
@@ -32,20 +21,17 @@ export function registerFederationCommands(
       .requiredOption('--fingerprint <fp>', 'the fingerprint the partner confirmed out of band')
       .description('add a partner node (admin); its keys must match the fingerprint'),
   ).action(async (url: string, o: Common & { fingerprint: string }) => {
-    const p = await client(o).request<Json>('POST', '/v1/peers', {
-      url,
-      fingerprint: o.fingerprint,
-    });
-    print(o, p, () => [`added ${p.party} at ${p.url} (${p.fingerprint})`]);
+    const p = await connect(o).post('/v1/peers', { body: { url, fingerprint: o.fingerprint } });
+    print(ctx, o, p, () => [`added ${p.party} at ${p.url} (${p.fingerprint})`]);
   });
   withTarget(peer.command('list').description('list partner nodes')).action(async (o: Common) => {
-    const rows = await client(o).request<Json[]>('GET', '/v1/peers');
-    print(o, rows, () =>
+    const rows = await connect(o).get('/v1/peers');
+    print(ctx, o, rows, () =>
       rows.length === 0
         ? ['no peers']
         : table(
             ['party', 'url', 'fingerprint'],
-            rows.map((r) => [String(r.party), String(r.url), String(r.fingerprint)]),
+            rows.map((r) => [r.party, r.url, r.fingerprint]),
           ),
     );
   });
@@ -63,12 +49,13 @@ export function registerFederationCommands(
             : "forward another party's item, with its consent (releasing-authority; RULES F0–F4)",
         ),
     ).action(async (id: string, o: Common & { to: string }) => {
-      const r = await client(o).request<Json>(
-        'POST',
-        `/v1/items/${encodeURIComponent(id)}/${verb}`,
-        { to: o.to },
-      );
-      print(o, r, () => [`queued envelope ${r.envelope}: ${o.to} will mark it ${mk(r.marking)}`]);
+      const r = await connect(o).post(`/v1/items/{id}/${verb}`, {
+        path: { id },
+        body: { to: o.to },
+      });
+      print(ctx, o, r, () => [
+        `queued envelope ${String(r.envelope)}: ${o.to} will mark it ${markingLine(r.marking)}`,
+      ]);
     });
   send('release');
   send('forward');
@@ -78,18 +65,18 @@ export function registerFederationCommands(
       .command('inbox')
       .description('items received from partners, with the local marking and the originator’s'),
   ).action(async (o: Common) => {
-    const rows = await client(o).request<Json[]>('GET', '/v1/inbox');
-    print(o, rows, () =>
+    const rows = await connect(o).get('/v1/inbox');
+    print(ctx, o, rows, () =>
       rows.length === 0
         ? ['inbox empty']
         : table(
             ['item', 'from', 'marking here', 'originator', 'received'],
             rows.map((r) => [
-              String(r.item),
-              String(r.from),
-              mk(r.marking),
-              mk(r.originatorMarking),
-              String(r.receivedAt),
+              r.item,
+              r.from,
+              markingLine(r.marking),
+              markingLine(r.originatorMarking),
+              r.receivedAt,
             ]),
           ),
     );
@@ -97,20 +84,20 @@ export function registerFederationCommands(
   withTarget(
     program.command('outbox').description('messages queued to partners, and their state'),
   ).action(async (o: Common) => {
-    const rows = await client(o).request<Json[]>('GET', '/v1/outbox');
-    print(o, rows, () =>
+    const rows = await connect(o).get('/v1/outbox');
+    print(ctx, o, rows, () =>
       rows.length === 0
         ? ['outbox empty']
         : table(
             ['envelope', 'to', 'type', 'item', 'state', 'attempts', 'note'],
             rows.map((r) => [
-              String(r.envelope),
-              String(r.to),
-              String(r.type),
-              String(r.item ?? '—'),
-              String(r.state),
+              r.envelope,
+              r.to,
+              r.type,
+              r.item ?? '—',
+              r.state,
               String(r.attempts),
-              String(r.lastError ?? ''),
+              r.lastError ?? '',
             ]),
           ),
     );
@@ -128,12 +115,10 @@ export function registerFederationCommands(
       .requiredOption('--to <party>', 'the party it would go to')
       .option('--note <text>', 'why', ''),
   ).action(async (o: Common & { item: string; to: string; note: string }) => {
-    const r = await client(o).request<Json>('POST', '/v1/consents/requests', {
-      item: o.item,
-      to: o.to,
-      note: o.note,
+    const r = await connect(o).post('/v1/consents/requests', {
+      body: { item: o.item, to: o.to, note: o.note },
     });
-    print(o, r, () => [
+    print(ctx, o, r, () => [
       `requested ${r.id}: ${r.originator} to consent to ${r.holder} passing ${r.item} to ${r.to}`,
     ]);
   });
@@ -146,24 +131,15 @@ export function registerFederationCommands(
     if (o.direction !== undefined && o.direction !== 'incoming' && o.direction !== 'outgoing') {
       throw new UsageError(`--direction must be incoming or outgoing, not '${o.direction}'`);
     }
-    const rows = await client(o).request<Json[]>(
-      'GET',
-      `/v1/consents/requests${o.direction === undefined ? '' : `?direction=${o.direction}`}`,
-    );
-    print(o, rows, () =>
+    const rows = await connect(o).get('/v1/consents/requests', {
+      query: { direction: o.direction },
+    });
+    print(ctx, o, rows, () =>
       rows.length === 0
         ? ['no consent requests']
         : table(
             ['request', 'direction', 'item', 'holder', 'to', 'status', 'reason'],
-            rows.map((r) => [
-              String(r.id),
-              String(r.direction),
-              String(r.item),
-              String(r.holder),
-              String(r.to),
-              String(r.status),
-              String(r.reason ?? ''),
-            ]),
+            rows.map((r) => [r.id, r.direction, r.item, r.holder, r.to, r.status, r.reason ?? '']),
           ),
     );
   });
@@ -175,15 +151,11 @@ export function registerFederationCommands(
       .requiredOption('--reason <text>', 'why')
       .option('--expires <instant>', 'RFC 3339 instant with offset'),
   ).action(async (id: string, o: Common & { reason: string; expires?: string }) => {
-    const r = await client(o).request<Json>(
-      'POST',
-      `/v1/consents/requests/${encodeURIComponent(id)}/grant`,
-      {
-        reason: o.reason,
-        ...(o.expires === undefined ? {} : { expires: o.expires }),
-      },
-    );
-    print(o, r, () => [`granted: consent ${r.consent}`]);
+    const r = await connect(o).post('/v1/consents/requests/{id}/grant', {
+      path: { id },
+      body: { reason: o.reason, ...(o.expires === undefined ? {} : { expires: o.expires }) },
+    });
+    print(ctx, o, r, () => [`granted: consent ${String(r.consent)}`]);
   });
   withTarget(
     consent
@@ -192,12 +164,11 @@ export function registerFederationCommands(
       .description('refuse an incoming request (releasing-authority)')
       .requiredOption('--reason <text>', 'why'),
   ).action(async (id: string, o: Common & { reason: string }) => {
-    const r = await client(o).request<Json>(
-      'POST',
-      `/v1/consents/requests/${encodeURIComponent(id)}/refuse`,
-      { reason: o.reason },
-    );
-    print(o, r, () => [`refused ${r.request}`]);
+    const r = await connect(o).post('/v1/consents/requests/{id}/refuse', {
+      path: { id },
+      body: { reason: o.reason },
+    });
+    print(ctx, o, r, () => [`refused ${r.request}`]);
   });
   withTarget(
     consent
@@ -205,27 +176,24 @@ export function registerFederationCommands(
       .argument('<consent>')
       .description('revoke a consent this party gave (releasing-authority)'),
   ).action(async (id: string, o: Common) => {
-    const r = await client(o).request<Json>(
-      'POST',
-      `/v1/consents/${encodeURIComponent(id)}/revoke`,
-    );
-    print(o, r, () => [`revoked ${id}`]);
+    const r = await connect(o).post('/v1/consents/{id}/revoke', { path: { id } });
+    print(ctx, o, r, () => [`revoked ${id}`]);
   });
 
   // ---------------------------------------------------------------- agreements between nodes
   withTarget(
     agreement.command('proposals').description('agreements and changes awaiting signatures'),
   ).action(async (o: Common) => {
-    const rows = await client(o).request<Json[]>('GET', '/v1/proposals');
-    print(o, rows, () =>
+    const rows = await connect(o).get('/v1/proposals');
+    print(ctx, o, rows, () =>
       table(
         ['proposal', 'agreement', 'status', 'signed by', 'awaiting'],
         rows.map((r) => [
-          String(r.id),
-          String(r.agreement),
-          String(r.status),
-          (r.signedBy as string[]).join(', '),
-          (r.awaiting as string[]).join(', ') || '—',
+          r.id,
+          r.agreement,
+          r.status,
+          r.signedBy.join(', '),
+          r.awaiting.join(', ') || '—',
         ]),
       ),
     );
@@ -236,7 +204,7 @@ export function registerFederationCommands(
       .argument('<proposal>')
       .description('countersign a proposal as this party (admin)'),
   ).action(async (id: string, o: Common) => {
-    const r = await client(o).request<Json>('POST', `/v1/proposals/${encodeURIComponent(id)}/sign`);
-    print(o, r, () => [`${r.id}: ${r.status}; signed by ${(r.signedBy as string[]).join(', ')}`]);
+    const r = await connect(o).post('/v1/proposals/{id}/sign', { path: { id } });
+    print(ctx, o, r, () => [`${r.id}: ${r.status}; signed by ${r.signedBy.join(', ')}`]);
   });
 }

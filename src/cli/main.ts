@@ -6,14 +6,16 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { isObject } from '../core/guards.js';
 import { type OffsetInstant, parseInstant, TimeFormatError } from '../core/index.js';
+import { registerAgreementCommands } from './agreements.js';
 import { registerAlertCommands } from './alert.js';
 import { registerDemoCommand } from './demo.js';
 import { EXIT, reportError, UsageError } from './errors.js';
 import { explain } from './explain.js';
 import { registerFederationCommands } from './federation.js';
 import { type Io, processIo } from './io.js';
+import { registerItemCommands } from './items.js';
 import { registerNodeCommands } from './node.js';
-import { registerRemoteCommands } from './remote.js';
+import { registerPeopleCommands } from './people.js';
 import { rules } from './rules.js';
 import { simulate } from './simulate.js';
 
@@ -111,7 +113,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       exitCode = code;
     },
   };
-  const { item } = registerRemoteCommands(program, agreement, context);
+  registerAgreementCommands(agreement, context);
+  registerPeopleCommands(program, context);
+  const { item } = registerItemCommands(program, context);
   registerFederationCommands(program, item, agreement, context);
   registerAlertCommands(program, context);
   registerNodeCommands(program, context);

@@ -201,17 +201,14 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
         let source: string;
         if (o.node !== undefined) {
           const client = new NodeClient(resolveTarget({ node: o.node, token: o.token }));
-          const info = await client.request<{ verifierKey: string }>('GET', '/v1/node');
+          const info = await client.get('/v1/node');
           const verifier = parseVerifierKey(o.verifierKey ?? info.verifierKey);
-          const checkpoints = await client.request<{ size: number; note: string }[]>(
-            'GET',
-            '/v1/log/checkpoints',
-          );
+          const checkpoints = await client.get('/v1/log/checkpoints');
           async function* entries(): AsyncGenerator<StoredEntry> {
             for (let start = 0; ; ) {
-              const page = await client.request<
-                { index: number; leafHash: string; data?: string }[]
-              >('GET', `/v1/log/entries?start=${start}&limit=5000`);
+              const page = await client.get('/v1/log/entries', {
+                query: { start, limit: 5000 },
+              });
               for (const e of page)
                 yield {
                   index: e.index,
@@ -262,7 +259,7 @@ async function verifyPeer(
   ctx: RemoteContext,
 ): Promise<void> {
   const client = new NodeClient(resolveTarget({ node: o.node, token: o.token, data: o.data }));
-  const peers = await client.request<{ party: string; url: string }[]>('GET', '/v1/peers');
+  const peers = await client.get('/v1/peers');
   const wanted = peerUrl.replace(/\/+$/, '');
   const peer = peers.find((p) => p.url === wanted || p.party === wanted);
   if (peer === undefined) {
@@ -270,13 +267,7 @@ async function verifyPeer(
       `no peer at ${peerUrl} (peers: ${peers.map((p) => `${p.party} ${p.url}`).join(', ') || 'none'})`,
     );
   }
-  const w = await client.request<{
-    ok: boolean;
-    size: number;
-    root: string;
-    checkedAgainst: number[];
-    problems: string[];
-  }>('POST', `/v1/peers/${encodeURIComponent(peer.party)}/witness`);
+  const w = await client.post('/v1/peers/{id}/witness', { path: { id: peer.party } });
   const lines = [
     `${peer.party} (${peer.url}): checkpoint of size ${w.size}, root ${w.root}; checked against ${w.checkedAgainst.length} seen before`,
     w.ok
