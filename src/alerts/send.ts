@@ -105,7 +105,7 @@ export async function sendAlert(
     const categories = input.categories ?? DEFAULT_ALERT_CATEGORIES;
     // Sending is acting (RULES P1): the sender must be allowed to read the alert.
     const body = describe(payload);
-    const item = await addNewItem(
+    const { item, manifest } = await addNewItem(
       u,
       actor,
       party,
@@ -118,7 +118,15 @@ export async function sendAlert(
         body,
         precedence: 'FLASH',
       },
-      { msgType: payload.msgType, status: payload.status, references: payload.references },
+      cx.node.options.signingKey,
+      {
+        created: {
+          msgType: payload.msgType,
+          status: payload.status,
+          references: payload.references,
+        },
+        payload,
+      },
     );
     const itemPayload: ItemPayload = {
       id,
@@ -130,6 +138,7 @@ export async function sendAlert(
       body,
       precedence: 'FLASH',
       alert: payload,
+      manifest,
     };
     const releases: Release[] = [];
     for (const to of recipients) {

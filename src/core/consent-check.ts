@@ -28,9 +28,16 @@ export function checkConsent(
       ? held
       : [...(held ?? []), extra];
   let newest: ConsentRecord | null = null;
+  let otherVersion: ConsentRecord | null = null;
   if (list !== undefined) {
     for (const c of list) {
       if (c.holder !== holder || c.to !== to || c.grantedAt > t) continue;
+      // A consent names the manifest version it was given for: a reclassified item
+      // needs a consent for its new version.
+      if (c.version !== undefined && c.version !== item.version) {
+        otherVersion = c;
+        continue;
+      }
       if (c.by === item.originator.id && c.revokedAt > t && t < c.expires)
         return { ok: true, consent: c };
       if (newest === null || c.grantedAt >= newest.grantedAt) newest = c;
@@ -43,7 +50,9 @@ export function checkConsent(
       reason: reason(
         'consent-required',
         'F1',
-        `${holder} may pass ${origin}'s ${item.id} to ${to} only with ${origin}'s written consent naming the item, ${holder} and ${to}; there is none`,
+        otherVersion === null
+          ? `${holder} may pass ${origin}'s ${item.id} to ${to} only with ${origin}'s written consent naming the item, ${holder} and ${to}; there is none`
+          : `${holder} may pass ${origin}'s ${item.id} to ${to} only with ${origin}'s written consent for its version ${item.version}; consent ${otherVersion.id} was given for version ${otherVersion.version}, before a reclassification`,
         consentRef(w, item, holder),
       ),
     };

@@ -15,6 +15,7 @@ import {
 import { DefinitionError } from './errors.js';
 import { defined } from './guards.js';
 import type { AgreementRuntime } from './lifecycle.js';
+import { markingFromOriginator } from './originator-marking.js';
 import type { Marking, PartyId } from './schemes.js';
 import type { EpochMs } from './time.js';
 import {
@@ -51,6 +52,11 @@ export interface ReclassifyRequest {
   readonly marking: string;
   /** The person of `by` who acts; when named, RULES P1 applies. */
   readonly user?: string | undefined;
+  /**
+   * The manifest version the new marking comes with (the item's next by default). The
+   * node refuses a version not above the item's before asking (`stale-manifest`).
+   */
+  readonly version?: number | undefined;
 }
 
 export interface CompromiseRequest {
@@ -230,6 +236,7 @@ export function decideReclassify(w: World, req: ReclassifyRequest, t: EpochMs): 
       ),
     ]);
   }
+  const version = req.version ?? item.version + 1;
   const { markings, uncovered } = followReclassification(w, item, next, t);
   const holders: MarkingView[] = [];
   for (const m of markings.values()) holders.push(markingView(m, next));
@@ -270,6 +277,7 @@ export function decideReclassify(w: World, req: ReclassifyRequest, t: EpochMs): 
       kind: 'reclassify',
       item: item.id,
       marking: next.code,
+      version,
       holders: [...markings].map(([party, m]) => ({ party, marking: m.code })),
     },
   };
@@ -306,6 +314,26 @@ function followReclassification(
     const party = w.parties.get(h.party);
     let covered: Marking | null = null;
     let fallback: { marking: Marking; agreement: string } | null = null;
+    if (h.receipts.length === 0) {
+      // A holding this node saw only as a forward's sender (src/core/arrival.ts): its
+      // marking follows from the originator's, as it was computed on arrival.
+      const m = markingFromOriginator(w, { ...item, marking: next }, h.party, t);
+      if (m !== null) {
+        markings.set(h.party, m);
+        continue;
+      }
+      // Not covered: as below, the highest marking the linking agreements cover.
+      for (const a of receiptAgreements(
+        w,
+        { from: item.originator.id, agreement: null, at: t },
+        h.party,
+        t,
+      )) {
+        const top = a.lastTextAt(t).highestCovered.get(h.party);
+        if (top !== undefined && (fallback === null || top.rank > fallback.marking.rank))
+          fallback = { marking: top, agreement: a.id };
+      }
+    }
     for (const r of h.receipts) {
       const senderNew = markings.get(r.from) ?? item.holdings.get(r.from)?.marking ?? next;
       if (senderNew.rank === 0 && party !== undefined) {

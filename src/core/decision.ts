@@ -86,6 +86,8 @@ export type Effect =
       readonly kind: 'reclassify';
       readonly item: string;
       readonly marking: string;
+      /** The manifest version the new marking comes with. */
+      readonly version: number;
       readonly holders: readonly { readonly party: PartyId; readonly marking: string }[];
     }
   | {

@@ -64,6 +64,7 @@ export function applyEffect(w: World, effect: Effect): void {
     case 'reclassify': {
       const item = mustGet(w.items, effect.item, 'item');
       item.marking = mustGet(item.originator.scheme.byCode, effect.marking, 'marking');
+      item.version = effect.version;
       for (const h of effect.holders) {
         const holding = item.holdings.get(h.party);
         const party = w.parties.get(h.party);

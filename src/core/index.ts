@@ -28,6 +28,7 @@ export * from './errors.js';
 export * from './explain.js';
 export * from './guards.js';
 export * from './lifecycle.js';
+export * from './originator-marking.js';
 export * from './precedence.js';
 export * from './reasons.js';
 export * from './schemes.js';

@@ -29,6 +29,8 @@ export interface ItemSpec {
   readonly title?: string | undefined;
   /** ACP 121 precedence; ROUTINE when absent. Orders delivery only. */
   readonly precedence?: Precedence | undefined;
+  /** The originator's manifest version (1 when absent); each reclassification adds one. */
+  readonly version?: number | undefined;
 }
 
 export interface UserRecord {
@@ -67,6 +69,8 @@ export interface ItemRecord {
   readonly originator: Party;
   /** The originator's current marking. */
   marking: Marking;
+  /** The version of the originator's manifest that marking comes from (1 at creation). */
+  version: number;
   readonly categories: readonly string[];
   readonly releasableTo: ReadonlySet<PartyId> | null;
   readonly precedence: Precedence;
@@ -87,6 +91,11 @@ export interface ConsentRecord {
   readonly expires: EpochMs;
   /** +∞ until revoked. */
   revokedAt: EpochMs;
+  /**
+   * The item's manifest version the consent was given for: a forward needs a consent
+   * for the version held now (issue 11). Undefined: any version (scenarios).
+   */
+  readonly version?: number | undefined;
 }
 
 export interface WorldSpec {
@@ -271,6 +280,7 @@ export class World {
       title: spec.title,
       originator,
       marking,
+      version: spec.version ?? 1,
       categories: [...spec.categories],
       releasableTo: spec.releasableTo === undefined ? null : new Set(spec.releasableTo),
       precedence: spec.precedence ?? 'ROUTINE',

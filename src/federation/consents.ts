@@ -96,6 +96,7 @@ export function consentRow(c: ConsentRecord, jws: string): ConsentRow {
     expires: Number.isFinite(c.expires) ? c.expires : null,
     revoked_at: null,
     jws,
+    item_version: c.version ?? null,
   };
 }
 
@@ -144,6 +145,7 @@ export function openConsent(fed: Federation, jws: string): ConsentRecord {
     grantedAt: parseInstant(c.grantedAt).ms,
     expires: c.expires === null ? Number.POSITIVE_INFINITY : parseInstant(c.expires).ms,
     revokedAt: Number.POSITIVE_INFINITY,
+    version: c.version,
   };
 }
 
@@ -157,6 +159,7 @@ function signConsent(fed: Federation, c: ConsentRecord): string {
     to: c.to,
     grantedAt: formatInstant(c.grantedAt),
     expires: Number.isFinite(c.expires) ? formatInstant(c.expires) : null,
+    version: c.version ?? 1,
   };
   return fed.signAsNode(payload, CONSENT_TYP);
 }
@@ -301,8 +304,13 @@ export async function decideConsentRequest(
       );
       reasons = d.reasons;
       if (d.decision === 'deny' || d.effect?.kind !== 'consent') throw deniedBy(d);
-      consent = { id: d.effect.consent.id, jws: signConsent(fed, d.effect.consent) };
-      await keepConsent(u, d.effect.consent, consent.jws);
+      // The consent names the manifest version held now (issue 11).
+      const given = {
+        ...d.effect.consent,
+        version: u.world.items.get(req.item_id)?.version ?? 1,
+      };
+      consent = { id: given.id, jws: signConsent(fed, given) };
+      await keepConsent(u, given, consent.jws);
     }
     await decideConsentRequestRow(u.tx, requestId, {
       status: grant ? 'granted' : 'refused',

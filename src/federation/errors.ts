@@ -14,7 +14,18 @@ export type FederationCode =
   | 'bad-signature'
   | 'stale-request'
   | 'replayed-request'
-  | 'unknown-peer';
+  | 'unknown-peer'
+  /** The originator's manifest does not verify with the originator's key (issue 11). */
+  | 'bad-originator-signature'
+  /** The content is not what the originator's manifest hashes. */
+  | 'content-mismatch'
+  /** A marking the sender claims differs from the one computed from the manifest. */
+  | 'marking-mismatch'
+  /** The item as described differs from its manifest (another item, other categories, …). */
+  | 'manifest-mismatch'
+  /** A manifest version older than (or the same as) the one held. */
+  | 'stale-manifest'
+  | 'wrong-authority';
 
 export class FederationError extends LiaisonError<FederationCode> {
   override readonly name = 'FederationError';

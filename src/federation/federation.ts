@@ -14,7 +14,7 @@ import type { Actor } from '../node/roles.js';
 import type { LiaisonNode, Unit } from '../node/service.js';
 import { lastSeqs } from '../store/outbox.js';
 import { liveNonces } from '../store/witness.js';
-import type { RequestParts } from './httpsig.js';
+import { authorityOf, type ReceivedRequest } from './httpsig.js';
 import type { Identity } from './identity.js';
 import { Inbox } from './inbox.js';
 import type { Outgoing } from './messages.js';
@@ -30,6 +30,12 @@ export interface FederationOptions {
   readonly encryptionKey: KeyObject;
   /** This node's public URL, as partners reach it. */
   readonly url: string;
+  /**
+   * Other URLs partners may reach this node at (another name of the same host, a
+   * gateway): a signed request must be signed for the authority of `url` or of one of
+   * these (docs/wire.md §3).
+   */
+  readonly aliasUrls?: readonly string[];
   /** Fetch, replaceable in tests. */
   readonly fetch?: typeof fetch;
 }
@@ -40,6 +46,7 @@ export class Federation implements Notifier {
   readonly fetch: typeof fetch;
   private contentPort: ContentPort | null = null;
   private readonly own: OwnIdentity;
+  private authorities: { url: string; list: string[] } | null = null;
 
   private constructor(
     readonly options: FederationOptions,
@@ -135,12 +142,43 @@ export class Federation implements Notifier {
     return this.outbox.retryNow(party);
   }
 
+  /**
+   * This node's own authorities (host[:port], as `URL.host` writes them): its URL's,
+   * then its alias URLs'. A signed request must be signed for one of them. Built
+   * again when the URL changes (it may be known only once the node listens).
+   */
+  ownAuthorities(): string[] {
+    const url = this.options.url;
+    if (this.authorities === null || this.authorities.url !== url) {
+      const list: string[] = [];
+      for (const u of [url, ...(this.options.aliasUrls ?? [])]) {
+        const a = authorityOf(u);
+        if (a !== null && !list.includes(a)) list.push(a);
+      }
+      this.authorities = { url, list };
+    }
+    return this.authorities.list;
+  }
+
+  /** The authorities this node reaches its peers at: only to name a `wrong-authority` refusal. */
+  peerAuthorities(): string[] {
+    return [...this.peers.values()].flatMap((p) => authorityOf(p.url) ?? []);
+  }
+
   /** Authenticates a node-to-node request (RFC 9421) and returns the sending party. */
   authenticate(
-    parts: RequestParts,
+    parts: ReceivedRequest,
     headers: Record<string, string | string[] | undefined>,
   ): Promise<{ party: string; nonce: string; expires: number }> {
     return this.inbox.authenticate(parts, headers);
+  }
+
+  /** Authenticates a signed GET and stores its nonce; returns the sending party. */
+  authenticateRead(
+    parts: ReceivedRequest,
+    headers: Record<string, string | string[] | undefined>,
+  ): Promise<string> {
+    return this.inbox.authenticateRead(parts, headers);
   }
 
   /** Handles a batch of sealed messages from `sender`, in order; one signed receipt each. */
@@ -163,14 +201,8 @@ export class Federation implements Notifier {
     return tellNotice(this, u, agreement, action, at);
   }
 
-  reclassified(
-    u: Unit,
-    item: ItemRecord,
-    marking: string,
-    at: EpochMs,
-    except: string | null,
-  ): Promise<void> {
-    return tellReclassified(this, u, item, marking, at, except);
+  reclassified(u: Unit, item: ItemRecord, manifest: string, except: string | null): Promise<void> {
+    return tellReclassified(this, u, item, manifest, except);
   }
 
   compromised(u: Unit, item: ItemRecord, report: CompromiseReport): Promise<void> {

@@ -60,6 +60,11 @@ const ItemPayload = closed({
   precedence: T.Optional(oneOf(...PRECEDENCES)),
   /** A FLASH launch alert's payload, checked in full by the content port on arrival. */
   alert: T.Optional(T.Unknown()),
+  /**
+   * The originator's signed manifest (src/node/manifest.ts), unchanged from the
+   * originator: the receiver checks the fields above and the content against it.
+   */
+  manifest: Jws,
 });
 export type ItemPayload = Static<typeof ItemPayload>;
 
@@ -146,9 +151,18 @@ const MESSAGES = {
       at: Instant,
     }),
   ),
+  /** The originator's manifest of the item's next version, relayed unchanged hop by hop. */
   'item.reclassified': message(
     'item.reclassified',
-    closed({ item: Id, marking: Str(64), at: Instant }),
+    closed({
+      item: Id,
+      manifest: Jws,
+      /**
+       * The marking the sender computed for the recipient along the route: the
+       * recipient takes it only when higher than its own computation.
+       */
+      recipientMarking: Str(64),
+    }),
   ),
   'compromise.report': message(
     'compromise.report',
@@ -217,6 +231,8 @@ const ConsentPayload = closed({
   to: Party,
   grantedAt: Instant,
   expires: T.Union([Instant, T.Null()]),
+  /** The item's manifest version the consent is given for (a reclassification needs a new one). */
+  version: T.Integer({ minimum: 1 }),
 });
 export type ConsentPayload = Static<typeof ConsentPayload>;
 const CONSENT_CHECK = TypeCompiler.Compile(ConsentPayload);

@@ -33,14 +33,13 @@ export async function tellNotice(
 
 /**
  * A reclassification goes hop by hop: to each holder this party gave the item to,
- * but the party that told us.
+ * but the party that told us, with the originator's signed manifest unchanged.
  */
 export async function tellReclassified(
   fed: Federation,
   u: Unit,
   item: ItemRecord,
-  marking: string,
-  at: EpochMs,
+  manifest: string,
   except: string | null,
 ): Promise<void> {
   for (const h of item.holdings.values()) {
@@ -54,7 +53,7 @@ export async function tellReclassified(
         u,
         h.party,
         'item.reclassified',
-        { item: item.id, marking, at: formatInstant(at) },
+        { item: item.id, manifest, recipientMarking: h.marking.code },
         item.id,
       );
     }

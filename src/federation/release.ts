@@ -41,6 +41,7 @@ async function payloadOf(fed: Federation, itemId: string): Promise<ItemPayload> 
     body: row.body,
     precedence: isPrecedence(row.precedence) ? row.precedence : 'ROUTINE',
     ...(alert === undefined ? {} : { alert }),
+    manifest: row.manifest ?? '',
   };
 }
 

@@ -2,11 +2,20 @@
 // follow through their rows; a compromise is reported (GSOMIA Art. 17). Each is one
 // implementation, whether it starts here or arrives from a partner; the node's
 // notifier tells the partners the article names.
-import { randomUUID } from 'node:crypto';
-import { type Decision, decide, type ItemRecord } from '../core/index.js';
-import { insertCompromise, pageCompromises, setMarkings } from '../store/items.js';
+import { type KeyObject, randomUUID } from 'node:crypto';
+import {
+  type Decision,
+  decide,
+  type Effect,
+  type ItemRecord,
+  isPrecedence,
+  parseInstant,
+} from '../core/index.js';
+import { insertCompromise, itemRow, pageCompromises, setMarkings } from '../store/items.js';
+import { column } from '../store/json.js';
 import { NotFound } from './errors.js';
 import { type EventActor, record } from './events.js';
+import { contentHash, type Manifest, makeManifest, manifestOf } from './manifest.js';
 import type { CompromiseReport } from './ports.js';
 import type { Actor } from './roles.js';
 import type { LiaisonNode, Unit } from './service.js';
@@ -20,28 +29,56 @@ export function reclassifyItem(
   marking: string,
 ): Promise<Decision> {
   return node.transact(async (u) => {
-    const r = await reclassify(u, { user: actor.user, party: node.party }, itemId, marking);
-    if (r.item === null || r.decision.decision === 'deny')
+    const r = await reclassify(u, { user: actor.user, party: node.party }, itemId, {
+      kind: 'sign',
+      marking,
+      key: node.options.signingKey,
+    });
+    if (r.item === null || r.manifest === null || r.decision.decision === 'deny')
       throw refusal(u, actor, itemId, r.decision);
-    await node.notifier.reclassified(u, r.item, marking, u.now, null);
+    await node.notifier.reclassified(u, r.item, r.manifest, null);
     return r.decision;
   });
 }
 
 /**
+ * The next version of an item's manifest: signed here by the originator, or signed by
+ * the originator elsewhere and relayed (already checked against the version held).
+ */
+export type NextVersion =
+  | { readonly kind: 'sign'; readonly marking: string; readonly key: KeyObject }
+  | {
+      readonly kind: 'signed';
+      readonly manifest: Manifest;
+      readonly jws: string;
+      /**
+       * The marking the relaying hop computed for this party (it knows the route this
+       * node may not): taken when higher than the one computed here, never when lower.
+       */
+      readonly floor: { readonly party: string; readonly marking: string } | null;
+    };
+
+/**
  * RULES C1 in a unit: `actor.party` reclassifies (this party's person, or the partner
  * the news came from, on the originator's behalf), decided, logged by the one writer of
- * `item.reclassified`, and when allowed stored and applied. `onBehalfOf`: the
- * originator, for news from a partner.
+ * `item.reclassified`, and when allowed stored with the manifest of the new version and
+ * applied. `onBehalfOf`: the originator, for news from a partner.
  */
 export async function reclassify(
   u: Unit,
   actor: EventActor,
   itemId: string,
-  marking: string,
+  next: NextVersion,
   onBehalfOf: string | null = null,
-): Promise<{ decision: Decision; item: ItemRecord | null; logIndex: number }> {
+): Promise<{
+  decision: Decision;
+  item: ItemRecord | null;
+  logIndex: number;
+  manifest: string | null;
+}> {
   const item = u.world.items.get(itemId);
+  const marking = next.kind === 'sign' ? next.marking : next.manifest.marking;
+  const version = next.kind === 'sign' ? (item?.version ?? 0) + 1 : next.manifest.version;
   const d = decide(
     u.world,
     {
@@ -49,10 +86,16 @@ export async function reclassify(
       item: itemId,
       by: onBehalfOf ?? actor.party,
       marking,
+      version,
       ...(actor.user === null ? {} : { user: actor.user }),
     },
     u.now,
   );
+  const effect =
+    d.decision === 'allow' && d.effect?.kind === 'reclassify'
+      ? raised(u, d.effect, next.kind === 'signed' ? next.floor : null)
+      : null;
+  const allowed = effect !== null;
   const logIndex = record(
     u,
     'item.reclassified',
@@ -61,15 +104,69 @@ export async function reclassify(
       item: itemId,
       from: item?.marking.code ?? null,
       to: marking,
-      holders: (d.holders ?? []).map((h) => ({ party: h.party, marking: h.code })),
+      holders:
+        effect?.holders ?? (d.holders ?? []).map((h) => ({ party: h.party, marking: h.code })),
+      version: allowed ? version : null,
     },
     { decision: d.decision, reasons: d.reasons.map((r) => r.code) },
   );
-  if (d.decision === 'allow' && d.effect?.kind === 'reclassify') {
-    await setMarkings(u.tx, d.effect.item, d.effect.marking, d.effect.holders);
-    u.apply(d.effect);
+  let manifest: string | null = null;
+  if (effect !== null) {
+    manifest = next.kind === 'signed' ? next.jws : await nextManifest(u, itemId, next, version);
+    await setMarkings(u.tx, effect.item, effect.marking, effect.holders, { manifest, version });
+    u.apply(effect);
   }
-  return { decision: d, item: item ?? null, logIndex };
+  return { decision: d, item: item ?? null, logIndex, manifest };
+}
+
+type ReclassifyEffect = Extract<Effect, { kind: 'reclassify' }>;
+
+/** The effect with `floor.party`'s marking raised to `floor.marking` when that is higher. */
+function raised(
+  u: Unit,
+  e: ReclassifyEffect,
+  floor: { readonly party: string; readonly marking: string } | null,
+): ReclassifyEffect {
+  if (floor === null) return e;
+  const scheme = u.world.parties.get(floor.party)?.scheme;
+  const claimed = scheme?.byCode.get(floor.marking);
+  if (scheme === undefined || claimed === undefined) return e;
+  return {
+    ...e,
+    holders: e.holders.map((h) => {
+      if (h.party !== floor.party) return h;
+      const computed = scheme.byCode.get(h.marking);
+      return computed !== undefined && claimed.rank > computed.rank
+        ? { party: h.party, marking: claimed.code }
+        : h;
+    }),
+  };
+}
+
+/** The originator signs the manifest of the item's next version: only its marking changes. */
+async function nextManifest(
+  u: Unit,
+  itemId: string,
+  next: { readonly marking: string; readonly key: KeyObject },
+  version: number,
+): Promise<string> {
+  const row = await itemRow(u.tx, itemId);
+  if (row === undefined) throw new NotFound('unknown-item', `unknown item '${itemId}'`);
+  const held = row.manifest === null ? null : manifestOf(row.manifest);
+  const fields = {
+    item: row.id,
+    originator: row.originator,
+    version,
+    marking: next.marking,
+    categories: held?.categories ?? column<string[]>(row.categories),
+    releasableTo:
+      held?.releasableTo ??
+      (row.releasable_to === null ? null : column<string[]>(row.releasable_to)),
+    precedence: held?.precedence ?? (isPrecedence(row.precedence) ? row.precedence : 'ROUTINE'),
+    contentHash: held?.contentHash ?? contentHash({ title: row.title, body: row.body }),
+  };
+  const createdAt = held === null ? row.created_at : parseInstant(held.createdAt).ms;
+  return makeManifest(fields, createdAt, u.now, next.key).jws;
 }
 
 export interface CompromiseView {

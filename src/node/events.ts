@@ -131,6 +131,8 @@ export interface EventSubjects {
     from?: string | null;
     to: string;
     holders: readonly Held[];
+    /** The originator's manifest version of the new marking (issue 11). */
+    version?: number | null;
   };
   'compromise.reported': { item: string; reportedBy?: Party };
   'consent.requested': {

@@ -1,6 +1,6 @@
 // Items at a node: creating one (creating is acting, RULES P1), listing what a person
 // may see, and reading (RULES A1–A3), each decided by the core and logged.
-import { randomUUID } from 'node:crypto';
+import { type KeyObject, randomUUID } from 'node:crypto';
 import {
   type Decision,
   decide,
@@ -13,6 +13,7 @@ import { insertItems, itemRow } from '../store/items.js';
 import { json } from '../store/json.js';
 import { deniedBy, Unavailable } from './errors.js';
 import { type EventActor, type EventSubjects, record } from './events.js';
+import { contentHash, makeManifest } from './manifest.js';
 import type { Actor } from './roles.js';
 import type { LiaisonNode, Unit } from './service.js';
 import { logListing, type Page, refusal, visible } from './visibility.js';
@@ -82,8 +83,12 @@ export async function addNewItem(
   actor: Actor,
   party: string,
   input: NewItem,
-  alert: CreatedAlert | null = null,
-): Promise<ItemRecord> {
+  /** The node's signing key: the originator signs the item's manifest. */
+  key: KeyObject,
+  /** An alert's log subject and payload (part of the content the manifest hashes). */
+  withAlert: { readonly created: CreatedAlert; readonly payload: unknown } | null = null,
+): Promise<{ item: ItemRecord; manifest: string }> {
+  const alert = withAlert?.created ?? null;
   const who: EventActor = { user: actor.user, party };
   const subject = (item: string | null, precedence: Precedence | null) => ({
     item,
@@ -119,6 +124,25 @@ export async function addNewItem(
   });
   const item = u.world.items.get(id);
   if (item === undefined) throw new Unavailable('internal', `item ${id} was not added`);
+  const { jws: manifest } = makeManifest(
+    {
+      item: id,
+      originator: party,
+      version: 1,
+      marking: input.marking,
+      categories: [...input.categories],
+      releasableTo: input.releasableTo === undefined ? null : [...input.releasableTo],
+      precedence: item.precedence,
+      contentHash: contentHash({
+        title: input.title,
+        body: input.body,
+        ...(withAlert === null ? {} : { alert: withAlert.payload }),
+      }),
+    },
+    u.now,
+    u.now,
+    key,
+  );
   await insertItems(u.tx, [
     {
       id,
@@ -131,10 +155,12 @@ export async function addNewItem(
       created_at: u.now,
       created_by: actor.user,
       precedence: item.precedence,
+      manifest,
+      version: 1,
     },
   ]);
   recordCreation(u, who, subject(id, item.precedence), null);
-  return item;
+  return { item, manifest };
 }
 
 /** The one writer of `item.created`: a creation, or its refusal (`item` null). */
@@ -156,7 +182,9 @@ function recordCreation(
 }
 
 export function createItem(node: LiaisonNode, actor: Actor, input: NewItem): Promise<ItemSummary> {
-  return node.transact(async (u) => summary(node, await addNewItem(u, actor, node.party, input)));
+  return node.transact(async (u) =>
+    summary(node, (await addNewItem(u, actor, node.party, input, node.options.signingKey)).item),
+  );
 }
 
 /**

@@ -21,16 +21,11 @@ export interface Notifier {
   /** This party gave, suspended, resumed or withdrew a notice at `at`. */
   noticeAction(u: Unit, agreement: string, action: NoticeActionKind, at: EpochMs): Promise<void>;
   /**
-   * An item was reclassified here (by its originator, at `at`): tell those this party
-   * gave it to, but `except` (the party that told us).
+   * An item was reclassified (by its originator): tell those this party gave it to, but
+   * `except` (the party that told us), passing the originator's signed `manifest` of
+   * the new version on unchanged.
    */
-  reclassified(
-    u: Unit,
-    item: ItemRecord,
-    marking: string,
-    at: EpochMs,
-    except: string | null,
-  ): Promise<void>;
+  reclassified(u: Unit, item: ItemRecord, manifest: string, except: string | null): Promise<void>;
   /** A compromise was recorded here (GSOMIA Art. 17): tell whom the article names. */
   compromised(u: Unit, item: ItemRecord, report: CompromiseReport): Promise<void>;
 }

@@ -31,8 +31,14 @@ export async function setMarkings(
   item: string,
   marking: string,
   holders: readonly { readonly party: string; readonly marking: string }[],
+  /** The originator's manifest of the new version, kept with the item. */
+  version: { readonly manifest: string; readonly version: number },
 ): Promise<void> {
-  await q.updateTable('items').set({ marking }).where('id', '=', item).execute();
+  await q
+    .updateTable('items')
+    .set({ marking, manifest: version.manifest, version: version.version })
+    .where('id', '=', item)
+    .execute();
   for (const h of holders) {
     await q
       .updateTable('holdings')

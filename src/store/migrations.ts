@@ -300,6 +300,34 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0007-manifests': {
+      async up(db: Kysely<unknown>) {
+        // The originator's signed manifest of the item's current version (issue 11).
+        await db.schema.alterTable('items').addColumn('manifest', 'text').execute();
+        await db.schema
+          .alterTable('items')
+          .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+          .execute();
+        await db.schema.alterTable('consents').addColumn('item_version', 'integer').execute();
+      },
+    },
+    '0009-witnessing': {
+      async up(db: Kysely<unknown>) {
+        // The alarms a witness raised about a partner's log (docs/wire.md §10).
+        await db.schema
+          .createTable('witness_alarms')
+          .addColumn('peer', 'text', (c) => c.notNull())
+          .addColumn('size', 'bigint', (c) => c.notNull())
+          .addColumn('root', bytes, (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('note', 'text', (c) => c.notNull())
+          .addColumn('problem', 'text', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('log_index', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('witness_alarms_pk', ['peer', 'size', 'root'])
+          .execute();
+      },
+    },
   };
 }
 

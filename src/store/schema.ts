@@ -87,6 +87,10 @@ export interface ItemTable {
   created_by: string | null;
   /** ACP 121: FLASH, IMMEDIATE, PRIORITY or ROUTINE. */
   precedence: Generated<string>;
+  /** The originator's signed manifest of the version held (src/node/manifest.ts). */
+  manifest: string | null;
+  /** The manifest's version: 1 at creation, one more per reclassification. */
+  version: Generated<number>;
 }
 
 export interface HoldingTable {
@@ -203,6 +207,8 @@ export interface ConsentTable {
   revoked_at: number | null;
   /** The originator's JWS over the consent. */
   jws: string;
+  /** The manifest version of the item the consent was given for (null: any, before 0007). */
+  item_version: number | null;
 }
 
 export interface ConsentRequestTable {
@@ -236,6 +242,24 @@ export interface CosignatureTable {
   /** The C2SP tlog-cosignature signature line. */
   line: string;
   at: number;
+}
+
+/**
+ * An alarm this node raised as a witness: a partner's checkpoint that showed a split
+ * view or a rollback, kept as the partner signed it (evidence). One per checkpoint.
+ */
+export interface WitnessAlarmTable {
+  peer: string;
+  size: number;
+  root: Uint8Array;
+  /** 'split-view' or 'rollback'. */
+  kind: string;
+  /** The partner's signed note, as presented. */
+  note: string;
+  problem: string;
+  at: number;
+  /** The log entry that recorded it (`witness.split-view`). */
+  log_index: number;
 }
 
 /** A FLASH alert's payload; the item itself is in `items`. */
@@ -290,6 +314,7 @@ export interface Database {
   consent_requests: ConsentRequestTable;
   peer_checkpoints: PeerCheckpointTable;
   cosignatures: CosignatureTable;
+  witness_alarms: WitnessAlarmTable;
   alerts: AlertTable;
   alert_acks: AlertAckTable;
 }

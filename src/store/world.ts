@@ -62,6 +62,7 @@ export async function loadWorld(db: Kysely<Database>): Promise<World> {
         releasableTo: it.releasable_to === null ? undefined : parse<string[]>(it.releasable_to),
         title: it.title,
         precedence: isPrecedence(it.precedence) ? it.precedence : 'ROUTINE',
+        version: it.version,
       },
       since: it.created_at,
     });
@@ -91,6 +92,7 @@ export async function loadWorld(db: Kysely<Database>): Promise<World> {
         grantedAt: c.granted_at,
         expires: c.expires ?? Number.POSITIVE_INFINITY,
         revokedAt: c.revoked_at ?? Number.POSITIVE_INFINITY,
+        ...(c.item_version === null ? {} : { version: c.item_version }),
       },
     });
   }

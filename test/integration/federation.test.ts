@@ -1,5 +1,6 @@
 // Three real node processes on loopback: the 2019 story end to end, the
 // counterfactual with the hub route, refusals of bad input, and witnessing.
+
 import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_TEMPLATES } from '../../src/core/index.js';
@@ -18,6 +19,7 @@ import {
   terminateGsomia,
   waitFor,
 } from '../support/federation.js';
+import { manifestOf, signedItem } from '../support/hostile.js';
 import { http, liaison, storedEntries } from '../support/node-process.js';
 
 type Json = Record<string, unknown>;
@@ -268,7 +270,7 @@ describe('three nodes share under their agreements', () => {
       sentAt: new Date().toISOString(),
       body: {
         kind: 'release',
-        item: {
+        item: signedItem(jpKeys.signing, {
           id: itemId,
           originator: 'JP',
           marking: 'GOKUHI',
@@ -276,7 +278,7 @@ describe('three nodes share under their agreements', () => {
           releasableTo: null,
           title: 't',
           body: 'b',
-        },
+        }),
         senderMarking: 'GOKUHI',
         recipientMarking: 'II',
         agreements: ['gsomia-jp-kr-2016'],
@@ -338,7 +340,17 @@ describe('three nodes share under their agreements', () => {
               message({
                 body: {
                   ...message().body,
-                  item: { ...message().body.item, id: `jp-${randomUUID()}`, marking: 'KIMITSU' },
+                  // Signed by JP as KIMITSU: the manifest is good; the level is not covered.
+                  item: signedItem(jpKeys.signing, {
+                    id: `jp-${randomUUID()}`,
+                    originator: 'JP',
+                    marking: 'KIMITSU',
+                    categories: ['dprk-missile'],
+                    releasableTo: null,
+                    title: 't',
+                    body: 'b',
+                  }),
+                  senderMarking: 'KIMITSU',
                 },
               }),
               jpKeys.signing,
@@ -401,7 +413,23 @@ describe('three nodes share under their agreements', () => {
                 from: 'JP',
                 to: 'KR',
                 sentAt: new Date().toISOString(),
-                body: { item: krItem, marking: 'III', at: new Date().toISOString() },
+                body: {
+                  item: krItem,
+                  manifest: manifestOf(
+                    jpKeys.signing,
+                    {
+                      id: krItem,
+                      originator: 'JP',
+                      marking: 'HI',
+                      categories: ['dprk-missile'],
+                      releasableTo: null,
+                      title: 't',
+                      body: 'b',
+                    },
+                    { version: 2 },
+                  ),
+                  recipientMarking: 'III',
+                },
               },
               jpKeys.signing,
               krEnc,
@@ -531,6 +559,7 @@ describe('three nodes share under their agreements', () => {
             to,
             grantedAt: new Date().toISOString(),
             expires: null,
+            version: 1,
           }),
         ),
         jpKeys.signing,
@@ -543,7 +572,15 @@ describe('three nodes share under their agreements', () => {
         body: {
           ...message().body,
           kind: 'forward',
-          item: { ...message().body.item, id: x },
+          item: signedItem(jpKeys.signing, {
+            id: x,
+            originator: 'JP',
+            marking: 'GOKUHI',
+            categories: ['dprk-missile'],
+            releasableTo: null,
+            title: 't',
+            body: 'b',
+          }),
           senderMarking: 'S',
           consent,
         },
@@ -664,7 +701,7 @@ describe('three nodes share under their agreements', () => {
       sentAt: new Date().toISOString(),
       body: {
         kind: 'release',
-        item: {
+        item: signedItem(jpSigning, {
           id: late,
           originator: 'JP',
           marking: 'GOKUHI',
@@ -672,7 +709,7 @@ describe('three nodes share under their agreements', () => {
           releasableTo: null,
           title: 'Queued before the end',
           body: 'Queued before the end body',
-        },
+        }),
         senderMarking: 'GOKUHI',
         recipientMarking: 'II',
         agreements: ['gsomia-jp-kr-2016'],

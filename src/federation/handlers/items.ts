@@ -7,6 +7,7 @@ import {
   DefinitionError,
   decideArrival,
   LiaisonError,
+  markingFromOriginator,
   parseInstant,
 } from '../../core/index.js';
 import { reclassify, recordCompromise } from '../../node/custody.js';
@@ -14,9 +15,11 @@ import { deniedBy, NotFound, PolicyDenied, RequestInvalid } from '../../node/err
 import { record } from '../../node/events.js';
 import type { CompromiseReport } from '../../node/ports.js';
 import { insertConsent } from '../../store/consents.js';
+import { itemRow } from '../../store/items.js';
 import { json } from '../../store/json.js';
 import { consentRow, openConsent } from '../consents.js';
 import { FederationError } from '../errors.js';
+import { checkItemAgainstManifest, checkNextVersion } from '../manifests.js';
 import type { OnAccepted } from '../ports.js';
 import { type Arrival, accepted, cameFrom, denied, notLater, type Outcome } from './arrival.js';
 
@@ -37,25 +40,51 @@ export async function receiveItem({ fed, u, m, rows }: Arrival<'item'>): Promise
       throw e;
     }
   }
+  // The originator's word: its signed manifest, the item and its content checked against it.
+  const manifest = checkItemAgainstManifest(fed, it);
+  const known = u.world.items.get(it.id);
+  if (known !== undefined && manifest.version < known.version)
+    throw new FederationError(
+      'stale-manifest',
+      `version ${manifest.version} of ${it.id} is older than version ${known.version}, held here`,
+    );
   const consent = !release && b.consent !== null ? openConsent(fed, b.consent) : null;
+  const spec = {
+    id: manifest.item,
+    originator: manifest.originator,
+    marking: manifest.marking,
+    categories: manifest.categories,
+    releasableTo: manifest.releasableTo ?? undefined,
+    title: it.title,
+    precedence: manifest.precedence,
+    version: manifest.version,
+  };
   let arrival: ArrivalDecision;
   try {
+    // Markings are computed, not claimed (RULES R5, F3): the sender's from the
+    // originator's signed marking, unless this node saw the sender receive it.
+    const described = known ?? u.world.itemRecord(spec, u.now);
+    const sender =
+      described.holdings.get(m.from)?.marking ??
+      markingFromOriginator(u.world, described, m.from, u.now);
+    if (sender === null)
+      throw new FederationError(
+        'marking-mismatch',
+        `no agreement known here translates ${manifest.originator}'s ${manifest.marking} for ${m.from}: its marking of ${it.id} cannot be computed`,
+      );
+    if (sender.code !== b.senderMarking)
+      throw new FederationError(
+        'marking-mismatch',
+        `${m.from} says it holds ${it.id} at ${b.senderMarking}; from ${manifest.originator}'s signed ${manifest.marking} (version ${manifest.version}) it holds it at ${sender.code}`,
+      );
     arrival = decideArrival(
       u.world,
       {
-        item: {
-          id: it.id,
-          originator: it.originator,
-          marking: it.marking,
-          categories: it.categories,
-          releasableTo: it.releasableTo ?? undefined,
-          title: it.title,
-          precedence: it.precedence,
-        },
+        item: spec,
         kind: b.kind,
         from: m.from,
         to: fed.party,
-        senderMarking: b.senderMarking,
+        senderMarking: sender.code,
         consent,
       },
       u.now,
@@ -64,6 +93,16 @@ export async function receiveItem({ fed, u, m, rows }: Arrival<'item'>): Promise
     if (e instanceof DefinitionError) throw new FederationError('malformed-message', e.message);
     throw e;
   }
+  const computed = arrival.decision.marking;
+  if (
+    arrival.decision.decision === 'allow' &&
+    computed !== undefined &&
+    computed.code !== b.recipientMarking
+  )
+    throw new FederationError(
+      'marking-mismatch',
+      `${m.from} marks ${it.id} ${b.recipientMarking} for ${fed.party}; the rules give ${computed.code}`,
+    );
   const d = arrival.decision;
   const i = record(
     u,
@@ -98,7 +137,9 @@ export async function receiveItem({ fed, u, m, rows }: Arrival<'item'>): Promise
       body: it.body,
       created_at: u.now,
       created_by: null,
-      precedence: it.precedence ?? 'ROUTINE',
+      precedence: manifest.precedence,
+      manifest: it.manifest,
+      version: manifest.version,
     });
     if (onAccepted !== null) await onAccepted(u, item, m.from);
   }
@@ -122,16 +163,25 @@ export async function receiveReclassified({
       `${m.from} is neither the originator of ${b.item} nor the party it came from`,
     );
   }
+  // The originator's word: the next version of its manifest, unchanged from it.
+  const held = await itemRow(u.tx, b.item);
+  const manifest = checkNextVersion(fed, b.manifest, item, held?.manifest ?? null);
+  notLater(parseInstant(manifest.issuedAt).ms, u.now, 'the reclassification');
   const { decision: d, logIndex: i } = await reclassify(
     u,
     { user: null, party: m.from },
     b.item,
-    b.marking,
+    {
+      kind: 'signed',
+      manifest,
+      jws: b.manifest,
+      floor: { party: fed.party, marking: b.recipientMarking },
+    },
     item.originator.id,
   );
   if (d.decision === 'deny') throw deniedBy(d);
-  // Hop by hop: pass it on to those we sent the item to.
-  await fed.reclassified(u, item, b.marking, parseInstant(b.at).ms, m.from);
+  // Hop by hop: pass the same signed manifest on to those we sent the item to.
+  await fed.reclassified(u, item, b.manifest, m.from);
   return accepted(i, `${b.item} reclassified`, b.item);
 }
 
