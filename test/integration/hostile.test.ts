@@ -1,0 +1,438 @@
+// A hostile or compromised partner, with its real node key (issue 11): the US node
+// tries to make KR believe what JP never said. Each attack is sent as a signed,
+// sealed, well-formed message (test/support/hostile.ts); each is refused with its own
+// code and logged at KR, nothing of it is stored, and afterwards the honest parties
+// agree on holdings, markings, versions and agreement status.
+import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { x25519PublicKeyFromRaw } from '../../src/crypto/jose.js';
+import type { ItemPayload, Message } from '../../src/federation/messages.js';
+import { openManifest, manifestOf as readManifest } from '../../src/node/manifest.js';
+import { openSqlite } from '../../src/store/db.js';
+import { type Party, startTrio, type Trio, waitFor } from '../support/federation.js';
+import { envelope, manifestOf, postSealed, signedItem } from '../support/hostile.js';
+import { http, storedEntries } from '../support/node-process.js';
+
+type Json = Record<string, unknown>;
+let trio: Trio;
+const url = (p: Party) => trio.members[p].url;
+const tok = (p: Party, role: 'officer' | 'ra' | 'clerk' | 'auditor' | 'admin') =>
+  trio.members[p].tokens[role];
+
+async function createItem(p: Party, marking: string, title: string): Promise<string> {
+  const r = await http(url(p), 'POST', '/v1/items', tok(p, 'ra'), {
+    marking,
+    categories: ['dprk-missile'],
+    title,
+    body: `${title}: the originator's text`,
+  });
+  expect(r.status).toBe(201);
+  return (r.body as { id: string }).id;
+}
+
+async function inbox(p: Party): Promise<Json[]> {
+  return (await http(url(p), 'GET', '/v1/inbox', tok(p, 'officer'))).body as Json[];
+}
+
+async function releaseAndWait(from: Party, id: string, to: Party): Promise<void> {
+  const r = await http(url(from), 'POST', `/v1/items/${id}/release`, tok(from, 'ra'), { to });
+  expect(r.status).toBe(202);
+  await waitFor(`${id} at ${to}`, async () => (await inbox(to)).some((e) => e.item === id));
+}
+
+/** A row of a node's store, read as its operator would (read-only). */
+function storeRow<T>(p: Party, query: string, ...args: unknown[]): T | undefined {
+  const db = openSqlite(`${trio.members[p].init.dir}/store.sqlite`, { readonly: true });
+  try {
+    return db.prepare(query).get(...args) as T | undefined;
+  } finally {
+    db.close();
+  }
+}
+
+interface ItemRowView {
+  id: string;
+  originator: string;
+  marking: string;
+  categories: string;
+  title: string;
+  body: string;
+  precedence: string;
+  manifest: string;
+  version: number;
+}
+
+/** The item as its originator stores it: its content and its signed manifest. */
+function originatorCopy(id: string): ItemRowView {
+  const row = storeRow<ItemRowView>('JP', 'SELECT * FROM items WHERE id = ?', id);
+  if (row === undefined) throw new Error(`JP has no item ${id}`);
+  return row;
+}
+
+/** The item as JP would send it, with JP's manifest. */
+function asSent(id: string): ItemPayload {
+  const r = originatorCopy(id);
+  return {
+    id: r.id,
+    originator: r.originator,
+    marking: r.marking,
+    categories: JSON.parse(r.categories) as string[],
+    releasableTo: null,
+    title: r.title,
+    body: r.body,
+    precedence: 'ROUTINE',
+    manifest: r.manifest,
+  };
+}
+
+let krEnc: ReturnType<typeof x25519PublicKeyFromRaw>;
+
+/** US → KR, signed and sealed with US's real keys. */
+async function fromUs(m: Message): Promise<{ status: string; code: string }> {
+  const r = await postSealed(url('KR'), [m], trio.keys('US').signing, 'US', krEnc);
+  expect(r.status).toBe(200);
+  const receipts = (r.body as { receipts: string[] }).receipts;
+  const receipt = (JSON.parse(receipts[0] ?? '{}') as { receipt: { status: string; code: string } })
+    .receipt;
+  return { status: receipt.status, code: receipt.code };
+}
+
+const forward = (item: ItemPayload, over: Partial<Message<'item'>['body']> = {}): Message =>
+  envelope('item', 'US', 'KR', {
+    kind: 'forward',
+    item,
+    senderMarking: 'S',
+    recipientMarking: 'II',
+    agreements: ['tisa-2014'],
+    consent: null,
+    ...over,
+  });
+
+/** Sends an attack; expects it refused with `code`, logged at KR, and KR's inbox unchanged. */
+async function refused(what: string, m: Message, code: string): Promise<void> {
+  const size = ((await http(url('KR'), 'GET', '/readyz')).body as { logSize: number }).logSize;
+  const before = (await inbox('KR')).length;
+  expect({ what, ...(await fromUs(m)) }).toEqual({ what, status: 'refused', code });
+  const logged = await storedEntries(trio.members.KR.init, undefined, size);
+  expect({
+    what,
+    logged: logged.some(
+      (e) => e.decision === 'deny' && ((e.reasons as string[] | undefined) ?? []).includes(code),
+    ),
+  }).toEqual({ what, logged: true });
+  expect((await inbox('KR')).length).toBe(before);
+}
+
+beforeAll(async () => {
+  trio = await startTrio();
+  const jws = (await http(url('KR'), 'GET', '/v1/federation/identity')).text;
+  const id = JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString()) as {
+    encryptionKey: string;
+  };
+  krEnc = x25519PublicKeyFromRaw(Buffer.from(id.encryptionKey, 'base64'));
+}, 120_000);
+
+afterAll(async () => {
+  await trio?.stop();
+});
+
+describe('a hostile partner with its real key', () => {
+  let x = '';
+  let consent = '';
+
+  it('cannot alter an item it forwards: content, markings, manifest and claims are the originator’s', async () => {
+    x = await createItem('JP', 'GOKUHI', 'Launch report');
+    const other = await createItem('JP', 'HI', 'Older report');
+    await releaseAndWait('JP', x, 'US');
+    await releaseAndWait('JP', other, 'US');
+    const real = asSent(x);
+    const us = trio.keys('US').signing;
+    // Without consent nothing passes; the content and manifest checks come first.
+    await refused(
+      'new title and body under JP’s manifest',
+      forward({ ...real, title: 'Altered', body: 'Altered text' }),
+      'content-mismatch',
+    );
+    await refused(
+      'JP’s marking claimed as HI',
+      forward({ ...real, marking: 'HI' }),
+      'marking-mismatch',
+    );
+    await refused(
+      'a manifest re-signed by US in JP’s name, marking HI',
+      forward(signedItem(us, { ...real, marking: 'HI', title: 'Altered', body: 'Altered text' })),
+      'bad-originator-signature',
+    );
+    await refused(
+      'a manifest signed as US that names JP as the originator',
+      forward({
+        ...real,
+        manifest: manifestOf(us, { ...real, originator: 'US' }, { over: { originator: 'JP' } }),
+      }),
+      'bad-originator-signature',
+    );
+    const older = asSent(other);
+    await refused(
+      'JP’s valid manifest and content of another item, under this item’s id',
+      forward({ ...older, id: x }),
+      'manifest-mismatch',
+    );
+    await refused(
+      'the real item with another item’s manifest',
+      forward({ ...real, manifest: older.manifest }),
+      'manifest-mismatch',
+    );
+    await refused(
+      'US claims to hold it at C, lower than S',
+      forward(real, { senderMarking: 'C' }),
+      'marking-mismatch',
+    );
+    // With JP's consent: only the honest forward passes.
+    const req = await http(url('US'), 'POST', '/v1/consents/requests', tok('US', 'officer'), {
+      item: x,
+      to: 'KR',
+      note: 'TISA',
+    });
+    expect(req.status).toBe(201);
+    const requestId = (req.body as { id: string }).id;
+    await waitFor('JP to receive the request', async () =>
+      (
+        (await http(url('JP'), 'GET', '/v1/consents/requests?direction=incoming', tok('JP', 'ra')))
+          .body as Json[]
+      ).some((r) => r.id === requestId),
+    );
+    const granted = await http(
+      url('JP'),
+      'POST',
+      `/v1/consents/requests/${requestId}/grant`,
+      tok('JP', 'ra'),
+      { reason: 'TISA' },
+    );
+    expect(granted.status).toBe(200);
+    consent = await waitFor('the consent at US', async () => {
+      const row = storeRow<{ jws: string }>('US', 'SELECT jws FROM consents WHERE item_id = ?', x);
+      return row?.jws;
+    });
+    await refused(
+      'US marks it III for KR, lower than II',
+      forward(real, { consent, recipientMarking: 'III' }),
+      'marking-mismatch',
+    );
+    await refused(
+      'altered text with JP’s consent',
+      forward({ ...real, body: 'Altered text' }, { consent }),
+      'content-mismatch',
+    );
+    // The honest forward, by US's node, is accepted: KR holds JP's words at II, once.
+    const sent = await http(url('US'), 'POST', `/v1/items/${x}/forward`, tok('US', 'ra'), {
+      to: 'KR',
+    });
+    expect(sent.status).toBe(202);
+    await waitFor('x at KR', async () => (await inbox('KR')).some((e) => e.item === x));
+    const read = await http(url('KR'), 'GET', `/v1/items/${x}`, tok('KR', 'officer'));
+    expect(read.body).toMatchObject({
+      title: 'Launch report',
+      body: "Launch report: the originator's text",
+      marking: { code: 'II' },
+      originatorMarking: { code: 'GOKUHI' },
+    });
+    expect((await inbox('KR')).filter((e) => e.item === x)).toHaveLength(1);
+    // KR keeps JP's manifest, which verifies with JP's key.
+    const kept = storeRow<{ manifest: string; version: number }>(
+      'KR',
+      'SELECT manifest, version FROM items WHERE id = ?',
+      x,
+    );
+    const jpKey = createPublicKey(trio.keys('JP').signing);
+    expect(openManifest(kept?.manifest ?? '', (p) => (p === 'JP' ? [jpKey] : []))).toMatchObject({
+      item: x,
+      originator: 'JP',
+      version: 1,
+      marking: 'GOKUHI',
+    });
+  });
+
+  it('cannot make up an item in another party’s name', async () => {
+    const made = {
+      id: `jp-${randomUUID()}`,
+      originator: 'JP',
+      marking: 'HI',
+      categories: ['dprk-missile'],
+      releasableTo: null,
+      title: 'A report JP never wrote',
+      body: 'Made up by US',
+    };
+    await refused(
+      'an item signed by US in JP’s name',
+      forward(signedItem(trio.keys('US').signing, made), {
+        senderMarking: 'C',
+        recipientMarking: 'III',
+      }),
+      'bad-originator-signature',
+    );
+    await refused(
+      'an item signed by an unknown key in JP’s name',
+      forward(signedItem(generateKeyPairSync('ed25519').privateKey, made), {
+        senderMarking: 'C',
+        recipientMarking: 'III',
+      }),
+      'bad-originator-signature',
+    );
+    expect(storeRow('KR', 'SELECT id FROM items WHERE id = ?', made.id)).toBeUndefined();
+    expect(storeRow('JP', 'SELECT id FROM items WHERE id = ?', made.id)).toBeUndefined();
+  });
+
+  it('relays a reclassification only as the originator signed it; an older version never overrides', async () => {
+    // JP reclassifies; the news reaches KR through US, hop by hop, as JP's version 2.
+    const r = await http(url('JP'), 'POST', `/v1/items/${x}/reclassify`, tok('JP', 'ra'), {
+      marking: 'HI',
+    });
+    expect(r.status).toBe(200);
+    await waitFor('version 2 at KR', async () =>
+      storeRow<{ version: number }>('KR', 'SELECT version FROM items WHERE id = ?', x)?.version ===
+      2
+        ? true
+        : undefined,
+    );
+    const kept = storeRow<{ manifest: string; marking: string }>(
+      'KR',
+      'SELECT manifest, marking FROM items WHERE id = ?',
+      x,
+    );
+    expect(kept?.marking).toBe('HI');
+    expect(readManifest(kept?.manifest ?? '')).toMatchObject({ version: 2, marking: 'HI' });
+    expect(kept?.manifest).toBe(originatorCopy(x).manifest);
+    const krView = await http(url('KR'), 'GET', `/v1/items/${x}`, tok('KR', 'officer'));
+    expect(krView.body).toMatchObject({
+      marking: { code: 'III' },
+      originatorMarking: { code: 'HI' },
+    });
+    const v1 = asSent(x);
+    const first = manifestOf(trio.keys('JP').signing, { ...v1, marking: 'GOKUHI' }, { version: 1 });
+    await refused(
+      'JP’s version 1 replayed after version 2',
+      envelope('item.reclassified', 'US', 'KR', {
+        item: x,
+        manifest: first,
+        recipientMarking: 'II',
+      }),
+      'stale-manifest',
+    );
+    await refused(
+      'a version 3 signed by US in JP’s name, back to GOKUHI',
+      envelope('item.reclassified', 'US', 'KR', {
+        item: x,
+        manifest: manifestOf(trio.keys('US').signing, { ...v1, marking: 'GOKUHI' }, { version: 3 }),
+        recipientMarking: 'II',
+      }),
+      'bad-originator-signature',
+    );
+    await refused(
+      'a version 3 by JP with other content',
+      envelope('item.reclassified', 'US', 'KR', {
+        item: x,
+        manifest: manifestOf(
+          trio.keys('JP').signing,
+          { ...v1, marking: 'GOKUHI', body: 'Other text' },
+          { version: 3 },
+        ),
+        recipientMarking: 'II',
+      }),
+      'content-mismatch',
+    );
+    // An item forwarded with an older manifest than the one held is stale too.
+    await refused(
+      'the item again with its version 1 manifest',
+      forward({ ...v1, marking: 'GOKUHI', manifest: first }, { consent }),
+      'stale-manifest',
+    );
+    expect(
+      storeRow<{ version: number; marking: string }>(
+        'KR',
+        'SELECT version, marking FROM items WHERE id = ?',
+        x,
+      ),
+    ).toEqual({ version: 2, marking: 'HI' });
+  });
+
+  it('a forward to a party that already holds the item is refused there, and the inbox lists it once', async () => {
+    const z = await createItem('JP', 'HI', 'Held twice');
+    await releaseAndWait('JP', z, 'KR');
+    await releaseAndWait('JP', z, 'US');
+    // US, which does not know that KR holds it, asks and gets JP's consent, and forwards.
+    const req = await http(url('US'), 'POST', '/v1/consents/requests', tok('US', 'officer'), {
+      item: z,
+      to: 'KR',
+      note: 'TISA',
+    });
+    const requestId = (req.body as { id: string }).id;
+    await waitFor('JP to receive the request', async () =>
+      (
+        (await http(url('JP'), 'GET', '/v1/consents/requests?direction=incoming', tok('JP', 'ra')))
+          .body as Json[]
+      ).some((r) => r.id === requestId),
+    );
+    await http(url('JP'), 'POST', `/v1/consents/requests/${requestId}/grant`, tok('JP', 'ra'), {
+      reason: 'TISA',
+    });
+    const zConsent = await waitFor(
+      'the consent at US',
+      async () =>
+        storeRow<{ jws: string }>('US', 'SELECT jws FROM consents WHERE item_id = ?', z)?.jws,
+    );
+    await refused(
+      'a forward of an item KR holds, with consent',
+      forward(asSent(z), { senderMarking: 'C', recipientMarking: 'III', consent: zConsent }),
+      'already-held',
+    );
+    // Through US's node: KR refuses it, and US's outbox says why.
+    const sent = await http(url('US'), 'POST', `/v1/items/${z}/forward`, tok('US', 'ra'), {
+      to: 'KR',
+    });
+    expect(sent.status).toBe(202);
+    const envelopeId = (sent.body as { envelope: string }).envelope;
+    const out = await waitFor(
+      'US’s outbox to settle',
+      async () =>
+        (
+          (await http(url('US'), 'GET', `/v1/outbox/${envelopeId}`, tok('US', 'auditor'))).body as {
+            state?: string;
+            receipt?: { status: string; code: string } | null;
+          }
+        ).receipt ?? undefined,
+    );
+    expect(out).toMatchObject({ receipt: { status: 'refused', code: 'already-held' } });
+    expect((await inbox('KR')).filter((e) => e.item === z)).toHaveLength(1);
+  });
+
+  it('afterwards the honest parties agree: holdings, markings, versions and agreement status', async () => {
+    // US recorded KR's holding of x at the marking KR holds it at.
+    const usView = storeRow<{ marking: string }>(
+      'US',
+      "SELECT marking FROM holdings WHERE item_id = ? AND party = 'KR'",
+      x,
+    );
+    const krOwn = storeRow<{ marking: string }>(
+      'KR',
+      "SELECT marking FROM holdings WHERE item_id = ? AND party = 'KR'",
+      x,
+    );
+    expect(krOwn?.marking).toBe('III');
+    expect(usView?.marking).toBe(krOwn?.marking);
+    for (const p of ['US', 'KR'] as const)
+      expect(
+        storeRow<{ version: number; marking: string }>(
+          p,
+          'SELECT version, marking FROM items WHERE id = ?',
+          x,
+        ),
+      ).toEqual({ version: 2, marking: 'HI' });
+    const status = async (p: Party) =>
+      (
+        (await http(url(p), 'GET', '/v1/agreements/gsomia-jp-kr-2016', tok(p, 'officer'))).body as {
+          status: unknown;
+        }
+      ).status;
+    expect(await status('KR')).toEqual(await status('JP'));
+  });
+});
