@@ -63,6 +63,8 @@ const BY_CODE: Readonly<Record<string, number>> = {
   'stale-request': 401,
   'replayed-request': 401,
   'unknown-peer': 401,
+  // A signed request captured on its way to another node and replayed here.
+  'wrong-authority': 401,
   internal: 500,
 };
 

@@ -68,13 +68,14 @@ export function registerFederationRoutes(
     },
   );
 
-  const peerAuth = async (req: FastifyRequest, body: Buffer) => {
-    const url = req.url;
-    return fed.authenticate(
-      { method: req.method, authority: req.headers.host ?? '', path: url, body },
-      req.headers,
-    );
-  };
+  // The Host header is passed on only to name a refusal: the signature is checked
+  // against this node's own configured authorities (docs/wire.md §3).
+  const received = (req: FastifyRequest, body: Buffer) => ({
+    method: req.method,
+    host: req.headers.host,
+    path: req.url,
+    body,
+  });
 
   void app.register(async (child) => {
     child.removeAllContentTypeParsers();
@@ -99,7 +100,7 @@ export function registerFederationRoutes(
       async (req) => {
         // The parser above hands the body over as the bytes that were signed.
         const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        const sender = await peerAuth(req, raw);
+        const sender = await fed.authenticate(received(req, raw), req.headers);
         const messages = sealedMessages(raw);
         if (messages === null) {
           throw new RequestInvalid(
@@ -118,9 +119,12 @@ export function registerFederationRoutes(
     );
   });
 
-  /** A signed GET from a peer: checked before the query string is read. */
+  /**
+   * A signed GET from a peer: checked before the query string is read; its nonce is
+   * stored before the answer, so that it cannot be replayed after a restart either.
+   */
   const signedGet = async (req: FastifyRequest) => {
-    await peerAuth(req, Buffer.alloc(0));
+    await fed.authenticateRead(received(req, Buffer.alloc(0)), req.headers);
   };
 
   app.get(

@@ -20,6 +20,7 @@ import {
   sealKeys,
 } from '../crypto/keys.js';
 import { Federation } from '../federation/federation.js';
+import { authorityOf } from '../federation/httpsig.js';
 import { proposeAgreement } from '../federation/operations.js';
 import type { IssuedToken } from '../node/auth.js';
 import { record } from '../node/events.js';
@@ -42,6 +43,12 @@ const NodeConfigSchema = Type.Object({
   host: Type.String({ minLength: 1 }),
   /** The URL partners reach this node at; by default http://host:port. */
   url: Type.Optional(Type.String()),
+  /**
+   * Other URLs partners may reach this node at (another name of the host, a gateway).
+   * Signed requests must be signed for the authority (host[:port]) of `url` or of one
+   * of these; nothing else (docs/wire.md §3).
+   */
+  aliasUrls: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 32 })),
   createdAt: Type.String(),
   /** How long partners have to acknowledge a FLASH alert before it escalates (default 60). */
   alertAckDeadlineSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
@@ -88,6 +95,13 @@ export function readConfig(dir: string): NodeConfig {
     );
   }
   const c = readJsonFile(p, NodeConfigSchema, 'the node configuration');
+  // Signed requests are checked against these URLs' authorities: each must have one.
+  const urls = (c.aliasUrls ?? []).map((u, i) => ({ what: `aliasUrls/${i}`, u }));
+  if (c.url !== undefined) urls.unshift({ what: 'url', u: c.url });
+  for (const { what, u } of urls) {
+    if (authorityOf(u) === null)
+      throw new SetupError(`${p}: ${what}: give an http(s) URL, e.g. https://kr.example:8420`);
+  }
   if (c.metricsListen !== undefined) {
     try {
       parseListen(c.metricsListen, `${p}: metricsListen`);
@@ -265,6 +279,7 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
     get url() {
       return url;
     },
+    aliasUrls: config.aliasUrls ?? [],
   });
   const alerts = new AlertService(federation, {
     ackDeadlineMs: (config.alertAckDeadlineSeconds ?? 60) * 1000,

@@ -2,6 +2,9 @@
 // Ed25519, over the method, authority, path, query and the body's Content-Digest (RFC 9530),
 // with created/expires and a nonce against replay. The key is the sending node's
 // Ed25519 signing key, pinned when the peer was added (fingerprint checked out of band).
+// A request is bound to its receiver: the receiver rebuilds `@authority` from its own
+// configured authorities, never from the Host header (which whoever replays the
+// request writes), so a request signed for another node does not verify here.
 
 import { createHash, type KeyObject, randomBytes, sign, verify } from 'node:crypto';
 import { LiaisonError } from '../core/index.js';
@@ -16,7 +19,9 @@ export type HttpSigCode =
   | 'bad-signature'
   | 'stale-request'
   | 'replayed-request'
-  | 'unknown-peer';
+  | 'unknown-peer'
+  /** Signed for another receiver's authority (a request captured and replayed here). */
+  | 'wrong-authority';
 
 export class HttpSigError extends LiaisonError<HttpSigCode> {
   override readonly name = 'HttpSigError';
@@ -38,21 +43,73 @@ export function signatureBase(
   return lines.join('\n');
 }
 
+/** A request as its sender signs it. */
 export interface RequestParts {
   readonly method: string;
-  /** host[:port], as the Host header carries it. */
+  /** The receiver's host[:port], as `URL.host` writes it for the URL the request goes to. */
   readonly authority: string;
   /** The request target: the path, and the query string if any. */
   readonly path: string;
   readonly body: Uint8Array;
 }
 
-function components(r: RequestParts, digest: string): [string, string][] {
+/** A request as its receiver sees it. */
+export interface ReceivedRequest {
+  readonly method: string;
+  /**
+   * The Host header as received. It is never trusted: it only names the authority a
+   * request signed for someone else was meant for, in the refusal.
+   */
+  readonly host: string | undefined;
+  /** The raw request target: the path, and the query string if any. */
+  readonly path: string;
+  readonly body: Uint8Array;
+}
+
+/** What the receiver checks a request against. */
+export interface Receiver {
+  /**
+   * This node's own authorities (host[:port], lowercased, as `URL.host` writes them),
+   * from its configuration: a request must be signed for one of them.
+   */
+  readonly authorities: readonly string[];
+  /**
+   * Other nodes' authorities (its peers'), tried only to tell `wrong-authority` from
+   * `bad-signature` when the request was not signed for this node.
+   */
+  elsewhere?(): readonly string[];
+  /** The pinned key of a known peer. */
+  keyFor(keyid: string): KeyObject | undefined;
+  readonly nowMs: number;
+  /** Records a nonce and says whether it was unseen. */
+  fresh(nonce: string, expiresAtMs: number): boolean;
+}
+
+/**
+ * The authority of a URL as a request's `@authority` carries it (`URL.host`:
+ * lowercased, the default port left out), or null when `url` is not an http(s) URL.
+ */
+export function authorityOf(url: string): string | null {
+  try {
+    const u = new URL(url);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.host !== ''
+      ? u.host.toLowerCase()
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+function components(
+  r: Pick<RequestParts, 'method' | 'path'>,
+  authority: string,
+  digest: string,
+): [string, string][] {
   // RFC 9421 §2.2.6–2.2.7: @path without the query; @query with its "?" ("?" if none).
   const q = r.path.indexOf('?');
   return [
     ['@method', r.method.toUpperCase()],
-    ['@authority', r.authority.toLowerCase()],
+    ['@authority', authority.toLowerCase()],
     ['@path', q < 0 ? r.path : r.path.slice(0, q)],
     ['@query', q < 0 ? '?' : r.path.slice(q)],
     ['content-digest', digest],
@@ -75,7 +132,7 @@ export function signRequest(
   const created = Math.floor(nowMs / 1000);
   const nonce = randomBytes(16).toString('base64url');
   const params = `(${COVERED.map((c) => `"${c}"`).join(' ')});created=${created};expires=${created + 60};nonce="${nonce}";keyid="${keyid}";alg="ed25519"`;
-  const base = signatureBase(components(r, digest), params);
+  const base = signatureBase(components(r, r.authority, digest), params);
   const sig = sign(null, Buffer.from(base, 'utf8'), key).toString('base64');
   return {
     'content-digest': digest,
@@ -86,6 +143,8 @@ export function signRequest(
 
 interface Verified {
   readonly keyid: string;
+  /** Which of this node's authorities the request was signed for. */
+  readonly authority: string;
   readonly nonce: string;
   readonly created: number;
   /** Seconds since the epoch, as signed. */
@@ -93,16 +152,15 @@ interface Verified {
 }
 
 /**
- * Verifies a signed request. `keyFor` returns the pinned key of a known peer;
- * `fresh` records a nonce and says whether it was unseen. Every refusal names a
- * code; a bad signature and a wrong key are the same refusal.
+ * Verifies a signed request received by `receiver`. The signature must verify with
+ * `@authority` one of the receiver's own authorities; one that verifies only for
+ * another authority (the Host header's, a peer's) is `wrong-authority`. Every refusal
+ * names a code; a bad signature and a wrong key are the same refusal.
  */
 export function verifyRequest(
-  r: RequestParts,
+  r: ReceivedRequest,
   headers: { readonly [name: string]: string | string[] | undefined },
-  keyFor: (keyid: string) => KeyObject | undefined,
-  nowMs: number,
-  fresh: (nonce: string, expiresAtMs: number) => boolean,
+  receiver: Receiver,
 ): Verified {
   const one = (name: string) => {
     const v = headers[name];
@@ -149,17 +207,37 @@ export function verifyRequest(
   }
   if (contentDigest(r.body) !== digest)
     throw new HttpSigError('bad-signature', 'Content-Digest does not match the body');
-  const key = keyFor(keyid);
+  const key = receiver.keyFor(keyid);
   if (key === undefined) throw new HttpSigError('unknown-peer', `no peer with key id '${keyid}'`);
-  const base = signatureBase(components(r, digest), params);
-  let ok = false;
-  try {
-    ok = verify(null, Buffer.from(base, 'utf8'), key, Buffer.from(sig, 'base64'));
-  } catch {
-    ok = false;
+  const signed = Buffer.from(sig, 'base64');
+  const verifiesFor = (authority: string): boolean => {
+    const base = signatureBase(components(r, authority, digest), params);
+    try {
+      return verify(null, Buffer.from(base, 'utf8'), key, signed);
+    } catch {
+      return false;
+    }
+  };
+  // Our own authorities, the Host header's first when it is one of them (the usual case:
+  // one verification). The Host header itself is never what a request is checked against.
+  const host = r.host?.trim().toLowerCase() ?? '';
+  const own = receiver.authorities.map((a) => a.toLowerCase());
+  const authority = (own.includes(host) ? [host, ...own.filter((a) => a !== host)] : own).find(
+    verifiesFor,
+  );
+  if (authority === undefined) {
+    const other = [host, ...(receiver.elsewhere?.() ?? []).map((a) => a.toLowerCase())].find(
+      (a) => a !== '' && !own.includes(a) && verifiesFor(a),
+    );
+    if (other !== undefined) {
+      throw new HttpSigError(
+        'wrong-authority',
+        `the request was signed for ${other}, not for this node (${own.join(', ') || 'no authority configured'})`,
+      );
+    }
+    throw new HttpSigError('bad-signature', 'the request signature does not verify');
   }
-  if (!ok) throw new HttpSigError('bad-signature', 'the request signature does not verify');
-  const now = nowMs / 1000;
+  const now = receiver.nowMs / 1000;
   if (
     created > now + MAX_SKEW_MS / 1000 ||
     created < now - MAX_SKEW_MS / 1000 ||
@@ -168,7 +246,7 @@ export function verifyRequest(
   ) {
     throw new HttpSigError('stale-request', 'the request is outside its validity window');
   }
-  if (!fresh(nonce, expires * 1000))
+  if (!receiver.fresh(nonce, expires * 1000))
     throw new HttpSigError('replayed-request', 'this request was already received');
-  return { keyid, nonce, created, expires };
+  return { keyid, authority, nonce, created, expires };
 }

@@ -1,4 +1,5 @@
-// The inbox: a peer's request is authenticated (RFC 9421, a nonce used once), its
+// The inbox: a peer's request is authenticated (RFC 9421, signed for this node's own
+// authority, a nonce used once, stored so that a restart does not forget it), its
 // messages are opened first (pure crypto), then ONE unit handles them in order:
 // duplicates get their first receipt back, the rest are handled by their type's
 // handler (decided again with this node's agreements and clock), logged and stored.
@@ -14,7 +15,7 @@ import { FederationError } from './errors.js';
 import type { Federation } from './federation.js';
 import type { BatchRows, Outcome } from './handlers/arrival.js';
 import { handle } from './handlers/index.js';
-import { HttpSigError, type RequestParts, verifyRequest } from './httpsig.js';
+import { HttpSigError, type ReceivedRequest, verifyRequest } from './httpsig.js';
 import { type Message, MessageError, openMessage, WIRE_VERSION } from './messages.js';
 import { type Receipt, signReceipts } from './receipts.js';
 
@@ -85,22 +86,23 @@ export class Inbox {
 
   /**
    * Authenticates a node-to-node request (RFC 9421) and returns the sending party.
-   * A refused request is logged as refused.
+   * The request must be signed for one of this node's own authorities (from its
+   * configuration, not the Host header). A refused request is logged as refused.
    */
   async authenticate(
-    parts: RequestParts,
+    parts: ReceivedRequest,
     headers: Record<string, string | string[] | undefined>,
   ): Promise<{ party: string; nonce: string; expires: number }> {
     const fed = this.fed;
     let err: HttpSigError;
     try {
-      const v = verifyRequest(
-        parts,
-        headers,
-        (k) => fed.peers.get(k)?.signingKey,
-        fed.node.now(),
-        this.fresh,
-      );
+      const v = verifyRequest(parts, headers, {
+        authorities: fed.ownAuthorities(),
+        elsewhere: () => fed.peerAuthorities(),
+        keyFor: (k) => fed.peers.get(k)?.signingKey,
+        nowMs: fed.node.now(),
+        fresh: this.fresh,
+      });
       return { party: v.keyid, nonce: v.nonce, expires: v.expires * 1000 };
     } catch (e) {
       if (!(e instanceof HttpSigError)) throw e;
@@ -136,6 +138,30 @@ export class Inbox {
     throw new FederationError(err.code, err.message);
   }
 
+  /**
+   * Authenticates a signed GET (a peer reading our checkpoint or a proof) and stores its
+   * nonce before it is answered, so that a restart does not forget it: a captured GET
+   * replayed after a restart is `replayed-request`, like a POST's.
+   */
+  async authenticateRead(
+    parts: ReceivedRequest,
+    headers: Record<string, string | string[] | undefined>,
+  ): Promise<string> {
+    const v = await this.authenticate(parts, headers);
+    await this.fed.node.transact((u) => this.remember(u, v));
+    return v.party;
+  }
+
+  /** Stores a request's nonce in this unit; expired ones are deleted at most once a minute. */
+  private async remember(u: Unit, nonce: { nonce: string; expires: number }): Promise<void> {
+    await insertNonce(u.tx, nonce.nonce, nonce.expires);
+    // Expired nonces can no longer be replayed (the request would be stale): forget them.
+    if (u.now - this.noncesPurgedAt > 60_000) {
+      this.noncesPurgedAt = u.now;
+      await purgeNonces(u.tx, u.now);
+    }
+  }
+
   /** Handles a batch of sealed messages from `sender`, in order; one signed receipt each. */
   async receive(
     sender: string,
@@ -162,12 +188,7 @@ export class Inbox {
       }
     });
     return fed.node.transact(async (u) => {
-      await insertNonce(u.tx, nonce.nonce, nonce.expires);
-      // Expired nonces can no longer be replayed (the request would be stale): forget them.
-      if (u.now - this.noncesPurgedAt > 60_000) {
-        this.noncesPurgedAt = u.now;
-        await purgeNonces(u.tx, u.now);
-      }
+      await this.remember(u, nonce);
       const batch: InboundBatch = {
         items: [],
         holdings: [],

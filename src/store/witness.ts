@@ -38,8 +38,17 @@ export function liveNonces(q: Q, now: number): Promise<{ nonce: string; expires_
   return q.selectFrom('seen_nonces').selectAll().where('expires_at', '>', now).execute();
 }
 
+/**
+ * Stores a nonce of a signed request (a POST's with its batch, a signed GET's before it
+ * is answered). A row left by an expired request of the same nonce, not yet purged,
+ * is replaced: that request could not be accepted again anyway (it is stale).
+ */
 export async function insertNonce(q: Q, nonce: string, expiresAt: number): Promise<void> {
-  await q.insertInto('seen_nonces').values({ nonce, expires_at: expiresAt }).execute();
+  await q
+    .insertInto('seen_nonces')
+    .values({ nonce, expires_at: expiresAt })
+    .onConflict((oc) => oc.column('nonce').doUpdateSet({ expires_at: expiresAt }))
+    .execute();
 }
 
 /** Forgets the nonces expired before `now`: a request that carried one is stale anyway. */
