@@ -101,7 +101,7 @@ describe('versions', () => {
 
   it('a consent names the version it was given for: after a reclassification a new one is needed', () => {
     const x = w();
-    act(x, '2026-12-01T00:00:00Z', { kind: 'release', item: 'jp-1', by: 'JP', to: 'US' });
+    act(x, '2026-12-01T00:00:00Z', { kind: 'release', item: 'jp-1', to: 'US' });
     const item = x.items.get('jp-1');
     if (item === undefined) throw new Error('no item');
     applyEffect(x, {
