@@ -3,6 +3,7 @@
 import { formatInstant } from '../core/index.js';
 import { FederationError } from '../federation/errors.js';
 import { ALERT_ACK_TYP, type AlertAckPayload } from '../federation/messages.js';
+import { routeTo, sendTo } from '../federation/relay.js';
 import type { Actor } from '../node/roles.js';
 import { ackBy, insertAck } from '../store/alerts.js';
 import type { AlertContext } from './context.js';
@@ -30,8 +31,12 @@ export function acknowledge(cx: AlertContext, actor: Actor, id: string): Promise
       const at = formatInstant(before.ackedAt);
       return { item: id, party, user: actor.user, at, sentTo, already: true };
     }
-    if (sentTo !== null && !fed.peers.has(sentTo))
-      throw new FederationError('no-peer', `no peer for ${sentTo}, the alert's originator`);
+    // To the originator directly, or through the hub the alert came from (docs/wire.md §5.12).
+    if (sentTo !== null && routeTo(fed, u, sentTo, id) === null)
+      throw new FederationError(
+        'no-peer',
+        `no peer for ${sentTo}, the alert's originator, and no hub that links ${party} and ${sentTo}`,
+      );
     const at = formatInstant(u.now);
     const ack: AlertAckPayload = { alert: id, party, user: actor.user, at };
     const signature = fed.signAsNode(ack, ALERT_ACK_TYP);
@@ -44,7 +49,7 @@ export function acknowledge(cx: AlertContext, actor: Actor, id: string): Promise
       signature,
     });
     recordAcknowledged(u, ack, sentTo);
-    if (sentTo !== null) await fed.enqueue(u, sentTo, 'alert.ack', { ack: signature }, id);
+    if (sentTo !== null) await sendTo(fed, u, sentTo, 'alert.ack', { ack: signature }, id);
     // This party's other officers see it at once (at the originator: everyone's acks).
     cx.hub.fanOut(
       u,

@@ -5,6 +5,7 @@
 import { formatInstant, parseInstant } from '../core/index.js';
 import { verifyJws } from '../crypto/jose.js';
 import { FederationError } from '../federation/errors.js';
+import { partyKeys } from '../federation/manifests.js';
 import {
   ALERT_ACK_TYP,
   type AlertAckPayload,
@@ -83,17 +84,18 @@ async function escalationArrived(
 
 /** The acknowledging node's signed acknowledgement, or a refusal that says nothing more. */
 function verifiedAck(cx: AlertContext, jws: string, from: string): AlertAckPayload {
-  const key = cx.fed.signingKeyOf(from);
-  try {
-    if (key === undefined) throw new Error('no key');
-    const v = verifyJws(jws, key);
-    if (v.header.typ !== ALERT_ACK_TYP) throw new Error('typ');
-    const p: unknown = JSON.parse(v.payload.toString('utf8'));
-    if (!isAlertAckPayload(p)) throw new Error('shape');
-    return p;
-  } catch {
-    throw new FederationError('bad-signature', 'the acknowledgement is not signed by its sender');
+  // The sender's key: pinned, or bound in an agreement both parties signed (§9).
+  for (const key of partyKeys(cx.fed, from)) {
+    try {
+      const v = verifyJws(jws, key);
+      if (v.header.typ !== ALERT_ACK_TYP) continue;
+      const p: unknown = JSON.parse(v.payload.toString('utf8'));
+      if (isAlertAckPayload(p)) return p;
+    } catch {
+      // another key, or a refusal below
+    }
   }
+  throw new FederationError('bad-signature', 'the acknowledgement is not signed by its sender');
 }
 
 /** A partner's officer acknowledged an alert sent from here. */
@@ -109,6 +111,18 @@ async function ackArrived(cx: AlertContext, u: Unit, m: Message<'alert.ack'>): P
   const alert = await alertById(u.tx, ack.alert);
   if (alert === undefined || alert.originator !== cx.party)
     throw new NotFound('unknown-item', `no alert '${ack.alert}' sent by ${cx.party}`);
+  // Only a party that holds the alert acknowledges it: one it was released to, one
+  // known here to hold it, or one this originator consented it be forwarded to.
+  const item = u.world.items.get(ack.alert);
+  const holds =
+    alert.recipients.includes(from) ||
+    item?.holdings.has(from) === true ||
+    [...u.world.consents.values()].some((c) => c.item === ack.alert && c.to === from);
+  if (!holds)
+    throw new PolicyDenied(
+      'not-held',
+      `${from} does not hold '${ack.alert}' as far as ${cx.party} knows`,
+    );
   await insertAck(u.tx, {
     item: ack.alert,
     party: from,

@@ -30,7 +30,9 @@ import {
   setConsentRevoked,
 } from '../store/consents.js';
 import type { Federation } from './federation.js';
+import { partyKeys } from './manifests.js';
 import { CONSENT_TYP, type ConsentPayload, isConsentPayload } from './messages.js';
+import { routeTo, sendTo } from './relay.js';
 
 export interface ConsentRequestView {
   readonly id: string;
@@ -115,20 +117,26 @@ export function openConsent(fed: Federation, jws: string): ConsentRecord {
   } catch {
     throw new PolicyDenied('consent-required', 'the consent is not a signed consent');
   }
-  const key = fed.signingKeyOf(by);
-  if (key === undefined)
+  // The originator's key: pinned, or bound in an agreement both parties signed (§9).
+  const keys = partyKeys(fed, by);
+  if (keys.length === 0)
     throw new PolicyDenied(
       'consent-required',
       `the consent is signed by ${by}, whose key this node does not know`,
     );
   let c: unknown;
-  try {
-    const v = verifyJws(jws, key);
-    if (v.header.typ !== CONSENT_TYP) throw new Error('typ');
-    c = JSON.parse(v.payload.toString('utf8'));
-  } catch {
-    throw new PolicyDenied('consent-required', 'the consent signature does not verify');
+  for (const key of keys) {
+    try {
+      const v = verifyJws(jws, key);
+      if (v.header.typ !== CONSENT_TYP) continue;
+      c = JSON.parse(v.payload.toString('utf8'));
+      break;
+    } catch {
+      // another key, or a refusal below
+    }
   }
+  if (c === undefined)
+    throw new PolicyDenied('consent-required', 'the consent signature does not verify');
   if (!isConsentPayload(c))
     throw new PolicyDenied('consent-required', 'the consent does not have the consent format');
   if (c.by !== by)
@@ -208,7 +216,8 @@ export async function requestConsent(
       to,
       originator: item.originator.id,
     });
-    await fed.enqueue(
+    await sendTo(
+      fed,
       u,
       item.originator.id,
       'consent.request',
@@ -330,7 +339,8 @@ export async function decideConsentRequest(
       },
       decision,
     );
-    await fed.enqueue(
+    await sendTo(
+      fed,
       u,
       req.holder,
       'consent.decision',
@@ -360,8 +370,13 @@ export async function revokeConsent(
     await setConsentRevoked(u.tx, consentId, d.effect.at);
     const c = u.world.consents.get(consentId);
     for (const party of [c?.holder, c?.to]) {
-      if (party !== undefined && party !== fed.party && fed.peers.has(party)) {
-        await fed.enqueue(
+      if (
+        party !== undefined &&
+        party !== fed.party &&
+        routeTo(fed, u, party, c?.item ?? null) !== null
+      ) {
+        await sendTo(
+          fed,
           u,
           party,
           'consent.revoked',

@@ -14,6 +14,7 @@ import type { Actor } from '../node/roles.js';
 import type { LiaisonNode, Unit } from '../node/service.js';
 import { lastSeqs } from '../store/outbox.js';
 import { liveNonces } from '../store/witness.js';
+import { AgreementKeys } from './agreement-keys.js';
 import { authorityOf, type ReceivedRequest } from './httpsig.js';
 import type { Identity } from './identity.js';
 import { Inbox } from './inbox.js';
@@ -53,6 +54,8 @@ export class Federation implements Notifier {
     readonly peers: Map<string, Peer>,
     seqs: Map<string, number>,
     nonces: Map<string, number>,
+    /** The keys bound to agreements, by party (docs/wire.md §9). */
+    readonly agreementKeys: AgreementKeys,
   ) {
     this.fetch = options.fetch ?? fetch;
     this.own = new OwnIdentity(options);
@@ -68,6 +71,7 @@ export class Federation implements Notifier {
       await loadPeers(db),
       await lastSeqs(db),
       new Map(nonces.map((n) => [n.nonce, n.expires_at])),
+      await AgreementKeys.load(db),
     );
   }
 

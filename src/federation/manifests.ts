@@ -15,11 +15,17 @@ import { FederationError } from './errors.js';
 import type { Federation } from './federation.js';
 import type { ItemPayload } from './messages.js';
 
-/** The keys this node holds for a party: its own, or the peer's pinned key. */
+/**
+ * The keys this node holds for a party: its own; the peer's pinned key; else the keys
+ * bound for that party in agreements both this node's party and it are parties to
+ * (learnt through a hub, docs/wire.md §9). A pinned key always wins: once peered, a
+ * key learnt through the hub is no longer used.
+ */
 export function partyKeys(fed: Federation, party: string): KeyObject[] {
   if (party === fed.party) return [fed.options.signingKey];
   const pinned = fed.signingKeyOf(party);
-  return pinned === undefined ? [] : [pinned];
+  if (pinned !== undefined) return [pinned];
+  return fed.agreementKeys.keysOf(fed.node.world, fed.party, party);
 }
 
 /** Opens a manifest with the originator's key; a ManifestError becomes the wire's refusal. */

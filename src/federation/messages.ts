@@ -27,6 +27,7 @@ export const MAX_BATCH = 256;
 const MESSAGE_TYP = 'liaison-message+jws';
 export const CONSENT_TYP = 'liaison-consent+jws';
 export const ALERT_ACK_TYP = 'liaison-alert-ack+jws';
+export const RELAYED_TYP = 'liaison-relayed+jws';
 
 // Checked on arrival, so that a malformed message is refused by itself
 // (malformed-message) instead of failing its whole batch.
@@ -140,6 +141,15 @@ const MESSAGES = {
         T.String({ maxLength: 200 }),
         { maxProperties: 64 },
       ),
+      /**
+       * The Ed25519 public keys (raw, base64) of the signatories whose signatures the
+       * sender carries: a party not peered with the receiver is known by it (§9).
+       */
+      keys: T.Optional(
+        T.Record(T.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' }), T.String({ maxLength: 64 }), {
+          maxProperties: 64,
+        }),
+      ),
     }),
   ),
   /** A notice, suspension, resumption or withdrawal by the sending party. */
@@ -180,6 +190,11 @@ const MESSAGES = {
     'alert.escalation',
     closed({ alert: Id, level: T.Integer({ minimum: 1, maximum: 100 }), at: Instant }),
   ),
+  /**
+   * A message for a party the author is not peered with, through a hub: `message` is
+   * the author's JWS (typ liaison-relayed+jws) of the inner message, passed on unchanged.
+   */
+  relay: message('relay', closed({ to: Party, message: Jws })),
 };
 
 export type MessageType = keyof typeof MESSAGES;
@@ -355,4 +370,83 @@ function refusal(m: unknown, signer: string, self: string): MessageError {
   if (m.to !== self)
     return new MessageError('wrong-recipient', `the message is for ${m.to}, not for ${self}`, id);
   return new MessageError('malformed-message', `the ${m.type} body is malformed`, id);
+}
+
+/** The message types that may travel inside a `relay` (docs/wire.md §5.12). */
+export const RELAYABLE: ReadonlySet<string> = new Set([
+  'alert.ack',
+  'consent.request',
+  'consent.decision',
+  'consent.revoked',
+]);
+
+/** The author's JWS of a message that travels through a hub (typ liaison-relayed+jws). */
+export function signRelayed(message: object, from: string, signingKey: KeyObject): string {
+  return signJws(Buffer.from(canonicalJson(message), 'utf8'), signingKey, {
+    kid: from,
+    typ: RELAYED_TYP,
+  });
+}
+
+/** What a relayed JWS says it carries, unverified (its type decides its outbox lane). */
+export function peekRelayed(jws: string): { type: string } | null {
+  try {
+    const p: unknown = JSON.parse(
+      Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8'),
+    );
+    return typeof p === 'object' && p !== null && 'type' in p && typeof p.type === 'string'
+      ? { type: p.type }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Opens a relayed message: its JWS must verify with a key of the party in its `kid`
+ * (`keysOf`), carry typ liaison-relayed+jws, and hold a well-formed message whose
+ * `from` is that party and whose type may be relayed.
+ */
+export function openRelayed(jws: string, keysOf: (party: string) => readonly KeyObject[]): Message {
+  let author: string;
+  try {
+    author = jwsKid(jws);
+  } catch {
+    throw new MessageError('bad-signature', 'the relayed message is not a signed message');
+  }
+  let payload: Buffer | null = null;
+  for (const key of keysOf(author)) {
+    try {
+      const v = verifyJws(jws, key);
+      if (v.header.typ !== RELAYED_TYP) continue;
+      payload = v.payload;
+      break;
+    } catch (e) {
+      if (!(e instanceof JoseError)) throw e;
+    }
+  }
+  if (payload === null)
+    throw new MessageError(
+      'bad-signature',
+      `the relayed message does not verify with a key of ${author} known here`,
+    );
+  let m: unknown;
+  try {
+    m = JSON.parse(payload.toString('utf8'));
+  } catch {
+    throw new MessageError('malformed-message', 'the relayed message is not JSON');
+  }
+  if (!MESSAGE.Check(m)) {
+    const e = refusal(m, author, '');
+    throw new MessageError(e.code, `relayed: ${e.message}`, e.envelope);
+  }
+  if (m.from !== author)
+    throw new MessageError(
+      'bad-signature',
+      `the relayed message claims to be from ${m.from} but ${author} signed it`,
+      m.id,
+    );
+  if (!RELAYABLE.has(m.type))
+    throw new MessageError('malformed-message', `a ${m.type} message is not relayed`, m.id);
+  return m;
 }

@@ -18,7 +18,7 @@ import {
 import { type Lane, type PreparedBatch, prepare, settle, stillAllowed } from './delivery.js';
 import { FederationError } from './errors.js';
 import type { Federation } from './federation.js';
-import { MAX_MESSAGE_BYTES, type Outgoing, WIRE_VERSION } from './messages.js';
+import { MAX_MESSAGE_BYTES, type Outgoing, peekRelayed, WIRE_VERSION } from './messages.js';
 import type { Peer } from './peers.js';
 import { postMessages } from './requests.js';
 
@@ -83,7 +83,9 @@ export class Outbox {
       precedence:
         type === 'item'
           ? precedenceRank(body.item.precedence ?? 'ROUTINE')
-          : type === 'alert.ack' || type === 'alert.escalation'
+          : type === 'alert.ack' ||
+              type === 'alert.escalation' ||
+              (type === 'relay' && peekRelayed(body.message)?.type === 'alert.ack')
             ? 0
             : precedenceRank('ROUTINE'),
     });

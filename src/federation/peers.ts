@@ -10,6 +10,7 @@ import type { Actor } from '../node/roles.js';
 import type { Store } from '../store/db.js';
 import { allPeers, savePeer } from '../store/peers.js';
 import { allProposals } from '../store/proposals.js';
+import { outgoingProposal } from './agreement-keys.js';
 import { FederationError } from './errors.js';
 import type { Federation, FederationOptions } from './federation.js';
 import {
@@ -171,14 +172,9 @@ export async function addPeer(
     const proposals = (await allProposals(u.tx)).sort((a, b) => a.createdAt - b.createdAt);
     for (const p of proposals) {
       if (!p.parties.includes(peer.party) || p.signatures[fed.party] === undefined) continue;
-      await fed.enqueue(u, peer.party, 'proposal.signature', {
-        proposal: p.id,
-        kind: p.kind,
-        agreement: p.agreement,
-        body: p.body,
-        parties: [...p.parties],
-        signatures: { ...p.signatures },
-      });
+      // Every signature held, with the signatories' keys (docs/wire.md §9).
+      const out = await outgoingProposal(fed, u, p.id);
+      if (out !== undefined) await fed.enqueue(u, peer.party, 'proposal.signature', out);
     }
   });
   const view = peerViews(fed.peers).find((p) => p.party === peer.party);

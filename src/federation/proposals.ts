@@ -23,7 +23,9 @@ import { Conflict, definitionError, NotFound, PolicyDenied, Unavailable } from '
 import { record } from '../node/events.js';
 import type { Actor } from '../node/roles.js';
 import type { Unit } from '../node/service.js';
+import { insertProposalKey, proposalKeys } from '../store/agreement-keys.js';
 import { allProposals, insertProposal, proposalById, setSignatures } from '../store/proposals.js';
+import { bindKeys, outgoingProposal, signatoryKey } from './agreement-keys.js';
 import { FederationError } from './errors.js';
 import type { Federation } from './federation.js';
 import type { MessageBody } from './messages.js';
@@ -57,23 +59,40 @@ export async function mergeProposal(
   if (!parties.includes(fed.party))
     throw new PolicyDenied('not-a-party', `${fed.party} is not a party to ${p.agreement}`);
   const signatures: Record<string, string> = { ...existing?.signatures };
+  // The key each signature verifies with (docs/wire.md §9): a pinned peer's, else the
+  // one recorded for this proposal, else one bound in another agreement, else the key
+  // the sender claims; a claim that differs from a key known here is refused.
+  const held = await proposalKeys(u.tx, p.proposal);
+  const verifiedWith = new Map<string, string>();
   for (const [party, sig] of Object.entries(p.signatures)) {
     if (!parties.includes(party)) continue;
-    const key = fed.signingKeyOf(party);
-    if (key === undefined) continue;
-    if (!edVerify(null, Buffer.from(bodyText, 'utf8'), key, Buffer.from(sig, 'base64'))) {
+    const key = signatoryKey(fed, p, party, held.get(party));
+    if (key === null) continue;
+    if (!edVerify(null, Buffer.from(bodyText, 'utf8'), key.key, Buffer.from(sig, 'base64'))) {
       throw new FederationError(
         'bad-signature',
         `the signature of ${party} on ${p.proposal} does not verify`,
       );
     }
     signatures[party] = sig;
+    if (!held.has(party)) verifiedWith.set(party, key.b64);
   }
+  const added = Object.keys(signatures).filter((x) => existing?.signatures[x] === undefined);
   const complete = parties.every((x) => signatures[x] !== undefined);
   const binding = existing?.status === 'binding';
   const status = binding || complete ? 'binding' : 'proposed';
   // Bind first: if the definition cannot bind, nothing of the proposal is written.
   if (complete && !binding) await bind(fed, u, { ...p, parties });
+  for (const [party, b64] of verifiedWith) {
+    await insertProposalKey(u.tx, {
+      proposal_id: p.proposal,
+      agreement_id: p.agreement,
+      party,
+      signing_key: b64,
+      recorded_at: u.now,
+    });
+  }
+  if (complete && !binding) await bindKeys(fed, u, p.proposal, p.agreement, parties);
   if (existing === undefined) {
     await insertProposal(u.tx, {
       id: p.proposal,
@@ -87,6 +106,16 @@ export async function mergeProposal(
     });
   } else {
     await setSignatures(u.tx, p.proposal, signatures, status);
+  }
+  // Relay: signatures new here go on to the proposal's other parties that are our
+  // peers (not back to the sender), so that a party peered only with a hub still
+  // receives every signature (docs/wire.md §9).
+  if (from !== null && added.length > 0) {
+    const out = await outgoingProposal(fed, u, p.proposal);
+    for (const party of parties) {
+      if (party !== fed.party && party !== from && fed.peers.has(party) && out !== undefined)
+        await fed.enqueue(u, party, 'proposal.signature', out);
+    }
   }
   return record(
     u,
@@ -264,9 +293,10 @@ async function signAndSend(
   const existing = await proposalById(u.tx, p.proposal);
   const merged = { ...p, signatures: { ...existing?.signatures, [fed.party]: signature } };
   await mergeProposal(fed, u, merged, null);
+  const out = await outgoingProposal(fed, u, p.proposal);
   for (const party of p.parties) {
-    if (party !== fed.party && fed.peers.has(party))
-      await fed.enqueue(u, party, 'proposal.signature', merged);
+    if (party !== fed.party && fed.peers.has(party) && out !== undefined)
+      await fed.enqueue(u, party, 'proposal.signature', out);
   }
 }
 

@@ -175,6 +175,16 @@ export interface EventSubjects {
     reason?: string;
     alsoRefusedNotLogged?: number;
   };
+  /** At a hub: a partner's message passed on to a party it is not peered with. */
+  'message.relayed': {
+    envelope: string;
+    /** The id of the author's message inside, and its type. */
+    relayed: string;
+    type: string;
+    to: Party;
+    /** The envelope this node queued to `to`. */
+    onward: string;
+  };
   'witness.checkpoint': { peer: Party; size: number; root: string };
   'witness.split-view': { peer: Party; size: number; problems: readonly string[] };
   'alert.pushed': { item: string; event: string; users: readonly string[] };
@@ -240,6 +250,7 @@ const TYPES: { readonly [K in EventType]: true } = {
   'envelope.withheld': true,
   'message.received': true,
   'message.refused': true,
+  'message.relayed': true,
   'witness.checkpoint': true,
   'witness.split-view': true,
   'alert.pushed': true,

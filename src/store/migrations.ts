@@ -328,6 +328,22 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0011-agreement-keys': {
+      async up(db: Kysely<unknown>) {
+        // The signing key each party's signature of a proposal verified with; once the
+        // proposal binds, the agreement binds these keys (docs/wire.md §9).
+        await db.schema
+          .createTable('agreement_keys')
+          .addColumn('proposal_id', 'text', (c) => c.notNull())
+          .addColumn('agreement_id', 'text', (c) => c.notNull())
+          .addColumn('party', 'text', (c) => c.notNull())
+          .addColumn('signing_key', 'text', (c) => c.notNull())
+          .addColumn('binding', 'integer', (c) => c.notNull())
+          .addColumn('recorded_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('agreement_keys_pk', ['proposal_id', 'party'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -292,6 +292,18 @@ export interface AlertAckTable {
   signature: string;
 }
 
+/** The key each party's signature of a proposal verified with (bound once it binds). */
+export interface AgreementKeyTable {
+  proposal_id: string;
+  agreement_id: string;
+  party: string;
+  /** Raw Ed25519 public key, base64 (as in the identity document). */
+  signing_key: string;
+  /** 1 once the proposal binds. */
+  binding: number;
+  recorded_at: number;
+}
+
 export interface Database {
   meta: MetaTable;
   agreements: AgreementTable;
@@ -317,4 +329,5 @@ export interface Database {
   witness_alarms: WitnessAlarmTable;
   alerts: AlertTable;
   alert_acks: AlertAckTable;
+  agreement_keys: AgreementKeyTable;
 }

@@ -73,8 +73,19 @@ export async function addPerson(
   return (t.body as { token: string }).token;
 }
 
-export async function startTrio(databases: Partial<Record<Party, string>> = {}): Promise<Trio> {
-  const inits = PARTIES.map((p) => initNodeDir(p, databases[p]) as InitializedNode);
+export async function startTrio(
+  databases: Partial<Record<Party, string>> = {},
+  /** More `node init` options for every node (e.g. `--witness-interval 1`). */
+  initArgs: readonly string[] = [],
+  /**
+   * Pairs left unpeered (neither side adds the other), e.g. `[['JP', 'KR']]`: they
+   * reach each other only through the third node. By default every pair is peered.
+   */
+  options: { readonly unpeered?: readonly (readonly [Party, Party])[] } = {},
+): Promise<Trio> {
+  const unpeered = (a: Party, b: Party) =>
+    (options.unpeered ?? []).some(([x, y]) => (x === a && y === b) || (x === b && y === a));
+  const inits = PARTIES.map((p) => initNodeDir(p, databases[p], initArgs) as InitializedNode);
   const procs = await Promise.all(inits.map((i) => startNodeProcess(i.dir)));
   const members = {} as Record<Party, Member>;
   PARTIES.forEach((p, i) => {
@@ -94,7 +105,7 @@ export async function startTrio(databases: Partial<Record<Party, string>> = {}):
   });
   for (const a of PARTIES) {
     for (const b of PARTIES) {
-      if (a === b) continue;
+      if (a === b || unpeered(a, b)) continue;
       const r = await http(members[a].url, 'POST', '/v1/peers', members[a].tokens.admin, {
         url: members[b].url,
         fingerprint: members[b].init.fingerprint,
@@ -105,8 +116,12 @@ export async function startTrio(databases: Partial<Record<Party, string>> = {}):
   for (const p of PARTIES) {
     await waitFor(`${p}'s agreements to bind`, async () => {
       const list = (await http(members[p].url, 'GET', '/v1/agreements', members[p].tokens.admin))
-        .body as { binding: boolean }[];
-      return list.length > 0 && list.every((a) => a.binding);
+        .body as { binding: boolean; parties: Party[] }[];
+      // An agreement between an unpeered pair alone cannot bind: nobody relays it.
+      const bindable = list.filter(
+        (a) => !(a.parties.length === 2 && unpeered(a.parties[0] as Party, a.parties[1] as Party)),
+      );
+      return bindable.length > 0 && bindable.every((a) => a.binding);
     });
     const mk = (username: string, clearance: string, needToKnow: string[], roles: string[]) =>
       addPerson(members[p], username, clearance, needToKnow, roles);

@@ -15,6 +15,7 @@ import {
   receiveItem,
   receiveReclassified,
 } from './items.js';
+import { receiveRelay } from './relay.js';
 
 const HANDLERS: { readonly [K in MessageType]: Handler<K> } = {
   item: receiveItem,
@@ -28,6 +29,7 @@ const HANDLERS: { readonly [K in MessageType]: Handler<K> } = {
   'checkpoint.cosignature': receiveCosignature,
   'alert.ack': receiveContentMessage,
   'alert.escalation': receiveContentMessage,
+  relay: (a) => receiveRelay(a, handle),
 };
 
 /** Handles an arriving message of type `type` (its message's own). */
