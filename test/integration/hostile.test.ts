@@ -9,7 +9,13 @@ import { x25519PublicKeyFromRaw } from '../../src/crypto/jose.js';
 import type { ItemPayload, Message } from '../../src/federation/messages.js';
 import { openManifest, manifestOf as readManifest } from '../../src/node/manifest.js';
 import { openSqlite } from '../../src/store/db.js';
-import { type Party, startTrio, type Trio, waitFor } from '../support/federation.js';
+import {
+  askAndGrantConsent,
+  type Party,
+  startTrio,
+  type Trio,
+  waitFor,
+} from '../support/federation.js';
 import { envelope, manifestOf, postSealed, signedItem } from '../support/hostile.js';
 import { http, storedEntries } from '../support/node-process.js';
 
@@ -188,27 +194,7 @@ describe('a hostile partner with its real key', () => {
       'marking-mismatch',
     );
     // With JP's consent: only the honest forward passes.
-    const req = await http(url('US'), 'POST', '/v1/consents/requests', tok('US', 'officer'), {
-      item: x,
-      to: 'KR',
-      note: 'TISA',
-    });
-    expect(req.status).toBe(201);
-    const requestId = (req.body as { id: string }).id;
-    await waitFor('JP to receive the request', async () =>
-      (
-        (await http(url('JP'), 'GET', '/v1/consents/requests?direction=incoming', tok('JP', 'ra')))
-          .body as Json[]
-      ).some((r) => r.id === requestId),
-    );
-    const granted = await http(
-      url('JP'),
-      'POST',
-      `/v1/consents/requests/${requestId}/grant`,
-      tok('JP', 'ra'),
-      { reason: 'TISA' },
-    );
-    expect(granted.status).toBe(200);
+    await askAndGrantConsent(trio, x, 'US', 'JP', 'KR');
     consent = await waitFor('the consent at US', async () => {
       const row = storeRow<{ jws: string }>('US', 'SELECT jws FROM consents WHERE item_id = ?', x);
       return row?.jws;
@@ -360,21 +346,7 @@ describe('a hostile partner with its real key', () => {
     await releaseAndWait('JP', z, 'KR');
     await releaseAndWait('JP', z, 'US');
     // US, which does not know that KR holds it, asks and gets JP's consent, and forwards.
-    const req = await http(url('US'), 'POST', '/v1/consents/requests', tok('US', 'officer'), {
-      item: z,
-      to: 'KR',
-      note: 'TISA',
-    });
-    const requestId = (req.body as { id: string }).id;
-    await waitFor('JP to receive the request', async () =>
-      (
-        (await http(url('JP'), 'GET', '/v1/consents/requests?direction=incoming', tok('JP', 'ra')))
-          .body as Json[]
-      ).some((r) => r.id === requestId),
-    );
-    await http(url('JP'), 'POST', `/v1/consents/requests/${requestId}/grant`, tok('JP', 'ra'), {
-      reason: 'TISA',
-    });
+    await askAndGrantConsent(trio, z, 'US', 'JP', 'KR');
     const zConsent = await waitFor(
       'the consent at US',
       async () =>

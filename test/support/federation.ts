@@ -201,3 +201,44 @@ export async function terminateGsomia(trio: Trio, end: number): Promise<void> {
     return ps.find((p) => p.id === proposal)?.status === 'binding';
   });
 }
+
+/**
+ * The third-party rule through the API: `holder`'s officer asks the item's originator
+ * for consent to pass `item` to `to`; the originator's releasing authority grants it.
+ * Returns the request id once the originator has granted it.
+ */
+export async function askAndGrantConsent(
+  trio: Trio,
+  item: string,
+  holder: Party,
+  originator: Party,
+  to: Party,
+  note = 'TISA',
+): Promise<string> {
+  const m = trio.members;
+  const req = await http(m[holder].url, 'POST', '/v1/consents/requests', m[holder].tokens.officer, {
+    item,
+    to,
+    note,
+  });
+  if (req.status !== 201) throw new Error(`consent request refused: ${req.text}`);
+  const requestId = (req.body as { id: string }).id;
+  await waitFor(`${originator} to receive the request`, async () => {
+    const r = await http(
+      m[originator].url,
+      'GET',
+      '/v1/consents/requests?direction=incoming',
+      m[originator].tokens.ra,
+    );
+    return (r.body as { id: string }[]).some((x) => x.id === requestId);
+  });
+  const granted = await http(
+    m[originator].url,
+    'POST',
+    `/v1/consents/requests/${requestId}/grant`,
+    m[originator].tokens.ra,
+    { reason: note },
+  );
+  if (granted.status !== 200) throw new Error(`consent not granted: ${granted.text}`);
+  return requestId;
+}
