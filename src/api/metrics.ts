@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { LiaisonNode } from '../node/service.js';
+import { latestCosignatures, witnessAlarmCounts } from '../store/witnessing.js';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -21,6 +22,32 @@ export function createMetrics(node: LiaisonNode): Metrics {
     registers: [registry],
     collect() {
       this.set(node.tree.size);
+    },
+  });
+  // Witnessing (docs/wire.md §10), read from the store at each scrape so that they
+  // survive a restart: the alarms this node raised as a witness, and how far each
+  // partner has cosigned this log (below liaison_log_size while it grows; above it
+  // only if entries were lost).
+  new Gauge({
+    name: 'liaison_witness_alarms',
+    help: 'Alarms this node raised as a witness (split views, rollbacks), by partner and kind',
+    labelNames: ['peer', 'kind'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const a of await witnessAlarmCounts(node.store.db))
+        this.set({ peer: a.peer, kind: a.kind }, a.count);
+    },
+  });
+  new Gauge({
+    name: 'liaison_log_cosigned_size',
+    help: 'The largest size of this log each partner cosigned',
+    labelNames: ['witness'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const c of await latestCosignatures(node.store.db))
+        this.set({ witness: c.witness }, c.size);
     },
   });
   return {

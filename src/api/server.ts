@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import secureJson from 'secure-json-parse';
 import type { AlertService } from '../alerts/service.js';
 import type { LiaisonError } from '../core/index.js';
+import type { Cosigning } from '../federation/cosigning.js';
 import type { Federation } from '../federation/federation.js';
 import { RequestInvalid } from '../node/errors.js';
 import type { LiaisonNode } from '../node/service.js';
@@ -24,6 +25,7 @@ import { registerLogRoutes } from './log-routes.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { namedSchemas, Text } from './schemas.js';
 import { registerUserRoutes } from './user-routes.js';
+import { registerWitnessRoutes } from './witness-routes.js';
 
 /** Largest request body accepted, in bytes (documented in the README). */
 const BODY_LIMIT = 1024 * 1024;
@@ -38,6 +40,8 @@ export interface ApiOptions {
   readonly signIn?: SignInOptions;
   /** Metrics to expose (startNode shares them with the metrics listener). */
   readonly metrics?: Metrics;
+  /** The worker asking peers to cosign this node's log (its state is shown to auditors). */
+  readonly cosigning?: Cosigning;
 }
 
 export async function buildApi(
@@ -204,8 +208,10 @@ export async function buildApi(
   registerAgreementRoutes(app, node, auth, errors, metrics);
   registerItemRoutes(app, node, auth, errors, metrics);
   registerLogRoutes(app, node, auth, errors);
-  if (options.federation !== undefined)
+  if (options.federation !== undefined) {
     registerFederationRoutes(app, options.federation, auth, errors);
+    registerWitnessRoutes(app, options.federation, options.cosigning ?? null, auth, errors);
+  }
   if (options.alerts !== undefined) registerAlertRoutes(app, options.alerts, auth, errors);
   registerConsoleRoutes(app, node, auth, errors);
 

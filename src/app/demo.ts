@@ -23,6 +23,8 @@ const DEMO_PARTIES = ['JP', 'KR', 'US'] as const;
 /** A token per role in demo.json, in the order of ROLES. */
 const DEMO_ROLES = ROLES;
 export const DEFAULT_PORT_BASE = 8400;
+/** How often the demo's nodes ask each other to cosign (the default is 30 s). */
+const DEMO_WITNESS_INTERVAL_MS = 10_000;
 /** Only for the demo's throwaway keys; a real node takes LIAISON_PASSPHRASE or asks. */
 export const DEMO_PASSPHRASE = 'liaison demo passphrase (not for real keys)';
 /** Every demo user's console password (the demo is for trying things out). */
@@ -125,6 +127,9 @@ export async function runDemo(o: {
         passphrase,
         port: o.portBase + i + 1,
         checkpointEveryMs: 5_000,
+        // Each node asks the other two to cosign its log while it grows: every 10 s
+        // here, so that the console shows cosignatures soon after the demo starts.
+        witnessIntervalMs: DEMO_WITNESS_INTERVAL_MS,
       }),
     );
   }

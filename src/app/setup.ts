@@ -19,9 +19,11 @@ import {
   StoredKeysSchema,
   sealKeys,
 } from '../crypto/keys.js';
+import { Cosigning, DEFAULT_WITNESS_INTERVAL_MS } from '../federation/cosigning.js';
 import { Federation } from '../federation/federation.js';
 import { authorityOf } from '../federation/httpsig.js';
 import { proposeAgreement } from '../federation/operations.js';
+import { rawPublicKey, verifierKey } from '../log/note.js';
 import type { IssuedToken } from '../node/auth.js';
 import { record } from '../node/events.js';
 import { LiaisonNode } from '../node/service.js';
@@ -56,6 +58,14 @@ const NodeConfigSchema = Type.Object({
   requireTotp: Type.Optional(Type.Boolean()),
   /** host:port of a separate listener for GET /metrics without a token (Prometheus). */
   metricsListen: Type.Optional(Type.String()),
+  /**
+   * The log's C2SP verifier key, recorded at `node init` outside keys.json, so that a
+   * keys.json replaced later does not verify a log re-signed with it (`audit verify
+   * --data` trusts this one). Absent in data directories made before it was recorded.
+   */
+  verifierKey: Type.Optional(Type.String({ minLength: 1 })),
+  /** How often this node asks its peers to cosign its checkpoints (default 30 s). */
+  witnessIntervalSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
 });
 export type NodeConfig = Static<typeof NodeConfigSchema>;
 
@@ -131,6 +141,7 @@ export interface InitOptions {
   readonly url?: string | undefined;
   readonly requireTotp?: boolean | undefined;
   readonly metricsListen?: string | undefined;
+  readonly witnessIntervalSeconds?: number | undefined;
 }
 
 export interface InitResult {
@@ -163,7 +174,11 @@ export async function initNode(o: InitOptions): Promise<InitResult> {
     ...(o.url === undefined ? {} : { url: o.url }),
     ...(o.requireTotp === true ? { requireTotp: true } : {}),
     ...(o.metricsListen === undefined ? {} : { metricsListen: o.metricsListen }),
+    ...(o.witnessIntervalSeconds === undefined
+      ? {}
+      : { witnessIntervalSeconds: o.witnessIntervalSeconds }),
     createdAt: new Date().toISOString(),
+    verifierKey: verifierKey(o.origin ?? `liaison.local/${o.party}`, rawPublicKey(keys.signing)),
   };
   if (o.metricsListen !== undefined) {
     try {
@@ -231,6 +246,8 @@ export async function initNode(o: InitOptions): Promise<InitResult> {
 export interface RunningNode {
   readonly node: LiaisonNode;
   readonly federation: Federation;
+  /** Asks the peers to cosign this node's checkpoints (witnessing by default). */
+  readonly cosigning: Cosigning;
   readonly alerts: AlertService;
   readonly app: FastifyInstance;
   readonly url: string;
@@ -247,6 +264,8 @@ export interface StartOptions {
   readonly logger?: boolean | undefined;
   /** How often to sign a checkpoint when the log has grown (ms). */
   readonly checkpointEveryMs?: number | undefined;
+  /** How often to ask the peers to cosign (ms); overrides the config's witnessIntervalSeconds. */
+  readonly witnessIntervalMs?: number | undefined;
   /** host:port for the metrics listener; overrides the config's `metricsListen`. */
   readonly metricsListen?: string | undefined;
 }
@@ -288,6 +307,13 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
   // keep the content alert items carry.
   node.connectNotifier(federation);
   federation.connectContent(alerts);
+  const cosigning = new Cosigning(
+    federation,
+    o.witnessIntervalMs ??
+      (config.witnessIntervalSeconds === undefined
+        ? DEFAULT_WITNESS_INTERVAL_MS
+        : config.witnessIntervalSeconds * 1000),
+  );
   const metrics = createMetrics(node);
   const app = await buildApi(node, {
     logger: o.logger === true ? { level: 'info' } : false,
@@ -295,6 +321,7 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
     alerts,
     metrics,
     signIn: { requireTotp: config.requireTotp === true },
+    cosigning,
   });
   const metricsAt = o.metricsListen ?? config.metricsListen;
   let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | null = null;
@@ -317,6 +344,7 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
   const actualPort = typeof address === 'object' && address !== null ? address.port : port;
   if (url === '') url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
   federation.start();
+  cosigning.start();
   await alerts.start();
   const timer = setInterval(() => {
     if (node.tree.size > 0) void node.checkpoint().catch(() => {});
@@ -326,6 +354,7 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
     node,
     app,
     federation,
+    cosigning,
     alerts,
     url,
     metricsUrl: metricsServer?.url ?? null,
@@ -335,6 +364,7 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
         metricsServer === null ? r() : metricsServer.server.close(() => r()),
       );
       alerts.stop();
+      await cosigning.stop();
       await federation.stop();
       await app.close();
       await node.close();

@@ -1,19 +1,10 @@
 // `liaison node init|start` and `liaison audit verify`.
 
-import { createPublicKey } from 'node:crypto';
 import type { Command } from 'commander';
-import {
-  DEFAULT_DATA_DIR,
-  databaseTarget,
-  initNode,
-  readConfig,
-  readStoredKeys,
-  startNode,
-} from '../app/setup.js';
+import { auditDataDir } from '../app/audit.js';
+import { DEFAULT_DATA_DIR, initNode, startNode } from '../app/setup.js';
 import { type AuditReport, auditLog, type StoredEntry } from '../log/audit.js';
-import { parseVerifierKey, rawPublicKey, verifierKey } from '../log/note.js';
-import { openStore } from '../store/db.js';
-import { checkpoints, entriesAsStored } from '../store/log.js';
+import { parseVerifierKey } from '../log/note.js';
 import { NodeClient, resolveTarget } from './client.js';
 import { EXIT, UsageError } from './errors.js';
 import { askHidden, type Io } from './io.js';
@@ -41,10 +32,22 @@ function port(v: string): number {
   return n;
 }
 
+/** --witness-interval: whole seconds, 1 to 3600. */
+function seconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 3600)
+    throw new UsageError(`--witness-interval must be whole seconds from 1 to 3600, not '${v}'`);
+  return n;
+}
+
 function renderAudit(r: AuditReport, source: string): string[] {
   const out = [
     `${source}: ${r.entries} entries, ${r.checkpoints} checkpoints; ${r.verifiedSize} entries verified${r.root === null ? '' : `, root ${r.root}`}`,
   ];
+  for (const w of r.witnessed)
+    out.push(
+      `${w.ok ? '✓' : '✗'} ${w.by} cosigned size ${w.size} (${w.source === 'peer' ? `as ${w.by} holds it` : 'stored here'})${w.ok ? ': the log still matches it' : ''}`,
+    );
   if (r.withheld > 0)
     out.push(
       `${r.withheld} ${r.withheld === 1 ? 'entry is' : 'entries are'} about items you may not read: checked by leaf hash and chain only (audit with --data, or as someone cleared for them, to recompute them)`,
@@ -79,6 +82,11 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
       '--metrics-listen <host:port>',
       'serve GET /metrics without a token on this separate address (e.g. 127.0.0.1:9464)',
     )
+    .option(
+      '--witness-interval <seconds>',
+      'how often to ask the peers to cosign the log while it grows (default 30)',
+      seconds,
+    )
     .option('--json', 'print JSON')
     .action(
       async (o: {
@@ -90,6 +98,7 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
         origin?: string;
         requireTotp?: boolean;
         metricsListen?: string;
+        witnessInterval?: number;
         json?: boolean;
       }) => {
         const r = await initNode({
@@ -102,6 +111,7 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
           origin: o.origin,
           requireTotp: o.requireTotp,
           metricsListen: o.metricsListen,
+          witnessIntervalSeconds: o.witnessInterval,
         });
         if (o.json === true) {
           ctx.io.out(
@@ -112,6 +122,7 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
             `Initialized the ${r.config.party} node in ${o.data} (store: ${r.config.database}, port ${r.config.port}).`,
             `Fingerprint (read it to partners over a trusted channel): ${r.fingerprint}`,
             `Log verifier key (give it to partners' auditors): ${r.verifierKey}`,
+            `(recorded in ${o.data}/config.json: 'liaison audit verify --data' checks the log against it)`,
             '',
             'Admin API token (shown once; store it safely):',
             r.admin.token,
@@ -134,6 +145,11 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
       '--metrics-listen <host:port>',
       "serve GET /metrics without a token on this address (default: the config's metricsListen)",
     )
+    .option(
+      '--witness-interval <seconds>',
+      "how often to ask the peers to cosign the log (default: the config's, else 30)",
+      seconds,
+    )
     .action(
       async (o: {
         data: string;
@@ -141,6 +157,7 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
         host?: string;
         verbose?: boolean;
         metricsListen?: string;
+        witnessInterval?: number;
       }) => {
         const running = await startNode({
           dir: o.data,
@@ -149,6 +166,7 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
           host: o.host,
           logger: o.verbose === true,
           metricsListen: o.metricsListen,
+          witnessIntervalMs: o.witnessInterval === undefined ? undefined : o.witnessInterval * 1000,
         });
         ctx.io.out(
           `liaison: ${running.node.party} node listening on ${running.url} (log size ${running.node.tree.size})${running.metricsUrl === null ? '' : `; metrics on ${running.metricsUrl}`}\n`,
@@ -173,13 +191,17 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
     .option('--data <dir>', 'read the store of the node in this data directory')
     .option('--node <url>', 'read the log of a running node over its API')
     .option(
+      '--peers',
+      'with --data: ask every peer for the latest checkpoint of this log it cosigned, and check the log against it (signs the requests with the node key: $LIAISON_PASSPHRASE)',
+    )
+    .option(
       '--peer <url>',
       "have the node (--node, default the local one) check a partner's log against every checkpoint of it seen",
     )
     .option('--token <token>', 'API token for --node (default: $LIAISON_TOKEN)')
     .option(
       '--verifier-key <key>',
-      "the log's C2SP verifier key (default: from the node's config or API)",
+      "the log's C2SP verifier key (default: the one node init recorded in config.json, or the node's API)",
     )
     .option('--json', 'print JSON')
     .action(
@@ -187,6 +209,7 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
         data?: string;
         node?: string;
         peer?: string;
+        peers?: boolean;
         token?: string;
         verifierKey?: string;
         json?: boolean;
@@ -197,6 +220,10 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
         }
         if (o.data !== undefined && o.node !== undefined)
           throw new UsageError('give --data or --node, not both');
+        if (o.peers === true && o.node !== undefined)
+          throw new UsageError(
+            "--peers checks a data directory's log (--data): a node's own partners hold its cosigned checkpoints",
+          );
         let report: AuditReport;
         let source: string;
         if (o.node !== undefined) {
@@ -222,25 +249,15 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
           report = await auditLog(entries(), checkpoints, verifier);
           source = o.node;
         } else {
-          const dir = o.data ?? DEFAULT_DATA_DIR;
-          const config = readConfig(dir);
-          let key = o.verifierKey;
-          if (key === undefined) {
-            const stored = readStoredKeys(dir);
-            key = verifierKey(config.origin, rawPublicKey(createPublicKey(stored.signingPublic)));
-          }
-          const verifier = parseVerifierKey(key);
-          const store = await openStore(databaseTarget(dir, config));
-          try {
-            report = await auditLog(
-              entriesAsStored(store.db),
-              await checkpoints(store.db),
-              verifier,
-            );
-          } finally {
-            await store.close();
-          }
-          source = `${dir} (${config.party})`;
+          const a = await auditDataDir({
+            dir: o.data ?? DEFAULT_DATA_DIR,
+            verifierKey: o.verifierKey,
+            peers: o.peers,
+            passphrase: () => passphrase(false),
+          });
+          for (const w of a.warnings) ctx.io.err(`liaison: warning: ${w}\n`);
+          report = a.report;
+          source = a.source;
         }
         ctx.io.out(
           o.json === true

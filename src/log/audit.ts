@@ -1,6 +1,8 @@
 // Audit of a log from its stored entries and signed checkpoints: recompute every
 // leaf and the tree, check each entry's index and chain, each checkpoint's
 // signature, root and consistency with the one before, and name the first bad entry.
+// Checkpoints partners cosigned (held here or by them) are checked too: the log must
+// still hold every entry they cover, unchanged.
 import { isObject } from '../core/guards.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
 import { leafHash, MerkleTree, verifyConsistency } from './merkle.js';
@@ -22,6 +24,16 @@ export interface StoredCheckpointNote {
   readonly note: string;
 }
 
+/** A checkpoint of this log a partner cosigned: its size and root, already verified. */
+export interface WitnessedCheckpoint {
+  /** The partner that cosigned it. */
+  readonly by: string;
+  readonly size: number;
+  readonly root: Uint8Array;
+  /** Where it came from: this node's store, or the partner when asked. */
+  readonly source: 'local' | 'peer';
+}
+
 export interface AuditProblem {
   /** The first entry the problem points at, where it points at one. */
   readonly entry: number | null;
@@ -39,6 +51,13 @@ export interface AuditReport {
   readonly verifiedSize: number;
   readonly root: string | null;
   readonly firstBadEntry: number | null;
+  /** The checkpoints partners cosigned, and whether the log still matches each. */
+  readonly witnessed: readonly {
+    readonly by: string;
+    readonly size: number;
+    readonly source: 'local' | 'peer';
+    readonly ok: boolean;
+  }[];
   readonly problems: readonly AuditProblem[];
 }
 
@@ -53,6 +72,7 @@ export async function auditLog(
   entries: AsyncIterable<StoredEntry> | Iterable<StoredEntry>,
   checkpoints: readonly StoredCheckpointNote[],
   verifier: Verifier,
+  witnessed: readonly WitnessedCheckpoint[] = [],
 ): Promise<AuditReport> {
   const problems: AuditProblem[] = [];
   const tree = new MerkleTree();
@@ -177,6 +197,20 @@ export async function auditLog(
     }
     previous = cp;
   }
+  const witnessedResults = witnessed.map((w) => {
+    const who = `${w.by} cosigned a checkpoint of size ${w.size}${w.source === 'peer' ? ` (as ${w.by} holds it)` : ''}`;
+    let message: string | null = null;
+    if (w.size > count)
+      message = `${who}, but the log holds ${count} entries: entries a partner cosigned are gone (the log was truncated)`;
+    else if (w.size > verifiedSize) message = `${who}, which covers entries that did not verify`;
+    else if (
+      w.size > 0 &&
+      Buffer.compare(Buffer.from(tree.root(w.size)), Buffer.from(w.root)) !== 0
+    )
+      message = `${who}, and the log no longer matches it: it was rewritten at or before entry ${w.size - 1}`;
+    if (message !== null) problems.push({ entry: null, checkpoint: w.size, message });
+    return { by: w.by, size: w.size, source: w.source, ok: message === null };
+  });
   const firstBad = problems.find((p) => p.entry !== null)?.entry ?? null;
   return {
     ok: problems.length === 0,
@@ -186,6 +220,7 @@ export async function auditLog(
     verifiedSize,
     root: verifiedSize === 0 ? null : Buffer.from(tree.root()).toString('base64'),
     firstBadEntry: firstBad,
+    witnessed: witnessedResults,
     problems,
   };
 }

@@ -393,6 +393,21 @@ describe('liaison demo', () => {
         expect([...(a.signedBy as string[])].sort()).toEqual([...(a.parties as string[])].sort());
       }
     }
+    // Witnessing by default: with no one asking, each node's log is cosigned by the other
+    // two (the demo's nodes ask every 10 s while their logs grow; seen ~10 s after ready).
+    for (const p of PARTIES) {
+      const others = PARTIES.filter((q) => q !== p);
+      const cosigned = await waitFor(
+        `${p}'s log cosigned by ${others.join(' and ')}`,
+        async () => {
+          const r = await http(url(p), 'GET', '/v1/log/checkpoints', tok(p, 'auditor'));
+          const rows = r.body as { size: number; cosignedBy: string[] }[];
+          return rows.find((c) => others.every((q) => c.cosignedBy.includes(q)));
+        },
+        45_000,
+      );
+      expect(cosigned.size).toBeGreaterThan(0);
+    }
   }, 60_000);
 
   it('the CLI verbs work against the demo with the printed tokens', async () => {

@@ -81,7 +81,7 @@ export function startNodeProcess(dir: string, url?: string): Promise<NodeProcess
   return new Promise((resolveStart, reject) => {
     let out = '';
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`node did not start: ${out}${err}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`node did not start: ${out}${err}`)), 60_000);
     child.stderr?.on('data', (d: Buffer) => {
       err += d.toString();
     });

@@ -88,6 +88,10 @@ export type ConsentRequest = Schemas['ConsentRequest'];
 export type Peer = Schemas['Peer'];
 /** POST /v1/peers/{id}/witness. */
 export type WitnessReport = Schemas['WitnessReport'];
+/** GET /v1/log/witnesses: who cosigns this log, whose logs this node cosigns, its alarms. */
+export type Witnessing = Schemas['Witnessing'];
+export type Cosigner = Schemas['Cosigner'];
+export type WitnessAlarm = Schemas['WitnessAlarm'];
 
 /** What an officer writes (or the preset supplies). */
 export type AlertInput = Schemas['AlertInput'];

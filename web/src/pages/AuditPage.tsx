@@ -1,7 +1,9 @@
 // The tamper-evident log for auditors: the latest signed checkpoint and its
 // signature, partners' cosignatures (witnesses) and the consistency of what they
-// cosigned with today's log, the entries with filters, and proofs checked here in the
-// browser: one entry's inclusion, or the whole log recomputed to the signed root.
+// cosigned with today's log, the partners' logs this node witnesses and the alarms it
+// raised about them (a banner on top), the entries with filters, and proofs checked
+// here in the browser: one entry's inclusion, or the whole log recomputed to the
+// signed root.
 // Entries about items the auditor may not read come withheld (their leaf hash only):
 // they are shown as such, and the full check takes their leaf hash as given.
 import { useMemo, useState } from 'react';
@@ -41,6 +43,8 @@ import type {
   LogEntry,
   LogEntryData,
   Peer,
+  WitnessAlarm,
+  Witnessing,
   WitnessReport,
 } from '../types';
 
@@ -85,6 +89,8 @@ export function AuditPage() {
 
 interface WitnessStatus {
   readonly peer: Peer;
+  /** How far this peer cosigned this log, when, and how the last request went. */
+  readonly cosigner: Witnessing['cosigners'][number] | null;
   readonly checkpoint: CheckpointView | null;
   readonly cosignature: CosignatureCheck | null;
   readonly consistent: boolean | null;
@@ -94,11 +100,12 @@ function CheckpointPanel() {
   const { t } = useI18n();
   const { client } = useSession();
   const state = useLoad(async () => {
-    const [cp, node, checkpoints, peers] = await Promise.all([
+    const [cp, node, checkpoints, peers, witnessing] = await Promise.all([
       client.get<CheckpointView>('/v1/log/checkpoint', { format: 'json' }),
       nodeIdentity(client),
       client.get<CheckpointView[]>('/v1/log/checkpoints'),
       peerList(client).catch(() => [] as Peer[]),
+      client.get<Witnessing>('/v1/log/witnesses').catch(() => null),
     ]);
     const signature: SignatureCheck | 'no-key' =
       node.key === null ? 'no-key' : await verifyNoteSignature(cp.note, node.key);
@@ -134,9 +141,10 @@ function CheckpointPanel() {
           consistent = false;
         }
       }
-      witnesses.push({ peer, checkpoint: last, cosignature, consistent });
+      const cosigner = witnessing?.cosigners.find((c) => c.party === peer.party) ?? null;
+      witnesses.push({ peer, cosigner, checkpoint: last, cosignature, consistent });
     }
-    return { cp, signature, rootLine, witnesses, checkpoints };
+    return { cp, signature, rootLine, witnesses, checkpoints, witnessing };
   }, [client]);
 
   if (state.data === undefined)
@@ -145,9 +153,12 @@ function CheckpointPanel() {
         {state.error ? <ErrorMessage error={state.error} /> : <Loading />}
       </Section>
     );
-  const { cp, signature, rootLine, witnesses, checkpoints } = state.data;
+  const { cp, signature, rootLine, witnesses, checkpoints, witnessing } = state.data;
   return (
     <>
+      {witnessing !== null && witnessing.alarms.length > 0 ? (
+        <AlarmBanner alarms={witnessing.alarms} />
+      ) : null}
       <Section
         title={t('audit.checkpoint')}
         testId="audit-checkpoint"
@@ -193,10 +204,18 @@ function CheckpointPanel() {
       </Section>
       <Section title={t('audit.witnesses')} testId="audit-witnesses">
         {witnesses.length === 0 ? <p>{t('audit.noPeers')}</p> : null}
+        {witnessing === null ? null : (
+          <p className="muted" data-testid="witnessing-interval">
+            {witnessing.intervalSeconds === null
+              ? t('audit.witnessingOff')
+              : t('audit.witnessingEvery', { n: witnessing.intervalSeconds })}
+          </p>
+        )}
         <DataTable
           caption={t('audit.witnessCaption')}
           columns={[
             t('audit.witness'),
+            t('audit.cosignedUpTo'),
             t('audit.lastCosigned'),
             t('audit.cosignature'),
             t('audit.consistency'),
@@ -208,6 +227,26 @@ function CheckpointPanel() {
               <th scope="row">
                 {w.peer.party} <span className="muted mono">{w.peer.origin}</span>
               </th>
+              <td data-testid={`cosigned-${w.peer.party}`}>
+                {w.cosigner?.size == null ? (
+                  t('audit.neverCosigned')
+                ) : (
+                  <>
+                    {t('audit.cosignedAtSize', { size: w.cosigner.size })}
+                    {w.cosigner.at === null ? null : (
+                      <>
+                        {' · '}
+                        <Instant iso={w.cosigner.at} seconds />
+                      </>
+                    )}
+                  </>
+                )}
+                {w.cosigner?.lastError == null ? null : (
+                  <div className="warn">
+                    {t('audit.lastError', { error: w.cosigner.lastError })}
+                  </div>
+                )}
+              </td>
               <td>
                 {w.checkpoint === null ? (
                   t('audit.neverCosigned')
@@ -240,6 +279,7 @@ function CheckpointPanel() {
             </tr>
           ))}
         </DataTable>
+        {witnessing === null ? null : <WitnessedLogs witnessing={witnessing} />}
         <details>
           <summary>{t('audit.history', { n: checkpoints.length })}</summary>
           <DataTable
@@ -259,6 +299,65 @@ function CheckpointPanel() {
           </DataTable>
         </details>
       </Section>
+    </>
+  );
+}
+
+/** The alarms this node raised as a witness: a partner's log went back or split. */
+function AlarmBanner({ alarms }: { readonly alarms: readonly WitnessAlarm[] }) {
+  const { t } = useI18n();
+  return (
+    <div className="error" role="alert" data-testid="witness-alarms">
+      <p>
+        <strong>{t('audit.alarmTitle')}</strong>
+      </p>
+      <p>{t('audit.alarmLead')}</p>
+      <ul>
+        {alarms.map((a) => (
+          <li key={`${a.peer}/${a.size}/${a.root}`} data-testid={`witness-alarm-${a.peer}`}>
+            <Instant iso={a.at} seconds />{' '}
+            {t('audit.alarmLine', {
+              peer: a.peer,
+              kind: t(`audit.alarmKind.${a.kind}`),
+              size: a.size,
+              problem: a.problem,
+            })}{' '}
+            <span className="muted">({t('audit.alarmLogged', { index: a.logIndex })})</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** The latest checkpoint of each partner's log this node cosigned. */
+function WitnessedLogs({ witnessing }: { readonly witnessing: Witnessing }) {
+  const { t } = useI18n();
+  return (
+    <>
+      <h3>{t('audit.witnessedTitle')}</h3>
+      {witnessing.witnessed.length === 0 ? (
+        <p className="muted">{t('audit.witnessedNone')}</p>
+      ) : (
+        <DataTable
+          className="compact"
+          testId="audit-witnessed"
+          caption={t('audit.witnessedCaption')}
+          columns={[t('audit.witness'), t('audit.witnessedSize'), t('audit.witnessedAt')]}
+        >
+          {witnessing.witnessed.map((w) => (
+            <tr key={w.party} data-testid={`witnessed-${w.party}`}>
+              <th scope="row">
+                {w.party} <span className="muted mono">{w.origin}</span>
+              </th>
+              <td>{w.size}</td>
+              <td>
+                <Instant iso={w.at} seconds />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
+      )}
     </>
   );
 }
