@@ -2,8 +2,10 @@
 // lifecycle events, and the notices this party gives, suspends, resumes or withdraws.
 import { Type as T } from '@sinclair/typebox';
 import { explanationJson, formatInstant } from '../core/index.js';
+import { deliveryViews } from '../federation/sync-view.js';
 import { agreementCatalog, explainAt, noticeAction } from '../node/agreements.js';
 import type { LiaisonNode } from '../node/service.js';
+import { lifecycleDeliveries } from '../store/lifecycle-sync.js';
 import {
   AgreementExplanation,
   AgreementSummary,
@@ -87,7 +89,8 @@ export function registerAgreementRoutes(
     {
       onRequest: auth(ALL_ROLES),
       schema: {
-        summary: 'Lifecycle events of an agreement',
+        summary:
+          'Lifecycle events of an agreement, and the lifecycle messages sent to partners with their acknowledgements',
         params: IdParams,
         response: { 200: ref(NoticesList), ...errors },
       },
@@ -97,7 +100,7 @@ export function registerAgreementRoutes(
       if (a === undefined) {
         // A proposal not yet binding has no lifecycle yet.
         await explainAt(node, req.params.id, node.now());
-        return { agreement: req.params.id, binding: false as const, events: [] };
+        return { agreement: req.params.id, binding: false as const, events: [], deliveries: [] };
       }
       return {
         agreement: a.id,
@@ -106,6 +109,7 @@ export function registerAgreementRoutes(
             ? { ...e, at: formatInstant(e.at), target: formatInstant(e.target) }
             : { ...e, at: formatInstant(e.at) },
         ),
+        deliveries: deliveryViews(await lifecycleDeliveries(node.store.db, a.id)),
       };
     },
   );

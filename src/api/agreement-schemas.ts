@@ -108,16 +108,139 @@ const LifecycleRecord = lifecycleEvent(
   T.Integer({ description: 'a mutual termination: when it takes effect (epoch ms)' }),
 );
 
+const NoticeAction = T.Union([
+  T.Literal('notice'),
+  T.Literal('suspend-notice'),
+  T.Literal('resume-notice'),
+  T.Literal('withdraw-notice'),
+]);
+
+/** An agreement's status at an instant as nodes compare it (docs/wire.md §5.13). */
+export const AgreementStatusView = named(
+  T.Object(
+    {
+      state: State,
+      endedBy: Nullable(T.Union([T.Literal('notice'), T.Literal('mutual'), T.Literal('expiry')])),
+      endedAt: Nullable(T.String({ description: 'RFC 3339 instant' })),
+      notice: Nullable(
+        T.Object({
+          by: T.String(),
+          receivedAt: T.String({ description: 'RFC 3339 instant' }),
+          target: T.String({ description: 'RFC 3339 instant' }),
+          suspended: T.Boolean(),
+        }),
+      ),
+      contested: T.Boolean(),
+    },
+    { $id: 'AgreementStatusView' },
+  ),
+);
+
+/** A lifecycle message this node sent: its outcome at the partner and its acknowledgement. */
+export const LifecycleDelivery = named(
+  T.Object(
+    {
+      envelope: T.String(),
+      agreement: T.String(),
+      to: T.String({ description: 'the partner it was sent to' }),
+      action: NoticeAction,
+      at: Stamp,
+      sentAt: Stamp,
+      state: T.Union([
+        T.Literal('pending'),
+        T.Literal('delivered'),
+        T.Literal('refused'),
+        T.Literal('withheld'),
+      ]),
+      code: Nullable(
+        T.String({
+          description:
+            "the partner's refusal code (stale-instant: the action did not reach it in time; act again)",
+        }),
+      ),
+      acknowledged: Nullable(
+        T.Object({
+          at: Stamp,
+          receivedAt: Stamp,
+          status: ref(AgreementStatusView),
+          differs: T.Array(T.String(), {
+            description: 'what differs from this node at that instant (empty: in step)',
+          }),
+        }),
+      ),
+    },
+    { $id: 'LifecycleDelivery' },
+  ),
+);
+
 export const NoticesList = named(
   T.Object(
     {
       agreement: T.String(),
       binding: T.Optional(T.Literal(false, { description: 'a proposal: no lifecycle yet' })),
       events: T.Array(ref(LifecycleRecord)),
+      deliveries: T.Array(ref(LifecycleDelivery), {
+        description:
+          'the lifecycle messages this node sent to partners, with their outcome and acknowledgement',
+      }),
     },
     { $id: 'NoticesList' },
   ),
 );
+
+/** A peer's last report of an agreement, compared with this node at its instant. */
+export const PeerSync = named(
+  T.Object(
+    {
+      peer: T.String(),
+      result: T.Union(
+        [T.Literal('agrees'), T.Literal('diverged'), T.Literal('silent'), T.Literal('awaiting')],
+        {
+          description:
+            'silent: no report within the expected period; awaiting: none yet, still in time',
+        },
+      ),
+      reportedAt: Nullable(Stamp),
+      receivedAt: Nullable(Stamp),
+      theirs: Nullable(ref(AgreementStatusView)),
+      ours: Nullable(ref(AgreementStatusView)),
+      differs: T.Array(T.String()),
+    },
+    { $id: 'PeerSync' },
+  ),
+);
+
+export const AgreementSync = named(
+  T.Object(
+    {
+      agreement: T.String(),
+      status: ref(AgreementStatusView),
+      peers: T.Array(ref(PeerSync)),
+      deliveries: T.Array(ref(LifecycleDelivery)),
+    },
+    { $id: 'AgreementSync' },
+  ),
+);
+
+/** GET /v1/agreement-sync: whether this node and its peers compute the same statuses. */
+export const SyncReport = named(
+  T.Object(
+    {
+      at: Stamp,
+      intervalSeconds: T.Integer(),
+      expectedWithinSeconds: T.Integer(),
+      inStep: T.Boolean({
+        description: 'no agreement diverges and no peer is silent',
+      }),
+      agreements: T.Array(ref(AgreementSync)),
+    },
+    { $id: 'SyncReport' },
+  ),
+);
+
+export const SyncQuery = T.Object({
+  agreement: T.Optional(T.String({ minLength: 1, maxLength: 200 })),
+});
 
 export const AgreementExplanation = named(
   T.Object(

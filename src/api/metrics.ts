@@ -13,9 +13,26 @@ export interface Metrics {
   readonly decisions: Counter<'kind' | 'decision' | 'code'>;
 }
 
-export function createMetrics(node: LiaisonNode): Metrics {
+/** The shared agreements out of step with a peer now (src/federation/sync-view.ts). */
+export type OutOfStep = () => Promise<
+  readonly { agreement: string; peer: string; problem: 'diverged' | 'silent' }[]
+>;
+
+export function createMetrics(node: LiaisonNode, outOfStep?: OutOfStep): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  if (outOfStep !== undefined)
+    new Gauge({
+      name: 'liaison_agreement_out_of_step',
+      help: 'Shared agreements whose status a peer reports otherwise (problem="diverged") or has not reported within the expected period (problem="silent"): 1 each',
+      labelNames: ['agreement', 'peer', 'problem'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const o of await outOfStep())
+          this.set({ agreement: o.agreement, peer: o.peer, problem: o.problem }, 1);
+      },
+    });
   new Gauge({
     name: 'liaison_log_size',
     help: 'Entries in the transparency log',

@@ -10,6 +10,7 @@ import type { AlertService } from '../alerts/service.js';
 import type { LiaisonError } from '../core/index.js';
 import type { Cosigning } from '../federation/cosigning.js';
 import type { Federation } from '../federation/federation.js';
+import { outOfStep } from '../federation/sync-view.js';
 import { RequestInvalid } from '../node/errors.js';
 import type { LiaisonNode } from '../node/service.js';
 import { SignInGuard, type SignInOptions } from '../node/signin.js';
@@ -24,6 +25,7 @@ import { registerItemRoutes } from './item-routes.js';
 import { registerLogRoutes } from './log-routes.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { namedSchemas, Text } from './schemas.js';
+import { registerSyncRoutes } from './sync-routes.js';
 import { registerUserRoutes } from './user-routes.js';
 import { registerWitnessRoutes } from './witness-routes.js';
 
@@ -48,7 +50,9 @@ export async function buildApi(
   node: LiaisonNode,
   options: ApiOptions = {},
 ): Promise<FastifyInstance> {
-  const metrics = options.metrics ?? createMetrics(node);
+  const fed = options.federation;
+  const metrics =
+    options.metrics ?? createMetrics(node, fed === undefined ? undefined : () => outOfStep(fed));
   const send = (reply: FastifyReply, e: LiaisonError) => {
     const a = answer(e);
     if (a.retryAfter !== null) void reply.header('retry-after', String(a.retryAfter));
@@ -212,6 +216,7 @@ export async function buildApi(
     registerFederationRoutes(app, options.federation, auth, errors);
     registerWitnessRoutes(app, options.federation, options.cosigning ?? null, auth, errors);
   }
+  if (options.federation !== undefined) registerSyncRoutes(app, options.federation, auth, errors);
   if (options.alerts !== undefined) registerAlertRoutes(app, options.alerts, auth, errors);
   registerConsoleRoutes(app, node, auth, errors);
 

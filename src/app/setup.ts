@@ -23,6 +23,7 @@ import { Cosigning, DEFAULT_WITNESS_INTERVAL_MS } from '../federation/cosigning.
 import { Federation } from '../federation/federation.js';
 import { authorityOf } from '../federation/httpsig.js';
 import { proposeAgreement } from '../federation/operations.js';
+import { outOfStep } from '../federation/sync-view.js';
 import { rawPublicKey, verifierKey } from '../log/note.js';
 import type { IssuedToken } from '../node/auth.js';
 import { record } from '../node/events.js';
@@ -66,6 +67,8 @@ const NodeConfigSchema = Type.Object({
   verifierKey: Type.Optional(Type.String({ minLength: 1 })),
   /** How often this node asks its peers to cosign its checkpoints (default 30 s). */
   witnessIntervalSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+  /** How often peers hear this node's status of the agreements they share (default 300). */
+  statusReportSeconds: Type.Optional(Type.Integer({ minimum: 5, maximum: 86_400 })),
 });
 export type NodeConfig = Static<typeof NodeConfigSchema>;
 
@@ -299,6 +302,7 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
       return url;
     },
     aliasUrls: config.aliasUrls ?? [],
+    statusIntervalMs: (config.statusReportSeconds ?? 300) * 1000,
   });
   const alerts = new AlertService(federation, {
     ackDeadlineMs: (config.alertAckDeadlineSeconds ?? 60) * 1000,
@@ -314,7 +318,7 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
         ? DEFAULT_WITNESS_INTERVAL_MS
         : config.witnessIntervalSeconds * 1000),
   );
-  const metrics = createMetrics(node);
+  const metrics = createMetrics(node, () => outOfStep(federation));
   const app = await buildApi(node, {
     logger: o.logger === true ? { level: 'info' } : false,
     federation,

@@ -1,13 +1,27 @@
 // CLI verbs for the agreements on a running node: list, show (explained now), their
-// lifecycle events, and notice actions. Proposals and signatures are in federation.ts.
+// lifecycle events, notice actions, and whether its peers compute the same status
+// (check). Proposals and signatures are in federation.ts.
 
 import type { Command } from 'commander';
 import { type Common, withTarget } from './client.js';
-import { UsageError } from './errors.js';
+import { EXIT, UsageError } from './errors.js';
 import { connect, decisionLine, print, type RemoteContext, type Schemas } from './remote.js';
 import { table } from './text.js';
 
 type NoticeAction = Schemas['LifecycleEvent']['kind'];
+type StatusView = Schemas['AgreementStatusView'];
+
+/** A status in a few words: `in-force`, `in-force, notice by JP → 2026-11-23T…`, … */
+function statusLine(s: StatusView | null): string {
+  if (s === null) return '—';
+  const ended =
+    s.endedBy === null ? '' : ` by ${s.endedBy}${s.endedAt === null ? '' : ` at ${s.endedAt}`}`;
+  const notice =
+    s.notice === null
+      ? ''
+      : `, notice by ${s.notice.by} → ${s.notice.target}${s.notice.suspended ? ' (suspended)' : ''}`;
+  return `${s.state}${ended}${notice}${s.contested ? ', contested' : ''}`;
+}
 
 /** `--action` of `agreement notice`, and the notice action each one is. */
 const NOTICE_ACTIONS: Readonly<Record<string, NoticeAction>> = {
@@ -80,5 +94,56 @@ export function registerAgreementCommands(agreement: Command, ctx: RemoteContext
       body: { action },
     });
     print(ctx, o, d, () => [decisionLine(d)]);
+  });
+  withTarget(
+    agreement
+      .command('check')
+      .description(
+        'whether each peer computes the same status of each shared agreement: its last report, compared at its instant; exit 1 if any diverges or a peer has not reported in time',
+      )
+      .argument('[id]', 'one agreement (default: every agreement shared with a peer)'),
+  ).action(async (id: string | undefined, o: Common) => {
+    const r = await connect(o).get('/v1/agreement-sync', {
+      query: id === undefined ? {} : { agreement: id },
+    });
+    print(ctx, o, r, () => [
+      ...table(
+        ['agreement', 'peer', 'here now', 'peer reported', 'at', 'in step'],
+        r.agreements.flatMap((a) =>
+          a.peers.length === 0
+            ? [[a.agreement, '—', statusLine(a.status), '—', '—', 'no peer']]
+            : a.peers.map((p) => [
+                a.agreement,
+                p.peer,
+                statusLine(a.status),
+                statusLine(p.theirs),
+                p.reportedAt ?? '—',
+                p.result === 'diverged'
+                  ? `DIVERGED (${p.differs.join(', ')}; here then: ${statusLine(p.ours)})`
+                  : p.result === 'silent'
+                    ? `SILENT (no report within ${r.expectedWithinSeconds} s)`
+                    : p.result === 'awaiting'
+                      ? 'awaiting a first report'
+                      : 'yes',
+              ]),
+        ),
+      ),
+      // Why a peer may be out of step: the last lifecycle action sent to it, refused.
+      ...r.agreements.flatMap((a) =>
+        a.peers.flatMap((p) => {
+          if (p.result === 'agrees') return [];
+          const d = a.deliveries.filter((x) => x.to === p.peer).at(-1);
+          return d === undefined || (d.state !== 'refused' && d.state !== 'withheld')
+            ? []
+            : [
+                `${a.agreement}: the ${d.action} of ${d.at} did not reach ${d.to} (${d.code ?? d.state}); act again`,
+              ];
+        }),
+      ),
+      r.inStep
+        ? 'in step'
+        : 'OUT OF STEP: a peer computes another status, or has not reported in time',
+    ]);
+    ctx.setExit(r.inStep ? EXIT.ok : EXIT.failed);
   });
 }

@@ -2217,7 +2217,7 @@ export interface paths {
       readonly path?: never;
       readonly cookie?: never;
     };
-    /** Lifecycle events of an agreement */
+    /** Lifecycle events of an agreement, and the lifecycle messages sent to partners with their acknowledgements */
     readonly get: {
       readonly parameters: {
         readonly query?: never;
@@ -5384,6 +5384,98 @@ export interface paths {
     readonly patch?: never;
     readonly trace?: never;
   };
+  readonly '/v1/agreement-sync': {
+    readonly parameters: {
+      readonly query?: never;
+      readonly header?: never;
+      readonly path?: never;
+      readonly cookie?: never;
+    };
+    /** Agreements in step: each peer’s last reported status of each shared agreement, compared with this node’s at the same instant */
+    readonly get: {
+      readonly parameters: {
+        readonly query?: {
+          readonly agreement?: string;
+        };
+        readonly header?: never;
+        readonly path?: never;
+        readonly cookie?: never;
+      };
+      readonly requestBody?: never;
+      readonly responses: {
+        /** @description Default Response */
+        readonly 200: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['SyncReport'];
+          };
+        };
+        /** @description Default Response */
+        readonly 400: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 401: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 403: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 404: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 409: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 429: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    readonly put?: never;
+    readonly post?: never;
+    readonly delete?: never;
+    readonly options?: never;
+    readonly head?: never;
+    readonly patch?: never;
+    readonly trace?: never;
+  };
   readonly '/v1/alerts': {
     readonly parameters: {
       readonly query?: never;
@@ -6513,6 +6605,42 @@ export interface components {
       readonly effectiveAt?: number;
       readonly text?: components['schemas']['AgreementText'];
     };
+    readonly AgreementStatusView: {
+      readonly state: 'pending' | 'in-force' | 'terminated';
+      readonly endedBy: ('notice' | 'mutual' | 'expiry') | null;
+      readonly endedAt: string | null;
+      readonly notice: {
+        readonly by: string;
+        /** @description RFC 3339 instant */
+        readonly receivedAt: string;
+        /** @description RFC 3339 instant */
+        readonly target: string;
+        readonly suspended: boolean;
+      } | null;
+      readonly contested: boolean;
+    };
+    readonly LifecycleDelivery: {
+      readonly envelope: string;
+      readonly agreement: string;
+      /** @description the partner it was sent to */
+      readonly to: string;
+      readonly action: 'notice' | 'suspend-notice' | 'resume-notice' | 'withdraw-notice';
+      /** @description RFC 3339 instant, UTC */
+      readonly at: string;
+      /** @description RFC 3339 instant, UTC */
+      readonly sentAt: string;
+      readonly state: 'pending' | 'delivered' | 'refused' | 'withheld';
+      readonly code: string | null;
+      readonly acknowledged: {
+        /** @description RFC 3339 instant, UTC */
+        readonly at: string;
+        /** @description RFC 3339 instant, UTC */
+        readonly receivedAt: string;
+        readonly status: components['schemas']['AgreementStatusView'];
+        /** @description what differs from this node at that instant (empty: in step) */
+        readonly differs: readonly string[];
+      } | null;
+    };
     readonly NoticesList: {
       readonly agreement: string;
       /**
@@ -6521,6 +6649,33 @@ export interface components {
        */
       readonly binding?: false;
       readonly events: readonly components['schemas']['LifecycleRecord'][];
+      /** @description the lifecycle messages this node sent to partners, with their outcome and acknowledgement */
+      readonly deliveries: readonly components['schemas']['LifecycleDelivery'][];
+    };
+    readonly PeerSync: {
+      readonly peer: string;
+      /** @description silent: no report within the expected period; awaiting: none yet, still in time */
+      readonly result: 'agrees' | 'diverged' | 'silent' | 'awaiting';
+      readonly reportedAt: string | null;
+      readonly receivedAt: string | null;
+      readonly theirs: components['schemas']['AgreementStatusView'] | null;
+      readonly ours: components['schemas']['AgreementStatusView'] | null;
+      readonly differs: readonly string[];
+    };
+    readonly AgreementSync: {
+      readonly agreement: string;
+      readonly status: components['schemas']['AgreementStatusView'];
+      readonly peers: readonly components['schemas']['PeerSync'][];
+      readonly deliveries: readonly components['schemas']['LifecycleDelivery'][];
+    };
+    readonly SyncReport: {
+      /** @description RFC 3339 instant, UTC */
+      readonly at: string;
+      readonly intervalSeconds: number;
+      readonly expectedWithinSeconds: number;
+      /** @description no agreement diverges and no peer is silent */
+      readonly inStep: boolean;
+      readonly agreements: readonly components['schemas']['AgreementSync'][];
     };
     readonly AgreementExplanation: {
       readonly id: string;

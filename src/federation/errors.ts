@@ -25,7 +25,9 @@ export type FederationCode =
   | 'manifest-mismatch'
   /** A manifest version older than (or the same as) the one held. */
   | 'stale-manifest'
-  | 'wrong-authority';
+  | 'wrong-authority'
+  /** A lifecycle instant outside the freshness window of its arrival (docs/wire.md §5.6). */
+  | 'stale-instant';
 
 export class FederationError extends LiaisonError<FederationCode> {
   override readonly name = 'FederationError';

@@ -23,6 +23,7 @@ import { tellCompromise, tellNotice, tellReclassified } from './notifier.js';
 import { Outbox } from './outbox.js';
 import { addPeer, loadPeers, OwnIdentity, type Peer, type PeerView, peerViews } from './peers.js';
 import type { ContentPort } from './ports.js';
+import { StatusReporter } from './status-reports.js';
 import { type WitnessReport, witness } from './witness.js';
 
 export interface FederationOptions {
@@ -39,11 +40,15 @@ export interface FederationOptions {
   readonly aliasUrls?: readonly string[];
   /** Fetch, replaceable in tests. */
   readonly fetch?: typeof fetch;
+  /** How often peers hear our status of the agreements we share (default 5 minutes). */
+  readonly statusIntervalMs?: number;
 }
 
 export class Federation implements Notifier {
   readonly outbox: Outbox;
   readonly inbox: Inbox;
+  /** Tells peers our status of each agreement we share, for them to compare. */
+  readonly reporter: StatusReporter;
   readonly fetch: typeof fetch;
   private contentPort: ContentPort | null = null;
   private readonly own: OwnIdentity;
@@ -61,6 +66,7 @@ export class Federation implements Notifier {
     this.own = new OwnIdentity(options);
     this.outbox = new Outbox(this, seqs);
     this.inbox = new Inbox(this, nonces);
+    this.reporter = new StatusReporter(this, options.statusIntervalMs);
   }
 
   static async open(options: FederationOptions): Promise<Federation> {
@@ -135,9 +141,11 @@ export class Federation implements Notifier {
 
   start(intervalMs = 250): void {
     this.outbox.start(intervalMs);
+    this.reporter.start();
   }
 
-  stop(): Promise<void> {
+  async stop(): Promise<void> {
+    await this.reporter.stop();
     return this.outbox.stop();
   }
 

@@ -69,6 +69,27 @@ const ItemPayload = closed({
 });
 export type ItemPayload = Static<typeof ItemPayload>;
 
+/** The four notice actions of RULES L3–L6. */
+const LifecycleAction = oneOf('notice', 'suspend-notice', 'resume-notice', 'withdraw-notice');
+
+/**
+ * An agreement's status at an instant as nodes compare it (RULES L1–L7): what
+ * `lifecycle.ack` and `agreement.status` carry (docs/wire.md §5.13, §5.14).
+ */
+const StatusMembers = {
+  state: oneOf('pending', 'in-force', 'terminated'),
+  endedBy: T.Union([oneOf('notice', 'mutual', 'expiry'), T.Null()]),
+  endedAt: T.Union([Instant, T.Null()]),
+  /** The pending notice, or once ended by notice, the notice that ended it. */
+  notice: T.Union([
+    closed({ by: Party, receivedAt: Instant, target: Instant, suspended: T.Boolean() }),
+    T.Null(),
+  ]),
+  contested: T.Boolean(),
+};
+const AgreementStatusPayload = closed(StatusMembers);
+export type StatusOnWire = Static<typeof AgreementStatusPayload>;
+
 /** What every envelope carries besides its type, parties and body. */
 const ENVELOPE = {
   v: T.Literal(WIRE_VERSION),
@@ -162,6 +183,28 @@ const MESSAGES = {
     }),
   ),
   /** The originator's manifest of the item's next version, relayed unchanged hop by hop. */
+  /**
+   * The receiver of an accepted `agreement.lifecycle`, to its sender: the envelope it
+   * acknowledges, the action, the instant it recorded and its status at that instant.
+   */
+  'lifecycle.ack': message(
+    'lifecycle.ack',
+    closed({
+      envelope: Id,
+      agreement: Id,
+      action: LifecycleAction,
+      at: Instant,
+      status: AgreementStatusPayload,
+    }),
+  ),
+  /** The sender's status of each agreement it shares with the recipient, at `at`. */
+  'agreement.status': message(
+    'agreement.status',
+    closed({
+      at: Instant,
+      agreements: T.Array(closed({ agreement: Id, ...StatusMembers }), { maxItems: 256 }),
+    }),
+  ),
   'item.reclassified': message(
     'item.reclassified',
     closed({

@@ -8,9 +8,13 @@ import {
 } from '../core/index.js';
 import type { CompromiseReport } from '../node/ports.js';
 import type { Unit } from '../node/service.js';
+import { insertLifecycleSent } from '../store/lifecycle-sync.js';
 import type { Federation } from './federation.js';
 
-/** Notices travel as lifecycle messages to the other parties. */
+/**
+ * Notices travel as lifecycle messages to the other parties; each is kept, to be
+ * matched with the partner's acknowledgement (or its refusal).
+ */
 export async function tellNotice(
   fed: Federation,
   u: Unit,
@@ -22,10 +26,18 @@ export async function tellNotice(
   if (a === undefined) return;
   for (const party of a.partyIds) {
     if (party !== fed.party && fed.peers.has(party)) {
-      await fed.enqueue(u, party, 'agreement.lifecycle', {
+      const envelope = await fed.enqueue(u, party, 'agreement.lifecycle', {
         agreement,
         action,
         at: formatInstant(at),
+      });
+      await insertLifecycleSent(u.tx, {
+        envelope,
+        agreement_id: agreement,
+        peer: party,
+        action,
+        at,
+        sent_at: u.now,
       });
     }
   }

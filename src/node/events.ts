@@ -30,6 +30,33 @@ export interface EventSubjects {
     effectiveAt?: Instant;
     signedBy?: readonly Party[] | null;
   };
+  /**
+   * A partner acknowledged a lifecycle action of this party: the instant it recorded and
+   * its status then; `differs` names what is not as here (empty: in step).
+   */
+  'agreement.lifecycle-acknowledged': {
+    agreement: string;
+    action: string;
+    envelope: string;
+    at: Instant;
+    status: AgreementStatusSeen;
+    differs: readonly string[];
+  };
+  /** A partner's status report, compared with this node's status at the same instant. */
+  'agreement.status-compared': {
+    envelope: string;
+    at: Instant;
+    agreements: readonly {
+      agreement: string;
+      result: 'agrees' | 'diverged' | 'in-flight';
+      /** When diverged: what differs, the partner's status and this node's. */
+      differs?: readonly string[];
+      theirs?: AgreementStatusSeen;
+      ours?: AgreementStatusSeen;
+    }[];
+    /** Agreements the partner reported that do not bind here. */
+    unknown: readonly string[];
+  };
   'proposal.signed': {
     proposal: string;
     agreement: string;
@@ -197,6 +224,15 @@ export interface EventSubjects {
   };
 }
 
+/** An agreement's status at an instant, as nodes compare it (docs/wire.md §5.13). */
+type AgreementStatusSeen = {
+  state: string;
+  endedBy: string | null;
+  endedAt: Instant | null;
+  notice: { by: Party; receivedAt: Instant; target: Instant; suspended: boolean } | null;
+  contested: boolean;
+};
+
 type ItemSent = {
   item: string;
   to: Party;
@@ -220,6 +256,8 @@ const TYPES: { readonly [K in EventType]: true } = {
   'node.setup-ended': true,
   'agreement.added': true,
   'agreement.lifecycle': true,
+  'agreement.lifecycle-acknowledged': true,
+  'agreement.status-compared': true,
   'proposal.signed': true,
   'user.created': true,
   'user.clearance-changed': true,

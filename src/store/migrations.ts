@@ -328,6 +328,42 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0010-lifecycle-sync': {
+      async up(db: Kysely<unknown>) {
+        // Lifecycle messages sent and their acknowledgements; partners' status reports
+        // (docs/wire.md §5.6, §5.13, §5.14).
+        await db.schema
+          .createTable('lifecycle_sent')
+          .addColumn('envelope', 'text', (c) => c.primaryKey())
+          .addColumn('agreement_id', 'text', (c) => c.notNull())
+          .addColumn('peer', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('sent_at', 'bigint', (c) => c.notNull())
+          .addColumn('ack_at', 'bigint')
+          .addColumn('ack_status', 'text')
+          .addColumn('ack_differs', 'text')
+          .addColumn('ack_received_at', 'bigint')
+          .execute();
+        await db.schema
+          .createIndex('lifecycle_sent_agreement')
+          .on('lifecycle_sent')
+          .columns(['agreement_id', 'peer'])
+          .execute();
+        await db.schema
+          .createTable('peer_agreement_status')
+          .addColumn('agreement_id', 'text', (c) => c.notNull())
+          .addColumn('peer', 'text', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('received_at', 'bigint', (c) => c.notNull())
+          .addColumn('envelope', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('own', 'text', (c) => c.notNull())
+          .addColumn('differs', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('peer_agreement_status_pk', ['agreement_id', 'peer'])
+          .execute();
+      },
+    },
     '0011-agreement-keys': {
       async up(db: Kysely<unknown>) {
         // The signing key each party's signature of a proposal verified with; once the

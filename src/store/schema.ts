@@ -304,6 +304,40 @@ export interface AgreementKeyTable {
   recorded_at: number;
 }
 
+/** A lifecycle message this node sent, and the partner's acknowledgement of it. */
+export interface LifecycleSentTable {
+  /** The envelope id of the `agreement.lifecycle` message (its outbox row). */
+  envelope: string;
+  agreement_id: string;
+  peer: string;
+  action: string;
+  /** The instant of the action, as sent. */
+  at: number;
+  sent_at: number;
+  /** The instant the partner says it recorded; null until acknowledged. */
+  ack_at: number | null;
+  /** The partner's status after it (canonical JSON). */
+  ack_status: string | null;
+  /** What differs from this node's status at that instant: a JSON array, '[]' in step. */
+  ack_differs: string | null;
+  ack_received_at: number | null;
+}
+
+/** The last status a partner reported of an agreement, compared with ours at its instant. */
+export interface PeerAgreementStatusTable {
+  agreement_id: string;
+  peer: string;
+  /** The instant the partner computed its status at. */
+  at: number;
+  received_at: number;
+  envelope: string;
+  /** The partner's status and this node's at `at` (canonical JSON). */
+  status: string;
+  own: string;
+  /** What differs: a JSON array, '[]' when in step. */
+  differs: string;
+}
+
 export interface Database {
   meta: MetaTable;
   agreements: AgreementTable;
@@ -330,4 +364,6 @@ export interface Database {
   alerts: AlertTable;
   alert_acks: AlertAckTable;
   agreement_keys: AgreementKeyTable;
+  lifecycle_sent: LifecycleSentTable;
+  peer_agreement_status: PeerAgreementStatusTable;
 }

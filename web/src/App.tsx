@@ -6,6 +6,7 @@ import { ApiError, createClient } from './api';
 import { FlashBanner } from './components/FlashBanner';
 import { LanguageSelect } from './components/LanguageSelect';
 import { SetupBanner } from './components/SetupBanner';
+import { SyncBanner } from './components/SyncBanner';
 import { useI18n } from './i18n';
 import { mayOpen, PAGES, type PageDef } from './nav';
 import { AccountPage } from './pages/AccountPage';
@@ -228,6 +229,7 @@ function Shell({ focusTitle }: { readonly focusTitle: boolean }) {
         </ul>
       </nav>
       <SetupBanner />
+      <SyncBanner />
       <FlashBanner />
       <main id="main" tabIndex={-1} className="app-main">
         <PageSwitch route={route} page={page} />

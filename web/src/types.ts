@@ -63,6 +63,13 @@ export type EquivalenceRow = AgreementExplanation['equivalence'][number];
 export type NoticesList = Schemas['NoticesList'];
 export type NoticeAction = Body<'/v1/agreements/{id}/notices', 'post'>['action'];
 export type DecisionView = Schemas['DecisionView'];
+/** GET /v1/agreement-sync: whether this node and its peers compute the same statuses. */
+export type SyncReport = Schemas['SyncReport'];
+export type AgreementSync = Schemas['AgreementSync'];
+export type PeerSync = Schemas['PeerSync'];
+/** A lifecycle message sent to a partner: its outcome and the partner's acknowledgement. */
+export type LifecycleDelivery = Schemas['LifecycleDelivery'];
+export type AgreementStatusView = Schemas['AgreementStatusView'];
 
 export type ItemSummary = Schemas['ItemSummary'];
 export type Precedence = ItemSummary['precedence'];

@@ -64,6 +64,32 @@ export function notLater(at: EpochMs, now: EpochMs, what: string): EpochMs {
   return at;
 }
 
+/**
+ * How long before its arrival a lifecycle message's instant may lie: the outbox retries
+ * a peer that is down (back-off at most 30 s), so a message may wait a few minutes;
+ * a notice older than that is refused, not backdated (docs/decisions.md).
+ */
+export const LIFECYCLE_WINDOW_MS = 5 * 60_000;
+
+/**
+ * A partner's lifecycle action must arrive within the freshness window of its instant:
+ * `at` in [now − LIFECYCLE_WINDOW_MS, now + MAX_SKEW_MS] at the receiver's clock, else
+ * `stale-instant`. Both sides then record the action at `at`, the sender's instant.
+ */
+export function freshInstant(at: EpochMs, now: EpochMs, what: string): EpochMs {
+  if (at > now + MAX_SKEW_MS)
+    throw new FederationError(
+      'stale-instant',
+      `${what} is dated ${formatInstant(at)}, more than ${MAX_SKEW_MS / 1000} s ahead of this node's clock (${formatInstant(now)})`,
+    );
+  if (at < now - LIFECYCLE_WINDOW_MS)
+    throw new FederationError(
+      'stale-instant',
+      `${what} is dated ${formatInstant(at)}, more than ${LIFECYCLE_WINDOW_MS / 60_000} minutes before it arrived (${formatInstant(now)}): not recorded; the sender must act again`,
+    );
+  return at;
+}
+
 /** Whether `party` is the item's originator or the party this node received it from. */
 export function cameFrom(fed: Federation, item: ItemRecord, party: string): boolean {
   if (item.originator.id === party) return true;

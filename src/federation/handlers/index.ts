@@ -16,6 +16,7 @@ import {
   receiveReclassified,
 } from './items.js';
 import { receiveRelay } from './relay.js';
+import { receiveLifecycleAck, receiveStatus } from './sync.js';
 
 const HANDLERS: { readonly [K in MessageType]: Handler<K> } = {
   item: receiveItem,
@@ -24,6 +25,8 @@ const HANDLERS: { readonly [K in MessageType]: Handler<K> } = {
   'consent.revoked': receiveConsentRevoked,
   'proposal.signature': receiveProposalSignature,
   'agreement.lifecycle': receiveLifecycle,
+  'lifecycle.ack': receiveLifecycleAck,
+  'agreement.status': receiveStatus,
   'item.reclassified': receiveReclassified,
   'compromise.report': receiveCompromise,
   'checkpoint.cosignature': receiveCosignature,

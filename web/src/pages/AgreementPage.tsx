@@ -8,6 +8,7 @@ import { enc } from '../api';
 import { AgreementTimeline } from '../components/AgreementTimeline';
 import { MarkingName } from '../components/Marking';
 import { NoticeActions } from '../components/NoticeActions';
+import { AgreementSyncSection } from '../components/SyncBanner';
 import {
   Countdown,
   ErrorMessage,
@@ -205,6 +206,8 @@ export function AgreementPage({ id }: { readonly id: string }) {
           </ol>
         )}
       </Section>
+
+      {a.binding ? <AgreementSyncSection id={a.id} /> : null}
 
       {a.assumptions.length > 0 ? (
         <Section title={t('agreement.assumptions')} testId="agreement-assumptions">
