@@ -1,6 +1,8 @@
 // Between nodes: peers, releases and forwards, the inbox and the outbox with their
 // signed receipts, consents, and what a peer asks of this node.
+
 import { Type as T } from '@sinclair/typebox';
+import { Receipt as WireReceipt } from '../federation/receipts.js';
 import { Decision, Marking, MarkingPair, Nullable, named, Reason, ref, Stamp } from './schemas.js';
 
 const PartyId = T.String({ minLength: 1, maxLength: 32 });
@@ -124,29 +126,8 @@ const outboxFields = {
 
 export const OutboxEntry = named(T.Object(outboxFields, { $id: 'OutboxEntry' }));
 
-/** What the receiver says of one message (docs/wire.md "Receipts"). */
-export const Receipt = named(
-  T.Object(
-    {
-      v: T.Integer(),
-      envelope: Nullable(T.String()),
-      position: T.Integer(),
-      from: T.String(),
-      to: T.String(),
-      status: T.Union([T.Literal('accepted'), T.Literal('refused')]),
-      code: T.String(),
-      message: T.String(),
-      duplicate: T.Boolean(),
-      at: T.String(),
-      logIndex: Nullable(T.Integer()),
-      leafHash: Nullable(T.String()),
-      treeSize: Nullable(T.Integer()),
-      root: Nullable(T.String()),
-      proof: Nullable(T.Array(T.String())),
-    },
-    { $id: 'Receipt' },
-  ),
-);
+/** What the receiver says of one message (docs/wire.md "Receipts"): the wire's own schema. */
+export const Receipt = named(T.Object(WireReceipt.properties, { $id: 'Receipt' }));
 
 export const SignedReceipt = named(
   T.Object(

@@ -6891,7 +6891,8 @@ export interface components {
       readonly settledAt: string | null;
     };
     readonly Receipt: {
-      readonly v: number;
+      /** @enum {number} */
+      readonly v: 1;
       readonly envelope: string | null;
       readonly position: number;
       readonly from: string;
