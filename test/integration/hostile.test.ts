@@ -377,6 +377,26 @@ describe('a hostile partner with its real key', () => {
     expect((await inbox('KR')).filter((e) => e.item === z)).toHaveLength(1);
   });
 
+  it('cannot end an agreement with a lifecycle instant out of its time', async () => {
+    const day = 86_400_000;
+    for (const [what, at] of [
+      ['a notice dated 2016', '2016-11-23T00:00:00Z'],
+      ['a notice dated tomorrow', new Date(Date.now() + day).toISOString()],
+    ] as const) {
+      await refused(
+        what,
+        envelope('agreement.lifecycle', 'US', 'KR', {
+          agreement: 'gsia-us-kr-1987',
+          action: 'notice',
+          at,
+        }),
+        'stale-instant',
+      );
+    }
+    const a = await http(url('KR'), 'GET', '/v1/agreements/gsia-us-kr-1987', tok('KR', 'officer'));
+    expect(a.body).toMatchObject({ notice: null });
+  });
+
   it('afterwards the honest parties agree: holdings, markings, versions and agreement status', async () => {
     // US recorded KR's holding of x at the marking KR holds it at.
     const usView = storeRow<{ marking: string }>(
