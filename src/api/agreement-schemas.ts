@@ -339,3 +339,19 @@ export const Proposal = named(
 export const ProposalCreated = named(
   T.Object({ proposal: T.String() }, { $id: 'ProposalCreated' }),
 );
+
+/** The signing keys bound to an agreement when it bound (docs/wire.md §9), to compare out of band. */
+export const AgreementKeyList = named(
+  T.Array(
+    T.Object({
+      party: T.String(),
+      /** The raw Ed25519 public key, base64, as the party's identity document gives it. */
+      signingKey: T.String(),
+      /** SHA-256 of the raw key, hex: the short form to read out over another channel. */
+      sha256: T.String(),
+      /** `pinned`: this node peers with the party and the key is the pinned one; `agreement`: learnt only through the agreement. */
+      source: T.Union([T.Literal('pinned'), T.Literal('agreement'), T.Literal('own')]),
+    }),
+    { $id: 'AgreementKeyList' },
+  ),
+);

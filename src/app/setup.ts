@@ -283,6 +283,13 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
   const config = readConfig(o.dir);
   tightenPermissions(o.dir);
   const keys = openKeys(readStoredKeys(o.dir), o.passphrase);
+  // The log's key is the one recorded at init: a keys.json replaced with another key
+  // would sign a history partners never saw (docs/decisions.md #86).
+  const signingVerifier = verifierKey(config.origin, rawPublicKey(keys.signing));
+  if (config.verifierKey !== undefined && config.verifierKey !== signingVerifier)
+    throw new SetupError(
+      `keys.json in ${o.dir} holds a signing key other than the one recorded at node init (config.json verifierKey ${config.verifierKey}); the node does not start with it`,
+    );
   const store = await openStore(databaseTarget(o.dir, config));
   const node = await LiaisonNode.open({
     party: config.party,

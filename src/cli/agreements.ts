@@ -68,6 +68,22 @@ export function registerAgreementCommands(agreement: Command, ctx: RemoteContext
     ]);
   });
   withTarget(
+    agreement
+      .command('keys')
+      .description(
+        'the signing keys bound to an agreement, with their SHA-256, to compare with the other parties out of band',
+      )
+      .argument('<id>'),
+  ).action(async (id: string, o: Common) => {
+    const keys = await connect(o).get('/v1/agreements/{id}/keys', { path: { id } });
+    print(ctx, o, keys, () =>
+      table(
+        ['party', 'known as', 'SHA-256 of the signing key'],
+        keys.map((k) => [k.party, k.source, k.sha256]),
+      ),
+    );
+  });
+  withTarget(
     agreement.command('notices').description("an agreement's lifecycle events").argument('<id>'),
   ).action(async (id: string, o: Common) => {
     const x = await connect(o).get('/v1/agreements/{id}/notices', { path: { id } });

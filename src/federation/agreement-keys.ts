@@ -56,6 +56,13 @@ export class AgreementKeys {
     m.set(party, key);
   }
 
+  /** The keys bound to one agreement, by party (sorted), for operators to compare. */
+  keysOfAgreement(agreement: string): [party: string, key: string][] {
+    return [...(this.bound.get(agreement) ?? new Map<string, string>())].sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+  }
+
   /**
    * The keys bound for `party` in agreements that `self` and `party` are both parties
    * to (as the World holds them), distinct, in agreement id order.

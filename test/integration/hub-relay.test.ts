@@ -5,6 +5,7 @@
 // agreement-bound key, acknowledges it, and JP records the acknowledgement signed by
 // KR, relayed by US. A relay whose inner message was altered, or signed by US in KR's
 // name, is refused at JP and logged.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyJws, x25519PublicKeyFromRaw } from '../../src/crypto/jose.js';
 import { signRelayed } from '../../src/federation/messages.js';
@@ -68,6 +69,21 @@ describe('through the hub: JP and KR not peered', () => {
       signing_key: jp.signingKey,
       binding: 1,
     });
+    // The console and CLI show them, for the operators to compare out of band.
+    const keys = (
+      await http(url('KR'), 'GET', '/v1/agreements/tisa-2014/keys', tok('KR', 'officer'))
+    ).body as Json[];
+    expect(keys.map((k) => [k.party, k.source])).toEqual([
+      ['JP', 'agreement'],
+      ['KR', 'own'],
+      ['US', 'pinned'],
+    ]);
+    expect(keys[0]).toMatchObject({
+      signingKey: jp.signingKey,
+      sha256: createHash('sha256').update(Buffer.from(jp.signingKey, 'base64')).digest('hex'),
+    });
+    const none = await http(url('KR'), 'GET', '/v1/agreements/no-such/keys', tok('KR', 'officer'));
+    expect(none.status).toBe(404);
   });
 
   it('a JP alert reaches KR through US with JP consent; KR acknowledges it through US; JP records it signed by KR', async () => {

@@ -326,6 +326,10 @@ describe('the verifier key recorded at init', () => {
     // The auditor may still choose the key: the forged log is consistent under its own key.
     const newKey = verifierKey(config.origin, rawPublicKey(keys.signing));
     expect(auditData(init.dir, '--verifier-key', newKey).code).toBe(0);
+    // Nor does the node start with the replaced key: it would sign on with it.
+    await expect(startNodeProcess(init.dir)).rejects.toThrow(
+      /holds a signing key other than the one recorded at node init/,
+    );
     // A data directory made before the key was recorded: as before, with a warning.
     const older = JSON.parse(readFileSync(join(init.dir, 'config.json'), 'utf8')) as Record<
       string,

@@ -55,6 +55,7 @@ const MATRIX: Readonly<Record<string, Access>> = {
   'GET /v1/agreements/{id}': roles(ALL),
   'GET /v1/agreements/{id}/notices': roles(ALL),
   'GET /v1/agreement-sync': roles(ALL),
+  'GET /v1/agreements/{id}/keys': roles(ALL),
   'POST /v1/agreements/{id}/notices': roles(['admin']),
   'POST /v1/agreements/{id}/changes': roles(['admin']),
   'POST /v1/items': roles(['officer', 'releasing-authority']),
