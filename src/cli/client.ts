@@ -55,10 +55,35 @@ export interface TargetOptions {
   readonly data?: string | undefined;
 }
 
+/**
+ * A node's base URL as a person may write it: `http(s)://host:port`, or `host:port`
+ * (http is assumed), with or without a trailing slash; anything else is a usage error
+ * naming the flag.
+ */
+export function nodeUrl(given: string): string {
+  const trimmed = given.trim();
+  const withScheme = (
+    /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`
+  ).replace(/\/+$/, '');
+  let u: URL;
+  try {
+    u = new URL(withScheme);
+  } catch {
+    throw new UsageError(
+      `--node '${given}' is not a node address: give host:port or http(s)://host:port`,
+    );
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.hostname === '')
+    throw new UsageError(
+      `--node '${given}' is not a node address: give host:port or http(s)://host:port`,
+    );
+  return withScheme;
+}
+
 export function resolveTarget(o: TargetOptions): Target {
   const token = o.token ?? process.env.LIAISON_TOKEN;
   const explicit = o.node ?? process.env.LIAISON_NODE;
-  if (explicit !== undefined) return { url: explicit.replace(/\/+$/, ''), token };
+  if (explicit !== undefined) return { url: nodeUrl(explicit), token };
   const dir = o.data ?? DEFAULT_DATA_DIR;
   if (!existsSync(configPath(dir))) {
     throw new UsageError(

@@ -18,7 +18,12 @@ export function registerItemCommands(program: Command, ctx: RemoteContext): { it
       .command('create')
       .description("create an item originated by this node's party; prints its id")
       .requiredOption('--marking <code>', "marking code in the party's scheme, e.g. GOKUHI")
-      .option('--category <category>', 'category (repeatable, or comma-separated)', list, [])
+      .option(
+        '--category <category>',
+        'need-to-know category, at least one (repeatable, or comma-separated)',
+        list,
+        [],
+      )
       .requiredOption('--title <title>', 'title')
       .option('--body <text>', 'body text')
       .option('--body-file <file>', 'read the body from a file')
@@ -36,6 +41,10 @@ export function registerItemCommands(program: Command, ctx: RemoteContext): { it
         precedence?: string;
       },
     ) => {
+      if (o.category.length === 0)
+        throw new UsageError(
+          'item create needs at least one --category (the need-to-know it falls under, e.g. --category dprk-missile): without one, clearance alone would open it',
+        );
       if (o.body !== undefined && o.bodyFile !== undefined)
         throw new UsageError('give --body or --body-file, not both');
       let body = o.body ?? '';

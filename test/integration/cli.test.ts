@@ -472,4 +472,26 @@ describe('agreement explain and rules', () => {
     expect(h.code).toBe(0);
     expect(h.out).toContain('simulate');
   });
+
+  it('usage errors name the flag in a person’s words, before any node is asked', () => {
+    const c = liaison(
+      'item',
+      'create',
+      '--marking',
+      'GOKUHI',
+      '--title',
+      't',
+      '--node',
+      '127.0.0.1:9',
+    );
+    expect(c.code).toBe(2);
+    expect(c.err).toMatch(/item create needs at least one --category/);
+    const n = liaison('item', 'list', '--node', 'ftp://x');
+    expect(n.code).toBe(2);
+    expect(n.err).toMatch(/--node 'ftp:\/\/x' is not a node address/);
+    // host:port is a node address: the node is then simply not there.
+    const u = liaison('item', 'list', '--node', '127.0.0.1:9', '--token', 't');
+    expect(u.code).toBe(3);
+    expect(u.err).toMatch(/cannot reach the node at http:\/\/127\.0\.0\.1:9/);
+  });
 });
