@@ -242,9 +242,8 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
       .command('export')
       .argument('<id>')
       .description('export an alert (a logged read)')
-      .option('--cap', 'as OASIS CAP 1.2 XML (the only format)'),
+      .option('--cap', 'as OASIS CAP 1.2 XML (the default and only format)'),
   ).action(async (id: string, o: Common & { cap?: boolean }) => {
-    if (o.cap !== true) throw new UsageError('give --cap: CAP 1.2 XML is the export format');
     const xml = await connect(o).get('/v1/alerts/{id}/cap', { path: { id } });
     ctx.io.out(o.json === true ? `${JSON.stringify({ id, cap: xml })}\n` : xml);
   });

@@ -42,19 +42,22 @@ export function registerFederationCommands(
       item
         .command(verb)
         .argument('<id>')
-        .requiredOption('--to <party>', 'the recipient party')
+        .option('--to <party>', 'the recipient party (required)')
         .description(
           verb === 'release'
             ? 'release an item this party originated (releasing-authority; RULES R1–R5)'
             : "forward another party's item, with its consent (releasing-authority; RULES F0–F4)",
         ),
-    ).action(async (id: string, o: Common & { to: string }) => {
+    ).action(async (id: string, o: Common & { to?: string }) => {
+      if (o.to === undefined)
+        throw new UsageError(`item ${verb} needs --to <party>: the party to ${verb} ${id} to`);
+      const to = o.to;
       const r = await connect(o).post(`/v1/items/{id}/${verb}`, {
         path: { id },
-        body: { to: o.to },
+        body: { to },
       });
       print(ctx, o, r, () => [
-        `queued envelope ${String(r.envelope)}: ${o.to} will mark it ${markingLine(r.marking)}`,
+        `queued envelope ${String(r.envelope)}: ${to} will mark it ${markingLine(r.marking)}`,
       ]);
     });
   send('release');

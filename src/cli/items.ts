@@ -12,7 +12,9 @@ import { table } from './text.js';
 
 /** Registers `item …` and `log …`; returns `item`, which federation.ts adds release and forward to. */
 export function registerItemCommands(program: Command, ctx: RemoteContext): { item: Command } {
-  const item = program.command('item').description('items: create, list, read, report compromise');
+  const item = program
+    .command('item')
+    .description('items: create, list, read, release, forward, reclassify, report compromise');
   withTarget(
     item
       .command('create')

@@ -141,9 +141,27 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         return EXIT.ok;
       }
       const message = e.message.replace(/^error: /, '');
-      return reportError(new UsageError(`${message} (see: liaison --help)`), json, io.err);
+      return reportError(
+        new UsageError(`${message} (see: ${helpCommand(program, argv)})`),
+        json,
+        io.err,
+      );
     }
     return reportError(e, json, io.err);
   }
   return exitCode;
+}
+
+/** `liaison <the subcommands the line named> --help`: the help of the command that refused. */
+function helpCommand(program: Command, argv: readonly string[]): string {
+  const path = ['liaison'];
+  let cmd = program;
+  for (const word of argv) {
+    if (word.startsWith('-')) break;
+    const sub = cmd.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (sub === undefined) break;
+    path.push(sub.name());
+    cmd = sub;
+  }
+  return `${path.join(' ')} --help`;
 }

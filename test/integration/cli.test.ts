@@ -489,6 +489,14 @@ describe('agreement explain and rules', () => {
     const n = liaison('item', 'list', '--node', 'ftp://x');
     expect(n.code).toBe(2);
     expect(n.err).toMatch(/--node 'ftp:\/\/x' is not a node address/);
+    // The id is asked for before --to, and the hint is the subcommand's own help.
+    const r = liaison('item', 'release', '--node', '127.0.0.1:9');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/missing required argument 'id' \(see: liaison item release --help\)/);
+    expect(liaison('item', 'release', 'x', '--node', '127.0.0.1:9').err).toMatch(
+      /item release needs --to <party>/,
+    );
+    expect(liaison('item', '--help').out).toMatch(/release[\s\S]*forward/);
     // host:port is a node address: the node is then simply not there.
     const u = liaison('item', 'list', '--node', '127.0.0.1:9', '--token', 't');
     expect(u.code).toBe(3);

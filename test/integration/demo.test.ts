@@ -676,7 +676,7 @@ describe('liaison demo', () => {
         't',
       ],
       2,
-      /^liaison: required option '--marking <code>' not specified \(see: liaison --help\)\n$/,
+      /^liaison: required option '--marking <code>' not specified \(see: liaison item create --help\)\n$/,
     );
     await fails(
       ['consent', 'request', '--item', made.forwarded, '--to', 'XX', ...as('US', 'officer')],
