@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import WebSocket from 'ws';
 import { isObject, messageOf } from '../core/guards.js';
-import { type Common, list, resolveTarget, UnreachableError, withTarget } from './client.js';
+import { type Common, list, resolveTarget, withTarget } from './client.js';
 import { UsageError } from './errors.js';
 import { readInput } from './io.js';
 import { connect, print, type RemoteContext, type Schemas } from './remote.js';
@@ -23,12 +23,20 @@ type StreamFrame =
 const mk = (m: Schemas['Marking'] | null) => (m === null ? '—' : `${m.party} ${m.name} (${m.en})`);
 
 /** One line for a pushed event, as an officer reads it. */
+/**
+ * CAP's status as a person must not miss it: an exercise or a test says so before
+ * anything else (an actual alert says nothing more).
+ */
+export function statusMark(status: string): string {
+  return status === 'Actual' ? '' : `${status.toUpperCase()} — `;
+}
+
 export function eventLine(e: StreamFrame): string {
   if (e.type === 'ready') return `connected to ${e.party} as ${e.user}; waiting for alerts`;
   if (e.type === 'ack') return `ACK ${e.item} by ${e.party}:${e.user} at ${e.at}`;
   const v = e.alert;
   const lead = e.type === 'escalation' ? `ESCALATION ${v.escalations} ` : '';
-  return `${lead}${v.precedence} [${mk(v.marking)} | originator ${mk(v.originatorMarking)}] ${v.id} ${v.alert.msgType}: ${v.title}`;
+  return `${lead}${statusMark(v.alert.status)}${v.precedence} [${mk(v.marking)} | originator ${mk(v.originatorMarking)}] ${v.id} ${v.alert.msgType}: ${v.title}`;
 }
 
 /** The node's message in an error answer (`{ error: { message } }`), else the body as it is. */
@@ -161,11 +169,12 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
       });
       if (outcome === 'done') return;
       if (outcome instanceof UsageError) throw outcome;
-      if (outcome instanceof Error && delay >= 8000)
-        throw new UnreachableError(`cannot reach the node at ${target.url}: ${outcome.message}`);
-      ctx.io.err(`liaison: the alert stream closed; reconnecting in ${delay} ms\n`);
+      // The node may be restarting: try again, forever, backing off to at most 10 s.
+      ctx.io.err(
+        `liaison: the alert stream ${outcome instanceof Error ? `failed (${outcome.message})` : 'closed'}; reconnecting in ${delay} ms\n`,
+      );
       await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(delay * 2, 8000);
+      delay = Math.min(delay * 2, 10_000);
     }
   });
 
@@ -174,9 +183,10 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
       const rows = await connect(o).get('/v1/alerts');
       print(ctx, o, rows, () =>
         table(
-          ['alert', 'type', 'marking here', 'received', 'superseded by', 'headline'],
+          ['alert', 'status', 'type', 'marking here', 'received', 'superseded by', 'headline'],
           rows.map((r) => [
             r.id,
+            r.alert.status === 'Actual' ? 'Actual' : r.alert.status.toUpperCase(),
             r.alert.msgType,
             mk(r.marking),
             r.receivedAt,
@@ -194,7 +204,7 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
     const r = await connect(o).get('/v1/alerts/{id}', { path: { id } });
     const { parties, acks } = r;
     print(ctx, o, r, () => [
-      `[${mk(r.marking)} | originator ${mk(r.originatorMarking)}] ${r.precedence}`,
+      `${statusMark(r.alert.status)}[${mk(r.marking)} | originator ${mk(r.originatorMarking)}] ${r.precedence}`,
       r.title,
       ...(parties.length === 0
         ? []

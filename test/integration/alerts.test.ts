@@ -17,7 +17,7 @@ import {
   terminateGsomia,
   waitFor,
 } from '../support/federation.js';
-import { BIN, http, liaison } from '../support/node-process.js';
+import { BIN, http, liaison, startNodeProcess } from '../support/node-process.js';
 
 type Json = Record<string, unknown>;
 let trio: Trio;
@@ -411,6 +411,13 @@ describe('FLASH alerts across three nodes', () => {
       type: 'alert',
       alert: { id, marking: { party: 'KR', code: 'II' } },
     });
+    // The preset is an exercise, and every form for people says so first.
+    const at = ['--node', url('KR'), '--token', tok('KR', 'officer')];
+    const list = liaison(['alert', 'list', ...at]);
+    expect(list.code, list.err).toBe(0);
+    expect(list.out.split('\n').find((l) => l.includes(id))).toMatch(/EXERCISE/);
+    const show = liaison(['alert', 'show', id, ...at]);
+    expect(show.out.split('\n')[0]).toMatch(/^EXERCISE — /);
     const bad = liaison([
       'alert',
       'send',
@@ -507,4 +514,56 @@ describe('FLASH alerts across three nodes', () => {
     expect(denied).toMatchObject({ decision: 'deny' });
     expect((denied?.reasons as string[] | undefined)?.[0]).toBe('hub-route-required');
   });
+
+  it('`alert watch` survives a 20 s restart of its node: it reconnects and prints the next alert', async () => {
+    const us = trio.members.US;
+    const watcher = spawn(
+      process.execPath,
+      [
+        BIN,
+        'alert',
+        'watch',
+        '--json',
+        '--count',
+        '1',
+        '--node',
+        us.url,
+        '--token',
+        us.tokens.officer,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    watcher.stdout.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+    });
+    watcher.stderr.on('data', (c: Buffer) => {
+      err += c.toString('utf8');
+    });
+    const closed = new Promise<number | null>((res) => watcher.on('close', res));
+    await waitFor('the watcher to connect', async () => out.includes('"ready"'));
+    await us.proc.stop();
+    await new Promise((r) => setTimeout(r, 20_000));
+    expect(watcher.exitCode).toBeNull();
+    expect(err).toMatch(/reconnecting in/);
+    us.proc = await startNodeProcess(us.init.dir, us.url);
+    us.url = us.proc.url;
+    await waitFor('the watcher to connect again', async () =>
+      out.split('"ready"').length > 2 ? true : undefined,
+    );
+    const sent = await send({ preset: 'launch' });
+    expect(sent.releases.find((r) => r.to === 'US')).toMatchObject({ decision: 'allow' });
+    // Escalations of earlier alerts may come too: the one sent now is among the lines.
+    await waitFor('the alert on the watcher', async () =>
+      out.includes(sent.id) ? true : undefined,
+    );
+    watcher.kill('SIGTERM');
+    await closed;
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Json);
+    expect(lines.find((l) => l.type === 'alert' && (l.alert as Json).id === sent.id)).toBeDefined();
+  }, 120_000);
 });

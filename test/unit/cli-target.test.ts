@@ -18,3 +18,12 @@ describe('--node', () => {
     expect(() => nodeUrl('a b:1')).toThrow(/--node 'a b:1'/);
   });
 });
+
+describe('alert lines', () => {
+  it('an exercise or a test says so before anything else; an actual alert does not', async () => {
+    const { statusMark } = await import('../../src/cli/alert.js');
+    expect(statusMark('Exercise')).toBe('EXERCISE — ');
+    expect(statusMark('Test')).toBe('TEST — ');
+    expect(statusMark('Actual')).toBe('');
+  });
+});
