@@ -30,13 +30,19 @@ export const DEMO_PASSPHRASE = 'liaison demo passphrase (not for real keys)';
 /** Every demo user's console password (the demo is for trying things out). */
 const DEMO_PASSWORD = 'liaison-demo-password';
 
+/** A demo person's username: `<party>-<role>`, e.g. kr-admin, jp-officer. */
+export const demoUsername = (party: string, role: Role): string => `${party.toLowerCase()}-${role}`;
+
+const byRole = Type.Object(Object.fromEntries(ROLES.map((r) => [r, Type.String()])));
 const DemoNodeSchema = Type.Object({
   party: Type.String(),
   url: Type.String(),
+  /** The console username of the person holding each role (`<party>-<role>`). */
+  users: byRole,
   /** A token per role, in the order of ROLES. */
-  tokens: Type.Object(Object.fromEntries(ROLES.map((r) => [r, Type.String()]))),
+  tokens: byRole,
 });
-/** demo.json: the nodes, their URLs and a token per role. */
+/** demo.json: the nodes, their URLs, and a username and a token per role. */
 const DemoFileSchema = Type.Object({
   nodes: Type.Array(DemoNodeSchema),
   /** The console password of every demo user (`<party>-<role>`, e.g. jp-officer). */
@@ -113,6 +119,7 @@ export async function runDemo(o: {
         passphrase,
         port: o.portBase + i + 1,
         origin: `liaison.demo/${party}`,
+        adminUsername: demoUsername(party, 'admin'),
       });
       admins[party] = r.admin.token;
       fingerprints[party] = r.fingerprint;
@@ -164,22 +171,27 @@ export async function runDemo(o: {
     const passwordHash = await hashPassword(DEMO_PASSWORD);
     for (const n of nodes) {
       const party = n.node.party;
+      // The admin is `<party>-admin`, unless a first, interrupted run left a node that
+      // `liaison node init` made by hand (its admin is `admin`): then that one.
+      const named = demoUsername(party, 'admin');
+      const admin =
+        !n.node.world.users.has(named) && n.node.world.users.has('admin') ? 'admin' : named;
       // A node a first, interrupted run initialized has no admin token here: mint one.
       const tokens: Record<string, string> = {
-        admin: admins[party] ?? (await issueToken(n.node, null, 'admin', 'demo')).token,
+        admin: admins[party] ?? (await issueToken(n.node, null, admin, 'demo')).token,
       };
-      if (admins[party] !== undefined) await setupPassword(n.node, 'admin', passwordHash);
+      if (admins[party] !== undefined) await setupPassword(n.node, admin, passwordHash);
       // The demo's people are seeded while the node is in setup (src/node/users.ts); the
       // security officer, cleared at the top level, comes last: with the admin, the node
       // then has two people for every two-person change, and setup ends by itself.
-      const people: [string, Role[], string, string[]][] = [
+      const people: [Role, Role[], string, string[]][] = [
         ['officer', ['officer'], SECRET[party] ?? 'U', NEED],
         ['releasing-authority', ['releasing-authority', 'officer'], TOP[party] ?? 'U', NEED],
         ['auditor', ['auditor'], SECRET[party] ?? 'U', NEED],
         ['security-officer', ['security-officer'], TOP[party] ?? 'U', NEED],
       ];
       for (const [role, roles, clearance, needToKnow] of people) {
-        const username = `${party.toLowerCase()}-${role}`;
+        const username = demoUsername(party, role);
         if (!n.node.world.users.has(username)) {
           await createUser(n.node, null, { username, clearance, needToKnow, roles, passwordHash });
         }
@@ -187,11 +199,14 @@ export async function runDemo(o: {
       }
       const open = await n.node.transact((u) => setupOpen(u));
       if (open) {
-        await endSetup(n.node, { user: 'admin', party, roles: ['admin'] });
+        await endSetup(n.node, { user: admin, party, roles: ['admin'] });
       }
       // In the order of ROLES, whatever order the people were created in.
       const ordered = Object.fromEntries(DEMO_ROLES.map((r) => [r, tokens[r] ?? '']));
-      file.nodes.push({ party, url: n.url, tokens: ordered });
+      const users = Object.fromEntries(
+        DEMO_ROLES.map((r) => [r, r === 'admin' ? admin : demoUsername(party, r)]),
+      );
+      file.nodes.push({ party, url: n.url, users, tokens: ordered });
     }
     writeFileSync(demoPath, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
     await replay(byParty, log);

@@ -145,10 +145,14 @@ export interface InitOptions {
   readonly requireTotp?: boolean | undefined;
   readonly metricsListen?: string | undefined;
   readonly witnessIntervalSeconds?: number | undefined;
+  /** The first admin's username (default `admin`; the demo's are `<party>-admin`). */
+  readonly adminUsername?: string | undefined;
 }
 
 export interface InitResult {
   readonly config: NodeConfig;
+  /** The first admin: its username and its API token (shown once). */
+  readonly adminUsername: string;
   readonly admin: IssuedToken;
   readonly verifierKey: string;
   /** What partners confirm out of band before adding this node as a peer. */
@@ -225,18 +229,20 @@ export async function initNode(o: InitOptions): Promise<InitResult> {
     }
     const party = BUILT_IN_PARTIES.get(o.party);
     // The one person created without anyone's approval: logged as node init's.
+    const adminUsername = o.adminUsername ?? 'admin';
     await createUser(node, null, {
-      username: 'admin',
+      username: adminUsername,
       clearance: party?.scheme.unclassified.code ?? 'U',
       needToKnow: [],
       roles: ['admin'],
     });
-    const admin = await issueToken(node, null, 'admin', 'first admin (node init)');
+    const admin = await issueToken(node, null, adminUsername, 'first admin (node init)');
     await node.checkpoint();
     writeFileSync(keysPath(o.dir), `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
     writeFileSync(configPath(o.dir), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
     return {
       config,
+      adminUsername,
       admin,
       verifierKey: node.verifierKey,
       fingerprint: federation.identity.fingerprint,

@@ -19,6 +19,7 @@ import {
   seriousViolations,
   startDemo,
   startTotpNode,
+  submitSignIn,
   type TotpNode,
   totpCode,
 } from './support.js';
@@ -69,20 +70,6 @@ function focused(page: Page): Promise<{ tag: string; text: string }> {
       text: d.activeElement?.textContent?.trim() ?? '',
     };
   });
-}
-
-/** Fills and submits the password form of the sign-in page (wherever it leads). */
-async function submitSignIn(
-  page: Page,
-  base: string,
-  username: string,
-  password: string,
-): Promise<void> {
-  await page.goto(`${base}/`);
-  await page.getByTestId('page-signin').waitFor();
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 async function signIn(
@@ -429,14 +416,14 @@ describe('the console, in Chromium, against liaison demo', () => {
 
   it('people: the admin proposes a privileged role, cannot approve it alone; the security officer approves it', async () => {
     const admin = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await signIn(admin, url('JP'), 'admin');
+    await signIn(admin, url('JP'), 'jp-admin');
     // The demo has ended setup: no banner.
     expect(await admin.getByTestId('setup-banner').count()).toBe(0);
     expect(await navLinks(admin)).toEqual(expect.arrayContaining(['People', 'Simulator']));
     await go(admin, url('JP'), 'people', 'page-people');
     await admin.getByTestId('people-table').waitFor();
     // Nobody changes their own rights: no button on one's own row.
-    expect(await admin.getByTestId('people-edit-admin').count()).toBe(0);
+    expect(await admin.getByTestId('people-edit-jp-admin').count()).toBe(0);
     await admin.getByTestId('people-edit-jp-officer').click();
     await admin.getByTestId('roles-form').waitFor();
     await admin.getByTestId('role-check-releasing-authority').check();

@@ -16,7 +16,7 @@ const PARTIES: readonly Party[] = ['JP', 'KR', 'US'];
 const ROLES = ['officer', 'releasing-authority', 'security-officer', 'auditor', 'admin'] as const;
 type Role = (typeof ROLES)[number];
 interface DemoFile {
-  nodes: { party: Party; url: string; tokens: Record<Role, string> }[];
+  nodes: { party: Party; url: string; users: Record<Role, string>; tokens: Record<Role, string> }[];
   password: string;
 }
 
@@ -312,9 +312,13 @@ describe('liaison demo', () => {
     expect(file.password).toBe('liaison-demo-password');
     expect(file.nodes.map((n) => n.party)).toEqual(['JP', 'KR', 'US']);
     file.nodes.forEach((n, i) => {
-      expect(Object.keys(n).sort()).toEqual(['party', 'tokens', 'url']);
+      expect(Object.keys(n).sort()).toEqual(['party', 'tokens', 'url', 'users']);
       expect(n.url).toBe(`http://127.0.0.1:${portBase + i + 1}`);
       expect(Object.keys(n.tokens).sort()).toEqual([...ROLES].sort());
+      // Usernames as the README and the demo's table say them: <party>-<role>.
+      expect(n.users).toEqual(
+        Object.fromEntries(ROLES.map((r) => [r, `${n.party.toLowerCase()}-${r}`])),
+      );
       for (const r of ROLES) {
         expect(typeof n.tokens[r]).toBe('string');
         expect(n.tokens[r].length).toBeGreaterThan(0);
@@ -328,14 +332,37 @@ describe('liaison demo', () => {
     );
     for (const n of file.nodes) {
       expect(demo.out).toContain(`initialized ${n.party} in ${join(dataDir, n.party)}`);
-      // The table: party and url on the first row of the party, then role and token per row.
-      expect(demo.out).toMatch(new RegExp(`^${n.party}\\s+${n.url}\\s+\\S+\\s+lsn_`, 'm'));
+      // The table: party and url on the first row of the party, then role, username and token per row.
+      expect(demo.out).toMatch(new RegExp(`^${n.party}\\s+${n.url}\\s+\\S+\\s+\\S+\\s+lsn_`, 'm'));
       for (const r of ROLES) {
-        expect(demo.out).toMatch(new RegExp(`\\s${r}\\s+${n.tokens[r]}$`, 'm'));
+        expect(demo.out).toMatch(new RegExp(`\\s${r}\\s+${n.users[r]}\\s+${n.tokens[r]}$`, 'm'));
       }
     }
     expect(demo.err).not.toMatch(TRACE);
   }, 100_000);
+
+  it('every person in demo.json signs in with their username and the demo password (kr-admin too)', async () => {
+    for (const n of file.nodes) {
+      for (const r of ROLES) {
+        const username = n.users[r];
+        const s = await http(n.url, 'POST', '/v1/session', undefined, {
+          username,
+          password: file.password,
+        });
+        expect(s.status, `${username} signs in at ${n.party}: ${s.text}`).toBe(201);
+        const token = (s.body as { token: string }).token;
+        const me = await http(n.url, 'GET', '/v1/me', token);
+        expect(me.status).toBe(200);
+        expect((me.body as { user: string }).user).toBe(username);
+      }
+    }
+    // The old name is gone: there is no `admin` on a demo node.
+    const old = await http(file.nodes[1]?.url ?? '', 'POST', '/v1/session', undefined, {
+      username: 'admin',
+      password: file.password,
+    });
+    expect(old.status).toBe(401);
+  });
 
   it('replayed a short exchange: KR’s inbox, every log, every agreement binding', async () => {
     expect(demo.out).toMatch(/JP released jp-\S+ to KR \(marked 군사II급비밀\) and US/);
