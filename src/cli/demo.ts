@@ -79,7 +79,7 @@ function printDemo(ctx: RemoteContext, dir: string, demo: RunningDemo, json: boo
       i === 0 ? n.party : '',
       i === 0 ? n.url : '',
       role,
-      (n.users as Record<string, string>)[role] ?? '',
+      n.users[role] ?? '',
       token,
     ]),
   );

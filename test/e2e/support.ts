@@ -15,6 +15,8 @@ export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
 export interface DemoNode {
   readonly party: string;
   readonly url: string;
+  /** The console username per role (`<party>-<role>`). */
+  readonly users: Record<string, string>;
   readonly tokens: Record<string, string>;
 }
 
@@ -166,4 +168,103 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
     }));
   });
   return found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** A character the page shows that no font on the machine has (it renders as a box). */
+export interface MissingGlyph {
+  readonly char: string;
+  readonly codePoint: string;
+  /** Where it was seen: the start of the text it is in. */
+  readonly in: string;
+}
+
+/**
+ * The characters of the page's visible text (and of `extra`) that render as the
+ * missing-glyph box. Each non-ASCII character is drawn on a canvas in the font of the
+ * element it is in and compared, pixel for pixel, with a character no font has (a
+ * private-use code point of plane 16): Chromium draws both as the primary font's
+ * .notdef box when no font on the machine has the glyph. `extra` lets a test show that
+ * the check does find a box (a private-use character is one on every machine).
+ */
+export function missingGlyphs(page: Page, extra = ''): Promise<MissingGlyph[]> {
+  return page.evaluate((extraText: string) => {
+    type El = { parentElement: El | null; textContent: string | null };
+    const g = globalThis as unknown as {
+      document: {
+        body: El;
+        createElement(tag: 'canvas'): {
+          width: number;
+          height: number;
+          getContext(kind: '2d'): {
+            font: string;
+            fillStyle: string;
+            textBaseline: string;
+            clearRect(x: number, y: number, w: number, h: number): void;
+            fillText(t: string, x: number, y: number): void;
+            getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+          } | null;
+        };
+        createTreeWalker(root: El, what: number): { nextNode(): El | null };
+      };
+      getComputedStyle(e: El): { fontFamily: string; display: string; visibility: string };
+    };
+    const canvas = g.document.createElement('canvas');
+    canvas.width = 64;
+    canvas.height = 64;
+    const ctx = canvas.getContext('2d');
+    if (ctx === null) throw new Error('no 2d canvas');
+    const draw = (text: string, family: string): string => {
+      ctx.clearRect(0, 0, 64, 64);
+      ctx.font = `40px ${family}`;
+      ctx.fillStyle = '#000';
+      ctx.textBaseline = 'top';
+      ctx.fillText(text, 4, 4);
+      const d = ctx.getImageData(0, 0, 64, 64).data;
+      let s = '';
+      for (let i = 3; i < d.length; i += 4) s += (d[i] ?? 0) > 127 ? '1' : '0';
+      return s;
+    };
+    const NOWHERE = String.fromCodePoint(0x10fffd);
+    const found = new Map<string, { char: string; codePoint: string; in: string }>();
+    const boxes = new Map<string, string>();
+    const check = (text: string, family: string) => {
+      const box = boxes.get(family) ?? draw(NOWHERE, family);
+      boxes.set(family, box);
+      for (const ch of text) {
+        if ((ch.codePointAt(0) ?? 0) < 0x80 || /\s/u.test(ch) || found.has(ch)) continue;
+        if (draw(ch, family) === box) {
+          found.set(ch, {
+            char: ch,
+            codePoint: `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`,
+            in: text.trim().slice(0, 40),
+          });
+        }
+      }
+    };
+    // Text nodes (NodeFilter.SHOW_TEXT = 4), in the font of their element.
+    const walker = g.document.createTreeWalker(g.document.body, 4);
+    for (let n = walker.nextNode(); n !== null; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (el === null || n.textContent === null || !/[^ -~\s]/.test(n.textContent)) continue;
+      const style = g.getComputedStyle(el);
+      if (style.display === 'none' || style.visibility === 'hidden') continue;
+      check(n.textContent, style.fontFamily);
+    }
+    if (extraText !== '') check(extraText, g.getComputedStyle(g.document.body).fontFamily);
+    return [...found.values()];
+  }, extra);
+}
+
+/** Fills and submits the password form of the sign-in page (wherever it leads). */
+export async function submitSignIn(
+  page: Page,
+  base: string,
+  username: string,
+  password: string,
+): Promise<void> {
+  await page.goto(`${base}/`);
+  await page.getByTestId('page-signin').waitFor();
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
