@@ -246,7 +246,7 @@ export const BUILT_IN_TEMPLATES: ReadonlyMap<string, AgreementDefinition> = new 
         articles: GSOMIA_JP_KR_ARTICLES,
         assumptions: [
           'TOP SECRET (機密 / 군사I급비밀) is in no row: the 2016 text does not cover it (Art. 4).',
-          'Article numbers for scope (Art. 2) and protection (Art. 6) follow the sources cited in RULES.md; the full text is not reproduced.',
+          'Article numbers for scope (Art. 2) and protection (Art. 6) follow the sources cited in docs/rules.md; the full text is not reproduced.',
         ],
       },
       {
@@ -265,7 +265,7 @@ export const BUILT_IN_TEMPLATES: ReadonlyMap<string, AgreementDefinition> = new 
         assumed: ['noticePeriod'],
         assumptions: [
           "ASSUMPTION: the notice period P90D is this product's assumption; the agreement's is not public.",
-          'ASSUMPTION: article numbers are not public; reasons cite the RULES.md rule instead.',
+          'ASSUMPTION: article numbers are not public; reasons cite the rule of docs/rules.md instead (e.g. RULES R5).',
         ],
       },
       {
@@ -284,7 +284,7 @@ export const BUILT_IN_TEMPLATES: ReadonlyMap<string, AgreementDefinition> = new 
         assumed: ['noticePeriod'],
         assumptions: [
           "ASSUMPTION: the notice period P90D is this product's assumption; the agreement's is not public.",
-          'ASSUMPTION: article numbers are not public; reasons cite the RULES.md rule instead.',
+          'ASSUMPTION: article numbers are not public; reasons cite the rule of docs/rules.md instead (e.g. RULES R5).',
         ],
       },
       {

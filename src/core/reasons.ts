@@ -34,7 +34,7 @@ export type AllowCode = (typeof ALLOW_CODES)[number];
 export type DenyCode = (typeof DENY_CODES)[number];
 export type ReasonCode = AllowCode | DenyCode;
 
-const RULE_IDS = [
+export const RULE_IDS = [
   'L1',
   'L2',
   'L3',
