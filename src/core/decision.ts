@@ -151,7 +151,7 @@ export function reason(
   return extra === undefined ? { code, rule, message } : { code, rule, message, ...extra };
 }
 
-/** `name (CODE)` as officers read a marking. */
+/** `name (English gloss)` as officers read a marking: 군사II급비밀 (SECRET). */
 export function showMarking(m: Marking): string {
   return m.label;
 }

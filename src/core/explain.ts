@@ -31,6 +31,8 @@ export interface AgreementExplanation {
   readonly assumptions: readonly string[];
   /** Parts of the definition that rest on an assumption. */
   readonly assumed: readonly AssumedPart[];
+  /** The articles decisions cite, by topic (scope, protection, …); empty when none. */
+  readonly articles: Readonly<Record<string, string>>;
   readonly status: AgreementStatus;
   /** Boundaries around t: up to two before it and three after. */
   readonly boundaries: readonly { readonly index: number; readonly at: EpochMs }[];
@@ -96,6 +98,7 @@ export function explainAgreement(a: AgreementRuntime, t: EpochMs): AgreementExpl
     scope: text.scope === null ? null : [...text.scope],
     assumptions: def.assumptions ?? [],
     assumed: def.assumed ?? [],
+    articles: { ...def.articles },
     status,
     boundaries,
     nextNoticeDeadline,
@@ -138,6 +141,7 @@ export function explanationJson(x: AgreementExplanation, offset: number | null) 
     scope: x.scope,
     assumptions: x.assumptions,
     assumed: x.assumed,
+    articles: x.articles,
     at: fmt(s.at),
     state: s.state,
     term:

@@ -13,7 +13,7 @@ export interface Marking {
   readonly name: string;
   /** An English gloss. */
   readonly en: string;
-  /** `name (CODE)`, as officers read it in messages. */
+  /** `name (English gloss)`, as officers read it in messages (the name alone when they are equal). */
   readonly label: string;
 }
 
@@ -83,7 +83,10 @@ function createScheme(party: PartyId, specs: readonly MarkingSpec[]): Classifica
       rank: spec.rank,
       name: spec.name,
       en: spec.en ?? spec.name,
-      label: `${spec.name} (${spec.code})`,
+      // As officers read it in every message, the CLI and the console alike: the
+      // native name with its English gloss (docs/decisions.md #106).
+      label:
+        spec.en === undefined || spec.en === spec.name ? spec.name : `${spec.name} (${spec.en})`,
     });
   });
   const markings = [...byCode.values()].sort((a, b) => a.rank - b.rank);

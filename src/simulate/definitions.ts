@@ -2,6 +2,8 @@
 // and items, read and checked before anything runs.
 import {
   type AgreementDefinition,
+  ASSUMED_PARTS,
+  type AssumedPart,
   BUILT_IN_PARTIES,
   BUILT_IN_TEMPLATES,
   createParty,
@@ -109,7 +111,22 @@ const INLINE_AGREEMENT_KEYS = [
   'timezone',
   'articles',
   'assumptions',
+  'assumed',
 ] as const;
+
+const isAssumedPart = (x: string): x is AssumedPart => ASSUMED_PARTS.some((p) => p === x);
+
+/** `assumed`: which parts of an inline agreement rest on an assumption. */
+function readAssumed(ctx: Ctx, v: unknown, path: Path): AssumedPart[] {
+  return asStringList(ctx, v, path).map((part, i) => {
+    if (!isAssumedPart(part))
+      ctx.fail(
+        [...path, i],
+        `'${part}' is not a part that can be assumed (${ASSUMED_PARTS.join(', ')})`,
+      );
+    return part;
+  });
+}
 
 export function readAgreement(ctx: Ctx, v: unknown, path: Path): AgreementDefinition {
   const o = asMap(ctx, v, path);
@@ -174,6 +191,9 @@ export function readAgreement(ctx: Ctx, v: unknown, path: Path): AgreementDefini
     ...(o.assumptions === undefined
       ? {}
       : { assumptions: asStringList(ctx, o.assumptions, [...path, 'assumptions']) }),
+    ...(o.assumed === undefined
+      ? {}
+      : { assumed: readAssumed(ctx, o.assumed, [...path, 'assumed']) }),
   };
   return def;
 }

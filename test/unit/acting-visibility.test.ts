@@ -222,7 +222,7 @@ describe('V1 visibility', () => {
     if (item === undefined) throw new Error('no item');
     const full = actingRefusal(w, 'jp-low', 'JP', item, ms(T));
     if (full === null) throw new Error('expected a refusal');
-    expect(JSON.stringify(full)).toContain('KIMITSU');
+    expect(JSON.stringify(full)).toContain('機密');
     const told = concealed(full);
     expect(told.reasons.map((r) => [r.code, r.rule])).toEqual([['clearance-insufficient', 'P1']]);
     const text = JSON.stringify(told);
