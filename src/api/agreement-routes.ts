@@ -41,10 +41,14 @@ export function registerAgreementRoutes(
           id: e.id,
           title: x.title,
           parties: x.parties.map((p) => p.id),
+          timezone: x.timezone,
           binding: e.binding,
           signedBy: [...e.signedBy],
           awaiting: [...e.awaiting],
           state: x.status.state,
+          endedAt: iso(x.status.endedAt),
+          endedBy: x.status.endedBy,
+          contested: x.status.contested,
           termEnd: iso(x.status.termEnd),
           nextNoticeDeadline: iso(x.nextNoticeDeadline?.deadline ?? null),
           notice:
@@ -99,11 +103,18 @@ export function registerAgreementRoutes(
       const a = node.world.agreements.get(req.params.id);
       if (a === undefined) {
         // A proposal not yet binding has no lifecycle yet.
-        await explainAt(node, req.params.id, node.now());
-        return { agreement: req.params.id, binding: false as const, events: [], deliveries: [] };
+        const proposed = await explainAt(node, req.params.id, node.now());
+        return {
+          agreement: req.params.id,
+          timezone: proposed.explanation.timezone,
+          binding: false as const,
+          events: [],
+          deliveries: [],
+        };
       }
       return {
         agreement: a.id,
+        timezone: a.timezone,
         events: a.events.map((e) =>
           e.kind === 'notice'
             ? { ...e, at: formatInstant(e.at), target: formatInstant(e.target) }

@@ -49,10 +49,19 @@ export const AgreementSummary = named(
       id: T.String(),
       title: Nullable(T.String()),
       parties: T.Array(T.String()),
+      timezone: T.String({
+        description:
+          "the agreement's IANA time zone: its calendar, and where its instants are shown",
+      }),
       binding: T.Boolean({ description: 'every party has signed' }),
       signedBy: T.Array(T.String()),
       awaiting: T.Array(T.String()),
       state: State,
+      endedAt: Nullable(Stamp),
+      endedBy: Nullable(T.Union([T.Literal('notice'), T.Literal('mutual'), T.Literal('expiry')])),
+      contested: T.Boolean({
+        description: 'RULES L5: ended by resuming a notice after its target',
+      }),
       termEnd: Nullable(Stamp),
       nextNoticeDeadline: Nullable(Stamp),
       notice: Nullable(ref(NoticeState)),
@@ -177,6 +186,7 @@ export const NoticesList = named(
   T.Object(
     {
       agreement: T.String(),
+      timezone: T.String({ description: "the agreement's IANA time zone" }),
       binding: T.Optional(T.Literal(false, { description: 'a proposal: no lifecycle yet' })),
       events: T.Array(ref(LifecycleRecord)),
       deliveries: T.Array(ref(LifecycleDelivery), {
@@ -214,6 +224,7 @@ export const AgreementSync = named(
   T.Object(
     {
       agreement: T.String(),
+      timezone: T.String({ description: "the agreement's IANA time zone" }),
       status: ref(AgreementStatusView),
       peers: T.Array(ref(PeerSync)),
       deliveries: T.Array(ref(LifecycleDelivery)),
@@ -258,6 +269,10 @@ export const AgreementExplanation = named(
       scope: Nullable(T.Array(T.String())),
       assumptions: T.Array(T.String()),
       assumed: T.Array(T.Union(ASSUMED_PARTS.map((p) => T.Literal(p)))),
+      articles: MapOf(
+        T.String(),
+        'the articles decisions under this agreement cite, by topic (e.g. thirdParty: "Art. 21.3")',
+      ),
       at: Stamp,
       state: State,
       term: Nullable(T.Object({ index: T.Integer(), start: Stamp, end: Nullable(Stamp) })),

@@ -83,7 +83,7 @@ export function instant(text: string | null | undefined, field: string): number 
     return parseInstant(text).ms;
   } catch (e) {
     if (e instanceof TimeFormatError)
-      throw new RequestInvalid('invalid-request', `${field}: ${e.message}`);
+      throw new RequestInvalid('invalid-request', `${field}: ${e.message}`, field);
     throw e;
   }
 }

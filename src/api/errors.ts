@@ -8,6 +8,7 @@ import {
   RequestInvalid,
   Unavailable,
 } from '../node/errors.js';
+import { validationError } from './validation.js';
 
 /** Statuses by family (every one); a code listed in BY_CODE overrides its family's. */
 const BY_FAMILY: Readonly<Record<ErrorFamily, number>> = {
@@ -75,12 +76,15 @@ function statusOf(e: LiaisonError): number {
 export interface ErrorAnswer {
   readonly status: number;
   readonly retryAfter: number | null;
-  readonly body: { error: { code: string; message: string; reasons?: unknown } };
+  readonly body: {
+    error: { code: string; message: string; field?: string; reasons?: unknown };
+  };
 }
 
 export function answer(e: LiaisonError): ErrorAnswer {
   const body: ErrorAnswer['body'] = { error: { code: e.code, message: e.message } };
   if (e instanceof PolicyDenied && e.reasons.length > 0) body.error.reasons = e.reasons;
+  if (e instanceof RequestInvalid && e.field !== null) body.error.field = e.field;
   return {
     status: statusOf(e),
     retryAfter: e instanceof LimitReached ? e.retryAfter : null,
@@ -90,11 +94,20 @@ export function answer(e: LiaisonError): ErrorAnswer {
 
 /** Any failure as one of ours: ours as is, Fastify's by its code; null when it is a fault. */
 export function fromFramework(
-  err: Error & { code?: string; statusCode?: number; validation?: unknown },
+  err: Error & {
+    code?: string;
+    statusCode?: number;
+    validation?: unknown;
+    validationContext?: unknown;
+  },
   bodyLimit: number,
 ): LiaisonError | null {
   if (err instanceof LiaisonError) return err;
-  if (err.validation !== undefined) return new RequestInvalid('invalid-request', err.message);
+  if (err.validation !== undefined)
+    return (
+      validationError(err.validation, err.validationContext) ??
+      new RequestInvalid('invalid-request', err.message)
+    );
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new RequestInvalid(

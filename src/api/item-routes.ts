@@ -82,7 +82,6 @@ export function registerItemRoutes(
         metrics.decisions.inc({ kind: 'read', decision: 'allow', code: 'allowed' });
         return {
           ...itemJson(it),
-          title: it.title,
           body: it.body,
           logIndex: it.logIndex,
           reasons: [...it.decision.reasons],

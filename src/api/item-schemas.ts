@@ -48,6 +48,7 @@ export const ProofQuery = T.Object({ index: T.Integer({ minimum: 0 }) });
 
 const summaryFields = {
   id: T.String(),
+  title: T.String({ description: 'shown only because you may read the item (RULES V1)' }),
   originator: T.String(),
   marking: ref(Marking),
   originatorMarking: ref(Marking),
@@ -64,7 +65,6 @@ export const ItemContent = named(
   T.Object(
     {
       ...summaryFields,
-      title: T.String(),
       body: T.String(),
       reasons: T.Array(ref(Reason)),
       logIndex: T.Integer({ description: 'where this read is logged' }),

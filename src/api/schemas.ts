@@ -76,8 +76,8 @@ export const RoleName = named(roleSchema({ $id: 'Role' }));
 export const Reason = named(
   T.Object(
     {
-      code: T.String({ description: 'a RULES.md reason code' }),
-      rule: Nullable(T.String({ description: 'the RULES.md rule id' })),
+      code: T.String({ description: 'a docs/rules.md reason code' }),
+      rule: Nullable(T.String({ description: 'the docs/rules.md rule id (e.g. R4)' })),
       message: T.String(),
       ref: T.Optional(T.String({ description: 'agreement id and article' })),
       agreement: T.Optional(T.String()),
@@ -92,9 +92,15 @@ export const ErrorBody = named(
     {
       error: T.Object({
         code: T.String({
-          description: 'a stable code: see the API documentation, or a RULES.md reason code',
+          description: 'a stable code: see the API documentation, or a docs/rules.md reason code',
         }),
         message: T.String(),
+        field: T.Optional(
+          T.String({
+            description:
+              'a refused request: the field at fault, as a path in the body or query (`categories`, `rows.0.JP`, `limit`)',
+          }),
+        ),
         reasons: T.Optional(T.Array(ref(Reason))),
       }),
     },

@@ -5,22 +5,33 @@
 import type { Command } from 'commander';
 import { type Common, withTarget } from './client.js';
 import { EXIT, UsageError } from './errors.js';
+import { noticeWords, stateWords } from './lifecycle-words.js';
 import { connect, decisionLine, print, type RemoteContext, type Schemas } from './remote.js';
 import { table } from './text.js';
+import {
+  type At,
+  clockIn,
+  localTime,
+  offsetIn,
+  relative,
+  timeIn,
+  zoneLine,
+  zoneName,
+} from './time.js';
 
 type NoticeAction = Schemas['LifecycleEvent']['kind'];
 type StatusView = Schemas['AgreementStatusView'];
 
-/** A status in a few words: `in-force`, `in-force, notice by JP → 2026-11-23T…`, … */
-function statusLine(s: StatusView | null): string {
+/**
+ * A status in a few words, instants in the agreement's zone: `in-force`,
+ * `in-force; notice by JP: the agreement ends at …`, `terminated 2019-… by KR's notice`.
+ */
+function statusLine(s: StatusView | null, zone: string, at: string | null): string {
   if (s === null) return '—';
-  const ended =
-    s.endedBy === null ? '' : ` by ${s.endedBy}${s.endedAt === null ? '' : ` at ${s.endedAt}`}`;
-  const notice =
-    s.notice === null
-      ? ''
-      : `, notice by ${s.notice.by} → ${s.notice.target}${s.notice.suspended ? ' (suspended)' : ''}`;
-  return `${s.state}${ended}${notice}${s.contested ? ', contested' : ''}`;
+  const notice = noticeWords(s, at, zone);
+  return `${stateWords(s, zone)}${notice === null ? '' : `; ${notice}`}${
+    s.contested && s.state !== 'terminated' ? ', contested' : ''
+  }`;
 }
 
 /** `--action` of `agreement notice`, and the notice action each one is. */
@@ -33,38 +44,69 @@ const NOTICE_ACTIONS: Readonly<Record<string, NoticeAction>> = {
 
 export function registerAgreementCommands(agreement: Command, ctx: RemoteContext): void {
   withTarget(
-    agreement.command('list').description('agreements on a node, with their status now'),
+    agreement
+      .command('list')
+      .description(
+        "agreements on a node, with their status now (times in each agreement's own zone)",
+      ),
   ).action(async (o: Common) => {
     const rows = await connect(o).get('/v1/agreements');
-    print(ctx, o, rows, () =>
-      table(
-        ['agreement', 'parties', 'state', 'term ends', 'notice deadline', 'notice'],
+    // The status is the node's now; this machine's clock says how far a notice is.
+    const now = new Date().toISOString();
+    print(ctx, o, rows, () => [
+      ...table(
+        ['agreement', 'parties', 'zone', 'state', 'term ends', 'notice deadline', 'notice'],
         rows.map((r) => [
           r.id,
           r.parties.join(', '),
-          r.state,
-          r.termEnd ?? '—',
-          r.nextNoticeDeadline ?? '—',
-          r.notice === null
+          zoneName(r.timezone),
+          r.state === 'terminated'
+            ? `terminated ${clockIn(r.endedAt, r.timezone)}`
+            : r.binding
+              ? r.state
+              : `proposed, awaiting ${r.awaiting.join(', ')}`,
+          r.state === 'terminated' ? '—' : clockIn(r.termEnd, r.timezone),
+          r.state === 'terminated' ? '—' : clockIn(r.nextNoticeDeadline, r.timezone),
+          r.notice === null || r.state === 'terminated'
             ? '—'
-            : `${r.notice.by} → ${r.notice.target}${r.notice.suspended ? ' (suspended)' : ''}`,
+            : r.notice.suspended
+              ? `${r.notice.by}, SUSPENDED`
+              : `${r.notice.by}, ends ${clockIn(r.notice.target, r.timezone)}`,
         ]),
       ),
-    );
+      // What a table cell cannot say: how each agreement ended, what a notice does.
+      ...rows.flatMap((r) => {
+        const notice = noticeWords(r, now, r.timezone);
+        return [
+          ...(r.state === 'terminated' ? [`${r.id}: ${stateWords(r, r.timezone)}`] : []),
+          ...(notice === null ? [] : [`${r.id}: ${notice}`]),
+        ];
+      }),
+    ]);
   });
   withTarget(
     agreement
       .command('show')
-      .description('one agreement on a node, explained now')
+      .description("one agreement on a node, explained now (times in the agreement's own zone)")
       .argument('<id>'),
   ).action(async (id: string, o: Common) => {
     const x = await connect(o).get('/v1/agreements/{id}', { path: { id } });
+    const zone = x.timezone;
+    const t = (at: At) => offsetIn(at, zone);
     const next = x.nextNoticeDeadline;
+    const notice = noticeWords(x, x.at, zone, t);
     print(ctx, o, x, () => [
-      `${x.id}: ${x.state.toUpperCase()}`,
-      `term ends: ${x.termEnd ?? '—'}`,
-      `next notice deadline: ${next === null ? '—' : `notice must arrive by ${next.deadline} to stop renewal at ${next.boundary}`}`,
-      `notice: ${x.notice === null ? 'none' : JSON.stringify(x.notice)}`,
+      `${x.id}${x.title === null ? '' : ` — ${x.title}`}: ${stateWords(x, zone, t).toUpperCase()}`,
+      zoneLine(zone, "the agreement's zone"),
+      `at ${t(x.at)}; in force from ${t(x.entryIntoForce)}`,
+      ...(x.state === 'terminated'
+        ? []
+        : [
+            `term ends: ${x.termEnd === null ? 'no calendar end' : `${t(x.termEnd)} (${relative(x.at, x.termEnd)})`}`,
+            `next notice deadline: ${next === null ? '—' : `notice must arrive by ${t(next.deadline)} (${relative(x.at, next.deadline)}) to stop renewal at ${t(next.boundary)}`}`,
+            `notice: ${notice ?? 'none pending'}`,
+          ]),
+      ...(x.binding ? [] : [`awaiting signatures: ${x.awaiting.join(', ')}`]),
     ]);
   });
   withTarget(
@@ -87,10 +129,28 @@ export function registerAgreementCommands(agreement: Command, ctx: RemoteContext
     agreement.command('notices').description("an agreement's lifecycle events").argument('<id>'),
   ).action(async (id: string, o: Common) => {
     const x = await connect(o).get('/v1/agreements/{id}/notices', { path: { id } });
+    const t = (at: At) => offsetIn(at, x.timezone);
     print(ctx, o, x, () =>
       x.events.length === 0
-        ? ['no lifecycle events']
-        : x.events.map((e) => `${e.at}  ${e.kind}  ${e.by ?? ''}`),
+        ? [
+            `no lifecycle events${x.binding === false ? ' (a proposal: not yet signed by all)' : ''}`,
+          ]
+        : [
+            zoneLine(x.timezone, "the agreement's zone"),
+            ...table(
+              ['at', 'event', 'by', 'targets / takes effect'],
+              x.events.map((e) => [
+                t(e.at),
+                e.kind,
+                e.by ?? '—',
+                e.target !== undefined
+                  ? t(e.target)
+                  : e.effectiveAt !== undefined
+                    ? t(e.effectiveAt)
+                    : '',
+              ]),
+            ),
+          ],
     );
   });
   withTarget(
@@ -105,7 +165,7 @@ export function registerAgreementCommands(agreement: Command, ctx: RemoteContext
     const action = NOTICE_ACTIONS[o.action];
     if (action === undefined)
       throw new UsageError(`--action must be give, suspend, resume or withdraw, not '${o.action}'`);
-    const d = await connect(o).post('/v1/agreements/{id}/notices', {
+    const d = await connect(o, { action: '--action' }).post('/v1/agreements/{id}/notices', {
       path: { id },
       body: { action },
     });
@@ -127,15 +187,15 @@ export function registerAgreementCommands(agreement: Command, ctx: RemoteContext
         ['agreement', 'peer', 'here now', 'peer reported', 'at', 'in step'],
         r.agreements.flatMap((a) =>
           a.peers.length === 0
-            ? [[a.agreement, '—', statusLine(a.status), '—', '—', 'no peer']]
+            ? [[a.agreement, '—', statusLine(a.status, a.timezone, r.at), '—', '—', 'no peer']]
             : a.peers.map((p) => [
                 a.agreement,
                 p.peer,
-                statusLine(a.status),
-                statusLine(p.theirs),
-                p.reportedAt ?? '—',
+                statusLine(a.status, a.timezone, r.at),
+                statusLine(p.theirs, a.timezone, p.reportedAt),
+                localTime(p.reportedAt),
                 p.result === 'diverged'
-                  ? `DIVERGED (${p.differs.join(', ')}; here then: ${statusLine(p.ours)})`
+                  ? `DIVERGED (${p.differs.join(', ')}; here then: ${statusLine(p.ours, a.timezone, p.reportedAt)})`
                   : p.result === 'silent'
                     ? `SILENT (no report within ${r.expectedWithinSeconds} s)`
                     : p.result === 'awaiting'
@@ -152,7 +212,7 @@ export function registerAgreementCommands(agreement: Command, ctx: RemoteContext
           return d === undefined || (d.state !== 'refused' && d.state !== 'withheld')
             ? []
             : [
-                `${a.agreement}: the ${d.action} of ${d.at} did not reach ${d.to} (${d.code ?? d.state}); act again`,
+                `${a.agreement}: the ${d.action} of ${timeIn(d.at, a.timezone)} did not reach ${d.to} (${d.code ?? d.state}); act again`,
               ];
         }),
       ),

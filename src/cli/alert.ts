@@ -6,9 +6,11 @@ import WebSocket from 'ws';
 import { isObject, messageOf } from '../core/guards.js';
 import { type Common, list, resolveTarget, withTarget } from './client.js';
 import { UsageError } from './errors.js';
+import { count, markingText } from './format.js';
 import { readInput } from './io.js';
 import { connect, print, type RemoteContext, type Schemas } from './remote.js';
 import { table } from './text.js';
+import { clockIn, localTime, localZone, zoneHeader } from './time.js';
 
 /**
  * A frame of the alert stream (WebSocket /v1/alerts/stream), as the node sends it: `ready`
@@ -19,8 +21,8 @@ type StreamFrame =
   | { readonly type: 'alert' | 'escalation'; readonly alert: Schemas['AlertView'] }
   | ({ readonly type: 'ack'; readonly item: string } & Schemas['AckView']);
 
-/** A marking by party, native name and English gloss; '—' for none. */
-const mk = (m: Schemas['Marking'] | null) => (m === null ? '—' : `${m.party} ${m.name} (${m.en})`);
+/** A marking in the CLI's one form (format.ts). */
+const mk = (m: Schemas['Marking'] | null) => markingText(m);
 
 /** One line for a pushed event, as an officer reads it. */
 /**
@@ -33,9 +35,12 @@ export function statusMark(status: string): string {
 
 export function eventLine(e: StreamFrame): string {
   if (e.type === 'ready') return `connected to ${e.party} as ${e.user}; waiting for alerts`;
-  if (e.type === 'ack') return `ACK ${e.item} by ${e.party}:${e.user} at ${e.at}`;
+  if (e.type === 'ack') return `ACK ${e.item} by ${e.party}:${e.user} at ${localTime(e.at)}`;
   const v = e.alert;
-  const lead = e.type === 'escalation' ? `ESCALATION ${v.escalations} ` : '';
+  const lead =
+    e.type === 'escalation'
+      ? `ESCALATION (escalated ${count(v.escalations, 'time')}, unacknowledged) `
+      : '';
   return `${lead}${statusMark(v.alert.status)}${v.precedence} [${mk(v.marking)} | originator ${mk(v.originatorMarking)}] ${v.id} ${v.alert.msgType}: ${v.title}`;
 }
 
@@ -97,7 +102,14 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
           throw new UsageError(`--file '${o.file}' is not JSON: ${messageOf(e)}`);
         }
       }
-      const r = await connect(o).post('/v1/alerts', {
+      const r = await connect(o, {
+        to: '--to',
+        marking: '--marking',
+        categories: '--category',
+        ackWithinSeconds: '--ack-within',
+        preset: '--preset',
+        alert: '--file',
+      }).post('/v1/alerts', {
         body: {
           ...(o.preset === undefined ? { alert: payload } : { preset: o.preset }),
           ...(o.to === undefined ? {} : { to: o.to }),
@@ -181,19 +193,33 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
   withTarget(alert.command('list').description('alerts held here that you may read')).action(
     async (o: Common) => {
       const rows = await connect(o).get('/v1/alerts');
+      const zone = localZone();
       print(ctx, o, rows, () =>
-        table(
-          ['alert', 'status', 'type', 'marking here', 'received', 'superseded by', 'headline'],
-          rows.map((r) => [
-            r.id,
-            r.alert.status === 'Actual' ? 'Actual' : r.alert.status.toUpperCase(),
-            r.alert.msgType,
-            mk(r.marking),
-            r.receivedAt,
-            r.supersededBy ?? '—',
-            r.title,
-          ]),
-        ),
+        rows.length === 0
+          ? ['no alerts you may read']
+          : [
+              ...table(
+                [
+                  'alert',
+                  'status',
+                  'type',
+                  'marking here',
+                  zoneHeader('received', zone),
+                  'superseded by',
+                  'headline',
+                ],
+                rows.map((r) => [
+                  r.id,
+                  r.alert.status === 'Actual' ? 'Actual' : r.alert.status.toUpperCase(),
+                  r.alert.msgType,
+                  mk(r.marking),
+                  clockIn(r.receivedAt, zone),
+                  r.supersededBy ?? '—',
+                  r.title,
+                ]),
+              ),
+              count(rows.length, 'alert'),
+            ],
       );
     },
   );
@@ -203,6 +229,7 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
   ).action(async (id: string, o: Common) => {
     const r = await connect(o).get('/v1/alerts/{id}', { path: { id } });
     const { parties, acks } = r;
+    const zone = localZone();
     print(ctx, o, r, () => [
       `${statusMark(r.alert.status)}[${mk(r.marking)} | originator ${mk(r.originatorMarking)}] ${r.precedence}`,
       r.title,
@@ -211,12 +238,18 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
         : [
             '',
             ...table(
-              ['party', 'delivery', 'delivered', 'first ack', 'acks'],
+              [
+                'party',
+                'delivery',
+                zoneHeader('delivered', zone),
+                zoneHeader('first ack', zone),
+                'acks',
+              ],
               parties.map((p) => [
                 p.party,
                 String(p.delivery),
-                p.deliveredAt ?? '—',
-                p.firstAckAt ?? '—',
+                clockIn(p.deliveredAt, zone),
+                clockIn(p.firstAckAt, zone),
                 String(p.acks),
               ]),
             ),
@@ -226,8 +259,8 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
         : [
             '',
             ...table(
-              ['party', 'officer', 'acknowledged', 'received'],
-              acks.map((a) => [a.party, a.user, a.at, a.receivedAt]),
+              ['party', 'officer', zoneHeader('acknowledged', zone), zoneHeader('received', zone)],
+              acks.map((a) => [a.party, a.user, clockIn(a.at, zone), clockIn(a.receivedAt, zone)]),
             ),
           ]),
       '',
@@ -243,7 +276,7 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
   ).action(async (id: string, o: Common) => {
     const r = await connect(o).post('/v1/alerts/{id}/ack', { path: { id } });
     print(ctx, o, r, () => [
-      `${r.already ? 'already acknowledged' : 'acknowledged'} at ${r.at}${r.sentTo === null ? '' : `; sent to ${r.sentTo}`}`,
+      `${r.already ? 'already acknowledged' : 'acknowledged'} at ${localTime(r.at)}${r.sentTo === null ? '' : `; sent to ${r.sentTo}`}`,
     ]);
   });
 

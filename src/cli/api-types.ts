@@ -6599,7 +6599,7 @@ export interface components {
     /** @enum {string} */
     readonly Role: 'officer' | 'releasing-authority' | 'security-officer' | 'auditor' | 'admin';
     readonly Reason: {
-      /** @description a RULES.md reason code */
+      /** @description a docs/rules.md reason code */
       readonly code: string;
       readonly rule: string | null;
       readonly message: string;
@@ -6610,9 +6610,11 @@ export interface components {
     };
     readonly Error: {
       readonly error: {
-        /** @description a stable code: see the API documentation, or a RULES.md reason code */
+        /** @description a stable code: see the API documentation, or a docs/rules.md reason code */
         readonly code: string;
         readonly message: string;
+        /** @description a refused request: the field at fault, as a path in the body or query (`categories`, `rows.0.JP`, `limit`) */
+        readonly field?: string;
         readonly reasons?: readonly components['schemas']['Reason'][];
       };
     };
@@ -6645,11 +6647,17 @@ export interface components {
       readonly id: string;
       readonly title: string | null;
       readonly parties: readonly string[];
+      /** @description the agreement's IANA time zone: its calendar, and where its instants are shown */
+      readonly timezone: string;
       /** @description every party has signed */
       readonly binding: boolean;
       readonly signedBy: readonly string[];
       readonly awaiting: readonly string[];
       readonly state: 'pending' | 'in-force' | 'terminated';
+      readonly endedAt: string | null;
+      readonly endedBy: ('notice' | 'mutual' | 'expiry') | null;
+      /** @description RULES L5: ended by resuming a notice after its target */
+      readonly contested: boolean;
       readonly termEnd: string | null;
       readonly nextNoticeDeadline: string | null;
       readonly notice: components['schemas']['NoticeState'] | null;
@@ -6735,6 +6743,8 @@ export interface components {
     };
     readonly NoticesList: {
       readonly agreement: string;
+      /** @description the agreement's IANA time zone */
+      readonly timezone: string;
       /**
        * @description a proposal: no lifecycle yet
        * @enum {boolean}
@@ -6756,6 +6766,8 @@ export interface components {
     };
     readonly AgreementSync: {
       readonly agreement: string;
+      /** @description the agreement's IANA time zone */
+      readonly timezone: string;
       readonly status: components['schemas']['AgreementStatusView'];
       readonly peers: readonly components['schemas']['PeerSync'][];
       readonly deliveries: readonly components['schemas']['LifecycleDelivery'][];
@@ -6791,6 +6803,10 @@ export interface components {
       readonly scope: readonly string[] | null;
       readonly assumptions: readonly string[];
       readonly assumed: readonly ('rows' | 'noticePeriod' | 'articles')[];
+      /** @description the articles decisions under this agreement cite, by topic (e.g. thirdParty: "Art. 21.3") */
+      readonly articles: {
+        readonly [key: string]: string;
+      };
       /** @description RFC 3339 instant, UTC */
       readonly at: string;
       readonly state: 'pending' | 'in-force' | 'terminated';
@@ -6980,6 +6996,7 @@ export interface components {
       /** @description the message type (docs/wire.md) */
       readonly type: string;
       readonly item: string | null;
+      readonly title: string | null;
       /** @description pending, delivered, refused or withheld */
       readonly state: string;
       readonly attempts: number;
@@ -7023,6 +7040,7 @@ export interface components {
       /** @description the message type (docs/wire.md) */
       readonly type: string;
       readonly item: string | null;
+      readonly title: string | null;
       /** @description pending, delivered, refused or withheld */
       readonly state: string;
       readonly attempts: number;
@@ -7037,10 +7055,13 @@ export interface components {
       /** @description incoming or outgoing */
       readonly direction: string;
       readonly item: string;
+      /** @description the item's title */
+      readonly title: string;
       readonly originator: string;
       readonly holder: string;
       readonly to: string;
       readonly requestedBy: string;
+      /** @description the requester's note to the originator ('' if none) */
       readonly note: string;
       /** @description RFC 3339 instant, UTC */
       readonly requestedAt: string;
@@ -7187,6 +7208,8 @@ export interface components {
     };
     readonly ItemSummary: {
       readonly id: string;
+      /** @description shown only because you may read the item (RULES V1) */
+      readonly title: string;
       readonly originator: string;
       readonly marking: components['schemas']['Marking'];
       readonly originatorMarking: components['schemas']['Marking'];
@@ -7200,6 +7223,8 @@ export interface components {
     };
     readonly ItemContent: {
       readonly id: string;
+      /** @description shown only because you may read the item (RULES V1) */
+      readonly title: string;
       readonly originator: string;
       readonly marking: components['schemas']['Marking'];
       readonly originatorMarking: components['schemas']['Marking'];
@@ -7210,7 +7235,6 @@ export interface components {
       /** @description RFC 3339 instant, UTC */
       readonly createdAt: string;
       readonly compromised: boolean;
-      readonly title: string;
       readonly body: string;
       readonly reasons: readonly components['schemas']['Reason'][];
       /** @description where this read is logged */

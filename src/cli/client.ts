@@ -30,9 +30,55 @@ export class RemoteError extends LiaisonError {
     code: string,
     message: string,
     readonly reasons: readonly RemoteReason[] = [],
+    /** A refused request: the field at fault, as the node names it (`categories`, `limit`). */
+    readonly field: string | null = null,
   ) {
     super(code, message);
   }
+}
+
+/** The flag (or argument) of a command that fills each request field: `categories` → `--category`. */
+export type FlagsOf = Readonly<Record<string, string>>;
+
+/** Fields every listing takes from the same flags. */
+const PAGING_FLAGS: FlagsOf = { limit: '--limit', offset: '--offset' };
+
+/**
+ * The field a refusal is about when the node names it by its code only: an unknown
+ * marking is the marking given, an unknown party the recipient.
+ */
+const FIELD_OF_CODE: Readonly<Record<string, string>> = {
+  'unknown-marking': 'marking',
+  'unknown-party': 'to',
+};
+
+/**
+ * The node's refusal of a field, told with the flag that gave it: `categories: give at
+ * least one` → `--category: give at least one`; `unknown-marking: unknown marking 'X'
+ * for JP …` → `--marking: unknown marking 'X' for JP …`. A field of a list
+ * (`categories.2`) is its list's flag; a field no flag gives is left as the node said it.
+ */
+export function withFlag(e: RemoteError, flags: FlagsOf): RemoteError {
+  const field = e.field ?? FIELD_OF_CODE[e.code] ?? null;
+  if (field === null) return e;
+  const all = { ...PAGING_FLAGS, ...flags };
+  const parts = field.split('.');
+  for (let n = parts.length; n > 0; n--) {
+    const flag = all[parts.slice(0, n).join('.')];
+    if (flag === undefined) continue;
+    const named = /^(?:query |path )?([^\s:]+): /.exec(e.message);
+    const said =
+      named !== null && named[1] === field ? e.message.slice(named[0].length) : e.message;
+    return new RemoteError(e.status, e.code, `${flag}: ${said}`, e.reasons, field);
+  }
+  return e;
+}
+
+/** A 404 about the id the person typed names it, unless the node's message does. */
+function named404(status: number, message: string, id: string | undefined): string {
+  return status !== 404 || id === undefined || message.includes(id)
+    ? message
+    : `${message}: '${id}'`;
 }
 
 /** The node could not be reached at all. */
@@ -192,7 +238,11 @@ function fillPath(
  * resolves to what that route answers (its 2xx JSON), and refusals throw RemoteError.
  */
 export class NodeClient {
-  constructor(readonly target: Target) {}
+  constructor(
+    readonly target: Target,
+    /** The command's flags by request field, to name them in a refusal (withFlag). */
+    readonly flags: FlagsOf = {},
+  ) {}
 
   get<P extends PathWith<'get'>>(path: P, ...[input]: Args<P, 'get'>): Promise<Answer<P, 'get'>> {
     return this.call('GET', path, input);
@@ -246,11 +296,19 @@ export class NodeClient {
     }
     if (!res.ok) {
       const err = isObject(parsed) && isObject(parsed.error) ? parsed.error : {};
-      throw new RemoteError(
-        res.status,
-        typeof err.code === 'string' ? err.code : `http-${res.status}`,
-        typeof err.message === 'string' ? err.message : text,
-        Array.isArray(err.reasons) ? err.reasons.filter(isReason) : [],
+      throw withFlag(
+        new RemoteError(
+          res.status,
+          typeof err.code === 'string' ? err.code : `http-${res.status}`,
+          named404(
+            res.status,
+            typeof err.message === 'string' ? err.message : text,
+            input?.path?.id,
+          ),
+          Array.isArray(err.reasons) ? err.reasons.filter(isReason) : [],
+          typeof err.field === 'string' ? err.field : null,
+        ),
+        this.flags,
       );
     }
     // The one cast of the CLI's reading: a 2xx answer has the type its path and method give,

@@ -67,8 +67,13 @@ export function reportError(e: unknown, json: boolean, write: (s: string) => voi
     if (e instanceof ScenarioInvalid)
       extra = { file: e.file, line: e.line, step: e.step, action: e.action, problem: e.problem };
     if (e instanceof RemoteError) {
-      message = `${e.code}: ${e.message}`;
-      extra = { status: e.status, reasons: e.reasons };
+      // A refused field is told by its flag (client.ts withFlag): the words say it all.
+      message = e.field === null ? `${e.code}: ${e.message}` : e.message;
+      extra = {
+        status: e.status,
+        reasons: e.reasons,
+        ...(e.field === null ? {} : { field: e.field }),
+      };
     }
   } else {
     code = 'internal';

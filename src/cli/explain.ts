@@ -7,16 +7,17 @@ import {
   BUILT_IN_TEMPLATES,
   explainAgreement,
   explanationJson,
-  formatInstant,
-  formatInZone,
   type MarkingRef,
   type OffsetInstant,
   World,
 } from '../core/index.js';
 import { parseScenario, runScenario } from '../simulate/index.js';
 import { EXIT, UsageError } from './errors.js';
+import { markingText } from './format.js';
 import { type Io, readInput } from './io.js';
+import { noticeWords } from './lifecycle-words.js';
 import { table } from './text.js';
+import { offsetIn, relative, zoneLine } from './time.js';
 
 /** The agreement with that id: from the scenario replayed up to t, else a built-in template. */
 export function resolveAgreement(
@@ -45,10 +46,12 @@ export function resolveAgreement(
   return defined(world.agreements.get(id), `agreement ${id}`);
 }
 
-const showRefs = (ms: readonly MarkingRef[]) => ms.map((m) => `${m.name} ${m.code}`).join(' / ');
+const showRefs = (ms: readonly MarkingRef[]) =>
+  ms.map((m) => markingText(m, { party: false })).join(' / ');
 
-export function renderExplanation(x: AgreementExplanation, offset: number | null): string[] {
-  const fmt = (ms: number) => formatInstant(ms, offset);
+/** The explanation for people: every instant in the agreement's own zone, named. */
+export function renderExplanation(x: AgreementExplanation): string[] {
+  const fmt = (ms: number) => offsetIn(ms, x.timezone);
   const s = x.status;
   const out: string[] = [];
   out.push(`${x.id}${x.title === null ? '' : ` — ${x.title}`}`);
@@ -62,10 +65,11 @@ export function renderExplanation(x: AgreementExplanation, offset: number | null
       ? 'indefinite'
       : `initial term ${x.initialTerm}, ${x.termKind === 'renews' ? `renews automatically by ${x.renewalTerm}` : 'no renewal'}`;
   out.push(
-    `Term rules:    in force from ${formatInZone(x.entryIntoForce, x.timezone)}; ${term}; notice period ${x.noticePeriod}${
+    `Term rules:    in force from ${fmt(x.entryIntoForce)}; ${term}; notice period ${x.noticePeriod}${
       x.assumed.includes('noticePeriod') ? ' (ASSUMED)' : ''
     }; calendar in ${x.timezone}`,
   );
+  out.push(`               ${zoneLine(x.timezone, "the agreement's zone")}`);
   out.push(`Scope:         ${x.scope === null ? 'all categories' : x.scope.join(', ')}`);
   out.push('');
   out.push(`At ${fmt(s.at)}: ${s.state.toUpperCase()}${s.contested ? ' (contested)' : ''}`);
@@ -93,7 +97,7 @@ export function renderExplanation(x: AgreementExplanation, offset: number | null
       );
     }
     out.push(
-      `  next notice deadline: to stop renewal at ${fmt(d.boundary)}, notice must arrive by ${fmt(d.deadline)} (B − ${d.noticePeriod})`,
+      `  next notice deadline: to stop renewal at ${fmt(d.boundary)}, notice must arrive by ${fmt(d.deadline)} (B − ${d.noticePeriod}; ${relative(s.at, d.deadline)})`,
     );
   } else if (s.state !== 'terminated') {
     out.push(
@@ -102,16 +106,13 @@ export function renderExplanation(x: AgreementExplanation, offset: number | null
         : '  no renewal: the agreement ends at the end of its only term (endedBy: expiry)',
     );
   }
+  const notice = noticeWords(s, s.at, x.timezone, (t) => offsetIn(t, x.timezone));
   if (s.notice !== null && s.state === 'terminated') {
     out.push(
       `  ended by the notice of ${s.notice.by}, received ${fmt(s.notice.receivedAt)}, which targeted ${fmt(s.notice.target)}`,
     );
-  } else if (s.notice !== null) {
-    out.push(
-      `  pending notice: by ${s.notice.by}, received ${fmt(s.notice.receivedAt)}, targets ${fmt(
-        s.notice.target,
-      )}, ${s.notice.suspended ? 'SUSPENDED (terminates nothing while suspended)' : 'active'}`,
-    );
+  } else if (s.notice !== null && notice !== null) {
+    out.push(`  pending ${notice}; received ${fmt(s.notice.receivedAt)}`);
   } else if (s.state === 'in-force') {
     out.push('  pending notice: none');
   }
@@ -152,6 +153,6 @@ export function explain(
   const a = resolveAgreement(id, at, scenario);
   const x = explainAgreement(a, at.ms);
   if (json) io.out(`${JSON.stringify(explanationJson(x, at.offsetMinutes))}\n`);
-  else io.out(`${renderExplanation(x, at.offsetMinutes).join('\n')}\n`);
+  else io.out(`${renderExplanation(x).join('\n')}\n`);
   return EXIT.ok;
 }

@@ -3,8 +3,18 @@
 import type { Command } from 'commander';
 import { type Common, withTarget } from './client.js';
 import { UsageError } from './errors.js';
-import { connect, markingLine, print, type RemoteContext } from './remote.js';
+import { clip, markingText } from './format.js';
+import {
+  connect,
+  type Paging,
+  pageLines,
+  pageOf,
+  print,
+  type RemoteContext,
+  withPaging,
+} from './remote.js';
 import { table } from './text.js';
+import { clockIn, localTime, localZone, zoneHeader } from './time.js';
 
 export function registerFederationCommands(
   program: Command,
@@ -21,7 +31,9 @@ export function registerFederationCommands(
       .requiredOption('--fingerprint <fp>', 'the fingerprint the partner confirmed out of band')
       .description('add a partner node (admin); its keys must match the fingerprint'),
   ).action(async (url: string, o: Common & { fingerprint: string }) => {
-    const p = await connect(o).post('/v1/peers', { body: { url, fingerprint: o.fingerprint } });
+    const p = await connect(o, { url: '<url>', fingerprint: '--fingerprint' }).post('/v1/peers', {
+      body: { url, fingerprint: o.fingerprint },
+    });
     print(ctx, o, p, () => [`added ${p.party} at ${p.url} (${p.fingerprint})`]);
   });
   withTarget(peer.command('list').description('list partner nodes')).action(async (o: Common) => {
@@ -52,58 +64,87 @@ export function registerFederationCommands(
       if (o.to === undefined)
         throw new UsageError(`item ${verb} needs --to <party>: the party to ${verb} ${id} to`);
       const to = o.to;
-      const r = await connect(o).post(`/v1/items/{id}/${verb}`, {
+      const r = await connect(o, { to: '--to', id: '<id>' }).post(`/v1/items/{id}/${verb}`, {
         path: { id },
         body: { to },
       });
       print(ctx, o, r, () => [
-        `queued envelope ${String(r.envelope)}: ${to} will mark it ${markingLine(r.marking)}`,
+        `queued envelope ${String(r.envelope)}: ${to} will mark it ${markingText(r.marking)}`,
       ]);
     });
   send('release');
   send('forward');
 
   withTarget(
-    program
-      .command('inbox')
-      .description('items received from partners, with the local marking and the originator’s'),
-  ).action(async (o: Common) => {
-    const rows = await connect(o).get('/v1/inbox');
-    print(ctx, o, rows, () =>
-      rows.length === 0
-        ? ['inbox empty']
+    withPaging(
+      program
+        .command('inbox')
+        .description(
+          'items received from partners that you may read, newest first, with the local marking and the originator’s',
+        ),
+    ),
+  ).action(async (o: Common & Paging) => {
+    const page = pageOf(o);
+    const rows = await connect(o).get('/v1/inbox', { query: page });
+    const zone = localZone();
+    print(ctx, o, rows, () => [
+      ...(rows.length === 0
+        ? []
         : table(
-            ['item', 'from', 'marking here', 'originator', 'received'],
+            ['item', 'title', 'from', 'marking here', 'originator', zoneHeader('received', zone)],
             rows.map((r) => [
               r.item,
+              clip(r.title),
               r.from,
-              markingLine(r.marking),
-              markingLine(r.originatorMarking),
-              r.receivedAt,
+              markingText(r.marking),
+              markingText(r.originatorMarking),
+              clockIn(r.receivedAt, zone),
             ]),
-          ),
-    );
+          )),
+      ...pageLines(rows.length, page, 'inbox empty'),
+    ]);
   });
   withTarget(
-    program.command('outbox').description('messages queued to partners, and their state'),
-  ).action(async (o: Common) => {
-    const rows = await connect(o).get('/v1/outbox');
-    print(ctx, o, rows, () =>
-      rows.length === 0
-        ? ['outbox empty']
+    withPaging(
+      program
+        .command('outbox')
+        .description(
+          'messages queued to partners, newest first, and their state (those about an item only if you may read it)',
+        ),
+    ),
+  ).action(async (o: Common & Paging) => {
+    const page = pageOf(o);
+    const rows = await connect(o).get('/v1/outbox', { query: page });
+    const zone = localZone();
+    print(ctx, o, rows, () => [
+      ...(rows.length === 0
+        ? []
         : table(
-            ['envelope', 'to', 'type', 'item', 'state', 'attempts', 'note'],
+            [
+              'envelope',
+              'to',
+              'type',
+              'item',
+              'title',
+              'state',
+              'attempts',
+              zoneHeader('queued', zone),
+              'note',
+            ],
             rows.map((r) => [
               r.envelope,
               r.to,
               r.type,
               r.item ?? '—',
+              r.title === null ? '—' : clip(r.title),
               r.state,
               String(r.attempts),
+              clockIn(r.createdAt, zone),
               r.lastError ?? '',
             ]),
-          ),
-    );
+          )),
+      ...pageLines(rows.length, page, 'outbox empty'),
+    ]);
   });
 
   // ---------------------------------------------------------------- consents
@@ -118,33 +159,48 @@ export function registerFederationCommands(
       .requiredOption('--to <party>', 'the party it would go to')
       .option('--note <text>', 'why', ''),
   ).action(async (o: Common & { item: string; to: string; note: string }) => {
-    const r = await connect(o).post('/v1/consents/requests', {
-      body: { item: o.item, to: o.to, note: o.note },
-    });
+    const r = await connect(o, { item: '--item', to: '--to', note: '--note' }).post(
+      '/v1/consents/requests',
+      {
+        body: { item: o.item, to: o.to, note: o.note },
+      },
+    );
     print(ctx, o, r, () => [
-      `requested ${r.id}: ${r.originator} to consent to ${r.holder} passing ${r.item} to ${r.to}`,
+      `requested ${r.id}: ${r.originator} to consent to ${r.holder} passing ${r.item} (${r.title}) to ${r.to}`,
     ]);
   });
   withTarget(
-    consent
-      .command('list')
-      .description('consent requests')
-      .option('--direction <d>', 'incoming | outgoing'),
-  ).action(async (o: Common & { direction?: string }) => {
+    withPaging(
+      consent
+        .command('list')
+        .description(
+          "consent requests about items you may read, newest first, with the requester's note",
+        )
+        .option('--direction <d>', 'incoming | outgoing (default: both)'),
+    ),
+  ).action(async (o: Common & Paging & { direction?: string }) => {
     if (o.direction !== undefined && o.direction !== 'incoming' && o.direction !== 'outgoing') {
       throw new UsageError(`--direction must be incoming or outgoing, not '${o.direction}'`);
     }
-    const rows = await connect(o).get('/v1/consents/requests', {
-      query: { direction: o.direction },
+    const page = pageOf(o);
+    const rows = await connect(o, { direction: '--direction' }).get('/v1/consents/requests', {
+      query: { direction: o.direction, ...page },
     });
-    print(ctx, o, rows, () =>
-      rows.length === 0
-        ? ['no consent requests']
-        : table(
-            ['request', 'direction', 'item', 'holder', 'to', 'status', 'reason'],
-            rows.map((r) => [r.id, r.direction, r.item, r.holder, r.to, r.status, r.reason ?? '']),
-          ),
-    );
+    // One block a request: the note and the reason are a person's words, too long for a column.
+    print(ctx, o, rows, () => [
+      ...rows.flatMap((r, i) => [
+        ...(i === 0 ? [] : ['']),
+        `${r.id}  ${r.direction}  ${r.status.toUpperCase()}  requested ${localTime(r.requestedAt)}`,
+        `  item    ${r.item}  ${clip(r.title, 60)}`,
+        r.direction === 'incoming'
+          ? `  asks    ${r.holder} (${r.requestedBy}) asks ${r.originator} to let it go on to ${r.to}`
+          : `  asks    ${r.originator} to let ${r.holder} pass it on to ${r.to} (asked by ${r.requestedBy})`,
+        `  note    ${r.note === '' ? '—' : r.note}`,
+        ...(r.reason === null ? [] : [`  reason  ${r.reason}`]),
+        ...(r.consent === null ? [] : [`  consent ${r.consent}`]),
+      ]),
+      ...pageLines(rows.length, page, 'no consent requests'),
+    ]);
   });
   withTarget(
     consent
@@ -154,10 +210,13 @@ export function registerFederationCommands(
       .requiredOption('--reason <text>', 'why')
       .option('--expires <instant>', 'RFC 3339 instant with offset'),
   ).action(async (id: string, o: Common & { reason: string; expires?: string }) => {
-    const r = await connect(o).post('/v1/consents/requests/{id}/grant', {
-      path: { id },
-      body: { reason: o.reason, ...(o.expires === undefined ? {} : { expires: o.expires }) },
-    });
+    const r = await connect(o, { reason: '--reason', expires: '--expires', id: '<request>' }).post(
+      '/v1/consents/requests/{id}/grant',
+      {
+        path: { id },
+        body: { reason: o.reason, ...(o.expires === undefined ? {} : { expires: o.expires }) },
+      },
+    );
     print(ctx, o, r, () => [`granted: consent ${String(r.consent)}`]);
   });
   withTarget(
@@ -167,10 +226,13 @@ export function registerFederationCommands(
       .description('refuse an incoming request (releasing-authority)')
       .requiredOption('--reason <text>', 'why'),
   ).action(async (id: string, o: Common & { reason: string }) => {
-    const r = await connect(o).post('/v1/consents/requests/{id}/refuse', {
-      path: { id },
-      body: { reason: o.reason },
-    });
+    const r = await connect(o, { reason: '--reason', id: '<request>' }).post(
+      '/v1/consents/requests/{id}/refuse',
+      {
+        path: { id },
+        body: { reason: o.reason },
+      },
+    );
     print(ctx, o, r, () => [`refused ${r.request}`]);
   });
   withTarget(
@@ -179,7 +241,9 @@ export function registerFederationCommands(
       .argument('<consent>')
       .description('revoke a consent this party gave (releasing-authority)'),
   ).action(async (id: string, o: Common) => {
-    const r = await connect(o).post('/v1/consents/{id}/revoke', { path: { id } });
+    const r = await connect(o, { id: '<consent>' }).post('/v1/consents/{id}/revoke', {
+      path: { id },
+    });
     print(ctx, o, r, () => [`revoked ${id}`]);
   });
 

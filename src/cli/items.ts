@@ -7,8 +7,19 @@ import type { Command } from 'commander';
 import { messageOf } from '../core/guards.js';
 import { type Common, list, withTarget } from './client.js';
 import { UsageError } from './errors.js';
-import { connect, decisionLine, markingLine, print, type RemoteContext } from './remote.js';
+import { clip, markingText } from './format.js';
+import {
+  connect,
+  decisionLine,
+  type Paging,
+  pageLines,
+  pageOf,
+  print,
+  type RemoteContext,
+  withPaging,
+} from './remote.js';
 import { table } from './text.js';
+import { clockIn, localTime, localZone, zoneHeader } from './time.js';
 
 /** Registers `item …` and `log …`; returns `item`, which federation.ts adds release and forward to. */
 export function registerItemCommands(program: Command, ctx: RemoteContext): { item: Command } {
@@ -57,7 +68,14 @@ export function registerItemCommands(program: Command, ctx: RemoteContext): { it
           throw new UsageError(`cannot read --body-file '${o.bodyFile}': ${messageOf(e)}`);
         }
       }
-      const it = await connect(o).post('/v1/items', {
+      const it = await connect(o, {
+        marking: '--marking',
+        categories: '--category',
+        title: '--title',
+        body: o.bodyFile === undefined ? '--body' : '--body-file',
+        releasableTo: '--releasable-to',
+        precedence: '--precedence',
+      }).post('/v1/items', {
         body: {
           marking: o.marking,
           categories: o.category,
@@ -70,33 +88,52 @@ export function registerItemCommands(program: Command, ctx: RemoteContext): { it
       print(ctx, o, it, () => [it.id]);
     },
   );
-  withTarget(item.command('list').description('items this node holds (metadata)')).action(
-    async (o: Common) => {
-      const rows = await connect(o).get('/v1/items');
-      print(ctx, o, rows, () =>
-        table(
-          ['item', 'marking here', 'originator', 'categories', 'created'],
-          rows.map((r) => [
-            r.id,
-            markingLine(r.marking),
-            markingLine(r.originatorMarking),
-            r.categories.join(', '),
-            r.createdAt,
-          ]),
-        ),
-      );
-    },
-  );
+  withTarget(
+    withPaging(
+      item
+        .command('list')
+        .description('items this node holds that you may read, newest first (no bodies)'),
+    ),
+  ).action(async (o: Common & Paging) => {
+    const page = pageOf(o);
+    const rows = await connect(o).get('/v1/items', { query: page });
+    const zone = localZone();
+    print(ctx, o, rows, () => [
+      ...(rows.length === 0
+        ? []
+        : table(
+            [
+              'item',
+              'title',
+              'marking here',
+              'originator',
+              'categories',
+              zoneHeader('created', zone),
+            ],
+            rows.map((r) => [
+              r.id,
+              clip(r.title),
+              markingText(r.marking),
+              markingText(r.originatorMarking),
+              r.categories.join(', '),
+              clockIn(r.createdAt, zone),
+            ]),
+          )),
+      ...pageLines(rows.length, page, 'no items you may read'),
+    ]);
+  });
   withTarget(
     item
       .command('read')
+      .alias('show')
       .argument('<id>')
       .description('read an item: decided by RULES A1–A3 and logged'),
   ).action(async (id: string, o: Common) => {
-    const it = await connect(o).get('/v1/items/{id}', { path: { id } });
+    const it = await connect(o, { id: '<id>' }).get('/v1/items/{id}', { path: { id } });
     print(ctx, o, it, () => [
-      `[${markingLine(it.marking)} | originator ${markingLine(it.originatorMarking)}]`,
+      `[${markingText(it.marking)} | originator ${markingText(it.originatorMarking)}]`,
       it.title,
+      `created ${localTime(it.createdAt)} by ${it.originator}; categories ${it.categories.join(', ')}`,
       '',
       it.body,
       '',
@@ -112,11 +149,14 @@ export function registerItemCommands(program: Command, ctx: RemoteContext): { it
       )
       .requiredOption('--marking <code>', "the new marking, in the party's scheme"),
   ).action(async (id: string, o: Common & { marking: string }) => {
-    const d = await connect(o).post('/v1/items/{id}/reclassify', {
-      path: { id },
-      body: { marking: o.marking },
-    });
-    print(ctx, o, d, () => [decisionLine(d), ...d.holders.map((h) => `  ${markingLine(h)}`)]);
+    const d = await connect(o, { marking: '--marking', id: '<id>' }).post(
+      '/v1/items/{id}/reclassify',
+      {
+        path: { id },
+        body: { marking: o.marking },
+      },
+    );
+    print(ctx, o, d, () => [decisionLine(d), ...d.holders.map((h) => `  ${markingText(h)}`)]);
   });
   withTarget(
     item
@@ -125,11 +165,11 @@ export function registerItemCommands(program: Command, ctx: RemoteContext): { it
       .description('report loss or possible compromise (GSOMIA Art. 17)')
       .option('--note <text>', 'what happened', ''),
   ).action(async (id: string, o: Common & { note: string }) => {
-    const c = await connect(o).post('/v1/items/{id}/compromise', {
+    const c = await connect(o, { note: '--note', id: '<id>' }).post('/v1/items/{id}/compromise', {
       path: { id },
       body: { note: o.note },
     });
-    print(ctx, o, c, () => [`reported ${c.id} on ${c.item} at ${c.at}`]);
+    print(ctx, o, c, () => [`reported ${c.id} on ${c.item} at ${localTime(c.at)}`]);
   });
 
   const log = program.command('log').description("the node's tamper-evident log");

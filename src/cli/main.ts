@@ -72,7 +72,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   program
     .command('simulate')
     .description(
-      'replay a scenario file (SCENARIOS.md) on the policy core; exit 0 if every expect holds, 1 if not, 2 if the file is invalid',
+      'replay a scenario file (docs/scenarios.md) on the policy core; exit 0 if every expect holds, 1 if not, 2 if the file is invalid',
     )
     .argument(
       '[file]',

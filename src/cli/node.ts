@@ -7,6 +7,7 @@ import { type AuditReport, auditLog, type StoredEntry } from '../log/audit.js';
 import { parseVerifierKey } from '../log/note.js';
 import { NodeClient, resolveTarget } from './client.js';
 import { EXIT, UsageError } from './errors.js';
+import { count } from './format.js';
 import { askHidden, type Io } from './io.js';
 import type { RemoteContext } from './remote.js';
 
@@ -42,7 +43,7 @@ function seconds(v: string): number {
 
 function renderAudit(r: AuditReport, source: string): string[] {
   const out = [
-    `${source}: ${r.entries} entries, ${r.checkpoints} checkpoints; ${r.verifiedSize} entries verified${r.root === null ? '' : `, root ${r.root}`}`,
+    `${source}: ${count(r.entries, 'entry', 'entries')}, ${count(r.checkpoints, 'checkpoint')}; ${count(r.verifiedSize, 'entry', 'entries')} verified${r.root === null ? '' : `, root ${r.root}`}`,
   ];
   for (const w of r.witnessed)
     out.push(
@@ -50,7 +51,7 @@ function renderAudit(r: AuditReport, source: string): string[] {
     );
   if (r.withheld > 0)
     out.push(
-      `${r.withheld} ${r.withheld === 1 ? 'entry is' : 'entries are'} about items you may not read: checked by leaf hash and chain only (audit with --data, or as someone cleared for them, to recompute them)`,
+      `${count(r.withheld, 'entry is', 'entries are')} about items you may not read: checked by leaf hash and chain only (audit with --data, or as someone cleared for them, to recompute them)`,
     );
   if (r.ok)
     out.push(

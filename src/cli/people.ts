@@ -4,9 +4,11 @@
 import type { Command } from 'commander';
 import { type Common, list, withTarget } from './client.js';
 import { UsageError } from './errors.js';
+import { count } from './format.js';
 import { secret } from './io.js';
 import { connect, print, type RemoteContext, type Schemas } from './remote.js';
 import { table } from './text.js';
+import { localTime } from './time.js';
 
 /** A clearance or roles change, in words. */
 function describeChange(c: Schemas['UserChange']): string {
@@ -92,7 +94,7 @@ export function registerPeopleCommands(program: Command, ctx: RemoteContext): vo
           u.id,
           u.clearance,
           u.needToKnow.join(', '),
-          u.clearanceExpires ?? '—',
+          localTime(u.clearanceExpires),
           u.roles.join(', '),
         ]),
       ),
@@ -208,7 +210,7 @@ export function registerPeopleCommands(program: Command, ctx: RemoteContext): vo
       body: { password: next, ...(current === undefined ? {} : { current }) },
     });
     print(ctx, o, r, () => [
-      `password of ${username} set; ${r.sessionsRevoked} other session(s) ended`,
+      `password of ${username} set; ${count(r.sessionsRevoked, 'other session')} ended`,
     ]);
   });
   withTarget(
@@ -265,6 +267,6 @@ export function registerPeopleCommands(program: Command, ctx: RemoteContext): vo
     token.command('revoke').argument('<token-id>').description('revoke a token (admin)'),
   ).action(async (id: string, o: Common) => {
     const r = await connect(o).delete('/v1/tokens/{id}', { path: { id } });
-    print(ctx, o, r, () => [`revoked ${r.id} at ${String(r.revokedAt)}`]);
+    print(ctx, o, r, () => [`revoked ${r.id} at ${localTime(r.revokedAt)}`]);
   });
 }

@@ -3,11 +3,12 @@
 import { formatInstant, type MarkingRef } from '../core/index.js';
 import { parseScenario, runScenario, type StepResult, stepJson } from '../simulate/index.js';
 import { EXIT } from './errors.js';
+import { count, markingText } from './format.js';
 import { type Io, readInput } from './io.js';
 import { table } from './text.js';
 
 function showView(m: MarkingRef): string {
-  return `${m.party} ${m.name} (${m.code})`;
+  return markingText(m);
 }
 
 function describeAction(r: StepResult): string {
@@ -76,7 +77,7 @@ function describeResult(r: StepResult): { result: string; detail: string; notes:
   if (d.decision === 'allow' && d.marking !== undefined) {
     detail = `${showView(d.marking)} ← ${showView(d.marking.originator)}`;
   } else if (d.decision === 'allow' && d.holders !== undefined) {
-    detail = d.holders.map((h) => `${h.party} ${h.code}`).join(', ');
+    detail = d.holders.map((h) => showView(h)).join(', ');
   } else if (d.decision === 'allow' && d.notice !== undefined) {
     detail =
       d.notice === null
@@ -132,9 +133,7 @@ export function simulate(file: string, displayName: string, json: boolean, io: I
   const lines = renderTable(scenario.name, displayName, results);
   lines.push(
     '',
-    `${summary.steps} step${summary.steps === 1 ? '' : 's'}: ${summary.ok} of ${summary.expectations} expectation${
-      summary.expectations === 1 ? '' : 's'
-    } met${summary.mismatches === 0 ? '' : `, ${summary.mismatches} NOT MET`}`,
+    `${count(summary.steps, 'step')}: ${summary.ok} of ${count(summary.expectations, 'expectation')} met${summary.mismatches === 0 ? '' : `, ${summary.mismatches} NOT MET`}`,
   );
   io.out(`${lines.join('\n')}\n`);
   return summary.mismatches === 0 ? EXIT.ok : EXIT.failed;

@@ -38,6 +38,8 @@ export interface ConsentRequestView {
   readonly id: string;
   readonly direction: string;
   readonly item: string;
+  /** The item's title: a request is shown only to a person who may read its item (RULES V1). */
+  readonly title: string;
   readonly originator: string;
   readonly holder: string;
   readonly to: string;
@@ -197,7 +199,11 @@ export async function requestConsent(
     if (!item.holdings.has(fed.party))
       throw new PolicyDenied('not-held', `${fed.party} does not hold ${itemId}`);
     if (!u.world.parties.has(to))
-      throw new RequestInvalid('invalid-request', `unknown party '${to}'`);
+      throw new RequestInvalid(
+        'invalid-request',
+        `to: '${to}' is no party this node knows (known: ${[...u.world.parties.keys()].join(', ')})`,
+        'to',
+      );
     const row = await insertPendingRequest(u.tx, {
       id: `creq-${randomUUID()}`,
       direction: 'outgoing',
@@ -224,15 +230,16 @@ export async function requestConsent(
       { request: row.id, item: itemId, holder: fed.party, to, requestedBy: actor.user, note },
       itemId,
     );
-    return requestView(row);
+    return requestView(row, item.title);
   });
 }
 
-function requestView(r: ConsentRequestRow): ConsentRequestView {
+function requestView(r: ConsentRequestRow, title: string | undefined): ConsentRequestView {
   return {
     id: r.id,
     direction: r.direction,
     item: r.item_id,
+    title: title ?? '',
     originator: r.originator,
     holder: r.holder,
     to: r.to_party,
@@ -260,7 +267,8 @@ export async function listConsentRequests(
     (u, offset, n) => pageConsentRequests(u.tx, direction, offset, n),
     (r) => r.item_id,
   );
-  return rows.map(requestView);
+  const world = fed.node.world;
+  return rows.map((r) => requestView(r, world.items.get(r.item_id)?.title));
 }
 
 /** A releasing authority of the originator grants (RULES F1) or refuses, with a reason. */

@@ -54,6 +54,8 @@ export interface LifecycleDelivery {
 
 export interface AgreementSync {
   readonly agreement: string;
+  /** The agreement's IANA time zone, where its instants are shown. */
+  readonly timezone: string;
   /** This node's status now. */
   readonly status: StatusOnWire;
   readonly peers: readonly PeerSync[];
@@ -188,6 +190,7 @@ export async function syncReport(fed: Federation, agreement: string | null): Pro
     if (peers.length === 0 && agreement === null) continue;
     out.push({
       agreement: id,
+      timezone: a.timezone,
       status: statusOnWire(a.statusAt(now)),
       peers,
       deliveries: deliveries.filter((d) => d.agreement === id),

@@ -57,6 +57,8 @@ export interface OutboxEntry {
   readonly seq: number;
   readonly type: string;
   readonly item: string | null;
+  /** The item's title (the person may read it: the row was shown); null: about no item. */
+  readonly title: string | null;
   readonly state: string;
   readonly attempts: number;
   readonly lastError: string | null;
@@ -77,7 +79,8 @@ export async function listOutbox(fed: Federation, actor: Actor, p: Page): Promis
     (u, offset, n) => pageOutbox(u.tx, offset, n),
     (r) => r.item_id,
   );
-  return rows.map(outboxEntry);
+  const world = fed.node.world;
+  return rows.map((r) => outboxEntry(r, world.items.get(r.item_id ?? '')?.title));
 }
 
 /**
@@ -96,19 +99,21 @@ export function outboxEnvelope(
     const receipt = await storedReceipt(u.tx, envelope);
     // Stored once it was verified (openReceipt, when the envelope settled).
     return {
-      ...outboxEntry(row),
+      ...outboxEntry(row, u.world.items.get(row.item_id ?? '')?.title),
       receipt: receipt === undefined ? null : column<SignedReceipt>(receipt),
     };
   });
 }
 
-function outboxEntry(r: OutboxRow): OutboxEntry {
+/** A row as shown, with the title of its item (only ever called for a row the person may see). */
+function outboxEntry(r: OutboxRow, title: string | undefined): OutboxEntry {
   return {
     envelope: r.id,
     to: r.peer,
     seq: r.seq,
     type: r.type,
     item: r.item_id,
+    title: r.item_id === null ? null : (title ?? ''),
     state: r.state,
     attempts: r.attempts,
     lastError: r.last_error,

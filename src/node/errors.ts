@@ -22,6 +22,14 @@ export type RequestCode =
 export class RequestInvalid extends LiaisonError<RequestCode> {
   override readonly name = 'RequestInvalid';
   readonly family = 'request';
+  constructor(
+    code: RequestCode,
+    message: string,
+    /** The request field at fault (`categories`, `rows.0.JP`, `limit`), when one is. */
+    readonly field: string | null = null,
+  ) {
+    super(code, message);
+  }
 }
 
 /** Who is asking, and whether they may ask this at all. */
@@ -103,9 +111,11 @@ export function deniedBy(d: Decision): PolicyDenied {
 /** A core DefinitionError as a request error naming the field; anything else is rethrown. */
 export function definitionError(e: unknown): never {
   if (e instanceof DefinitionError) {
+    const field = e.path.join('.');
     throw new RequestInvalid(
       'invalid-request',
-      `${e.path.length > 0 ? `${e.path.join('.')}: ` : ''}${e.message}`,
+      `${field === '' ? '' : `${field}: `}${e.message}`,
+      field === '' ? null : field,
     );
   }
   throw e;

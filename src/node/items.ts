@@ -32,6 +32,8 @@ export interface NewItem {
 
 export interface ItemSummary {
   readonly id: string;
+  /** Shown only to a person who may read the item (RULES V1: listings are filtered first). */
+  readonly title: string;
   readonly originator: string;
   readonly marking: {
     readonly party: string;
@@ -56,6 +58,7 @@ function summary(node: LiaisonNode, item: ItemRecord): ItemSummary {
   const held = item.holdings.get(node.party)?.marking ?? item.marking;
   return {
     id: item.id,
+    title: item.title ?? '',
     originator: item.originator.id,
     marking: markingRef(held),
     originatorMarking: markingRef(item.marking),
@@ -189,7 +192,8 @@ export function createItem(node: LiaisonNode, actor: Actor, input: NewItem): Pro
 
 /**
  * Items this node holds that the person may read (RULES V1), newest first: metadata
- * only, never titles or bodies. The page shown is logged.
+ * and the title (which the person may read), never bodies. The page shown is logged
+ * (ids only: titles never enter the log).
  */
 export function listItems(node: LiaisonNode, actor: Actor, p: Page): Promise<ItemSummary[]> {
   return node.transact(async (u) => {
@@ -214,7 +218,6 @@ export function listItems(node: LiaisonNode, actor: Actor, p: Page): Promise<Ite
 }
 
 export interface ItemContent extends ItemSummary {
-  readonly title: string;
   readonly body: string;
   readonly decision: Decision;
   /** The log index at which this read was recorded. */
@@ -228,7 +231,7 @@ export function readItem(node: LiaisonNode, actor: Actor, id: string): Promise<I
     const row = await itemRow(u.tx, id);
     return {
       ...summary(node, item),
-      title: row?.title ?? '',
+      title: row?.title ?? item.title ?? '',
       body: row?.body ?? '',
       decision,
       logIndex,

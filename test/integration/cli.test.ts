@@ -378,17 +378,76 @@ describe('agreement explain and rules', () => {
       join(ROOT, 'scenarios/gsomia-2019.yaml'),
     );
     expect(r.code).toBe(0);
+    expect(r.out).toContain("times in Asia/Seoul (the agreement's zone)");
+    expect(r.out).toContain('current term #3: 2018-11-23 00:00 +09:00 → 2019-11-23 00:00 +09:00');
     expect(r.out).toContain(
-      'current term #3: 2018-11-23T00:00:00+09:00 → 2019-11-23T00:00:00+09:00',
+      'next notice deadline: to stop renewal at 2019-11-23 00:00 +09:00, notice must arrive by 2019-08-25 00:00 +09:00 (B − P90D; in 38 hours)',
     );
     expect(r.out).toContain(
-      'next notice deadline: to stop renewal at 2019-11-23T00:00:00+09:00, notice must arrive by 2019-08-25T00:00:00+09:00 (B − P90D)',
+      'pending notice by KR: the agreement ends at 2019-11-23 00:00 +09:00 (in 91 days); received 2019-08-23 10:00 +09:00',
+    );
+    // Markings in the CLI's one form: native name, English gloss.
+    expect(r.out).toMatch(
+      /極秘 \(SECRET\) \/ 特定秘密 \(SPECIALLY DESIGNATED SECRET\)\s+군사II급비밀 \(SECRET\)/,
     );
     expect(r.out).toContain(
-      'pending notice: by KR, received 2019-08-23T10:00:00+09:00, targets 2019-11-23T00:00:00+09:00, active',
+      'not covered: JP 機密 (TOP SECRET); KR 군사 대외비 (RESTRICTED) / 군사I급비밀 (TOP SECRET)',
     );
-    expect(r.out).toMatch(/極秘 GOKUHI \/ 特定秘密 TOKUTEI\s+군사II급비밀 II/);
-    expect(r.out).toContain('not covered: JP 機密 KIMITSU; KR 군사 대외비 R / 군사I급비밀 I');
+  });
+
+  it('explain prints in the agreement’s zone whatever the offset of --at or the machine’s zone', () => {
+    const at = (instant: string, tz: string) =>
+      spawnSync(
+        process.execPath,
+        [
+          BIN,
+          'agreement',
+          'explain',
+          'gsomia-jp-kr-2016',
+          ...(instant === '' ? [] : ['--at', instant]),
+        ],
+        { encoding: 'utf8', cwd: ROOT, env: { ...process.env, TZ: tz } },
+      ).stdout;
+    // The same instant written in UTC, asked on a machine in New York.
+    const utc = at('2019-08-23T01:00:00Z', 'America/New_York');
+    expect(utc).toContain('At 2019-08-23 10:00 +09:00: IN-FORCE');
+    expect(utc).toContain('boundaries: b1 2017-11-23 00:00 +09:00 (passed)');
+    expect(utc).not.toMatch(/\d\dZ\b|-04:00|-05:00/);
+    // Without --at: now, still in Seoul's time (the machine is in UTC).
+    const now = at('', 'UTC');
+    expect(now).toContain("times in Asia/Seoul (the agreement's zone)");
+    expect(now).toMatch(/^At \d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)? \+09:00: IN-FORCE/m);
+    expect(now).not.toMatch(/\d UTC\b|Z\b/);
+  });
+
+  it('explain with a suspended notice says what resuming would do and counts nothing down', () => {
+    const r = liaison(
+      'agreement',
+      'explain',
+      'gsomia-jp-kr-2016',
+      '--at',
+      '2019-11-22T20:00:00+09:00',
+      '--scenario',
+      join(ROOT, 'scenarios/gsomia-2019.yaml'),
+    );
+    expect(r.code).toBe(0);
+    const line = r.out.split('\n').find((l) => l.includes('pending notice')) ?? '';
+    expect(line).toContain(
+      'pending notice by KR SUSPENDED: it terminates nothing while suspended; if resumed before 2019-11-23 00:00 +09:00, the agreement ends then; resumed later, at once (RULES L5)',
+    );
+    expect(line).not.toMatch(/\bin \d+ (days?|hours?|minutes?)\b/);
+    const past = liaison(
+      'agreement',
+      'explain',
+      'gsomia-jp-kr-2016',
+      '--at',
+      '2020-01-01T00:00:00+09:00',
+      '--scenario',
+      join(ROOT, 'scenarios/gsomia-2019.yaml'),
+    );
+    expect(past.out).toContain(
+      'pending notice by KR SUSPENDED past its target 2019-11-23 00:00 +09:00: it terminates nothing; if resumed, the agreement ends at once (contested, RULES L5)',
+    );
   });
 
   it('explain --json, on a template with no scenario, labels its assumptions', () => {

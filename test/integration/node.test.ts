@@ -473,7 +473,7 @@ describe.each(['sqlite', 'postgres'] as const)('a JP node on %s', (kind) => {
     const read = liaison(['item', 'read', id, ...base]);
     expect(read.code).toBe(0);
     expect(read.out).toContain('From the CLI');
-    expect(read.out).toContain('JP 秘 (HI)');
+    expect(read.out).toContain('JP 秘 (CONFIDENTIAL)');
     const list = JSON.parse(liaison(['item', 'list', ...base, '--json']).out) as Json[];
     expect(list.map((i) => i.id)).toContain(id);
     const refused = liaison(['item', 'read', id, '--node', node.url, '--token', auditor]);

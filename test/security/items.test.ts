@@ -221,6 +221,91 @@ describe('V1: nothing shows to a person who may not read it', () => {
   });
 });
 
+describe('V1: titles in lists come only from items the person may read', () => {
+  it('items, inbox, outbox and consent requests show each title beside its own item, and no title of an item the person may not read', async () => {
+    // A JP releasing authority cleared HI reads the track summary (HI), not the report (GOKUHI).
+    const jpHi = await addPerson(
+      trio.members.JP,
+      'jp-ra-hi',
+      'HI',
+      ['dprk-missile'],
+      ['releasing-authority'],
+    );
+    const titleOf = (rows: Json[]) => new Map(rows.map((r) => [r.item ?? r.id, r.title]));
+    const noHidden = (text: string, what: string, hidden: readonly (string | undefined)[]) => {
+      for (const t of hidden) expect(text, `${what}: ${t}`).not.toContain(String(t));
+    };
+
+    // Items: the title of each item is its own.
+    const all = await http(url('JP'), 'GET', '/v1/items?limit=200', tok('JP', 'ra'));
+    const allTitles = titleOf(all.body as Json[]);
+    expect(allTitles.get(report)).toBe(TITLES[0]);
+    expect(allTitles.get(assessment)).toBe(TITLES[1]);
+    expect(allTitles.get(track)).toBe(TITLES[2]);
+    const some = await http(url('JP'), 'GET', '/v1/items?limit=200', jpHi);
+    expect(titleOf(some.body as Json[]).get(track)).toBe(TITLES[2]);
+    expect((some.body as Json[]).map((i) => i.id)).not.toContain(report);
+    noHidden(some.text, 'items', [TITLES[0], TITLES[1]]);
+
+    // Outbox: a release of the track shows its title; nothing about the report or the
+    // assessment, and a row about no item (if any) has a null title.
+    const out = await http(url('JP'), 'GET', '/v1/outbox?limit=200', jpHi);
+    const rows = out.body as Json[];
+    expect(rows.filter((e) => e.item === track).map((e) => e.title)).toEqual([TITLES[2]]);
+    for (const e of rows) if (e.item === null) expect(e.title).toBeNull();
+    noHidden(out.text, 'outbox', [TITLES[0], TITLES[1]]);
+    const fullOut = (await http(url('JP'), 'GET', '/v1/outbox?limit=200', tok('JP', 'ra')))
+      .body as Json[];
+    for (const e of fullOut.filter((x) => x.item !== null))
+      expect(e.title, String(e.item)).toBe(allTitles.get(e.item));
+    // One envelope carries the title too.
+    const env = fullOut.find((e) => e.item === track)?.envelope as string;
+    const one = await http(url('JP'), 'GET', `/v1/outbox/${env}`, jpHi);
+    expect((one.body as Json).title).toBe(TITLES[2]);
+
+    // Inbox at KR: the clerk (III) sees the track's title, never the report's.
+    const clerk = await http(url('KR'), 'GET', '/v1/inbox?limit=200', tok('KR', 'clerk'));
+    expect(titleOf(clerk.body as Json[]).get(track)).toBe(TITLES[2]);
+    noHidden(clerk.text, 'inbox', [TITLES[0], TITLES[1]]);
+
+    // Consent requests: KR asks JP to let the track go on to the US, with a note. The
+    // request carries the title and the note both ways; JP's HI authority sees it,
+    // JP's U authority sees neither the request nor the title.
+    const asked = await http(url('KR'), 'POST', '/v1/consents/requests', tok('KR', 'ra'), {
+      item: track,
+      to: 'US',
+      note: 'for the trilateral brief',
+    });
+    expect(asked.status, asked.text).toBe(201);
+    expect(asked.body).toMatchObject({ title: TITLES[2], note: 'for the trilateral brief' });
+    const id = (asked.body as { id: string }).id;
+    await waitFor('the request at JP', async () =>
+      ((await http(url('JP'), 'GET', '/v1/consents/requests', jpHi)).body as Json[]).some(
+        (r) => r.id === id,
+      ),
+    );
+    const atJp = (await http(url('JP'), 'GET', '/v1/consents/requests?limit=200', jpHi))
+      .body as Json[];
+    expect(atJp.find((r) => r.id === id)).toMatchObject({
+      direction: 'incoming',
+      item: track,
+      title: TITLES[2],
+      note: 'for the trilateral brief',
+    });
+    for (const r of atJp) expect(r.title, String(r.item)).toBe(allTitles.get(r.item));
+    const hidden = await http(url('JP'), 'GET', '/v1/consents/requests?limit=200', low.jpRa);
+    expect((hidden.body as Json[]).some((r) => r.id === id)).toBe(false);
+    noHidden(hidden.text, 'consents', TITLES);
+
+    // The listings logged ids, never titles (decisions #73).
+    const logged = (await storedEntries(trio.members.JP.init, undefined, 0)).filter(
+      (e) => e.type === 'listing.viewed',
+    );
+    expect(logged.length).toBeGreaterThan(0);
+    noHidden(JSON.stringify(logged), 'log', TITLES);
+  });
+});
+
 describe('P1: whoever acts on an item must be allowed to read it', () => {
   it('finding: a releasing authority cleared U released a GOKUHI item to the US; now 403 with the read reason, nothing queued', async () => {
     const item = await create('JP', tok('JP', 'ra'), 'GOKUHI', 'Second report');
