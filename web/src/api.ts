@@ -164,6 +164,25 @@ export async function getAll<T>(
   return out;
 }
 
+/**
+ * One chunk of a listing that pages: `limit` rows (at most PAGE_SIZE) from `offset`,
+ * in the node's order. The console's pages ask for a chunk only when the page on screen
+ * needs it (components/Pager.tsx).
+ */
+export function getChunk<T>(
+  client: Pick<Client, 'get'>,
+  path: string,
+  query: Query,
+  offset: number,
+  limit: number = PAGE_SIZE,
+): Promise<T[]> {
+  if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_SIZE)
+    throw new RangeError(`limit must be 1 to ${PAGE_SIZE}, got ${limit}`);
+  if (!Number.isInteger(offset) || offset < 0)
+    throw new RangeError(`offset must be a whole number, got ${offset}`);
+  return client.get<T[]>(path, { ...query, limit, offset });
+}
+
 /** A request before signing in (POST /v1/session). */
 export function postAnonymous<T>(path: string, body: unknown): Promise<T> {
   return request<T>('POST', path, null, body);

@@ -2,7 +2,9 @@
 // replayed in order, the proposed action now, statuses after it and after each
 // coming boundary; and how the simulation's answer is read back.
 import { describe, expect, it } from 'vitest';
-import { previewScenario, readPreview } from './noticePreview';
+import { BUILT_IN_TEMPLATES } from '../../src/core/index';
+import { parseScenario, runScenario } from '../../src/simulate/index';
+import { articlesOf, previewScenario, readPreview } from './noticePreview';
 import type { AgreementExplanation, SimulateResult } from './types';
 
 const jp = (code: string, name: string, en: string) => ({ party: 'JP', code, name, en });
@@ -25,6 +27,7 @@ const gsomia: AgreementExplanation = {
   scope: null,
   assumptions: [],
   assumed: [],
+  articles: {},
   at: '2026-11-28T10:00:00Z',
   state: 'in-force',
   term: { index: 11, start: '2026-11-22T15:00:00Z', end: '2027-11-22T15:00:00Z' },
@@ -168,5 +171,85 @@ describe('notice preview', () => {
     const now = Date.parse('2026-11-28T10:00:00Z');
     const { checks } = previewScenario(indefinite, 'notice', 'KR', now);
     expect(checks[checks.length - 1]).toBe('2027-02-27T10:00:00.000Z');
+  });
+});
+
+// The preview must cite what the node's decision cites: the agreement's article where
+// it has one. Run on the real core: the preview's scenario for a notice on GSOMIA,
+// against the same notice decided on the built-in agreement the demo node holds.
+describe('notice preview citations', () => {
+  const template = BUILT_IN_TEMPLATES.get('gsomia-jp-kr-2016');
+  const noticeRef = (scenarioText: string): string | undefined => {
+    let ref: string | undefined;
+    runScenario(parseScenario(scenarioText, 'preview.json'), (r) => {
+      if (r.step.action.kind === 'notice') ref = r.decision?.reasons[0]?.ref;
+    });
+    return ref;
+  };
+  const fresh: AgreementExplanation = { ...gsomia, notice: null, events: [] };
+  const now = Date.parse('2026-12-01T00:00:00Z');
+
+  it('cites the article the node cites when the explanation gives the articles', () => {
+    expect(template?.articles?.notice).toBeDefined();
+    const node = noticeRef(
+      JSON.stringify({
+        parties: ['JP', 'KR'],
+        agreements: [{ use: 'gsomia-jp-kr-2016' }],
+        timeline: [
+          { at: new Date(now).toISOString(), notice: { agreement: 'gsomia-jp-kr-2016', by: 'JP' } },
+        ],
+      }),
+    );
+    expect(node).toBe(`gsomia-jp-kr-2016 ${template?.articles?.notice}`);
+    const withArticles = { ...fresh, articles: { ...template?.articles } };
+    expect(articlesOf(withArticles)).toEqual(template?.articles);
+    const preview = previewScenario(withArticles, 'notice', 'JP', now);
+    expect(noticeRef(preview.scenario)).toBe(node);
+  });
+
+  it('without the articles it can only cite the rule (what the node must supply)', () => {
+    const preview = previewScenario(fresh, 'notice', 'JP', now);
+    expect(articlesOf(fresh)).toBeNull();
+    expect(noticeRef(preview.scenario)).toBe('gsomia-jp-kr-2016, RULES L3');
+  });
+
+  it('an agreement whose articles are assumed: the preview says "(approximate)" as the node does', () => {
+    const tisa = BUILT_IN_TEMPLATES.get('tisa-2014');
+    expect(tisa?.assumed).toContain('articles');
+    const at = new Date(now).toISOString();
+    const node = noticeRef(
+      JSON.stringify({
+        parties: ['JP', 'KR', 'US'],
+        agreements: [{ use: 'tisa-2014' }],
+        timeline: [{ at, notice: { agreement: 'tisa-2014', by: 'JP' } }],
+      }),
+    );
+    expect(node).toMatch(/^tisa-2014 .+ \(approximate\)$/);
+    const x: AgreementExplanation = {
+      ...fresh,
+      id: 'tisa-2014',
+      parties: [
+        { id: 'JP', name: 'Japan' },
+        { id: 'KR', name: 'Republic of Korea' },
+        { id: 'US', name: 'United States' },
+      ],
+      topology: { hub: 'US' },
+      timezone: tisa?.timezone ?? 'UTC',
+      entryIntoForce: tisa?.entryIntoForce ?? '',
+      initialTerm: tisa?.initialTerm ?? null,
+      renewalTerm: tisa?.renewalTerm ?? null,
+      noticePeriod: tisa?.noticePeriod ?? 'P90D',
+      equivalence: (tisa?.rows ?? []).map((row) =>
+        Object.fromEntries(
+          Object.entries(row).map(([p, codes]) => [
+            p,
+            (codes ?? []).map((code) => ({ party: p, code, name: code, en: code })),
+          ]),
+        ),
+      ),
+      assumed: [...(tisa?.assumed ?? [])],
+      articles: { ...tisa?.articles },
+    };
+    expect(noticeRef(previewScenario(x, 'notice', 'JP', now).scenario)).toBe(node);
   });
 });

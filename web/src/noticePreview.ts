@@ -35,7 +35,18 @@ function inlineDefinition(x: AgreementExplanation): Record<string, unknown> {
   if (x.initialTerm !== null) def.initialTerm = x.initialTerm;
   if (x.renewalTerm !== null) def.renewalTerm = x.renewalTerm;
   if (x.scope !== null) def.scope = [...x.scope];
+  // The agreement's articles, so that the simulated decision cites the article the
+  // node's decision will cite ("Art. 21.3"), not the RULES rule it falls back to.
+  const articles = articlesOf(x);
+  if (articles !== null) def.articles = articles;
+  // …and which parts are assumed, so that it says "(approximate)" where the node does.
+  if (x.assumed.length > 0) def.assumed = [...x.assumed];
   return def;
+}
+
+/** The explanation's article references by topic; null when it cites none. */
+export function articlesOf(x: AgreementExplanation): Record<string, string> | null {
+  return Object.keys(x.articles).length === 0 ? null : { ...x.articles };
 }
 
 export interface Preview {

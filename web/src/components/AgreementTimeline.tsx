@@ -76,6 +76,10 @@ export function AgreementTimeline({
   const descId = useId();
   const tz = x.timezone;
   const fmt = (v: number) => formatInstant(new Date(v).toISOString(), lang, { timeZone: tz });
+  // In the chart, where room is short, the zone by its offset only; the description
+  // and the tables around it name it in full.
+  const fmtShort = (v: number) =>
+    formatInstant(new Date(v).toISOString(), lang, { timeZone: tz, shortZone: true });
 
   const boundaries = x.boundaries
     .map((b) => ({ index: b.index, at: ms(b.at) }))
@@ -124,9 +128,9 @@ export function AgreementTimeline({
   if (x.term !== null)
     summary.push(
       x.term.end === null
-        ? t('timeline.descTermOpen', { n: x.term.index, start: fmt(ms(x.term.start) ?? 0) })
+        ? t('timeline.descTermOpen', { index: x.term.index, start: fmt(ms(x.term.start) ?? 0) })
         : t('timeline.descTerm', {
-            n: x.term.index,
+            index: x.term.index,
             start: fmt(ms(x.term.start) ?? 0),
             end: fmt(ms(x.term.end) ?? 0),
           }),
@@ -224,7 +228,8 @@ export function AgreementTimeline({
                 strokeWidth={current ? 2 : 1}
               >
                 <title>
-                  {t('timeline.termLabel', { n: term.index })}: {fmt(term.start)} – {fmt(term.end)}
+                  {t('timeline.termLabel', { index: term.index })}: {fmt(term.start)} –{' '}
+                  {fmt(term.end)}
                 </title>
               </rect>
               {sx(term.end) - sx(term.start) > 70 ? (
@@ -234,7 +239,7 @@ export function AgreementTimeline({
                   textAnchor="middle"
                   className="tl-term"
                 >
-                  {t('timeline.termLabel', { n: term.index })}
+                  {t('timeline.termLabel', { index: term.index })}
                   {current ? ` · ${t('timeline.current')}` : ''}
                 </text>
               ) : null}
@@ -307,7 +312,7 @@ export function AgreementTimeline({
               y={Y.state - 4}
               className="tl-label tl-danger"
             >
-              {t('timeline.ended', { at: fmt(endedAt) })}
+              {t('timeline.ended', { at: fmtShort(endedAt) })}
             </text>
           </g>
         ) : null}
@@ -337,7 +342,7 @@ export function AgreementTimeline({
               strokeDasharray="5 3"
             />
             <text {...side(clampX(deadline), 'end')} y={Y.top - 2} className="tl-label tl-warn">
-              {t('timeline.deadline', { at: fmt(deadline) })}
+              {t('timeline.deadline', { at: fmtShort(deadline) })}
             </text>
           </g>
         ) : null}
@@ -353,7 +358,7 @@ export function AgreementTimeline({
               stroke="#0b4fa3"
               strokeWidth={1}
             />
-            <title>{t('timeline.boundary', { n: b.index, at: fmt(b.at) })}</title>
+            <title>{t('timeline.boundary', { index: b.index, at: fmt(b.at) })}</title>
           </g>
         ))}
 
@@ -379,7 +384,7 @@ export function AgreementTimeline({
             >
               {t(notice.suspended ? 'timeline.noticeSuspended' : 'timeline.notice', {
                 party: notice.by,
-                target: fmt(target),
+                target: fmtShort(target),
               })}
             </text>
           </g>
@@ -420,7 +425,7 @@ export function AgreementTimeline({
               strokeDasharray="2 3"
             />
             <text {...side(sx(shownAt), 'end')} y={Y.axis + 42} className="tl-label">
-              {t('timeline.shownAt', { at: fmt(shownAt) })}
+              {t('timeline.shownAt', { at: fmtShort(shownAt) })}
             </text>
           </g>
         ) : null}

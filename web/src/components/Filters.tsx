@@ -1,9 +1,10 @@
 // Filters for item lists: originator, marking, and free text.
-import { type ReactNode, useId } from 'react';
+import { type ReactNode, useId, useRef } from 'react';
 import { useI18n } from '../i18n';
 import type { Marking } from '../types';
 import { markingText } from './Marking';
-import { DataTable, InputField, Options, SelectField } from './ui';
+import { type Paged, Pager } from './Pager';
+import { DataTable, ErrorMessage, InputField, Loading, Options, SelectField } from './ui';
 
 export interface ItemFilter {
   readonly originator: string;
@@ -92,40 +93,63 @@ export function ItemFilters({
   );
 }
 
+/** The filters are set (the list counts what matches them). */
+export const isFiltered = (f: ItemFilter): boolean =>
+  f.originator !== '' || f.marking !== '' || f.text.trim() !== '';
+
 /**
- * A filtered list's count ("n of m", as `${name}-count`), then either why nothing is
- * shown (`empty` when there is nothing at all) or the table (`${name}-table`).
+ * A filtered list a page at a time: the pager ("Rows 1–25 of 120", Previous, Next,
+ * as `${name}-pager`), then either why nothing is shown (`empty` when there is nothing
+ * at all) or the table of the page's rows (`${name}-table`, stacked as cards on a
+ * narrow screen: each cell says its column through `data-label`), and the pager again.
  */
-export function FilteredTable({
+export function PagedTable<T>({
   name,
-  shown,
-  total,
+  paged,
+  filtered,
   empty,
   caption,
   columns,
-  children,
+  row,
 }: {
   readonly name: string;
-  readonly shown: number;
-  readonly total: number;
+  readonly paged: Paged<T>;
+  readonly filtered: boolean;
   readonly empty: string;
   readonly caption: string;
-  readonly columns: readonly ReactNode[];
-  readonly children: ReactNode;
+  readonly columns: readonly string[];
+  readonly row: (r: T) => ReactNode;
 }) {
   const { t } = useI18n();
+  const top = useRef<HTMLDivElement>(null);
+  if (!paged.ready) return paged.error ? <ErrorMessage error={paged.error} /> : <Loading />;
+  const w = paged.window;
+  const nothing = w.complete && w.matched === 0;
   return (
-    <>
-      <p role="status" className="muted" data-testid={`${name}-count`}>
-        {t('filters.count', { shown, total })}
-      </p>
-      {shown === 0 ? (
-        <p>{total === 0 ? empty : t('filters.noMatch')}</p>
+    <div className="paged" ref={top}>
+      {nothing ? (
+        <p data-testid={`${name}-empty`}>
+          {paged.rows.length === 0 ? empty : t('filters.noMatch')}
+        </p>
       ) : (
-        <DataTable testId={`${name}-table`} caption={caption} columns={columns}>
-          {children}
-        </DataTable>
+        <>
+          <Pager name={name} label={caption} paged={paged} filtered={filtered} />
+          {w.from === 0 ? null : (
+            <DataTable
+              testId={`${name}-table`}
+              caption={caption}
+              columns={columns}
+              className="stack"
+            >
+              {paged.shown.map(row)}
+            </DataTable>
+          )}
+          {w.to - w.from >= 9 ? (
+            <Pager name={name} label={caption} paged={paged} filtered={filtered} bottom top={top} />
+          ) : null}
+        </>
       )}
-    </>
+      <ErrorMessage error={paged.error} />
+    </div>
   );
 }

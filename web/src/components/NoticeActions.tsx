@@ -3,6 +3,7 @@
 // from the agreement as it stands), and only then offers the confirm button.
 import { useState } from 'react';
 import { ApiError, enc, isMissingRoute } from '../api';
+import { noticeShown } from '../format';
 import { type MsgKey, useI18n } from '../i18n';
 import { type PreviewOutcome, previewScenario, readPreview } from '../noticePreview';
 import { useSession } from '../session';
@@ -232,7 +233,7 @@ function Outcome({
                 {s.termEnd === null ? '—' : <Instant iso={s.termEnd} timeZone={x.timezone} />}
               </td>
               <td>
-                {s.notice === null ? (
+                {s.notice === null || noticeShown(s.state, s.notice) === 'none' ? (
                   '—'
                 ) : (
                   <>

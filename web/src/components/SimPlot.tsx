@@ -215,7 +215,7 @@ export function SimPlot({ steps }: { readonly steps: readonly SimStep[] }) {
                     data-state={k.state}
                   >
                     <title>
-                      {t('sim.stepN', { n: k.step })} · {label(k.at, lang)}:{' '}
+                      {t('sim.stepN', { index: k.step })} · {label(k.at, lang)}:{' '}
                       {t(`sim.state.${k.state}`)}
                     </title>
                   </rect>
@@ -261,9 +261,11 @@ export function SimPlot({ steps }: { readonly steps: readonly SimStep[] }) {
                 />
               )}
               <title>
-                {t('sim.stepN', { n: s.step })} · {s.action} ·{' '}
+                {t('sim.stepN', { index: s.step })} · {s.action} ·{' '}
                 {allow ? t('decision.allow') : t('decision.deny')}
-                {!isStatusStep(s) && s.reasons[0] ? ` · ${s.reasons[0].code}` : ''}
+                {!isStatusStep(s) && s.reasons[0] && s.reasons[0].code !== 'allowed'
+                  ? ` · ${s.reasons[0].code}`
+                  : ''}
               </title>
             </g>
           );

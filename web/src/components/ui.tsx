@@ -9,10 +9,17 @@ import {
   useRef,
 } from 'react';
 import { ApiError } from '../api';
-import { formatInstant, splitDuration } from '../format';
+import {
+  forbiddenRoles,
+  formatInstant,
+  isKnownZone,
+  joinList,
+  noticeShown,
+  splitDuration,
+} from '../format';
 import { type Loaded, useNow } from '../hooks';
 import { isMsgKey, useI18n } from '../i18n';
-import type { Reason } from '../types';
+import { type Reason, ROLES } from '../types';
 
 /** A localized label for a RULES reason code (or the code itself when unknown). */
 export function useReasonLabel(): (code: string) => string {
@@ -53,6 +60,23 @@ export function ReasonList({
   );
 }
 
+/** Role names in the reader's language, joined as the language joins them. */
+export function useRoleNames(): (
+  roles: readonly string[],
+  type?: 'conjunction' | 'disjunction',
+) => string {
+  const { t, lang } = useI18n();
+  return (roles, type = 'conjunction') =>
+    joinList(
+      roles.map((r) => {
+        const key = `role.${r}`;
+        return isMsgKey(key) ? t(key) : r;
+      }),
+      lang,
+      type,
+    );
+}
+
 /** A failed request: the node's code and message, and its reasons when it gave some. */
 export function ErrorMessage({
   error,
@@ -63,6 +87,7 @@ export function ErrorMessage({
 }) {
   const { t } = useI18n();
   const label = useReasonLabel();
+  const roleNames = useRoleNames();
   if (error === undefined || error === null) return null;
   if (error instanceof ApiError) {
     const title =
@@ -88,7 +113,7 @@ export function ErrorMessage({
               : t('error.tooMany', { seconds: error.retryAfter })}
           </p>
         ) : null}
-        <p lang="en">{error.message}</p>
+        <NodeMessage error={error} roleNames={roleNames} />
         <ReasonList reasons={error.reasons} testId="error-reasons" />
       </div>
     );
@@ -103,6 +128,36 @@ export function ErrorMessage({
   );
 }
 
+/**
+ * The node's own message, unless it says nothing more than what is shown already: a
+ * refusal whose message is one of its reasons' (printed with the reasons), or a
+ * missing role, said in the reader's words with the roles' names.
+ */
+function NodeMessage({
+  error,
+  roleNames,
+}: {
+  readonly error: ApiError;
+  readonly roleNames: ReturnType<typeof useRoleNames>;
+}) {
+  const { t } = useI18n();
+  if (error.code === 'forbidden') {
+    const roles = forbiddenRoles(error.message, ROLES);
+    if (roles !== null)
+      return (
+        <p data-testid="error-roles" data-roles={roles.needed.join(' ')}>
+          {t('error.needsRole', {
+            roles: roleNames(roles.needed, 'disjunction'),
+            have: roles.held.length === 0 ? t('error.noRole') : roleNames(roles.held),
+          })}
+        </p>
+      );
+  }
+  const said = error.message.trim();
+  if (said === '' || error.reasons.some((r) => r.message.trim() === said)) return null;
+  return <p lang="en">{said}</p>;
+}
+
 export function Loading({ what }: { readonly what?: string }) {
   const { t } = useI18n();
   return (
@@ -112,6 +167,10 @@ export function Loading({ what }: { readonly what?: string }) {
   );
 }
 
+/**
+ * An instant, its zone named: an agreement's instant in the agreement's zone (pass
+ * `timeZone`), any other in the viewer's zone (format.ts).
+ */
 export function Instant({
   iso,
   timeZone,
@@ -124,8 +183,83 @@ export function Instant({
   const { lang } = useI18n();
   if (iso === null || iso === undefined) return <span>—</span>;
   return (
-    <time dateTime={iso} title={iso}>
+    <time
+      dateTime={iso}
+      title={iso}
+      data-zone={timeZone !== undefined && isKnownZone(timeZone) ? timeZone : 'viewer'}
+    >
       {formatInstant(iso, lang, { timeZone, seconds: seconds ?? false })}
+    </time>
+  );
+}
+
+/**
+ * An agreement's notice of termination as a row shows it: pending, with its target
+ * and (when `countdown`) a live countdown; suspended, with the target it would keep if
+ * resumed and no countdown (RULES L5); nothing once the agreement has terminated.
+ */
+export function NoticeNote({
+  state,
+  notice,
+  timeZone,
+  countdown,
+  testId,
+}: {
+  readonly state: string;
+  readonly notice: {
+    readonly by: string;
+    readonly target: string;
+    readonly suspended: boolean;
+  } | null;
+  readonly timeZone: string | undefined;
+  readonly countdown?: boolean;
+  readonly testId?: string;
+}) {
+  const { t } = useI18n();
+  const shown = noticeShown(state, notice);
+  if (shown === 'none' || notice === null) return <div data-testid={testId}>—</div>;
+  return (
+    <div data-testid={testId} data-notice={shown}>
+      {t(shown === 'suspended' ? 'agreements.noticeSuspended' : 'agreements.noticePending', {
+        party: notice.by,
+      })}
+      <div>
+        {shown === 'suspended' ? (
+          <InstantIn
+            iso={notice.target}
+            timeZone={timeZone}
+            render={(at) => t('agreements.ifResumed', { at })}
+          />
+        ) : (
+          <>
+            {t('agreements.target')} <Instant iso={notice.target} timeZone={timeZone} />
+            {countdown ? (
+              <>
+                {' '}
+                <Countdown to={notice.target} testId={testId ? `${testId}-countdown` : undefined} />
+              </>
+            ) : null}
+          </>
+        )}
+      </div>
+    </div>
+  );
+}
+
+/** A message around an instant: `render` gets the formatted instant. */
+function InstantIn({
+  iso,
+  timeZone,
+  render,
+}: {
+  readonly iso: string;
+  readonly timeZone: string | undefined;
+  readonly render: (at: string) => string;
+}) {
+  const { lang } = useI18n();
+  return (
+    <time dateTime={iso} title={iso}>
+      {render(formatInstant(iso, lang, { timeZone }))}
     </time>
   );
 }
@@ -162,6 +296,17 @@ export function StateBadge({ state }: { readonly state: string }) {
       {isMsgKey(key) ? t(key) : state}
     </span>
   );
+}
+
+/**
+ * The reason codes worth a chip beside a decision badge: each once, and not
+ * "allowed", which only says again what the badge says.
+ */
+export function reasonChips(
+  decision: string | null | undefined,
+  reasons: readonly string[],
+): string[] {
+  return [...new Set(reasons)].filter((code) => !(decision === 'allow' && code === 'allowed'));
 }
 
 export function DecisionBadge({ decision }: { readonly decision: string }) {

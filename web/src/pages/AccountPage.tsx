@@ -5,7 +5,7 @@ import { type FormEvent, useState } from 'react';
 import { ApiError, enc } from '../api';
 import { markingText } from '../components/Marking';
 import { TotpEnrol } from '../components/TotpEnrol';
-import { ErrorMessage, InputField, PageTitle, Section } from '../components/ui';
+import { ErrorMessage, InputField, PageTitle, Section, useRoleNames } from '../components/ui';
 import { useI18n } from '../i18n';
 import { useSession } from '../session';
 import type { PasswordSet } from '../types';
@@ -15,6 +15,7 @@ export const MIN_PASSWORD_LENGTH = 12;
 
 export function AccountPage() {
   const { t, lang } = useI18n();
+  const roleNames = useRoleNames();
   const { session } = useSession();
   return (
     <div data-testid="page-account">
@@ -27,11 +28,7 @@ export function AccountPage() {
           <dt>{t('account.party')}</dt>
           <dd>{session.party}</dd>
           <dt>{t('account.roles')}</dt>
-          <dd>
-            {session.roles.length === 0
-              ? t('account.none')
-              : session.roles.map((r) => t(`role.${r}`)).join(', ')}
-          </dd>
+          <dd>{session.roles.length === 0 ? t('account.none') : roleNames(session.roles)}</dd>
           <dt>{t('account.clearance')}</dt>
           <dd>
             {session.clearance === null

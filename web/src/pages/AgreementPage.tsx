@@ -19,6 +19,7 @@ import {
   Section,
   StateBadge,
 } from '../components/ui';
+import { formatInstant, joinList, noticeShown } from '../format';
 import { useLoad, useNow } from '../hooks';
 import { useI18n } from '../i18n';
 import { href } from '../router';
@@ -26,7 +27,7 @@ import { hasRole, useSession } from '../session';
 import type { AgreementExplanation } from '../types';
 
 export function AgreementPage({ id }: { readonly id: string }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { session, client } = useSession();
   // The agreement explained now, or at another instant (GET ?at=): what a date will bring.
   const [at, setAt] = useState<string | null>(null);
@@ -62,7 +63,7 @@ export function AgreementPage({ id }: { readonly id: string }) {
         {!a.binding ? (
           <span className="warn">
             {' '}
-            {t('agreements.awaitingSignatures', { parties: a.awaiting.join(', ') })}
+            {t('agreements.awaitingSignatures', { parties: joinList(a.awaiting, lang) })}
           </span>
         ) : null}
       </p>
@@ -86,7 +87,7 @@ export function AgreementPage({ id }: { readonly id: string }) {
                 '—'
               ) : (
                 <>
-                  {t('timeline.termLabel', { n: a.term.index })}:{' '}
+                  {t('timeline.termLabel', { index: a.term.index })}:{' '}
                   <Instant iso={a.term.start} timeZone={tz} /> –{' '}
                   {a.term.end === null ? (
                     t('agreements.indefinite')
@@ -141,7 +142,7 @@ export function AgreementPage({ id }: { readonly id: string }) {
                 </strong>
               </p>
               <p className="big">
-                <Instant iso={a.nextNoticeDeadline.deadline} timeZone={tz} seconds />
+                <Instant iso={a.nextNoticeDeadline.deadline} timeZone={tz} />
               </p>
               <p className="big">
                 <Countdown to={a.nextNoticeDeadline.deadline} testId="notice-countdown" />
@@ -149,7 +150,7 @@ export function AgreementPage({ id }: { readonly id: string }) {
             </>
           )}
           <h3>{t('agreement.pendingNotice')}</h3>
-          {a.notice === null ? (
+          {a.notice === null || noticeShown(a.state, a.notice) === 'none' ? (
             <p data-testid="pending-notice">{t('agreement.noNotice')}</p>
           ) : (
             <div data-testid="pending-notice" data-suspended={a.notice.suspended}>
@@ -157,20 +158,30 @@ export function AgreementPage({ id }: { readonly id: string }) {
                 <strong>
                   {t(
                     a.notice.suspended ? 'agreements.noticeSuspended' : 'agreements.noticePending',
-                    {
-                      party: a.notice.by,
-                    },
+                    { party: a.notice.by },
                   )}
                 </strong>
               </p>
               <p>
                 {t('agreement.noticeGiven')} <Instant iso={a.notice.receivedAt} timeZone={tz} />
               </p>
-              <p>
-                {t('agreements.target')} <Instant iso={a.notice.target} timeZone={tz} />{' '}
-                <Countdown to={a.notice.target} testId="notice-target-countdown" />
-              </p>
-              {a.notice.suspended ? <p className="help">{t('agreement.suspendedHelp')}</p> : null}
+              {a.notice.suspended ? (
+                <>
+                  <p data-testid="notice-if-resumed">
+                    <time dateTime={a.notice.target} title={a.notice.target}>
+                      {t('agreements.ifResumed', {
+                        at: formatInstant(a.notice.target, lang, { timeZone: tz }),
+                      })}
+                    </time>
+                  </p>
+                  <p className="help">{t('agreement.suspendedHelp')}</p>
+                </>
+              ) : (
+                <p>
+                  {t('agreements.target')} <Instant iso={a.notice.target} timeZone={tz} />{' '}
+                  <Countdown to={a.notice.target} testId="notice-target-countdown" />
+                </p>
+              )}
             </div>
           )}
         </Section>

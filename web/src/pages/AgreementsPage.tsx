@@ -1,6 +1,16 @@
 // Every agreement this node knows: state now, term end, the next notice deadline
-// (with a live countdown), a pending notice and its target, signatures awaited.
-import { Countdown, DataTable, Instant, PageTitle, StateBadge, WhenLoaded } from '../components/ui';
+// (with a live countdown), a pending notice and its target, signatures awaited. Each
+// agreement's instants are in its own zone, as on its page.
+import {
+  Countdown,
+  DataTable,
+  Instant,
+  NoticeNote,
+  PageTitle,
+  StateBadge,
+  WhenLoaded,
+} from '../components/ui';
+import { joinList } from '../format';
 import { useLoad } from '../hooks';
 import { useI18n } from '../i18n';
 import { href } from '../router';
@@ -8,7 +18,7 @@ import { useSession } from '../session';
 import type { AgreementSummary } from '../types';
 
 export function AgreementsPage() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { client } = useSession();
   const list = useLoad(() => client.get<AgreementSummary[]>('/v1/agreements'), [client]);
   return (
@@ -42,19 +52,25 @@ export function AgreementsPage() {
                     <StateBadge state={a.state} />
                     {!a.binding ? (
                       <div className="warn">
-                        {t('agreements.awaitingSignatures', { parties: a.awaiting.join(', ') })}
+                        {t('agreements.awaitingSignatures', {
+                          parties: joinList(a.awaiting, lang),
+                        })}
                       </div>
                     ) : null}
                   </td>
                   <td>
-                    {a.termEnd === null ? t('agreements.indefinite') : <Instant iso={a.termEnd} />}
+                    {a.termEnd === null ? (
+                      t('agreements.indefinite')
+                    ) : (
+                      <Instant iso={a.termEnd} timeZone={a.timezone} />
+                    )}
                   </td>
                   <td>
-                    {a.nextNoticeDeadline === null ? (
+                    {a.nextNoticeDeadline === null || a.state === 'terminated' ? (
                       '—'
                     ) : (
                       <>
-                        <Instant iso={a.nextNoticeDeadline} />
+                        <Instant iso={a.nextNoticeDeadline} timeZone={a.timezone} />
                         <div>
                           <Countdown to={a.nextNoticeDeadline} />
                         </div>
@@ -62,21 +78,12 @@ export function AgreementsPage() {
                     )}
                   </td>
                   <td>
-                    {a.notice === null ? (
-                      '—'
-                    ) : (
-                      <>
-                        {t(
-                          a.notice.suspended
-                            ? 'agreements.noticeSuspended'
-                            : 'agreements.noticePending',
-                          { party: a.notice.by },
-                        )}
-                        <div>
-                          {t('agreements.target')} <Instant iso={a.notice.target} />
-                        </div>
-                      </>
-                    )}
+                    <NoticeNote
+                      state={a.state}
+                      notice={a.notice}
+                      timeZone={a.timezone}
+                      testId={`agreement-notice-${a.id}`}
+                    />
                   </td>
                 </tr>
               ))}

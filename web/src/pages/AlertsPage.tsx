@@ -7,9 +7,11 @@ import { useAlerts } from '../alerts';
 import { AlertCompose } from '../components/AlertCompose';
 import { ClassificationBanner, MarkingBadge } from '../components/Marking';
 import { ErrorMessage, Instant, Loading, PageTitle, Section } from '../components/ui';
+import { formatInstant, joinList } from '../format';
 import { useNow } from '../hooks';
 import { useI18n } from '../i18n';
 import { AlertMap, type MapTrack } from '../map/AlertMap';
+import { localPlaceName } from '../map/places';
 import { href } from '../router';
 import { hasRole, useSession } from '../session';
 import type { AckView, AlertView } from '../types';
@@ -90,11 +92,21 @@ export function AlertsPage({ selected }: { readonly selected: string | null }) {
 }
 
 function AckState({ alert }: { readonly alert: AlertView }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { session } = useSession();
   const { acks, awaiting, acknowledgedHere } = useAlerts();
-  const mine = (acks.get(alert.id) ?? []).filter((a) => a.party === session.party);
-  if (alert.originator === session.party) return <span className="muted">{t('alerts.ours')}</span>;
+  const all = acks.get(alert.id) ?? [];
+  const mine = all.filter((a) => a.party === session.party);
+  // This party's own alert: the parties it went to acknowledge it, not this one.
+  if (alert.originator === session.party) {
+    const received = all.filter((a) => a.party !== session.party).length;
+    return (
+      <span className="muted" data-testid="alert-ours">
+        {t('alerts.ours')}
+        {received > 0 ? ` · ${t('alerts.acksCount', { n: received })}` : ''}
+      </span>
+    );
+  }
   if (awaiting.some((a) => a.id === alert.id))
     return (
       <span className="badge awaiting-badge" data-testid="awaiting-badge">
@@ -106,7 +118,7 @@ function AckState({ alert }: { readonly alert: AlertView }) {
   if (mine.length > 0)
     return (
       <span className="acked">
-        {t('alerts.ackedBy', { who: mine.map((a) => a.user).join(', ') })}
+        {t('alerts.ackedBy', { who: joinList([...new Set(mine.map((a) => a.user))], lang) })}
       </span>
     );
   if (acknowledgedHere(alert.id)) return <span className="acked">{t('alerts.ackedHere')}</span>;
@@ -172,9 +184,9 @@ function AlertDetailView({
   readonly alert: AlertView;
   readonly chain: readonly AlertView[];
 }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { session } = useSession();
-  const { details, acks, awaiting, loadDetail, acknowledge } = useAlerts();
+  const { details, acks, awaiting, acknowledgedHere, loadDetail, acknowledge } = useAlerts();
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
   const detail = details.get(alert.id);
@@ -186,7 +198,14 @@ function AlertDetailView({
     void loadDetail(alert.id).catch((e: unknown) => setError(e));
   }, [alert.id, loadDetail]);
   const list: readonly AckView[] = acks.get(alert.id) ?? [];
-  const ackedByMe = list.some((a) => a.party === session.party && a.user === session.user);
+  // Who acknowledged: this party (once is enough), or, for this party's own alert, the
+  // parties it went to. The sender does not acknowledge its own alert.
+  const own = alert.originator === session.party;
+  const ours = list
+    .filter((a) => a.party === session.party)
+    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  const received = list.filter((a) => a.party !== session.party);
+  const acked = ours.length > 0 || acknowledgedHere(alert.id);
   const isAwaiting = awaiting.some((a) => a.id === alert.id);
   const p = alert.alert;
   const tracks: MapTrack[] = chain
@@ -218,22 +237,41 @@ function AlertDetailView({
           </p>
         ) : null}
         <div className="button-row">
-          <button
-            type="button"
-            className={`ack-button ${ackedByMe ? '' : 'primary'}`}
-            disabled={busy}
-            onClick={() => {
-              setBusy(true);
-              setError(undefined);
-              acknowledge(alert.id)
-                .catch((e: unknown) => setError(e))
-                .finally(() => setBusy(false));
-            }}
-            data-testid="alert-ack-button"
-            aria-label={t('alerts.ackNamed', { title: alert.title })}
-          >
-            {ackedByMe ? t('alerts.ackAgain') : t('alerts.ack')}
-          </button>
+          {own ? (
+            <p data-testid="alert-own">
+              {t('alerts.sentByUs', { party: session.party })}{' '}
+              {t('alerts.acksReceived', {
+                n: received.length,
+                parties: joinList([...new Set(received.map((a) => a.party))], lang),
+              })}
+            </p>
+          ) : acked ? (
+            <p className="acked" data-testid="alert-acked">
+              {ours[0] === undefined
+                ? t('alerts.ackedHere')
+                : t('alerts.ackedAt', {
+                    who: joinList([...new Set(ours.map((a) => a.user))], lang),
+                    at: formatInstant(ours[0].at, lang, { seconds: true }),
+                  })}
+            </p>
+          ) : (
+            <button
+              type="button"
+              className="ack-button primary"
+              disabled={busy}
+              onClick={() => {
+                setBusy(true);
+                setError(undefined);
+                acknowledge(alert.id)
+                  .catch((e: unknown) => setError(e))
+                  .finally(() => setBusy(false));
+              }}
+              data-testid="alert-ack-button"
+              aria-label={t('alerts.ackNamed', { title: alert.title })}
+            >
+              {t('alerts.ack')}
+            </button>
+          )}
           {isAwaiting ? (
             <span className={now > due ? 'warn' : 'muted'}>
               {now > due ? t('alerts.overdue') : t('alerts.dueBy')}{' '}
@@ -254,7 +292,8 @@ function AlertDetailView({
           </dd>
           <dt>{t('alert.launch')}</dt>
           <dd>
-            {p.launch.area} ({p.launch.lat.toFixed(2)}, {p.launch.lon.toFixed(2)})
+            {localPlaceName(p.launch.area, t)} ({p.launch.lat.toFixed(2)}, {p.launch.lon.toFixed(2)}
+            )
           </dd>
           <dt>{t('alert.count')}</dt>
           <dd>{p.count}</dd>
@@ -268,7 +307,8 @@ function AlertDetailView({
           <dd>{p.distanceKm} km</dd>
           <dt>{t('alert.impact')}</dt>
           <dd>
-            {p.impact.area} ({p.impact.lat.toFixed(2)}, {p.impact.lon.toFixed(2)}) —{' '}
+            {localPlaceName(p.impact.area, t)} ({p.impact.lat.toFixed(2)}, {p.impact.lon.toFixed(2)}
+            ) —{' '}
             <strong>{p.impact.insideJapanEez ? t('map.insideEez') : t('map.outsideEez')}</strong>
           </dd>
           <dt>{t('alert.confidence')}</dt>

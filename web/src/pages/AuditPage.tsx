@@ -6,8 +6,14 @@
 // signed root.
 // Entries about items the auditor may not read come withheld (their leaf hash only):
 // they are shown as such, and the full check takes their leaf hash as given.
-import { useMemo, useState } from 'react';
-import { checkWithNodeKey, ProofCell, useProofChecks } from '../components/ProofStatus';
+import { useMemo, useRef, useState } from 'react';
+import { Pager, usePaged } from '../components/Pager';
+import {
+  checkWithNodeKey,
+  ProofCell,
+  type ProofCheck,
+  useProofChecks,
+} from '../components/ProofStatus';
 import {
   DataTable,
   DecisionBadge,
@@ -17,9 +23,9 @@ import {
   Loading,
   Options,
   PageTitle,
+  reasonChips,
   Section,
   SelectField,
-  WhenLoaded,
 } from '../components/ui';
 import { actorName } from '../format';
 import { useLoad } from '../hooks';
@@ -34,6 +40,7 @@ import {
   verifyCosignature,
   verifyNoteSignature,
 } from '../note';
+import { logChunk } from '../paging';
 import { href } from '../router';
 import { useSession } from '../session';
 import type {
@@ -48,7 +55,12 @@ import type {
   WitnessReport,
 } from '../types';
 
-const PAGE = 500;
+/** Log entries on one page of the audit page. */
+export const LOG_PAGE_SIZE = 50;
+/** The items of an entry named in its row before the rest are folded away. */
+const SUBJECT_ITEMS = 3;
+/** Log entries asked of the node at a time (newest first). */
+const LOG_CHUNK = 500;
 
 interface Row {
   readonly entry: LogEntry;
@@ -221,13 +233,14 @@ function CheckpointPanel() {
             t('audit.consistency'),
             t('audit.witnessTheirs'),
           ]}
+          className="stack"
         >
           {witnesses.map((w) => (
             <tr key={w.peer.party} data-testid={`witness-${w.peer.party}`}>
-              <th scope="row">
+              <th scope="row" className="title-cell">
                 {w.peer.party} <span className="muted mono">{w.peer.origin}</span>
               </th>
-              <td data-testid={`cosigned-${w.peer.party}`}>
+              <td data-testid={`cosigned-${w.peer.party}`} data-label={t('audit.cosignedUpTo')}>
                 {w.cosigner?.size == null ? (
                   t('audit.neverCosigned')
                 ) : (
@@ -247,7 +260,7 @@ function CheckpointPanel() {
                   </div>
                 )}
               </td>
-              <td>
+              <td data-label={t('audit.lastCosigned')}>
                 {w.checkpoint === null ? (
                   t('audit.neverCosigned')
                 ) : (
@@ -257,7 +270,7 @@ function CheckpointPanel() {
                   </>
                 )}
               </td>
-              <td data-result={w.cosignature?.result ?? 'none'}>
+              <td data-result={w.cosignature?.result ?? 'none'} data-label={t('audit.cosignature')}>
                 {w.cosignature === null
                   ? '—'
                   : w.cosignature.result === 'valid'
@@ -266,14 +279,14 @@ function CheckpointPanel() {
                       ? t('proof.sigUnsupported')
                       : t('audit.cosigInvalid')}
               </td>
-              <td data-result={String(w.consistent)}>
+              <td data-result={String(w.consistent)} data-label={t('audit.consistency')}>
                 {w.consistent === null
                   ? '—'
                   : w.consistent
                     ? t('audit.consistent', { from: w.checkpoint?.size ?? 0, to: cp.size })
                     : t('audit.inconsistent')}
               </td>
-              <td>
+              <td data-label={t('audit.witnessTheirs')}>
                 <WitnessButton party={w.peer.party} />
               </td>
             </tr>
@@ -340,18 +353,18 @@ function WitnessedLogs({ witnessing }: { readonly witnessing: Witnessing }) {
         <p className="muted">{t('audit.witnessedNone')}</p>
       ) : (
         <DataTable
-          className="compact"
+          className="compact stack"
           testId="audit-witnessed"
           caption={t('audit.witnessedCaption')}
           columns={[t('audit.witness'), t('audit.witnessedSize'), t('audit.witnessedAt')]}
         >
           {witnessing.witnessed.map((w) => (
             <tr key={w.party} data-testid={`witnessed-${w.party}`}>
-              <th scope="row">
+              <th scope="row" className="title-cell">
                 {w.party} <span className="muted mono">{w.origin}</span>
               </th>
-              <td>{w.size}</td>
-              <td>
+              <td data-label={t('audit.witnessedSize')}>{w.size}</td>
+              <td data-label={t('audit.witnessedAt')}>
                 <Instant iso={w.at} seconds />
               </td>
             </tr>
@@ -399,38 +412,46 @@ function WitnessButton({ party }: { readonly party: string }) {
 function LogPanel() {
   const { t } = useI18n();
   const { client } = useSession();
-  const [start, setStart] = useState<number | null>(null);
-  const entries = useLoad(async () => {
-    const cp = await client.get<CheckpointView>('/v1/log/checkpoint', { format: 'json' });
-    const from = start ?? Math.max(0, cp.size - PAGE);
-    const rows: LogEntry[] = [];
-    for (let at = from; ; ) {
-      const page = await client.get<LogEntry[]>('/v1/log/entries', { start: at, limit: 10_000 });
-      rows.push(...page);
-      if (page.length < 10_000) break;
-      at += page.length;
-    }
-    return { from, rows: rows.map(parseEntry) };
-  }, [client, start]);
+  // The log's size when the newest chunk was read: the later chunks count back from it.
+  const size = useRef<number | null>(null);
+  const top = useRef<HTMLDivElement>(null);
   const [type, setType] = useState('');
   const [item, setItem] = useState('');
   const [user, setUser] = useState('');
-  const { checks, verify } = useProofChecks();
-  const rows = entries.data?.rows ?? [];
-  const types = useMemo(
-    () => [...new Set(rows.map((r) => r.data?.type ?? '').filter((x) => x !== ''))].sort(),
-    [rows],
-  );
-  const shown = rows
-    .filter((r) => {
+  const entries = usePaged<Row>({
+    fetch: async (offset, limit) => {
+      if (offset === 0 || size.current === null) {
+        const cp = await client.get<CheckpointView>('/v1/log/checkpoint', { format: 'json' });
+        size.current = cp.size;
+      }
+      const chunk = logChunk(size.current, offset, limit);
+      if (chunk.limit === 0) return [];
+      const page = await client.get<LogEntry[]>('/v1/log/entries', chunk);
+      return page.map(parseEntry).reverse();
+    },
+    key: (r) => String(r.entry.index),
+    match: (r) => {
       const d = r.data;
       if (d === null) return type === '' && item === '' && user === '';
       if (type !== '' && d.type !== type) return false;
       if (item.trim() !== '' && !itemsOf(d).some((i) => i.includes(item.trim()))) return false;
       if (user.trim() !== '' && !(d.actor.user ?? '').includes(user.trim())) return false;
       return true;
-    })
-    .reverse();
+    },
+    pageSize: LOG_PAGE_SIZE,
+    chunk: LOG_CHUNK,
+    deps: [client],
+  });
+  const { checks, verify } = useProofChecks();
+  const rows = entries.rows;
+  const types = useMemo(
+    () => [...new Set(rows.map((r) => r.data?.type ?? '').filter((x) => x !== ''))].sort(),
+    [rows],
+  );
+  const filter = (set: (v: string) => void) => (v: string) => {
+    set(v);
+    entries.setPage(1);
+  };
 
   const verifyRow = (r: Row) => {
     const index = r.entry.index;
@@ -446,6 +467,18 @@ function LogPanel() {
     );
   };
   const withheld = rows.filter((r) => r.withheld).length;
+  const filtered = type !== '' || item.trim() !== '' || user.trim() !== '';
+  const caption = t('audit.logCaption');
+  const w = entries.window;
+  const cols: LogColumns = {
+    index: t('audit.index'),
+    at: t('audit.at'),
+    type: t('audit.type'),
+    actor: t('audit.actor'),
+    decision: t('audit.decision'),
+    subject: t('audit.subject'),
+    proof: t('audit.proof'),
+  };
 
   return (
     <Section title={t('audit.log')} testId="audit-log">
@@ -459,7 +492,7 @@ function LogPanel() {
           id="log-type"
           label={t('audit.type')}
           value={type}
-          onChange={(e) => setType(e.target.value)}
+          onChange={(e) => filter(setType)(e.target.value)}
           data-testid="log-filter-type"
         >
           <Options blank={t('filters.any')} values={types} />
@@ -469,7 +502,7 @@ function LogPanel() {
           label={t('audit.item')}
           type="search"
           value={item}
-          onChange={(e) => setItem(e.target.value)}
+          onChange={(e) => filter(setItem)(e.target.value)}
           data-testid="log-filter-item"
         />
         <InputField
@@ -477,114 +510,156 @@ function LogPanel() {
           label={t('audit.user')}
           type="search"
           value={user}
-          onChange={(e) => setUser(e.target.value)}
+          onChange={(e) => filter(setUser)(e.target.value)}
           data-testid="log-filter-user"
         />
       </form>
-      <WhenLoaded load={entries}>
-        {(loaded) => (
-          <>
-            <p role="status" className="muted" data-testid="log-count">
-              {t('audit.showing', {
-                shown: shown.length,
-                total: rows.length,
-                from: loaded.from,
-              })}
+      {!entries.ready ? (
+        entries.error ? (
+          <ErrorMessage error={entries.error} />
+        ) : (
+          <Loading />
+        )
+      ) : (
+        <div className="paged" ref={top}>
+          {size.current === null ? null : (
+            <p className="muted" data-testid="log-size" data-size={size.current}>
+              {t('audit.logSize', { n: size.current })}
             </p>
-            {withheld > 0 ? (
-              <p className="muted" data-testid="log-withheld-count">
-                {t('audit.withheldCount', { n: withheld })}
-              </p>
-            ) : null}
-            {loaded.from > 0 ? (
-              <button type="button" onClick={() => setStart(Math.max(0, loaded.from - PAGE * 4))}>
-                {t('audit.loadEarlier')}
-              </button>
-            ) : null}
+          )}
+          {withheld > 0 ? (
+            <p className="muted" data-testid="log-withheld-count">
+              {t('audit.withheldCount', { n: withheld })}
+            </p>
+          ) : null}
+          {w.complete && w.matched === 0 ? (
+            <p data-testid="log-empty">{filtered ? t('filters.noMatch') : t('pager.empty')}</p>
+          ) : (
+            <Pager name="log" label={caption} paged={entries} filtered={filtered} />
+          )}
+          {w.from === 0 ? null : (
             <DataTable
               testId="audit-log-table"
-              caption={t('audit.logCaption')}
-              columns={[
-                t('audit.index'),
-                t('audit.at'),
-                t('audit.type'),
-                t('audit.actor'),
-                t('audit.decision'),
-                t('audit.subject'),
-                t('audit.proof'),
-              ]}
+              caption={caption}
+              columns={Object.values(cols)}
+              className="stack"
             >
-              {shown.slice(0, 300).map((r) => {
-                const d = r.data;
-                const its = d === null ? [] : itemsOf(d);
-                const proof = (
-                  <td>
-                    <ProofCell
-                      index={r.entry.index}
-                      check={checks.get(r.entry.index)}
-                      onVerify={() => verifyRow(r)}
-                      testId={`log-proof-${r.entry.index}`}
-                      buttonTestId={`verify-${r.entry.index}`}
-                      errorDetail
-                    />
-                  </td>
-                );
-                if (r.withheld)
-                  return (
-                    <tr
-                      key={r.entry.index}
-                      data-testid={`log-row-${r.entry.index}`}
-                      data-withheld="true"
-                      className="withheld"
-                    >
-                      <td className="mono">{r.entry.index}</td>
-                      <td colSpan={5}>
-                        <span className="withheld-label">{t('audit.withheld')}</span>
-                        <div className="muted">
-                          {t('audit.leafHash')}{' '}
-                          <span className="mono break">{r.entry.leafHash}</span>
-                        </div>
-                      </td>
-                      {proof}
-                    </tr>
-                  );
-                return (
-                  <tr key={r.entry.index} data-testid={`log-row-${r.entry.index}`}>
-                    <td className="mono">{r.entry.index}</td>
-                    <td>{d === null ? '—' : <Instant iso={d.at} seconds />}</td>
-                    <td className="mono">{d?.type ?? '?'}</td>
-                    <td>{d === null ? '—' : actorName(d.actor)}</td>
-                    <td>
-                      {d?.decision ? <DecisionBadge decision={d.decision} /> : null}{' '}
-                      {(d?.reasons ?? []).map((x) => (
-                        <span key={x} className="reason-chip">
-                          {x}
-                        </span>
-                      ))}
-                    </td>
-                    <td className="subject">
-                      {its.map((i) => (
-                        <a key={i} href={href('items', i)} className="mono">
-                          {i}
-                        </a>
-                      ))}
-                      <details>
-                        <summary>{t('audit.raw')}</summary>
-                        <pre>{r.entry.data}</pre>
-                      </details>
-                    </td>
-                    {proof}
-                  </tr>
-                );
-              })}
+              {entries.shown.map((r) => (
+                <LogRow
+                  key={r.entry.index}
+                  cols={cols}
+                  r={r}
+                  check={checks.get(r.entry.index)}
+                  onVerify={() => verifyRow(r)}
+                />
+              ))}
             </DataTable>
-            {shown.length > 300 ? (
-              <p className="muted">{t('audit.truncated', { n: shown.length - 300 })}</p>
-            ) : null}
-          </>
-        )}
-      </WhenLoaded>
+          )}
+          {w.to - w.from >= 9 ? (
+            <Pager
+              name="log"
+              label={caption}
+              paged={entries}
+              filtered={filtered}
+              bottom
+              top={top}
+            />
+          ) : null}
+          <ErrorMessage error={entries.error} />
+        </div>
+      )}
     </Section>
+  );
+}
+
+/** The log table's column names (each cell names its column when rows stack as cards). */
+type LogColumns = Readonly<
+  Record<'index' | 'at' | 'type' | 'actor' | 'decision' | 'subject' | 'proof', string>
+>;
+
+function LogRow({
+  cols,
+  r,
+  check,
+  onVerify,
+}: {
+  readonly cols: LogColumns;
+  readonly r: Row;
+  readonly check: ProofCheck | undefined;
+  readonly onVerify: () => void;
+}) {
+  const { t } = useI18n();
+  const d = r.data;
+  // A listing names every item it showed: each once, the first few, the rest folded.
+  const its = d === null ? [] : [...new Set(itemsOf(d))];
+  const proof = (
+    <td data-label={cols.proof}>
+      <ProofCell
+        index={r.entry.index}
+        check={check}
+        onVerify={onVerify}
+        testId={`log-proof-${r.entry.index}`}
+        buttonTestId={`verify-${r.entry.index}`}
+        errorDetail
+      />
+    </td>
+  );
+  if (r.withheld)
+    return (
+      <tr data-testid={`log-row-${r.entry.index}`} data-withheld="true" className="withheld">
+        <td className="mono" data-label={cols.index}>
+          {r.entry.index}
+        </td>
+        <td colSpan={5} data-label={cols.subject}>
+          <span className="withheld-label">{t('audit.withheld')}</span>
+          <div className="muted">
+            {t('audit.leafHash')} <span className="mono break">{r.entry.leafHash}</span>
+          </div>
+        </td>
+        {proof}
+      </tr>
+    );
+  return (
+    <tr data-testid={`log-row-${r.entry.index}`}>
+      <td className="mono" data-label={cols.index}>
+        {r.entry.index}
+      </td>
+      <td data-label={cols.at}>{d === null ? '—' : <Instant iso={d.at} seconds />}</td>
+      <td className="mono" data-label={cols.type}>
+        {d?.type ?? '?'}
+      </td>
+      <td data-label={cols.actor}>{d === null ? '—' : actorName(d.actor)}</td>
+      <td data-label={cols.decision}>
+        {d?.decision ? <DecisionBadge decision={d.decision} /> : null}{' '}
+        {reasonChips(d?.decision, d?.reasons ?? []).map((x) => (
+          <span key={x} className="reason-chip">
+            {x}
+          </span>
+        ))}
+      </td>
+      <td className="subject" data-label={cols.subject}>
+        {its.slice(0, SUBJECT_ITEMS).map((i) => (
+          <a key={i} href={href('items', i)} className="mono">
+            {i}
+          </a>
+        ))}
+        {its.length > SUBJECT_ITEMS ? (
+          <details data-testid="log-more-items">
+            <summary>{t('audit.moreItems', { n: its.length - SUBJECT_ITEMS })}</summary>
+            {its.slice(SUBJECT_ITEMS).map((i) => (
+              <a key={i} href={href('items', i)} className="mono">
+                {i}
+              </a>
+            ))}
+          </details>
+        ) : null}
+        <details>
+          <summary>{t('audit.raw')}</summary>
+          <pre>{r.entry.data}</pre>
+        </details>
+      </td>
+      {proof}
+    </tr>
   );
 }
 

@@ -1,17 +1,19 @@
 // The third-party rule: requests from holders to pass this party's items on
 // (incoming: grant or refuse, with a reason) and this party's own requests
-// (outgoing, with their status), and a form to ask an originator.
-import { type FormEvent, useState } from 'react';
-import { enc, getAll } from '../api';
+// (outgoing, with their status), each a page at a time with the item's title, and a
+// form to ask an originator.
+import { type FormEvent, type ReactNode, useRef, useState } from 'react';
+import { enc, getChunk } from '../api';
+import { type Paged, Pager, usePaged } from '../components/Pager';
 import {
   ErrorMessage,
   InputField,
   Instant,
+  Loading,
   Options,
   PageTitle,
   Section,
   SelectField,
-  WhenLoaded,
 } from '../components/ui';
 import { useLoad } from '../hooks';
 import { useI18n } from '../i18n';
@@ -20,74 +22,90 @@ import { href } from '../router';
 import { hasRole, useSession } from '../session';
 import type { ConsentRequest } from '../types';
 
+export const CONSENTS_PAGE_SIZE = 10;
+
 export function ConsentsPage() {
   const { t } = useI18n();
   const { session, client } = useSession();
-  const incoming = useLoad(
-    () =>
-      getAll<ConsentRequest>(
-        client,
-        '/v1/consents/requests',
-        { direction: 'incoming' },
-        { key: (r) => r.id },
-      ),
-    [client],
-  );
-  const outgoing = useLoad(
-    () =>
-      getAll<ConsentRequest>(
-        client,
-        '/v1/consents/requests',
-        { direction: 'outgoing' },
-        { key: (r) => r.id },
-      ),
-    [client],
-  );
+  const requests = (direction: 'incoming' | 'outgoing') => ({
+    fetch: (offset: number, limit: number) =>
+      getChunk<ConsentRequest>(client, '/v1/consents/requests', { direction }, offset, limit),
+    key: (r: ConsentRequest) => r.id,
+    pageSize: CONSENTS_PAGE_SIZE,
+    deps: [client],
+  });
+  const incoming = usePaged<ConsentRequest>({ ...requests('incoming'), param: 'in' });
+  const outgoing = usePaged<ConsentRequest>({ ...requests('outgoing'), param: 'out' });
   return (
     <div data-testid="page-consents">
       <PageTitle>{t('consents.title')}</PageTitle>
       <p className="lead">{t('consents.lead')}</p>
       <Section title={t('consents.incoming')} testId="consents-incoming">
-        <WhenLoaded load={incoming}>
-          {(requests) =>
-            requests.length === 0 ? (
-              <p>{t('consents.noneIncoming')}</p>
-            ) : (
-              <ul className="cards">
-                {requests.map((r) => (
-                  <li key={r.id}>
-                    <RequestCard
-                      r={r}
-                      canDecide={hasRole(session, 'releasing-authority')}
-                      onDecided={incoming.reload}
-                    />
-                  </li>
-                ))}
-              </ul>
-            )
-          }
-        </WhenLoaded>
+        <PagedCards
+          name="consents-in"
+          label={t('consents.incoming')}
+          paged={incoming}
+          none={t('consents.noneIncoming')}
+          card={(r) => (
+            <RequestCard
+              r={r}
+              canDecide={hasRole(session, 'releasing-authority')}
+              onDecided={incoming.reload}
+            />
+          )}
+        />
       </Section>
       <Section title={t('consents.outgoing')} testId="consents-outgoing">
         {hasRole(session, 'officer', 'releasing-authority') ? (
           <AskForm onAsked={outgoing.reload} />
         ) : null}
-        <WhenLoaded load={outgoing}>
-          {(requests) =>
-            requests.length === 0 ? (
-              <p>{t('consents.noneOutgoing')}</p>
-            ) : (
-              <ul className="cards">
-                {requests.map((r) => (
-                  <li key={r.id}>
-                    <RequestCard r={r} canDecide={false} onDecided={outgoing.reload} />
-                  </li>
-                ))}
-              </ul>
-            )
-          }
-        </WhenLoaded>
+        <PagedCards
+          name="consents-out"
+          label={t('consents.outgoing')}
+          paged={outgoing}
+          none={t('consents.noneOutgoing')}
+          card={(r) => <RequestCard r={r} canDecide={false} onDecided={outgoing.reload} />}
+        />
       </Section>
+    </div>
+  );
+}
+
+/** A list of requests as cards, a page at a time. */
+function PagedCards({
+  name,
+  label,
+  paged,
+  none,
+  card,
+}: {
+  readonly name: string;
+  readonly label: string;
+  readonly paged: Paged<ConsentRequest>;
+  readonly none: string;
+  readonly card: (r: ConsentRequest) => ReactNode;
+}) {
+  const top = useRef<HTMLDivElement>(null);
+  if (!paged.ready) return paged.error ? <ErrorMessage error={paged.error} /> : <Loading />;
+  const w = paged.window;
+  return (
+    <div className="paged" ref={top}>
+      {w.complete && w.matched === 0 ? (
+        <p data-testid={`${name}-empty`}>{none}</p>
+      ) : (
+        <>
+          <Pager name={name} label={label} paged={paged} filtered={false} />
+          <ul className="cards" data-testid={`${name}-list`}>
+            {paged.shown.map((r) => (
+              <li key={r.id}>{card(r)}</li>
+            ))}
+          </ul>
+          {w.to - w.from >= 2 ? (
+            <Pager name={name} label={label} paged={paged} filtered={false} bottom top={top} />
+          ) : null}
+        </>
+      )}
+      <ErrorMessage error={paged.error} />
     </div>
   );
 }
@@ -143,12 +161,13 @@ function RequestCard({
       <dl className="facts">
         <dt>{t('items.item')}</dt>
         <dd>
-          <a href={href('items', r.item)} className="mono">
-            {r.item}
+          <a href={href('items', r.item)} data-testid="consent-item-title">
+            {r.title}
           </a>{' '}
           <span className="muted">
             ({t('items.originator')}: {r.originator})
           </span>
+          <div className="muted mono id">{r.item}</div>
         </dd>
         <dt>{t('consents.requestedBy')}</dt>
         <dd>

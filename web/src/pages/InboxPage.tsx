@@ -1,83 +1,89 @@
 // What came in from partners, at what marking: this party's marking beside the
-// originator's, filtered by originator, marking and text.
+// originator's, filtered by originator, marking and text, a page at a time.
 import { useState } from 'react';
-import { getAll } from '../api';
-import { FilteredTable, ItemFilters, matches, NO_FILTER } from '../components/Filters';
+import { getChunk } from '../api';
+import { ItemFilters, isFiltered, matches, NO_FILTER, PagedTable } from '../components/Filters';
 import { MarkingBadge } from '../components/Marking';
-import { Instant, PageTitle, WhenLoaded } from '../components/ui';
-import { useLoad } from '../hooks';
+import { usePaged } from '../components/Pager';
+import { Instant, PageTitle } from '../components/ui';
 import { useI18n } from '../i18n';
 import { href } from '../router';
 import { useSession } from '../session';
 import type { InboxEntry } from '../types';
 
+export const INBOX_PAGE_SIZE = 25;
+
 export function InboxPage() {
   const { t } = useI18n();
   const { client } = useSession();
-  const inbox = useLoad(
-    () => getAll<InboxEntry>(client, '/v1/inbox', {}, { key: (e) => e.envelope }),
-    [client],
-  );
   const [filter, setFilter] = useState(NO_FILTER);
-  const rows = inbox.data ?? [];
-  const shown = rows.filter((e) =>
-    matches(filter, {
-      originator: e.originatorMarking.party,
-      markings: [e.marking, e.originatorMarking],
-      text: [e.title, e.item, e.from, ...e.categories],
-    }),
-  );
+  const inbox = usePaged<InboxEntry>({
+    fetch: (offset, limit) => getChunk<InboxEntry>(client, '/v1/inbox', {}, offset, limit),
+    key: (e) => e.envelope,
+    match: (e) =>
+      matches(filter, {
+        originator: e.originatorMarking.party,
+        markings: [e.marking, e.originatorMarking],
+        text: [e.title, e.item, e.from, ...e.categories],
+      }),
+    pageSize: INBOX_PAGE_SIZE,
+    deps: [client],
+  });
+  const rows = inbox.rows;
+  const col = {
+    marking: t('items.marking'),
+    title: t('items.title'),
+    originator: t('items.originatorMarking'),
+    from: t('inbox.from'),
+    categories: t('items.categories'),
+    received: t('inbox.received'),
+  };
   return (
     <div data-testid="page-inbox">
       <PageTitle>{t('inbox.title')}</PageTitle>
       <p className="lead">{t('inbox.lead')}</p>
       <ItemFilters
         value={filter}
-        onChange={setFilter}
+        onChange={(f) => {
+          setFilter(f);
+          inbox.setPage(1);
+        }}
         originators={rows.map((e) => e.originatorMarking.party)}
         markings={rows.flatMap((e) => [e.marking, e.originatorMarking])}
         testId="inbox-filters"
       />
-      <WhenLoaded load={inbox}>
-        {() => (
-          <FilteredTable
-            name="inbox"
-            shown={shown.length}
-            total={rows.length}
-            empty={t('inbox.empty')}
-            caption={t('inbox.caption')}
-            columns={[
-              t('items.marking'),
-              t('items.title'),
-              t('items.originatorMarking'),
-              t('inbox.from'),
-              t('items.categories'),
-              t('inbox.received'),
-            ]}
-          >
-            {shown.map((e) => (
-              <tr key={e.envelope} data-testid={`inbox-row-${e.item}`}>
-                <td>
-                  <MarkingBadge marking={e.marking} />
-                </td>
-                <th scope="row">
-                  <a href={href('items', e.item)}>{e.title}</a>
-                  <div className="muted mono">{e.item}</div>
-                </th>
-                <td>
-                  <MarkingBadge marking={e.originatorMarking} />{' '}
-                  <span className="muted">{e.originatorMarking.party}</span>
-                </td>
-                <td>{e.from}</td>
-                <td>{e.categories.join(', ')}</td>
-                <td>
-                  <Instant iso={e.receivedAt} />
-                </td>
-              </tr>
-            ))}
-          </FilteredTable>
+      <PagedTable
+        name="inbox"
+        paged={inbox}
+        filtered={isFiltered(filter)}
+        empty={t('inbox.empty')}
+        caption={t('inbox.caption')}
+        columns={Object.values(col)}
+        row={(e) => (
+          <tr key={e.envelope} data-testid={`inbox-row-${e.item}`}>
+            <td data-label={col.marking} data-field="marking">
+              <MarkingBadge marking={e.marking} />
+            </td>
+            <th scope="row" data-label={col.title} data-field="title" className="title-cell">
+              <a href={href('items', e.item)}>{e.title}</a>
+              <div className="muted mono id">{e.item}</div>
+            </th>
+            <td data-label={col.originator} data-field="originator">
+              <MarkingBadge marking={e.originatorMarking} />{' '}
+              <span className="muted">{e.originatorMarking.party}</span>
+            </td>
+            <td data-label={col.from} data-field="from">
+              {e.from}
+            </td>
+            <td data-label={col.categories} data-field="categories">
+              {e.categories.join(', ')}
+            </td>
+            <td data-label={col.received} data-field="received">
+              <Instant iso={e.receivedAt} />
+            </td>
+          </tr>
         )}
-      </WhenLoaded>
+      />
     </div>
   );
 }

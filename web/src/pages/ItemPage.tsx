@@ -19,6 +19,7 @@ import {
   Options,
   PageTitle,
   ReasonList,
+  reasonChips,
   Section,
   useReasonLabel,
 } from '../components/ui';
@@ -28,13 +29,7 @@ import { useI18n } from '../i18n';
 import { peerList } from '../nodeInfo';
 import { href } from '../router';
 import { hasRole, type SignedIn, useSession } from '../session';
-import type {
-  HistoryEntry,
-  InclusionProof,
-  ItemContent,
-  ItemHistory,
-  TransferResult,
-} from '../types';
+import type { InclusionProof, ItemContent, ItemHistory, TransferResult } from '../types';
 import type { ProofOutcome } from '../verify';
 
 const sleep = (ms: number) => new Promise((r) => window.setTimeout(r, ms));
@@ -176,10 +171,6 @@ function ItemProof({ item, index }: { readonly item: string; readonly index: num
   return <Loading what={t('proof.checking')} />;
 }
 
-function reasonCodes(e: HistoryEntry): string[] {
-  return [...e.reasons];
-}
-
 function History({ item, tick }: { readonly item: string; readonly tick: number }) {
   const { t } = useI18n();
   const { session, client } = useSession();
@@ -227,7 +218,7 @@ function History({ item, tick }: { readonly item: string; readonly tick: number 
               <td>{actorName(e.actor)}</td>
               <td>
                 {e.decision ? <DecisionBadge decision={e.decision} /> : null}{' '}
-                {reasonCodes(e).map((code) => (
+                {reasonChips(e.decision, e.reasons).map((code) => (
                   <span key={code} className="reason-chip" title={label(code)}>
                     {code}
                   </span>

@@ -1,9 +1,10 @@
 // Every item this node holds (metadata only; opening one is a logged read), with
 // filters, and a form to create an item originated by this party.
 import { type FormEvent, useState } from 'react';
-import { getAll } from '../api';
-import { FilteredTable, ItemFilters, matches, NO_FILTER } from '../components/Filters';
+import { getChunk } from '../api';
+import { ItemFilters, isFiltered, matches, NO_FILTER, PagedTable } from '../components/Filters';
 import { MarkingBadge, markingText } from '../components/Marking';
+import { usePaged } from '../components/Pager';
 import {
   ErrorMessage,
   InputField,
@@ -12,30 +13,39 @@ import {
   PageTitle,
   Section,
   SelectField,
-  WhenLoaded,
 } from '../components/ui';
-import { useLoad } from '../hooks';
 import { useI18n } from '../i18n';
 import { href, navigate } from '../router';
 import { hasRole, useSession } from '../session';
 import type { ItemSummary, Precedence } from '../types';
 
+export const ITEMS_PAGE_SIZE = 25;
+
 export function ItemsPage() {
   const { t } = useI18n();
   const { session, client } = useSession();
-  const items = useLoad(
-    () => getAll<ItemSummary>(client, '/v1/items', {}, { key: (i) => i.id }),
-    [client],
-  );
   const [filter, setFilter] = useState(NO_FILTER);
-  const rows = items.data ?? [];
-  const shown = rows.filter((i) =>
-    matches(filter, {
-      originator: i.originator,
-      markings: [i.marking, i.originatorMarking],
-      text: [i.id, ...i.categories, i.precedence],
-    }),
-  );
+  const items = usePaged<ItemSummary>({
+    fetch: (offset, limit) => getChunk<ItemSummary>(client, '/v1/items', {}, offset, limit),
+    key: (i) => i.id,
+    match: (i) =>
+      matches(filter, {
+        originator: i.originator,
+        markings: [i.marking, i.originatorMarking],
+        text: [i.title, i.id, ...i.categories, i.precedence],
+      }),
+    pageSize: ITEMS_PAGE_SIZE,
+    deps: [client],
+  });
+  const rows = items.rows;
+  const col = {
+    marking: t('items.marking'),
+    item: t('items.item'),
+    originator: t('items.originatorMarking'),
+    precedence: t('items.precedence'),
+    categories: t('items.categories'),
+    created: t('items.created'),
+  };
   return (
     <div data-testid="page-items">
       <PageTitle>{t('items.pageTitle')}</PageTitle>
@@ -45,55 +55,49 @@ export function ItemsPage() {
       ) : null}
       <ItemFilters
         value={filter}
-        onChange={setFilter}
+        onChange={(f) => {
+          setFilter(f);
+          items.setPage(1);
+        }}
         originators={rows.map((i) => i.originator)}
         markings={rows.flatMap((i) => [i.marking, i.originatorMarking])}
         testId="items-filters"
       />
-      <WhenLoaded load={items}>
-        {() => (
-          <FilteredTable
-            name="items"
-            shown={shown.length}
-            total={rows.length}
-            empty={t('items.empty')}
-            caption={t('items.caption')}
-            columns={[
-              t('items.marking'),
-              t('items.item'),
-              t('items.originatorMarking'),
-              t('items.precedence'),
-              t('items.categories'),
-              t('items.created'),
-            ]}
-          >
-            {shown.map((i) => (
-              <tr key={i.id} data-testid={`item-row-${i.id}`}>
-                <td>
-                  <MarkingBadge marking={i.marking} />
-                </td>
-                <th scope="row">
-                  <a href={href('items', i.id)} className="mono">
-                    {i.id}
-                  </a>
-                  {i.compromised ? <div className="warn">{t('items.compromised')}</div> : null}
-                </th>
-                <td>
-                  <MarkingBadge marking={i.originatorMarking} />{' '}
-                  <span className="muted">{i.originator}</span>
-                </td>
-                <td>
-                  <span className={`precedence prec-${i.precedence}`}>{i.precedence}</span>
-                </td>
-                <td>{i.categories.join(', ')}</td>
-                <td>
-                  <Instant iso={i.createdAt} />
-                </td>
-              </tr>
-            ))}
-          </FilteredTable>
+      <PagedTable
+        name="items"
+        paged={items}
+        filtered={isFiltered(filter)}
+        empty={t('items.empty')}
+        caption={t('items.caption')}
+        columns={Object.values(col)}
+        row={(i) => (
+          <tr key={i.id} data-testid={`item-row-${i.id}`}>
+            <td data-label={col.marking} data-field="marking">
+              <MarkingBadge marking={i.marking} />
+            </td>
+            <th scope="row" data-label={col.item} data-field="title" className="title-cell">
+              <a href={href('items', i.id)} data-testid="item-title">
+                {i.title}
+              </a>
+              <div className="muted mono id">{i.id}</div>
+              {i.compromised ? <div className="warn">{t('items.compromised')}</div> : null}
+            </th>
+            <td data-label={col.originator} data-field="originator">
+              <MarkingBadge marking={i.originatorMarking} />{' '}
+              <span className="muted">{i.originator}</span>
+            </td>
+            <td data-label={col.precedence} data-field="precedence">
+              <span className={`precedence prec-${i.precedence}`}>{i.precedence}</span>
+            </td>
+            <td data-label={col.categories} data-field="categories">
+              {i.categories.join(', ')}
+            </td>
+            <td data-label={col.created} data-field="created">
+              <Instant iso={i.createdAt} />
+            </td>
+          </tr>
         )}
-      </WhenLoaded>
+      />
     </div>
   );
 }

@@ -1,5 +1,5 @@
 // Pages for a URL that names nothing, and for a page this user's roles do not open.
-import { PageTitle } from '../components/ui';
+import { PageTitle, useRoleNames } from '../components/ui';
 import { useI18n } from '../i18n';
 import type { PageDef } from '../nav';
 
@@ -18,12 +18,13 @@ export function NotFoundPage() {
 
 export function NotAllowedPage({ page }: { readonly page: PageDef }) {
   const { t } = useI18n();
+  const roleNames = useRoleNames();
   return (
     <div data-testid="page-not-allowed">
       <PageTitle>{t('notAllowed.title', { page: t(page.label) })}</PageTitle>
       <p>
         {t('notAllowed.body', {
-          roles: (page.roles ?? []).map((r) => t(`role.${r}`)).join(', '),
+          roles: roleNames(page.roles ?? [], 'disjunction'),
         })}
       </p>
       <p>

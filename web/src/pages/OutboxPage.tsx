@@ -1,24 +1,38 @@
-// What left for partners (or waits, or was refused or withheld), with each item's
+// What left for partners (or waits, or was refused or withheld), a page at a time:
+// each message's type in the viewer's language, its item's title, and the item's
 // marking where this user may list items.
 import { useState } from 'react';
-import { getAll } from '../api';
-import { FilteredTable, ItemFilters, markingKey, matches, NO_FILTER } from '../components/Filters';
+import { getAll, getChunk } from '../api';
+import {
+  ItemFilters,
+  isFiltered,
+  markingKey,
+  matches,
+  NO_FILTER,
+  PagedTable,
+} from '../components/Filters';
 import { MarkingBadge } from '../components/Marking';
-import { Instant, Options, PageTitle, SelectField, WhenLoaded } from '../components/ui';
+import { usePaged } from '../components/Pager';
+import { Instant, Options, PageTitle, SelectField } from '../components/ui';
 import { useLoad } from '../hooks';
-import { useI18n } from '../i18n';
+import { type I18n, isMsgKey, useI18n } from '../i18n';
 import { href } from '../router';
 import { hasRole, useSession } from '../session';
 import type { ItemSummary, OutboxEntry } from '../types';
+
+export const OUTBOX_PAGE_SIZE = 25;
+
+/** The message type in the viewer's language (docs/wire.md's name when it is new to the console). */
+export function messageTypeLabel(t: I18n['t'], type: string): string {
+  const k = `msgType.${type}`;
+  return isMsgKey(k) ? t(k) : type;
+}
 
 export function OutboxPage() {
   const { t } = useI18n();
   const { session, client } = useSession();
   const mayListItems = hasRole(session, 'officer', 'releasing-authority', 'security-officer');
-  const outbox = useLoad(
-    () => getAll<OutboxEntry>(client, '/v1/outbox', {}, { key: (e) => e.envelope }),
-    [client],
-  );
+  // The markings of the items: a lookup, not rendered as a list.
   const items = useLoad(
     () =>
       mayListItems
@@ -29,24 +43,49 @@ export function OutboxPage() {
   const [filter, setFilter] = useState(NO_FILTER);
   const [state, setState] = useState('');
   const byId = new Map((items.data ?? []).map((i) => [i.id, i]));
-  const rows = outbox.data ?? [];
-  const shown = rows.filter((e) => {
-    if (state !== '' && e.state !== state) return false;
-    const it = e.item === null ? undefined : byId.get(e.item);
-    return matches(filter, {
-      originator: it?.originator ?? e.item?.slice(0, 2).toUpperCase() ?? '',
-      markings: it === undefined ? [] : [it.marking, it.originatorMarking],
-      text: [e.item ?? '', e.type, e.to, e.envelope, e.lastError ?? ''],
-    });
+  const outbox = usePaged<OutboxEntry>({
+    fetch: (offset, limit) => getChunk<OutboxEntry>(client, '/v1/outbox', {}, offset, limit),
+    key: (e) => e.envelope,
+    match: (e) => {
+      if (state !== '' && e.state !== state) return false;
+      const it = e.item === null ? undefined : byId.get(e.item);
+      return matches(filter, {
+        originator: it?.originator ?? e.item?.slice(0, 2).toUpperCase() ?? '',
+        markings: it === undefined ? [] : [it.marking, it.originatorMarking],
+        text: [
+          e.title ?? '',
+          e.item ?? '',
+          e.type,
+          messageTypeLabel(t, e.type),
+          e.to,
+          e.envelope,
+          e.lastError ?? '',
+        ],
+      });
+    },
+    pageSize: OUTBOX_PAGE_SIZE,
+    deps: [client],
   });
-  const states = [...new Set(rows.map((e) => e.state))].sort();
+  const states = [...new Set([...outbox.rows.map((e) => e.state), ...DELIVERY_STATES])].sort();
+  const col = {
+    marking: t('items.marking'),
+    item: t('outbox.item'),
+    type: t('outbox.type'),
+    to: t('outbox.to'),
+    state: t('outbox.state'),
+    created: t('outbox.created'),
+    settled: t('outbox.settled'),
+  };
   return (
     <div data-testid="page-outbox">
       <PageTitle>{t('outbox.title')}</PageTitle>
       <p className="lead">{t('outbox.lead')}</p>
       <ItemFilters
         value={filter}
-        onChange={setFilter}
+        onChange={(f) => {
+          setFilter(f);
+          outbox.setPage(1);
+        }}
         originators={(items.data ?? []).map((i) => i.originator)}
         markings={(items.data ?? []).flatMap((i) => [i.marking, i.originatorMarking])}
         testId="outbox-filters"
@@ -56,7 +95,10 @@ export function OutboxPage() {
           id="outbox-state"
           label={t('outbox.state')}
           value={state}
-          onChange={(e) => setState(e.target.value)}
+          onChange={(e) => {
+            setState(e.target.value);
+            outbox.setPage(1);
+          }}
           data-testid="filter-state"
         >
           <Options
@@ -66,76 +108,77 @@ export function OutboxPage() {
           />
         </SelectField>
       </div>
-      <WhenLoaded load={outbox}>
-        {() => (
-          <FilteredTable
-            name="outbox"
-            shown={shown.length}
-            total={rows.length}
-            empty={t('outbox.empty')}
-            caption={t('outbox.caption')}
-            columns={[
-              t('items.marking'),
-              t('outbox.item'),
-              t('outbox.type'),
-              t('outbox.to'),
-              t('outbox.state'),
-              t('outbox.created'),
-              t('outbox.settled'),
-            ]}
-          >
-            {shown.map((e) => {
-              const it = e.item === null ? undefined : byId.get(e.item);
-              return (
-                <tr key={e.envelope} data-testid={`outbox-row-${e.envelope}`}>
-                  <td>
-                    {it === undefined ? (
-                      '—'
-                    ) : (
-                      <span data-marking={markingKey(it.marking)}>
-                        <MarkingBadge marking={it.marking} />
-                      </span>
-                    )}
-                  </td>
-                  <th scope="row">
-                    {e.item === null ? (
-                      '—'
-                    ) : mayListItems ? (
-                      <a href={href('items', e.item)} className="mono">
-                        {e.item}
-                      </a>
-                    ) : (
-                      <span className="mono">{e.item}</span>
-                    )}
-                    <div className="muted mono">{e.envelope}</div>
-                  </th>
-                  <td className="mono">{e.type}</td>
-                  <td>{e.to}</td>
-                  <td>
-                    <span className={`state delivery-${e.state}`}>
-                      {t(`delivery.${e.state}` as 'delivery.pending')}
-                    </span>
-                    {e.attempts > 0 ? (
-                      <div className="muted">{t('outbox.attempts', { n: e.attempts })}</div>
-                    ) : null}
-                    {e.lastError ? (
-                      <div className="warn" lang="en">
-                        {e.lastError}
-                      </div>
-                    ) : null}
-                  </td>
-                  <td>
-                    <Instant iso={e.createdAt} seconds />
-                  </td>
-                  <td>
-                    <Instant iso={e.settledAt} seconds />
-                  </td>
-                </tr>
-              );
-            })}
-          </FilteredTable>
-        )}
-      </WhenLoaded>
+      <PagedTable
+        name="outbox"
+        paged={outbox}
+        filtered={isFiltered(filter) || state !== ''}
+        empty={t('outbox.empty')}
+        caption={t('outbox.caption')}
+        columns={Object.values(col)}
+        row={(e) => {
+          const it = e.item === null ? undefined : byId.get(e.item);
+          const title = e.title ?? it?.title ?? null;
+          return (
+            <tr key={e.envelope} data-testid={`outbox-row-${e.envelope}`}>
+              <td data-label={col.marking} data-field="marking">
+                {it === undefined ? (
+                  '—'
+                ) : (
+                  <span data-marking={markingKey(it.marking)}>
+                    <MarkingBadge marking={it.marking} />
+                  </span>
+                )}
+              </td>
+              <th scope="row" data-label={col.item} data-field="title" className="title-cell">
+                {e.item === null ? (
+                  <span className="muted">{t('outbox.noItem')}</span>
+                ) : mayListItems ? (
+                  <a href={href('items', e.item)} data-testid="outbox-title">
+                    {title ?? e.item}
+                  </a>
+                ) : (
+                  <span data-testid="outbox-title">{title ?? e.item}</span>
+                )}
+                {e.item !== null && title !== null ? (
+                  <div className="muted mono id">{e.item}</div>
+                ) : null}
+                <div className="muted mono id">
+                  {t('transfer.envelope')} {e.envelope}
+                </div>
+              </th>
+              <td data-label={col.type} data-field="type">
+                <span data-type={e.type} title={e.type}>
+                  {messageTypeLabel(t, e.type)}
+                </span>
+              </td>
+              <td data-label={col.to} data-field="to">
+                {e.to}
+              </td>
+              <td data-label={col.state} data-field="state">
+                <span className={`state delivery-${e.state}`}>
+                  {t(`delivery.${e.state}` as 'delivery.pending')}
+                </span>
+                {e.attempts > 0 ? (
+                  <div className="muted">{t('outbox.attempts', { n: e.attempts })}</div>
+                ) : null}
+                {e.lastError ? (
+                  <div className="warn" lang="en">
+                    {e.lastError}
+                  </div>
+                ) : null}
+              </td>
+              <td data-label={col.created} data-field="created">
+                <Instant iso={e.createdAt} seconds />
+              </td>
+              <td data-label={col.settled} data-field="settled">
+                <Instant iso={e.settledAt} seconds />
+              </td>
+            </tr>
+          );
+        }}
+      />
     </div>
   );
 }
+
+const DELIVERY_STATES = ['pending', 'delivered', 'refused', 'withheld'];

@@ -12,6 +12,7 @@ import {
   Section,
   StateBadge,
 } from '../components/ui';
+import { noticeShown } from '../format';
 import { useLoad } from '../hooks';
 import { useI18n } from '../i18n';
 import { href } from '../router';
@@ -72,11 +73,11 @@ function InForce({ list }: { readonly list: readonly AgreementSummary[] }) {
                 t('agreements.indefinite')
               ) : (
                 <>
-                  {t('agreements.termEnds')} <Instant iso={a.termEnd} />
+                  {t('agreements.termEnds')} <Instant iso={a.termEnd} timeZone={a.timezone} />
                 </>
               )}
             </span>
-            {a.notice !== null ? (
+            {a.notice !== null && noticeShown(a.state, a.notice) !== 'none' ? (
               <span className="warn">
                 {' '}
                 ·{' '}
@@ -107,7 +108,7 @@ function InForce({ list }: { readonly list: readonly AgreementSummary[] }) {
 function Deadlines({ list }: { readonly list: readonly AgreementSummary[] }) {
   const { t } = useI18n();
   const upcoming = list
-    .filter((a) => a.nextNoticeDeadline !== null)
+    .filter((a) => a.nextNoticeDeadline !== null && a.state !== 'terminated')
     .sort(
       (a, b) => Date.parse(a.nextNoticeDeadline ?? '') - Date.parse(b.nextNoticeDeadline ?? ''),
     );
@@ -118,7 +119,7 @@ function Deadlines({ list }: { readonly list: readonly AgreementSummary[] }) {
         <li key={a.id}>
           <a href={href('agreements', a.id)}>{a.title ?? a.id}</a>
           <div>
-            {t('agreements.noticeBy')} <Instant iso={a.nextNoticeDeadline} />{' '}
+            {t('agreements.noticeBy')} <Instant iso={a.nextNoticeDeadline} timeZone={a.timezone} />{' '}
             <Countdown to={a.nextNoticeDeadline ?? ''} testId={`deadline-countdown-${a.id}`} />
           </div>
         </li>

@@ -14,6 +14,7 @@ import {
   PageTitle,
   Section,
   SelectField,
+  useRoleNames,
   WhenLoaded,
 } from '../components/ui';
 import { useLoad } from '../hooks';
@@ -153,6 +154,7 @@ function UsersTable({
   const { t } = useI18n();
   const { session } = useSession();
   const clearance = useClearanceLabel();
+  const roleNames = useRoleNames();
   const mayPropose = hasRole(session, 'admin', 'security-officer');
   return (
     <DataTable
@@ -174,9 +176,7 @@ function UsersTable({
             {u.id === session.user ? <span className="muted"> ({t('people.you')})</span> : null}
           </th>
           <td data-testid={`person-roles-${u.id}`} data-roles={u.roles.join(' ')}>
-            {u.roles.length === 0
-              ? t('people.noRoles')
-              : u.roles.map((r) => t(`role.${r}`)).join(', ')}
+            {u.roles.length === 0 ? t('people.noRoles') : roleNames(u.roles)}
           </td>
           <td>{clearance(u.clearance)}</td>
           <td>{u.needToKnow.length === 0 ? '—' : u.needToKnow.join(', ')}</td>
@@ -413,13 +413,11 @@ function ClearanceForm({
 function ChangeText({ user, change }: { readonly user: string; readonly change: UserChange }) {
   const { t } = useI18n();
   const label = useClearanceLabel();
+  const roleNames = useRoleNames();
   if (change.kind === 'roles') {
     return t('people.changeRoles', {
       user,
-      roles:
-        change.roles.length === 0
-          ? t('people.noRoles')
-          : change.roles.map((r) => t(`role.${r}`)).join(', '),
+      roles: change.roles.length === 0 ? t('people.noRoles') : roleNames(change.roles),
     });
   }
   const expires = expiresIso(change.clearanceExpires);

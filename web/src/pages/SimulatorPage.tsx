@@ -18,6 +18,7 @@ import {
   SelectField,
   StateBadge,
 } from '../components/ui';
+import { noticeShown } from '../format';
 import { useI18n } from '../i18n';
 import { useSession } from '../session';
 import { isStatusStep, type SimStep, type SimulateResult } from '../types';
@@ -258,7 +259,7 @@ function Results({ result }: { readonly result: SimulateResult }) {
                     {st.endedBy !== null
                       ? ` · ${t(`endedBy.${st.endedBy}` as 'endedBy.notice')}`
                       : ''}
-                    {st.notice !== null
+                    {st.notice !== null && noticeShown(st.state, st.notice) !== 'none'
                       ? ` · ${t(st.notice.suspended ? 'agreements.noticeSuspended' : 'agreements.noticePending', { party: st.notice.by })} → ${st.notice.target}`
                       : ''}
                     {st.contested ? ` · ${t('agreements.contested')}` : ''}
