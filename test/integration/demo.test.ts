@@ -449,7 +449,7 @@ describe('liaison demo', () => {
       ...as('JP', 'releasing-authority'),
     ]);
     expect(sent).toMatch(
-      /^queued envelope [0-9a-f-]{36}: KR will mark it KR 군사II급비밀 \(II\)\n$/,
+      /^queued envelope [0-9a-f-]{36}: KR will mark it KR 군사II급비밀 \(SECRET\)\n$/,
     );
     const entry = await waitFor('the item in KR’s inbox (CLI)', async () =>
       (await cliInbox('KR')).find((e) => e.item === made.released),
@@ -463,7 +463,7 @@ describe('liaison demo', () => {
     const table = await ok(['inbox', ...as('KR', 'officer')]);
     expect(table).toMatch(
       new RegExp(
-        `^${made.released}\\s+JP\\s+KR 군사II급비밀 \\(II\\)\\s+JP 極秘 \\(GOKUHI\\)`,
+        `^${made.released}\\s+Demo test: second launch\\s+JP\\s+KR 군사II급비밀 \\(SECRET\\)\\s+JP 極秘 \\(SECRET\\)`,
         'm',
       ),
     );
@@ -533,7 +533,7 @@ describe('liaison demo', () => {
     await fails(
       ['item', 'release', top, '--to', 'KR', ...as('JP', 'releasing-authority')],
       1,
-      /^liaison: level-not-covered: JP's 機密 \(KIMITSU\) is in no equivalence row of gsomia-jp-kr-2016 that names KR\n$/,
+      /^liaison: level-not-covered: JP's 機密 \(TOP SECRET\) is in no equivalence row of gsomia-jp-kr-2016 that names KR\n$/,
     );
     const asJson = await fails(
       ['item', 'release', top, '--to', 'KR', ...as('JP', 'releasing-authority'), '--json'],
@@ -620,7 +620,7 @@ describe('liaison demo', () => {
       ...as('US', 'releasing-authority'),
     ]);
     expect(fwd).toMatch(
-      /^queued envelope [0-9a-f-]{36}: KR will mark it KR 군사II급비밀 \(II\)\n$/,
+      /^queued envelope [0-9a-f-]{36}: KR will mark it KR 군사II급비밀 \(SECRET\)\n$/,
     );
     expect(
       await waitFor('the forwarded item in KR’s inbox', async () =>
@@ -647,9 +647,10 @@ describe('liaison demo', () => {
       'KR',
       ...as('US', 'releasing-authority'),
     ]);
-    const m = /^requested (creq-[0-9a-f-]{36}): JP to consent to US passing (\S+) to KR\n$/.exec(
-      asked,
-    );
+    const m =
+      /^requested (creq-[0-9a-f-]{36}): JP to consent to US passing (\S+) \(Demo test: consent refused\) to KR\n$/.exec(
+        asked,
+      );
     expect(m?.[2]).toBe(made.refused);
     const refusedId = String(m?.[1]);
     await consentArrived(refusedId);
@@ -690,7 +691,7 @@ describe('liaison demo', () => {
     await fails(
       ['item', 'release', made.released, '--to', 'XX', ...as('JP', 'releasing-authority')],
       1,
-      /^liaison: unknown-party: unknown party 'XX'/,
+      /^liaison: --to: unknown party 'XX'/,
     );
     await fails(
       [
@@ -708,7 +709,7 @@ describe('liaison demo', () => {
     await fails(
       ['consent', 'request', '--item', made.forwarded, '--to', 'XX', ...as('US', 'officer')],
       1,
-      /^liaison: invalid-request: unknown party 'XX'\n$/,
+      /^liaison: --to: 'XX' is no party this node knows \(known: [A-Z]+(, [A-Z]+)*\)\n$/,
     );
     await fails(
       ['consent', 'list', '--direction', 'sideways', ...as('JP', 'officer')],

@@ -151,7 +151,7 @@ describe('nobody raises their own rights', () => {
     const pending = (made.body as { pending: Json[] }).pending;
     expect(pending).toHaveLength(1);
     expect(pending[0]).toMatchObject({ status: 'pending', change: { clearance: 'GOKUHI' } });
-    expect(pending[0]?.approver).toMatch(/security officer cleared at least 極秘 \(GOKUHI\)/);
+    expect(pending[0]?.approver).toMatch(/security officer cleared at least 極秘 \(SECRET\)/);
     // A security officer cleared GOKUHI approves it (with the CLI).
     const approved = liaison([
       'user',
