@@ -19,6 +19,7 @@ import {
 } from '../format';
 import { type Loaded, useNow } from '../hooks';
 import { isMsgKey, useI18n } from '../i18n';
+import { href } from '../router';
 import { type Reason, ROLES } from '../types';
 
 /** A localized label for a RULES reason code (or the code itself when unknown). */
@@ -295,6 +296,26 @@ export function StateBadge({ state }: { readonly state: string }) {
     <span className={`state state-${state}`} data-state={state}>
       {isMsgKey(key) ? t(key) : state}
     </span>
+  );
+}
+
+/** An item as lists show it: its title, linking to its page, and its id beneath. */
+export function ItemTitle({
+  id,
+  title,
+  testId,
+}: {
+  readonly id: string;
+  readonly title: string;
+  readonly testId?: string;
+}) {
+  return (
+    <>
+      <a href={href('items', id)} data-testid={testId}>
+        {title}
+      </a>
+      <div className="muted mono id">{id}</div>
+    </>
   );
 }
 

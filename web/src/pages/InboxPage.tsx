@@ -5,9 +5,8 @@ import { getChunk } from '../api';
 import { ItemFilters, isFiltered, matches, NO_FILTER, PagedTable } from '../components/Filters';
 import { MarkingBadge } from '../components/Marking';
 import { usePaged } from '../components/Pager';
-import { Instant, PageTitle } from '../components/ui';
+import { Instant, ItemTitle, PageTitle } from '../components/ui';
 import { useI18n } from '../i18n';
-import { href } from '../router';
 import { useSession } from '../session';
 import type { InboxEntry } from '../types';
 
@@ -65,8 +64,7 @@ export function InboxPage() {
               <MarkingBadge marking={e.marking} />
             </td>
             <th scope="row" data-label={col.title} data-field="title" className="title-cell">
-              <a href={href('items', e.item)}>{e.title}</a>
-              <div className="muted mono id">{e.item}</div>
+              <ItemTitle id={e.item} title={e.title} />
             </th>
             <td data-label={col.originator} data-field="originator">
               <MarkingBadge marking={e.originatorMarking} />{' '}

@@ -9,6 +9,7 @@ import {
   ErrorMessage,
   InputField,
   Instant,
+  ItemTitle,
   Options,
   PageTitle,
   Section,
@@ -76,10 +77,7 @@ export function ItemsPage() {
               <MarkingBadge marking={i.marking} />
             </td>
             <th scope="row" data-label={col.item} data-field="title" className="title-cell">
-              <a href={href('items', i.id)} data-testid="item-title">
-                {i.title}
-              </a>
-              <div className="muted mono id">{i.id}</div>
+              <ItemTitle id={i.id} title={i.title} testId="item-title" />
               {i.compromised ? <div className="warn">{t('items.compromised')}</div> : null}
             </th>
             <td data-label={col.originator} data-field="originator">
