@@ -27,7 +27,7 @@ const field = (x: unknown, key: string): unknown =>
   typeof x === 'object' && x !== null ? Object.getOwnPropertyDescriptor(x, key)?.value : undefined;
 
 /** The items a log entry is about (its subject's `item`, or the `items` a listing showed). */
-function entryItems(data: string): string[] {
+export function entryItems(data: string): string[] {
   let subject: unknown;
   try {
     subject = field(JSON.parse(data), 'subject');

@@ -26,6 +26,7 @@ import { registerLogRoutes } from './log-routes.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { namedSchemas, Text } from './schemas.js';
 import { registerSyncRoutes } from './sync-routes.js';
+import { registerTileRoutes } from './tile-routes.js';
 import { registerUserRoutes } from './user-routes.js';
 import { registerWitnessRoutes } from './witness-routes.js';
 
@@ -212,6 +213,7 @@ export async function buildApi(
   registerAgreementRoutes(app, node, auth, errors, metrics);
   registerItemRoutes(app, node, auth, errors, metrics);
   registerLogRoutes(app, node, auth, errors);
+  registerTileRoutes(app, node, auth, errors);
   if (options.federation !== undefined) {
     registerFederationRoutes(app, options.federation, auth, errors);
     registerWitnessRoutes(app, options.federation, options.cosigning ?? null, auth, errors);

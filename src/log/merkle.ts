@@ -100,6 +100,23 @@ export class MerkleTree {
     return this.leaves.get(i);
   }
 
+  /**
+   * The hashes of `count` complete subtrees of 2^height leaves, from the `start`-th,
+   * concatenated (a copy): MTH(D[i·2^h : (i+1)·2^h]) for i in start … start+count−1.
+   * What a C2SP tile holds (height 8·L for a level-L tile).
+   */
+  completeNodes(height: number, start: number, count: number): Buffer {
+    const level = this.levels[height];
+    const have = level?.count ?? 0;
+    if (level === undefined || start < 0 || count < 0 || start + count > have)
+      throw new RangeError(
+        `no nodes ${start} … ${start + count - 1} of height ${height}: the tree has ${have}`,
+      );
+    const out = Buffer.alloc(count * HASH_SIZE);
+    for (let i = 0; i < count; i++) out.set(level.get(start + i), i * HASH_SIZE);
+    return out;
+  }
+
   /** MTH(D[a:b]) for 0 ≤ a < b ≤ size. */
   private subtree(a: number, b: number): Uint8Array {
     const n = b - a;

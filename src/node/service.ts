@@ -23,6 +23,7 @@ import type { Database } from '../store/schema.js';
 import { loadWorld } from '../store/world.js';
 import { definitionError } from './errors.js';
 import { NOBODY, type Notifier } from './ports.js';
+import { backfillTiles, storeCompletedTiles, type TileSource } from './tiles.js';
 
 export interface NodeOptions {
   readonly party: string;
@@ -69,6 +70,8 @@ export class LiaisonNode {
   private worldValue = new World();
   private treeValue = new MerkleTree();
   private lastLeaf: Buffer | null = null;
+  /** The tree size the store holds: the tree runs ahead of it while a batch commits. */
+  private committed = 0;
   private lastCheckpoint: StoredCheckpoint | null = null;
   private readonly queue: Job[] = [];
   private draining = false;
@@ -82,6 +85,8 @@ export class LiaisonNode {
   static async open(options: NodeOptions): Promise<LiaisonNode> {
     const node = new LiaisonNode(options);
     await node.reload();
+    // A log older than its tiles (or a bundle that could not be written) gets them now.
+    await backfillTiles(node.store.db, node.tree);
     return node;
   }
 
@@ -115,6 +120,11 @@ export class LiaisonNode {
     return this.treeValue;
   }
 
+  /** The log as C2SP tlog-tiles can serve it: the store and tree, up to the committed size. */
+  get tiles(): TileSource {
+    return { db: this.store.db, tree: this.treeValue, size: this.committed };
+  }
+
   /** The C2SP verifier key a partner's auditor configures for this node's log. */
   get verifierKey(): string {
     return verifierKey(this.origin, rawPublicKey(createPublicKey(this.options.signingKey)));
@@ -136,6 +146,7 @@ export class LiaisonNode {
       tree.append(last);
     }
     this.treeValue = tree;
+    this.committed = tree.size;
     this.lastLeaf = last;
     const cp = await latestCheckpoint(this.store.db);
     this.lastCheckpoint =
@@ -177,6 +188,7 @@ export class LiaisonNode {
     const after: (() => void)[] = [];
     try {
       await this.store.db.transaction().execute(async (tx) => {
+        const before = this.treeValue.size;
         const pending: SealedEntry[] = [];
         const now = this.now();
         const at = formatInstant(now);
@@ -222,7 +234,10 @@ export class LiaisonNode {
           pending.map((p) => ({ index: p.entry.index, leaf: p.leaf, data: p.data })),
           now,
         );
+        // The tiles and entry bundles these entries complete, in the same transaction.
+        await storeCompletedTiles(tx, this.treeValue, before, this.treeValue.size);
       });
+      this.committed = this.treeValue.size;
     } catch (e) {
       // Memory ran ahead of a transaction that did not commit: rebuild it, then give
       // each unit its own transaction so that only the faulty one fails.

@@ -380,6 +380,25 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0012-log-tiles': {
+      async up(db: Kysely<unknown>) {
+        // The log's tree as C2SP tlog-tiles: full hash tiles and full entry bundles,
+        // written in the transaction of the entry that completes them (docs/log.md).
+        // A log older than this migration gets them when the node next opens.
+        await db.schema
+          .createTable('log_tiles')
+          .addColumn('level', 'integer', (c) => c.notNull())
+          .addColumn('idx', 'bigint', (c) => c.notNull())
+          .addColumn('hashes', bytes, (c) => c.notNull())
+          .addPrimaryKeyConstraint('log_tiles_pk', ['level', 'idx'])
+          .execute();
+        await db.schema
+          .createTable('log_entry_bundles')
+          .addColumn('idx', 'bigint', (c) => c.primaryKey())
+          .addColumn('data', bytes, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

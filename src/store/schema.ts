@@ -118,6 +118,19 @@ export interface LogEntryTable {
   at: number;
 }
 
+/** A full C2SP tlog-tiles hash tile (256 hashes, 8,192 bytes): immutable once written. */
+export interface LogTileTable {
+  level: number;
+  idx: number;
+  hashes: Uint8Array;
+}
+
+/** A full C2SP tlog-tiles entry bundle (entries idx·256 … idx·256+255): immutable. */
+export interface LogEntryBundleTable {
+  idx: number;
+  data: Uint8Array;
+}
+
 export interface CheckpointTable {
   size: number;
   root: Uint8Array;
@@ -350,6 +363,8 @@ export interface Database {
   compromise_reports: CompromiseTable;
   log_entries: LogEntryTable;
   checkpoints: CheckpointTable;
+  log_tiles: LogTileTable;
+  log_entry_bundles: LogEntryBundleTable;
   peers: PeerTable;
   seen_nonces: NonceTable;
   proposals: ProposalTable;
