@@ -130,6 +130,8 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
     },
   );
 
+  /** Answers to the stream's upgrade that trying again will not change. */
+  const FINAL_REFUSALS = new Set([400, 401, 403, 404]);
   withTarget(
     alert
       .command('watch')
@@ -155,10 +157,14 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
             body += c.toString('utf8');
           });
           res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            const message = `HTTP ${status}: ${refusalMessage(body)}`;
+            // A refusal stops (a bad token, no such stream); anything else (a proxy's
+            // 502/503, a node still starting, 429) is tried again like a lost socket.
             resolve(
-              new UsageError(
-                `the node refused the stream (HTTP ${res.statusCode}): ${refusalMessage(body)}`,
-              ),
+              FINAL_REFUSALS.has(status)
+                ? new UsageError(`the node refused the stream (${message})`)
+                : new Error(message),
             );
           });
         });
