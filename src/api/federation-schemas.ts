@@ -122,6 +122,10 @@ const outboxFields = {
       description: "the item's title; null for a message about no item (an agreement notice)",
     }),
   ),
+  originator: Nullable(T.String({ description: "the item's originator; null: about no item" })),
+  // This node's marking of the item, and the originator's; null: about no item.
+  marking: Nullable(ref(Marking)),
+  originatorMarking: Nullable(ref(Marking)),
   state: T.String({ description: 'pending, delivered, refused or withheld' }),
   attempts: T.Integer(),
   lastError: Nullable(T.String()),

@@ -18,6 +18,11 @@ const AUDIT: readonly Role[] = ['auditor', 'security-officer', 'admin'];
 const IMMUTABLE = 'private, max-age=31536000, immutable';
 /** A partial tile never changes either, but may be replaced by the full one: an hour. */
 const PARTIAL = 'private, max-age=3600';
+/**
+ * Entry bundles hold content: a reader's right to it is checked on every request (a
+ * clearance can be lowered), so a cache must ask again.
+ */
+const CONTENT = 'private, no-cache';
 
 const Binary = T.String({ format: 'binary' });
 const octets = (description: string) => ({
@@ -51,11 +56,17 @@ function parsed(rest: string, kind: TileRef['kind']): TileRef {
   return t;
 }
 
-/** Sends bytes as they are (no serializer), with the cache lifetime of a full or partial tile. */
+/**
+ * Sends bytes as they are (no serializer): a hash tile with the cache lifetime of a full
+ * or partial tile, an entry bundle to be checked again each time.
+ */
 function octetStream(reply: FastifyReply, t: TileRef, body: Buffer): FastifyReply {
   return reply
     .header('content-type', 'application/octet-stream')
-    .header('cache-control', t.width === TILE_WIDTH ? IMMUTABLE : PARTIAL)
+    .header(
+      'cache-control',
+      t.kind === 'entries' ? CONTENT : t.width === TILE_WIDTH ? IMMUTABLE : PARTIAL,
+    )
     .send(body);
 }
 

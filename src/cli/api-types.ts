@@ -7275,6 +7275,9 @@ export interface components {
       readonly type: string;
       readonly item: string | null;
       readonly title: string | null;
+      readonly originator: string | null;
+      readonly marking: components['schemas']['Marking'] | null;
+      readonly originatorMarking: components['schemas']['Marking'] | null;
       /** @description pending, delivered, refused or withheld */
       readonly state: string;
       readonly attempts: number;
@@ -7319,6 +7322,9 @@ export interface components {
       readonly type: string;
       readonly item: string | null;
       readonly title: string | null;
+      readonly originator: string | null;
+      readonly marking: components['schemas']['Marking'] | null;
+      readonly originatorMarking: components['schemas']['Marking'] | null;
       /** @description pending, delivered, refused or withheld */
       readonly state: string;
       readonly attempts: number;

@@ -1,6 +1,6 @@
 // The inbox and the outbox as officers see them: only what they may read (RULES V1),
 // and what they were shown is logged.
-import { markingRef } from '../core/index.js';
+import { type ItemRecord, type MarkingRef, markingRef } from '../core/index.js';
 import type { Actor } from '../node/roles.js';
 import { listVisible, notFound, type Page, visible } from '../node/visibility.js';
 import { pageReceivedItems } from '../store/inbox.js';
@@ -59,6 +59,10 @@ export interface OutboxEntry {
   readonly item: string | null;
   /** The item's title (the person may read it: the row was shown); null: about no item. */
   readonly title: string | null;
+  /** The item's originator, this node's marking of it and the originator's; null: about no item. */
+  readonly originator: string | null;
+  readonly marking: MarkingRef | null;
+  readonly originatorMarking: MarkingRef | null;
   readonly state: string;
   readonly attempts: number;
   readonly lastError: string | null;
@@ -80,7 +84,7 @@ export async function listOutbox(fed: Federation, actor: Actor, p: Page): Promis
     (r) => r.item_id,
   );
   const world = fed.node.world;
-  return rows.map((r) => outboxEntry(r, world.items.get(r.item_id ?? '')?.title));
+  return rows.map((r) => outboxEntry(fed.party, r, world.items.get(r.item_id ?? '')));
 }
 
 /**
@@ -99,21 +103,29 @@ export function outboxEnvelope(
     const receipt = await storedReceipt(u.tx, envelope);
     // Stored once it was verified (openReceipt, when the envelope settled).
     return {
-      ...outboxEntry(row, u.world.items.get(row.item_id ?? '')?.title),
+      ...outboxEntry(fed.party, row, u.world.items.get(row.item_id ?? '')),
       receipt: receipt === undefined ? null : column<SignedReceipt>(receipt),
     };
   });
 }
 
-/** A row as shown, with the title of its item (only ever called for a row the person may see). */
-function outboxEntry(r: OutboxRow, title: string | undefined): OutboxEntry {
+/**
+ * A row as shown, with its item's title and markings (only ever called for a row the
+ * person may see: the item is one they may read).
+ */
+function outboxEntry(party: string, r: OutboxRow, item: ItemRecord | undefined): OutboxEntry {
+  const about = r.item_id === null ? undefined : item;
   return {
     envelope: r.id,
     to: r.peer,
     seq: r.seq,
     type: r.type,
     item: r.item_id,
-    title: r.item_id === null ? null : (title ?? ''),
+    title: r.item_id === null ? null : (item?.title ?? ''),
+    originator: about?.originator.id ?? null,
+    marking:
+      about === undefined ? null : markingRef(about.holdings.get(party)?.marking ?? about.marking),
+    originatorMarking: about === undefined ? null : markingRef(about.marking),
     state: r.state,
     attempts: r.attempts,
     lastError: r.last_error,

@@ -53,7 +53,7 @@ async function bundleFromEntries(
   const encoded = encodeEntryBundle(entries);
   if ('tooLong' in encoded)
     return {
-      problem: `entry ${start + encoded.tooLong} is ${encoded.bytes} bytes, more than the ${MAX_BUNDLED_ENTRY} an entry bundle's uint16 length prefix can carry: read it from GET /v1/log/entries?start=${start + encoded.tooLong}&limit=1`,
+      problem: `entry ${start + encoded.tooLong} is longer than the ${MAX_BUNDLED_ENTRY} bytes an entry bundle's uint16 length prefix can carry: read it from GET /v1/log/entries?start=${start + encoded.tooLong}&limit=1`,
     };
   return { bundle: encoded.bundle, entries };
 }

@@ -213,6 +213,8 @@ describe('the log as C2SP tlog-tiles', () => {
       const b = await bytes(tileUrl('entries', n, width));
       expect(b.status, tileUrl('entries', n, width)).toBe(200);
       expect(b.headers.get('content-type')).toBe('application/octet-stream');
+      // Content: the reader's right is checked again on every request.
+      expect(b.headers.get('cache-control')).toBe('private, no-cache');
       let at = 0;
       while (at < b.body.length) {
         const len = b.body.readUInt16BE(at);

@@ -253,6 +253,15 @@ describe('V1: titles in lists come only from items the person may read', () => {
     const rows = out.body as Json[];
     expect(rows.filter((e) => e.item === track).map((e) => e.title)).toEqual([TITLES[2]]);
     for (const e of rows) if (e.item === null) expect(e.title).toBeNull();
+    // …with the item's markings beside it (the console needs no item listing for them),
+    // and none for a row about no item.
+    for (const e of rows.filter((x) => x.item === track)) {
+      expect(e.originator).toBe('JP');
+      expect(e.marking).toMatchObject({ party: 'JP', code: 'HI' });
+      expect(e.originatorMarking).toMatchObject({ party: 'JP', code: 'HI' });
+    }
+    for (const e of rows.filter((x) => x.item === null))
+      expect([e.originator, e.marking, e.originatorMarking]).toEqual([null, null, null]);
     noHidden(out.text, 'outbox', [TITLES[0], TITLES[1]]);
     const fullOut = (await http(url('JP'), 'GET', '/v1/outbox?limit=200', tok('JP', 'ra')))
       .body as Json[];

@@ -1,8 +1,8 @@
 // What left for partners (or waits, or was refused or withheld), a page at a time:
-// each message's type in the viewer's language, its item's title, and the item's
-// marking where this user may list items.
+// each message's type in the viewer's language, and its item's title and markings (the
+// node gives them with each row about an item the person may read).
 import { useState } from 'react';
-import { getAll, getChunk } from '../api';
+import { getChunk } from '../api';
 import {
   ItemFilters,
   isFiltered,
@@ -14,11 +14,10 @@ import {
 import { MarkingBadge } from '../components/Marking';
 import { usePaged } from '../components/Pager';
 import { Instant, Options, PageTitle, SelectField } from '../components/ui';
-import { useLoad } from '../hooks';
 import { type I18n, isMsgKey, useI18n } from '../i18n';
 import { href } from '../router';
 import { hasRole, useSession } from '../session';
-import type { ItemSummary, OutboxEntry } from '../types';
+import type { OutboxEntry } from '../types';
 
 export const OUTBOX_PAGE_SIZE = 25;
 
@@ -32,26 +31,19 @@ export function OutboxPage() {
   const { t } = useI18n();
   const { session, client } = useSession();
   const mayListItems = hasRole(session, 'officer', 'releasing-authority', 'security-officer');
-  // The markings of the items: a lookup, not rendered as a list.
-  const items = useLoad(
-    () =>
-      mayListItems
-        ? getAll<ItemSummary>(client, '/v1/items', {}, { key: (i) => i.id })
-        : Promise.resolve([]),
-    [client, mayListItems],
-  );
   const [filter, setFilter] = useState(NO_FILTER);
   const [state, setState] = useState('');
-  const byId = new Map((items.data ?? []).map((i) => [i.id, i]));
   const outbox = usePaged<OutboxEntry>({
     fetch: (offset, limit) => getChunk<OutboxEntry>(client, '/v1/outbox', {}, offset, limit),
     key: (e) => e.envelope,
     match: (e) => {
       if (state !== '' && e.state !== state) return false;
-      const it = e.item === null ? undefined : byId.get(e.item);
       return matches(filter, {
-        originator: it?.originator ?? e.item?.slice(0, 2).toUpperCase() ?? '',
-        markings: it === undefined ? [] : [it.marking, it.originatorMarking],
+        originator: e.originator ?? '',
+        markings:
+          e.marking === null || e.originatorMarking === null
+            ? []
+            : [e.marking, e.originatorMarking],
         text: [
           e.title ?? '',
           e.item ?? '',
@@ -86,8 +78,12 @@ export function OutboxPage() {
           setFilter(f);
           outbox.setPage(1);
         }}
-        originators={(items.data ?? []).map((i) => i.originator)}
-        markings={(items.data ?? []).flatMap((i) => [i.marking, i.originatorMarking])}
+        originators={outbox.rows.flatMap((e) => (e.originator === null ? [] : [e.originator]))}
+        markings={outbox.rows.flatMap((e) =>
+          e.marking === null || e.originatorMarking === null
+            ? []
+            : [e.marking, e.originatorMarking],
+        )}
         testId="outbox-filters"
       />
       <div className="filters">
@@ -116,16 +112,15 @@ export function OutboxPage() {
         caption={t('outbox.caption')}
         columns={Object.values(col)}
         row={(e) => {
-          const it = e.item === null ? undefined : byId.get(e.item);
-          const title = e.title ?? it?.title ?? null;
+          const title = e.title;
           return (
             <tr key={e.envelope} data-testid={`outbox-row-${e.envelope}`}>
               <td data-label={col.marking} data-field="marking">
-                {it === undefined ? (
+                {e.marking === null ? (
                   '—'
                 ) : (
-                  <span data-marking={markingKey(it.marking)}>
-                    <MarkingBadge marking={it.marking} />
+                  <span data-marking={markingKey(e.marking)}>
+                    <MarkingBadge marking={e.marking} />
                   </span>
                 )}
               </td>
