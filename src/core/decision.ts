@@ -1,5 +1,5 @@
 // The shape of every decision the core takes: allow or deny, with reasons that
-// carry a RULES.md code, the rule, a message for people and the article it rests on.
+// carry a docs/rules.md reason code, the rule, a message for people and the article it rests on.
 
 import type { AgreementDefinition } from './agreement.js';
 import type { AgreementStatus, LifecycleEvent, NoticeState } from './lifecycle.js';

@@ -1,4 +1,4 @@
-// The policy core: RULES.md as pure code. No I/O, no clock: time is a parameter.
+// The policy core: the rules (docs/rules.md) as pure code. No I/O, no clock: time is a parameter.
 export * from './access.js';
 export * from './actions.js';
 export * from './agreement.js';

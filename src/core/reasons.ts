@@ -65,7 +65,7 @@ export const RULE_IDS = [
   'C1',
   'X1',
 ] as const;
-/** RULES.md rule ids; X1 is the compromise report (RULES §4, last paragraph). */
+/** The rule ids of docs/rules.md; X1 is the compromise report (RULES §4, last paragraph). */
 export type RuleId = (typeof RULE_IDS)[number];
 
 const REASON_CODE_SET: ReadonlySet<string> = new Set<string>([...ALLOW_CODES, ...DENY_CODES]);

@@ -256,7 +256,8 @@ function isMessageType(t: string): t is MessageType {
   return Object.hasOwn(MESSAGES, t);
 }
 
-const MESSAGE_TYPES = Object.keys(MESSAGES).filter(isMessageType);
+/** Every message type the federation sends (the console names each: test/unit/message-types.test.ts). */
+export const MESSAGE_TYPES: readonly MessageType[] = Object.keys(MESSAGES).filter(isMessageType);
 
 const MESSAGE = TypeCompiler.Compile(T.Union(Object.values(MESSAGES)));
 /** The envelope alone, to say why a message is not one (whose body may be any object). */

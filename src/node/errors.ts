@@ -80,7 +80,7 @@ export class LimitReached extends LiaisonError<'too-many-requests' | 'busy'> {
   }
 }
 
-/** The rules refuse: a RULES.md reason code, with the decision's reasons. */
+/** The rules refuse: a docs/rules.md reason code, with the decision's reasons. */
 export class PolicyDenied extends LiaisonError<DenyCode> {
   override readonly name = 'PolicyDenied';
   readonly family = 'policy';

@@ -124,9 +124,25 @@ describe('times', () => {
       }
       await visit(page, `jp-agreement-${lang}`);
     }
-    // Instants that are not an agreement's are in the viewer's zone, named.
     await setLang(page, 'en');
     await page.close();
+    // Instants that are not an agreement's (an item received, at KR) are in the viewer's
+    // zone (London here), named.
+    const officer = await signedIn('KR', 'officer');
+    for (const lang of ['en', 'ja', 'ko'] as const) {
+      await setLang(officer, lang);
+      await go(officer, 'KR', 'inbox', 'page-inbox');
+      await officer.locator('[data-testid="page-inbox"] time').first().waitFor();
+      const received = await times(officer, 'page-inbox');
+      expect(received.length, lang).toBeGreaterThan(0);
+      for (const t of received) {
+        expect(t.zone, t.text).toBe('viewer');
+        expect(t.text, lang).toMatch(/GMT|BST|UTC|英国|영국/);
+        expect(t.text, lang).not.toMatch(/GMT\+9/);
+      }
+    }
+    await setLang(officer, 'en');
+    await officer.close();
   });
 
   it('a suspended notice stops counting down and says when it would take effect if resumed', async () => {
@@ -247,6 +263,11 @@ describe('counts', () => {
       [ra, `agreements/${GSOMIA}`, 'agreement-status'],
       [ra, 'alerts', 'page-alerts'],
       [ra, 'simulator', 'page-simulator'],
+      [ra, 'inbox', 'page-inbox'],
+      [ra, 'outbox', 'page-outbox'],
+      [ra, 'items', 'page-items'],
+      [ra, 'consents', 'page-consents'],
+      [admin, 'audit', 'page-audit'],
       [admin, 'people', 'page-people'],
       [admin, 'account', 'page-account'],
     ];

@@ -88,7 +88,7 @@ const en = {
   'consentStatus.refused': 'refused',
   'consentStatus.revoked': 'revoked',
   'consentStatus.expired': 'expired',
-  // reason codes (RULES.md)
+  // reason codes (docs/rules.md)
   'reason.allowed': 'every check passed',
   'reason.accepted': 'accepted',
   'reason.unclassified': 'unclassified: may go to any known party',

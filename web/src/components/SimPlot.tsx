@@ -311,7 +311,8 @@ export function SimPlot({ steps }: { readonly steps: readonly SimStep[] }) {
               );
             })}
         <text x={LEFT - 8} y={axisY + 18} textAnchor="end" className="tl-tick">
-          {mode === 'steps' ? t('sim.step') : ''}
+          {/* The time axis's dates are UTC days: say so where the axis is named. */}
+          {mode === 'steps' ? t('sim.step') : 'UTC'}
         </text>
       </svg>
       <figcaption className="legend">

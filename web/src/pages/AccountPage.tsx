@@ -31,9 +31,7 @@ export function AccountPage() {
           <dd>{session.roles.length === 0 ? t('account.none') : roleNames(session.roles)}</dd>
           <dt>{t('account.clearance')}</dt>
           <dd>
-            {session.clearance === null
-              ? t('account.none')
-              : `${markingText(session.clearance, lang)} (${session.clearance.code})`}
+            {session.clearance === null ? t('account.none') : markingText(session.clearance, lang)}
           </dd>
           <dt>{t('account.needToKnow')}</dt>
           <dd>

@@ -30,13 +30,13 @@ import {
   type UserView,
 } from '../types';
 
-/** A clearance code as people read it in this party's scheme ("極秘 (GOKUHI)"). */
+/** A clearance code as people read it in this party's scheme ("極秘 (SECRET)"), as markings read everywhere. */
 function useClearanceLabel(): (code: string) => string {
   const { lang } = useI18n();
   const { session } = useSession();
   return (code: string) => {
     const m: Marking | undefined = session.scheme.find((x) => x.code === code);
-    return m === undefined ? code : `${markingText(m, lang)} (${code})`;
+    return m === undefined ? code : markingText(m, lang);
   };
 }
 
