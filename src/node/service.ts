@@ -235,7 +235,14 @@ export class LiaisonNode {
           now,
         );
         // The tiles and entry bundles these entries complete, in the same transaction.
-        await storeCompletedTiles(tx, this.treeValue, before, this.treeValue.size);
+        await storeCompletedTiles(
+          tx,
+          this.treeValue,
+          before,
+          this.treeValue.size,
+          false,
+          pending.map((p) => p.data),
+        );
       });
       this.committed = this.treeValue.size;
     } catch (e) {

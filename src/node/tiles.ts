@@ -37,19 +37,32 @@ function fullTileFromTree(tree: MerkleTree, level: number, index: number): Buffe
 }
 
 /**
- * Entries index·256 … index·256+width−1 from the store as a bundle, or why not: some
- * are missing, or one is too long for the bundle's uint16 length prefix.
+ * Entries index·256 … index·256+width−1 as a bundle, or why not: some are missing, or
+ * one is too long for the bundle's uint16 length prefix. They come from the store, but
+ * for those in `fresh` (the data of entries fresh.from, fresh.from+1, …: the batch
+ * being appended), which are taken as given and not read back.
  */
 async function bundleFromEntries(
   q: Q,
   index: number,
   width: number,
+  fresh?: { readonly from: number; readonly data: readonly string[] },
 ): Promise<{ bundle: Buffer; entries: Buffer[] } | { problem: string }> {
   const start = index * TILE_WIDTH;
-  const rows = await entriesFrom(q, start, width);
-  if (rows.length !== width || rows.some((r, i) => r.index !== start + i))
-    return { problem: `entries ${start} … ${start + width - 1} are not all stored` };
-  const entries = rows.map((r) => Buffer.from(r.data, 'utf8'));
+  const end = start + width;
+  // The part before the batch is read; the batch's part is at hand.
+  const split = fresh === undefined ? end : Math.min(Math.max(fresh.from, start), end);
+  const rows = split > start ? await entriesFrom(q, start, split - start) : [];
+  if (rows.length !== split - start || rows.some((r, i) => r.index !== start + i))
+    return { problem: `entries ${start} … ${end - 1} are not all stored` };
+  const data = rows.map((r) => r.data);
+  for (let i = split; i < end && fresh !== undefined; i++) {
+    const d = fresh.data[i - fresh.from];
+    if (d === undefined) return { problem: `entries ${start} … ${end - 1} are not all stored` };
+    data.push(d);
+  }
+  if (data.length !== width) return { problem: `entries ${start} … ${end - 1} are not all stored` };
+  const entries = data.map((d) => Buffer.from(d, 'utf8'));
   const encoded = encodeEntryBundle(entries);
   if ('tooLong' in encoded)
     return {
@@ -69,6 +82,8 @@ export async function storeCompletedTiles(
   from: number,
   to: number,
   ignoreExisting = false,
+  /** The data of entries from … to−1 when the caller has it (the batch it appends). */
+  fresh?: readonly string[],
 ): Promise<void> {
   const done = tilesCompleted(from, to);
   if (done.length === 0) return;
@@ -80,7 +95,12 @@ export async function storeCompletedTiles(
   const bundles: StoredBundle[] = [];
   for (const t of done) {
     if (t.level !== 0) continue;
-    const b = await bundleFromEntries(q, t.index, TILE_WIDTH);
+    const b = await bundleFromEntries(
+      q,
+      t.index,
+      TILE_WIDTH,
+      fresh === undefined ? undefined : { from, data: fresh },
+    );
     if ('bundle' in b) bundles.push({ index: t.index, data: b.bundle });
   }
   await insertBundles(q, bundles, ignoreExisting);
