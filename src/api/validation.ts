@@ -44,6 +44,15 @@ const TYPE_WORDS: Readonly<Record<string, string>> = {
   null: 'null',
 };
 
+/** The schemas' patterns in words; another is named as it is written. */
+const PATTERN_WORDS: Readonly<Record<string, string>> = {
+  '^[A-Za-z0-9][A-Za-z0-9._-]*$':
+    'must be letters, digits, . _ or -, starting with a letter or digit',
+  '^[A-Za-z0-9][A-Za-z0-9_-]*$': 'must be letters, digits, _ or -, starting with a letter or digit',
+  '^[A-Z][A-Z0-9]{1,15}$': 'must be 2 to 16 capital letters or digits, starting with a letter',
+  '^[^\\u0000-\\u001f]*$': 'must not hold control characters',
+};
+
 const typeWords = (t: unknown): string =>
   (Array.isArray(t) ? t : [t]).map((x) => TYPE_WORDS[String(x)] ?? String(x)).join(' or ');
 
@@ -74,7 +83,9 @@ function problem(e: AjvError, all: readonly AjvError[]): string {
     case 'type':
       return `must be ${typeWords(p.type)}`;
     case 'pattern':
-      return 'is not in the expected form (letters, digits and - . _ only)';
+      return (
+        PATTERN_WORDS[String(p.pattern)] ?? `is not in the expected form (${String(p.pattern)})`
+      );
     case 'format':
       return `is not a valid ${String(p.format)}`;
     case 'enum':

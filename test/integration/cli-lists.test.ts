@@ -249,7 +249,7 @@ describe('errors name the flag in words', () => {
     expectWords(
       cli('JP', 'ra', [...base, '--marking', 'GO KU', '--category', 'dprk-missile']),
       '--marking',
-      /not in the expected form/,
+      /must be letters, digits/,
     );
     expectWords(
       cli('JP', 'ra', [

@@ -234,7 +234,7 @@ describe("the node's schema refusals in words (Ajv errors as Fastify gives them)
       'categories: must be a list',
     );
     expect(check(ItemBody, { ...item, marking: 'GO KU' }).message).toMatch(
-      /^marking: is not in the expected form/,
+      /^marking: must be letters, digits, (\. )?_ or -, starting with a letter or digit$/,
     );
   });
   it('the query is named as such', () => {
