@@ -10,8 +10,10 @@ import type { FastifyInstance } from 'fastify';
 import { AlertService } from '../alerts/service.js';
 import { createMetrics, parseListen, serveMetrics } from '../api/metrics.js';
 import { buildApi } from '../api/server.js';
+import { type Bus, LocalBus } from '../bus/bus.js';
+import { openNatsBus } from '../bus/nats.js';
 import { messageOf } from '../core/guards.js';
-import { BUILT_IN_PARTIES, BUILT_IN_TEMPLATES, LiaisonError } from '../core/index.js';
+import { BUILT_IN_PARTIES, BUILT_IN_TEMPLATES } from '../core/index.js';
 import {
   generateNodeKeys,
   openKeys,
@@ -32,6 +34,9 @@ import { openSetup } from '../node/setup-mode.js';
 import { createUser, issueToken } from '../node/users.js';
 import { isPostgresUrl, openStore } from '../store/db.js';
 import { metaValue, putMeta } from '../store/meta.js';
+import { SetupError } from './errors.js';
+
+export { SetupError };
 
 export const DEFAULT_DATA_DIR = '.liaison';
 const DEFAULT_PORT = 8420;
@@ -69,6 +74,11 @@ const NodeConfigSchema = Type.Object({
   witnessIntervalSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
   /** How often peers hear this node's status of the agreements they share (default 300). */
   statusReportSeconds: Type.Optional(Type.Integer({ minimum: 5, maximum: 86_400 })),
+  /**
+   * NATS (JetStream) that the node's instances share, e.g. nats://127.0.0.1:4222: with
+   * a postgres:// database, several instances then serve one node (docs/deploy.md).
+   */
+  nats: Type.Optional(Type.String({ minLength: 1 })),
 });
 export type NodeConfig = Static<typeof NodeConfigSchema>;
 
@@ -87,14 +97,6 @@ function readJsonFile<S extends TSchema>(path: string, schema: S, what: string):
     );
   }
   return value;
-}
-
-export class SetupError extends LiaisonError<'setup'> {
-  override readonly name = 'SetupError';
-  readonly family = 'setup';
-  constructor(message: string) {
-    super('setup', message);
-  }
 }
 
 export const configPath = (dir: string) => join(dir, 'config.json');
@@ -277,6 +279,12 @@ export interface StartOptions {
   readonly witnessIntervalMs?: number | undefined;
   /** host:port for the metrics listener; overrides the config's `metricsListen`. */
   readonly metricsListen?: string | undefined;
+  /** The store, overriding the config's (a postgres:// URL the node's instances share). */
+  readonly database?: string | undefined;
+  /** NATS for the node's instances, overriding the config's `nats`. */
+  readonly nats?: string | undefined;
+  /** This instance's name (default: random); it shows in leases and /metrics. */
+  readonly instance?: string | undefined;
 }
 
 /** The data directory and the files in it are for this node's operator only. */
@@ -296,13 +304,34 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
     throw new SetupError(
       `keys.json in ${o.dir} holds a signing key other than the one recorded at node init (config.json verifierKey ${config.verifierKey}); the node does not start with it`,
     );
-  const store = await openStore(databaseTarget(o.dir, config));
+  const store = await openStore(
+    databaseTarget(o.dir, o.database === undefined ? config : { ...config, database: o.database }),
+  );
+  const natsUrl = o.nats ?? config.nats;
+  if (natsUrl !== undefined && store.dialect !== 'postgres') {
+    await store.close();
+    throw new SetupError(
+      `--nats ${natsUrl}: several instances share a postgres:// database; this node's store is ${store.location}`,
+    );
+  }
   const node = await LiaisonNode.open({
     party: config.party,
     origin: config.origin,
     store,
     signingKey: keys.signing,
+    ...(o.instance === undefined ? {} : { instance: o.instance }),
   });
+  let bus: Bus;
+  try {
+    bus =
+      natsUrl === undefined
+        ? new LocalBus()
+        : await openNatsBus(natsUrl, config.origin, node.instance);
+  } catch (e) {
+    await node.close();
+    throw new SetupError(messageOf(e));
+  }
+  node.connectBus(bus);
   const port = o.port ?? config.port;
   const host = o.host ?? config.host;
   // The URL is known only once listening when the system chooses the port.
@@ -385,6 +414,7 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
       await federation.stop();
       await app.close();
       await node.close();
+      await bus.close();
     },
   };
 }

@@ -151,6 +151,15 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
       "how often to ask the peers to cosign the log (default: the config's, else 30)",
       seconds,
     )
+    .option(
+      '--database <url>',
+      "the store, instead of the config's: a postgres:// URL that the node's instances share",
+    )
+    .option(
+      '--nats <url>',
+      'NATS JetStream the instances share (with a postgres:// store), e.g. nats://127.0.0.1:4222',
+    )
+    .option('--instance <name>', "this instance's name (default: random)")
     .action(
       async (o: {
         data: string;
@@ -159,6 +168,9 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
         verbose?: boolean;
         metricsListen?: string;
         witnessInterval?: number;
+        database?: string;
+        nats?: string;
+        instance?: string;
       }) => {
         const running = await startNode({
           dir: o.data,
@@ -168,6 +180,9 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
           logger: o.verbose === true,
           metricsListen: o.metricsListen,
           witnessIntervalMs: o.witnessInterval === undefined ? undefined : o.witnessInterval * 1000,
+          database: o.database,
+          nats: o.nats,
+          instance: o.instance,
         });
         ctx.io.out(
           `liaison: ${running.node.party} node listening on ${running.url} (log size ${running.node.tree.size})${running.metricsUrl === null ? '' : `; metrics on ${running.metricsUrl}`}\n`,

@@ -46,6 +46,12 @@ export class AgreementKeys {
     return keys;
   }
 
+  /** Takes the bindings another instance of this node loaded (after it bound keys there). */
+  replaceWith(other: AgreementKeys): void {
+    this.bound.clear();
+    for (const [a, m] of other.bound) this.bound.set(a, new Map(m));
+  }
+
   /** Binds a party's key to an agreement (after the binding unit commits). */
   bind(agreement: string, party: string, key: string): void {
     let m = this.bound.get(agreement);
@@ -146,6 +152,7 @@ export async function bindKeys(
     keys.set(party, b64);
   }
   await bindProposalKeys(u.tx, proposal);
+  u.touch('agreement-keys');
   u.afterCommit(() => {
     for (const [party, b64] of keys) fed.agreementKeys.bind(agreement, party, b64);
   });

@@ -67,6 +67,27 @@ export class Federation implements Notifier {
     this.outbox = new Outbox(this, seqs);
     this.inbox = new Inbox(this, nonces);
     this.reporter = new StatusReporter(this, options.statusIntervalMs);
+    // What another instance of this node changed (docs/deploy.md).
+    options.node.onTouched((tags, foreign) => {
+      if (!foreign) return;
+      if (tags.includes('outbox') || tags.includes('reloaded')) this.outbox.forgetSeqs();
+      if (tags.includes('peers') || tags.includes('reloaded')) void this.reloadPeers();
+      if (tags.includes('agreement-keys') || tags.includes('reloaded'))
+        void AgreementKeys.load(this.node.store.db)
+          .then((k) => this.agreementKeys.replaceWith(k))
+          .catch(() => {});
+    });
+  }
+
+  /** Takes the peers another instance added (the map is shared by reference). */
+  private async reloadPeers(): Promise<void> {
+    try {
+      const now = await loadPeers(this.node.store.db);
+      for (const party of this.peers.keys()) if (!now.has(party)) this.peers.delete(party);
+      for (const [party, p] of now) this.peers.set(party, p);
+    } catch {
+      // The next change or reload tries again.
+    }
   }
 
   static async open(options: FederationOptions): Promise<Federation> {

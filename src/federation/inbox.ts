@@ -154,7 +154,10 @@ export class Inbox {
 
   /** Stores a request's nonce in this unit; expired ones are deleted at most once a minute. */
   private async remember(u: Unit, nonce: { nonce: string; expires: number }): Promise<void> {
-    await insertNonce(u.tx, nonce.nonce, nonce.expires);
+    // Another instance of this node may have taken the same request: the store,
+    // written under the node's write lock, is the one place that knows.
+    if (!(await insertNonce(u.tx, nonce.nonce, nonce.expires)))
+      throw new HttpSigError('replayed-request', 'this request was already received');
     // Expired nonces can no longer be replayed (the request would be stale): forget them.
     if (u.now - this.noncesPurgedAt > 60_000) {
       this.noncesPurgedAt = u.now;

@@ -11,6 +11,7 @@ import type { Unit } from '../node/service.js';
 import {
   flashDue,
   insertEnvelope,
+  lastSeqOf,
   type PendingRow,
   recordFailure,
   rescheduleTo,
@@ -43,6 +44,11 @@ export class Outbox {
     private readonly seq: Map<string, number>,
   ) {}
 
+  /** Another instance queued envelopes: the next sequence numbers come from the store. */
+  forgetSeqs(): void {
+    this.seq.clear();
+  }
+
   /** Whether the worker is stopping: nothing more is prepared or sent. */
   get stopped(): boolean {
     return this.stopping;
@@ -63,8 +69,12 @@ export class Outbox {
         `sealed, this ${type} would be about ${sealedBytes} bytes; a message is limited to ${MAX_MESSAGE_BYTES}`,
       );
     }
-    const seq = (this.seq.get(to) ?? 0) + 1;
+    // With several instances another may have queued to `to` since: its change told
+    // us (`forgetSeqs`), and the store, read under the node's write lock, knows.
+    const last = this.seq.get(to) ?? (fed.node.shared ? await lastSeqOf(u.tx, to) : 0);
+    const seq = last + 1;
     this.seq.set(to, seq);
+    if (fed.node.shared) u.touch('outbox');
     await insertEnvelope(u.tx, {
       id,
       peer: to,

@@ -161,6 +161,7 @@ export async function addPeer(
       origin: peer.origin,
       fingerprint: peer.fingerprint,
     });
+    u.touch('peers');
     u.afterCommit(() => {
       fed.peers.set(peer.party, peer);
       fed.outbox.kick();

@@ -33,17 +33,26 @@ interface CachedToken extends Credential {
 }
 
 /**
- * Tokens this process has resolved, by hash. Every change to a token or a user's
- * roles in this process drops the affected entries, so a revocation takes effect at
- * once. (Several processes per node will need to broadcast these drops.)
+ * Tokens this process has resolved, by hash. A unit that changes a token or a
+ * user's roles touches `token:<id>` or `user:<id>`; every instance of the node then
+ * drops the matching entries (this one after the commit, the others before their
+ * next decision, woken by the bus), so a revocation takes effect at once.
  */
 const tokenCache = new WeakMap<LiaisonNode, Map<string, CachedToken>>();
 
 function cacheOf(node: LiaisonNode): Map<string, CachedToken> {
   let c = tokenCache.get(node);
   if (c === undefined) {
-    c = new Map();
-    tokenCache.set(node, c);
+    const cache = new Map<string, CachedToken>();
+    c = cache;
+    tokenCache.set(node, cache);
+    node.onTouched((tags) => {
+      for (const tag of tags) {
+        if (tag === 'reloaded') cache.clear();
+        else if (tag.startsWith('token:')) forgetTokens(node, (t) => `token:${t.tokenId}` === tag);
+        else if (tag.startsWith('user:')) forgetTokens(node, (t) => `user:${t.actor.user}` === tag);
+      }
+    });
   }
   return c;
 }
@@ -143,8 +152,8 @@ export function revokeToken(
     if (row === undefined) throw new NotFound('unknown-token', `unknown token '${tokenId}'`);
     const at = row.revoked_at ?? u.now;
     await revokeTokenRow(u.tx, tokenId, at);
-    // After commit: a lookup during the unit may still have cached the old row.
-    u.afterCommit(() => forgetTokens(node, (t) => t.tokenId === tokenId));
+    // Dropped after commit: a lookup during the unit may still have cached the old row.
+    u.touch(`token:${tokenId}`);
     record(
       u,
       'token.revoked',
@@ -162,14 +171,11 @@ export function revokeToken(
  */
 export async function revokeSessions(
   u: Unit,
-  node: LiaisonNode,
   userId: string,
   except: string | null,
 ): Promise<number> {
   const n = await revokeTokensOf(u.tx, userId, ['session', 'enrol'], u.now, except);
-  u.afterCommit(() =>
-    forgetTokens(node, (t) => t.actor.user === userId && t.kind !== 'api' && t.tokenId !== except),
-  );
+  u.touch(`user:${userId}`);
   return n;
 }
 

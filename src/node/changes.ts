@@ -16,7 +16,6 @@ import {
   setClearance,
   setRoles,
 } from '../store/users.js';
-import { forgetTokens } from './auth.js';
 import { AccessDenied, Conflict, NotFound, RequestInvalid } from './errors.js';
 import { record } from './events.js';
 import { type Person, person, rolesOf, type UserView, userView } from './people.js';
@@ -180,7 +179,7 @@ async function apply(
   if (change.kind === 'roles') {
     const from = await rolesOf(u, subjectId);
     await setRoles(u.tx, subjectId, change.roles);
-    u.afterCommit(() => forgetTokens(node, (t) => t.actor.user === subjectId));
+    u.touch(`user:${subjectId}`);
     record(
       u,
       'user.roles-changed',

@@ -4,8 +4,10 @@
 // group-committed: those that arrive together share a transaction (one fsync),
 // each seeing the effects of the ones before it.
 import type { KeyObject } from 'node:crypto';
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Transaction } from 'kysely';
+import type { Bus } from '../bus/bus.js';
 import {
   applyEffect,
   type Effect,
@@ -17,10 +19,18 @@ import {
 import { type LogEntry, type LogEvent, type SealedEntry, sealEntry } from '../log/entry.js';
 import { MerkleTree } from '../log/merkle.js';
 import { checkpointBody, rawPublicKey, signNote, verifierKey } from '../log/note.js';
+import {
+  changeRange,
+  changesAfter,
+  insertChange,
+  lockWrites,
+  pruneChanges,
+} from '../store/cluster.js';
 import type { Store } from '../store/db.js';
 import { appendEntries, insertCheckpoint, latestCheckpoint, leafHashes } from '../store/log.js';
 import type { Database } from '../store/schema.js';
 import { loadWorld } from '../store/world.js';
+import { type CacheTag, decodeEffects, decodeTags, encodeEffects } from './changefeed.js';
 import { definitionError } from './errors.js';
 import { NOBODY, type Notifier } from './ports.js';
 import { backfillTiles, storeCompletedTiles, type TileSource } from './tiles.js';
@@ -33,6 +43,8 @@ export interface NodeOptions {
   readonly signingKey: KeyObject;
   /** The clock; only the edge reads it. */
   readonly now?: () => EpochMs;
+  /** This instance's name among the node's instances (default: a random UUID). */
+  readonly instance?: string;
 }
 
 /** What a unit of work sees: the open transaction, the instant, and the log. */
@@ -49,6 +61,11 @@ export interface Unit {
   apply(effect: Effect): void;
   /** Runs `fn` once the transaction has committed (e.g. to wake the outbox). */
   afterCommit(fn: () => void): void;
+  /**
+   * Names a cache this unit made stale, so that every instance of the node drops it
+   * (this one once the unit commits, the others before their next decision).
+   */
+  touch(tag: CacheTag): void;
 }
 
 export interface StoredCheckpoint {
@@ -65,6 +82,13 @@ interface Job {
 }
 
 const MAX_BATCH = 512;
+/** How many feed rows an instance reads at a time when it catches up. */
+const FEED_PAGE = 1000;
+/** Feed rows older than this are pruned; an instance that slept longer reloads. */
+const FEED_KEEP_MS = 3_600_000;
+const FEED_STALE_MS = FEED_KEEP_MS / 2;
+/** The bus topic that wakes the other instances after a commit. */
+const CHANGED = 'node.changed';
 
 export class LiaisonNode {
   private worldValue = new World();
@@ -77,9 +101,24 @@ export class LiaisonNode {
   private draining = false;
   private notifierValue: Notifier = NOBODY;
   readonly now: () => EpochMs;
+  readonly instance: string;
+  /**
+   * Several instances may share this store (PostgreSQL): writes take the node's
+   * lock and leave a change-feed row; on SQLite the node is one process.
+   */
+  readonly shared: boolean;
+  /** The last change-feed row applied here, and when (monotonic ms). */
+  private changePos = 0;
+  private syncedAt = 0;
+  private readonly tagListeners = new Set<(tags: readonly string[], foreign: boolean) => void>();
+  private busValue: Bus | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private syncTimer: NodeJS.Timeout | null = null;
 
   private constructor(readonly options: NodeOptions) {
     this.now = options.now ?? Date.now;
+    this.instance = options.instance ?? randomUUID();
+    this.shared = options.store.dialect === 'postgres';
   }
 
   static async open(options: NodeOptions): Promise<LiaisonNode> {
@@ -136,23 +175,116 @@ export class LiaisonNode {
       .toString();
   }
 
-  /** Rebuilds the World and the tree from the store (at start, and after a failed batch). */
+  /**
+   * Rebuilds the World and the tree from the store (at start, after a failed batch,
+   * and when this instance fell behind the change feed's horizon). With several
+   * instances it reads one snapshot, so the World, the tree and the feed position
+   * belong together.
+   */
   async reload(): Promise<void> {
-    this.worldValue = await loadWorld(this.store.db);
-    const tree = new MerkleTree();
-    let last: Buffer | null = null;
-    for await (const leaf of leafHashes(this.store.db)) {
-      last = Buffer.from(leaf);
-      tree.append(last);
-    }
-    this.treeValue = tree;
-    this.committed = tree.size;
-    this.lastLeaf = last;
-    const cp = await latestCheckpoint(this.store.db);
+    const load = async (q: Store['db']) => {
+      const world = await loadWorld(q);
+      const tree = new MerkleTree();
+      let last: Buffer | null = null;
+      for await (const leaf of leafHashes(q)) {
+        last = Buffer.from(leaf);
+        tree.append(last);
+      }
+      const pos = this.shared ? (await changeRange(q)).last : 0;
+      const cp = await latestCheckpoint(q);
+      return { world, tree, last, pos, cp };
+    };
+    const r = this.shared
+      ? await this.store.db.transaction().setIsolationLevel('repeatable read').execute(load)
+      : await load(this.store.db);
+    this.worldValue = r.world;
+    this.treeValue = r.tree;
+    this.committed = r.tree.size;
+    this.lastLeaf = r.last;
+    this.changePos = r.pos;
+    this.syncedAt = performance.now();
     this.lastCheckpoint =
-      cp === undefined
+      r.cp === undefined
         ? null
-        : { size: cp.size, root: Buffer.from(cp.root), note: cp.note, at: cp.at };
+        : { size: r.cp.size, root: Buffer.from(r.cp.root), note: r.cp.note, at: r.cp.at };
+  }
+
+  /**
+   * Connects the node to the bus its instances share: after each commit that changed
+   * something it wakes the others, and it catches up when they wake it (and every
+   * second regardless, in case a wake-up was lost).
+   */
+  connectBus(bus: Bus): void {
+    this.busValue = bus;
+    if (!this.shared) return;
+    this.unsubscribe = bus.subscribe(CHANGED, (data) => {
+      if (Buffer.from(data).toString('utf8') !== this.instance) this.sync();
+    });
+    this.syncTimer = setInterval(() => this.sync(), 1000);
+    this.syncTimer.unref();
+  }
+
+  get bus(): Bus | null {
+    return this.busValue;
+  }
+
+  /**
+   * Calls `fn` with the tags of every change: this instance's after their commit
+   * (`foreign` false), the other instances' as this one catches up (true).
+   */
+  onTouched(fn: (tags: readonly string[], foreign: boolean) => void): () => void {
+    this.tagListeners.add(fn);
+    return () => {
+      this.tagListeners.delete(fn);
+    };
+  }
+
+  /** Catches up with the other instances now (an empty unit: the batch catches up). */
+  sync(): void {
+    if (this.queue.length === 0 && !this.draining) void this.transact(() => {}).catch(() => {});
+  }
+
+  private tell(tags: readonly string[], foreign: boolean): void {
+    if (tags.length === 0) return;
+    for (const fn of this.tagListeners) {
+      try {
+        fn(tags, foreign);
+      } catch {
+        // A listener drops a cache; one that fails must not stop the others.
+      }
+    }
+  }
+
+  /**
+   * Under the write lock: applies what the other instances committed since this one
+   * last looked (their log entries, their effects on the World, their stale caches).
+   */
+  private async catchUp(tx: Transaction<Database>): Promise<void> {
+    if (performance.now() - this.syncedAt > FEED_STALE_MS) {
+      await this.reload();
+      this.tell(['reloaded'], true);
+    }
+    const { tree } = this;
+    for await (const leaf of leafHashes(tx, tree.size)) {
+      this.lastLeaf = Buffer.from(leaf);
+      tree.append(this.lastLeaf);
+    }
+    this.committed = tree.size;
+    for (;;) {
+      const rows = await changesAfter(tx, this.changePos, FEED_PAGE);
+      for (const row of rows) {
+        if (row.instance !== this.instance) {
+          for (const effect of decodeEffects(row.effects)) applyEffect(this.worldValue, effect);
+          this.tell(decodeTags(row.tags), true);
+        }
+        this.changePos = row.id;
+      }
+      if (rows.length < FEED_PAGE) break;
+    }
+    const cp = await latestCheckpoint(tx);
+    if (cp !== undefined && (this.lastCheckpoint === null || cp.size > this.lastCheckpoint.size))
+      this.lastCheckpoint = { size: cp.size, root: Buffer.from(cp.root), note: cp.note, at: cp.at };
+    this.syncedAt = performance.now();
   }
 
   /** Runs a unit of work in a (shared) transaction; resolves once it is committed. */
@@ -186,10 +318,17 @@ export class LiaisonNode {
     /** What settles each job's caller, in order, once the batch has committed. */
     const outcomes: (() => void)[] = [];
     const after: (() => void)[] = [];
+    const tags = new Set<string>();
+    let changed = false;
     try {
       await this.store.db.transaction().execute(async (tx) => {
+        if (this.shared) {
+          await lockWrites(tx, 'postgres');
+          await this.catchUp(tx);
+        }
         const before = this.treeValue.size;
         const pending: SealedEntry[] = [];
+        const applied: Effect[] = [];
         const now = this.now();
         const at = formatInstant(now);
         const unit: Unit = {
@@ -218,6 +357,10 @@ export class LiaisonNode {
             } catch (e) {
               definitionError(e);
             }
+            if (this.shared) applied.push(effect);
+          },
+          touch: (tag) => {
+            tags.add(tag);
           },
         };
         for (const job of batch) {
@@ -243,6 +386,18 @@ export class LiaisonNode {
           false,
           pending.map((p) => p.data),
         );
+        if (this.shared && (applied.length > 0 || tags.size > 0)) {
+          const id = await insertChange(tx, {
+            effects: encodeEffects(applied),
+            tags: JSON.stringify([...tags]),
+            instance: this.instance,
+            at: now,
+          });
+          // Once in a thousand changes, forget those no instance can still need.
+          if (id % 1000 === 0) await pruneChanges(tx, now - FEED_KEEP_MS);
+          this.changePos = id;
+        }
+        changed = pending.length > 0 || applied.length > 0 || tags.size > 0;
       });
       this.committed = this.treeValue.size;
     } catch (e) {
@@ -259,6 +414,9 @@ export class LiaisonNode {
     }
     for (const settle of outcomes) settle();
     for (const fn of after) fn();
+    this.tell([...tags], false);
+    if (changed && this.shared && this.busValue !== null)
+      void this.busValue.publish(CHANGED, Buffer.from(this.instance, 'utf8')).catch(() => {});
   }
 
   /**
@@ -284,6 +442,8 @@ export class LiaisonNode {
   }
 
   async close(): Promise<void> {
+    if (this.syncTimer !== null) clearInterval(this.syncTimer);
+    this.unsubscribe?.();
     while (this.draining || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
     await this.store.close();
   }

@@ -11,7 +11,7 @@
 import { Secret, TOTP } from 'otpauth';
 import { revokeTokenRow } from '../store/tokens.js';
 import { type Account, account, setTotp } from '../store/users.js';
-import { forgetTokens, type IssuedToken, insertToken, revokeSessions } from './auth.js';
+import { type IssuedToken, insertToken, revokeSessions } from './auth.js';
 import { writePassword } from './credentials.js';
 import { AccessDenied, Conflict, LimitReached, NotFound, RequestInvalid } from './errors.js';
 import { type EventActor, type EventSubjects, record } from './events.js';
@@ -318,7 +318,7 @@ export class SignInGuard {
     return node.transact(async (u) => {
       if (!u.world.users.has(userId))
         throw new NotFound('unknown-user', `unknown user '${userId}'`);
-      const n = await revokeSessions(u, node, userId, self ? tokenId : null);
+      const n = await revokeSessions(u, userId, self ? tokenId : null);
       await writePassword(u, { user: actor.user, party: node.party }, userId, hash, {
         reset: !self,
         setup: false,
@@ -369,7 +369,7 @@ export class SignInGuard {
       await setTotp(u.tx, actor.user, { secret: pending, pending: null, lastStep: step });
       // An enrolment token has done its job; sign in again with the code.
       await revokeTokenRow(u.tx, tokenId, u.now, 'enrol');
-      u.afterCommit(() => forgetTokens(node, (t) => t.tokenId === tokenId));
+      u.touch(`token:${tokenId}`);
       record(
         u,
         'user.totp-enrolled',
@@ -390,7 +390,7 @@ export class SignInGuard {
     return node.transact(async (u) => {
       await mayActFor(u, actor, userId);
       await setTotp(u.tx, userId, { secret: null, pending: null, lastStep: null });
-      await revokeSessions(u, node, userId, null);
+      await revokeSessions(u, userId, null);
       record(u, 'user.totp-removed', { user: actor.user, party: node.party }, { user: userId });
     });
   }

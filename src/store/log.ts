@@ -66,9 +66,9 @@ export async function* entriesAsStored(q: Q, page = 20_000): AsyncGenerator<Entr
   }
 }
 
-/** The leaf hashes of every entry, by index, a page at a time. */
-export async function* leafHashes(q: Q, page = 50_000): AsyncGenerator<Uint8Array> {
-  for (let start = 0; ; start += page) {
+/** The leaf hashes of every entry from index `from` on, by index, a page at a time. */
+export async function* leafHashes(q: Q, from = 0, page = 50_000): AsyncGenerator<Uint8Array> {
+  for (let start = from; ; start += page) {
     const rows = await q
       .selectFrom('log_entries')
       .select(['idx', 'leaf_hash'])

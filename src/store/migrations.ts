@@ -399,6 +399,34 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0013-instances': {
+      async up(db: Kysely<unknown>) {
+        // Several instances of one node (docs/deploy.md): what each batch of units did
+        // to the World and which caches it touched, in commit order, so that the
+        // other instances apply the same effects; and leases, so that one instance
+        // at a time delivers to a peer's lane or runs a node-wide timer.
+        const id =
+          dialect === 'postgres'
+            ? db.schema
+                .createTable('node_changes')
+                .addColumn('id', 'bigserial', (c) => c.primaryKey())
+            : db.schema
+                .createTable('node_changes')
+                .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
+        await id
+          .addColumn('effects', 'text', (c) => c.notNull())
+          .addColumn('tags', 'text', (c) => c.notNull())
+          .addColumn('instance', 'text', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('leases')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('holder', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -32,6 +32,16 @@ export async function lastSeqs(q: Q): Promise<Map<string, number>> {
   return new Map(rows.map((r) => [r.peer, Number(r.max)]));
 }
 
+/** The last sequence number queued to `peer` (0 for none). */
+export async function lastSeqOf(q: Q, peer: string): Promise<number> {
+  const r = await q
+    .selectFrom('outbox')
+    .select((eb) => eb.fn.max('seq').as('max'))
+    .where('peer', '=', peer)
+    .executeTakeFirst();
+  return Number(r?.max ?? 0);
+}
+
 export async function insertEnvelope(q: Q, row: Insertable<OutboxTable>): Promise<void> {
   await q.insertInto('outbox').values(row).execute();
 }

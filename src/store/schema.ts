@@ -351,6 +351,25 @@ export interface PeerAgreementStatusTable {
   differs: string;
 }
 
+/** What one committed batch did, for the node's other instances (src/store/cluster.ts). */
+export interface NodeChangeTable {
+  id: Generated<number>;
+  /** The core effects the batch applied, in order (canonical JSON array). */
+  effects: string;
+  /** The caches it touched (JSON array of tags, e.g. "peers", "token:<id>"). */
+  tags: string;
+  /** The instance that committed it. */
+  instance: string;
+  at: number;
+}
+
+/** One instance at a time holds a lease (a peer's delivery lane, a node-wide timer). */
+export interface LeaseTable {
+  name: string;
+  holder: string;
+  expires_at: number;
+}
+
 export interface Database {
   meta: MetaTable;
   agreements: AgreementTable;
@@ -381,4 +400,6 @@ export interface Database {
   agreement_keys: AgreementKeyTable;
   lifecycle_sent: LifecycleSentTable;
   peer_agreement_status: PeerAgreementStatusTable;
+  node_changes: NodeChangeTable;
+  leases: LeaseTable;
 }

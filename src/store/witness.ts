@@ -43,12 +43,14 @@ export function liveNonces(q: Q, now: number): Promise<{ nonce: string; expires_
  * is answered). A row left by an expired request of the same nonce, not yet purged,
  * is replaced: that request could not be accepted again anyway (it is stale).
  */
-export async function insertNonce(q: Q, nonce: string, expiresAt: number): Promise<void> {
-  await q
+/** Stores a request's nonce; false if it was stored already (a replayed request). */
+export async function insertNonce(q: Q, nonce: string, expiresAt: number): Promise<boolean> {
+  const r = await q
     .insertInto('seen_nonces')
     .values({ nonce, expires_at: expiresAt })
-    .onConflict((oc) => oc.column('nonce').doUpdateSet({ expires_at: expiresAt }))
-    .execute();
+    .onConflict((oc) => oc.column('nonce').doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
 /** Forgets the nonces expired before `now`: a request that carried one is stale anyway. */

@@ -1,0 +1,105 @@
+// The bus over NATS JetStream: one stream per node (its subjects
+// `liaison.<node>.<topic>`), which every instance reads with an ordered consumer
+// from the moment it opens. JetStream rather than core NATS: a consumer that loses
+// its connection resumes from the last message it saw, so a NATS reconnect loses
+// nothing; the stream keeps an hour of messages in memory.
+import { createHash } from 'node:crypto';
+import {
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+} from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { LiaisonError } from '../core/errors.js';
+import { messageOf } from '../core/guards.js';
+import { type Bus, type BusHandler, checkTopic, Topics } from './bus.js';
+
+/** The bus is where the store is for the node: without it, it cannot run (family `store`). */
+export class BusError extends LiaisonError<'bus-unavailable'> {
+  override readonly name = 'BusError';
+  readonly family = 'store';
+  constructor(message: string) {
+    super('bus-unavailable', message);
+  }
+}
+
+const HOUR_NS = 3_600_000_000_000;
+
+/** The node's token in subjects and the stream's name: its origin, hashed (origins hold '/' and '.'). */
+export function nodeToken(origin: string): string {
+  return createHash('sha256').update(origin).digest('hex').slice(0, 16);
+}
+
+export function isNatsUrl(s: string): boolean {
+  return /^(nats|tls):\/\//.test(s);
+}
+
+/** Connects to NATS at `url` and opens (or creates) the node's stream. */
+export async function openNatsBus(url: string, origin: string, instance: string): Promise<Bus> {
+  if (!isNatsUrl(url))
+    throw new BusError(`--nats '${url}': give a nats:// URL, e.g. nats://127.0.0.1:4222`);
+  const token = nodeToken(origin);
+  const stream = `LIAISON_${token}`;
+  const prefix = `liaison.${token}`;
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: url,
+      name: `liaison ${origin} ${instance}`,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      timeout: 5_000,
+    });
+  } catch (e) {
+    throw new BusError(`cannot reach NATS at ${url}: ${messageOf(e)}`);
+  }
+  try {
+    const jsm = await jetstreamManager(nc);
+    const config = {
+      name: stream,
+      subjects: [`${prefix}.>`],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.Memory,
+      max_age: HOUR_NS,
+      max_msgs: 1_000_000,
+    };
+    try {
+      await jsm.streams.info(stream);
+    } catch {
+      await jsm.streams.add(config);
+    }
+    const js = jetstream(nc);
+    const topics = new Topics();
+    const consumer = await js.consumers.get(stream, {
+      filter_subjects: [`${prefix}.>`],
+      deliver_policy: DeliverPolicy.New,
+    });
+    const messages = await consumer.consume();
+    void (async () => {
+      for await (const m of messages) {
+        topics.deliver(m.subject.slice(prefix.length + 1), m.data);
+      }
+    })().catch(() => {});
+    return {
+      kind: 'nats',
+      async publish(topic: string, data: Uint8Array): Promise<void> {
+        await js.publish(`${prefix}.${checkTopic(topic)}`, data);
+      },
+      subscribe(topic: string, fn: BusHandler): () => void {
+        return topics.add(topic, fn);
+      },
+      async close(): Promise<void> {
+        messages.stop();
+        await nc.drain().catch(() => nc.close());
+      },
+    };
+  } catch (e) {
+    await nc.close().catch(() => {});
+    if (e instanceof BusError) throw e;
+    throw new BusError(
+      `NATS at ${url} has no JetStream (start nats-server with -js): ${messageOf(e)}`,
+    );
+  }
+}
