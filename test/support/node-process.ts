@@ -67,10 +67,18 @@ export interface NodeProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `liaison node start`; with `url`, on that URL's port again (a restart). */
-export function startNodeProcess(dir: string, url?: string): Promise<NodeProcess> {
+/**
+ * Starts `liaison node start`; with `url`, on that URL's port again (a restart);
+ * `extra` are more flags (e.g. `--database`, `--nats`, `--instance` for an instance).
+ */
+export function startNodeProcess(
+  dir: string,
+  url?: string,
+  extra: readonly string[] = [],
+): Promise<NodeProcess> {
   const port = url === undefined ? '0' : new URL(url).port;
-  const child = spawn(process.execPath, [BIN, 'node', 'start', '--data', dir, '--port', port], {
+  const args = [BIN, 'node', 'start', '--data', dir, '--port', port, ...extra];
+  const child = spawn(process.execPath, args, {
     env: env(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
