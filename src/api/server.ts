@@ -4,7 +4,12 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv, type AnySchema } from 'ajv';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import secureJson from 'secure-json-parse';
 import type { AlertService } from '../alerts/service.js';
 import type { LiaisonError } from '../core/index.js';
@@ -17,7 +22,7 @@ import { SignInGuard, type SignInOptions } from '../node/signin.js';
 import { metaValue } from '../store/meta.js';
 import { registerAgreementRoutes } from './agreement-routes.js';
 import { registerAlertRoutes } from './alert-routes.js';
-import { ERRORS, makeAuth } from './common.js';
+import { type App, ERRORS, makeAuth } from './common.js';
 import { registerConsoleRoutes } from './console-routes.js';
 import { answer, fromFramework, INTERNAL } from './errors.js';
 import { registerFederationRoutes } from './federation-routes.js';
@@ -45,6 +50,8 @@ export interface ApiOptions {
   readonly metrics?: Metrics;
   /** The worker asking peers to cosign this node's log (its state is shown to auditors). */
   readonly cosigning?: Cosigning;
+  /** Serve HTTPS with this certificate (PEM, any intermediates after it) and key; HTTP without. */
+  readonly https?: { readonly cert: string; readonly key: string };
 }
 
 export async function buildApi(
@@ -59,18 +66,25 @@ export async function buildApi(
     if (a.retryAfter !== null) void reply.header('retry-after', String(a.retryAfter));
     return reply.status(a.status).send(a.body);
   };
-  const app = Fastify({
+  const settings = {
     bodyLimit: BODY_LIMIT,
     logger: options.logger ?? false,
     // Errors Fastify raises before routing (a malformed URL) take the project's shape.
-    frameworkErrors: (error, req, reply) => {
+    frameworkErrors: (error: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
       const e =
         fromFramework(error, BODY_LIMIT) ??
         new RequestInvalid('invalid-request', 'the request is malformed');
       req.log.info({ code: error.code }, 'framework error');
       void send(reply, e);
     },
-  }).withTypeProvider<TypeBoxTypeProvider>();
+  };
+  // Two calls: Fastify's types choose the server (http or https) by the options given.
+  const tls = options.https;
+  const app: App = (
+    tls === undefined
+      ? Fastify(settings)
+      : Fastify({ ...settings, https: { cert: tls.cert, key: tls.key } })
+  ).withTypeProvider<TypeBoxTypeProvider>();
 
   // A malformed HTTP request never reaches Fastify's router: answer it in our shape too.
   app.server.removeAllListeners('clientError');

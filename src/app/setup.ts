@@ -26,6 +26,7 @@ import { Federation } from '../federation/federation.js';
 import { authorityOf } from '../federation/httpsig.js';
 import { proposeAgreement } from '../federation/operations.js';
 import { outOfStep } from '../federation/sync-view.js';
+import { trustingFetch } from '../federation/transport.js';
 import { rawPublicKey, verifierKey } from '../log/note.js';
 import type { IssuedToken } from '../node/auth.js';
 import { record } from '../node/events.js';
@@ -35,6 +36,7 @@ import { createUser, issueToken } from '../node/users.js';
 import { isPostgresUrl, openStore } from '../store/db.js';
 import { metaValue, putMeta } from '../store/meta.js';
 import { SetupError } from './errors.js';
+import { checkTlsConfig, initTls, startTls, TlsConfigSchema, type TlsFlags } from './tls.js';
 
 export { SetupError };
 
@@ -49,7 +51,7 @@ const NodeConfigSchema = Type.Object({
   database: Type.String({ minLength: 1 }),
   port: Type.Integer({ minimum: 0, maximum: 65_535 }),
   host: Type.String({ minLength: 1 }),
-  /** The URL partners reach this node at; by default http://host:port. */
+  /** The URL partners reach this node at; by default http(s)://host:port. */
   url: Type.Optional(Type.String()),
   /**
    * Other URLs partners may reach this node at (another name of the host, a gateway).
@@ -79,6 +81,8 @@ const NodeConfigSchema = Type.Object({
    * a postgres:// database, several instances then serve one node (docs/deploy.md).
    */
   nats: Type.Optional(Type.String({ minLength: 1 })),
+  /** HTTPS (cert and key) and the CA trusted for peers (src/app/tls.ts). */
+  tls: Type.Optional(TlsConfigSchema),
 });
 export type NodeConfig = Static<typeof NodeConfigSchema>;
 
@@ -124,6 +128,7 @@ export function readConfig(dir: string): NodeConfig {
       throw new SetupError(messageOf(e));
     }
   }
+  if (c.tls !== undefined) checkTlsConfig(c.tls, p);
   return c;
 }
 
@@ -149,6 +154,8 @@ export interface InitOptions {
   readonly witnessIntervalSeconds?: number | undefined;
   /** The first admin's username (default `admin`; the demo's are `<party>-admin`). */
   readonly adminUsername?: string | undefined;
+  /** `--tls-cert`, `--tls-key`, `--tls-ca`: checked, then recorded in config.json. */
+  readonly tls?: TlsFlags | undefined;
 }
 
 export interface InitResult {
@@ -170,6 +177,7 @@ export async function initNode(o: InitOptions): Promise<InitResult> {
   }
   if (existsSync(configPath(o.dir)))
     throw new SetupError(`'${o.dir}' already holds a node (${configPath(o.dir)})`);
+  const tls = initTls(o.dir, o.tls ?? {}, new Date());
   mkdirSync(o.dir, { recursive: true, mode: 0o700 });
   chmodSync(o.dir, 0o700);
   const keys = generateNodeKeys();
@@ -186,6 +194,7 @@ export async function initNode(o: InitOptions): Promise<InitResult> {
     ...(o.witnessIntervalSeconds === undefined
       ? {}
       : { witnessIntervalSeconds: o.witnessIntervalSeconds }),
+    ...(tls === undefined ? {} : { tls }),
     createdAt: new Date().toISOString(),
     verifierKey: verifierKey(o.origin ?? `liaison.local/${o.party}`, rawPublicKey(keys.signing)),
   };
@@ -224,7 +233,9 @@ export async function initNode(o: InitOptions): Promise<InitResult> {
       node,
       signingKey: keys.signing,
       encryptionKey: keys.encryption,
-      url: config.url ?? `http://${config.host}:${config.port}`,
+      url:
+        config.url ??
+        `${tls?.cert === undefined ? 'http' : 'https'}://${config.host}:${config.port}`,
     });
     for (const t of BUILT_IN_TEMPLATES.values()) {
       if (t.parties.includes(o.party)) await proposeAgreement(federation, null, t);
@@ -279,6 +290,8 @@ export interface StartOptions {
   readonly witnessIntervalMs?: number | undefined;
   /** host:port for the metrics listener; overrides the config's `metricsListen`. */
   readonly metricsListen?: string | undefined;
+  /** `--tls-cert`, `--tls-key`, `--tls-ca`: each overrides the config's. */
+  readonly tls?: TlsFlags | undefined;
   /** The store, overriding the config's (a postgres:// URL the node's instances share). */
   readonly database?: string | undefined;
   /** NATS for the node's instances, overriding the config's `nats`. */
@@ -296,6 +309,7 @@ function tightenPermissions(dir: string): void {
 export async function startNode(o: StartOptions): Promise<RunningNode> {
   const config = readConfig(o.dir);
   tightenPermissions(o.dir);
+  const tls = startTls(o.dir, configPath(o.dir), config.tls, o.tls ?? {}, new Date());
   const keys = openKeys(readStoredKeys(o.dir), o.passphrase);
   // The log's key is the one recorded at init: a keys.json replaced with another key
   // would sign a history partners never saw (docs/decisions.md #86).
@@ -344,6 +358,9 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
       return url;
     },
     aliasUrls: config.aliasUrls ?? [],
+    // Peers over https are checked against the CA given beside Node's roots; their
+    // keys stay pinned by fingerprint all the same (TLS is the transport only).
+    fetch: trustingFetch(tls.ca),
     statusIntervalMs: (config.statusReportSeconds ?? 300) * 1000,
   });
   const alerts = new AlertService(federation, {
@@ -368,6 +385,7 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
     metrics,
     signIn: { requireTotp: config.requireTotp === true },
     cosigning,
+    ...(tls.server === null ? {} : { https: tls.server }),
   });
   const metricsAt = o.metricsListen ?? config.metricsListen;
   let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | null = null;
@@ -388,7 +406,8 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
   }
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address !== null ? address.port : port;
-  if (url === '') url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  if (url === '')
+    url = `${tls.server === null ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
   federation.start();
   cosigning.start();
   await alerts.start();
