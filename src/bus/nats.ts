@@ -72,10 +72,9 @@ export async function openNatsBus(url: string, origin: string, instance: string)
     }
     const js = jetstream(nc);
     const topics = new Topics();
-    const consumer = await js.consumers.get(stream, {
-      filter_subjects: [`${prefix}.>`],
-      deliver_policy: DeliverPolicy.New,
-    });
+    // The stream holds only this node's subjects: no filter (NATS 2.9 has no
+    // `filter_subjects`, which ordered consumers would otherwise send).
+    const consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.New });
     const messages = await consumer.consume();
     void (async () => {
       for await (const m of messages) {
