@@ -2,8 +2,9 @@
 // agreements countersigned, people seeded in each, a short exchange replayed.
 // Run again on the same directory, it resumes.
 
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { launchPreset } from '../alerts/model.js';
@@ -17,6 +18,7 @@ import { endSetup, setupOpen, setupPassword } from '../node/setup-mode.js';
 import { createUser, issueToken } from '../node/users.js';
 import { acksOf } from '../store/alerts.js';
 import { consentRequest } from '../store/consents.js';
+import { ensurePostgresDatabase, isPostgresUrl } from '../store/db.js';
 import { initNode, type RunningNode, SetupError, startNode } from './setup.js';
 
 const DEMO_PARTIES = ['JP', 'KR', 'US'] as const;
@@ -37,6 +39,8 @@ const byRole = Type.Object(Object.fromEntries(ROLES.map((r) => [r, Type.String()
 const DemoNodeSchema = Type.Object({
   party: Type.String(),
   url: Type.String(),
+  /** Every instance's URL, the first being `url` (`liaison demo --instances N`). */
+  urls: Type.Optional(Type.Array(Type.String())),
   /** The console username of the person holding each role (`<party>-<role>`). */
   users: byRole,
   /** A token per role, in the order of ROLES. */
@@ -47,6 +51,9 @@ const DemoFileSchema = Type.Object({
   nodes: Type.Array(DemoNodeSchema),
   /** The console password of every demo user (`<party>-<role>`, e.g. jp-officer). */
   password: Type.Optional(Type.String()),
+  /** How many instances each node runs, and the NATS they share (the scale demo). */
+  instances: Type.Optional(Type.Integer({ minimum: 1 })),
+  nats: Type.Optional(Type.String()),
 });
 export type DemoNode = Static<typeof DemoNodeSchema>;
 export type DemoFile = Static<typeof DemoFileSchema>;
@@ -97,22 +104,51 @@ export function storedPortBase(dir: string): number | null {
   return first === undefined ? null : Number(new URL(first.url).port) - 1;
 }
 
+/** Instance k (from 0) of the node of party number i listens on base + i + 1 + 10k. */
+const INSTANCE_PORT_STRIDE = 10;
+const MAX_INSTANCES = 4;
+
 export async function runDemo(o: {
   dir: string;
   portBase: number;
   passphrase?: string;
   log?: (s: string) => void;
+  /** Instances per node (default 1); more than one needs `database` and `nats`. */
+  instances?: number;
+  /** A PostgreSQL server URL: each node gets its own database there. */
+  database?: string;
+  /** NATS (JetStream) the instances of each node share. */
+  nats?: string;
 }): Promise<RunningDemo> {
   const passphrase = o.passphrase ?? DEMO_PASSPHRASE;
   const log = o.log ?? (() => {});
   const demoPath = join(o.dir, 'demo.json');
   const resumed = existsSync(demoPath);
+  const before = resumed ? readDemoFile(demoPath) : null;
+  const instances = o.instances ?? before?.instances ?? 1;
+  const nats = o.nats ?? before?.nats;
+  if (!Number.isInteger(instances) || instances < 1 || instances > MAX_INSTANCES)
+    throw new SetupError(`--instances ${instances}: give 1 to ${MAX_INSTANCES}`);
+  if (instances > 1 && (nats === undefined || (o.database === undefined && !resumed)))
+    throw new SetupError(
+      `--instances ${instances}: the instances of a node share a PostgreSQL database and NATS; give --database postgres://127.0.0.1:5432/postgres --nats nats://127.0.0.1:4222`,
+    );
+  if (o.database !== undefined && !isPostgresUrl(o.database))
+    throw new SetupError(`--database ${o.database}: give a postgres:// URL of the server`);
   const dirOf = (p: string) => join(o.dir, p);
   const admins: Record<string, string> = {};
   const fingerprints: Record<string, string> = {};
   if (!resumed) {
     for (const [i, party] of DEMO_PARTIES.entries()) {
       if (existsSync(join(dirOf(party), 'config.json'))) continue;
+      // Each node its own database on the server, named after the demo's directory.
+      const database =
+        o.database === undefined
+          ? undefined
+          : await ensurePostgresDatabase(
+              o.database,
+              `liaison_demo_${party.toLowerCase()}_${createHash('sha256').update(resolve(o.dir)).digest('hex').slice(0, 10)}`,
+            );
       const r = await initNode({
         party,
         dir: dirOf(party),
@@ -120,6 +156,7 @@ export async function runDemo(o: {
         port: o.portBase + i + 1,
         origin: `liaison.demo/${party}`,
         adminUsername: demoUsername(party, 'admin'),
+        database,
       });
       admins[party] = r.admin.token;
       fingerprints[party] = r.fingerprint;
@@ -127,22 +164,33 @@ export async function runDemo(o: {
     }
   }
   const nodes: RunningNode[] = [];
-  for (const [i, party] of DEMO_PARTIES.entries()) {
-    nodes.push(
-      await startNode({
-        dir: dirOf(party),
-        passphrase,
-        port: o.portBase + i + 1,
-        checkpointEveryMs: 5_000,
-        // Each node asks the other two to cosign its log while it grows: every 10 s
-        // here, so that the console shows cosignatures soon after the demo starts.
-        witnessIntervalMs: DEMO_WITNESS_INTERVAL_MS,
-      }),
-    );
-  }
+  /** The instances after the first, by party (they serve the same node). */
+  const more = new Map<string, RunningNode[]>();
   const stop = async () => {
-    for (const n of nodes) await n.stop();
+    for (const n of [...nodes, ...[...more.values()].flat()]) await n.stop();
   };
+  try {
+    for (const [i, party] of DEMO_PARTIES.entries()) {
+      for (let k = 0; k < instances; k++) {
+        const running = await startNode({
+          dir: dirOf(party),
+          passphrase,
+          port: o.portBase + i + 1 + INSTANCE_PORT_STRIDE * k,
+          checkpointEveryMs: 5_000,
+          // Each node asks the other two to cosign its log while it grows: every 10 s
+          // here, so that the console shows cosignatures soon after the demo starts.
+          witnessIntervalMs: DEMO_WITNESS_INTERVAL_MS,
+          ...(instances > 1 ? { nats, instance: `${party.toLowerCase()}-${k + 1}` } : {}),
+        });
+        if (k === 0) nodes.push(running);
+        else more.set(party, [...(more.get(party) ?? []), running]);
+      }
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const urlsOf = (n: RunningNode) => [n.url, ...(more.get(n.node.party) ?? []).map((m) => m.url)];
   try {
     if (resumed) {
       const file = readDemoFile(demoPath);
@@ -167,7 +215,11 @@ export async function runDemo(o: {
         mine.every((id) => n.node.world.agreements.has(id)),
       );
     }
-    const file: { nodes: DemoNode[]; password: string } = { nodes: [], password: DEMO_PASSWORD };
+    const file: DemoFile = {
+      nodes: [],
+      password: DEMO_PASSWORD,
+      ...(instances > 1 ? { instances, nats } : {}),
+    };
     const passwordHash = await hashPassword(DEMO_PASSWORD);
     for (const n of nodes) {
       const party = n.node.party;
@@ -206,7 +258,13 @@ export async function runDemo(o: {
       const users = Object.fromEntries(
         DEMO_ROLES.map((r) => [r, r === 'admin' ? admin : demoUsername(party, r)]),
       );
-      file.nodes.push({ party, url: n.url, users, tokens: ordered });
+      file.nodes.push({
+        party,
+        url: n.url,
+        ...(instances > 1 ? { urls: urlsOf(n) } : {}),
+        users,
+        tokens: ordered,
+      });
     }
     writeFileSync(demoPath, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
     await replay(byParty, log);

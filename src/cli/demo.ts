@@ -23,50 +23,74 @@ export function registerDemoCommand(program: Command, ctx: RemoteContext): void 
     )
     .option('--data <dir>', 'where the three nodes keep their data', '.liaison-demo')
     .option('--json', 'print demo.json instead of a table')
-    .action(async (o: { portBase?: string; data: string; json?: boolean }) => {
-      // A demo that ran before resumes on its own ports: its nodes told each other
-      // their URLs when they peered.
-      const stored = storedPortBase(o.data);
-      const portBase =
-        o.portBase === undefined ? (stored ?? DEFAULT_PORT_BASE) : Number(o.portBase);
-      if (!Number.isInteger(portBase) || portBase < 0 || portBase > 65530) {
-        throw new UsageError(`--port-base must be a port number, not '${o.portBase}'`);
-      }
-      if (stored !== null && stored !== portBase) {
-        throw new UsageError(
-          `the demo in ${o.data} runs on ports ${stored + 1}–${stored + 3} (--port-base ${stored}); resume it with that port base, or start another with --data`,
-        );
-      }
-      // Ctrl-C at any moment stops the nodes cleanly: during the start, once it is done.
-      let interrupted = false;
-      let wake: () => void = () => {};
-      const onSignal = () => {
-        interrupted = true;
-        wake();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      try {
-        const demo = await runDemo({
-          dir: o.data,
-          portBase,
-          passphrase: process.env.LIAISON_PASSPHRASE ?? DEMO_PASSPHRASE,
-          log: (s) => ctx.io.out(`  ${s}\n`),
-        });
-        if (!interrupted) {
-          printDemo(ctx, o.data, demo, o.json === true);
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            if (interrupted) resolve();
-          });
+    .option(
+      '--instances <n>',
+      'instances per node (instance k on P+i+1+10k); more than one needs --database and --nats',
+    )
+    .option(
+      '--database <url>',
+      'a PostgreSQL server (postgres://…): each node gets its own database there',
+    )
+    .option('--nats <url>', 'NATS JetStream that the instances share (nats://…)')
+    .action(
+      async (o: {
+        portBase?: string;
+        data: string;
+        json?: boolean;
+        instances?: string;
+        database?: string;
+        nats?: string;
+      }) => {
+        const instances = o.instances === undefined ? undefined : Number(o.instances);
+        if (instances !== undefined && !Number.isInteger(instances))
+          throw new UsageError(`--instances must be a whole number, not '${o.instances}'`);
+        // A demo that ran before resumes on its own ports: its nodes told each other
+        // their URLs when they peered.
+        const stored = storedPortBase(o.data);
+        const portBase =
+          o.portBase === undefined ? (stored ?? DEFAULT_PORT_BASE) : Number(o.portBase);
+        if (!Number.isInteger(portBase) || portBase < 0 || portBase > 65530) {
+          throw new UsageError(`--port-base must be a port number, not '${o.portBase}'`);
         }
-        await demo.stop();
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-      ctx.io.out('liaison demo: stopped\n');
-    });
+        if (stored !== null && stored !== portBase) {
+          throw new UsageError(
+            `the demo in ${o.data} runs on ports ${stored + 1}–${stored + 3} (--port-base ${stored}); resume it with that port base, or start another with --data`,
+          );
+        }
+        // Ctrl-C at any moment stops the nodes cleanly: during the start, once it is done.
+        let interrupted = false;
+        let wake: () => void = () => {};
+        const onSignal = () => {
+          interrupted = true;
+          wake();
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        try {
+          const demo = await runDemo({
+            dir: o.data,
+            portBase,
+            passphrase: process.env.LIAISON_PASSPHRASE ?? DEMO_PASSPHRASE,
+            log: (s) => ctx.io.out(`  ${s}\n`),
+            ...(instances === undefined ? {} : { instances }),
+            ...(o.database === undefined ? {} : { database: o.database }),
+            ...(o.nats === undefined ? {} : { nats: o.nats }),
+          });
+          if (!interrupted) {
+            printDemo(ctx, o.data, demo, o.json === true);
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+              if (interrupted) resolve();
+            });
+          }
+          await demo.stop();
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+        ctx.io.out('liaison demo: stopped\n');
+      },
+    );
 }
 
 function printDemo(ctx: RemoteContext, dir: string, demo: RunningDemo, json: boolean): void {
@@ -77,7 +101,8 @@ function printDemo(ctx: RemoteContext, dir: string, demo: RunningDemo, json: boo
   const rows = demo.file.nodes.flatMap((n) =>
     Object.entries(n.tokens).map(([role, token], i) => [
       i === 0 ? n.party : '',
-      i === 0 ? n.url : '',
+      // With several instances, one URL per line beside the first roles.
+      (n.urls ?? [n.url])[i] ?? '',
       role,
       n.users[role] ?? '',
       token,
@@ -86,7 +111,7 @@ function printDemo(ctx: RemoteContext, dir: string, demo: RunningDemo, json: boo
   ctx.io.out(
     [
       '',
-      `Liaison demo ${demo.resumed ? 'resumed' : 'started'}: three nodes on loopback (${dir}/demo.json has the same)`,
+      `Liaison demo ${demo.resumed ? 'resumed' : 'started'}: three nodes on loopback${demo.file.instances === undefined ? '' : `, ${demo.file.instances} instances each (any instance answers for its node)`} (${dir}/demo.json has the same)`,
       '',
       ...table(['party', 'url', 'role', 'username', 'API token'], rows),
       '',

@@ -80,7 +80,7 @@ export class Federation implements Notifier {
   }
 
   /** Takes the peers another instance added (the map is shared by reference). */
-  private async reloadPeers(): Promise<void> {
+  async reloadPeers(): Promise<void> {
     try {
       const now = await loadPeers(this.node.store.db);
       for (const party of this.peers.keys()) if (!now.has(party)) this.peers.delete(party);

@@ -68,6 +68,7 @@ export class Inbox {
   private refusalBudgetAt = 0;
   private refusalsNotLogged = 0;
   private noncesPurgedAt = 0;
+  private peersReloadedAt = 0;
 
   constructor(
     private readonly fed: Federation,
@@ -95,6 +96,16 @@ export class Inbox {
   ): Promise<{ party: string; nonce: string; expires: number }> {
     const fed = this.fed;
     let err: HttpSigError;
+    // A peer another instance of this node added a moment ago: take it before judging
+    // (at most four times a second, so that unknown key ids cannot flood the store).
+    const keyId = /keyid="([^"]*)"/.exec(String(headers['signature-input'] ?? ''))?.[1];
+    const now0 = fed.node.now();
+    if (fed.node.shared && keyId !== undefined && !fed.peers.has(keyId)) {
+      if (now0 - this.peersReloadedAt > 250) {
+        this.peersReloadedAt = now0;
+        await fed.reloadPeers();
+      }
+    }
     try {
       const v = verifyRequest(parts, headers, {
         authorities: fed.ownAuthorities(),

@@ -2,6 +2,7 @@
 // for `postgres://` URLs, through the same Kysely code, and migrates it.
 
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
@@ -36,6 +37,21 @@ function redact(url: string): string {
     return u.toString();
   } catch {
     return 'postgres://…';
+  }
+}
+
+/**
+ * A postgres:// URL with no user name means the operating system's user, as for
+ * psql (libpq); node-postgres would take $USER, which services often lack.
+ */
+function withDefaultUser(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username !== '' || process.env.PGUSER !== undefined) return url;
+    u.username = userInfo().username;
+    return u.toString();
+  } catch {
+    return url;
   }
 }
 
@@ -92,6 +108,28 @@ function withStatementCache(db: SqliteDatabase.Database) {
   };
 }
 
+/**
+ * The URL of database `name` on the PostgreSQL server of `serverUrl`, created if it
+ * does not exist (the scale demo gives each party's node its own database).
+ */
+export async function ensurePostgresDatabase(serverUrl: string, name: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name))
+    throw new StoreError(`database name '${name}': use lower-case letters, digits and _`);
+  const client = new pg.Client({ connectionString: withDefaultUser(serverUrl) });
+  try {
+    await client.connect();
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${name}`);
+  } catch (e) {
+    throw new StoreError(`cannot create database ${name} at ${redact(serverUrl)}: ${messageOf(e)}`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 /** Opens (creating if needed) and migrates a store. `target`: a file path or a postgres:// URL. */
 export async function openStore(target: string): Promise<Store> {
   let store: Store;
@@ -100,7 +138,7 @@ export async function openStore(target: string): Promise<Store> {
     const types = new pg.TypeOverrides();
     types.setTypeParser(INT8_OID, Number);
     types.setTypeParser(NUMERIC_OID, Number);
-    const pool = new pg.Pool({ connectionString: target, max: 8, types });
+    const pool = new pg.Pool({ connectionString: withDefaultUser(target), max: 8, types });
     // An idle connection that the server closes (a restart, an administrator) is
     // dropped by the pool and replaced on demand; it must not bring the node down.
     pool.on('error', () => {});
