@@ -114,7 +114,9 @@ function readKey(file: Source): { pem: string; key: KeyObject } {
   } catch (e) {
     const why = /ENCRYPTED/.test(pem)
       ? 'is encrypted: give it unencrypted, readable by the node’s user only'
-      : `holds no PEM private key (${messageOf(e)})`;
+      : pemCertificates(pem).length > 0 && !/PRIVATE KEY-----/.test(pem)
+        ? 'holds a certificate, not a private key'
+        : `holds no PEM private key (-----BEGIN PRIVATE KEY-----) that Node reads: ${messageOf(e)}`;
     throw new SetupError(`the TLS key ${file.path} (${file.from}) ${why}`);
   }
 }

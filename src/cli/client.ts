@@ -1,11 +1,15 @@
 // The CLI's HTTP client for a running node: `--node URL --token T`, defaulting to
-// the local node of the data directory and to $LIAISON_TOKEN.
+// the local node of the data directory and to $LIAISON_TOKEN. An https node's
+// certificate is checked against Node's roots and the CA of `--ca FILE`
+// ($LIAISON_CA_FILE; for the data directory's node, its config's tls.ca).
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { configPath, DEFAULT_DATA_DIR, readConfig } from '../app/setup.js';
 import { isObject, messageOf } from '../core/guards.js';
 import { LiaisonError } from '../core/index.js';
+import { pemCertificates, trustingFetch, UntrustedCertificate } from '../federation/transport.js';
 import type { paths } from './api-types.js';
 import { UsageError } from './errors.js';
 
@@ -93,12 +97,41 @@ export class UnreachableError extends LiaisonError<'unreachable'> {
 export interface Target {
   readonly url: string;
   readonly token: string | undefined;
+  /** CA certificates (PEM) trusted for an https node beside Node's roots. */
+  readonly ca?: string | undefined;
 }
 
 export interface TargetOptions {
   readonly node?: string | undefined;
   readonly token?: string | undefined;
   readonly data?: string | undefined;
+  /** `--ca FILE`: the CA bundle to trust (default $LIAISON_CA_FILE). */
+  readonly ca?: string | undefined;
+}
+
+/** A CA bundle the person named: read, and holding at least one PEM certificate. */
+function readCa(file: string, from: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = isObject(e) && typeof e.code === 'string' ? e.code : '';
+    throw new UsageError(
+      `${from} '${file}': ${code === 'ENOENT' ? 'no such file' : `cannot read it (${messageOf(e)})`}`,
+    );
+  }
+  if (pemCertificates(text).length === 0)
+    throw new UsageError(
+      `${from} '${file}' holds no PEM certificate (-----BEGIN CERTIFICATE-----): give the CA that signed the node's certificate`,
+    );
+  return text;
+}
+
+/** The CA the options or the environment name, read; undefined when none is named. */
+function givenCa(o: TargetOptions): string | undefined {
+  if (o.ca !== undefined) return readCa(o.ca, '--ca');
+  const env = process.env.LIAISON_CA_FILE;
+  return env === undefined || env === '' ? undefined : readCa(env, 'LIAISON_CA_FILE');
 }
 
 /**
@@ -129,7 +162,8 @@ export function nodeUrl(given: string): string {
 export function resolveTarget(o: TargetOptions): Target {
   const token = o.token ?? process.env.LIAISON_TOKEN;
   const explicit = o.node ?? process.env.LIAISON_NODE;
-  if (explicit !== undefined) return { url: nodeUrl(explicit), token };
+  const ca = givenCa(o);
+  if (explicit !== undefined) return { url: nodeUrl(explicit), token, ca };
   const dir = o.data ?? DEFAULT_DATA_DIR;
   if (!existsSync(configPath(dir))) {
     throw new UsageError(
@@ -138,7 +172,16 @@ export function resolveTarget(o: TargetOptions): Target {
   }
   const c = readConfig(dir);
   const host = c.host === '0.0.0.0' || c.host === '::' ? '127.0.0.1' : c.host;
-  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${c.port}`, token };
+  const scheme = c.tls?.cert === undefined ? 'http' : 'https';
+  // The local node's certificate is most likely signed by the CA it trusts for peers.
+  const localCa =
+    ca ??
+    (c.tls?.ca === undefined ? undefined : readCa(resolve(dir, c.tls.ca), 'tls.ca in config.json'));
+  return {
+    url: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${c.port}`,
+    token,
+    ca: localCa,
+  };
 }
 
 type Method = 'get' | 'post' | 'put' | 'delete';
@@ -238,11 +281,15 @@ function fillPath(
  * resolves to what that route answers (its 2xx JSON), and refusals throw RemoteError.
  */
 export class NodeClient {
+  private readonly fetch: typeof fetch;
+
   constructor(
     readonly target: Target,
     /** The command's flags by request field, to name them in a refusal (withFlag). */
     readonly flags: FlagsOf = {},
-  ) {}
+  ) {
+    this.fetch = trustingFetch(target.ca);
+  }
 
   get<P extends PathWith<'get'>>(path: P, ...[input]: Args<P, 'get'>): Promise<Answer<P, 'get'>> {
     return this.call('GET', path, input);
@@ -274,15 +321,26 @@ export class NodeClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await fetch(`${this.target.url}${path}`, {
+      res = await this.fetch(`${this.target.url}${path}`, {
         method,
         headers,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (e) {
-      const cause = isObject(e) && isObject(e.cause) ? e.cause : {};
+      if (e instanceof UntrustedCertificate)
+        throw new UnreachableError(
+          `cannot reach the node at ${this.target.url}: ${e.message}; trust the CA that signed it with --ca FILE or LIAISON_CA_FILE`,
+        );
+      const cause = isObject(e) && isObject(e.cause) ? e.cause : isObject(e) ? e : {};
       const why = [cause.code, cause.message].find((x) => typeof x === 'string') ?? messageOf(e);
-      throw new UnreachableError(`cannot reach the node at ${this.target.url}: ${String(why)}`);
+      // An https node closes a plain http connection without a word.
+      const hint =
+        this.target.url.startsWith('http:') && (why === 'UND_ERR_SOCKET' || why === 'ECONNRESET')
+          ? ' (the node closed the connection: if it serves HTTPS, give https://)'
+          : '';
+      throw new UnreachableError(
+        `cannot reach the node at ${this.target.url}: ${String(why)}${hint}`,
+      );
     }
     const text = await res.text();
     // No content (204): nothing to read.
@@ -330,6 +388,10 @@ export function withTarget(cmd: Command): Command {
     .option('--node <url>', 'node URL (default: $LIAISON_NODE, else the node in --data)')
     .option('--token <token>', 'API token (default: $LIAISON_TOKEN)')
     .option('--data <dir>', 'data directory of the local node', '.liaison')
+    .option(
+      '--ca <file>',
+      "CA certificate(s) to trust for an https node, beside the system's (default: $LIAISON_CA_FILE, else the local node's tls.ca)",
+    )
     .option('--json', 'print JSON');
 }
 

@@ -18,6 +18,7 @@ import { registerNodeCommands } from './node.js';
 import { registerPeopleCommands } from './people.js';
 import { rules } from './rules.js';
 import { simulate } from './simulate.js';
+import { registerTlsCommands } from './tls.js';
 
 /** The 2019 scenario shipped with the package, replayed when no file is given. */
 export const BUILT_IN_SCENARIO = fileURLToPath(
@@ -120,6 +121,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   registerAlertCommands(program, context);
   registerNodeCommands(program, context);
   registerDemoCommand(program, context);
+  registerTlsCommands(program, context);
 
   program
     .command('rules')

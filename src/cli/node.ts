@@ -88,6 +88,12 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
       'how often to ask the peers to cosign the log while it grows (default 30)',
       seconds,
     )
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; with --tls-key)')
+    .option('--tls-key <file>', "the certificate's private key (PEM, unencrypted)")
+    .option(
+      '--tls-ca <file>',
+      "CA certificate(s) to trust when reaching peers over https, beside the system's",
+    )
     .option('--json', 'print JSON')
     .action(
       async (o: {
@@ -100,6 +106,9 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
         requireTotp?: boolean;
         metricsListen?: string;
         witnessInterval?: number;
+        tlsCert?: string;
+        tlsKey?: string;
+        tlsCa?: string;
         json?: boolean;
       }) => {
         const r = await initNode({
@@ -113,6 +122,7 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
           requireTotp: o.requireTotp,
           metricsListen: o.metricsListen,
           witnessIntervalSeconds: o.witnessInterval,
+          tls: { cert: o.tlsCert, key: o.tlsKey, ca: o.tlsCa },
         });
         if (o.json === true) {
           ctx.io.out(
@@ -120,7 +130,7 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
           );
         } else {
           const lines = [
-            `Initialized the ${r.config.party} node in ${o.data} (store: ${r.config.database}, port ${r.config.port}).`,
+            `Initialized the ${r.config.party} node in ${o.data} (store: ${r.config.database}, port ${r.config.port}${r.config.tls?.cert === undefined ? '' : ', HTTPS'}).`,
             `Fingerprint (read it to partners over a trusted channel): ${r.fingerprint}`,
             `Log verifier key (give it to partners' auditors): ${r.verifierKey}`,
             `(recorded in ${o.data}/config.json: 'liaison audit verify --data' checks the log against it)`,
@@ -160,6 +170,12 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
       'NATS JetStream the instances share (with a postgres:// store), e.g. nats://127.0.0.1:4222',
     )
     .option('--instance <name>', "this instance's name (default: random)")
+    .option('--tls-cert <file>', "serve HTTPS with this certificate (default: the config's)")
+    .option('--tls-key <file>', "the certificate's private key (default: the config's)")
+    .option(
+      '--tls-ca <file>',
+      "CA certificate(s) trusted for peers over https, beside the system's (default: the config's)",
+    )
     .action(
       async (o: {
         data: string;
@@ -171,6 +187,9 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
         database?: string;
         nats?: string;
         instance?: string;
+        tlsCert?: string;
+        tlsKey?: string;
+        tlsCa?: string;
       }) => {
         const running = await startNode({
           dir: o.data,
@@ -183,6 +202,7 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
           database: o.database,
           nats: o.nats,
           instance: o.instance,
+          tls: { cert: o.tlsCert, key: o.tlsKey, ca: o.tlsCa },
         });
         ctx.io.out(
           `liaison: ${running.node.party} node listening on ${running.url} (log size ${running.node.tree.size})${running.metricsUrl === null ? '' : `; metrics on ${running.metricsUrl}`}\n`,
@@ -216,6 +236,10 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
     )
     .option('--token <token>', 'API token for --node (default: $LIAISON_TOKEN)')
     .option(
+      '--ca <file>',
+      'CA certificate(s) to trust for an https --node (default: $LIAISON_CA_FILE)',
+    )
+    .option(
       '--verifier-key <key>',
       "the log's C2SP verifier key (default: the one node init recorded in config.json, or the node's API)",
     )
@@ -227,6 +251,7 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
         peer?: string;
         peers?: boolean;
         token?: string;
+        ca?: string;
         verifierKey?: string;
         json?: boolean;
       }) => {
@@ -243,7 +268,7 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
         let report: AuditReport;
         let source: string;
         if (o.node !== undefined) {
-          const client = new NodeClient(resolveTarget({ node: o.node, token: o.token }));
+          const client = new NodeClient(resolveTarget({ node: o.node, token: o.token, ca: o.ca }));
           const info = await client.get('/v1/node');
           const verifier = parseVerifierKey(o.verifierKey ?? info.verifierKey);
           const checkpoints = await client.get('/v1/log/checkpoints');
@@ -288,10 +313,12 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
 /** Asks our node to witness a partner's log: consistent with every checkpoint of it seen? */
 async function verifyPeer(
   peerUrl: string,
-  o: { node?: string; token?: string; data?: string; json?: boolean },
+  o: { node?: string; token?: string; data?: string; ca?: string; json?: boolean },
   ctx: RemoteContext,
 ): Promise<void> {
-  const client = new NodeClient(resolveTarget({ node: o.node, token: o.token, data: o.data }));
+  const client = new NodeClient(
+    resolveTarget({ node: o.node, token: o.token, data: o.data, ca: o.ca }),
+  );
   const peers = await client.get('/v1/peers');
   const wanted = peerUrl.replace(/\/+$/, '');
   const peer = peers.find((p) => p.url === wanted || p.party === wanted);

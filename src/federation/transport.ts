@@ -64,6 +64,13 @@ function codeOf(e: unknown): string | undefined {
   return isObject(e) && typeof e.code === 'string' ? e.code : undefined;
 }
 
+/** A connection's error, as an UntrustedCertificate when it is a refused certificate. */
+export function asUntrusted(e: unknown, authority: string): UntrustedCertificate | null {
+  const code = codeOf(e);
+  if (code === undefined || !UNTRUSTED.has(code)) return null;
+  return new UntrustedCertificate(authority, code, e instanceof Error ? e.message : String(e));
+}
+
 /** The request's body as bytes: the kinds this project sends (text, bytes), nothing else. */
 function bodyBytes(body: RequestInit['body']): Buffer | undefined {
   if (body === undefined || body === null) return undefined;
@@ -87,11 +94,7 @@ function httpsFetch(agent: Agent, url: URL, init: RequestInit): Promise<Response
   return new Promise((resolve, reject) => {
     const fail = (e: unknown) => {
       if (signal?.aborted === true) return reject(signal.reason);
-      const code = codeOf(e);
-      const reason = e instanceof Error ? e.message : String(e);
-      if (code !== undefined && UNTRUSTED.has(code))
-        return reject(new UntrustedCertificate(url.host, code, reason));
-      reject(e instanceof Error ? e : new Error(reason));
+      reject(asUntrusted(e, url.host) ?? (e instanceof Error ? e : new Error(String(e))));
     };
     const req = request(url, { method: init.method ?? 'GET', headers, agent, signal }, (res) => {
       const chunks: Buffer[] = [];
@@ -132,7 +135,7 @@ async function httpFetch(input: string | URL, init: RequestInit | undefined): Pr
     if (cause instanceof Error) {
       const code = codeOf(cause);
       throw new Error(code === undefined ? cause.message : `${cause.message} (${code})`, {
-        cause: e,
+        cause,
       });
     }
     throw e;
