@@ -4,7 +4,8 @@
 import type { Command } from 'commander';
 import WebSocket from 'ws';
 import { isObject, messageOf } from '../core/guards.js';
-import { type Common, list, resolveTarget, withTarget } from './client.js';
+import { asUntrusted, trustedRoots } from '../federation/transport.js';
+import { type Common, list, resolveTarget, UnreachableError, withTarget } from './client.js';
 import { UsageError } from './errors.js';
 import { count, markingText } from './format.js';
 import { readInput } from './io.js';
@@ -150,6 +151,8 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
       const outcome = await new Promise<'done' | 'closed' | Error>((resolve) => {
         const ws = new WebSocket(url, {
           headers: { authorization: `Bearer ${target.token}` },
+          // wss: the node's certificate is checked as the client's requests are (--ca).
+          ...(target.ca === undefined ? {} : { ca: trustedRoots(target.ca) }),
         });
         ws.on('unexpected-response', (_req, res) => {
           let body = '';
@@ -182,11 +185,21 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
             resolve('done');
           }
         });
-        ws.on('error', (err) => resolve(err));
+        ws.on('error', (err) => {
+          // A certificate refused now is refused on every try: stop, saying why.
+          const untrusted = asUntrusted(err, new URL(url).host);
+          resolve(
+            untrusted === null
+              ? err
+              : new UnreachableError(
+                  `cannot open the alert stream at ${target.url}: ${untrusted.message}; trust the CA that signed it with --ca FILE or LIAISON_CA_FILE`,
+                ),
+          );
+        });
         ws.on('close', () => resolve('closed'));
       });
       if (outcome === 'done') return;
-      if (outcome instanceof UsageError) throw outcome;
+      if (outcome instanceof UsageError || outcome instanceof UnreachableError) throw outcome;
       // The node may be restarting: try again, forever, backing off to at most 10 s.
       ctx.io.err(
         `liaison: the alert stream ${outcome instanceof Error ? `failed (${outcome.message})` : 'closed'}; reconnecting in ${delay} ms\n`,
