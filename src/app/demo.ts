@@ -19,6 +19,7 @@ import { createUser, issueToken } from '../node/users.js';
 import { acksOf } from '../store/alerts.js';
 import { consentRequest } from '../store/consents.js';
 import { ensurePostgresDatabase, isPostgresUrl } from '../store/db.js';
+import { generateTls } from './certificates.js';
 import { initNode, type RunningNode, SetupError, startNode } from './setup.js';
 
 const DEMO_PARTIES = ['JP', 'KR', 'US'] as const;
@@ -54,6 +55,8 @@ const DemoFileSchema = Type.Object({
   /** How many instances each node runs, and the NATS they share (the scale demo). */
   instances: Type.Optional(Type.Integer({ minimum: 1 })),
   nats: Type.Optional(Type.String()),
+  /** With `--tls`: the private CA whose certificate the nodes serve HTTPS with (ca.pem). */
+  ca: Type.Optional(Type.String()),
 });
 export type DemoNode = Static<typeof DemoNodeSchema>;
 export type DemoFile = Static<typeof DemoFileSchema>;
@@ -104,6 +107,19 @@ export function storedPortBase(dir: string): number | null {
   return first === undefined ? null : Number(new URL(first.url).port) - 1;
 }
 
+/** The demo's private CA and certificate (made once; an interrupted first run's are reused). */
+function demoTls(dir: string, log: (s: string) => void): { cert: string; key: string; ca: string } {
+  const files = {
+    cert: resolve(dir, 'cert.pem'),
+    key: resolve(dir, 'key.pem'),
+    ca: resolve(dir, 'ca.pem'),
+  };
+  if (Object.values(files).every((f) => existsSync(f))) return files;
+  const g = generateTls({ out: resolve(dir) });
+  log(`made a private CA and a certificate for ${g.hosts.join(', ')} in ${dir}`);
+  return { cert: g.cert, key: g.key, ca: g.ca };
+}
+
 /** Instance k (from 0) of the node of party number i listens on base + i + 1 + 10k. */
 const INSTANCE_PORT_STRIDE = 10;
 const MAX_INSTANCES = 4;
@@ -119,6 +135,8 @@ export async function runDemo(o: {
   database?: string;
   /** NATS (JetStream) the instances of each node share. */
   nats?: string;
+  /** Serve HTTPS with a certificate from a private CA made for the demo (in DIR/tls). */
+  tls?: boolean;
 }): Promise<RunningDemo> {
   const passphrase = o.passphrase ?? DEMO_PASSPHRASE;
   const log = o.log ?? (() => {});
@@ -135,7 +153,13 @@ export async function runDemo(o: {
     );
   if (o.database !== undefined && !isPostgresUrl(o.database))
     throw new SetupError(`--database ${o.database}: give a postgres:// URL of the server`);
+  if (o.tls === true && before !== null && before.ca === undefined)
+    throw new SetupError(
+      `the demo in ${o.dir} runs over http: resume it without --tls, or start one over https with another --data`,
+    );
   const dirOf = (p: string) => join(o.dir, p);
+  // --tls: one certificate for loopback serves the three nodes, and each trusts its CA.
+  const tls = before === null && o.tls === true ? demoTls(dirOf('tls'), log) : undefined;
   const admins: Record<string, string> = {};
   const fingerprints: Record<string, string> = {};
   if (!resumed) {
@@ -157,6 +181,7 @@ export async function runDemo(o: {
         origin: `liaison.demo/${party}`,
         adminUsername: demoUsername(party, 'admin'),
         database,
+        ...(tls === undefined ? {} : { tls }),
       });
       admins[party] = r.admin.token;
       fingerprints[party] = r.fingerprint;
@@ -219,6 +244,7 @@ export async function runDemo(o: {
       nodes: [],
       password: DEMO_PASSWORD,
       ...(instances > 1 ? { instances, nats } : {}),
+      ...(tls === undefined ? {} : { ca: tls.ca }),
     };
     const passwordHash = await hashPassword(DEMO_PASSWORD);
     for (const n of nodes) {

@@ -32,6 +32,10 @@ export function registerDemoCommand(program: Command, ctx: RemoteContext): void 
       'a PostgreSQL server (postgres://…): each node gets its own database there',
     )
     .option('--nats <url>', 'NATS JetStream that the instances share (nats://…)')
+    .option(
+      '--tls',
+      'serve HTTPS with a certificate from a private CA made for the demo (its path is in demo.json as ca)',
+    )
     .action(
       async (o: {
         portBase?: string;
@@ -40,6 +44,7 @@ export function registerDemoCommand(program: Command, ctx: RemoteContext): void 
         instances?: string;
         database?: string;
         nats?: string;
+        tls?: boolean;
       }) => {
         const instances = o.instances === undefined ? undefined : Number(o.instances);
         if (instances !== undefined && !Number.isInteger(instances))
@@ -75,6 +80,7 @@ export function registerDemoCommand(program: Command, ctx: RemoteContext): void 
             ...(instances === undefined ? {} : { instances }),
             ...(o.database === undefined ? {} : { database: o.database }),
             ...(o.nats === undefined ? {} : { nats: o.nats }),
+            ...(o.tls === true ? { tls: true } : {}),
           });
           if (!interrupted) {
             printDemo(ctx, o.data, demo, o.json === true);
@@ -116,6 +122,12 @@ function printDemo(ctx: RemoteContext, dir: string, demo: RunningDemo, json: boo
       ...table(['party', 'url', 'role', 'username', 'API token'], rows),
       '',
       `Console: open a node's URL in a browser; sign in with a username above (<party>-<role>, e.g. kr-officer or kr-admin) and the password '${demo.file.password ?? '(set one with PUT /v1/users/{id}/password)'}', or with a token.`,
+      ...(demo.file.ca === undefined
+        ? []
+        : [
+            `HTTPS: the nodes' certificate is signed by a private CA made for the demo, ${demo.file.ca}.`,
+            `      The CLI trusts it with --ca ${demo.file.ca} (or LIAISON_CA_FILE); a browser once it is imported, else it warns.`,
+          ]),
       'Try:  liaison inbox --node <KR url> --token <KR officer token>',
       '      liaison alert watch --node <KR url> --token <KR officer token>',
       '      liaison alert send --preset launch --node <JP url> --token <JP releasing-authority token>',
