@@ -144,6 +144,78 @@ export function tilesOfTree(size: number): TileRef[] {
 }
 
 /**
+ * The perfect subtrees D[a:b] is made of, largest first, as [height, number] (subtree k
+ * of height h is leaves k·2^h … (k+1)·2^h − 1, a hash of tile level ⌊h/8⌋). MTH(D[a:b])
+ * is the right fold of their hashes, since each is larger than all that follow it: so
+ * for every range an RFC 9162 root or proof asks for, and a RangeError for any other.
+ */
+export function perfectSubtrees(a: number, b: number): [number, number][] {
+  const out: [number, number][] = [];
+  let previous = Number.POSITIVE_INFINITY;
+  for (let at = a; at < b; ) {
+    let h = 0;
+    while (2 ** (h + 1) <= b - at && at % 2 ** (h + 1) === 0) h++;
+    if (2 ** h >= previous) throw new RangeError(`D[${a}:${b}] is not an RFC 9162 subtree`);
+    out.push([h, at / 2 ** h]);
+    previous = 2 ** h;
+    at += 2 ** h;
+  }
+  return out;
+}
+
+/** The largest power of two strictly smaller than n (n ≥ 2). */
+function largestPowerOfTwoBelow(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+/** The subtrees [a, b) whose hashes are RFC 9162 PATH(index, D[size]) (§2.1.3.1), in order. */
+export function inclusionRanges(index: number, size: number): [number, number][] {
+  const out: [number, number][] = [];
+  let start = 0;
+  let n = size;
+  let m = index;
+  while (n > 1) {
+    const k = largestPowerOfTwoBelow(n);
+    if (m < k) {
+      out.push([start + k, start + n]);
+      n = k;
+    } else {
+      out.push([start, start + k]);
+      start += k;
+      m -= k;
+      n -= k;
+    }
+  }
+  return out.reverse();
+}
+
+/** The subtrees [a, b) whose hashes are RFC 9162 PROOF(m, D[n]) (§2.1.4.1), in order. */
+export function consistencyRanges(m: number, n: number): [number, number][] {
+  const out: [number, number][] = [];
+  let start = 0;
+  let size = n;
+  let old = m;
+  let complete = true;
+  while (old !== size) {
+    const k = largestPowerOfTwoBelow(size);
+    if (old <= k) {
+      out.push([start + k, start + size]);
+      size = k;
+    } else {
+      out.push([start, start + k]);
+      start += k;
+      old -= k;
+      size -= k;
+      complete = false;
+    }
+  }
+  if (!complete) out.push([start, start + size]);
+  return out.reverse();
+}
+
+/**
  * An entry bundle: each entry as a big-endian uint16 length and its bytes. An entry
  * longer than 65,535 bytes cannot be written: the answer names the first such entry
  * (its position in `entries`) instead.
