@@ -1,6 +1,6 @@
 // How a node reaches its peers, and the CLI its node: `fetch`, except that an https
 // URL goes over node:https, trusting a CA bundle given by the operator beside Node's
-// own roots (docs/decisions.md, "TLS"). Node 20's global fetch takes no CA of its own,
+// own roots (docs/decisions.md #112). Node 20's global fetch takes no CA of its own,
 // only a dispatcher from the undici package, whose version must match the one bundled
 // in each Node release; node:https takes `ca` on every release we support. TLS is the
 // transport only: a peer's identity stays pinned by its fingerprint (peers.ts).
