@@ -134,7 +134,9 @@ async function httpFetch(input: string | URL, init: RequestInit | undefined): Pr
     const cause = e instanceof Error && e.message === 'fetch failed' ? e.cause : undefined;
     if (cause instanceof Error) {
       const code = codeOf(cause);
-      throw new Error(code === undefined ? cause.message : `${cause.message} (${code})`, {
+      // An AggregateError (every address refused) may have no message of its own.
+      const said = cause.message === '' ? (code ?? 'fetch failed') : cause.message;
+      throw new Error(code === undefined || said === code ? said : `${said} (${code})`, {
         cause,
       });
     }
