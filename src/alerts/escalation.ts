@@ -1,11 +1,18 @@
 // Escalation at the originator: the alerts some recipient has not acknowledged yet are
 // kept in memory (reloaded at start), and a timer escalates those whose deadline
 // passed: the escalation is logged, and each silent party whose node has the alert is
-// told to push it to its officers again.
+// told to push it to its officers again. With several instances of the node
+// (PostgreSQL), the clock runs on the instance that holds the `leader` lease
+// (src/node/leases.ts): it loads the open alerts when it takes the lease and again
+// when another instance opens one (the `alerts` tag), and checks each due alert
+// against the store, under the lease, before it escalates.
 import { type EpochMs, formatInstant } from '../core/index.js';
 import type { Federation } from '../federation/federation.js';
+import { LEADER, Leases } from '../node/leases.js';
+import type { Unit } from '../node/service.js';
 import {
   ackingParties,
+  alertById,
   alertsStillEscalating,
   deliveriesOf,
   setEscalations,
@@ -34,16 +41,54 @@ export class Escalations {
   private readonly open = new Map<string, OpenAlert>();
   private timer: NodeJS.Timeout | null = null;
   private escalating = false;
+  /** Several instances: this instance's leases, and what to undo at stop. */
+  private readonly leases: Leases | null;
+  private readonly undo: (() => unknown)[] = [];
+  /** A reload under way, and whether another was asked for meanwhile. */
+  private reloading: Promise<void> | null = null;
+  private reloadAgain = false;
+  /** Alerts watched while a reload runs (null: none runs). */
+  private watchedMeanwhile: Map<string, OpenAlert> | null = null;
 
   constructor(
     private readonly fed: Federation,
     private readonly o: EscalationOptions,
-  ) {}
+  ) {
+    this.leases = fed.node.shared ? Leases.of(fed.node) : null;
+  }
 
-  /** Loads the alerts still waiting for acknowledgements and starts the clock. */
+  /**
+   * Loads the alerts still waiting for acknowledgements and starts the clock. Several
+   * instances: the alerts are loaded when this instance takes the `leader` lease.
+   */
   async start(): Promise<void> {
+    const leases = this.leases;
+    if (leases === null) {
+      for (const [item, o] of await this.load()) this.open.set(item, o);
+    } else {
+      this.undo.push(
+        leases.want(LEADER, (held) => {
+          if (held) this.reload();
+        }),
+        this.fed.node.onTouched((tags, foreign) => {
+          if (
+            foreign &&
+            leases.held(LEADER) &&
+            (tags.includes('alerts') || tags.includes('reloaded'))
+          )
+            this.reload();
+        }),
+      );
+    }
+    this.timer = setInterval(() => void this.escalateDue(), this.o.tickMs);
+    this.timer.unref();
+  }
+
+  /** The alerts still waiting for acknowledgements, from the store. */
+  private async load(): Promise<Map<string, OpenAlert>> {
     const node = this.fed.node;
     const db = node.store.db;
+    const open = new Map<string, OpenAlert>();
     for (const a of await alertsStillEscalating(db, this.fed.party, this.o.maxEscalations)) {
       const acked = await ackingParties(db, a.item);
       const parties = new Set(a.recipients.filter((p) => !acked.has(p)));
@@ -51,25 +96,59 @@ export class Escalations {
       // escalated after the fact (its partners' officers have long moved on).
       const windowEnd = a.sentAt + a.ackDeadlineMs * (this.o.maxEscalations + 1);
       if (parties.size === 0 || a.supersededBy !== null || windowEnd < node.now()) continue;
-      this.open.set(a.item, {
+      open.set(a.item, {
         due: a.sentAt + a.ackDeadlineMs * (a.escalations + 1),
         level: a.escalations,
         every: a.ackDeadlineMs,
         parties,
       });
     }
-    this.timer = setInterval(() => void this.escalateDue(), this.o.tickMs);
-    this.timer.unref();
+    return open;
+  }
+
+  /**
+   * Several instances: loads the open alerts again (this instance took the lease, or
+   * another opened an alert). One load at a time; an alert watched meanwhile is kept.
+   */
+  private reload(): void {
+    if (this.reloading !== null) {
+      this.reloadAgain = true;
+      return;
+    }
+    const watched = new Map<string, OpenAlert>();
+    const keep = this.watchedMeanwhile;
+    this.watchedMeanwhile = watched;
+    this.reloading = this.load()
+      .then((open) => {
+        this.open.clear();
+        for (const [item, o] of open) this.open.set(item, o);
+        for (const [item, o] of watched) this.open.set(item, o);
+      })
+      .catch((e: unknown) => {
+        process.stderr.write(
+          `liaison: loading the open alerts failed: ${e instanceof Error ? e.message : String(e)}\n`,
+        );
+      })
+      .finally(() => {
+        this.watchedMeanwhile = keep;
+        this.reloading = null;
+        if (this.reloadAgain) {
+          this.reloadAgain = false;
+          this.reload();
+        }
+      });
   }
 
   stop(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    for (const fn of this.undo.splice(0)) void fn();
   }
 
   /** Starts waiting for the acknowledgements of an alert just sent. */
   watch(item: string, o: OpenAlert): void {
     this.open.set(item, o);
+    this.watchedMeanwhile?.set(item, o);
   }
 
   /** A party acknowledged: it is not waited for any more. */
@@ -92,6 +171,8 @@ export class Escalations {
    */
   private async escalateDue(): Promise<void> {
     if (this.escalating) return;
+    const leases = this.leases;
+    if (leases !== null && !leases.held(LEADER)) return;
     const node = this.fed.node;
     const now = node.now();
     const due = [...this.open.entries()].filter(([, o]) => o.due <= now);
@@ -99,7 +180,10 @@ export class Escalations {
     this.escalating = true;
     try {
       await node.transact(async (u) => {
+        // Several instances: only the leader escalates, and from what the store holds.
+        if (leases !== null && !(await leases.fence(u, LEADER))) return;
         for (const [id, o] of due) {
+          if (leases !== null && !(await this.stillDue(u, id, o))) continue;
           const level = o.level + 1;
           const stateOf = new Map((await deliveriesOf(u.tx, id)).map((d) => [d.peer, d.state]));
           const parties = [...o.parties]
@@ -133,5 +217,29 @@ export class Escalations {
     } finally {
       this.escalating = false;
     }
+  }
+
+  /**
+   * Several instances: brings a due alert up to what the store holds (another instance
+   * may have recorded its acknowledgements, its successor, or escalations before this
+   * one took the lease); whether it is still due now. One no longer open is dropped.
+   */
+  private async stillDue(u: Unit, id: string, o: OpenAlert): Promise<boolean> {
+    const a = await alertById(u.tx, id);
+    if (a !== undefined) for (const p of await ackingParties(u.tx, id)) o.parties.delete(p);
+    if (
+      a === undefined ||
+      a.supersededBy !== null ||
+      a.escalations >= this.o.maxEscalations ||
+      o.parties.size === 0
+    ) {
+      this.open.delete(id);
+      return false;
+    }
+    if (a.escalations > o.level) {
+      o.level = a.escalations;
+      o.due = a.sentAt + a.ackDeadlineMs * (a.escalations + 1);
+    }
+    return o.due <= u.now;
   }
 }

@@ -159,6 +159,8 @@ export async function sendAlert(
       escalations: 0,
     });
     if (allowed.length > 0 && payload.msgType !== 'Cancel') {
+      // Several instances: the one that escalates loads it (src/alerts/escalation.ts).
+      if (cx.node.shared) u.touch('alerts');
       u.afterCommit(() =>
         cx.escalations.watch(id, {
           due: u.now + ackWithinMs,

@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { LiaisonNode } from '../node/service.js';
+import { leaseHolders } from '../store/cluster.js';
 import { latestCosignatures, witnessAlarmCounts } from '../store/witnessing.js';
 
 export interface Metrics {
@@ -67,6 +68,20 @@ export function createMetrics(node: LiaisonNode, outOfStep?: OutOfStep): Metrics
         this.set({ witness: c.witness }, c.size);
     },
   });
+  // Several instances (PostgreSQL): which instance holds which lease now (a peer's
+  // delivery lane, `leader` for the timers), read from the store at each scrape.
+  if (node.shared)
+    new Gauge({
+      name: 'liaison_lease_held',
+      help: 'Leases held now, by lease name and holding instance: 1 each (deliver:<peer>:<lane>, leader)',
+      labelNames: ['name', 'instance'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const l of await leaseHolders(node.store.db, node.now()))
+          this.set({ name: l.name, instance: l.holder }, 1);
+      },
+    });
   return {
     registry,
     requests: new Counter({

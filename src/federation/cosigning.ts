@@ -6,9 +6,11 @@
 // minutes) and is kept for the console, never fatal. Nothing here writes the log:
 // a cosignature logged would grow the log, which would ask for another cosignature.
 // `askWitnessed` is the other question a log asks its witnesses: which checkpoint of
-// it they cosigned (for `liaison audit verify --peers`).
+// it they cosigned (for `liaison audit verify --peers`). With several instances of the
+// node (PostgreSQL), the instance that holds the `leader` lease asks (src/node/leases.ts).
 import type { KeyObject } from 'node:crypto';
 import { isObject, messageOf } from '../core/index.js';
+import { LEADER, Leases } from '../node/leases.js';
 import { saveCosignature } from '../store/witness.js';
 import { latestCosignatures, latestCosignedSize } from '../store/witnessing.js';
 import { FederationError } from './errors.js';
@@ -50,16 +52,25 @@ export class Cosigning {
   private readonly running = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private stopping = false;
+  /** Several instances: this instance's leases, and what gives the `leader` lease up. */
+  private readonly leases: Leases | null;
+  private giveUp: (() => Promise<void>) | null = null;
 
   constructor(
     private readonly fed: Federation,
     readonly intervalMs: number = DEFAULT_WITNESS_INTERVAL_MS,
-  ) {}
+  ) {
+    this.leases = fed.node.shared ? Leases.of(fed.node) : null;
+  }
 
   start(): void {
     this.stopping = false;
     this.timer = setInterval(() => this.round(), this.intervalMs);
     this.timer.unref();
+    if (this.leases !== null && this.giveUp === null)
+      this.giveUp = this.leases.want(LEADER, (held) => {
+        if (held) this.round();
+      });
     this.round();
   }
 
@@ -68,11 +79,18 @@ export class Cosigning {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     await Promise.all([...this.running]);
+    const giveUp = this.giveUp;
+    this.giveUp = null;
+    await giveUp?.();
   }
 
-  /** One round: each peer not busy and not backing off is asked, if there is anything new. */
+  /**
+   * One round: each peer not busy and not backing off is asked, if there is anything
+   * new (several instances: by the one that holds the `leader` lease).
+   */
   round(): void {
     if (this.stopping) return;
+    if (this.leases !== null && !this.leases.held(LEADER)) return;
     for (const party of this.fed.peers.keys()) {
       const st = this.stateOf(party);
       if (st.busy || this.fed.node.now() < st.retryAt) continue;
@@ -163,7 +181,8 @@ export class Cosigning {
           'peer-unreachable',
           `${party} cosigned this log at size ${old}, but it holds ${cp.size} entries: entries were lost or deleted`,
         );
-      const proof = old === 0 ? [] : fed.node.tree.consistencyProof(old, cp.size);
+      const proof =
+        old === 0 ? [] : await fed.node.treeRead((t) => t.consistencyProof(old, cp.size));
       const body = `old ${old}\n${proof.map((h) => `${Buffer.from(h).toString('base64')}\n`).join('')}\n${cp.note}`;
       const res = await postCheckpoint(fed, peer, body);
       if (res.status === 200) {

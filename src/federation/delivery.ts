@@ -1,7 +1,8 @@
 // One batch of the outbox, from the queue to its receipts: re-decided before it leaves
 // (what the rules now refuse is withheld and logged, never sent), sealed within the
 // request size limit, and settled with the peer's signed receipts: delivered or
-// refused, each once, with its effects.
+// refused, each once, with its effects. With several instances of the node, the writes
+// of a lane's batch are fenced by the lane's lease (src/node/leases.ts).
 import { type Decision, decide, type EpochMs, formatInstant } from '../core/index.js';
 import { verifyInclusion } from '../log/merkle.js';
 import { record } from '../node/events.js';
@@ -25,6 +26,12 @@ import { openReceipt, type Receipt, type ReceiptBatch } from './receipts.js';
 /** FLASH messages have a delivery lane of their own; everything else shares one. */
 export type Lane = 'flash' | 'normal';
 
+/**
+ * Several instances: checks, first in a unit's transaction, that this instance still
+ * holds the lane's lease; a unit that finds it does not writes nothing.
+ */
+export type Fence = (u: Unit) => Promise<boolean>;
+
 export interface PreparedBatch {
   readonly rows: PendingRow[];
   readonly sealed: string[];
@@ -44,13 +51,14 @@ function draftOf(row: PendingRow): Draft {
 /**
  * The next due batch of a peer's lane, leaving out the batch in flight: re-decided
  * now (what the rules now refuse is withheld, never sent) and sealed, within the
- * request size limit.
+ * request size limit. Null: nothing due (or the lane's lease is lost).
  */
 export async function prepare(
   fed: Federation,
   peer: Peer,
   lane: Lane,
   inFlight: ReadonlySet<string>,
+  fence?: Fence,
 ): Promise<PreparedBatch | null> {
   const node = fed.node;
   for (;;) {
@@ -65,7 +73,8 @@ export async function prepare(
       inFlight.size === 0 ? found : found.filter((r) => !inFlight.has(r.id)).slice(0, MAX_BATCH);
     const first = rows[0];
     if (first === undefined || first.next_attempt_at > node.now()) return null;
-    const sendable = await redecide(fed, rows);
+    const sendable = await redecide(fed, rows, fence);
+    if (sendable === null) return null;
     if (sendable.length === 0) continue;
     const sentAt = formatInstant(node.now());
     const out: PreparedBatch = { rows: [], sealed: [] };
@@ -106,9 +115,14 @@ function decideSend(fed: Federation, r: PendingRow, now: EpochMs): Decision | nu
 
 /**
  * RULES at send time: an item is decided again now; if the rules now refuse (the
- * agreement ended, the consent lapsed), the envelope is withheld, never sent.
+ * agreement ended, the consent lapsed), the envelope is withheld, never sent. Null if
+ * there was something to withhold but the lane's lease is lost.
  */
-async function redecide(fed: Federation, rows: PendingRow[]): Promise<PendingRow[]> {
+async function redecide(
+  fed: Federation,
+  rows: PendingRow[],
+  fence?: Fence,
+): Promise<PendingRow[] | null> {
   const withheld: { row: PendingRow; d: Decision }[] = [];
   const ok: PendingRow[] = [];
   const now = fed.node.now();
@@ -118,7 +132,8 @@ async function redecide(fed: Federation, rows: PendingRow[]): Promise<PendingRow
     else withheld.push({ row: r, d });
   }
   if (withheld.length > 0) {
-    await fed.node.transact(async (u) => {
+    const held = await fed.node.transact(async (u) => {
+      if (fence !== undefined && !(await fence(u))) return false;
       for (const { row, d } of withheld) {
         await withhold(u.tx, row.id, u.now, d.reasons[0]?.code ?? 'denied');
         record(
@@ -129,21 +144,25 @@ async function redecide(fed: Federation, rows: PendingRow[]): Promise<PendingRow
           { decision: 'deny', reasons: d.reasons.map((x) => x.code) },
         );
       }
+      return true;
     });
+    if (!held) return null;
   }
   return ok;
 }
 
 /**
  * Records signed receipts: delivered or refused, each once, with its effects. Throws
- * (and nothing is settled) if any receipt does not check out.
+ * (and nothing is settled) if any receipt does not check out; false (and nothing is
+ * settled) if the lane's lease is another instance's now.
  */
 export async function settle(
   fed: Federation,
   peer: Peer,
   rows: readonly PendingRow[],
   receipts: readonly string[],
-): Promise<void> {
+  fence?: Fence,
+): Promise<boolean> {
   const verified = new Map<string, ReceiptBatch>();
   const opened: { row: PendingRow; r: Receipt; jws: string }[] = [];
   for (const [i, jws] of receipts.entries()) {
@@ -193,7 +212,8 @@ export async function settle(
     }
     opened.push({ row, r, jws });
   }
-  await fed.node.transact(async (u) => {
+  return await fed.node.transact(async (u) => {
+    if (fence !== undefined && !(await fence(u))) return false;
     // Many envelopes settle at once: a few statements for the batch, not per envelope.
     const delivered = opened.filter((o) => o.r.status === 'accepted');
     await settleDelivered(
@@ -228,6 +248,7 @@ export async function settle(
       if (ok && draft.type === 'item') held.push(recordDelivery(fed, u, draft, peer.party));
     }
     await saveHoldings(u.tx, u.world, held, u.now);
+    return true;
   });
 }
 

@@ -2,11 +2,16 @@
 // it; after commit the worker is kicked. Per peer there are two lanes, each with one
 // request in flight: FLASH messages in one, the rest in the other by precedence, then
 // in order. A failed request backs off per peer (200 ms after the first failure,
-// doubling to 30 s).
+// doubling to 30 s). With several instances of the node (PostgreSQL), each lane is
+// delivered by the instance that holds its lease (`deliver:<peer>:<lane>`,
+// src/node/leases.ts), which it confirms before each batch leaves and fences when it
+// settles; a new holder sends again what was in flight, and the peer answers an
+// envelope it already has with its first receipt, so each takes effect once.
 import { randomUUID } from 'node:crypto';
 import { precedenceRank } from '../core/index.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
 import { RequestInvalid } from '../node/errors.js';
+import { deliveryLease, Leases } from '../node/leases.js';
 import type { Unit } from '../node/service.js';
 import {
   flashDue,
@@ -16,7 +21,14 @@ import {
   recordFailure,
   rescheduleTo,
 } from '../store/outbox.js';
-import { type Lane, type PreparedBatch, prepare, settle, stillAllowed } from './delivery.js';
+import {
+  type Fence,
+  type Lane,
+  type PreparedBatch,
+  prepare,
+  settle,
+  stillAllowed,
+} from './delivery.js';
 import { FederationError } from './errors.js';
 import type { Federation } from './federation.js';
 import { MAX_MESSAGE_BYTES, type Outgoing, peekRelayed, WIRE_VERSION } from './messages.js';
@@ -37,12 +49,23 @@ export class Outbox {
   private lastPumpError: string | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopping = false;
+  /** This instance's leases (several instances share the store), or null (one process). */
+  private readonly leases: Leases | null;
+  /** The delivery leases this instance wants, with what gives each up. */
+  private readonly wants = new Map<string, () => Promise<void>>();
 
   constructor(
     private readonly fed: Federation,
     /** The last sequence number queued to each peer. */
     private readonly seq: Map<string, number>,
-  ) {}
+  ) {
+    this.leases = fed.node.shared ? Leases.of(fed.node) : null;
+    // Another instance queued messages: the lanes this one holds send them.
+    if (this.leases !== null)
+      fed.node.onTouched((tags, foreign) => {
+        if (foreign && tags.includes('outbox')) this.kick();
+      });
+  }
 
   /** Another instance queued envelopes: the next sequence numbers come from the store. */
   forgetSeqs(): void {
@@ -114,6 +137,10 @@ export class Outbox {
     this.stopping = true;
     if (this.timer !== null) clearInterval(this.timer);
     while (this.lanes.size > 0) await new Promise((r) => setTimeout(r, 5));
+    // Released now, so that another instance takes the lanes over at its next try.
+    const wants = [...this.wants.values()];
+    this.wants.clear();
+    await Promise.all(wants.map((giveUp) => giveUp()));
   }
 
   /** An operator's "retry now": forget the backoff towards a peer and send what is due. */
@@ -128,7 +155,24 @@ export class Outbox {
   /** Wakes the outbox worker: every lane of every peer sends what is due. */
   kick(): void {
     if (this.stopping) return;
+    if (this.leases !== null) this.wantLanes(this.leases);
     for (const party of this.fed.peers.keys()) for (const lane of LANES) this.run(party, lane);
+  }
+
+  /** Wants the lease of every lane of every peer (a lane is delivered when it is taken). */
+  private wantLanes(leases: Leases): void {
+    for (const party of this.fed.peers.keys()) {
+      for (const lane of LANES) {
+        const name = deliveryLease(party, lane);
+        if (!this.wants.has(name))
+          this.wants.set(
+            name,
+            leases.want(name, (held) => {
+              if (held) this.run(party, lane);
+            }),
+          );
+      }
+    }
   }
 
   /**
@@ -137,6 +181,8 @@ export class Outbox {
    * already in flight; the other lane sends IMMEDIATE, then PRIORITY, then ROUTINE.
    */
   private run(party: string, lane: Lane): void {
+    if (this.stopping) return;
+    if (this.leases !== null && !this.leases.held(deliveryLease(party, lane))) return;
     const key = `${party}/${lane}`;
     if (this.lanes.has(key)) {
       this.lanes.set(key, 'again');
@@ -174,18 +220,25 @@ export class Outbox {
     const fed = this.fed;
     const peer = fed.peers.get(party);
     if (peer === undefined) return;
+    const fence = this.fenceOf(party, lane);
     let done: { batch: PreparedBatch; receipts: string[] } | null = null;
-    let batch = await prepare(fed, peer, lane, NOTHING_IN_FLIGHT);
+    let batch = await prepare(fed, peer, lane, NOTHING_IN_FLIGHT, fence);
     while (batch !== null && !this.stopping) {
       // Decided when it was sealed; decided again now, just before it leaves.
       if (!stillAllowed(fed, batch.rows)) {
-        batch = await prepare(fed, peer, lane, NOTHING_IN_FLIGHT);
+        batch = await prepare(fed, peer, lane, NOTHING_IN_FLIGHT, fence);
         continue;
       }
       // Lower precedence waits while FLASH messages to this peer are due (ACP 121).
       if (lane === 'normal' && (await flashDue(fed.node.store.db, party, fed.node.now()))) {
-        if (done !== null) await this.settleOrBackOff(peer, done.batch, done.receipts);
+        if (done !== null) await this.settleOrBackOff(peer, done.batch, done.receipts, fence);
         this.run(party, 'flash');
+        return;
+      }
+      // Several instances: the lane's lease, renewed if need be, before a batch leaves.
+      // Without it, the batch stays pending for the instance that holds the lease now.
+      if (this.leases !== null && !(await this.leases.confirm(deliveryLease(party, lane)))) {
+        if (done !== null) await this.settleOrBackOff(peer, done.batch, done.receipts, fence);
         return;
       }
       const current = batch;
@@ -193,11 +246,11 @@ export class Outbox {
         (receipts) => ({ receipts, error: null }),
         (error: unknown) => ({ receipts: null, error }),
       );
-      if (done !== null && !(await this.settleOrBackOff(peer, done.batch, done.receipts))) {
+      if (done !== null && !(await this.settleOrBackOff(peer, done.batch, done.receipts, fence))) {
         await posting;
         return;
       }
-      const next = prepare(fed, peer, lane, new Set(current.rows.map((r) => r.id)));
+      const next = prepare(fed, peer, lane, new Set(current.rows.map((r) => r.id)), fence);
       const answer = await posting;
       if (answer.receipts === null) {
         await next.catch(() => null);
@@ -209,18 +262,33 @@ export class Outbox {
       done = { batch: current, receipts: answer.receipts };
       batch = await next;
     }
-    if (done !== null) await this.settleOrBackOff(peer, done.batch, done.receipts);
+    if (done !== null) await this.settleOrBackOff(peer, done.batch, done.receipts, fence);
   }
 
-  /** Settles a delivered batch; if its receipts do not check out, backs off instead. */
+  /**
+   * Several instances: what a lane's writes check in their transaction, that this
+   * instance still holds the lane's lease (undefined: one process, nothing to check).
+   */
+  private fenceOf(party: string, lane: Lane): Fence | undefined {
+    const leases = this.leases;
+    if (leases === null) return undefined;
+    const name = deliveryLease(party, lane);
+    return (u) => leases.fence(u, name);
+  }
+
+  /**
+   * Settles a delivered batch; if its receipts do not check out, backs off instead.
+   * False: not settled (backed off, or the lane's lease is another instance's now,
+   * which sends the batch again and gets the peer's first receipts).
+   */
   private async settleOrBackOff(
     peer: Peer,
     batch: PreparedBatch,
     receipts: string[],
+    fence: Fence | undefined,
   ): Promise<boolean> {
     try {
-      await settle(this.fed, peer, batch.rows, receipts);
-      return true;
+      return await settle(this.fed, peer, batch.rows, receipts, fence);
     } catch (e) {
       // The peer's fault backs off towards it; anything else is ours, for the pump.
       if (!(e instanceof FederationError)) throw e;

@@ -2,9 +2,12 @@
 // agreement they share (`agreement.status`, docs/wire.md §5.14): the peer computes its
 // own at the same instant and compares. A report goes out when what it says differs
 // from the last one sent to that peer (a lifecycle event, a binding, a term ending),
-// and otherwise every interval.
+// and otherwise every interval. With several instances of the node (PostgreSQL), the
+// instance that holds the `leader` lease reports (src/node/leases.ts); one that takes
+// the lease over knows no report sent, so it reports to each peer at once.
 import { type EpochMs, formatInstant, type World } from '../core/index.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
+import { LEADER, Leases } from '../node/leases.js';
 import { envelopeState } from '../store/lifecycle-sync.js';
 import { sharedAgreements, statusOnWire } from './agreement-status.js';
 import type { Federation } from './federation.js';
@@ -40,6 +43,9 @@ export class StatusReporter {
   private lastError: string | null = null;
   /** Since when reports are sent (a peer that has never reported is silent after a period). */
   private startedAtValue: EpochMs;
+  /** Several instances: this instance's leases, and what gives the `leader` lease up. */
+  private readonly leases: Leases | null;
+  private giveUp: (() => Promise<void>) | null = null;
 
   constructor(
     private readonly fed: Federation,
@@ -47,6 +53,7 @@ export class StatusReporter {
     readonly intervalMs: number = STATUS_INTERVAL_MS,
   ) {
     this.startedAtValue = fed.node.now();
+    this.leases = fed.node.shared ? Leases.of(fed.node) : null;
   }
 
   get startedAt(): EpochMs {
@@ -57,6 +64,10 @@ export class StatusReporter {
     this.startedAtValue = this.fed.node.now();
     this.timer = setInterval(() => this.kick(), tickMs);
     this.timer.unref();
+    if (this.leases !== null && this.giveUp === null)
+      this.giveUp = this.leases.want(LEADER, (held) => {
+        if (held) this.kick();
+      });
     this.kick();
   }
 
@@ -64,6 +75,9 @@ export class StatusReporter {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     await this.running;
+    const giveUp = this.giveUp;
+    this.giveUp = null;
+    await giveUp?.();
   }
 
   /**
@@ -82,6 +96,7 @@ export class StatusReporter {
   /** Looks for reports due now (one pass at a time). */
   kick(): void {
     if (this.running !== null || this.timer === null) return;
+    if (this.leases !== null && !this.leases.held(LEADER)) return;
     this.running = this.tick()
       .catch((e: unknown) => {
         // Told once per distinct error; the next tick tries again.
