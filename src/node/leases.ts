@@ -1,4 +1,4 @@
-// Leases between the instances of one node on PostgreSQL (docs/decisions.md #110): a
+// Leases between the instances of one node on PostgreSQL (docs/decisions.md #113): a
 // job that one instance at a time must do (a peer's delivery lane, the alerts'
 // escalation clock, the status reports, the witnessing rounds) is done by the instance
 // that holds its lease, a row of `leases` naming the holder and an expiry. The holder
