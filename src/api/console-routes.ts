@@ -121,12 +121,15 @@ export function registerConsoleRoutes(
           `log entry ${index} is not about ${req.params.id}`,
         );
       const cp = await checkpointFor(node, undefined);
+      const [leaf, proof] = await node.treeRead((t) =>
+        Promise.all([t.leafHashAt(index), t.inclusionProof(index, cp.size)]),
+      );
       return {
         index,
         treeSize: cp.size,
         entry: data,
-        leafHash: b64(node.tree.leafHashAt(index)),
-        proof: node.tree.inclusionProof(index, cp.size).map(b64),
+        leafHash: b64(leaf),
+        proof: proof.map(b64),
         root: b64(cp.root),
         checkpoint: cp.note,
       };

@@ -155,17 +155,16 @@ export function registerFederationRoutes(
         response: { 200: ref(PeerConsistencyProof), ...errors },
       },
     },
-    async (req) => {
-      const to = req.query.to ?? node.tree.size;
-      const from = req.query.from;
-      if (from > to || to > node.tree.size)
-        throw new RequestInvalid('invalid-request', `no proof from ${from} to ${to}`);
-      return {
-        from,
-        to,
-        proof: node.tree.consistencyProof(from, to).map((h) => Buffer.from(h).toString('base64')),
-      };
-    },
+    async (req) =>
+      // While no batch appends: the tree's size is then the committed one.
+      node.treeRead(async (t) => {
+        const to = req.query.to ?? t.size;
+        const from = req.query.from;
+        if (from > to || to > t.size)
+          throw new RequestInvalid('invalid-request', `no proof from ${from} to ${to}`);
+        const proof = await t.consistencyProof(from, to);
+        return { from, to, proof: proof.map((h) => Buffer.from(h).toString('base64')) };
+      }),
   );
 
   // ---------------------------------------------------------------- peers

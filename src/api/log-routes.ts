@@ -144,12 +144,15 @@ export function registerLogRoutes(app: App, node: LiaisonNode, authOf: Auth, err
           'invalid-request',
           `index ${index} is not in a tree of size ${cp.size}`,
         );
+      const [leaf, proof] = await node.treeRead((t) =>
+        Promise.all([t.leafHashAt(index), t.inclusionProof(index, cp.size)]),
+      );
       return {
         index,
         size: cp.size,
         root: b64(cp.root),
-        leafHash: b64(node.tree.leafHashAt(index)),
-        proof: node.tree.inclusionProof(index, cp.size).map(b64),
+        leafHash: b64(leaf),
+        proof: proof.map(b64),
         checkpoint: cp.note,
       };
     },
@@ -174,12 +177,15 @@ export function registerLogRoutes(app: App, node: LiaisonNode, authOf: Auth, err
           'invalid-request',
           `from ${from} is beyond the tree size ${cp.size}`,
         );
+      const [fromRoot, proof] = await node.treeRead((t) =>
+        Promise.all([t.rootAt(from), t.consistencyProof(from, cp.size)]),
+      );
       return {
         from,
-        fromRoot: b64(node.tree.root(from)),
+        fromRoot: b64(fromRoot),
         size: cp.size,
         root: b64(cp.root),
-        proof: node.tree.consistencyProof(from, cp.size).map(b64),
+        proof: proof.map(b64),
         checkpoint: cp.note,
       };
     },

@@ -149,7 +149,11 @@ export function registerTileRoutes(
     },
     async (req, reply) => {
       const t = parsed(`${req.params.level}/${req.params['*']}`, 'hashes');
-      return octetStream(reply, t, await readHashTile(node.tiles, t.level, t.index, t.width));
+      return octetStream(
+        reply,
+        t,
+        await node.treeRead(() => readHashTile(node.tiles, t.level, t.index, t.width)),
+      );
     },
   );
 }

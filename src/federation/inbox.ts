@@ -224,7 +224,7 @@ export class Inbox {
         slots.push(await this.receiveOne(u, sender, o, batch));
       }
       await flush(u, batch);
-      const tokens = this.sign(u, sender, batch.drafts);
+      const tokens = await this.sign(u, sender, batch.drafts);
       const token = (slot: ReceiptSlot): string => {
         const t = typeof slot === 'string' ? slot : tokens[slot];
         if (t === undefined) throw new Error(`receipt ${slot} of the batch was not signed`);
@@ -242,31 +242,29 @@ export class Inbox {
    * Signs the batch's new receipts: each proves its entry in our log as it stands at
    * the end of the batch, and one signature covers them all.
    */
-  private sign(u: Unit, sender: string, drafts: readonly DraftReceipt[]): string[] {
+  private async sign(u: Unit, sender: string, drafts: readonly DraftReceipt[]): Promise<string[]> {
     const fed = this.fed;
+    // In the unit: the batch's own entries are on the tree's right edge, in memory.
     const tree = fed.node.tree;
     const size = tree.size;
-    const root = b64(tree.root(size));
+    const root = b64(tree.root());
     const at = formatInstant(u.now);
-    return signReceipts(
-      drafts.map((d): Receipt => {
-        const i = d.logIndex;
-        const proved = i !== null && i < size;
-        return {
-          v: WIRE_VERSION,
-          from: fed.party,
-          at,
-          ...d,
-          leafHash: proved ? b64(tree.leafHashAt(i)) : null,
-          treeSize: proved ? size : null,
-          root: proved ? root : null,
-          proof: proved ? tree.inclusionProof(i, size).map(b64) : null,
-        };
-      }),
-      fed.party,
-      sender,
-      fed.options.signingKey,
-    );
+    const receipts: Receipt[] = [];
+    for (const d of drafts) {
+      const i = d.logIndex;
+      const proved = i !== null && i < size;
+      receipts.push({
+        v: WIRE_VERSION,
+        from: fed.party,
+        at,
+        ...d,
+        leafHash: proved ? b64(await tree.leafHashAt(i)) : null,
+        treeSize: proved ? size : null,
+        root: proved ? root : null,
+        proof: proved ? (await tree.inclusionProof(i, size)).map(b64) : null,
+      });
+    }
+    return signReceipts(receipts, fed.party, sender, fed.options.signingKey);
   }
 
   private async receiveOne(

@@ -19,6 +19,7 @@ import {
 import { type LogEntry, type LogEvent, type SealedEntry, sealEntry } from '../log/entry.js';
 import { MerkleTree } from '../log/merkle.js';
 import { checkpointBody, rawPublicKey, signNote, verifierKey } from '../log/note.js';
+import { TiledTree, type TileReader } from '../log/tiled-tree.js';
 import {
   changeRange,
   changesAfter,
@@ -27,13 +28,22 @@ import {
   pruneChanges,
 } from '../store/cluster.js';
 import type { Store } from '../store/db.js';
-import { appendEntries, insertCheckpoint, latestCheckpoint, leafHashes } from '../store/log.js';
+import {
+  appendEntries,
+  insertCheckpoint,
+  latestCheckpoint,
+  leafHashes,
+  leafHashRange,
+  logSize,
+} from '../store/log.js';
 import type { Database } from '../store/schema.js';
+import { tileAt } from '../store/tiles.js';
 import { loadWorld } from '../store/world.js';
 import { type CacheTag, decodeEffects, decodeTags, encodeEffects } from './changefeed.js';
 import { definitionError } from './errors.js';
+import { Gate } from './gate.js';
 import { NOBODY, type Notifier } from './ports.js';
-import { backfillTiles, storeCompletedTiles, type TileSource } from './tiles.js';
+import { backfillTiles, storeCompletedTiles, type TileSource, tilesMissing } from './tiles.js';
 
 export interface NodeOptions {
   readonly party: string;
@@ -92,7 +102,17 @@ const CHANGED = 'node.changed';
 
 export class LiaisonNode {
   private worldValue = new World();
-  private treeValue = new MerkleTree();
+  /**
+   * The log's tree: its right edge in memory, the rest read from the stored tiles
+   * (through the batch's transaction while a batch runs, else the store).
+   */
+  private treeValue: TiledTree | null = null;
+  private readQ: Store['db'] | null = null;
+  private readonly reader: TileReader = {
+    readTile: (level, index) => tileAt(this.readQ ?? this.store.db, level, index),
+    readLeafHashes: (from, to) => leafHashRange(this.readQ ?? this.store.db, from, to),
+  };
+  private readonly gate = new Gate();
   private lastLeaf: Buffer | null = null;
   /** The tree size the store holds: the tree runs ahead of it while a batch commits. */
   private committed = 0;
@@ -123,9 +143,16 @@ export class LiaisonNode {
 
   static async open(options: NodeOptions): Promise<LiaisonNode> {
     const node = new LiaisonNode(options);
+    // A log older than its tiles (or a bundle that could not be written) gets them
+    // now, from the whole tree built once; every later start reads only the tiles.
+    const db = node.store.db;
+    const size = await logSize(db);
+    if (await tilesMissing(db, size)) {
+      const tree = new MerkleTree();
+      for await (const leaf of leafHashes(db)) tree.append(leaf);
+      await backfillTiles(db, tree);
+    }
     await node.reload();
-    // A log older than its tiles (or a bundle that could not be written) gets them now.
-    await backfillTiles(node.store.db, node.tree);
     return node;
   }
 
@@ -155,13 +182,23 @@ export class LiaisonNode {
     return this.worldValue;
   }
 
-  get tree(): MerkleTree {
+  /**
+   * The log's tree. Its size and current root are at hand; what it reads (proofs, old
+   * roots, tiles) is read through `treeRead`, or inside a unit.
+   */
+  get tree(): TiledTree {
+    if (this.treeValue === null) throw new Error('the node is not open');
     return this.treeValue;
+  }
+
+  /** Runs `fn` on the tree while no batch appends to it (a proof, a tile, an old root). */
+  treeRead<T>(fn: (tree: TiledTree) => Promise<T>): Promise<T> {
+    return this.gate.read(() => fn(this.tree));
   }
 
   /** The log as C2SP tlog-tiles can serve it: the store and tree, up to the committed size. */
   get tiles(): TileSource {
-    return { db: this.store.db, tree: this.treeValue, size: this.committed };
+    return { db: this.store.db, tree: this.tree, size: this.committed };
   }
 
   /** The C2SP verifier key a partner's auditor configures for this node's log. */
@@ -184,23 +221,20 @@ export class LiaisonNode {
   async reload(): Promise<void> {
     const load = async (q: Store['db']) => {
       const world = await loadWorld(q);
-      const tree = new MerkleTree();
-      let last: Buffer | null = null;
-      for await (const leaf of leafHashes(q)) {
-        last = Buffer.from(leaf);
-        tree.append(last);
-      }
+      const size = await logSize(q);
       const pos = this.shared ? (await changeRange(q)).last : 0;
       const cp = await latestCheckpoint(q);
-      return { world, tree, last, pos, cp };
+      return { world, size, pos, cp };
     };
     const r = this.shared
       ? await this.store.db.transaction().setIsolationLevel('repeatable read').execute(load)
       : await load(this.store.db);
+    // No replay: the right edge from the stored tiles and ≤ 255 leaf hashes.
+    const tree = await TiledTree.open(this.reader, r.size);
     this.worldValue = r.world;
-    this.treeValue = r.tree;
-    this.committed = r.tree.size;
-    this.lastLeaf = r.last;
+    this.treeValue = tree;
+    this.committed = r.size;
+    this.lastLeaf = r.size === 0 ? null : Buffer.from(await tree.leafHashAt(r.size - 1));
     this.changePos = r.pos;
     this.syncedAt = performance.now();
     this.lastCheckpoint =
@@ -265,9 +299,10 @@ export class LiaisonNode {
       this.tell(['reloaded'], true);
     }
     const { tree } = this;
-    for await (const leaf of leafHashes(tx, tree.size)) {
-      this.lastLeaf = Buffer.from(leaf);
-      tree.append(this.lastLeaf);
+    const size = await logSize(tx);
+    if (size > tree.size) {
+      await tree.advanceTo(size);
+      this.lastLeaf = Buffer.from(await tree.leafHashAt(size - 1));
     }
     this.committed = tree.size;
     for (;;) {
@@ -321,86 +356,13 @@ export class LiaisonNode {
     const tags = new Set<string>();
     let changed = false;
     try {
-      await this.store.db.transaction().execute(async (tx) => {
-        if (this.shared) {
-          await lockWrites(tx, 'postgres');
-          await this.catchUp(tx);
-        }
-        const before = this.treeValue.size;
-        const pending: SealedEntry[] = [];
-        const applied: Effect[] = [];
-        const now = this.now();
-        const at = formatInstant(now);
-        const unit: Unit = {
-          tx,
-          now,
-          world: this.worldValue,
-          log: (event) => {
-            const entry: LogEntry = {
-              ...event,
-              index: this.treeValue.size,
-              prev: this.lastLeaf === null ? null : this.lastLeaf.toString('hex'),
-              at,
-            };
-            const sealed = sealEntry(entry);
-            this.treeValue.append(sealed.leaf);
-            this.lastLeaf = sealed.leaf;
-            pending.push(sealed);
-            return entry.index;
-          },
-          afterCommit: (fn) => {
-            after.push(fn);
-          },
-          apply: (effect) => {
-            try {
-              applyEffect(this.worldValue, effect);
-            } catch (e) {
-              definitionError(e);
-            }
-            if (this.shared) applied.push(effect);
-          },
-          touch: (tag) => {
-            tags.add(tag);
-          },
-        };
-        for (const job of batch) {
-          try {
-            outcomes.push(await job.run(unit));
-          } catch (e) {
-            // A refusal is decided before anything is written; anything else aborts the batch.
-            if (!(e instanceof LiaisonError)) throw e;
-            outcomes.push(() => job.reject(e));
-          }
-        }
-        await appendEntries(
-          tx,
-          pending.map((p) => ({ index: p.entry.index, leaf: p.leaf, data: p.data })),
-          now,
-        );
-        // The tiles and entry bundles these entries complete, in the same transaction.
-        await storeCompletedTiles(
-          tx,
-          this.treeValue,
-          before,
-          this.treeValue.size,
-          false,
-          pending.map((p) => p.data),
-        );
-        if (this.shared && (applied.length > 0 || tags.size > 0)) {
-          const id = await insertChange(tx, {
-            effects: encodeEffects(applied),
-            tags: JSON.stringify([...tags]),
-            instance: this.instance,
-            at: now,
-          });
-          // Once in a thousand changes, forget those no instance can still need.
-          if (id % 1000 === 0) await pruneChanges(tx, now - FEED_KEEP_MS);
-          this.changePos = id;
-        }
-        changed = pending.length > 0 || applied.length > 0 || tags.size > 0;
-      });
-      this.committed = this.treeValue.size;
+      await this.gate.write(() =>
+        this.commitBatch(batch, outcomes, after, tags, (c) => {
+          changed = c;
+        }),
+      );
     } catch (e) {
+      this.readQ = null;
       // Memory ran ahead of a transaction that did not commit: rebuild it, then give
       // each unit its own transaction so that only the faulty one fails.
       await this.reload();
@@ -419,16 +381,108 @@ export class LiaisonNode {
       void this.busValue.publish(CHANGED, Buffer.from(this.instance, 'utf8')).catch(() => {});
   }
 
+  /** One batch's transaction, while no one else reads the tree. */
+  private async commitBatch(
+    batch: readonly Job[],
+    outcomes: (() => void)[],
+    after: (() => void)[],
+    tags: Set<string>,
+    setChanged: (changed: boolean) => void,
+  ): Promise<void> {
+    await this.store.db.transaction().execute(async (tx) => {
+      this.readQ = tx;
+      if (this.shared) {
+        await lockWrites(tx, 'postgres');
+        await this.catchUp(tx);
+      }
+      const before = this.tree.size;
+      const pending: SealedEntry[] = [];
+      const applied: Effect[] = [];
+      const now = this.now();
+      const at = formatInstant(now);
+      const unit: Unit = {
+        tx,
+        now,
+        world: this.worldValue,
+        log: (event) => {
+          const entry: LogEntry = {
+            ...event,
+            index: this.tree.size,
+            prev: this.lastLeaf === null ? null : this.lastLeaf.toString('hex'),
+            at,
+          };
+          const sealed = sealEntry(entry);
+          this.tree.append(sealed.leaf);
+          this.lastLeaf = sealed.leaf;
+          pending.push(sealed);
+          return entry.index;
+        },
+        afterCommit: (fn) => {
+          after.push(fn);
+        },
+        apply: (effect) => {
+          try {
+            applyEffect(this.worldValue, effect);
+          } catch (e) {
+            definitionError(e);
+          }
+          if (this.shared) applied.push(effect);
+        },
+        touch: (tag) => {
+          tags.add(tag);
+        },
+      };
+      for (const job of batch) {
+        try {
+          outcomes.push(await job.run(unit));
+        } catch (e) {
+          // A refusal is decided before anything is written; anything else aborts the batch.
+          if (!(e instanceof LiaisonError)) throw e;
+          outcomes.push(() => job.reject(e));
+        }
+      }
+      await appendEntries(
+        tx,
+        pending.map((p) => ({ index: p.entry.index, leaf: p.leaf, data: p.data })),
+        now,
+      );
+      // The tiles and entry bundles these entries complete, in the same transaction.
+      await storeCompletedTiles(
+        tx,
+        this.tree.unstoredTiles(),
+        before,
+        false,
+        pending.map((p) => p.data),
+      );
+      if (this.shared && (applied.length > 0 || tags.size > 0)) {
+        const id = await insertChange(tx, {
+          effects: encodeEffects(applied),
+          tags: JSON.stringify([...tags]),
+          instance: this.instance,
+          at: now,
+        });
+        // Once in a thousand changes, forget those no instance can still need.
+        if (id % 1000 === 0) await pruneChanges(tx, now - FEED_KEEP_MS);
+        this.changePos = id;
+      }
+      setChanged(pending.length > 0 || applied.length > 0 || tags.size > 0);
+    });
+    this.readQ = null;
+    // The catch-up may have replaced the tree (a reload): the batch appended to this one.
+    this.tree.markStored();
+    this.committed = this.tree.size;
+  }
+
   /**
    * The latest checkpoint, signing a new one if the log has grown since the last.
    * Serialized with writes, so that size and root belong together.
    */
   checkpoint(): Promise<StoredCheckpoint> {
     return this.transact(async (u) => {
-      const size = this.treeValue.size;
+      const size = this.tree.size;
       if (this.lastCheckpoint !== null && this.lastCheckpoint.size === size)
         return this.lastCheckpoint;
-      const root = Buffer.from(this.treeValue.root(size));
+      const root = Buffer.from(this.tree.root());
       const note = signNote(
         checkpointBody({ origin: this.origin, size, root }),
         this.origin,

@@ -1,9 +1,10 @@
 // The log as C2SP tlog-tiles (docs/log.md "Tiles"). Full hash tiles and full entry
 // bundles are stored, in the transaction of the entry that completes them; partial
-// tiles come from the in-memory tree and partial bundles from the stored entries, up to
-// the committed size.
+// tiles come from the tiled tree (its right edge and the stored tiles) and partial
+// bundles from the stored entries, up to the committed size.
 import type { Kysely } from 'kysely';
 import type { MerkleTree } from '../log/merkle.js';
+import type { CompletedTile, TiledTree } from '../log/tiled-tree.js';
 import {
   decodeEntryBundle,
   encodeEntryBundle,
@@ -14,7 +15,6 @@ import {
   TILE_WIDTH,
   tileLevels,
   tilePath,
-  tilesCompleted,
 } from '../log/tiles.js';
 import { entriesFrom } from '../store/log.js';
 import type { Database } from '../store/schema.js';
@@ -24,6 +24,7 @@ import {
   insertTiles,
   type StoredBundle,
   storedBundleIndexes,
+  storedTileCounts,
   storedTileIndexes,
   tileAt,
 } from '../store/tiles.js';
@@ -72,26 +73,20 @@ async function bundleFromEntries(
 }
 
 /**
- * Writes the tiles and bundles that became full as the tree grew from `from` to `to`
- * leaves (the tree and the entries must already hold them). In the transaction that
- * appends the entries. A bundle with an entry too long to bundle is not stored.
+ * Writes the tiles that became full as the tree grew from `from` to `to` leaves
+ * (`done`, with their hashes) and the entry bundles they complete. In the transaction
+ * that appends the entries. A bundle with an entry too long to bundle is not stored.
  */
 export async function storeCompletedTiles(
   q: Q,
-  tree: MerkleTree,
+  done: readonly CompletedTile[],
   from: number,
-  to: number,
   ignoreExisting = false,
   /** The data of entries from … to−1 when the caller has it (the batch it appends). */
   fresh?: readonly string[],
 ): Promise<void> {
-  const done = tilesCompleted(from, to);
   if (done.length === 0) return;
-  await insertTiles(
-    q,
-    done.map((t) => ({ ...t, hashes: fullTileFromTree(tree, t.level, t.index) })),
-    ignoreExisting,
-  );
+  await insertTiles(q, done, ignoreExisting);
   const bundles: StoredBundle[] = [];
   for (const t of done) {
     if (t.level !== 0) continue;
@@ -112,6 +107,16 @@ function missing(have: readonly number[], count: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < count; i++) if (!stored.has(i)) out.push(i);
   return out;
+}
+
+/** Whether the store lacks full tiles or bundles that a log of `size` entries has. */
+export async function tilesMissing(db: Q, size: number): Promise<boolean> {
+  for (let level = 0; level < tileLevels(size); level++) {
+    const have = await storedTileCounts(db, level);
+    if (have.tiles < fullTiles(size, level)) return true;
+    if (level === 0 && have.bundles < fullTiles(size, 0)) return true;
+  }
+  return false;
 }
 
 /**
@@ -145,10 +150,13 @@ export async function backfillTiles(db: Q, tree: MerkleTree): Promise<number> {
   return written;
 }
 
-/** Where tiles are read from: the store, the tree, and the size committed to the store. */
+/**
+ * Where tiles are read from: the store, the tree, and the size committed to the store.
+ * Read it through `node.treeRead`, which keeps the tree still while it is read.
+ */
 export interface TileSource {
   readonly db: Q;
-  readonly tree: MerkleTree;
+  readonly tree: TiledTree;
   /** Only leaves up to this size are served (the tree runs ahead while a batch commits). */
   readonly size: number;
 }
@@ -190,7 +198,7 @@ export async function readHashTile(
     const stored = await tileAt(src.db, level, index);
     if (stored !== undefined) return Buffer.from(stored);
   }
-  return src.tree.completeNodes(TILE_HEIGHT * level, index * TILE_WIDTH, width);
+  return await src.tree.tileHashes(level, index, width);
 }
 
 /** Entry bundle `index`, `width` entries (256: full), and its entries. 404 beyond the tree. */

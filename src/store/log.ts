@@ -66,6 +66,28 @@ export async function* entriesAsStored(q: Q, page = 20_000): AsyncGenerator<Entr
   }
 }
 
+/** How many entries the log holds (its entries are 0 … size−1). */
+export async function logSize(q: Q): Promise<number> {
+  const r = await q
+    .selectFrom('log_entries')
+    .select((eb) => eb.fn.max('idx').as('last'))
+    .executeTakeFirst();
+  return r?.last == null ? 0 : Number(r.last) + 1;
+}
+
+/** The leaf hashes of entries from … to−1, by index. */
+export async function leafHashRange(q: Q, from: number, to: number): Promise<Uint8Array[]> {
+  if (to <= from) return [];
+  const rows = await q
+    .selectFrom('log_entries')
+    .select(['leaf_hash'])
+    .where('idx', '>=', from)
+    .where('idx', '<', to)
+    .orderBy('idx')
+    .execute();
+  return rows.map((r) => r.leaf_hash);
+}
+
 /** The leaf hashes of every entry from index `from` on, by index, a page at a time. */
 export async function* leafHashes(q: Q, from = 0, page = 50_000): AsyncGenerator<Uint8Array> {
   for (let start = from; ; start += page) {

@@ -64,6 +64,23 @@ export async function bundleAt(q: Q, index: number): Promise<Uint8Array | undefi
   return row?.data;
 }
 
+/** How many full tiles are stored at `level`, and how many entry bundles. */
+export async function storedTileCounts(
+  q: Q,
+  level: number,
+): Promise<{ tiles: number; bundles: number }> {
+  const t = await q
+    .selectFrom('log_tiles')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('level', '=', level)
+    .executeTakeFirst();
+  const b = await q
+    .selectFrom('log_entry_bundles')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
+  return { tiles: Number(t?.n ?? 0), bundles: Number(b?.n ?? 0) };
+}
+
 /** The indexes of the full tiles stored at `level`, in order. */
 export async function storedTileIndexes(q: Q, level: number): Promise<number[]> {
   const rows = await q

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MerkleTree } from '../../src/log/merkle.js';
+import { TiledTree } from '../../src/log/tiled-tree.js';
 import {
   decodeEntryBundle,
   encodeEntryBundle,
@@ -23,7 +24,8 @@ import {
   type TileSource,
 } from '../../src/node/tiles.js';
 import { openStore, type Store } from '../../src/store/db.js';
-import { appendEntries } from '../../src/store/log.js';
+import { appendEntries, leafHashRange } from '../../src/store/log.js';
+import { tileAt } from '../../src/store/tiles.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 
 // ------------------------------------------------------------ the independent side
@@ -80,8 +82,18 @@ afterEach(async () => {
   db = null;
 });
 
+/** The node's tree over a store: tiles and leaf hashes read from it. */
+const tiledTree = (s: Store, size = 0) =>
+  TiledTree.open(
+    {
+      readTile: (level, index) => tileAt(s.db, level, index),
+      readLeafHashes: (from, to) => leafHashRange(s.db, from, to),
+    },
+    size,
+  );
+
 /** Grows a stored log to `to` entries as the node does: entries and completed tiles in one transaction. */
-async function grow(s: Store, tree: MerkleTree, data: Buffer[], leaves: Buffer[], to: number) {
+async function grow(s: Store, tree: TiledTree, data: Buffer[], leaves: Buffer[], to: number) {
   while (tree.size < to) {
     // Uneven batches, so that boundaries fall inside a batch as well as at its end.
     const from = tree.size;
@@ -97,8 +109,9 @@ async function grow(s: Store, tree: MerkleTree, data: Buffer[], leaves: Buffer[]
         batch.push({ index: i, leaf, data: d.toString('utf8') });
       }
       await appendEntries(tx, batch, 0);
-      await storeCompletedTiles(tx, tree, from, end);
+      await storeCompletedTiles(tx, tree.unstoredTiles(), from);
     });
+    tree.markStored();
   }
 }
 
@@ -132,7 +145,7 @@ describe('tiles from the stored tree', () => {
     db = await createTestDatabase(kind);
     store = await openStore(db.target);
     const s = store;
-    const tree = new MerkleTree();
+    const tree = await tiledTree(s);
     const data: Buffer[] = [];
     const leaves: Buffer[] = [];
     const seen: Record<number, string[]> = {};
@@ -182,7 +195,7 @@ describe('tiles from the stored tree', () => {
     db = await createTestDatabase('postgres');
     store = await openStore(db.target);
     const s = store;
-    const tree = new MerkleTree();
+    const tree = await tiledTree(s);
     const data: Buffer[] = [];
     const leaves: Buffer[] = [];
     for (const size of [0, 1, 255, 256, 257, 513]) {
@@ -205,7 +218,7 @@ describe('tiles beyond the tree, and a log older than its tiles', () => {
   it('a tile not yet full, or wider than the tree holds, is a 404 saying what there is', async () => {
     db = await createTestDatabase('sqlite');
     store = await openStore(db.target);
-    const tree = new MerkleTree();
+    const tree = await tiledTree(store);
     await grow(store, tree, [], [], 300);
     const src = { db: store.db, tree, size: 300 };
     const refused = async (p: Promise<unknown>) => {
@@ -234,15 +247,20 @@ describe('tiles beyond the tree, and a log older than its tiles', () => {
   it('a log written before the tiles gets them when the node opens (backfill)', async () => {
     db = await createTestDatabase('sqlite');
     store = await openStore(db.target);
-    const tree = new MerkleTree();
     const data: Buffer[] = [];
     const leaves: Buffer[] = [];
-    await grow(store, tree, data, leaves, 600);
+    await grow(store, await tiledTree(store), data, leaves, 600);
     await store.db.deleteFrom('log_tiles').execute();
     await store.db.deleteFrom('log_entry_bundles').where('idx', '=', 1).execute();
-    expect(await backfillTiles(store.db, tree)).toBe(3);
-    expect(await backfillTiles(store.db, tree)).toBe(0);
-    await expectTilesMatch({ db: store.db, tree, size: 600 }, leaves, data);
+    // The backfill builds the whole tree once, from the leaves, as the node does.
+    const whole = new MerkleTree();
+    for (const l of leaves) whole.append(l);
+    expect(await backfillTiles(store.db, whole)).toBe(3);
+    expect(await backfillTiles(store.db, whole)).toBe(0);
+    // A tree opened from the backfilled tiles serves them all.
+    const reopened = await tiledTree(store, 600);
+    expect(Buffer.from(reopened.root()).equals(Buffer.from(whole.root()))).toBe(true);
+    await expectTilesMatch({ db: store.db, tree: reopened, size: 600 }, leaves, data);
   });
 });
 
