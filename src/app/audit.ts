@@ -9,6 +9,7 @@ import { messageOf } from '../core/index.js';
 import { openKeys } from '../crypto/keys.js';
 import { askWitnessed } from '../federation/cosigning.js';
 import { loadPeers } from '../federation/peers.js';
+import { trustingFetch } from '../federation/transport.js';
 import { verifyCosignature } from '../federation/witness.js';
 import {
   type AuditProblem,
@@ -27,7 +28,8 @@ import {
 import { openStore } from '../store/db.js';
 import { checkpoints, entriesAsStored } from '../store/log.js';
 import { allCosignatures } from '../store/witnessing.js';
-import { databaseTarget, readConfig, readStoredKeys } from './setup.js';
+import { configPath, databaseTarget, readConfig, readStoredKeys } from './setup.js';
+import { startTls } from './tls.js';
 
 export interface DataAuditOptions {
   readonly dir: string;
@@ -124,7 +126,9 @@ export async function auditDataDir(o: DataAuditOptions): Promise<DataAudit> {
           held = await askWitnessed(
             { party: config.party, signingKey: keys.signing },
             peer,
-            o.fetch,
+            // Peers behind a private CA: the node's own tls.ca, as when it runs.
+            o.fetch ??
+              trustingFetch(startTls(o.dir, configPath(o.dir), config.tls, {}, new Date()).ca),
           );
         } catch (e) {
           problem(`could not check against ${peer.party}: ${messageOf(e)}`);

@@ -12,8 +12,8 @@ import type { Database } from './schema.js';
 
 type Q = Kysely<Database>;
 
-/** The advisory lock's key: "LIAISON" in ASCII, one per database. */
-const WRITE_LOCK = 0x4c49414953_4f4e;
+/** The advisory lock's key: "LIAIS" in ASCII (it must fit in 2^53), one per database. */
+const WRITE_LOCK = 0x4c_4941_4953;
 
 /** Takes the node's write lock until the transaction ends (PostgreSQL; SQLite needs none). */
 export async function lockWrites(tx: Q, dialect: Dialect): Promise<void> {
