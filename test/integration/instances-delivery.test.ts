@@ -4,7 +4,8 @@
 // has reached KR and been answered, but the answer is held back (a proxy between JP
 // and KR), so that the other instance, taking the lease over when it expires, must send
 // those envelopes again: KR answers them with its first receipts. Every item arrives
-// exactly once, both logs verify, and /metrics names the holders.
+// exactly once, both logs verify, and /metrics names the holders. An instance that
+// stops cleanly releases its leases, which another takes at once.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -406,5 +407,27 @@ describe('delivery by one instance at a time (JP: two instances on PostgreSQL)',
       expect(v.code, v.err).toBe(0);
       expect((JSON.parse(v.out) as { ok: boolean }).ok).toBe(true);
     }
+
+    // A clean stop releases the leases: an instance started again takes them at its
+    // next try (a second), not after the expiry.
+    const again = await startNodeProcess(jp.dir, undefined, [
+      '--nats',
+      NATS,
+      '--instance',
+      holderName,
+    ]);
+    procs[holderName] = again;
+    await other.stop();
+    procs[otherName] = null;
+    const stoppedAt = Date.now();
+    await waitFor(
+      'the restarted instance to hold every lease',
+      async () => {
+        const h = await holders(again, auditor);
+        return h.get(LANE) === holderName && h.get('leader') === holderName;
+      },
+      10_000,
+    );
+    expect(Date.now() - stoppedAt).toBeLessThan(2_500);
   }, 90_000);
 });
