@@ -17,7 +17,6 @@ import {
   World,
 } from '../core/index.js';
 import { type LogEntry, type LogEvent, type SealedEntry, sealEntry } from '../log/entry.js';
-import { MerkleTree } from '../log/merkle.js';
 import { checkpointBody, rawPublicKey, signNote, verifierKey } from '../log/note.js';
 import { TiledTree, type TileReader } from '../log/tiled-tree.js';
 import {
@@ -32,7 +31,6 @@ import {
   appendEntries,
   insertCheckpoint,
   latestCheckpoint,
-  leafHashes,
   leafHashRange,
   logSize,
 } from '../store/log.js';
@@ -43,7 +41,7 @@ import { type CacheTag, decodeEffects, decodeTags, encodeEffects } from './chang
 import { definitionError } from './errors.js';
 import { Gate } from './gate.js';
 import { NOBODY, type Notifier } from './ports.js';
-import { backfillTiles, storeCompletedTiles, type TileSource, tilesMissing } from './tiles.js';
+import { ensureTiles, storeCompletedTiles, type TileSource } from './tiles.js';
 
 export interface NodeOptions {
   readonly party: string;
@@ -92,6 +90,13 @@ interface Job {
 }
 
 const MAX_BATCH = 512;
+
+const stored = (cp: { size: number; root: Uint8Array; note: string; at: number }) => ({
+  size: cp.size,
+  root: Buffer.from(cp.root),
+  note: cp.note,
+  at: cp.at,
+});
 /** How many feed rows an instance reads at a time when it catches up. */
 const FEED_PAGE = 1000;
 /** Feed rows older than this are pruned; an instance that slept longer reloads. */
@@ -143,15 +148,8 @@ export class LiaisonNode {
 
   static async open(options: NodeOptions): Promise<LiaisonNode> {
     const node = new LiaisonNode(options);
-    // A log older than its tiles (or a bundle that could not be written) gets them
-    // now, from the whole tree built once; every later start reads only the tiles.
-    const db = node.store.db;
-    const size = await logSize(db);
-    if (await tilesMissing(db, size)) {
-      const tree = new MerkleTree();
-      for await (const leaf of leafHashes(db)) tree.append(leaf);
-      await backfillTiles(db, tree);
-    }
+    // A log older than its tiles (or a bundle that could not be written) gets them now.
+    await ensureTiles(node.store.db);
     await node.reload();
     return node;
   }
@@ -237,10 +235,7 @@ export class LiaisonNode {
     this.lastLeaf = r.size === 0 ? null : Buffer.from(await tree.leafHashAt(r.size - 1));
     this.changePos = r.pos;
     this.syncedAt = performance.now();
-    this.lastCheckpoint =
-      r.cp === undefined
-        ? null
-        : { size: r.cp.size, root: Buffer.from(r.cp.root), note: r.cp.note, at: r.cp.at };
+    this.lastCheckpoint = r.cp === undefined ? null : stored(r.cp);
   }
 
   /**
@@ -318,7 +313,7 @@ export class LiaisonNode {
     }
     const cp = await latestCheckpoint(tx);
     if (cp !== undefined && (this.lastCheckpoint === null || cp.size > this.lastCheckpoint.size))
-      this.lastCheckpoint = { size: cp.size, root: Buffer.from(cp.root), note: cp.note, at: cp.at };
+      this.lastCheckpoint = stored(cp);
     this.syncedAt = performance.now();
   }
 

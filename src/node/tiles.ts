@@ -3,7 +3,7 @@
 // tiles come from the tiled tree (its right edge and the stored tiles) and partial
 // bundles from the stored entries, up to the committed size.
 import type { Kysely } from 'kysely';
-import type { MerkleTree } from '../log/merkle.js';
+import { MerkleTree } from '../log/merkle.js';
 import type { CompletedTile, TiledTree } from '../log/tiled-tree.js';
 import {
   decodeEntryBundle,
@@ -16,7 +16,7 @@ import {
   tileLevels,
   tilePath,
 } from '../log/tiles.js';
-import { entriesFrom } from '../store/log.js';
+import { entriesFrom, leafHashes, logSize } from '../store/log.js';
 import type { Database } from '../store/schema.js';
 import {
   bundleAt,
@@ -107,6 +107,19 @@ function missing(have: readonly number[], count: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < count; i++) if (!stored.has(i)) out.push(i);
   return out;
+}
+
+/**
+ * Gives a log older than its tiles (or with a bundle that could not be written) its
+ * tiles, from the whole tree built once from the leaves; a log that has them all is
+ * only counted. Every later start reads only the tiles.
+ */
+export async function ensureTiles(db: Q): Promise<void> {
+  const size = await logSize(db);
+  if (!(await tilesMissing(db, size))) return;
+  const tree = new MerkleTree();
+  for await (const leaf of leafHashes(db)) tree.append(leaf);
+  await backfillTiles(db, tree);
 }
 
 /** Whether the store lacks full tiles or bundles that a log of `size` entries has. */
