@@ -78,6 +78,10 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
     .option('--port <n>', 'port to serve on', port)
     .option('--host <host>', 'address to bind (default 127.0.0.1)')
     .option('--origin <name>', 'log origin / checkpoint key name (default liaison.local/PARTY)')
+    .option(
+      '--url <url>',
+      "the URL partners reach the node at (a load balancer's, in front of several instances); default http(s)://host:port",
+    )
     .option('--require-totp', 'password sign-in needs a second factor (RFC 6238 TOTP)')
     .option(
       '--metrics-listen <host:port>',
@@ -103,6 +107,7 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
         port?: number;
         host?: string;
         origin?: string;
+        url?: string;
         requireTotp?: boolean;
         metricsListen?: string;
         witnessInterval?: number;
@@ -119,6 +124,7 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
           port: o.port,
           host: o.host,
           origin: o.origin,
+          url: o.url,
           requireTotp: o.requireTotp,
           metricsListen: o.metricsListen,
           witnessIntervalSeconds: o.witnessInterval,
