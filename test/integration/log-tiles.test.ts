@@ -12,14 +12,7 @@ import {
   type NodeProcess,
   startNodeProcess,
 } from '../support/node-process.js';
-import {
-  mth,
-  nodeHash,
-  openNote,
-  path,
-  sha256,
-  tileUrl,
-} from '../support/tlog-reader.js';
+import { mth, nodeHash, openNote, path, sha256, tileUrl } from '../support/tlog-reader.js';
 
 // ------------------------------------------------------------ the node
 let init: InitializedNode;

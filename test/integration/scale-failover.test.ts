@@ -38,7 +38,7 @@ interface Node {
   readonly lb: Balancer;
   readonly init: InitializedNode;
   readonly instances: Instance[];
-  readonly tokens: Record<string, string>;
+  readonly tokens: { admin: string; ra: string; auditor: string };
 }
 
 const freePort = () =>
@@ -93,7 +93,14 @@ describe('three parties, two instances each, on PostgreSQL and NATS', () => {
       const instances: Instance[] = [];
       for (const k of [1, 2])
         instances.push({ name: `${p.toLowerCase()}-${k}`, port: await freePort(), proc: null });
-      nodes[p] = { party: p, db, lb, init, instances, tokens: { admin: init.adminToken } };
+      nodes[p] = {
+        party: p,
+        db,
+        lb,
+        init,
+        instances,
+        tokens: { admin: init.adminToken, ra: '', auditor: '' },
+      };
     }
     await Promise.all(
       PARTIES.flatMap((p) => nodes[p].instances.map((i) => startInstance(nodes[p], i))),
