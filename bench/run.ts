@@ -9,6 +9,7 @@ import { cedarRates } from './cedar.js';
 import { coreRates } from './core.js';
 import { federationFigures, sealingRates } from './federation.js';
 import { type AppendFigure, nodeFigures } from './node.js';
+import { scaleRows } from './scale.js';
 import { simulatorRates } from './simulator.js';
 import { buildWorkload } from './workload.js';
 
@@ -327,6 +328,7 @@ const SECTIONS: Record<string, () => Promise<Row[]>> = {
   federation: federationSection,
   alerts: alertsSection,
   access: accessSection,
+  scale: () => scaleRows(quick),
 };
 
 const sectionArg = process.argv.indexOf('--section');
