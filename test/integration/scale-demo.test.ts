@@ -1,0 +1,116 @@
+// `liaison demo --instances 2 --database … --nats …` (issue 13's scale demo), as people
+// run it: two instances per party, each node in its own database on the server,
+// demo.json listing every instance as `urls`; any instance answers for its node.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PG_ADMIN } from '../support/databases.js';
+import { waitFor } from '../support/federation.js';
+import { BIN, http, PASSPHRASE } from '../support/node-process.js';
+
+const NATS = process.env.LIAISON_TEST_NATS ?? 'nats://127.0.0.1:4222';
+const READY = 'Ctrl-C stops the demo; `liaison demo` again resumes it.';
+type Party = 'JP' | 'KR' | 'US';
+interface DemoFile {
+  nodes: { party: Party; url: string; urls?: string[]; tokens: Record<string, string> }[];
+  instances?: number;
+}
+
+describe('the scale demo', () => {
+  let child: ChildProcess;
+  let dir: string;
+  let out = '';
+  let file: DemoFile;
+  const node = (p: Party) => file.nodes.find((n) => n.party === p) as DemoFile['nodes'][number];
+
+  beforeAll(async () => {
+    dir = join(mkdtempSync(join(tmpdir(), 'liaison-scale-demo-')), 'demo');
+    const base = 21_000 + Math.floor(Math.random() * 15_000);
+    child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'demo',
+        '--data',
+        dir,
+        '--port-base',
+        String(base),
+        '--instances',
+        '2',
+        '--database',
+        PG_ADMIN,
+        '--nats',
+        NATS,
+      ],
+      {
+        env: { ...process.env, LIAISON_PASSPHRASE: PASSPHRASE },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    await waitFor('the demo to be ready', async () => out.includes(READY), 120_000);
+    file = JSON.parse(readFileSync(join(dir, 'demo.json'), 'utf8')) as DemoFile;
+  }, 150_000);
+
+  afterAll(async () => {
+    if (child !== undefined && child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      await exited;
+    }
+    // The databases the demo made, named after its directory.
+    const hash = createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 10);
+    const c = new pg.Client({ connectionString: PG_ADMIN });
+    await c.connect();
+    for (const p of ['jp', 'kr', 'us'])
+      await c.query(`DROP DATABASE IF EXISTS liaison_demo_${p}_${hash} WITH (FORCE)`);
+    await c.end();
+  });
+
+  it('lists two instances per node, and says so', () => {
+    expect(file.instances).toBe(2);
+    for (const n of file.nodes) {
+      expect(n.urls, n.party).toHaveLength(2);
+      expect(n.urls?.[0]).toBe(n.url);
+    }
+    expect(out).toContain('2 instances each');
+  });
+
+  it('any instance answers for its node, and an alert sent at one reaches the other party at both', async () => {
+    const kr = node('KR');
+    const [kr1, kr2] = kr.urls as [string, string];
+    // The replayed exchange, whichever instance is asked.
+    const list = async (url: string) =>
+      ((await http(url, 'GET', '/v1/items', kr.tokens.officer)).body as { id: string }[])
+        .map((i) => i.id)
+        .sort();
+    const one = await list(kr1);
+    expect(one.length).toBeGreaterThan(0);
+    expect(await list(kr2)).toEqual(one);
+    // A FLASH alert sent at JP's second instance is listed at both KR instances.
+    const jp = node('JP');
+    const sent = await http(
+      (jp.urls as string[])[1] as string,
+      'POST',
+      '/v1/alerts',
+      jp.tokens['releasing-authority'],
+      { preset: 'launch' },
+    );
+    expect(sent.status, sent.text).toBe(201);
+    const id = (sent.body as { id: string }).id;
+    for (const url of [kr1, kr2])
+      await waitFor(`the alert at ${url}`, async () => {
+        const r = await http(url, 'GET', `/v1/alerts/${id}`, kr.tokens.officer);
+        return r.status === 200;
+      });
+  }, 120_000);
+});
