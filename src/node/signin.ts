@@ -72,6 +72,29 @@ function checkPassword(password: string): void {
 
 const TOTP_PERIOD = 30;
 
+/** Sign-in outcomes told to the node's other instances over the bus. */
+const SIGN_IN_TOPIC = 'signin.outcome';
+interface SignInEvent {
+  readonly instance: string;
+  readonly key: string;
+  readonly source: string | null;
+  readonly ok: boolean;
+}
+
+function parseSignInEvent(data: Uint8Array): SignInEvent | null {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(data).toString('utf8'));
+    if (typeof v !== 'object' || v === null) return null;
+    const { instance, key, source, ok } = v as Record<string, unknown>; // checked field by field below
+    if (typeof instance !== 'string' || typeof key !== 'string' || typeof ok !== 'boolean')
+      return null;
+    if (source !== null && typeof source !== 'string') return null;
+    return { instance, key, source, ok };
+  } catch {
+    return null;
+  }
+}
+
 export class SignInGuard {
   private readonly accounts = new Backoff(3);
   private readonly sources = new Backoff(20);
@@ -85,6 +108,36 @@ export class SignInGuard {
   ) {
     this.timer = setInterval(() => void this.flush(false).catch(() => {}), 10_000);
     this.timer.unref();
+    // The node's other instances count the same failures: a guesser spread over them
+    // is slowed as if it met one (docs/deploy.md).
+    node.bus?.subscribe(SIGN_IN_TOPIC, (data) => {
+      const m = parseSignInEvent(data);
+      if (m === null || m.instance === node.instance) return;
+      if (m.ok) this.accounts.succeed(m.key);
+      else {
+        this.accounts.fail(m.key, node.now());
+        if (m.source !== null) this.sources.fail(m.source, node.now());
+      }
+    });
+  }
+
+  /** A failed attempt for `key` (and `source`, when it counts), here and at the other instances. */
+  private failed(key: string, source: string | null): void {
+    this.accounts.fail(key, this.node.now());
+    if (source !== null) this.sources.fail(source, this.node.now());
+    this.tellInstances({ key, source, ok: false });
+  }
+
+  private succeeded(key: string): void {
+    this.accounts.succeed(key);
+    this.tellInstances({ key, source: null, ok: true });
+  }
+
+  private tellInstances(e: Omit<SignInEvent, 'instance'>): void {
+    const bus = this.node.bus;
+    if (bus === null || bus.kind === 'local') return;
+    const data = Buffer.from(JSON.stringify({ ...e, instance: this.node.instance }), 'utf8');
+    void bus.publish(SIGN_IN_TOPIC, data).catch(() => {});
   }
 
   get requireTotp(): boolean {
@@ -221,8 +274,7 @@ export class SignInGuard {
       throw e;
     }
     const fail = async (): Promise<never> => {
-      this.accounts.fail(key, node.now());
-      this.sources.fail(source, node.now());
+      this.failed(key, source);
       await this.recordFailure(username, source, false);
       throw new AccessDenied('unauthenticated', 'wrong username, password or code');
     };
@@ -239,7 +291,7 @@ export class SignInGuard {
       }
       const accepted = this.acceptCode(row.id, row.totpSecret, code, row.totpLastStep);
       if (accepted === 'used') {
-        this.accounts.fail(key, node.now());
+        this.failed(key, null);
         await this.recordFailure(username, source, false);
         throw new AccessDenied(
           'unauthenticated',
@@ -249,7 +301,7 @@ export class SignInGuard {
       if (accepted === 'wrong') return fail();
       step = accepted;
     }
-    this.accounts.succeed(key);
+    this.succeeded(key);
     const enrol = this.requireTotp && row.totpSecret === null;
     const issued = await node.transact(async (u) => {
       if (step !== null) await setTotp(u.tx, row.id, { lastStep: step });
@@ -307,8 +359,7 @@ export class SignInGuard {
         const key = userId.toLowerCase();
         this.throttle(key, source);
         if (!(await this.verify(key, source, current, stored))) {
-          this.accounts.fail(key, node.now());
-          this.sources.fail(source, node.now());
+          this.failed(key, source);
           await this.recordFailure(userId, source, false);
           throw new AccessDenied('wrong-password', 'current: that is not your current password');
         }

@@ -132,6 +132,19 @@ describe('two instances of one node (PostgreSQL + NATS)', () => {
     );
   });
 
+  it('password guesses at one instance slow the account down at the other', async () => {
+    const guess = (at: NodeProcess) =>
+      http(at.url, 'POST', '/v1/session', undefined, {
+        username: 'jp-target',
+        password: 'not the password',
+      });
+    // Three wrong guesses are free; each is told to the other instance over the bus.
+    for (let i = 0; i < 3; i++) expect((await guess(a)).status).toBe(401);
+    await new Promise((r) => setTimeout(r, 150));
+    const next = await guess(b);
+    expect(next.status, next.text).toBe(429);
+  });
+
   it('writes through both instances at once make one log, which verifies', async () => {
     const p = await person(a, 'jp-writer', 'KIMITSU', ['officer']);
     const made = await Promise.all(
