@@ -51,9 +51,8 @@ export function acknowledge(cx: AlertContext, actor: Actor, id: string): Promise
     recordAcknowledged(u, ack, sentTo);
     if (sentTo !== null) await sendTo(fed, u, sentTo, 'alert.ack', { ack: signature }, id);
     // This party's other officers see it at once (at the originator: everyone's acks).
-    cx.hub.fanOut(
+    await cx.hub.record(
       u,
-      party,
       id,
       'ack',
       ackFrame(id, { party, user: actor.user, at, receivedAt: at }),

@@ -20,6 +20,6 @@ export async function keepAlert(
     for (const r of refs) cx.escalations.superseded(r);
   }
   const v = viewOf(cx.party, item, alert);
-  cx.hub.fanOut(u, cx.party, item.id, 'alert', alertFrame('alert', v));
+  await cx.hub.record(u, item.id, 'alert', alertFrame('alert', v));
   return v;
 }

@@ -1,11 +1,29 @@
-// Live fan-out: the officers connected to this node (WebSocket) and, for each event,
-// those of them who may read the alert now (RULES A1–A3: clearance, its expiry,
-// need-to-know). A push is a disclosure: the users it reaches are logged in the same
-// unit of work as the event, and the push itself happens only after that commits.
-import { decide, type World } from '../core/index.js';
+// Live fan-out across the node's instances. An event (an alert, an escalation, an
+// acknowledgement) is stored with a node-wide id in the unit that causes it
+// (`record`); after the commit it is announced on the bus (`alerts.events`, the id
+// only), and EVERY instance, the committing one included, pushes the events it has
+// not pushed yet, in id order, to its own sockets: in a unit of its own (which first
+// catches up with the other instances), it decides per connected user whether they
+// may read the alert now (RULES A1–A3: clearance, its expiry, need-to-know), logs one
+// `alert.pushed` entry per event naming them, and sends once that has committed. A
+// push is a disclosure: logged before it happens.
+//
+// Each socket has a position, the last id it was given: a stream that resumes
+// (`?after=<id>`) starts there, catches up from the table, and joins the others; one
+// pump per instance serves every socket, so nothing is sent twice or skipped, and
+// live events wait while a socket catches up. A lost bus message is covered by
+// polling the table every second.
+import { decide } from '../core/index.js';
 import { record } from '../node/events.js';
 import type { Actor } from '../node/roles.js';
-import type { Unit } from '../node/service.js';
+import type { LiaisonNode, Unit } from '../node/service.js';
+import {
+  type AlertEventRow,
+  alertEventRange,
+  alertEventsAfter,
+  insertAlertEvent,
+  pruneAlertEvents,
+} from '../store/alert-events.js';
 
 export interface Subscriber {
   readonly actor: Actor;
@@ -15,60 +33,274 @@ export interface Subscriber {
 
 export type AlertEventKind = 'alert' | 'escalation' | 'ack';
 
-export class AlertHub {
-  private readonly subscribers = new Set<Subscriber>();
+/** The bus topic an instance announces a committed event on: `{"seq":<id>}`. */
+export const EVENTS_TOPIC = 'alerts.events';
+/** A stream resumes at most this many events back... */
+export const REPLAY_MAX = 10_000;
+/** ...and events are kept at least this long (older ones are pruned now and then). */
+export const KEEP_MS = 3_600_000;
+/** Events read per socket position per unit. */
+const PAGE = 500;
+const PRUNE_EVERY = 1000;
+const POLL_MS = 1000;
 
-  /** Adds a connected officer; returns the function that removes it. */
-  add(s: Subscriber): () => void {
-    this.subscribers.add(s);
+/** Where a stream starts: after event `at`; `missed` when its client asked for earlier ones. */
+export interface Start {
+  readonly at: number;
+  readonly missed: boolean;
+}
+
+/**
+ * Where a stream that asks to resume after `after` (null: from now) starts, given the
+ * ids the table holds (`first`..`last`, 0 when empty): events older than the bounds
+ * are not replayed, and an id this node never gave starts from now; both say `missed`.
+ */
+export function startOf(
+  after: number | null,
+  held: { readonly first: number; readonly last: number },
+  max = REPLAY_MAX,
+): Start {
+  if (after === null) return { at: held.last, missed: false };
+  if (after > held.last) return { at: held.last, missed: true };
+  const floor = Math.max(held.first - 1, held.last - max, 0);
+  return after < floor ? { at: floor, missed: true } : { at: after, missed: false };
+}
+
+/** The frame with its id first: `{"id":7,"type":"alert",…}` (texts are JSON objects). */
+export function frameOf(e: Pick<AlertEventRow, 'seq' | 'text'>): Buffer {
+  return Buffer.from(`{"id":${e.seq},${e.text.slice(1)}`, 'utf8');
+}
+
+function listIn<K, V>(m: Map<K, V[]>, k: K): V[] {
+  let list = m.get(k);
+  if (list === undefined) {
+    list = [];
+    m.set(k, list);
+  }
+  return list;
+}
+
+interface Stream {
+  readonly s: Subscriber;
+  /** Asked to resume after this id (null: from now). */
+  readonly after: number | null;
+  /** The last event id this socket was given, or starts after; null until it starts. */
+  at: number | null;
+  /** Catching up after a resume: its pushes are logged `resumed`. */
+  resuming: boolean;
+}
+
+/** What one unit decided: each socket's frames and new position, and the newest id. */
+interface Plan {
+  readonly starts: Map<Stream, Start>;
+  readonly frames: Map<Stream, Buffer[]>;
+  readonly at: Map<Stream, number>;
+  readonly last: number;
+  readonly more: boolean;
+}
+
+export class AlertHub {
+  private readonly streams = new Set<Stream>();
+  /** The newest event id this instance has heard of (its own commits, the bus, the poll). */
+  private known = 0;
+  private pumping = false;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(private readonly node: LiaisonNode) {}
+
+  /** Listens to the other instances' announcements and polls for lost ones. */
+  start(): void {
+    const bus = this.node.bus;
+    if (bus !== null && this.node.shared)
+      this.unsubscribe = bus.subscribe(EVENTS_TOPIC, (data) => {
+        const m = /^\{"seq":(\d+)\}$/.exec(Buffer.from(data).toString('utf8'));
+        if (m !== null) this.heard(Number(m[1]));
+      });
+    this.timer = setInterval(() => void this.poll(), POLL_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+  }
+
+  /**
+   * Adds a connected officer, to be sent `ready` and then every event after `after`
+   * (null: from now) that they may read; returns the function that removes it.
+   */
+  add(s: Subscriber, after: number | null = null): () => void {
+    const st: Stream = { s, after, at: null, resuming: after !== null };
+    this.streams.add(st);
+    this.wake();
     return () => {
-      this.subscribers.delete(s);
+      this.streams.delete(st);
     };
   }
 
   get size(): number {
-    return this.subscribers.size;
-  }
-
-  /** The connected officers who may read `item` at `t`, one decision per user. */
-  eligible(world: World, item: string, t: number): Subscriber[] {
-    const allowed = new Map<string, boolean>();
-    const out: Subscriber[] = [];
-    for (const s of this.subscribers) {
-      let ok = allowed.get(s.actor.user);
-      if (ok === undefined) {
-        ok = decide(world, { kind: 'read', item, user: s.actor.user }, t).decision === 'allow';
-        allowed.set(s.actor.user, ok);
-      }
-      if (ok) out.push(s);
-    }
-    return out;
+    return this.streams.size;
   }
 
   /**
-   * Decides who may see `item` now, logs the disclosure (who, which event) in this
-   * unit, and pushes `text` to them once the unit has committed. Returns how many
-   * sockets it will reach.
+   * Stores an event about `item` with the next id, in this unit (under the node's
+   * write lock), to be pushed by every instance once the unit has committed. Returns
+   * its id.
    */
-  fanOut(u: Unit, party: string, item: string, kind: AlertEventKind, text: string): number {
-    const to = this.eligible(u.world, item, u.now);
-    if (to.length === 0) return 0;
-    const users = [...new Set(to.map((s) => s.actor.user))].sort();
-    record(
-      u,
-      'alert.pushed',
-      { user: null, party },
-      { item, event: kind, users },
-      { decision: 'allow', reasons: ['allowed'] },
-    );
-    const frame = Buffer.from(text, 'utf8');
-    // After commit, and after the unit's caller has answered (a partner waiting for
-    // its receipt is not kept waiting by a thousand socket writes).
-    u.afterCommit(() =>
-      setImmediate(() => {
-        for (const s of to) s.send(frame);
-      }),
-    );
-    return to.length;
+  async record(u: Unit, item: string, kind: AlertEventKind, text: string): Promise<number> {
+    if (!text.startsWith('{')) throw new TypeError('an alert event is a JSON object');
+    const seq = await insertAlertEvent(u.tx, { item, kind, text, at: u.now });
+    if (seq % PRUNE_EVERY === 0) await pruneAlertEvents(u.tx, u.now - KEEP_MS, seq);
+    u.afterCommit(() => {
+      this.heard(seq);
+      const bus = this.node.bus;
+      if (bus !== null && this.node.shared)
+        void bus.publish(EVENTS_TOPIC, Buffer.from(`{"seq":${seq}}`, 'utf8')).catch(() => {});
+    });
+    return seq;
+  }
+
+  private heard(seq: number): void {
+    if (seq > this.known) this.known = seq;
+    this.wake();
+  }
+
+  /** Whether a socket has yet to start, or is behind the newest event heard of. */
+  private behind(): boolean {
+    for (const st of this.streams) if (st.at === null || st.at < this.known) return true;
+    return false;
+  }
+
+  private wake(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    if (!this.behind()) return;
+    this.pumping = true;
+    void this.pump().finally(() => {
+      this.pumping = false;
+    });
+  }
+
+  /** Units, one after another, until every socket is at the newest event. */
+  private async pump(): Promise<void> {
+    try {
+      for (;;) {
+        this.again = false;
+        const { more, last } = await this.pumpOnce();
+        if (more || this.again) continue;
+        // Nothing was heard meanwhile: the table's newest (read under the lock) is the
+        // newest there is, whatever a stray announcement claimed.
+        this.known = last;
+        if (!this.behind()) return;
+      }
+    } catch {
+      // The store failed or the node is closing: the next event or poll tries again.
+    }
+  }
+
+  private async poll(): Promise<void> {
+    if (this.streams.size === 0) return;
+    if (this.node.shared) {
+      try {
+        const { last } = await alertEventRange(this.node.store.db);
+        if (last > this.known) this.known = last;
+      } catch {
+        return;
+      }
+    }
+    this.wake();
+  }
+
+  /** One unit: decides and logs what each socket gets next, then sends it. */
+  private async pumpOnce(): Promise<{ more: boolean; last: number }> {
+    const streams = [...this.streams];
+    if (streams.length === 0) return { more: false, last: this.known };
+    const plan = await this.node.transact((u) => this.decide(u, streams));
+    for (const st of streams) {
+      const at = plan.at.get(st);
+      if (!this.streams.has(st) || at === undefined) continue;
+      const start = plan.starts.get(st);
+      if (start !== undefined) {
+        const { party } = this.node;
+        const ready = { type: 'ready', party, user: st.s.actor.user, after: start.at };
+        st.s.send(Buffer.from(JSON.stringify({ ...ready, missed: start.missed }), 'utf8'));
+      }
+      for (const f of plan.frames.get(st) ?? []) st.s.send(f);
+      st.at = at;
+      if (at >= plan.last) st.resuming = false;
+    }
+    return { more: plan.more, last: plan.last };
+  }
+
+  /** In the unit: memory is not changed here (a failed batch runs its units again). */
+  private async decide(u: Unit, streams: readonly Stream[]): Promise<Plan> {
+    const held = await alertEventRange(u.tx);
+    const starts = new Map<Stream, Start>();
+    const at = new Map<Stream, number>();
+    const groups = new Map<number, Stream[]>();
+    for (const st of streams) {
+      let pos = st.at;
+      if (pos === null) {
+        const start = startOf(st.after, held);
+        starts.set(st, start);
+        pos = start.at;
+      }
+      at.set(st, pos);
+      if (pos < held.last) listIn(groups, pos).push(st);
+    }
+    const allowed = new Map<string, boolean>();
+    const may = (user: string, item: string): boolean => {
+      const key = `${user}\u0000${item}`;
+      let ok = allowed.get(key);
+      if (ok === undefined) {
+        ok = decide(u.world, { kind: 'read', item, user }, u.now).decision === 'allow';
+        allowed.set(key, ok);
+      }
+      return ok;
+    };
+    const frames = new Map<Stream, Buffer[]>();
+    /** Per event and whether it is a resumed stream's catching up: the users it reaches. */
+    const pushed = new Map<string, { e: AlertEventRow; resumed: boolean; users: Set<string> }>();
+    let more = false;
+    for (const [from, group] of groups) {
+      const events = await alertEventsAfter(u.tx, from, PAGE);
+      if (events.length === PAGE) more = true;
+      for (const e of events) {
+        let frame: Buffer | null = null;
+        for (const st of group) {
+          if (!may(st.s.actor.user, e.item)) continue;
+          frame ??= frameOf(e);
+          listIn(frames, st).push(frame);
+          const resumed = st.resuming;
+          const key = `${e.seq}:${resumed}`;
+          const p = pushed.get(key) ?? { e, resumed, users: new Set<string>() };
+          p.users.add(st.s.actor.user);
+          pushed.set(key, p);
+        }
+      }
+      const last = events.at(-1)?.seq ?? from;
+      for (const st of group) at.set(st, last);
+    }
+    for (const { e, resumed, users } of [...pushed.values()].sort((a, b) => a.e.seq - b.e.seq))
+      record(
+        u,
+        'alert.pushed',
+        { user: null, party: this.node.party },
+        {
+          item: e.item,
+          event: e.kind,
+          id: e.seq,
+          users: [...users].sort(),
+          ...(resumed ? { resumed: true } : {}),
+        },
+        { decision: 'allow', reasons: ['allowed'] },
+      );
+    return { starts, frames, at, last: held.last, more };
   }
 }

@@ -74,10 +74,10 @@ async function escalationArrived(
   await setEscalations(u.tx, b.alert, b.level);
   const logIndex = recordEscalated(u, m.from, b.alert, b.level, { envelope: m.id });
   const v = viewOf(cx.party, item, { ...alert, escalations: b.level });
-  const n = cx.hub.fanOut(u, cx.party, item.id, 'escalation', alertFrame('escalation', v));
+  await cx.hub.record(u, item.id, 'escalation', alertFrame('escalation', v));
   return {
     logIndex,
-    message: `escalation ${b.level} of ${b.alert} pushed to ${n} officers`,
+    message: `escalation ${b.level} of ${b.alert} recorded; pushed to the officers who may read it`,
     itemId: b.alert,
   };
 }
@@ -132,9 +132,8 @@ async function ackArrived(cx: AlertContext, u: Unit, m: Message<'alert.ack'>): P
     signature: jws,
   });
   const logIndex = recordAcknowledged(u, ack);
-  cx.hub.fanOut(
+  await cx.hub.record(
     u,
-    cx.party,
     ack.alert,
     'ack',
     ackFrame(ack.alert, {

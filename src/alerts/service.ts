@@ -29,7 +29,7 @@ export interface AlertOptions {
 }
 
 export class AlertService implements ContentPort, AlertContext {
-  readonly hub = new AlertHub();
+  readonly hub: AlertHub;
   readonly escalations: Escalations;
   private readonly ackDeadlineMs: number;
 
@@ -38,6 +38,7 @@ export class AlertService implements ContentPort, AlertContext {
     options: AlertOptions = {},
   ) {
     this.ackDeadlineMs = options.ackDeadlineMs ?? 60_000;
+    this.hub = new AlertHub(fed.node);
     this.escalations = new Escalations(fed, {
       maxEscalations: options.maxEscalations ?? 3,
       tickMs: options.tickMs ?? 200,
@@ -52,13 +53,18 @@ export class AlertService implements ContentPort, AlertContext {
     return this.fed.party;
   }
 
-  /** Loads the alerts still waiting for acknowledgements and starts the escalation clock. */
+  /**
+   * Starts the fan-out (the other instances' events) and the escalation clock, which
+   * loads the alerts still waiting for acknowledgements.
+   */
   start(): Promise<void> {
+    this.hub.start();
     return this.escalations.start();
   }
 
   stop(): void {
     this.escalations.stop();
+    this.hub.stop();
   }
 
   /** Creates a FLASH alert and releases it to each recipient (RULES R1–R5) in one unit. */

@@ -1,5 +1,6 @@
 // FLASH alerts over HTTP: send (or send the launch preset), list, show, acknowledge,
 // export as CAP 1.2, and the live stream (WebSocket) that officers keep open.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
@@ -17,7 +18,15 @@ import {
   SendBody,
   SentAlert,
 } from './alert-schemas.js';
-import { type App, type Auth, actorOf, type Errors, PageQuery, READERS } from './common.js';
+import {
+  type App,
+  type Auth,
+  actorOf,
+  credentialOf,
+  type Errors,
+  PageQuery,
+  READERS,
+} from './common.js';
 import { IdParams, ref } from './schemas.js';
 
 /** The subprotocol a browser offers with `liaison.bearer.<token>` (it cannot set headers). */
@@ -25,8 +34,21 @@ const STREAM_PROTOCOL = 'liaison.v1';
 const BEARER_PROTOCOL = 'liaison.bearer.';
 /** A socket whose reader lags this far behind is dropped (it reconnects and catches up). */
 const MAX_BUFFERED = 8 * 1024 * 1024;
-/** How often an open stream's token is checked again (revoked, expired, user disabled). */
+/**
+ * How often an open stream's token is checked again (revoked, expired, user disabled):
+ * a fallback, since a change to the token or its user, on any instance, has it
+ * checked at once.
+ */
 const RECHECK_MS = 5_000;
+const StreamQuery = T.Object({
+  after: T.Optional(
+    T.Integer({
+      minimum: 0,
+      description:
+        'Resume: the id of the last event this client received; the stream replays the later ones first (at most the last 10,000, of about the last hour)',
+    }),
+  ),
+});
 
 const releaseJson = (r: Release) => ({
   to: r.to,
@@ -161,6 +183,20 @@ export function registerAlertRoutes(
 
   // ------------------------------------------------------------------ live stream
   const tokens = new WeakMap<FastifyRequest, string>();
+  /** Open streams: checked again at once when a unit on any instance touches their token or user. */
+  const open = new Set<{ readonly tokenId: string; readonly user: string; check(): void }>();
+  const stopListening = node.onTouched((tags) => {
+    const all = tags.includes('reloaded');
+    const due = [...open].filter(
+      (o) => all || tags.includes(`token:${o.tokenId}`) || tags.includes(`user:${o.user}`),
+    );
+    // Once every listener has run: the token cache drops its entries in one of them.
+    if (due.length > 0)
+      setImmediate(() => {
+        for (const o of due) o.check();
+      });
+  });
+  app.addHook('onClose', async () => stopListening());
   const streamAuth = async (req: FastifyRequest): Promise<void> => {
     const header = req.headers.authorization;
     let token: string | undefined = (
@@ -186,7 +222,8 @@ export function registerAlertRoutes(
     tokens.set(req, token);
   };
 
-  void app.register(async (child) => {
+  void app.register(async (plain) => {
+    const child = plain.withTypeProvider<TypeBoxTypeProvider>();
     await child.register(websocket, {
       options: {
         maxPayload: 4096,
@@ -201,35 +238,55 @@ export function registerAlertRoutes(
         onRequest: streamAuth,
         schema: {
           summary:
-            'WebSocket: FLASH alerts, escalations and acknowledgements, pushed to officers who may read them (RULES A1–A3)',
+            'WebSocket: FLASH alerts, escalations and acknowledgements, pushed to officers who may read them (RULES A1–A3); each has an id, and ?after=<id> resumes after it',
+          querystring: StreamQuery,
         },
       },
       (socket, req) => {
         const actor = actorOf(req);
         const token = tokens.get(req) ?? '';
-        const remove = alerts.hub.add({
-          actor,
-          send: (frame) => {
-            if (socket.readyState !== socket.OPEN) return;
-            if (socket.bufferedAmount > MAX_BUFFERED) socket.terminate();
-            else socket.send(frame, { binary: false });
+        // `ready` (where the stream starts), then each event with its id (src/alerts/hub.ts).
+        const remove = alerts.hub.add(
+          {
+            actor,
+            send: (frame) => {
+              if (socket.readyState !== socket.OPEN) return;
+              if (socket.bufferedAmount > MAX_BUFFERED) socket.terminate();
+              else socket.send(frame, { binary: false });
+            },
           },
-        });
+          req.query.after ?? null,
+        );
         // Every push is decided at once (clearance changes apply to the next one); the
-        // token itself is checked again every few seconds, and a stream whose token
-        // was revoked or expired, or whose user was disabled, is closed.
-        const recheck = setInterval(() => {
-          authenticate(node, token)
-            .then((c) => requireRole(c.actor, officers))
-            .catch(() => {
-              remove();
-              socket.close(4401, 'the token is no longer valid');
-            });
-        }, RECHECK_MS);
+        // token is checked again when a unit touches it or its user (a revocation, a
+        // change of roles, on any instance), and every few seconds regardless; a stream
+        // whose token was revoked or expired, or whose user was disabled, is closed.
+        let ended = false;
+        const stream = {
+          tokenId: credentialOf(req).tokenId,
+          user: actor.user,
+          check: () => {
+            authenticate(node, token)
+              .then((c) => requireRole(c.actor, officers))
+              .catch(() => {
+                if (ended) return;
+                ended = true;
+                remove();
+                socket.close(4401, 'the token is no longer valid');
+              });
+          },
+        };
+        open.add(stream);
+        const recheck = setInterval(stream.check, RECHECK_MS);
         recheck.unref();
-        socket.on('close', () => clearInterval(recheck));
-        socket.on('close', remove);
-        socket.on('error', remove);
+        const end = () => {
+          ended = true;
+          open.delete(stream);
+          clearInterval(recheck);
+          remove();
+        };
+        socket.on('close', end);
+        socket.on('error', end);
         // Keeps the connection alive through proxies; a dead peer is dropped.
         let alive = true;
         socket.on('pong', () => {
@@ -245,7 +302,6 @@ export function registerAlertRoutes(
         }, 30_000);
         ping.unref();
         socket.on('close', () => clearInterval(ping));
-        socket.send(JSON.stringify({ type: 'ready', party: node.party, user: actor.user }));
       },
     );
   });

@@ -14,13 +14,25 @@ import { table } from './text.js';
 import { clockIn, localTime, localZone, zoneHeader } from './time.js';
 
 /**
- * A frame of the alert stream (WebSocket /v1/alerts/stream), as the node sends it: `ready`
- * (src/api/alert-routes.ts), then `alert`, `escalation` and `ack` (src/alerts/views.ts).
+ * A frame of the alert stream (WebSocket /v1/alerts/stream), as the node sends it:
+ * `ready` (where the stream starts: after event `after`; `missed` when events the
+ * client asked for are no longer kept), then `alert`, `escalation` and `ack`, each
+ * with its event id (src/alerts/hub.ts, src/alerts/views.ts).
  */
 type StreamFrame =
-  | { readonly type: 'ready'; readonly party: string; readonly user: string }
-  | { readonly type: 'alert' | 'escalation'; readonly alert: Schemas['AlertView'] }
-  | ({ readonly type: 'ack'; readonly item: string } & Schemas['AckView']);
+  | {
+      readonly type: 'ready';
+      readonly party: string;
+      readonly user: string;
+      readonly after: number;
+      readonly missed: boolean;
+    }
+  | {
+      readonly type: 'alert' | 'escalation';
+      readonly id: number;
+      readonly alert: Schemas['AlertView'];
+    }
+  | ({ readonly type: 'ack'; readonly id: number; readonly item: string } & Schemas['AckView']);
 
 /** A marking in the CLI's one form (format.ts). */
 const mk = (m: Schemas['Marking'] | null) => markingText(m);
@@ -55,6 +67,21 @@ function refusalMessage(body: string): string {
     // not JSON: print as is
   }
   return body;
+}
+
+/** The back-off before reconnecting: 200 ms doubling to 10 s, each wait jittered down by up to half. */
+export const RETRY_FIRST_MS = 200;
+export const RETRY_MAX_MS = 10_000;
+export function retryDelay(attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(RETRY_FIRST_MS * 2 ** Math.min(attempt, 16), RETRY_MAX_MS);
+  return Math.round(ceiling * (0.5 + random() / 2));
+}
+
+function parseWhole(v: string, name: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new UsageError(`${name} must be a whole number ≥ 0, not '${v}'`);
+  return n;
 }
 
 function parsePositive(v: string, name: string): number {
@@ -136,30 +163,39 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
   withTarget(
     alert
       .command('watch')
-      .description('print FLASH alerts, escalations and acknowledgements as they arrive')
-      .option('--count <n>', 'exit after n alert events'),
-  ).action(async (o: Common & { count?: string }) => {
+      .description(
+        'print FLASH alerts, escalations and acknowledgements as they arrive; reconnects and resumes after the last event printed',
+      )
+      .option('--count <n>', 'exit after n alert events')
+      .option('--after <id>', 'start after this event id (replaying the later ones first)'),
+  ).action(async (o: Common & { count?: string; after?: string }) => {
     const target = resolveTarget(o);
     if (target.token === undefined)
       throw new UsageError('alert watch needs --token or $LIAISON_TOKEN');
     const limit =
       o.count === undefined ? Number.POSITIVE_INFINITY : parsePositive(o.count, '--count');
-    const url = `${target.url.replace(/^http/, 'ws')}/v1/alerts/stream`;
+    const base = `${target.url.replace(/^http/, 'ws')}/v1/alerts/stream`;
+    /** The last event id printed (or the position the node said the stream starts at). */
+    let last: number | null = o.after === undefined ? null : parseWhole(o.after, '--after');
     let seen = 0;
-    let delay = 500;
+    let attempt = 0;
     for (;;) {
+      const url = last === null ? base : `${base}?after=${last}`;
       const outcome = await new Promise<'done' | 'closed' | Error>((resolve) => {
         const ws = new WebSocket(url, {
           headers: { authorization: `Bearer ${target.token}` },
           // wss: the node's certificate is checked as the client's requests are (--ca).
           ...(target.ca === undefined ? {} : { ca: trustedRoots(target.ca) }),
         });
-        ws.on('unexpected-response', (_req, res) => {
+        ws.on('unexpected-response', (req, res) => {
           let body = '';
           res.on('data', (c: Buffer) => {
             body += c.toString('utf8');
           });
           res.on('end', () => {
+            // Done with this connection: kept alive, it would hold the process open for
+            // the server's keep-alive time (seconds) after a refusal.
+            req.socket?.destroy();
             const status = res.statusCode ?? 0;
             const message = `HTTP ${status}: ${refusalMessage(body)}`;
             // A refusal stops (a bad token, no such stream); anything else (a proxy's
@@ -171,13 +207,21 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
             );
           });
         });
-        ws.on('open', () => {
-          delay = 500;
-        });
         ws.on('message', (data: Buffer) => {
           // The node sends only these frames (StreamFrame): the socket is outside the OpenAPI
           // document, so no generated type covers it; a frame is only printed and counted.
           const e = JSON.parse(data.toString('utf8')) as StreamFrame;
+          if (e.type === 'ready') {
+            // Open: the next failure starts the back-off again.
+            attempt = 0;
+            last = e.after;
+            if (e.missed)
+              ctx.io.err(
+                `liaison: events up to ${e.after} are no longer all kept by the node; \`liaison alert list\` shows the alerts it holds\n`,
+              );
+            // A reconnection prints no second greeting: the events simply go on.
+            if (seen > 0 && o.json !== true) return;
+          } else last = e.id;
           ctx.io.out(o.json === true ? `${JSON.stringify(e)}\n` : `${eventLine(e)}\n`);
           if (e.type === 'alert' || e.type === 'escalation') seen += 1;
           if (seen >= limit) {
@@ -196,16 +240,25 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
                 ),
           );
         });
-        ws.on('close', () => resolve('closed'));
+        ws.on('close', (code, reason) =>
+          // 4401: the token was revoked or expired, or its user disabled or demoted.
+          resolve(
+            code === 4401
+              ? new UsageError(`the node closed the stream (${reason.toString('utf8')})`)
+              : 'closed',
+          ),
+        );
       });
       if (outcome === 'done') return;
       if (outcome instanceof UsageError || outcome instanceof UnreachableError) throw outcome;
-      // The node may be restarting: try again, forever, backing off to at most 10 s.
+      // The node (or this instance of it) may be restarting: try again, forever, backing
+      // off to at most 10 s, and resume after the last event printed.
+      const delay = retryDelay(attempt);
+      attempt += 1;
       ctx.io.err(
-        `liaison: the alert stream ${outcome instanceof Error ? `failed (${outcome.message})` : 'closed'}; reconnecting in ${delay} ms\n`,
+        `liaison: the alert stream ${outcome instanceof Error ? `failed (${outcome.message})` : 'closed'}; reconnecting in ${delay} ms${last === null ? '' : ` after event ${last}`}\n`,
       );
       await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(delay * 2, 10_000);
     }
   });
 

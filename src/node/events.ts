@@ -214,7 +214,15 @@ export interface EventSubjects {
   };
   'witness.checkpoint': { peer: Party; size: number; root: string };
   'witness.split-view': { peer: Party; size: number; problems: readonly string[] };
-  'alert.pushed': { item: string; event: string; users: readonly string[] };
+  'alert.pushed': {
+    item: string;
+    event: string;
+    /** The event's node-wide id (what a stream resumes after). */
+    id: number;
+    users: readonly string[];
+    /** Pushed to a stream catching up after it resumed. */
+    resumed?: boolean;
+  };
   'alert.acknowledged': { item: string; at: Instant; to?: Party | null };
   'alert.escalated': {
     item: string;

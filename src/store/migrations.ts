@@ -427,6 +427,22 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0014-alert-events': {
+      async up(db: Kysely<unknown>) {
+        // Every event pushed to officers' streams (an alert, an escalation, an
+        // acknowledgement), numbered in commit order under the node's write lock: each
+        // instance pushes them to its own sockets in that order, and a stream resumes
+        // after the last id it saw (src/alerts/hub.ts). `text` is the frame, without id.
+        await db.schema
+          .createTable('alert_events')
+          .addColumn('seq', 'bigint', (c) => c.primaryKey())
+          .addColumn('item', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('text', 'text', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -370,6 +370,18 @@ export interface LeaseTable {
   expires_at: number;
 }
 
+/** An event pushed to officers' streams, numbered node-wide in commit order (src/store/alert-events.ts). */
+export interface AlertEventTable {
+  seq: number;
+  /** The alert it is about. */
+  item: string;
+  /** alert, escalation or ack. */
+  kind: string;
+  /** The frame as officers receive it, without its id (JSON). */
+  text: string;
+  at: number;
+}
+
 export interface Database {
   meta: MetaTable;
   agreements: AgreementTable;
@@ -402,4 +414,5 @@ export interface Database {
   peer_agreement_status: PeerAgreementStatusTable;
   node_changes: NodeChangeTable;
   leases: LeaseTable;
+  alert_events: AlertEventTable;
 }

@@ -515,22 +515,11 @@ describe('FLASH alerts across three nodes', () => {
     expect((denied?.reasons as string[] | undefined)?.[0]).toBe('hub-route-required');
   });
 
-  it('`alert watch` survives a 20 s restart of its node: it reconnects and prints the next alert', async () => {
+  it('`alert watch` survives a 20 s restart of its node: it reconnects, resumes, and prints the next alert', async () => {
     const us = trio.members.US;
     const watcher = spawn(
       process.execPath,
-      [
-        BIN,
-        'alert',
-        'watch',
-        '--json',
-        '--count',
-        '1',
-        '--node',
-        us.url,
-        '--token',
-        us.tokens.officer,
-      ],
+      [BIN, 'alert', 'watch', '--json', '--node', us.url, '--token', us.tokens.officer],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -554,8 +543,10 @@ describe('FLASH alerts across three nodes', () => {
     );
     const sent = await send({ preset: 'launch' });
     expect(sent.releases.find((r) => r.to === 'US')).toMatchObject({ decision: 'allow' });
-    // Escalations of earlier alerts may come too: the one sent now is among the lines.
-    // JP's delivery to US backed off while US was down (at most 30 s between tries).
+    // Escalations of earlier alerts may come too (those that arrived before the watcher
+    // reconnected are replayed: it resumes after the last id it saw); the one sent now
+    // is among the lines. JP's delivery to US backed off while US was down (at most 30 s
+    // between tries).
     await waitFor(
       'the alert on the watcher',
       async () => (out.includes(sent.id) ? true : undefined),
@@ -568,5 +559,8 @@ describe('FLASH alerts across three nodes', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as Json);
     expect(lines.find((l) => l.type === 'alert' && (l.alert as Json).id === sent.id)).toBeDefined();
+    // Across the restart, each event once, in order.
+    const ids = lines.filter((l) => l.type !== 'ready').map((l) => l.id as number);
+    expect(ids).toEqual([...new Set(ids)].sort((a, b) => a - b));
   }, 200_000);
 });

@@ -130,15 +130,20 @@ export function AlertsProvider({ children }: { readonly children: ReactNode }) {
     };
   }, [client, enabled, reloadTick]);
 
-  // The stream: reconnects with back-off; a `ready` frame reloads the list to catch up.
+  // The stream: reconnects forever with back-off (200 ms doubling to 10 s, jittered),
+  // resuming after the last event it received (`?after=<id>`), from whichever instance
+  // of the node answers. The first `ready` reads the list; a later one only when the
+  // node no longer holds every event since (`missed`).
   useEffect(() => {
     if (!enabled) return;
     installAudioUnlock();
     let socket: WebSocket | null = null;
     let closed = false;
-    let retry = 1000;
+    let attempt = 0;
     let timer: number | undefined;
     let opened = false;
+    /** The last event id received, or where the node said the stream starts. */
+    let last: number | null = null;
     // A stream that does not open soon: the list is read without it meanwhile.
     const unopened = window.setTimeout(() => {
       if (!opened) setReloadTick((n) => n + 1);
@@ -147,6 +152,7 @@ export function AlertsProvider({ children }: { readonly children: ReactNode }) {
       setStatus(opened ? 'reconnecting' : 'connecting');
       const url = new URL('/v1/alerts/stream', window.location.href);
       url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+      if (last !== null) url.searchParams.set('after', String(last));
       try {
         socket = new WebSocket(url, ['liaison.v1', `liaison.bearer.${client.token}`]);
       } catch {
@@ -160,13 +166,17 @@ export function AlertsProvider({ children }: { readonly children: ReactNode }) {
         } catch {
           return;
         }
+        if (frame.type !== 'ready') last = frame.id;
         switch (frame.type) {
-          case 'ready':
+          case 'ready': {
+            const first = !opened;
             opened = true;
-            retry = 1000;
+            attempt = 0;
+            last = frame.after;
             setStatus('open');
-            setReloadTick((n) => n + 1);
+            if (first || frame.missed) setReloadTick((n) => n + 1);
             break;
+          }
           case 'alert':
           case 'escalation': {
             const a = frame.alert;
@@ -202,8 +212,9 @@ export function AlertsProvider({ children }: { readonly children: ReactNode }) {
           return;
         }
         setStatus('reconnecting');
-        timer = window.setTimeout(connect, retry);
-        retry = Math.min(retry * 2, 30_000);
+        const ceiling = Math.min(200 * 2 ** Math.min(attempt, 16), 10_000);
+        attempt += 1;
+        timer = window.setTimeout(connect, Math.round(ceiling * (0.5 + Math.random() / 2)));
       };
     };
     connect();

@@ -119,12 +119,22 @@ export type SendAlertBody = Draft<Omit<Body<'/v1/alerts', 'post'>, 'alert'>> & {
   alert: AlertInput;
 };
 
-/** A frame of the alert stream (WebSocket /v1/alerts/stream). */
+/**
+ * A frame of the alert stream (WebSocket /v1/alerts/stream): `ready` says the stream
+ * starts after event `after` (`missed`: some events the client asked to resume from
+ * are no longer kept); every event has its id, which `?after=<id>` resumes after.
+ */
 export type StreamFrame =
-  | { readonly type: 'ready'; readonly party: string; readonly user: string }
-  | { readonly type: 'alert'; readonly alert: AlertView }
-  | { readonly type: 'escalation'; readonly alert: AlertView }
-  | ({ readonly type: 'ack'; readonly item: string } & AckView);
+  | {
+      readonly type: 'ready';
+      readonly party: string;
+      readonly user: string;
+      readonly after: number;
+      readonly missed: boolean;
+    }
+  | { readonly type: 'alert'; readonly id: number; readonly alert: AlertView }
+  | { readonly type: 'escalation'; readonly id: number; readonly alert: AlertView }
+  | ({ readonly type: 'ack'; readonly id: number; readonly item: string } & AckView);
 
 export type LogEntry = Schemas['LogEntry'];
 

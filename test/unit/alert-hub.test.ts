@@ -1,0 +1,273 @@
+// The alert fan-out (src/alerts/hub.ts) on in-process nodes: events numbered in commit
+// order; each socket gets `ready`, then every later event it may read, in order; a
+// stream that resumes mid-flow gets exactly the events after its id, replayed then
+// live, none twice; the replay is bounded; and two instances on one PostgreSQL
+// database (sharing an in-process bus) push each other's events, over the bus or,
+// without it, by polling.
+import { generateKeyPairSync } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AlertHub, startOf } from '../../src/alerts/hub.js';
+import { LocalBus } from '../../src/bus/bus.js';
+import { createItem } from '../../src/node/items.js';
+import type { Actor } from '../../src/node/roles.js';
+import { LiaisonNode } from '../../src/node/service.js';
+import { openSetup } from '../../src/node/setup-mode.js';
+import { createUser } from '../../src/node/users.js';
+import { openStore } from '../../src/store/db.js';
+import { createTestDatabase, type TestDatabase } from '../support/databases.js';
+
+type Frame = Record<string, unknown> & { type: string; id?: number };
+const signingKey = generateKeyPairSync('ed25519').privateKey;
+const officer = (user: string): Actor => ({ user, party: 'JP', roles: ['officer'] });
+const cleanup: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+async function openNode(target: string, instance?: string): Promise<LiaisonNode> {
+  const node = await LiaisonNode.open({
+    party: 'JP',
+    origin: 'liaison.test/JP',
+    store: await openStore(target),
+    signingKey,
+    ...(instance === undefined ? {} : { instance }),
+  });
+  cleanup.push(() => node.close());
+  return node;
+}
+
+/** A node in setup with a cleared officer ('top'), an uncleared one ('low') and an item. */
+async function seeded(node: LiaisonNode): Promise<string> {
+  await node.transact((u) => openSetup(u));
+  for (const [username, clearance] of [
+    ['top', 'KIMITSU'],
+    ['low', 'HI'],
+  ] as const)
+    await createUser(node, null, {
+      username,
+      clearance,
+      needToKnow: ['dprk-missile'],
+      roles: ['officer'],
+    });
+  const item = await createItem(node, officer('top'), {
+    marking: 'GOKUHI',
+    categories: ['dprk-missile'],
+    title: 't',
+    body: 'b',
+  });
+  return item.id;
+}
+
+function hubOf(node: LiaisonNode): AlertHub {
+  const hub = new AlertHub(node);
+  hub.start();
+  cleanup.push(async () => hub.stop());
+  return hub;
+}
+
+/** A connected officer: every frame it is sent, parsed. */
+function socket(hub: AlertHub, user: string, after: number | null = null) {
+  const frames: Frame[] = [];
+  const remove = hub.add(
+    { actor: officer(user), send: (b) => frames.push(JSON.parse(b.toString('utf8')) as Frame) },
+    after,
+  );
+  return {
+    frames,
+    remove,
+    ids: () => frames.filter((f) => f.type !== 'ready').map((f) => f.id),
+    ready: () => frames.find((f) => f.type === 'ready'),
+  };
+}
+
+const send = (node: LiaisonNode, hub: AlertHub, item: string, n: number) =>
+  node.transact((u) => hub.record(u, item, 'alert', JSON.stringify({ type: 'alert', n })));
+
+async function until(what: string, f: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!f()) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function pushedEntries(node: LiaisonNode) {
+  const rows = await node.store.db
+    .selectFrom('log_entries')
+    .select(['data'])
+    .orderBy('idx')
+    .execute();
+  return rows
+    .map((r) => JSON.parse(r.data) as { type: string; subject: Record<string, unknown> })
+    .filter((e) => e.type === 'alert.pushed')
+    .map((e) => e.subject);
+}
+
+const range = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('where a stream starts', () => {
+  const held = { first: 41, last: 100 };
+  it('from now, or after the id asked for', () => {
+    expect(startOf(null, held)).toEqual({ at: 100, missed: false });
+    expect(startOf(70, held)).toEqual({ at: 70, missed: false });
+    expect(startOf(40, held)).toEqual({ at: 40, missed: false });
+    expect(startOf(100, held)).toEqual({ at: 100, missed: false });
+    expect(startOf(0, { first: 0, last: 0 })).toEqual({ at: 0, missed: false });
+  });
+  it('no further back than the table holds, nor than the bound; an unknown id starts now', () => {
+    expect(startOf(10, held)).toEqual({ at: 40, missed: true });
+    expect(startOf(50, held, 20)).toEqual({ at: 80, missed: true });
+    expect(startOf(101, held)).toEqual({ at: 100, missed: true });
+    expect(startOf(3, { first: 0, last: 0 })).toEqual({ at: 0, missed: true });
+  });
+});
+
+describe('the fan-out on one node (SQLite)', () => {
+  it('pushes each event, with its id, in order, to the officers who may read it; logged', async () => {
+    const db = await createTestDatabase('sqlite');
+    const node = await openNode(db.target);
+    const item = await seeded(node);
+    const hub = hubOf(node);
+    const top = socket(hub, 'top');
+    const low = socket(hub, 'low');
+    await until('both ready', () => top.ready() !== undefined && low.ready() !== undefined);
+    expect(top.ready()).toEqual({
+      type: 'ready',
+      party: 'JP',
+      user: 'top',
+      after: 0,
+      missed: false,
+    });
+    for (const n of [1, 2, 3]) await send(node, hub, item, n);
+    await until('three events', () => top.ids().length === 3);
+    expect(top.frames.slice(1)).toEqual([
+      { id: 1, type: 'alert', n: 1 },
+      { id: 2, type: 'alert', n: 2 },
+      { id: 3, type: 'alert', n: 3 },
+    ]);
+    expect(low.ids()).toEqual([]);
+    expect(await pushedEntries(node)).toEqual(
+      [1, 2, 3].map((id) => ({ item, event: 'alert', id, users: ['top'] })),
+    );
+  });
+
+  it('a stream resuming while events keep coming gets each later event once, in order', async () => {
+    const db = await createTestDatabase('sqlite');
+    const node = await openNode(db.target);
+    const item = await seeded(node);
+    const hub = hubOf(node);
+    // More than two pages (500 events a unit) to replay, while events keep being
+    // committed one by one: the stream catches up over several units, then joins.
+    await Promise.all(range(1, 1200).map((n) => send(node, hub, item, n)));
+    const resumed = socket(hub, 'top', 12);
+    const fresh = socket(hub, 'top');
+    for (const n of range(1201, 1300)) await send(node, hub, item, n);
+    await until(
+      'the last event',
+      () => resumed.ids().at(-1) === 1300 && fresh.ids().at(-1) === 1300,
+    );
+    expect(resumed.ready()).toMatchObject({ after: 12, missed: false });
+    expect(resumed.ids()).toEqual(range(13, 1300));
+    // From now: after where it started, nothing before, nothing twice.
+    const start = fresh.ready()?.after as number;
+    expect(start).toBeLessThan(1300);
+    expect(fresh.ids()).toEqual(range(start + 1, 1300));
+    const logged = await pushedEntries(node);
+    const resumedIds = logged.filter((s) => s.resumed === true).map((s) => s.id);
+    expect(resumedIds.slice(0, 3)).toEqual([13, 14, 15]);
+    // Each event logged once per kind of push (live to some, resumed to others), no more.
+    const keys = logged.map((s) => `${s.id}:${s.resumed === true}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('a reader not cleared for the alert gets nothing on replay either', async () => {
+    const db = await createTestDatabase('sqlite');
+    const node = await openNode(db.target);
+    const item = await seeded(node);
+    const hub = hubOf(node);
+    for (let n = 1; n <= 5; n++) await send(node, hub, item, n);
+    const low = socket(hub, 'low', 0);
+    const top = socket(hub, 'top', 0);
+    await until('the replay', () => top.ids().length === 5);
+    expect(low.ready()).toMatchObject({ after: 0, missed: false });
+    expect(low.ids()).toEqual([]);
+  });
+
+  it('a socket removed gets nothing more', async () => {
+    const db = await createTestDatabase('sqlite');
+    const node = await openNode(db.target);
+    const item = await seeded(node);
+    const hub = hubOf(node);
+    const s = socket(hub, 'top');
+    await until('ready', () => s.ready() !== undefined);
+    await send(node, hub, item, 1);
+    await until('one event', () => s.ids().length === 1);
+    s.remove();
+    expect(hub.size).toBe(0);
+    await send(node, hub, item, 2);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(s.ids()).toEqual([1]);
+  });
+});
+
+describe('two instances on one PostgreSQL database', () => {
+  async function pair(bus: 'shared' | 'none') {
+    const db: TestDatabase = await createTestDatabase('postgres');
+    cleanup.push(() => db.drop());
+    const a = await openNode(db.target, 'a');
+    const b = await openNode(db.target, 'b');
+    if (bus === 'shared') {
+      const local = new LocalBus();
+      a.connectBus(local);
+      b.connectBus(local);
+    }
+    const item = await seeded(a);
+    return { a, b, item, hubA: hubOf(a), hubB: hubOf(b) };
+  }
+
+  it('an event committed on one is pushed by the other to its sockets, in the one order', async () => {
+    const { a, b, item, hubA, hubB } = await pair('shared');
+    const onA = socket(hubA, 'top');
+    const onB = socket(hubB, 'top');
+    const lowB = socket(hubB, 'low');
+    await until('ready', () => onA.ready() !== undefined && onB.ready() !== undefined);
+    // Both instances commit events; ids follow the one commit order.
+    await Promise.all(
+      range(1, 20).map((n) => (n % 2 === 0 ? send(a, hubA, item, n) : send(b, hubB, item, n))),
+    );
+    await until('all twenty on both', () => onA.ids().length === 20 && onB.ids().length === 20);
+    expect(onA.ids()).toEqual(range(1, 20));
+    expect(onB.ids()).toEqual(range(1, 20));
+    expect(lowB.ids()).toEqual([]);
+    // Each instance logged its own pushes.
+    const logged = await pushedEntries(a);
+    expect(logged.filter((s) => s.id === 1)).toHaveLength(2);
+  });
+
+  it('without the bus, the other instance finds the events by polling within a second or so', async () => {
+    const { a, item, hubA, hubB } = await pair('none');
+    const onB = socket(hubB, 'top');
+    await until('ready', () => onB.ready() !== undefined);
+    const t0 = Date.now();
+    await send(a, hubA, item, 1);
+    await until('the event on B', () => onB.ids().length === 1, 3000);
+    expect(Date.now() - t0).toBeLessThan(2500);
+  });
+
+  it('a stream resuming on the other instance gets exactly the events after its id', async () => {
+    const { a, b, item, hubA, hubB } = await pair('shared');
+    const onA = socket(hubA, 'top');
+    await until('ready', () => onA.ready() !== undefined);
+    for (let n = 1; n <= 10; n++) await send(a, hubA, item, n);
+    await until('ten on A', () => onA.ids().length === 10);
+    onA.remove();
+    const lastSeen = 7;
+    const more = Promise.all(range(11, 40).map((n) => send(b, hubB, item, n)));
+    const onB = socket(hubB, 'top', lastSeen);
+    await more;
+    await until('all on B', () => onB.ids().at(-1) === 40);
+    expect(onB.ids()).toEqual(range(8, 40));
+  });
+});
