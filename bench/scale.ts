@@ -820,7 +820,7 @@ const roundName = (k: number, n: number) =>
 function cpuRows(what: string, windows: readonly { instances: number; cpu: CpuWindow }[]): Row[] {
   const labels: string[] = [];
   for (const w of windows) for (const [k] of w.cpu.used) if (!labels.includes(k)) labels.push(k);
-  return labels.map((label) => [
+  const rows: Row[] = labels.map((label) => [
     `${what}: CPU of ${label}, seconds (share of the ${CORES} cores) per round`,
     windows
       .map((w, k) => {
@@ -833,6 +833,17 @@ function cpuRows(what: string, windows: readonly { instances: number; cpu: CpuWi
       .join('; '),
     '(reported)',
   ]);
+  rows.push([
+    `${what}: the machine busy (all processes) over the window`,
+    windows
+      .map((w, k) => {
+        const busy = w.cpu.used.reduce((s, [, c]) => s + (Number.isNaN(c) ? 0 : c), 0);
+        return `${roundName(k, w.instances)} ${((busy / (CORES * w.cpu.seconds)) * 100).toFixed(0)}% of ${w.cpu.seconds.toFixed(1)} s`;
+      })
+      .join('; '),
+    '(reported)',
+  ]);
+  return rows;
 }
 
 /** CPU ms per unit of work (an item, an alert delivered to every socket), per process. */
