@@ -7,9 +7,7 @@
 // whose instance is killed with SIGKILL while alerts stream in resumes on the other
 // after the last id it saw: none lost, none twice.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { type Balancer, startBalancer } from '../support/balancer.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { addPerson, waitFor } from '../support/federation.js';
@@ -21,10 +19,9 @@ import {
   type NodeProcess,
   startNodeProcess,
 } from '../support/node-process.js';
+import { type Frame, freePort, sockets, watch } from '../support/streams.js';
 
 const NATS = process.env.LIAISON_TEST_NATS ?? 'nats://127.0.0.1:4222';
-type Json = Record<string, unknown>;
-type Frame = Json & { type: string; id?: number; after?: number };
 
 /** `liaison …` in a child process, without blocking this one. */
 function liaisonApart(
@@ -49,51 +46,6 @@ function liaisonApart(
       resolve({ code, out, err });
     }),
   );
-}
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-
-/** An officer's stream: every frame, and how (and when) it closed. */
-interface Watcher {
-  readonly frames: Frame[];
-  readonly ws: WebSocket;
-  closed: { code: number; at: number } | null;
-  events(): Frame[];
-  /** The ids of the alerts pushed (type `alert`). */
-  alerts(): string[];
-}
-
-const sockets: WebSocket[] = [];
-
-async function watch(url: string, token: string, after?: number): Promise<Watcher> {
-  const q = after === undefined ? '' : `?after=${after}`;
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/alerts/stream${q}`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  sockets.push(ws);
-  const w: Watcher = {
-    frames: [],
-    ws,
-    closed: null,
-    events: () => w.frames.filter((f) => f.type !== 'ready'),
-    alerts: () =>
-      w.frames.filter((f) => f.type === 'alert').map((f) => (f.alert as { id: string }).id),
-  };
-  ws.on('message', (d: Buffer) => w.frames.push(JSON.parse(d.toString('utf8')) as Frame));
-  ws.on('close', (code) => {
-    w.closed = { code, at: Date.now() };
-  });
-  ws.on('error', () => {});
-  await waitFor('the stream to be ready', async () => w.frames.some((f) => f.type === 'ready'));
-  return w;
 }
 
 describe('FLASH alerts across the instances of one node', () => {
@@ -226,7 +178,7 @@ describe('FLASH alerts across the instances of one node', () => {
       (await http(at('b'), 'GET', '/v1/log/entries?start=0&limit=10000', auditor)).body as {
         data: string;
       }[]
-    ).map((r) => JSON.parse(r.data) as { type: string; subject: Json });
+    ).map((r) => JSON.parse(r.data) as { type: string; subject: Record<string, unknown> });
     const pushed = entries
       .filter((e) => e.type === 'alert.pushed' && e.subject.item === first)
       .map((e) => e.subject.users);

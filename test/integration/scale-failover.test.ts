@@ -5,7 +5,6 @@
 // instance (the one delivering) and one KR instance (one the balancer sends JP's
 // requests to) are killed with SIGKILL: every item arrives exactly once, and every
 // node's log is one tree, the same from each live instance and through its tiles.
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Balancer, startBalancer } from '../support/balancer.js';
@@ -19,6 +18,7 @@ import {
   type NodeProcess,
   startNodeProcess,
 } from '../support/node-process.js';
+import { freePort, sockets, watch } from '../support/streams.js';
 import { verifyThroughTiles } from '../support/tlog-reader.js';
 
 const NATS = process.env.LIAISON_TEST_NATS ?? 'nats://127.0.0.1:4222';
@@ -38,18 +38,8 @@ interface Node {
   readonly lb: Balancer;
   readonly init: InitializedNode;
   readonly instances: Instance[];
-  readonly tokens: { admin: string; ra: string; auditor: string };
+  readonly tokens: { admin: string; ra: string; auditor: string; officer: string };
 }
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 
 const at = (i: Instance) => `http://127.0.0.1:${i.port}`;
 
@@ -99,7 +89,7 @@ describe('three parties, two instances each, on PostgreSQL and NATS', () => {
         lb,
         init,
         instances,
-        tokens: { admin: init.adminToken, ra: '', auditor: '' },
+        tokens: { admin: init.adminToken, ra: '', auditor: '', officer: '' },
       };
     }
     await Promise.all(
@@ -128,6 +118,7 @@ describe('three parties, two instances each, on PostgreSQL and NATS', () => {
       for (const [role, roles] of [
         ['ra', ['releasing-authority', 'officer']],
         ['auditor', ['auditor']],
+        ['officer', ['officer']],
       ] as const) {
         const username = `${p.toLowerCase()}-${role}`;
         const u = await http(n.lb.url, 'POST', '/v1/users', n.tokens.admin, {
@@ -146,6 +137,7 @@ describe('three parties, two instances each, on PostgreSQL and NATS', () => {
   }, 180_000);
 
   afterAll(async () => {
+    for (const ws of sockets) ws.terminate();
     for (const p of PARTIES) {
       const n = nodes[p];
       if (n === undefined) continue;
@@ -173,6 +165,30 @@ describe('three parties, two instances each, on PostgreSQL and NATS', () => {
     );
     expect(read.status, read.text).toBe(200);
     expect((read.body as { body: string }).body).toBe('read at jp-2');
+  });
+
+  it("an alert sent at JP's first instance reaches KR officers on either KR instance", async () => {
+    const kr = nodes.KR;
+    const [k1, k2] = kr.instances as [Instance, Instance];
+    const on1 = await watch(at(k1), kr.tokens.officer);
+    const on2 = await watch(at(k2), kr.tokens.ra);
+    const jp1 = nodes.JP.instances[0] as Instance;
+    const sent = await http(at(jp1), 'POST', '/v1/alerts', nodes.JP.tokens.ra, {
+      preset: 'launch',
+      to: ['KR'],
+      ackWithinSeconds: 3600,
+    });
+    expect(sent.status, sent.text).toBe(201);
+    const id = (sent.body as { id: string }).id;
+    await waitFor(
+      'the alert on both KR instances',
+      async () => on1.alerts().includes(id) && on2.alerts().includes(id),
+    );
+    // The same event, under the same id, at both.
+    const idOf = (w: typeof on1) =>
+      w.events().find((f) => f.type === 'alert' && (f.alert as { id: string }).id === id)?.id;
+    expect(idOf(on1)).toBeDefined();
+    expect(idOf(on2)).toBe(idOf(on1));
   });
 
   it(`${N} envelopes JP → KR through SIGKILLs of a JP and a KR instance: none lost, none twice`, async () => {
