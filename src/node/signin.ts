@@ -112,12 +112,11 @@ export class SignInGuard {
     // is slowed as if it met one (docs/deploy.md).
     node.bus?.subscribe(SIGN_IN_TOPIC, (data) => {
       const m = parseSignInEvent(data);
-      if (m === null || m.instance === node.instance) return;
-      if (m.ok) this.accounts.succeed(m.key);
-      else {
-        this.accounts.fail(m.key, node.now());
-        if (m.source !== null) this.sources.fail(m.source, node.now());
-      }
+      // Only failures are taken from the bus: a message that could clear an
+      // account's back-off would be a way around it for whoever can publish there.
+      if (m === null || m.instance === node.instance || m.ok) return;
+      this.accounts.fail(m.key, node.now());
+      if (m.source !== null) this.sources.fail(m.source, node.now());
     });
   }
 
@@ -130,7 +129,6 @@ export class SignInGuard {
 
   private succeeded(key: string): void {
     this.accounts.succeed(key);
-    this.tellInstances({ key, source: null, ok: true });
   }
 
   private tellInstances(e: Omit<SignInEvent, 'instance'>): void {
