@@ -19,6 +19,12 @@ import {
 } from '../store/alerts.js';
 import { recordEscalated } from './events.js';
 
+/**
+ * How long after its escalation window ended an alert found open (at start, when this
+ * instance takes the `leader` lease, or when another instance opened it) still escalates.
+ */
+export const LATE_ESCALATION_MS = 60_000;
+
 export interface EscalationOptions {
   /** Escalations before the originator stops pushing again. */
   readonly maxEscalations: number;
@@ -89,13 +95,22 @@ export class Escalations {
     const node = this.fed.node;
     const db = node.store.db;
     const open = new Map<string, OpenAlert>();
-    for (const a of await alertsStillEscalating(db, this.fed.party, this.o.maxEscalations)) {
+    // An alert whose whole escalation window ended over a minute ago (the node was down,
+    // or no instance held the lease) is not escalated after the fact: its partners'
+    // officers have long moved on. One whose window ended just now still escalates,
+    // late: an instance that takes the lease or hears of the alert a few seconds after
+    // a short deadline must not drop it (docs/decisions.md #118).
+    const windowEndsAfter = node.now() - LATE_ESCALATION_MS;
+    const still = await alertsStillEscalating(
+      db,
+      this.fed.party,
+      this.o.maxEscalations,
+      windowEndsAfter,
+    );
+    for (const a of still) {
       const acked = await ackingParties(db, a.item);
       const parties = new Set(a.recipients.filter((p) => !acked.has(p)));
-      // An alert whose whole escalation window passed while the node was down is not
-      // escalated after the fact (its partners' officers have long moved on).
-      const windowEnd = a.sentAt + a.ackDeadlineMs * (this.o.maxEscalations + 1);
-      if (parties.size === 0 || a.supersededBy !== null || windowEnd < node.now()) continue;
+      if (parties.size === 0 || a.supersededBy !== null) continue;
       open.set(a.item, {
         due: a.sentAt + a.ackDeadlineMs * (a.escalations + 1),
         level: a.escalations,
@@ -120,8 +135,13 @@ export class Escalations {
     this.watchedMeanwhile = watched;
     this.reloading = this.load()
       .then((open) => {
-        this.open.clear();
-        for (const [item, o] of open) this.open.set(item, o);
+        // An alert known here keeps its clock unless the store has it further along; one
+        // the load did not return stays until it is due, when it is checked against the
+        // store (stillDue) and dropped if it is no longer open.
+        for (const [item, o] of open) {
+          const known = this.open.get(item);
+          if (known === undefined || known.level < o.level) this.open.set(item, o);
+        }
         for (const [item, o] of watched) this.open.set(item, o);
       })
       .catch((e: unknown) => {

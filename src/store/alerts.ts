@@ -1,7 +1,7 @@
 // FLASH alerts and their acknowledgements: the rows behind src/alerts. An alert's
 // payload is the alerts layer's type `P`; it is stored as canonical JSON of a payload
 // that layer has checked (its own or a partner's), and read back as the same type.
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { column, json } from './json.js';
 import type { AlertAckTable, AlertTable, Database } from './schema.js';
 
@@ -130,17 +130,23 @@ export async function alertsPage<P>(q: Q, offset: number, n: number): Promise<Al
   return rows.map((r) => decodeAlert<P>(r));
 }
 
-/** The alerts `originator` sent that have escalated fewer than `maxEscalations` times. */
+/**
+ * The alerts `originator` sent that have escalated fewer than `maxEscalations` times
+ * and whose escalation window (`maxEscalations + 1` deadlines from sending) ended no
+ * earlier than `windowEndsAfter`: older ones are not read again at each load.
+ */
 export async function alertsStillEscalating<P>(
   q: Q,
   originator: string,
   maxEscalations: number,
+  windowEndsAfter: number,
 ): Promise<AlertRecord<P>[]> {
   const rows = await q
     .selectFrom('alerts')
     .selectAll()
     .where('originator', '=', originator)
     .where('escalations', '<', maxEscalations)
+    .where(sql<number>`sent_at + ack_deadline_ms * ${maxEscalations + 1}`, '>=', windowEndsAfter)
     .execute();
   return rows.map((r) => decodeAlert<P>(r));
 }

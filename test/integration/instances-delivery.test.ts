@@ -223,13 +223,19 @@ describe('delivery by one instance at a time (JP: two instances on PostgreSQL)',
   it('kill -9 of the instance holding the lane: the other takes over within seconds, sends the batch in flight again, and every item arrives exactly once', async () => {
     const a = procs.a as NodeProcess;
     const b = procs.b as NodeProcess;
-    await waitFor('GSOMIA to bind at JP', async () => {
-      const list = (await http(a.url, 'GET', '/v1/agreements', jp.adminToken)).body as {
-        id: string;
-        binding: boolean;
-      }[];
-      return list.find((x) => x.id === 'gsomia-jp-kr-2016')?.binding === true;
-    });
+    // Bound at both ends: KR refuses (no-agreement) an item that arrives before.
+    for (const [url, token, at] of [
+      [a.url, jp.adminToken, 'JP'],
+      [(procs.kr as NodeProcess).url, kr.adminToken, 'KR'],
+    ] as const) {
+      await waitFor(`GSOMIA to bind at ${at}`, async () => {
+        const list = (await http(url, 'GET', '/v1/agreements', token)).body as {
+          id: string;
+          binding: boolean;
+        }[];
+        return list.find((x) => x.id === 'gsomia-jp-kr-2016')?.binding === true;
+      });
+    }
     const person = async (username: string, roles: string[]) => {
       const u = await http(a.url, 'POST', '/v1/users', jp.adminToken, {
         username,
@@ -268,16 +274,16 @@ describe('delivery by one instance at a time (JP: two instances on PostgreSQL)',
     });
     expect(alert.status, alert.text).toBe(201);
     const alertId = (alert.body as { id: string }).id;
-    const escalations = async () =>
+    const escalations = async (id = alertId) =>
       (
         await pgc.query<{ data: string }>(
           'SELECT data FROM log_entries WHERE data LIKE \'%"type":"alert.escalated"%\' ORDER BY idx',
         )
       ).rows
         .map((r) => JSON.parse(r.data) as { subject: { item: string; level: number } })
-        .filter((e) => e.subject.item === alertId)
+        .filter((e) => e.subject.item === id)
         .map((e) => e.subject.level);
-    await waitFor('three escalations', async () => (await escalations()).length >= 3, 15_000);
+    await waitFor('three escalations', async () => (await escalations()).length >= 3, 30_000);
     await new Promise((r) => setTimeout(r, 1_200));
     expect(await escalations()).toEqual([1, 2, 3]);
 
@@ -303,6 +309,16 @@ describe('delivery by one instance at a time (JP: two instances on PostgreSQL)',
     await waitFor('KR to receive the first items', async () => received() >= 50, 30_000);
     proxy.hold();
     await waitFor('a batch held between JP and KR', async () => proxy.held !== null, 15_000);
+    // An alert with a one-second deadline, sent just before the kill: its escalation
+    // window (four deadlines) ends before a takeover (up to six seconds) when the
+    // killed instance leads; the survivor still escalates it, late (decision #118).
+    const late = await http(other.url, 'POST', '/v1/alerts', ra, {
+      preset: 'launch',
+      to: ['KR'],
+      ackWithinSeconds: 1,
+    });
+    expect(late.status, late.text).toBe(201);
+    const lateId = (late.body as { id: string }).id;
     holder.child.kill('SIGKILL');
     const killedAt = Date.now();
     await new Promise<void>((r) =>
@@ -330,6 +346,16 @@ describe('delivery by one instance at a time (JP: two instances on PostgreSQL)',
       `takeover after ${takeover} ms; ${held.messages} envelopes in flight at the kill; KR had ${receivedAtKill} of ${N}`,
     );
     expect(takeover).toBeLessThan(8_000);
+    // The alert sent before the kill escalates, each level once, whoever led.
+    console.log(
+      `the killed instance ${before.get('leader') === holderName ? 'led' : 'did not lead'}`,
+    );
+    await waitFor(
+      'the late alert to escalate three times',
+      async () => (await escalations(lateId)).length >= 3,
+      30_000,
+    );
+    expect(await escalations(lateId)).toEqual([1, 2, 3]);
     await releasing;
     await waitFor('every item at KR', async () => received() === N, 30_000);
     await waitFor(
