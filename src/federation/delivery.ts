@@ -102,53 +102,68 @@ export function stillAllowed(fed: Federation, rows: readonly PendingRow[]): bool
   return rows.every((r) => decideSend(fed, r, now)?.decision !== 'deny');
 }
 
-/** An item's release or forward to the row's peer, decided at `now`; null for other messages. */
-function decideSend(fed: Federation, r: PendingRow, now: EpochMs): Decision | null {
+/**
+ * An item's release or forward to the row's peer, decided at `now` on `world` (the
+ * node's, unless given); null for other messages.
+ */
+function decideSend(
+  fed: Federation,
+  r: PendingRow,
+  now: EpochMs,
+  world = fed.node.world,
+): Decision | null {
   if (r.type !== 'item') return null;
   const draft = draftOf(r);
   if (draft.type !== 'item') return null;
   const item = draft.body.item.id;
   return draft.body.kind === 'release'
-    ? decide(fed.node.world, { kind: 'release', item, to: r.peer }, now)
-    : decide(fed.node.world, { kind: 'forward', item, by: fed.party, to: r.peer }, now);
+    ? decide(world, { kind: 'release', item, to: r.peer }, now)
+    : decide(world, { kind: 'forward', item, by: fed.party, to: r.peer }, now);
 }
 
 /**
  * RULES at send time: an item is decided again now; if the rules now refuse (the
  * agreement ended, the consent lapsed), the envelope is withheld, never sent. Null if
  * there was something to withhold but the lane's lease is lost.
+ *
+ * With several instances, items are decided in a unit, on the World caught up with
+ * the other instances: an item another instance made and queued a moment ago may not
+ * be in this instance's World yet, and must not be withheld as `unknown-item`; a
+ * change another made must bind what leaves (docs/decisions.md #119).
  */
 async function redecide(
   fed: Federation,
   rows: PendingRow[],
   fence?: Fence,
 ): Promise<PendingRow[] | null> {
-  const withheld: { row: PendingRow; d: Decision }[] = [];
-  const ok: PendingRow[] = [];
   const now = fed.node.now();
-  for (const r of rows) {
-    const d = decideSend(fed, r, now);
-    if (d === null || d.decision === 'allow') ok.push(r);
-    else withheld.push({ row: r, d });
-  }
-  if (withheld.length > 0) {
-    const held = await fed.node.transact(async (u) => {
-      if (fence !== undefined && !(await fence(u))) return false;
-      for (const { row, d } of withheld) {
-        await withhold(u.tx, row.id, u.now, d.reasons[0]?.code ?? 'denied');
-        record(
-          u,
-          'envelope.withheld',
-          { user: null, party: fed.party },
-          { envelope: row.id, to: row.peer, item: row.item_id },
-          { decision: 'deny', reasons: d.reasons.map((x) => x.code) },
-        );
-      }
-      return true;
-    });
-    if (!held) return null;
-  }
-  return ok;
+  const toDecide = fed.node.shared
+    ? rows.filter((r) => r.type === 'item')
+    : rows.filter((r) => {
+        const d = decideSend(fed, r, now);
+        return d !== null && d.decision !== 'allow';
+      });
+  if (toDecide.length === 0) return rows;
+  const withheld = new Set<string>();
+  const held = await fed.node.transact(async (u) => {
+    if (fence !== undefined && !(await fence(u))) return false;
+    for (const row of toDecide) {
+      const d = decideSend(fed, row, u.now, u.world);
+      if (d === null || d.decision === 'allow') continue;
+      withheld.add(row.id);
+      await withhold(u.tx, row.id, u.now, d.reasons[0]?.code ?? 'denied');
+      record(
+        u,
+        'envelope.withheld',
+        { user: null, party: fed.party },
+        { envelope: row.id, to: row.peer, item: row.item_id },
+        { decision: 'deny', reasons: d.reasons.map((x) => x.code) },
+      );
+    }
+    return true;
+  });
+  if (!held) return null;
+  return rows.filter((r) => !withheld.has(r.id));
 }
 
 /**
