@@ -8,11 +8,13 @@
 // `alert.pushed` entry per event naming them, and sends once that has committed. A
 // push is a disclosure: logged before it happens.
 //
-// Each socket has a position, the last id it was given: a stream that resumes
+// Each socket has a position, the last event it was given: a stream that resumes
 // (`?after=<id>`) starts there, catches up from the table, and joins the others; one
 // pump per instance serves every socket, so nothing is sent twice or skipped, and
 // live events wait while a socket catches up. A lost bus message is covered by
-// polling the table every second.
+// polling the table every second. An officer never sees an event's number, only an
+// opaque token for it (stream-token.ts): numbers would tell them, by their gaps, that
+// events they may not read exist.
 import { decide } from '../core/index.js';
 import { record } from '../node/events.js';
 import type { Actor } from '../node/roles.js';
@@ -22,8 +24,10 @@ import {
   alertEventRange,
   alertEventsAfter,
   insertAlertEvent,
+  lastAlertEventBefore,
   pruneAlertEvents,
 } from '../store/alert-events.js';
+import { type StreamPosition, StreamTokens } from './stream-token.js';
 
 export interface Subscriber {
   readonly actor: Actor;
@@ -35,9 +39,7 @@ export type AlertEventKind = 'alert' | 'escalation' | 'ack';
 
 /** The bus topic an instance announces a committed event on: `{"seq":<id>}`. */
 export const EVENTS_TOPIC = 'alerts.events';
-/** A stream resumes at most this many events back... */
-export const REPLAY_MAX = 10_000;
-/** ...and events are kept at least this long (older ones are pruned now and then). */
+/** A stream resumes at most this far back; events are kept at least this long. */
 export const KEEP_MS = 3_600_000;
 /** Events read per socket position per unit. */
 const PAGE = 500;
@@ -51,24 +53,33 @@ export interface Start {
 }
 
 /**
- * Where a stream that asks to resume after `after` (null: from now) starts, given the
- * ids the table holds (`first`..`last`, 0 when empty): events older than the bounds
- * are not replayed, and an id this node never gave starts from now; both say `missed`.
+ * Where a stream that asks to resume after `after` starts (null: from now; undefined:
+ * a token this node did not make), given the numbers the table holds (`first`..`last`,
+ * 0 when empty) and `floor()`, the last event before `cutoff` (the oldest time a
+ * stream resumes from). A position reached before the cutoff starts at the floor; one
+ * the table does not have (a token from another node, or a restored database) starts
+ * from now, or from the oldest event held; each says `missed`. Nothing here depends
+ * on how many events there were, which the officer may not know.
  */
-export function startOf(
-  after: number | null,
+export async function startOf(
+  after: StreamPosition | null | undefined,
   held: { readonly first: number; readonly last: number },
-  max = REPLAY_MAX,
-): Start {
+  cutoff: number,
+  floor: () => Promise<number>,
+): Promise<Start> {
   if (after === null) return { at: held.last, missed: false };
-  if (after > held.last) return { at: held.last, missed: true };
-  const floor = Math.max(held.first - 1, held.last - max, 0);
-  return after < floor ? { at: floor, missed: true } : { at: after, missed: false };
+  if (after === undefined || after.seq > held.last) return { at: held.last, missed: true };
+  if (after.at < cutoff) return { at: Math.max(await floor(), after.seq), missed: true };
+  const oldest = Math.max(held.first - 1, 0);
+  return after.seq < oldest ? { at: oldest, missed: true } : { at: after.seq, missed: false };
 }
 
-/** The frame with its id first: `{"id":7,"type":"alert",…}` (texts are JSON objects). */
-export function frameOf(e: Pick<AlertEventRow, 'seq' | 'text'>): Buffer {
-  return Buffer.from(`{"id":${e.seq},${e.text.slice(1)}`, 'utf8');
+/** The frame with its token first: `{"id":"<token>","type":"alert",…}` (texts are JSON objects). */
+export function frameOf(
+  e: Pick<AlertEventRow, 'seq' | 'text' | 'at'>,
+  tokens: StreamTokens,
+): Buffer {
+  return Buffer.from(`{"id":"${tokens.eventId(e)}",${e.text.slice(1)}`, 'utf8');
 }
 
 function listIn<K, V>(m: Map<K, V[]>, k: K): V[] {
@@ -82,8 +93,8 @@ function listIn<K, V>(m: Map<K, V[]>, k: K): V[] {
 
 interface Stream {
   readonly s: Subscriber;
-  /** Asked to resume after this id (null: from now). */
-  readonly after: number | null;
+  /** Asked to resume after this token (null: from now). */
+  readonly after: string | null;
   /** The last event id this socket was given, or starts after; null until it starts. */
   at: number | null;
   /** Catching up after a resume: its pushes are logged `resumed`. */
@@ -107,8 +118,11 @@ export class AlertHub {
   private again = false;
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
+  private readonly tokens: StreamTokens;
 
-  constructor(private readonly node: LiaisonNode) {}
+  constructor(private readonly node: LiaisonNode) {
+    this.tokens = StreamTokens.of(node.options.signingKey);
+  }
 
   /** Listens to the other instances' announcements and polls for lost ones. */
   start(): void {
@@ -130,10 +144,10 @@ export class AlertHub {
   }
 
   /**
-   * Adds a connected officer, to be sent `ready` and then every event after `after`
-   * (null: from now) that they may read; returns the function that removes it.
+   * Adds a connected officer, to be sent `ready` and then every event after the token
+   * `after` (null: from now) that they may read; returns the function that removes it.
    */
-  add(s: Subscriber, after: number | null = null): () => void {
+  add(s: Subscriber, after: string | null = null): () => void {
     const st: Stream = { s, after, at: null, resuming: after !== null };
     this.streams.add(st);
     this.wake();
@@ -228,7 +242,9 @@ export class AlertHub {
       const start = plan.starts.get(st);
       if (start !== undefined) {
         const { party } = this.node;
-        const ready = { type: 'ready', party, user: st.s.actor.user, after: start.at };
+        // Where it starts, as a fresh token: two `ready`s cannot be compared.
+        const after = this.tokens.seal({ seq: start.at, at: this.node.now() });
+        const ready = { type: 'ready', party, user: st.s.actor.user, after };
         st.s.send(Buffer.from(JSON.stringify({ ...ready, missed: start.missed }), 'utf8'));
       }
       for (const f of plan.frames.get(st) ?? []) st.s.send(f);
@@ -241,13 +257,20 @@ export class AlertHub {
   /** In the unit: memory is not changed here (a failed batch runs its units again). */
   private async decide(u: Unit, streams: readonly Stream[]): Promise<Plan> {
     const held = await alertEventRange(u.tx);
+    const cutoff = u.now - KEEP_MS;
+    let floor: number | null = null;
+    const floorOf = async () => {
+      floor ??= (await lastAlertEventBefore(u.tx, cutoff)) ?? Math.max(held.first - 1, 0);
+      return floor;
+    };
     const starts = new Map<Stream, Start>();
     const at = new Map<Stream, number>();
     const groups = new Map<number, Stream[]>();
     for (const st of streams) {
       let pos = st.at;
       if (pos === null) {
-        const start = startOf(st.after, held);
+        const after = st.after === null ? null : (this.tokens.open(st.after) ?? undefined);
+        const start = await startOf(after, held, cutoff, floorOf);
         starts.set(st, start);
         pos = start.at;
       }
@@ -275,7 +298,7 @@ export class AlertHub {
         let frame: Buffer | null = null;
         for (const st of group) {
           if (!may(st.s.actor.user, e.item)) continue;
-          frame ??= frameOf(e);
+          frame ??= frameOf(e, this.tokens);
           listIn(frames, st).push(frame);
           const resumed = st.resuming;
           const key = `${e.seq}:${resumed}`;

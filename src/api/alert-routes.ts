@@ -6,6 +6,7 @@ import { Type as T } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { launchPreset } from '../alerts/model.js';
 import type { AlertService, Release, AlertView as View } from '../alerts/service.js';
+import { TOKEN_LENGTH } from '../alerts/stream-token.js';
 import { authenticate } from '../node/auth.js';
 import { AccessDenied, RequestInvalid } from '../node/errors.js';
 import { requireRole } from '../node/roles.js';
@@ -42,10 +43,12 @@ const MAX_BUFFERED = 8 * 1024 * 1024;
 const RECHECK_MS = 5_000;
 const StreamQuery = T.Object({
   after: T.Optional(
-    T.Integer({
-      minimum: 0,
+    T.String({
+      minLength: TOKEN_LENGTH,
+      maxLength: TOKEN_LENGTH,
+      pattern: '^[A-Za-z0-9_-]+$',
       description:
-        'Resume: the id of the last event this client received; the stream replays the later ones first (at most the last 10,000, of about the last hour)',
+        "Resume: the id of the last event this client received, or its `ready` frame's `after` (opaque); the stream replays the later ones first, from the last hour at most",
     }),
   ),
 });
@@ -238,7 +241,7 @@ export function registerAlertRoutes(
         onRequest: streamAuth,
         schema: {
           summary:
-            'WebSocket: FLASH alerts, escalations and acknowledgements, pushed to officers who may read them (RULES A1–A3); each has an id, and ?after=<id> resumes after it',
+            'WebSocket: FLASH alerts, escalations and acknowledgements, pushed to officers who may read them (RULES A1–A3); each has an opaque id, and ?after=<id> resumes after it',
           querystring: StreamQuery,
         },
       },

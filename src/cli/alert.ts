@@ -15,24 +15,24 @@ import { clockIn, localTime, localZone, zoneHeader } from './time.js';
 
 /**
  * A frame of the alert stream (WebSocket /v1/alerts/stream), as the node sends it:
- * `ready` (where the stream starts: after event `after`; `missed` when events the
+ * `ready` (where the stream starts, as an opaque `after`; `missed` when events the
  * client asked for are no longer kept), then `alert`, `escalation` and `ack`, each
- * with its event id (src/alerts/hub.ts, src/alerts/views.ts).
+ * with its opaque event id (src/alerts/hub.ts, src/alerts/stream-token.ts).
  */
 type StreamFrame =
   | {
       readonly type: 'ready';
       readonly party: string;
       readonly user: string;
-      readonly after: number;
+      readonly after: string;
       readonly missed: boolean;
     }
   | {
       readonly type: 'alert' | 'escalation';
-      readonly id: number;
+      readonly id: string;
       readonly alert: Schemas['AlertView'];
     }
-  | ({ readonly type: 'ack'; readonly id: number; readonly item: string } & Schemas['AckView']);
+  | ({ readonly type: 'ack'; readonly id: string; readonly item: string } & Schemas['AckView']);
 
 /** A marking in the CLI's one form (format.ts). */
 const mk = (m: Schemas['Marking'] | null) => markingText(m);
@@ -77,11 +77,11 @@ export function retryDelay(attempt: number, random: () => number = Math.random):
   return Math.round(ceiling * (0.5 + random() / 2));
 }
 
-function parseWhole(v: string, name: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0)
-    throw new UsageError(`${name} must be a whole number ≥ 0, not '${v}'`);
-  return n;
+/** An event id as the stream gives it: opaque, in base64url. */
+function parseEventId(v: string, name: string): string {
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(v))
+    throw new UsageError(`${name} must be an event id as the stream printed it, not '${v}'`);
+  return v;
 }
 
 function parsePositive(v: string, name: string): number {
@@ -167,7 +167,10 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
         'print FLASH alerts, escalations and acknowledgements as they arrive; reconnects and resumes after the last event printed',
       )
       .option('--count <n>', 'exit after n alert events')
-      .option('--after <id>', 'start after this event id (replaying the later ones first)'),
+      .option(
+        '--after <id>',
+        'start after this event id, as printed with --json (replaying the later ones first)',
+      ),
   ).action(async (o: Common & { count?: string; after?: string }) => {
     const target = resolveTarget(o);
     if (target.token === undefined)
@@ -176,7 +179,7 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
       o.count === undefined ? Number.POSITIVE_INFINITY : parsePositive(o.count, '--count');
     const base = `${target.url.replace(/^http/, 'ws')}/v1/alerts/stream`;
     /** The last event id printed (or the position the node said the stream starts at). */
-    let last: number | null = o.after === undefined ? null : parseWhole(o.after, '--after');
+    let last: string | null = o.after === undefined ? null : parseEventId(o.after, '--after');
     let seen = 0;
     let attempt = 0;
     for (;;) {
@@ -217,7 +220,7 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
             last = e.after;
             if (e.missed)
               ctx.io.err(
-                `liaison: events up to ${e.after} are no longer all kept by the node; \`liaison alert list\` shows the alerts it holds\n`,
+                'liaison: some events since the last one printed are no longer kept by the node; `liaison alert list` shows the alerts it holds\n',
               );
             // A reconnection prints no second greeting: the events simply go on.
             if (seen > 0 && o.json !== true) return;
@@ -256,7 +259,7 @@ export function registerAlertCommands(program: Command, ctx: RemoteContext): voi
       const delay = retryDelay(attempt);
       attempt += 1;
       ctx.io.err(
-        `liaison: the alert stream ${outcome instanceof Error ? `failed (${outcome.message})` : 'closed'}; reconnecting in ${delay} ms${last === null ? '' : ` after event ${last}`}\n`,
+        `liaison: the alert stream ${outcome instanceof Error ? `failed (${outcome.message})` : 'closed'}; reconnecting in ${delay} ms${last === null ? '' : ', resuming after the last event'}\n`,
       );
       await new Promise((r) => setTimeout(r, delay));
     }

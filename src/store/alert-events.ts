@@ -58,3 +58,13 @@ export async function alertEventsAfter(q: Q, seq: number, limit: number): Promis
 export async function pruneAlertEvents(tx: Q, at: number, newest: number): Promise<void> {
   await tx.deleteFrom('alert_events').where('at', '<', at).where('seq', '<', newest).execute();
 }
+
+/** The number of the newest event recorded before `at`, or null when none is held. */
+export async function lastAlertEventBefore(q: Q, at: number): Promise<number | null> {
+  const r = await q
+    .selectFrom('alert_events')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .where('at', '<', at)
+    .executeTakeFirst();
+  return r?.seq === null || r?.seq === undefined ? null : Number(r.seq);
+}

@@ -119,9 +119,10 @@ describe('alert watch and a stream that drops', () => {
       },
     };
   }
-  const ready = (after: number) =>
+  // Ids and positions are opaque strings (src/alerts/stream-token.ts): these stand in.
+  const ready = (after: string) =>
     JSON.stringify({ type: 'ready', party: 'KR', user: 'kr-officer', after, missed: false });
-  const ack = (id: number) =>
+  const ack = (id: string) =>
     JSON.stringify({
       id,
       type: 'ack',
@@ -135,13 +136,13 @@ describe('alert watch and a stream that drops', () => {
   it('reconnects after a drop and resumes after the last event it printed', async () => {
     const s = await streams((ws, _url, n) => {
       if (n === 1) {
-        ws.send(ready(4));
-        ws.send(ack(5));
-        ws.send(ack(6));
+        ws.send(ready('r4'));
+        ws.send(ack('e5'));
+        ws.send(ack('e6'));
         setTimeout(() => ws.terminate(), 50);
       } else {
-        ws.send(ready(6));
-        ws.send(ack(7));
+        ws.send(ready('r6'));
+        ws.send(ack('e7'));
       }
     });
     const child = watch(s.url, ['--json']);
@@ -155,12 +156,12 @@ describe('alert watch and a stream that drops', () => {
           timeout: 10_000,
         })
         .toBe(3);
-      expect(s.urls).toEqual(['/v1/alerts/stream', '/v1/alerts/stream?after=6']);
+      expect(s.urls).toEqual(['/v1/alerts/stream', '/v1/alerts/stream?after=e6']);
       const ids = out
         .split('\n')
         .filter((l) => l.includes('"ack"'))
-        .map((l) => (JSON.parse(l) as { id: number }).id);
-      expect(ids).toEqual([5, 6, 7]);
+        .map((l) => (JSON.parse(l) as { id: string }).id);
+      expect(ids).toEqual(['e5', 'e6', 'e7']);
     } finally {
       child.kill('SIGKILL');
       s.close();
@@ -169,10 +170,10 @@ describe('alert watch and a stream that drops', () => {
 
   it('--after starts after that id; a close with 4401 (token revoked) stops with exit 2', async () => {
     const s = await streams((ws) => {
-      ws.send(ready(41));
+      ws.send(ready('r41'));
       ws.close(4401, 'the token is no longer valid');
     });
-    const child = watch(s.url, ['--after', '41']);
+    const child = watch(s.url, ['--after', 'e41']);
     let err = '';
     child.stderr?.on('data', (d: Buffer) => {
       err += d.toString('utf8');
@@ -180,7 +181,7 @@ describe('alert watch and a stream that drops', () => {
     const code = await new Promise<number | null>((r) => child.once('exit', r));
     s.close();
     expect(code).toBe(2);
-    expect(s.urls).toEqual(['/v1/alerts/stream?after=41']);
+    expect(s.urls).toEqual(['/v1/alerts/stream?after=e41']);
     expect(err).toMatch(/the node closed the stream \(the token is no longer valid\)/);
   }, 30_000);
 });

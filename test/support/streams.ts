@@ -5,7 +5,8 @@ import WebSocket from 'ws';
 import { waitFor } from './federation.js';
 
 type Json = Record<string, unknown>;
-export type Frame = Json & { type: string; id?: number; after?: number };
+/** A frame; `id` and `ready`'s `after` are opaque (src/alerts/stream-token.ts). */
+export type Frame = Json & { type: string; id?: string; after?: string };
 
 export const freePort = (): Promise<number> =>
   new Promise<number>((resolve) => {
@@ -30,7 +31,7 @@ export interface Watcher {
 /** Every socket opened, for the tests to close at the end. */
 export const sockets: WebSocket[] = [];
 
-export async function watch(url: string, token: string, after?: number): Promise<Watcher> {
+export async function watch(url: string, token: string, after?: string): Promise<Watcher> {
   const q = after === undefined ? '' : `?after=${after}`;
   const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/alerts/stream${q}`, {
     headers: { authorization: `Bearer ${token}` },

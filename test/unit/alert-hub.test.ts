@@ -1,12 +1,14 @@
 // The alert fan-out (src/alerts/hub.ts) on in-process nodes: events numbered in commit
 // order; each socket gets `ready`, then every later event it may read, in order; a
 // stream that resumes mid-flow gets exactly the events after its id, replayed then
-// live, none twice; the replay is bounded; and two instances on one PostgreSQL
+// live, none twice; the replay is bounded by time; and two instances on one PostgreSQL
 // database (sharing an in-process bus) push each other's events, over the bus or,
-// without it, by polling.
+// without it, by polling. Officers see opaque ids (src/alerts/stream-token.ts); the
+// test reads the numbers in them with the node's key, as only the node can.
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AlertHub, startOf } from '../../src/alerts/hub.js';
+import { AlertHub, KEEP_MS, startOf } from '../../src/alerts/hub.js';
+import { StreamTokens, TOKEN_LENGTH } from '../../src/alerts/stream-token.js';
 import { LocalBus } from '../../src/bus/bus.js';
 import { createItem } from '../../src/node/items.js';
 import type { Actor } from '../../src/node/roles.js';
@@ -16,8 +18,12 @@ import { createUser } from '../../src/node/users.js';
 import { openStore } from '../../src/store/db.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 
-type Frame = Record<string, unknown> & { type: string; id?: number };
+type Frame = Record<string, unknown> & { type: string; id?: string; after?: string };
 const signingKey = generateKeyPairSync('ed25519').privateKey;
+const tokens = StreamTokens.of(signingKey);
+/** The event number an officer's opaque id holds (the test has the node's key). */
+const seqOf = (token: string | undefined): number | undefined =>
+  token === undefined ? undefined : tokens.open(token)?.seq;
 const officer = (user: string): Actor => ({ user, party: 'JP', roles: ['officer'] });
 const cleanup: (() => Promise<void>)[] = [];
 
@@ -66,18 +72,25 @@ function hubOf(node: LiaisonNode): AlertHub {
   return hub;
 }
 
-/** A connected officer: every frame it is sent, parsed. */
-function socket(hub: AlertHub, user: string, after: number | null = null) {
+/**
+ * A connected officer: every frame it is sent, parsed. `after`: resume after this
+ * event number (sealed as the node would have, just now) or after this token.
+ */
+function socket(hub: AlertHub, user: string, after: number | string | null = null) {
   const frames: Frame[] = [];
   const remove = hub.add(
     { actor: officer(user), send: (b) => frames.push(JSON.parse(b.toString('utf8')) as Frame) },
-    after,
+    typeof after === 'number' ? tokens.seal({ seq: after, at: Date.now() }) : after,
   );
+  const ready = () => frames.find((f) => f.type === 'ready');
   return {
     frames,
     remove,
-    ids: () => frames.filter((f) => f.type !== 'ready').map((f) => f.id),
-    ready: () => frames.find((f) => f.type === 'ready'),
+    /** The numbers in the events' ids, in the order received. */
+    ids: () => frames.filter((f) => f.type !== 'ready').map((f) => seqOf(f.id)),
+    ready,
+    /** The number `ready` says the stream starts after. */
+    start: () => seqOf(ready()?.after),
   };
 }
 
@@ -109,18 +122,62 @@ const range = (from: number, to: number) =>
 
 describe('where a stream starts', () => {
   const held = { first: 41, last: 100 };
-  it('from now, or after the id asked for', () => {
-    expect(startOf(null, held)).toEqual({ at: 100, missed: false });
-    expect(startOf(70, held)).toEqual({ at: 70, missed: false });
-    expect(startOf(40, held)).toEqual({ at: 40, missed: false });
-    expect(startOf(100, held)).toEqual({ at: 100, missed: false });
-    expect(startOf(0, { first: 0, last: 0 })).toEqual({ at: 0, missed: false });
+  const cutoff = 1_000_000;
+  const at = cutoff + 5;
+  /** The last event before the cutoff: 60. */
+  const floor = async () => 60;
+  it('from now, or after the position asked for', async () => {
+    expect(await startOf(null, held, cutoff, floor)).toEqual({ at: 100, missed: false });
+    expect(await startOf({ seq: 70, at }, held, cutoff, floor)).toEqual({ at: 70, missed: false });
+    expect(await startOf({ seq: 40, at }, held, cutoff, floor)).toEqual({ at: 40, missed: false });
+    expect(await startOf({ seq: 100, at }, held, cutoff, floor)).toEqual({
+      at: 100,
+      missed: false,
+    });
+    expect(await startOf({ seq: 0, at }, { first: 0, last: 0 }, cutoff, floor)).toEqual({
+      at: 0,
+      missed: false,
+    });
   });
-  it('no further back than the table holds, nor than the bound; an unknown id starts now', () => {
-    expect(startOf(10, held)).toEqual({ at: 40, missed: true });
-    expect(startOf(50, held, 20)).toEqual({ at: 80, missed: true });
-    expect(startOf(101, held)).toEqual({ at: 100, missed: true });
-    expect(startOf(3, { first: 0, last: 0 })).toEqual({ at: 0, missed: true });
+  it('no further back than the cutoff (by time, not count) or the table; an unknown token starts now', async () => {
+    // Reached before the cutoff: the events of the last hour, whatever their number.
+    expect(await startOf({ seq: 50, at: cutoff - 1 }, held, cutoff, floor)).toEqual({
+      at: 60,
+      missed: true,
+    });
+    expect(await startOf({ seq: 10, at }, held, cutoff, floor)).toEqual({ at: 40, missed: true });
+    expect(await startOf({ seq: 101, at }, held, cutoff, floor)).toEqual({
+      at: 100,
+      missed: true,
+    });
+    expect(await startOf(undefined, held, cutoff, floor)).toEqual({ at: 100, missed: true });
+    expect(await startOf({ seq: 3, at }, { first: 0, last: 0 }, cutoff, floor)).toEqual({
+      at: 0,
+      missed: true,
+    });
+  });
+});
+
+describe('stream positions as officers see them', () => {
+  it('a token opens to its position at this node only; each is fresh; anything else opens to nothing', () => {
+    const t1 = tokens.seal({ seq: 42, at: 1_700_000_000_000 });
+    const t2 = tokens.seal({ seq: 42, at: 1_700_000_000_000 });
+    expect(t1).not.toBe(t2);
+    expect(t1).toHaveLength(TOKEN_LENGTH);
+    expect(tokens.open(t1)).toEqual({ seq: 42, at: 1_700_000_000_000 });
+    // An event's id is one per event, unlike a fresh token, and differs per event.
+    const e = { seq: 42, at: 1_700_000_000_000 };
+    expect(tokens.eventId(e)).toBe(tokens.eventId(e));
+    expect(tokens.eventId(e)).not.toBe(t1);
+    expect(tokens.eventId({ seq: 43, at: e.at })).not.toBe(tokens.eventId(e));
+    expect(tokens.open(tokens.eventId(e))).toEqual(e);
+    const other = StreamTokens.of(generateKeyPairSync('ed25519').privateKey);
+    expect(other.open(t1)).toBeNull();
+    // One character changed, cut short, or not base64url: refused.
+    const flipped = `${t1.slice(0, 20)}${t1[20] === 'A' ? 'B' : 'A'}${t1.slice(21)}`;
+    expect(tokens.open(flipped)).toBeNull();
+    expect(tokens.open(t1.slice(1))).toBeNull();
+    expect(tokens.open(`${t1.slice(1)}+`)).toBeNull();
   });
 });
 
@@ -137,16 +194,18 @@ describe('the fan-out on one node (SQLite)', () => {
       type: 'ready',
       party: 'JP',
       user: 'top',
-      after: 0,
+      after: expect.any(String),
       missed: false,
     });
+    expect(top.start()).toBe(0);
     for (const n of [1, 2, 3]) await send(node, hub, item, n);
     await until('three events', () => top.ids().length === 3);
-    expect(top.frames.slice(1)).toEqual([
-      { id: 1, type: 'alert', n: 1 },
-      { id: 2, type: 'alert', n: 2 },
-      { id: 3, type: 'alert', n: 3 },
+    expect(top.frames.slice(1).map(({ id: _, ...f }) => f)).toEqual([
+      { type: 'alert', n: 1 },
+      { type: 'alert', n: 2 },
+      { type: 'alert', n: 3 },
     ]);
+    expect(top.ids()).toEqual([1, 2, 3]);
     expect(low.ids()).toEqual([]);
     expect(await pushedEntries(node)).toEqual(
       [1, 2, 3].map((id) => ({ item, event: 'alert', id, users: ['top'] })),
@@ -168,10 +227,11 @@ describe('the fan-out on one node (SQLite)', () => {
       'the last event',
       () => resumed.ids().at(-1) === 1300 && fresh.ids().at(-1) === 1300,
     );
-    expect(resumed.ready()).toMatchObject({ after: 12, missed: false });
+    expect(resumed.ready()).toMatchObject({ missed: false });
+    expect(resumed.start()).toBe(12);
     expect(resumed.ids()).toEqual(range(13, 1300));
     // From now: after where it started, nothing before, nothing twice.
-    const start = fresh.ready()?.after as number;
+    const start = fresh.start() as number;
     expect(start).toBeLessThan(1300);
     expect(fresh.ids()).toEqual(range(start + 1, 1300));
     const logged = await pushedEntries(node);
@@ -191,8 +251,72 @@ describe('the fan-out on one node (SQLite)', () => {
     const low = socket(hub, 'low', 0);
     const top = socket(hub, 'top', 0);
     await until('the replay', () => top.ids().length === 5);
-    expect(low.ready()).toMatchObject({ after: 0, missed: false });
+    expect(low.ready()).toMatchObject({ missed: false });
+    expect(low.start()).toBe(0);
     expect(low.ids()).toEqual([]);
+  });
+
+  it('an officer learns nothing of events they may not read: not from ids, not from ready', async () => {
+    const db = await createTestDatabase('sqlite');
+    const node = await openNode(db.target);
+    const item = await seeded(node);
+    const hub = hubOf(node);
+    // Before and after five events 'low' may not read, 'low' connects: each `ready`
+    // is a fresh token, as unlike each other as two at the same position.
+    const before = socket(hub, 'low');
+    const again = socket(hub, 'low');
+    await until('ready', () => before.ready() !== undefined && again.ready() !== undefined);
+    for (let n = 1; n <= 5; n++) await send(node, hub, item, n);
+    const after = socket(hub, 'low');
+    await until('ready', () => after.ready() !== undefined);
+    const readies = [before, again, after].map((s) => s.ready()?.after as string);
+    expect(new Set(readies).size).toBe(3);
+    for (const r of readies) expect(r).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(readies.map((r) => r.length)).toEqual([TOKEN_LENGTH, TOKEN_LENGTH, TOKEN_LENGTH]);
+    // Resumed from its first `ready`, 'low' gets nothing and is told nothing was missed.
+    const resumed = socket(hub, 'low', readies[0] as string);
+    await until('ready', () => resumed.ready() !== undefined);
+    expect(resumed.ready()).toMatchObject({ missed: false });
+    expect(resumed.ids()).toEqual([]);
+    // A token this node did not make starts from now, and says so.
+    const forged = socket(hub, 'top', 'A'.repeat(TOKEN_LENGTH));
+    await until('ready', () => forged.ready() !== undefined);
+    expect(forged.ready()).toMatchObject({ missed: true });
+    expect(forged.start()).toBe(5);
+    // 'top' sees the events, with ids that are not numbers.
+    const top = socket(hub, 'top', 0);
+    await until('the replay', () => top.ids().length === 5);
+    for (const f of top.frames.slice(1)) expect(typeof f.id).toBe('string');
+  });
+
+  it('a position older than an hour resumes with the last hour, and says some were missed', async () => {
+    const db = await createTestDatabase('sqlite');
+    let now = Date.now();
+    const node = await LiaisonNode.open({
+      party: 'JP',
+      origin: 'liaison.test/JP',
+      store: await openStore(db.target),
+      signingKey,
+      now: () => now,
+    });
+    cleanup.push(() => node.close());
+    const item = await seeded(node);
+    const hub = hubOf(node);
+    for (let n = 1; n <= 3; n++) await send(node, hub, item, n);
+    const seen = socket(hub, 'top', 0);
+    await until('three', () => seen.ids().length === 3);
+    const lastId = seen.frames.at(-1)?.id as string;
+    seen.remove();
+    // Event 4 twenty minutes on, event 5 an hour after it: the token of event 3, and
+    // event 4, are now older than an hour.
+    now += 20 * 60_000;
+    await send(node, hub, item, 4);
+    now += KEEP_MS + 1_000;
+    await send(node, hub, item, 5);
+    const resumed = socket(hub, 'top', lastId);
+    await until('the replay', () => resumed.ids().length === 1);
+    expect(resumed.ready()).toMatchObject({ missed: true });
+    expect(resumed.ids()).toEqual([5]);
   });
 
   it('a socket removed gets nothing more', async () => {
@@ -240,6 +364,8 @@ describe('two instances on one PostgreSQL database', () => {
     await until('all twenty on both', () => onA.ids().length === 20 && onB.ids().length === 20);
     expect(onA.ids()).toEqual(range(1, 20));
     expect(onB.ids()).toEqual(range(1, 20));
+    // One id per event, whichever instance pushed it.
+    expect(onB.frames.slice(1).map((f) => f.id)).toEqual(onA.frames.slice(1).map((f) => f.id));
     expect(lowB.ids()).toEqual([]);
     // Each instance logged its own pushes.
     const logged = await pushedEntries(a);
@@ -265,7 +391,7 @@ describe('two instances on one PostgreSQL database', () => {
     onA.remove();
     const lastSeen = 7;
     const more = Promise.all(range(11, 40).map((n) => send(b, hubB, item, n)));
-    const onB = socket(hubB, 'top', lastSeen);
+    const onB = socket(hubB, 'top', onA.frames[lastSeen]?.id as string);
     await more;
     await until('all on B', () => onB.ids().at(-1) === 40);
     expect(onB.ids()).toEqual(range(8, 40));

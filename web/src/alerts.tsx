@@ -143,7 +143,7 @@ export function AlertsProvider({ children }: { readonly children: ReactNode }) {
     let timer: number | undefined;
     let opened = false;
     /** The last event id received, or where the node said the stream starts. */
-    let last: number | null = null;
+    let last: string | null = null;
     // A stream that does not open soon: the list is read without it meanwhile.
     const unopened = window.setTimeout(() => {
       if (!opened) setReloadTick((n) => n + 1);
@@ -152,7 +152,7 @@ export function AlertsProvider({ children }: { readonly children: ReactNode }) {
       setStatus(opened ? 'reconnecting' : 'connecting');
       const url = new URL('/v1/alerts/stream', window.location.href);
       url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-      if (last !== null) url.searchParams.set('after', String(last));
+      if (last !== null) url.searchParams.set('after', last);
       try {
         socket = new WebSocket(url, ['liaison.v1', `liaison.bearer.${client.token}`]);
       } catch {

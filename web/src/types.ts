@@ -120,21 +120,22 @@ export type SendAlertBody = Draft<Omit<Body<'/v1/alerts', 'post'>, 'alert'>> & {
 };
 
 /**
- * A frame of the alert stream (WebSocket /v1/alerts/stream): `ready` says the stream
- * starts after event `after` (`missed`: some events the client asked to resume from
- * are no longer kept); every event has its id, which `?after=<id>` resumes after.
+ * A frame of the alert stream (WebSocket /v1/alerts/stream): `ready` says where the
+ * stream starts, as an opaque `after` (`missed`: some events the client asked to resume
+ * from are no longer kept); every event has its opaque id, which `?after=<id>` resumes
+ * after. Ids say nothing of order or count: compare them only for equality.
  */
 export type StreamFrame =
   | {
       readonly type: 'ready';
       readonly party: string;
       readonly user: string;
-      readonly after: number;
+      readonly after: string;
       readonly missed: boolean;
     }
-  | { readonly type: 'alert'; readonly id: number; readonly alert: AlertView }
-  | { readonly type: 'escalation'; readonly id: number; readonly alert: AlertView }
-  | ({ readonly type: 'ack'; readonly id: number; readonly item: string } & AckView);
+  | { readonly type: 'alert'; readonly id: string; readonly alert: AlertView }
+  | { readonly type: 'escalation'; readonly id: string; readonly alert: AlertView }
+  | ({ readonly type: 'ack'; readonly id: string; readonly item: string } & AckView);
 
 export type LogEntry = Schemas['LogEntry'];
 
