@@ -3,7 +3,10 @@
 // it applied, in order, and the tags of the caches it touched. The other instances
 // apply the same effects to their own World, and drop what the tags name from their
 // caches, in the feed's order, before they decide anything (under the write lock).
+import type { Transaction } from 'kysely';
 import type { Effect } from '../core/index.js';
+import { type ChangeRow, changesAfter } from '../store/cluster.js';
+import type { Database } from '../store/schema.js';
 
 /**
  * Effects as JSON, keeping what JSON would lose: ±Infinity (a consent that never
@@ -73,3 +76,27 @@ export type CacheTag =
   | 'agreement-keys'
   | 'alerts'
   | 'outbox';
+
+/** Changes read per query while catching up. */
+const FEED_PAGE = 1000;
+
+/**
+ * Under the write lock: hands `apply` each change after `from` that another instance
+ * than `instance` committed, in id order; returns the id of the last change read.
+ */
+export async function applyChanges(
+  tx: Transaction<Database>,
+  from: number,
+  instance: string,
+  apply: (row: ChangeRow) => void,
+): Promise<number> {
+  let pos = from;
+  for (;;) {
+    const rows = await changesAfter(tx, pos, FEED_PAGE);
+    for (const row of rows) {
+      if (row.instance !== instance) apply(row);
+      pos = row.id;
+    }
+    if (rows.length < FEED_PAGE) return pos;
+  }
+}

@@ -21,7 +21,7 @@ import { checkpointBody, rawPublicKey, signNote, verifierKey } from '../log/note
 import { TiledTree, type TileReader } from '../log/tiled-tree.js';
 import {
   changeRange,
-  changesAfter,
+  feedHeads,
   insertChange,
   lockWrites,
   pruneChanges,
@@ -37,7 +37,13 @@ import {
 import type { Database } from '../store/schema.js';
 import { tileAt } from '../store/tiles.js';
 import { loadWorld } from '../store/world.js';
-import { type CacheTag, decodeEffects, decodeTags, encodeEffects } from './changefeed.js';
+import {
+  applyChanges,
+  type CacheTag,
+  decodeEffects,
+  decodeTags,
+  encodeEffects,
+} from './changefeed.js';
 import { definitionError } from './errors.js';
 import { Gate } from './gate.js';
 import { NOBODY, type Notifier } from './ports.js';
@@ -97,8 +103,6 @@ const stored = (cp: { size: number; root: Uint8Array; note: string; at: number }
   note: cp.note,
   at: cp.at,
 });
-/** How many feed rows an instance reads at a time when it catches up. */
-const FEED_PAGE = 1000;
 /** Feed rows older than this are pruned; an instance that slept longer reloads. */
 const FEED_KEEP_MS = 3_600_000;
 const FEED_STALE_MS = FEED_KEEP_MS / 2;
@@ -294,26 +298,22 @@ export class LiaisonNode {
       this.tell(['reloaded'], true);
     }
     const { tree } = this;
-    const size = await logSize(tx);
+    const heads = await feedHeads(tx);
+    const size = heads.logSize;
     if (size > tree.size) {
       await tree.advanceTo(size);
       this.lastLeaf = Buffer.from(await tree.leafHashAt(size - 1));
     }
     this.committed = tree.size;
-    for (;;) {
-      const rows = await changesAfter(tx, this.changePos, FEED_PAGE);
-      for (const row of rows) {
-        if (row.instance !== this.instance) {
-          for (const effect of decodeEffects(row.effects)) applyEffect(this.worldValue, effect);
-          this.tell(decodeTags(row.tags), true);
-        }
-        this.changePos = row.id;
-      }
-      if (rows.length < FEED_PAGE) break;
+    if (heads.lastChange > this.changePos)
+      this.changePos = await applyChanges(tx, this.changePos, this.instance, (row) => {
+        for (const effect of decodeEffects(row.effects)) applyEffect(this.worldValue, effect);
+        this.tell(decodeTags(row.tags), true);
+      });
+    if (heads.checkpointSize > (this.lastCheckpoint?.size ?? 0)) {
+      const cp = await latestCheckpoint(tx);
+      if (cp !== undefined) this.lastCheckpoint = stored(cp);
     }
-    const cp = await latestCheckpoint(tx);
-    if (cp !== undefined && (this.lastCheckpoint === null || cp.size > this.lastCheckpoint.size))
-      this.lastCheckpoint = stored(cp);
     this.syncedAt = performance.now();
   }
 

@@ -55,6 +55,26 @@ export async function changeRange(q: Q): Promise<{ last: number; first: number |
   return { last: Number(r?.last ?? 0), first: r?.first == null ? null : Number(r.first) };
 }
 
+/**
+ * In one round trip, what a catching-up instance compares with what it knows: the
+ * log's size, the newest change's id (0 for none) and the largest checkpoint's size
+ * (0 for none). Only what moved is then read in full.
+ */
+export async function feedHeads(
+  q: Q,
+): Promise<{ logSize: number; lastChange: number; checkpointSize: number }> {
+  const r = await sql<{ idx: string | null; change: string | null; cp: string | null }>`
+    select (select max(idx) from log_entries) as idx,
+           (select max(id) from node_changes) as change,
+           (select max(size) from checkpoints) as cp`.execute(q);
+  const row = r.rows[0];
+  return {
+    logSize: row?.idx == null ? 0 : Number(row.idx) + 1,
+    lastChange: Number(row?.change ?? 0),
+    checkpointSize: Number(row?.cp ?? 0),
+  };
+}
+
 /** Forgets changes committed before `at` (an instance that falls that far behind reloads). */
 export async function pruneChanges(tx: Q, at: number): Promise<void> {
   await tx.deleteFrom('node_changes').where('at', '<', at).execute();
