@@ -11,6 +11,12 @@ const PartyId = T.String({ minLength: 1, maxLength: 32 });
 
 export const ToBody = T.Object({ to: PartyId }, { additionalProperties: false });
 
+/** A release to several parties: each decided and answered on its own. */
+export const ToEachBody = T.Object(
+  { to: T.Array(PartyId, { minItems: 1, maxItems: 32 }) },
+  { additionalProperties: false },
+);
+
 export const ConsentRequestBody = T.Object(
   {
     item: T.String({ minLength: 1, maxLength: 200 }),
@@ -90,6 +96,15 @@ const transferFields = {
 };
 
 export const TransferResult = named(T.Object(transferFields, { $id: 'TransferResult' }));
+
+/** One party's answer in a release to several (200): its own decision, envelope and reasons. */
+export const TransferResultTo = named(
+  T.Object({ to: T.String(), ...transferFields }, { $id: 'TransferResultTo' }),
+);
+
+export const TransferResults = named(
+  T.Object({ results: T.Array(ref(TransferResultTo)) }, { $id: 'TransferResults' }),
+);
 
 export const AlertRelease = named(
   T.Object({ to: T.String(), ...transferFields }, { $id: 'AlertRelease' }),

@@ -4,7 +4,13 @@ import { Type as T } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { formatInstant } from '../core/index.js';
 import type { Federation } from '../federation/federation.js';
-import { listInbox, listOutbox, outboxEnvelope, sendItem } from '../federation/operations.js';
+import {
+  listInbox,
+  listOutbox,
+  outboxEnvelope,
+  sendItem,
+  sendItemToEach,
+} from '../federation/operations.js';
 import {
   type App,
   type Auth,
@@ -20,7 +26,9 @@ import {
   OutboxEntry,
   OutboxEnvelope,
   ToBody,
+  ToEachBody,
   TransferResult,
+  TransferResults,
 } from './federation-schemas.js';
 import { IdParams, ref } from './schemas.js';
 
@@ -55,6 +63,32 @@ export function registerTransferRoutes(
       },
     },
     async (req, reply) => reply.status(202).send(await transfer(req, req.params.id, req.body.to)),
+  );
+
+  app.post(
+    '/v1/items/:id/releases',
+    {
+      onRequest: auth(['releasing-authority']),
+      schema: {
+        summary:
+          'Release (or forward) an item to several parties in one call: each decided (RULES R1–R5, F0–F4), logged and queued on its own, in the order given; one refused does not stop the others',
+        params: IdParams,
+        body: ToEachBody,
+        response: { 200: ref(TransferResults), ...errors },
+      },
+    },
+    async (req) => {
+      const sent = await sendItemToEach(fed, actorOf(req), req.params.id, req.body.to);
+      return {
+        results: sent.map((r) => ({
+          to: r.to,
+          envelope: r.envelope,
+          decision: r.decision.decision,
+          marking: r.decision.marking ?? null,
+          reasons: [...r.decision.reasons],
+        })),
+      };
+    },
   );
 
   app.post(

@@ -2,7 +2,7 @@
 // consents, agreement proposals. A refusal exits non-zero and prints the reason code.
 import type { Command } from 'commander';
 import { type Common, withTarget } from './client.js';
-import { UsageError } from './errors.js';
+import { EXIT, UsageError } from './errors.js';
 import { clip, markingText } from './format.js';
 import {
   connect,
@@ -54,7 +54,10 @@ export function registerFederationCommands(
       item
         .command(verb)
         .argument('<id>')
-        .option('--to <party>', 'the recipient party (required)')
+        .option(
+          '--to <parties>',
+          'the recipient party, or several separated by commas (KR,US): each decided on its own (required)',
+        )
         .description(
           verb === 'release'
             ? 'release an item this party originated (releasing-authority; RULES R1–R5)'
@@ -63,14 +66,36 @@ export function registerFederationCommands(
     ).action(async (id: string, o: Common & { to?: string }) => {
       if (o.to === undefined)
         throw new UsageError(`item ${verb} needs --to <party>: the party to ${verb} ${id} to`);
-      const to = o.to;
-      const r = await connect(o, { to: '--to', id: '<id>' }).post(`/v1/items/{id}/${verb}`, {
-        path: { id },
-        body: { to },
-      });
-      print(ctx, o, r, () => [
-        `queued envelope ${String(r.envelope)}: ${to} will mark it ${markingText(r.marking)}`,
-      ]);
+      const parties = o.to.split(',').map((p) => p.trim());
+      if (parties.some((p) => p === ''))
+        throw new UsageError(`--to: a party name is empty in '${o.to}' (write KR,US)`);
+      const twice = parties.find((p, i) => parties.indexOf(p) !== i);
+      if (twice !== undefined) throw new UsageError(`--to: ${twice} is named twice in '${o.to}'`);
+      const [only] = parties;
+      if (parties.length === 1 && only !== undefined) {
+        const r = await connect(o, { to: '--to', id: '<id>' }).post(`/v1/items/{id}/${verb}`, {
+          path: { id },
+          body: { to: only },
+        });
+        print(ctx, o, r, () => [
+          `queued envelope ${String(r.envelope)}: ${only} will mark it ${markingText(r.marking)}`,
+        ]);
+        return;
+      }
+      // Several parties: one call, each decided on its own; the exit code is 1 when
+      // any was refused, after every answer is printed.
+      const { results } = await connect(o, { to: '--to', id: '<id>' }).post(
+        '/v1/items/{id}/releases',
+        { path: { id }, body: { to: parties } },
+      );
+      print(ctx, o, results, () =>
+        results.map((r) =>
+          r.envelope === null
+            ? `${r.to}: refused: ${r.reasons.map((x) => `${x.code} (${x.message})`).join('; ')}`
+            : `${r.to}: queued envelope ${r.envelope}, marked ${markingText(r.marking)} there`,
+        ),
+      );
+      if (results.some((r) => r.envelope === null)) ctx.setExit(EXIT.failed);
     });
   send('release');
   send('forward');

@@ -17,7 +17,14 @@ export {
   proposeChange,
   signProposal,
 } from './proposals.js';
-export { type Sent, sendInUnit, sendItem } from './release.js';
+export {
+  MAX_RECIPIENTS,
+  type Sent,
+  type SentTo,
+  sendInUnit,
+  sendItem,
+  sendItemToEach,
+} from './release.js';
 export {
   type InboxEntry,
   listInbox,

@@ -3,16 +3,17 @@
 // leaves and again on arrival.
 import {
   checkConsent,
+  concealed,
   type Decision,
   decide,
   type ItemRecord,
   isPrecedence,
 } from '../core/index.js';
-import { NotFound } from '../node/errors.js';
+import { NotFound, RequestInvalid } from '../node/errors.js';
 import { record } from '../node/events.js';
 import type { Actor } from '../node/roles.js';
 import type { Unit } from '../node/service.js';
-import { refusal } from '../node/visibility.js';
+import { refusal, visible } from '../node/visibility.js';
 import { consentJws } from '../store/consents.js';
 import { itemRow } from '../store/items.js';
 import { column } from '../store/json.js';
@@ -61,6 +62,54 @@ export async function sendItem(
     // RULES V1: a person who may not read the item hears only codes and rules.
     if (sent.envelope === null) throw refusal(u, actor, itemId, sent.decision);
     return { envelope: sent.envelope, decision: sent.decision };
+  });
+}
+
+/** What one party of a release to several was answered. */
+export interface SentTo {
+  readonly to: string;
+  /** Null when refused. */
+  readonly envelope: string | null;
+  readonly decision: Decision;
+}
+
+/** The most parties one release names (far more than any agreement has). */
+export const MAX_RECIPIENTS = 32;
+
+/**
+ * A release (or forward) of one item to several parties in one call: each party is
+ * decided, logged and queued on its own, in the order given, in one unit, and a
+ * refusal for one does not stop the others. A refusal is told in full only to a
+ * person who may read the item (RULES V1), as for one party.
+ */
+export async function sendItemToEach(
+  fed: Federation,
+  actor: Actor,
+  itemId: string,
+  to: readonly string[],
+): Promise<SentTo[]> {
+  const seen = new Set<string>();
+  for (const p of to) {
+    if (seen.has(p)) throw new RequestInvalid('invalid-request', `to: ${p} is named twice`);
+    seen.add(p);
+  }
+  if (to.length === 0 || to.length > MAX_RECIPIENTS)
+    throw new RequestInvalid(
+      'invalid-request',
+      `to: name from 1 to ${MAX_RECIPIENTS} parties, not ${to.length}`,
+    );
+  const payload = await payloadOf(fed, itemId);
+  return fed.node.transact(async (u) => {
+    const out: SentTo[] = [];
+    for (const p of to) {
+      const sent = await sendInUnit(u, fed, actor, payload, p);
+      const told =
+        sent.envelope !== null || visible(u, actor, itemId)
+          ? sent.decision
+          : concealed(sent.decision);
+      out.push({ to: p, envelope: sent.envelope, decision: told });
+    }
+    return out;
   });
 }
 

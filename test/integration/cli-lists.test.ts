@@ -3,7 +3,13 @@
 // agreement's zone or this machine's, the zone named, and ISO 8601 with --json; a
 // suspended notice does not count down; counts are plural; a bad flag is named in words.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTrio, type Trio, terminateGsomia, waitFor } from '../support/federation.js';
+import {
+  addPerson,
+  startTrio,
+  type Trio,
+  terminateGsomia,
+  waitFor,
+} from '../support/federation.js';
 import { http, liaison } from '../support/node-process.js';
 
 type Json = Record<string, unknown>;
@@ -182,6 +188,77 @@ describe('lists show titles and page', () => {
       note: 'needed for the trilateral brief on Friday',
     });
     expect(json[0]?.requestedAt).toMatch(/Z$/);
+  });
+});
+
+describe('release to several parties in one call (issue 14 point 6)', () => {
+  it('--to US,KR decides each party on its own, prints each answer in order, and exits 1 when one is refused', async () => {
+    const jp = trio.members.JP;
+    const made = await http(jp.url, 'POST', '/v1/items', jp.tokens.ra, {
+      marking: 'HI',
+      categories: ['dprk-missile'],
+      title: 'Bulk release delta',
+      body: 'text',
+    });
+    expect(made.status, made.text).toBe(201);
+    const id = (made.body as { id: string }).id;
+    // KR first, alone: then KR already holds it when both are asked for.
+    const first = cli('JP', 'ra', ['item', 'release', id, '--to', 'KR']);
+    expect(first.code, first.err).toBe(0);
+    const r = cli('JP', 'ra', ['item', 'release', id, '--to', 'US,KR']);
+    expect(r.code, r.err).toBe(1);
+    const lines = r.out.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^US: queued envelope \S+, marked .+ there$/);
+    expect(lines[1]).toMatch(/^KR: refused: already-held \(/);
+    await waitFor('US to receive it', async () =>
+      (
+        (await http(trio.members.US.url, 'GET', '/v1/inbox', trio.members.US.tokens.ra))
+          .body as Json[]
+      ).some((e) => e.item === id),
+    );
+    // --json: one object per party, with its decision and reasons; nothing queued twice.
+    const j = cli('JP', 'ra', ['item', 'release', id, '--to', 'KR,US', '--json']);
+    expect(j.code).toBe(1);
+    const results = JSON.parse(j.out) as { to: string; decision: string; envelope: unknown }[];
+    expect(results.map((x) => [x.to, x.decision, x.envelope])).toEqual([
+      ['KR', 'deny', null],
+      ['US', 'deny', null],
+    ]);
+  });
+
+  it('a party named twice or left empty is refused before anything is decided', () => {
+    const twice = cli('JP', 'ra', ['item', 'release', ids[0] as string, '--to', 'US,US']);
+    expect(twice.code, twice.err).toBe(2);
+    expect(twice.err).toMatch(/US is named twice/);
+    expectWords(
+      cli('JP', 'ra', ['item', 'release', ids[0] as string, '--to', 'US,']),
+      '--to',
+      /a party name is empty in 'US,'/,
+    );
+  });
+
+  it('the API answers each party, and a person who may not read the item hears only codes', async () => {
+    const jp = trio.members.JP;
+    const r = await http(jp.url, 'POST', `/v1/items/${ids[0]}/releases`, jp.tokens.ra, {
+      to: ['KR', 'ZZ'],
+    });
+    expect(r.status, r.text).toBe(200);
+    const { results } = r.body as { results: { to: string; reasons: { code: string }[] }[] };
+    expect(results.map((x) => [x.to, x.reasons[0]?.code])).toEqual([
+      ['KR', 'already-held'],
+      ['ZZ', 'unknown-party'],
+    ]);
+    // A releasing authority not cleared for the item (HI, the item GOKUHI): each party
+    // refused, told the reason codes with their general meaning, nothing of the item.
+    const low = await addPerson(jp, 'jp-low-ra', 'HI', ['dprk-missile'], ['releasing-authority']);
+    const c = await http(jp.url, 'POST', `/v1/items/${ids[0]}/releases`, low, { to: ['US'] });
+    expect(c.status, c.text).toBe(200);
+    const told = (c.body as { results: { envelope: unknown; reasons: Json[] }[] }).results;
+    expect(told[0]?.envelope).toBeNull();
+    expect(told[0]?.reasons[0]).toMatchObject({ code: 'clearance-insufficient' });
+    expect(c.text).not.toContain('GOKUHI');
+    expect(c.text).not.toContain(TITLES[0] as string);
   });
 });
 

@@ -64,6 +64,7 @@ const MATRIX: Readonly<Record<string, Access>> = {
   'POST /v1/items/{id}/reclassify': roles(['releasing-authority']),
   'POST /v1/items/{id}/compromise': roles(READERS),
   'POST /v1/items/{id}/release': roles(['releasing-authority']),
+  'POST /v1/items/{id}/releases': roles(['releasing-authority']),
   'POST /v1/items/{id}/forward': roles(['releasing-authority']),
   'GET /v1/items/{id}/history': roles(READERS),
   'GET /v1/items/{id}/proof': roles(READERS),
