@@ -5,8 +5,10 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export interface Balancer {
   readonly url: string;
-  /** Replaces the backends (host:port of each instance). */
+  /** Replaces the backends (host:port of each instance); none: every connection is dropped. */
   setBackends(backends: readonly string[]): void;
+  /** Drops every connection open now (a balancer restarting, a network cut). */
+  dropAll(): void;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,9 @@ export async function startBalancer(backends: readonly string[] = []): Promise<B
     url: `http://127.0.0.1:${port}`,
     setBackends(b) {
       list = [...b];
+    },
+    dropAll() {
+      for (const s of open) s.destroy();
     },
     close: () =>
       new Promise<void>((r) => {
