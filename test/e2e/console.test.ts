@@ -46,14 +46,17 @@ async function go(page: Page, base: string, hash: string, testId: string): Promi
   await page.getByTestId(testId).waitFor();
 }
 
-/** Picks the recipient of a release or forward form (a list once the peers have loaded). */
+/**
+ * Picks the one recipient of a release or forward form: its checkbox once the peers
+ * have loaded, else the text field.
+ */
 async function recipient(page: Page, kind: 'release' | 'forward', party: string): Promise<void> {
-  const select = page.locator(`select#${kind}-to`);
+  const box = page.locator(`input[type="checkbox"]#${kind}-to-${party}`);
   try {
-    await select.waitFor({ timeout: 10_000 });
-    await select.selectOption(party);
+    await box.waitFor({ timeout: 10_000 });
+    await box.check();
   } catch {
-    await page.locator(`#${kind}-to`).fill(party);
+    await page.locator(`input#${kind}-to`).fill(party);
   }
 }
 

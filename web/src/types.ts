@@ -81,6 +81,10 @@ export type InboxEntry = Schemas['InboxEntry'];
 export type OutboxEntry = Schemas['OutboxEntry'];
 /** The answer to a release or forward (202). */
 export type TransferResult = Schemas['TransferResult'];
+/** One party's answer to a release (or forward) to several: POST /v1/items/{id}/releases. */
+export type TransferResultTo = Schemas['TransferResultTo'];
+/** POST /v1/items/{id}/releases (200): one result per party, in the order given. */
+export type TransferResults = Schemas['TransferResults'];
 
 export type HistoryEntry = Schemas['HistoryEntry'];
 export type ItemHistory = Schemas['ItemHistory'];

@@ -16,7 +16,6 @@ import {
   ErrorMessage,
   Instant,
   Loading,
-  Options,
   PageTitle,
   ReasonList,
   reasonChips,
@@ -29,7 +28,14 @@ import { useI18n } from '../i18n';
 import { peerList } from '../nodeInfo';
 import { href } from '../router';
 import { hasRole, type SignedIn, useSession } from '../session';
-import type { InclusionProof, ItemContent, ItemHistory, TransferResult } from '../types';
+import type {
+  InclusionProof,
+  ItemContent,
+  ItemHistory,
+  TransferResult,
+  TransferResults,
+  TransferResultTo,
+} from '../types';
 import type { ProofOutcome } from '../verify';
 
 const sleep = (ms: number) => new Promise((r) => window.setTimeout(r, ms));
@@ -247,6 +253,23 @@ function History({ item, tick }: { readonly item: string; readonly tick: number 
   );
 }
 
+/** The parties typed in the text field ("KR" or "KR,US"): each once, in the order typed. */
+function typedParties(text: string): string[] {
+  return [
+    ...new Set(
+      text
+        .split(/[\s,]+/)
+        .map((p) => p.trim().toUpperCase())
+        .filter((p) => p !== ''),
+    ),
+  ];
+}
+
+/**
+ * A release or forward to one party (POST /v1/items/{id}/release or /forward) or, with
+ * several chosen, to each of them in one call (POST /v1/items/{id}/releases): each
+ * party decided on its own, one line each.
+ */
 function TransferForm({
   item,
   kind,
@@ -259,19 +282,35 @@ function TransferForm({
   const { t } = useI18n();
   const { session, client } = useSession();
   const peers = useLoad(() => peerList(client), [client]);
-  const [to, setTo] = useState('');
+  const [chosen, setChosen] = useState<readonly string[]>([]);
+  const [typed, setTyped] = useState('');
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<TransferResult | null>(null);
+  const [result, setResult] = useState<{ to: string; result: TransferResult } | null>(null);
+  const [results, setResults] = useState<readonly TransferResultTo[] | null>(null);
   const [error, setError] = useState<unknown>(undefined);
   const parties = (peers.data ?? []).map((p) => p.party).filter((p) => p !== session.party);
+  // In the order the peers are listed (checkboxes) or typed (the text field).
+  const to = parties.length > 0 ? parties.filter((p) => chosen.includes(p)) : typedParties(typed);
 
   const submit = async (ev: FormEvent) => {
     ev.preventDefault();
     setBusy(true);
     setResult(null);
+    setResults(null);
     setError(undefined);
     try {
-      setResult(await client.post<TransferResult>(`/v1/items/${enc(item)}/${kind}`, { to }));
+      const [one] = to;
+      if (to.length === 1 && one !== undefined) {
+        setResult({
+          to: one,
+          result: await client.post<TransferResult>(`/v1/items/${enc(item)}/${kind}`, {
+            to: one,
+          }),
+        });
+      } else {
+        const r = await client.post<TransferResults>(`/v1/items/${enc(item)}/releases`, { to });
+        setResults(r.results);
+      }
     } catch (e) {
       setError(e);
     } finally {
@@ -287,26 +326,49 @@ function TransferForm({
         {kind === 'release' ? t('transfer.releaseHelp') : t('transfer.forwardHelp')}
       </p>
       <form onSubmit={(e) => void submit(e)} className="inline-form" data-testid={`${kind}-form`}>
-        <div className="field">
-          <label htmlFor={`${kind}-to`}>{t('transfer.to')}</label>
-          {parties.length > 0 ? (
-            <select id={`${kind}-to`} required value={to} onChange={(e) => setTo(e.target.value)}>
-              <Options blank={t('transfer.choose')} values={parties} />
-            </select>
-          ) : (
+        {parties.length > 0 ? (
+          <fieldset className="checks" data-testid={`${kind}-to`}>
+            <legend>{t('transfer.recipients')}</legend>
+            {parties.map((p) => (
+              <label key={p} htmlFor={`${kind}-to-${p}`}>
+                <input
+                  type="checkbox"
+                  id={`${kind}-to-${p}`}
+                  value={p}
+                  checked={chosen.includes(p)}
+                  onChange={(e) =>
+                    setChosen((c) =>
+                      e.target.checked
+                        ? [...c.filter((x) => x !== p), p]
+                        : c.filter((x) => x !== p),
+                    )
+                  }
+                />{' '}
+                {p}
+              </label>
+            ))}
+          </fieldset>
+        ) : (
+          <div className="field">
+            <label htmlFor={`${kind}-to`}>{t('transfer.to')}</label>
             <input
               id={`${kind}-to`}
+              data-testid={`${kind}-to`}
               required
-              value={to}
-              onChange={(e) => setTo(e.target.value.toUpperCase())}
-              maxLength={32}
+              value={typed}
+              onChange={(e) => setTyped(e.target.value.toUpperCase())}
+              aria-describedby={`${kind}-to-help`}
+              maxLength={400}
             />
-          )}
-        </div>
+            <span className="help" id={`${kind}-to-help`}>
+              {t('transfer.toHelp')}
+            </span>
+          </div>
+        )}
         <button
           type="submit"
           className="primary"
-          disabled={busy || to === ''}
+          disabled={busy || to.length === 0}
           data-testid={`${kind}-submit`}
         >
           {kind === 'release' ? t('transfer.release') : t('transfer.forward')}
@@ -318,32 +380,29 @@ function TransferForm({
           className="success"
           role="status"
           data-testid={`${kind}-result`}
-          data-decision={result.decision}
+          data-decision={result.result.decision}
         >
-          <p>
-            <DecisionBadge decision={result.decision} /> {t('transfer.allowed', { to })}
-            {result.marking !== null ? (
-              <>
-                {' '}
-                {t('transfer.markedAs', { party: result.marking.party })}{' '}
-                <MarkingName marking={result.marking} />
-                {result.marking.originator !== undefined ? (
-                  <>
-                    {' '}
-                    {t('transfer.beside', { party: result.marking.originator.party })}{' '}
-                    <MarkingName marking={result.marking.originator} />
-                  </>
-                ) : null}
-              </>
-            ) : null}
-          </p>
-          {result.envelope !== null ? (
-            <p className="muted">
-              {t('transfer.envelope')} <span className="mono">{result.envelope}</span> ·{' '}
-              <a href={href('outbox')}>{t('nav.outbox')}</a>
-            </p>
-          ) : null}
-          <ReasonList reasons={result.reasons} />
+          <TransferOutcome to={result.to} result={result.result} />
+        </div>
+      ) : null}
+      {results !== null ? (
+        <div role="status">
+          <ul
+            className="transfer-results"
+            aria-label={t('transfer.results')}
+            data-testid={`${kind}-results`}
+          >
+            {results.map((r) => (
+              <li
+                key={r.to}
+                className={r.decision === 'allow' ? 'success' : 'error'}
+                data-party={r.to}
+                data-decision={r.decision}
+              >
+                <TransferOutcome to={r.to} result={r} />
+              </li>
+            ))}
+          </ul>
         </div>
       ) : null}
       {error !== undefined ? (
@@ -352,5 +411,41 @@ function TransferForm({
         </div>
       ) : null}
     </Section>
+  );
+}
+
+/**
+ * What one party was answered: the decision, the marking it gets there beside the
+ * originator's, the envelope queued, and the reasons (a refusal's in words).
+ */
+function TransferOutcome({ to, result }: { readonly to: string; readonly result: TransferResult }) {
+  const { t } = useI18n();
+  return (
+    <>
+      <p>
+        <DecisionBadge decision={result.decision} /> {t('transfer.allowed', { to })}
+        {result.marking !== null ? (
+          <>
+            {' '}
+            {t('transfer.markedAs', { party: result.marking.party })}{' '}
+            <MarkingName marking={result.marking} />
+            {result.marking.originator !== undefined ? (
+              <>
+                {' '}
+                {t('transfer.beside', { party: result.marking.originator.party })}{' '}
+                <MarkingName marking={result.marking.originator} />
+              </>
+            ) : null}
+          </>
+        ) : null}
+      </p>
+      {result.envelope !== null ? (
+        <p className="muted">
+          {t('transfer.envelope')} <span className="mono">{result.envelope}</span> ·{' '}
+          <a href={href('outbox')}>{t('nav.outbox')}</a>
+        </p>
+      ) : null}
+      <ReasonList reasons={result.reasons} />
+    </>
   );
 }
