@@ -1,0 +1,146 @@
+// The console's release to several parties, in Debian's Chromium against its own
+// `liaison demo`: JP's releasing authority ticks KR and US on an item's page and
+// releases once (POST /v1/items/{id}/releases), and sees one line per party, both
+// allowed with the marking each gives it; once both copies have arrived, the same
+// release again is refused for each party (already-held), each line with its reasons
+// in words. Screenshots and axe-core on every state visited.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { http } from '../support/node-process.js';
+import {
+  type AxeViolation,
+  type Demo,
+  launchChromium,
+  screenshot,
+  seriousViolations,
+  startDemo,
+  submitSignIn,
+} from './support.js';
+
+let demo: Demo;
+let browser: Browser;
+let jp: Page;
+let itemId = '';
+const violations: { page: string; found: AxeViolation[] }[] = [];
+
+const JP = () => demo.nodes.JP;
+
+async function visit(page: Page, name: string): Promise<void> {
+  await page.waitForLoadState('networkidle').catch(() => {});
+  await screenshot(page, `release-many-${name}`);
+  violations.push({ page: name, found: await seriousViolations(page) });
+}
+
+/** Each result line: its party, its decision and the reason codes it shows. */
+async function lines(page: Page) {
+  return page
+    .getByTestId('release-results')
+    .locator('[data-party]')
+    .evaluateAll((els) =>
+      els.map((e) => ({
+        party: e.getAttribute('data-party'),
+        decision: e.getAttribute('data-decision'),
+        reasons: [...e.querySelectorAll('[data-reason-code]')].map((r) =>
+          r.getAttribute('data-reason-code'),
+        ),
+      })),
+    );
+}
+
+/** The text of one party's line. */
+const lineText = (page: Page, party: string) =>
+  page.getByTestId('release-results').locator(`[data-party="${party}"]`).innerText();
+
+beforeAll(async () => {
+  demo = await startDemo(60_000 + 10 * Math.floor(Math.random() * 400));
+  browser = await launchChromium();
+  jp = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const created = await http(JP().url, 'POST', '/v1/items', JP().tokens['releasing-authority'], {
+    marking: 'GOKUHI',
+    categories: ['dprk-missile'],
+    title: 'Released to KR and US at once',
+    body: 'One SRBM, apogee 60 km.',
+  });
+  expect(created.status).toBe(201);
+  itemId = (created.body as { id: string }).id;
+  await submitSignIn(jp, JP().url, JP().users['releasing-authority'] ?? '', demo.password);
+  await jp.getByTestId('page-overview').waitFor();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+describe('releasing an item to several parties from the console', () => {
+  it('ticks KR and US and releases once: a line per party, both allowed, each with its marking', async () => {
+    await jp.goto(`${JP().url}/#/items/${encodeURIComponent(itemId)}`);
+    await jp.getByTestId('page-item').waitFor();
+    // A fieldset named by its legend, a labelled checkbox per peer party (not JP itself).
+    const group = jp.getByRole('group', { name: 'Recipients (one or more)' });
+    await group.waitFor({ timeout: 15_000 });
+    expect(await group.getByRole('checkbox').count()).toBe(2);
+    expect(await jp.locator('#release-to-JP').count()).toBe(0);
+    await group.getByLabel('KR').check();
+    await group.getByLabel('US').check();
+    await jp.getByTestId('release-submit').click();
+    await jp.getByTestId('release-results').waitFor();
+    expect(await lines(jp)).toEqual([
+      { party: 'KR', decision: 'allow', reasons: ['allowed'] },
+      { party: 'US', decision: 'allow', reasons: ['allowed'] },
+    ]);
+    // Announced: the lines are in a live region.
+    expect(await jp.getByTestId('release-results').locator('xpath=..').getAttribute('role')).toBe(
+      'status',
+    );
+    // Each party's marking beside the originator's, as for one party.
+    expect(await lineText(jp, 'KR')).toContain('군사II급비밀');
+    expect(await lineText(jp, 'KR')).toContain('極秘');
+    expect(await lineText(jp, 'US')).toContain('SECRET');
+    // Several parties answer in lines, not in the one-party result.
+    expect(await jp.getByTestId('release-result').count()).toBe(0);
+    await visit(jp, 'allowed');
+  });
+
+  it('releases to both again once the copies have arrived: each refused, already-held, its reasons in words', async () => {
+    // A party holds the item once its copy is delivered (the receipt comes back).
+    await expect
+      .poll(
+        async () => {
+          const out = (
+            await http(JP().url, 'GET', '/v1/outbox', JP().tokens['releasing-authority'])
+          ).body as { item: string | null; to: string; state: string }[];
+          return out
+            .filter((e) => e.item === itemId && e.state === 'delivered')
+            .map((e) => e.to)
+            .sort();
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toEqual(['KR', 'US']);
+    // The boxes stay ticked: the same release, again.
+    expect(await jp.locator('#release-to-KR').isChecked()).toBe(true);
+    expect(await jp.locator('#release-to-US').isChecked()).toBe(true);
+    await jp.getByTestId('release-submit').click();
+    await expect
+      .poll(async () => lines(jp), { timeout: 15_000 })
+      .toEqual([
+        { party: 'KR', decision: 'deny', reasons: ['already-held'] },
+        { party: 'US', decision: 'deny', reasons: ['already-held'] },
+      ]);
+    for (const party of ['KR', 'US']) {
+      const text = await lineText(jp, party);
+      expect(text).toContain('refused');
+      // The reason's label in the reader's words, its rule, and the node's explanation.
+      expect(text).toContain('the recipient already holds the item');
+      expect(text).toContain('[R6]');
+      expect(text).toContain(`${party} already holds ${itemId}`);
+    }
+    await visit(jp, 'refused');
+  });
+
+  it('no page has a serious accessibility violation', () => {
+    expect(violations.length).toBe(2);
+    expect(violations.filter((v) => v.found.length > 0)).toEqual([]);
+  });
+});
