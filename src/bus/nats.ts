@@ -2,7 +2,10 @@
 // `liaison.<node>.<topic>`), which every instance reads with an ordered consumer
 // from the moment it opens. JetStream rather than core NATS: a consumer that loses
 // its connection resumes from the last message it saw, so a NATS reconnect loses
-// nothing; the stream keeps an hour of messages in memory.
+// nothing; the stream keeps an hour of messages in memory. Given several servers (a
+// NATS cluster: `nats://a:4222,nats://b:4222,nats://c:4222`), the client moves to
+// another when its server dies, and the stream is replicated on up to three of them
+// (docs/deploy.md), so it outlives the loss of one.
 import { createHash } from 'node:crypto';
 import {
   DeliverPolicy,
@@ -36,17 +39,30 @@ export function isNatsUrl(s: string): boolean {
   return /^(nats|tls):\/\//.test(s);
 }
 
-/** Connects to NATS at `url` and opens (or creates) the node's stream. */
+/** The servers of a `--nats` value: one nats:// URL, or several separated by commas. */
+export function natsServers(url: string): string[] {
+  const servers = url.split(',').map((s) => s.trim());
+  for (const s of servers)
+    if (!isNatsUrl(s))
+      throw new BusError(
+        `--nats '${url}': give a nats:// URL, e.g. nats://127.0.0.1:4222, or several separated by commas${s === '' ? ' (one is empty)' : `; '${s}' is not one`}`,
+      );
+  return servers;
+}
+
+/**
+ * Connects to NATS at `url` (one server, or a cluster's, comma-separated) and opens
+ * (or creates) the node's stream.
+ */
 export async function openNatsBus(url: string, origin: string, instance: string): Promise<Bus> {
-  if (!isNatsUrl(url))
-    throw new BusError(`--nats '${url}': give a nats:// URL, e.g. nats://127.0.0.1:4222`);
+  const servers = natsServers(url);
   const token = nodeToken(origin);
   const stream = `LIAISON_${token}`;
   const prefix = `liaison.${token}`;
   let nc: NatsConnection;
   try {
     nc = await connect({
-      servers: url,
+      servers,
       name: `liaison ${origin} ${instance}`,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
@@ -64,6 +80,8 @@ export async function openNatsBus(url: string, origin: string, instance: string)
       storage: StorageType.Memory,
       max_age: HOUR_NS,
       max_msgs: 1_000_000,
+      // One copy per server given, at most three (a cluster's usual quorum).
+      num_replicas: Math.min(3, servers.length),
     };
     try {
       await jsm.streams.info(stream);
@@ -75,7 +93,10 @@ export async function openNatsBus(url: string, origin: string, instance: string)
     // The stream holds only this node's subjects: no filter (NATS 2.9 has no
     // `filter_subjects`, which ordered consumers would otherwise send).
     const consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.New });
-    const messages = await consumer.consume();
+    // Pulls that expire every 5 s (heartbeats every 2.5 s): a consumer lost with its
+    // server (a cluster's node killed) is noticed and made again within seconds, where
+    // the default (30 s) would leave the instance deaf to the bus for a minute.
+    const messages = await consumer.consume({ expires: 5_000 });
     void (async () => {
       for await (const m of messages) {
         topics.deliver(m.subject.slice(prefix.length + 1), m.data);
