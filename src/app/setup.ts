@@ -2,7 +2,7 @@
 // config, its keys (private keys encrypted under a passphrase) and, by default, its
 // SQLite store.
 
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -134,6 +134,24 @@ export function readConfig(dir: string): NodeConfig {
 
 export function readStoredKeys(dir: string): StoredKeys {
   return readJsonFile(keysPath(dir), StoredKeysSchema, 'the node keys');
+}
+
+/**
+ * Seals the node's keys with a new passphrase: the keys themselves do not change (no
+ * partner notices), only what protects them at rest. The new file is written beside
+ * the old, checked to open with the new passphrase, then renamed over it, so that a
+ * failure at any point leaves the old one whole. Instances already running keep their
+ * keys in memory; those started from now need the new passphrase.
+ */
+export function changePassphrase(dir: string, current: string, next: string): void {
+  readConfig(dir);
+  const keys = openKeys(readStoredKeys(dir), current);
+  if (next === current) throw new SetupError('the new passphrase is the current one');
+  const stored = sealKeys(keys, next);
+  openKeys(stored, next);
+  const tmp = `${keysPath(dir)}.new`;
+  writeFileSync(tmp, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, keysPath(dir));
 }
 
 export function databaseTarget(dir: string, config: NodeConfig): string {

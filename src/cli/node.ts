@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 import { auditDataDir } from '../app/audit.js';
-import { DEFAULT_DATA_DIR, initNode, startNode } from '../app/setup.js';
+import { changePassphrase, DEFAULT_DATA_DIR, initNode, startNode } from '../app/setup.js';
 import { type AuditReport, auditLog, type StoredEntry } from '../log/audit.js';
 import { parseVerifierKey } from '../log/note.js';
 import { NodeClient, resolveTarget } from './client.js';
@@ -23,6 +23,20 @@ export async function passphrase(confirm: boolean): Promise<string> {
   const first = await askHidden('Passphrase for the node keys: ');
   if (confirm && (await askHidden('Again: ')) !== first)
     throw new UsageError('the two passphrases differ');
+  return first;
+}
+
+/** $LIAISON_NEW_PASSPHRASE, else a prompt on the terminal, twice (input hidden). */
+async function newPassphrase(): Promise<string> {
+  const env = process.env.LIAISON_NEW_PASSPHRASE;
+  if (env !== undefined && env.length > 0) return env;
+  if (!process.stdin.isTTY) {
+    throw new UsageError(
+      'set LIAISON_NEW_PASSPHRASE (no terminal to ask for the new passphrase of the node keys)',
+    );
+  }
+  const first = await askHidden('New passphrase for the node keys: ');
+  if ((await askHidden('Again: ')) !== first) throw new UsageError('the two passphrases differ');
   return first;
 }
 
@@ -150,6 +164,21 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
         }
       },
     );
+
+  node
+    .command('passphrase')
+    .description(
+      'seal the node keys with a new passphrase (the keys do not change; partners notice nothing). The current one from $LIAISON_PASSPHRASE or a prompt, the new one from $LIAISON_NEW_PASSPHRASE or a prompt (twice)',
+    )
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (o: { data: string }) => {
+      const current = await passphrase(false);
+      const next = await newPassphrase();
+      changePassphrase(o.data, current, next);
+      ctx.io.out(
+        `liaison: the node keys in ${o.data} are sealed with the new passphrase; instances started from now need it (running ones keep going)\n`,
+      );
+    });
 
   node
     .command('start')
