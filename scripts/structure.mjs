@@ -23,7 +23,7 @@ const report = process.argv.includes('--report');
 /** The layers, lowest first; a module may import its own and lower ones only. */
 const LAYERS = [
   ['core'],
-  ['crypto', 'log', 'store', 'simulate', 'bus'],
+  ['crypto', 'log', 'store', 'simulate', 'bus', 'interop'],
   ['node'],
   ['federation'],
   ['alerts'],

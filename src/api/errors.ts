@@ -1,6 +1,7 @@
 // Every failure as the answer a client gets: {"error": {"code", "message"[, "reasons"]}}
 // with an HTTP status. The one table from error families and codes to statuses.
 import { type ErrorFamily, LiaisonError } from '../core/index.js';
+import { StixInvalid } from '../interop/errors.js';
 import {
   LimitReached,
   NotFound,
@@ -16,6 +17,7 @@ const BY_FAMILY: Readonly<Record<ErrorFamily, number>> = {
   definition: 400,
   scenario: 400,
   alert: 400,
+  stix: 400,
   time: 400,
   'canonical-json': 400,
   // A signed object or a note the client gave that does not open.
@@ -48,6 +50,8 @@ const BY_CODE: Readonly<Record<string, number>> = {
   'unknown-agreement': 404,
   'unknown-consent': 404,
   'unknown-marking': 400,
+  // A STIX import of another party's content: this party may not become its originator.
+  'foreign-originator': 403,
   'body-too-large': 413,
   'item-too-large': 413,
   unsupported: 415,
@@ -85,6 +89,7 @@ export function answer(e: LiaisonError): ErrorAnswer {
   const body: ErrorAnswer['body'] = { error: { code: e.code, message: e.message } };
   if (e instanceof PolicyDenied && e.reasons.length > 0) body.error.reasons = e.reasons;
   if (e instanceof RequestInvalid && e.field !== null) body.error.field = e.field;
+  if (e instanceof StixInvalid && e.path !== '') body.error.field = e.path;
   return {
     status: statusOf(e),
     retryAfter: e instanceof LimitReached ? e.retryAfter : null,

@@ -30,6 +30,7 @@ const FAMILIES: Readonly<Record<ErrorFamily, { readonly exit: number; readonly c
   definition: { exit: EXIT.invalid, code: 'invalid-input' },
   time: { exit: EXIT.invalid, code: 'invalid-input' },
   alert: { exit: EXIT.invalid },
+  stix: { exit: EXIT.invalid },
   'canonical-json': { exit: EXIT.invalid, code: 'invalid-input' },
   jose: { exit: EXIT.invalid, code: 'invalid-input' },
   note: { exit: EXIT.invalid, code: 'invalid-input' },

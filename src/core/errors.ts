@@ -35,6 +35,8 @@ export const ERROR_FAMILIES = [
   'identity',
   // the content alerts carry
   'alert',
+  // a STIX 2.1 bundle to import (src/interop)
+  'stix',
   // the CLI
   'usage',
   'remote',
