@@ -30,6 +30,7 @@ import { registerItemRoutes } from './item-routes.js';
 import { registerLogRoutes } from './log-routes.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { namedSchemas, Text } from './schemas.js';
+import { registerStixRoutes } from './stix-routes.js';
 import { registerSyncRoutes } from './sync-routes.js';
 import { registerTileRoutes } from './tile-routes.js';
 import { registerUserRoutes } from './user-routes.js';
@@ -98,10 +99,12 @@ export async function buildApi(
     );
   });
 
-  // JSON bodies: parsed by secure-json-parse, which refuses __proto__ and
-  // constructor.prototype keys; each failure is said for what it is.
+  // JSON bodies (and STIX bundles, JSON under their own media type): parsed by
+  // secure-json-parse, which refuses __proto__ and constructor.prototype keys; each
+  // failure is said for what it is.
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  const json = ['application/json', 'application/stix+json'];
+  app.addContentTypeParser(json, { parseAs: 'string' }, (_req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') {
       done(new RequestInvalid('malformed-json', 'the request body is empty: send JSON'), undefined);
@@ -226,6 +229,7 @@ export async function buildApi(
   registerUserRoutes(app, node, guard, auth, errors);
   registerAgreementRoutes(app, node, auth, errors, metrics);
   registerItemRoutes(app, node, auth, errors, metrics);
+  registerStixRoutes(app, node, auth, errors, metrics);
   registerLogRoutes(app, node, auth, errors);
   registerTileRoutes(app, node, auth, errors);
   if (options.federation !== undefined) {

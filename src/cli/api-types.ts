@@ -2944,6 +2944,212 @@ export interface paths {
     readonly patch?: never;
     readonly trace?: never;
   };
+  readonly '/v1/items/{id}/stix': {
+    readonly parameters: {
+      readonly query?: never;
+      readonly header?: never;
+      readonly path?: never;
+      readonly cookie?: never;
+    };
+    /** An item as a STIX 2.1 bundle (application/stix+json;version=2.1, or application/json when asked): a read, decided by RULES A1–A3 and logged like GET /v1/items/{id} */
+    readonly get: {
+      readonly parameters: {
+        readonly query?: never;
+        readonly header?: never;
+        readonly path: {
+          readonly id: string;
+        };
+        readonly cookie?: never;
+      };
+      readonly requestBody?: never;
+      readonly responses: {
+        /** @description the bundle: the same for the same item version at this node */
+        readonly 200: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/stix+json;version=2.1': components['schemas']['StixBundle'];
+            readonly 'application/json': components['schemas']['StixBundle'];
+          };
+        };
+        /** @description Default Response */
+        readonly 400: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 401: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 403: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 404: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 409: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 429: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    readonly put?: never;
+    readonly post?: never;
+    readonly delete?: never;
+    readonly options?: never;
+    readonly head?: never;
+    readonly patch?: never;
+    readonly trace?: never;
+  };
+  readonly '/v1/items/import': {
+    readonly parameters: {
+      readonly query?: never;
+      readonly header?: never;
+      readonly path?: never;
+      readonly cookie?: never;
+    };
+    readonly get?: never;
+    readonly put?: never;
+    /** Import a STIX 2.1 bundle as a new item of this party, like POST /v1/items (RULES P1 for the importer, logged, signed); what an item cannot hold is refused, naming the place in the bundle */
+    readonly post: {
+      readonly parameters: {
+        readonly query?: {
+          /** @description the marking the item takes here, a code of this node's party: needed when the bundle has no Liaison marking; may raise, never lower, the bundle's */
+          readonly marking?: string;
+        };
+        readonly header?: never;
+        readonly path?: never;
+        readonly cookie?: never;
+      };
+      /** @description A STIX 2.1 bundle holding one report (or note), its marking, identities and extension definitions (docs/stix.md) */
+      readonly requestBody: {
+        readonly content: {
+          readonly 'application/json': {
+            /** @description "bundle" */
+            readonly type: string;
+            /** @description `bundle--UUID` */
+            readonly id: string;
+            readonly objects: readonly ({
+              /** @description the STIX type: report, identity, … */
+              readonly type: string;
+              /** @description `type--UUID` */
+              readonly id: string;
+            } & {
+              readonly [key: string]: unknown;
+            })[];
+          } & {
+            readonly [key: string]: unknown;
+          };
+        };
+      };
+      readonly responses: {
+        /** @description Default Response */
+        readonly 201: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['ItemSummary'];
+          };
+        };
+        /** @description Default Response */
+        readonly 400: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 401: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 403: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 404: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 409: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 429: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    readonly delete?: never;
+    readonly options?: never;
+    readonly head?: never;
+    readonly patch?: never;
+    readonly trace?: never;
+  };
   readonly '/v1/log/checkpoint': {
     readonly parameters: {
       readonly query?: never;
@@ -7814,6 +8020,23 @@ export interface components {
         | components['schemas']['SimDecisionStep']
       )[];
       readonly truncated: boolean;
+    };
+    /** @description A STIX 2.1 bundle: the item as a report, its marking as a marking-definition with the liaison-marking extension, the parties as identities (docs/stix.md) */
+    readonly StixBundle: {
+      /** @description "bundle" */
+      readonly type: string;
+      /** @description `bundle--UUID` */
+      readonly id: string;
+      readonly objects: readonly ({
+        /** @description the STIX type: report, identity, … */
+        readonly type: string;
+        /** @description `type--UUID` */
+        readonly id: string;
+      } & {
+        readonly [key: string]: unknown;
+      })[];
+    } & {
+      readonly [key: string]: unknown;
     };
     readonly NodeInfo: {
       readonly party: string;

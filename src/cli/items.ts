@@ -25,7 +25,9 @@ import { clockIn, localTime, localZone, zoneHeader } from './time.js';
 export function registerItemCommands(program: Command, ctx: RemoteContext): { item: Command } {
   const item = program
     .command('item')
-    .description('items: create, list, read, release, forward, reclassify, report compromise');
+    .description(
+      'items: create, list, read, release, forward, reclassify, report compromise, export, import',
+    );
   withTarget(
     item
       .command('create')

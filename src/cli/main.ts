@@ -18,6 +18,7 @@ import { registerNodeCommands } from './node.js';
 import { registerPeopleCommands } from './people.js';
 import { rules } from './rules.js';
 import { simulate } from './simulate.js';
+import { registerStixCommands } from './stix.js';
 import { registerTlsCommands } from './tls.js';
 
 /** The 2019 scenario shipped with the package, replayed when no file is given. */
@@ -117,6 +118,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   registerAgreementCommands(agreement, context);
   registerPeopleCommands(program, context);
   const { item } = registerItemCommands(program, context);
+  registerStixCommands(item, context);
   registerFederationCommands(program, item, agreement, context);
   registerAlertCommands(program, context);
   registerNodeCommands(program, context);

@@ -139,6 +139,8 @@ export interface EventSubjects {
     releasableTo: readonly Party[] | null;
     precedence: Precedence | null;
     alert: { msgType: string; status: string; references: readonly string[] } | null;
+    /** An item made from a STIX 2.1 bundle: the bundle's id, its report's, the source item's. */
+    imported?: { format: 'stix-2.1'; bundle: string; object: string; item: string | null };
   };
   /** A read, allowed or denied; `view` says what showed it (the item, its history, …). */
   'item.read': { item: string; marking: string | null; view: string };

@@ -8,12 +8,13 @@ import {
   type ItemRecord,
   markingRef,
   type Precedence,
+  parseInstant,
 } from '../core/index.js';
 import { insertItems, itemRow } from '../store/items.js';
 import { json } from '../store/json.js';
 import { deniedBy, Unavailable } from './errors.js';
 import { type EventActor, type EventSubjects, record } from './events.js';
-import { contentHash, makeManifest } from './manifest.js';
+import { contentHash, makeManifest, manifestOf } from './manifest.js';
 import type { Actor } from './roles.js';
 import type { LiaisonNode, Unit } from './service.js';
 import { logListing, type Page, refusal, visible } from './visibility.js';
@@ -74,6 +75,8 @@ function summary(node: LiaisonNode, item: ItemRecord): ItemSummary {
 
 /** What an alert adds to its item's creation entry. */
 export type CreatedAlert = NonNullable<EventSubjects['item.created']['alert']>;
+/** Where an imported item came from, logged with its creation (a STIX bundle, src/node/stix.ts). */
+export type ImportedFrom = NonNullable<EventSubjects['item.created']['imported']>;
 
 /**
  * Creates an item of this node's party in a unit: decided (creating is acting, RULES
@@ -90,6 +93,7 @@ export async function addNewItem(
   key: KeyObject,
   /** An alert's log subject and payload (part of the content the manifest hashes). */
   withAlert: { readonly created: CreatedAlert; readonly payload: unknown } | null = null,
+  imported: ImportedFrom | null = null,
 ): Promise<{ item: ItemRecord; manifest: string }> {
   const alert = withAlert?.created ?? null;
   const who: EventActor = { user: actor.user, party };
@@ -100,6 +104,7 @@ export async function addNewItem(
     releasableTo: input.releasableTo ?? null,
     precedence,
     alert,
+    ...(imported === null ? {} : { imported }),
   });
   const may = decideCreate(
     u.world,
@@ -184,9 +189,17 @@ function recordCreation(
   );
 }
 
-export function createItem(node: LiaisonNode, actor: Actor, input: NewItem): Promise<ItemSummary> {
+export function createItem(
+  node: LiaisonNode,
+  actor: Actor,
+  input: NewItem,
+  imported: ImportedFrom | null = null,
+): Promise<ItemSummary> {
   return node.transact(async (u) =>
-    summary(node, (await addNewItem(u, actor, node.party, input, node.options.signingKey)).item),
+    summary(
+      node,
+      (await addNewItem(u, actor, node.party, input, node.options.signingKey, null, imported)).item,
+    ),
   );
 }
 
@@ -222,19 +235,37 @@ export interface ItemContent extends ItemSummary {
   readonly decision: Decision;
   /** The log index at which this read was recorded. */
   readonly logIndex: number;
+  /** The originator's manifest version held here (1 at creation). */
+  readonly version: number;
+  /** When the originator created the item, and signed the version held (from its manifest). */
+  readonly originatedAt: number;
+  readonly versionAt: number;
 }
 
-/** RULES A1–A3, decided and logged whether allowed or denied. */
-export function readItem(node: LiaisonNode, actor: Actor, id: string): Promise<ItemContent> {
+/**
+ * RULES A1–A3, decided and logged whether allowed or denied; `view` says in the log
+ * what showed the content (`item`, or `stix` for an export).
+ */
+export function readItem(
+  node: LiaisonNode,
+  actor: Actor,
+  id: string,
+  view = 'item',
+): Promise<ItemContent> {
   return node.transact(async (u) => {
-    const { item, decision, logIndex } = decideRead(u, actor, node.party, id);
+    const { item, decision, logIndex } = decideRead(u, actor, node.party, id, { view });
     const row = await itemRow(u.tx, id);
+    const s = summary(node, item);
+    const m = row?.manifest == null ? null : manifestOf(row.manifest);
     return {
-      ...summary(node, item),
+      ...s,
       title: row?.title ?? item.title ?? '',
       body: row?.body ?? '',
       decision,
       logIndex,
+      version: item.version,
+      originatedAt: m === null ? s.createdAt : parseInstant(m.createdAt).ms,
+      versionAt: m === null ? s.createdAt : parseInstant(m.issuedAt).ms,
     };
   });
 }

@@ -61,6 +61,8 @@ const MATRIX: Readonly<Record<string, Access>> = {
   'POST /v1/items': roles(['officer', 'releasing-authority']),
   'GET /v1/items': roles(READERS),
   'GET /v1/items/{id}': roles(READERS),
+  'GET /v1/items/{id}/stix': roles(READERS),
+  'POST /v1/items/import': roles(['officer', 'releasing-authority']),
   'POST /v1/items/{id}/reclassify': roles(['releasing-authority']),
   'POST /v1/items/{id}/compromise': roles(READERS),
   'POST /v1/items/{id}/release': roles(['releasing-authority']),
