@@ -18,7 +18,8 @@ import {
 import type { Metrics } from './metrics.js';
 import { IdParams, ref } from './schemas.js';
 
-function itemJson(it: Summary) {
+/** An item summary as answers give it (instants as RFC 3339); search results too. */
+export function itemJson(it: Summary) {
   return {
     ...it,
     categories: [...it.categories],

@@ -30,6 +30,7 @@ import { registerItemRoutes } from './item-routes.js';
 import { registerLogRoutes } from './log-routes.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { namedSchemas, Text } from './schemas.js';
+import { registerSearchRoutes } from './search-routes.js';
 import { registerStixRoutes } from './stix-routes.js';
 import { registerSyncRoutes } from './sync-routes.js';
 import { registerTileRoutes } from './tile-routes.js';
@@ -229,6 +230,7 @@ export async function buildApi(
   registerUserRoutes(app, node, guard, auth, errors);
   registerAgreementRoutes(app, node, auth, errors, metrics);
   registerItemRoutes(app, node, auth, errors, metrics);
+  registerSearchRoutes(app, node, auth, errors);
   registerStixRoutes(app, node, auth, errors, metrics);
   registerLogRoutes(app, node, auth, errors);
   registerTileRoutes(app, node, auth, errors);

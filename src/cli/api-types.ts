@@ -2944,6 +2944,112 @@ export interface paths {
     readonly patch?: never;
     readonly trace?: never;
   };
+  readonly '/v1/search': {
+    readonly parameters: {
+      readonly query?: never;
+      readonly header?: never;
+      readonly path?: never;
+      readonly cookie?: never;
+    };
+    /** Full-text search of the items this node holds that you may read (RULES V1), newest first; the page shown is logged, the words searched for are not */
+    readonly get: {
+      readonly parameters: {
+        readonly query: {
+          /** @description words to find in titles and bodies, all of them (AND); NFKC and case do not matter; Japanese and Korean by character bigrams; a word of 3 characters or more also finds the words it begins */
+          readonly q: string;
+          /** @description the originating party */
+          readonly originator?: string;
+          /** @description a marking code: the originator's current marking or the marking held here */
+          readonly marking?: string;
+          readonly category?: string;
+          /** @description ACP 121 precedence: it orders delivery, never the release rules */
+          readonly precedence?: 'FLASH' | 'IMMEDIATE' | 'PRIORITY' | 'ROUTINE';
+          /** @description created at or after this instant (RFC 3339 with offset) */
+          readonly from?: string;
+          /** @description created before this instant (RFC 3339 with offset) */
+          readonly to?: string;
+          readonly limit?: number;
+          readonly offset?: number;
+        };
+        readonly header?: never;
+        readonly path?: never;
+        readonly cookie?: never;
+      };
+      readonly requestBody?: never;
+      readonly responses: {
+        /** @description Default Response */
+        readonly 200: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': readonly components['schemas']['ItemSummary'][];
+          };
+        };
+        /** @description Default Response */
+        readonly 400: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 401: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 403: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 404: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 409: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 429: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    readonly put?: never;
+    readonly post?: never;
+    readonly delete?: never;
+    readonly options?: never;
+    readonly head?: never;
+    readonly patch?: never;
+    readonly trace?: never;
+  };
   readonly '/v1/items/{id}/stix': {
     readonly parameters: {
       readonly query?: never;

@@ -7,19 +7,18 @@ import type { Command } from 'commander';
 import { messageOf } from '../core/guards.js';
 import { type Common, list, withTarget } from './client.js';
 import { UsageError } from './errors.js';
-import { clip, markingText } from './format.js';
+import { markingText } from './format.js';
+import { itemLines } from './item-table.js';
 import {
   connect,
   decisionLine,
   type Paging,
-  pageLines,
   pageOf,
   print,
   type RemoteContext,
   withPaging,
 } from './remote.js';
-import { table } from './text.js';
-import { clockIn, localTime, localZone, zoneHeader } from './time.js';
+import { localTime } from './time.js';
 
 /** Registers `item …` and `log …`; returns `item`, which federation.ts adds release and forward to. */
 export function registerItemCommands(program: Command, ctx: RemoteContext): { item: Command } {
@@ -99,30 +98,7 @@ export function registerItemCommands(program: Command, ctx: RemoteContext): { it
   ).action(async (o: Common & Paging) => {
     const page = pageOf(o);
     const rows = await connect(o).get('/v1/items', { query: page });
-    const zone = localZone();
-    print(ctx, o, rows, () => [
-      ...(rows.length === 0
-        ? []
-        : table(
-            [
-              'item',
-              'title',
-              'marking here',
-              'originator',
-              'categories',
-              zoneHeader('created', zone),
-            ],
-            rows.map((r) => [
-              r.id,
-              clip(r.title),
-              markingText(r.marking),
-              markingText(r.originatorMarking),
-              r.categories.join(', '),
-              clockIn(r.createdAt, zone),
-            ]),
-          )),
-      ...pageLines(rows.length, page, 'no items you may read'),
-    ]);
+    print(ctx, o, rows, () => itemLines(rows, page, 'no items you may read'));
   });
   withTarget(
     item

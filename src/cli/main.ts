@@ -17,6 +17,7 @@ import { registerItemCommands } from './items.js';
 import { registerNodeCommands } from './node.js';
 import { registerPeopleCommands } from './people.js';
 import { rules } from './rules.js';
+import { registerSearchCommand } from './search.js';
 import { simulate } from './simulate.js';
 import { registerStixCommands } from './stix.js';
 import { registerTlsCommands } from './tls.js';
@@ -118,6 +119,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   registerAgreementCommands(agreement, context);
   registerPeopleCommands(program, context);
   const { item } = registerItemCommands(program, context);
+  registerSearchCommand(item, context);
   registerStixCommands(item, context);
   registerFederationCommands(program, item, agreement, context);
   registerAlertCommands(program, context);

@@ -55,7 +55,8 @@ export interface ItemSummary {
   readonly compromised: boolean;
 }
 
-function summary(node: LiaisonNode, item: ItemRecord): ItemSummary {
+/** An item as a listing shows it (its title included: only to someone who may read it). */
+export function summary(node: LiaisonNode, item: ItemRecord): ItemSummary {
   const held = item.holdings.get(node.party)?.marking ?? item.marking;
   return {
     id: item.id,

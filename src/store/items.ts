@@ -25,6 +25,35 @@ export function itemRow(q: Q, id: string): Promise<Selectable<ItemTable> | undef
   return q.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+export interface ItemText {
+  readonly id: string;
+  readonly title: string;
+  readonly body: string;
+  readonly created_at: number;
+}
+
+/** Items read at once by `itemTexts`. */
+export const TEXT_BATCH = 512;
+
+/**
+ * The text of these items (title and body) and when each row was written, for the
+ * search index (src/node/search.ts); ids with no row are left out. At most TEXT_BATCH
+ * ids: the IN list is padded to a power of two, so few statements are ever compiled.
+ */
+export async function itemTexts(q: Q, ids: readonly string[]): Promise<ItemText[]> {
+  if (ids.length === 0) return [];
+  if (ids.length > TEXT_BATCH) throw new Error(`itemTexts: at most ${TEXT_BATCH} ids at once`);
+  let n = 1;
+  while (n < ids.length) n *= 2;
+  const padded = [...ids];
+  while (padded.length < n) padded.push(ids[0] ?? '');
+  return q
+    .selectFrom('items')
+    .select(['id', 'title', 'body', 'created_at'])
+    .where('id', 'in', padded)
+    .execute();
+}
+
 /** Sets the originator's marking of an item and the markings of the holders named. */
 export async function setMarkings(
   q: Q,

@@ -70,6 +70,7 @@ const MATRIX: Readonly<Record<string, Access>> = {
   'POST /v1/items/{id}/forward': roles(['releasing-authority']),
   'GET /v1/items/{id}/history': roles(READERS),
   'GET /v1/items/{id}/proof': roles(READERS),
+  'GET /v1/search': roles(READERS),
   'GET /v1/compromise-reports': roles(['security-officer', 'auditor', 'admin']),
   'GET /v1/log/checkpoint': roles(AUDIT),
   'GET /v1/log/checkpoints': roles(AUDIT),

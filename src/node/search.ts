@@ -1,0 +1,279 @@
+// Full-text search over the items this node holds (docs/decisions.md #122). Each
+// instance keeps its own index in memory (search-index.ts), never on disk: item
+// content is to be encrypted at rest, and an FTS5 table or a tsvector would be its
+// plaintext. The index follows the instance's World: before each search, the items
+// the World holds that it has not indexed are read from the store and added (at the
+// first search, every item: the build is timed and reported). What a search shows is
+// a listing (RULES V1): only items the person may read now, counted and paged among
+// themselves, logged as `listing.viewed` with view `search`.
+import { formatInstant, type ItemRecord, type Precedence, type World } from '../core/index.js';
+import { type ItemText, itemTexts, TEXT_BATCH } from '../store/items.js';
+import { RequestInvalid } from './errors.js';
+import { type ItemSummary, summary } from './items.js';
+import type { Actor } from './roles.js';
+import { SearchIndex } from './search-index.js';
+import { indexTerms, type QueryTerm, queryTerms, textMatches } from './search-text.js';
+import type { LiaisonNode, Unit } from './service.js';
+import { logListing, type Page, visible } from './visibility.js';
+
+export interface SearchFilters {
+  /** The originating party. */
+  readonly originator?: string | undefined;
+  /** A marking code: the originator's current marking, or the marking held here. */
+  readonly marking?: string | undefined;
+  /** A need-to-know category the item falls under. */
+  readonly category?: string | undefined;
+  readonly precedence?: Precedence | undefined;
+  /** Created at or after (epoch ms). */
+  readonly from?: number | undefined;
+  /** Created before (epoch ms). */
+  readonly to?: number | undefined;
+}
+
+/** What the first search of an instance reports: the index built, and how long it took. */
+export interface IndexBuilt {
+  readonly items: number;
+  readonly terms: number;
+  readonly ms: number;
+}
+
+/** One instance's index and what it knows of the World it follows. */
+class NodeIndex {
+  readonly index = new SearchIndex();
+  /** The World (and its item count) every item of which is indexed: nothing to look for. */
+  private world: World | null = null;
+  private items = -1;
+  private running: Promise<void> | null = null;
+  private built = false;
+
+  /** The items of `world` not indexed yet, oldest first (none when it is known complete). */
+  unindexed(world: World): ItemRecord[] {
+    if (world === this.world && world.items.size === this.items) return [];
+    const out: ItemRecord[] = [];
+    for (const [id, item] of world.items) if (!this.index.has(id)) out.push(item);
+    out.sort((a, b) => createdOf(a) - createdOf(b));
+    return out;
+  }
+
+  /** Records that every item `world` held when it had `items` items is indexed. */
+  complete(world: World, items: number): void {
+    this.world = world;
+    this.items = items;
+  }
+
+  /** Adds rows to the index (a row already there is skipped). */
+  add(rows: readonly ItemText[]): void {
+    for (const r of rows) {
+      if (this.index.has(r.id)) continue;
+      const terms = indexTerms(r.title);
+      for (const t of indexTerms(r.body)) terms.add(t);
+      this.index.add(r.id, r.created_at, terms);
+    }
+  }
+
+  /**
+   * Outside any unit: indexes the committed rows of the items the node's World holds
+   * and the index does not. One refresh at a time; others wait for it.
+   */
+  async refresh(node: LiaisonNode, built: (r: IndexBuilt) => void): Promise<void> {
+    while (this.running !== null) await this.running;
+    const world = node.world;
+    const size = world.items.size;
+    const missing = this.unindexed(world);
+    if (missing.length === 0 && this.built) {
+      this.complete(world, size);
+      return;
+    }
+    this.running = (async () => {
+      const start = performance.now();
+      let found = 0;
+      for (let i = 0; i < missing.length; i += TEXT_BATCH) {
+        const ids = missing.slice(i, i + TEXT_BATCH).map((m) => m.id);
+        const rows = await itemTexts(node.store.db, ids);
+        // In order of creation, as the World gave them (the index walks back from its end).
+        const byId = new Map(rows.map((r) => [r.id, r]));
+        this.add(ids.flatMap((id) => byId.get(id) ?? []));
+        found += rows.length;
+      }
+      // An item whose row is not committed yet is looked for again next time.
+      if (found === missing.length) this.complete(world, size);
+      if (!this.built) {
+        this.built = true;
+        built({
+          items: this.index.size,
+          terms: this.index.terms,
+          ms: Math.round(performance.now() - start),
+        });
+      }
+    })();
+    try {
+      await this.running;
+    } finally {
+      this.running = null;
+    }
+  }
+}
+
+const indexes = new WeakMap<LiaisonNode, NodeIndex>();
+
+function indexOf(node: LiaisonNode): NodeIndex {
+  let i = indexes.get(node);
+  if (i === undefined) {
+    i = new NodeIndex();
+    indexes.set(node, i);
+  }
+  return i;
+}
+
+/** When the originator created the item, as its summary says (`createdAt`). */
+function createdOf(item: ItemRecord): number {
+  const since = item.holdings.get(item.originator.id)?.since ?? 0;
+  return Number.isFinite(since) ? since : 0;
+}
+
+/** The query's terms; a query with no letter or digit is a bad request naming `q`. */
+export function searchTerms(q: string): QueryTerm[] {
+  const terms = queryTerms(q);
+  if (terms.length === 0)
+    throw new RequestInvalid(
+      'invalid-request',
+      'q: give at least one word (letters or digits) to search for',
+      'q',
+    );
+  return terms;
+}
+
+/** Filters naming what this node does not know (a party, a marking code) are refused. */
+function checkFilters(world: World, f: SearchFilters): void {
+  if (f.originator !== undefined && !world.parties.has(f.originator))
+    throw new RequestInvalid(
+      'invalid-request',
+      `originator: unknown party '${f.originator}'`,
+      'originator',
+    );
+  if (f.marking !== undefined) {
+    const code = f.marking;
+    if (![...world.parties.values()].some((p) => p.scheme.byCode.has(code)))
+      throw new RequestInvalid(
+        'unknown-marking',
+        `marking: no party's scheme has the code '${code}'`,
+        'marking',
+      );
+  }
+}
+
+/** Does the item pass the filters (all but the dates, which the index knows)? */
+function passes(node: LiaisonNode, item: ItemRecord, f: SearchFilters): boolean {
+  if (f.originator !== undefined && item.originator.id !== f.originator) return false;
+  if (f.precedence !== undefined && item.precedence !== f.precedence) return false;
+  if (f.category !== undefined && !item.categories.includes(f.category)) return false;
+  if (
+    f.marking !== undefined &&
+    item.marking.code !== f.marking &&
+    item.holdings.get(node.party)?.marking.code !== f.marking
+  )
+    return false;
+  return true;
+}
+
+const inRange = (created: number, f: SearchFilters): boolean =>
+  (f.from === undefined || created >= f.from) && (f.to === undefined || created < f.to);
+
+/** The filters as the log records them (the query's words are content: never logged). */
+function loggedFilters(f: SearchFilters): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(f)) {
+    if (typeof v === 'string') out[k] = v;
+    else if (typeof v === 'number') out[k] = formatInstant(v);
+  }
+  return out;
+}
+
+/**
+ * Items this node holds that match the query and the filters and that the person may
+ * read now (RULES V1), newest first (created, then id), one page: `offset` and `limit`
+ * count only those. The page shown is logged (ids and filters; never the query's words).
+ */
+export async function searchItems(
+  node: LiaisonNode,
+  actor: Actor,
+  q: string,
+  filters: SearchFilters,
+  p: Page,
+  built: (r: IndexBuilt) => void = () => {},
+): Promise<ItemSummary[]> {
+  const terms = searchTerms(q);
+  checkFilters(node.world, filters);
+  const ix = indexOf(node);
+  await ix.refresh(node, built);
+  return node.transact(async (u) => {
+    // What this unit's World holds that the index does not: another instance's items,
+    // caught up just now, or items made earlier in this batch. Matched here one by one;
+    // they enter the index only once this batch has committed.
+    const size = u.world.items.size;
+    const late = ix.unindexed(u.world);
+    const lateRows: ItemText[] = [];
+    for (let i = 0; i < late.length; i += TEXT_BATCH)
+      lateRows.push(
+        ...(await itemTexts(
+          u.tx,
+          late.slice(i, i + TEXT_BATCH).map((m) => m.id),
+        )),
+      );
+    u.afterCommit(() => {
+      ix.add(lateRows);
+      if (lateRows.length === late.length) ix.complete(u.world, size);
+    });
+    const shown = page(node, u, actor, ix.index, terms, filters, p, lateRows);
+    logListing(
+      u,
+      node,
+      actor,
+      'search',
+      shown.map((s) => s.id),
+      { filters: loggedFilters(filters) },
+    );
+    return shown;
+  });
+}
+
+function page(
+  node: LiaisonNode,
+  u: Unit,
+  actor: Actor,
+  index: SearchIndex,
+  terms: readonly QueryTerm[],
+  f: SearchFilters,
+  p: Page,
+  lateRows: readonly ItemText[],
+): ItemSummary[] {
+  const accept = (id: string, created: number): ItemRecord | null => {
+    if (!inRange(created, f)) return null;
+    const item = u.world.items.get(id);
+    if (item === undefined || !passes(node, item, f) || !visible(u, actor, id)) return null;
+    return item;
+  };
+  type Hit = { readonly item: ItemRecord; readonly created: number };
+  const hits: Hit[] = [];
+  // The index's first offset + limit, then the late matches among them, then the page.
+  for (const doc of index.find(
+    terms,
+    (d) => accept(index.idOf(d), index.createdOf(d)) !== null,
+    0,
+    p.offset + p.limit,
+  )) {
+    const item = u.world.items.get(index.idOf(doc));
+    if (item !== undefined) hits.push({ item, created: index.createdOf(doc) });
+  }
+  for (const r of lateRows) {
+    if (index.has(r.id)) continue;
+    const item = accept(r.id, r.created_at);
+    if (item === null) continue;
+    const text = indexTerms(r.title);
+    for (const t of indexTerms(r.body)) text.add(t);
+    if (textMatches(terms, text)) hits.push({ item, created: r.created_at });
+  }
+  if (lateRows.length > 0)
+    hits.sort((a, b) => b.created - a.created || (a.item.id < b.item.id ? -1 : 1));
+  return hits.slice(p.offset, p.offset + p.limit).map((h) => summary(node, h.item));
+}
