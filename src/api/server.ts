@@ -32,6 +32,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { namedSchemas, Text } from './schemas.js';
 import { registerSearchRoutes } from './search-routes.js';
 import { registerStixRoutes } from './stix-routes.js';
+import { registerTaxiiRoutes } from './taxii-routes.js';
 import { registerSyncRoutes } from './sync-routes.js';
 import { registerTileRoutes } from './tile-routes.js';
 import { registerUserRoutes } from './user-routes.js';
@@ -232,6 +233,7 @@ export async function buildApi(
   registerItemRoutes(app, node, auth, errors, metrics);
   registerSearchRoutes(app, node, auth, errors);
   registerStixRoutes(app, node, auth, errors, metrics);
+  registerTaxiiRoutes(app, node, auth);
   registerLogRoutes(app, node, auth, errors);
   registerTileRoutes(app, node, auth, errors);
   if (options.federation !== undefined) {

@@ -13,9 +13,17 @@ import { createItem, type ItemSummary, readItem } from './items.js';
 import type { Actor } from './roles.js';
 import type { LiaisonNode } from './service.js';
 
-/** An item this person may read, as a STIX 2.1 bundle (a logged read). */
-export async function exportStix(node: LiaisonNode, actor: Actor, id: string): Promise<StixBundle> {
-  const it = await readItem(node, actor, id, 'stix');
+/**
+ * An item this person may read, as a STIX 2.1 bundle (a logged read; `view` names what
+ * served it in the log: `stix`, or `taxii` for a TAXII page).
+ */
+export async function exportStix(
+  node: LiaisonNode,
+  actor: Actor,
+  id: string,
+  view = 'stix',
+): Promise<StixBundle> {
+  const it = await readItem(node, actor, id, view);
   const party = (p: string) => ({ id: p, name: node.world.parties.get(p)?.name ?? p });
   return toStixBundle({
     id: it.id,

@@ -116,6 +116,13 @@ const HIDDEN: Readonly<Record<string, Access>> = {
   'GET /readyz': pub,
   'GET /openapi.json': pub,
   'GET /v1/alerts/stream': roles(READERS),
+  // TAXII 2.1 (OASIS specifies these resources; their errors are TAXII error messages).
+  'GET /taxii2/': roles(READERS),
+  'GET /taxii2/api/': roles(READERS),
+  'GET /taxii2/api/collections/': roles(READERS),
+  'GET /taxii2/api/collections/{id}/': roles(READERS),
+  'GET /taxii2/api/collections/{id}/objects/': roles(READERS),
+  'GET /taxii2/api/collections/{id}/objects/{object}/': roles(READERS),
 };
 
 let init: InitializedNode;
@@ -197,8 +204,16 @@ async function call(key: string, token: string | undefined): Promise<Reply> {
   return http(node.url, method, path, token, body);
 }
 
-const code = (r: Reply) =>
-  (r.body as { error?: { code?: string; message?: string } } | null)?.error ?? {};
+/** An error's code and message: ours, or a TAXII error message's (error_code, description). */
+const code = (r: Reply): { code?: string; message?: string } => {
+  const b = r.body as {
+    error?: { code?: string; message?: string };
+    error_code?: string;
+    description?: string;
+  } | null;
+  if (b?.error_code !== undefined) return { code: b.error_code, message: b.description };
+  return b?.error ?? {};
+};
 const roleRefusal = (r: Reply) =>
   r.status === 403 &&
   code(r).code === 'forbidden' &&
