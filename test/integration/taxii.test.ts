@@ -295,6 +295,15 @@ describe('TAXII 2.1 server (issue 14)', () => {
     );
     expect(badNext.status).toBe(400);
     expect(badNext.body).toMatchObject({ http_status: '400' });
+    // Adding objects is not offered: no such route.
+    const post = await http(
+      url(),
+      'POST',
+      `/taxii2/api/collections/${MISSILE}/objects/`,
+      tok('officer'),
+      {},
+    );
+    expect(post.status).toBe(404);
     const badAfter = await taxii(
       `/taxii2/api/collections/${MISSILE}/objects/?added_after=yesterday`,
       tok('officer'),
