@@ -20,6 +20,7 @@ import { rules } from './rules.js';
 import { registerSearchCommand } from './search.js';
 import { simulate } from './simulate.js';
 import { registerStixCommands } from './stix.js';
+import { registerTaxiiCommands } from './taxii.js';
 import { registerTlsCommands } from './tls.js';
 
 /** The 2019 scenario shipped with the package, replayed when no file is given. */
@@ -121,6 +122,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   const { item } = registerItemCommands(program, context);
   registerSearchCommand(item, context);
   registerStixCommands(item, context);
+  registerTaxiiCommands(program, context);
   registerFederationCommands(program, item, agreement, context);
   registerAlertCommands(program, context);
   registerNodeCommands(program, context);

@@ -5,12 +5,15 @@
 // in pages cut as if the rest did not exist; every item served is logged as a read
 // (view taxii); 401, 404, 406 and 400 as TAXII error messages. Every page's objects are
 // validated against the OASIS STIX schemas.
+import { execFile } from 'node:child_process';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TAXII_MEDIA_TYPE } from '../../src/api/taxii-routes.js';
 import { ITEM_EXTENSION_ID } from '../../src/interop/stix.js';
 import { collectionId, decodeNext } from '../../src/node/taxii.js';
 import { startTrio, type Trio } from '../support/federation.js';
-import { http, storedEntries } from '../support/node-process.js';
+import { BIN, http, storedEntries } from '../support/node-process.js';
 import { validateBundle } from '../support/stix-schemas.js';
 
 type Json = Record<string, unknown>;
@@ -309,5 +312,176 @@ describe('TAXII 2.1 server (issue 14)', () => {
       tok('officer'),
     );
     expect(badAfter.status).toBe(400);
+  });
+});
+
+/** The CLI, run without blocking this process (which serves a TAXII feed meanwhile). */
+function cli(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, LIAISON_TOKEN: '', LIAISON_NODE: '', LIAISON_TAXII_TOKEN: '' } },
+      (e, out, err) =>
+        resolve({ code: e === null ? 0 : typeof e.code === 'number' ? e.code : -1, out, err }),
+    );
+  });
+}
+
+const TLP_GREEN = 'marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da';
+const CERT = 'identity--a463ffb3-1bd9-4d94-b02d-74e4f1658283';
+const t0 = '2026-11-30T12:00:00.000Z';
+const feedReport = (n: number, refs: string[] = [CERT]) => ({
+  type: 'report',
+  spec_version: '2.1',
+  id: `report--84e4d88f-44ea-4bcd-bbf3-b2c1c320bc0${n}`,
+  created_by_ref: CERT,
+  created: t0,
+  modified: t0,
+  name: `Feed report ${n}`,
+  description: `Body of feed report ${n}`,
+  published: t0,
+  labels: ['dprk-missile'],
+  object_refs: refs,
+  object_marking_refs: [TLP_GREEN],
+});
+const INDICATOR = {
+  type: 'indicator',
+  spec_version: '2.1',
+  id: 'indicator--1e2c5a4b-33a7-4a8e-9f45-0c6a1f0d9e11',
+  created: t0,
+  modified: t0,
+  pattern: "[ipv4-addr:value = '198.51.100.7']",
+  pattern_type: 'stix',
+  valid_from: t0,
+};
+const IDENTITY = {
+  type: 'identity',
+  spec_version: '2.1',
+  id: CERT,
+  created: t0,
+  modified: t0,
+  name: 'A national CERT',
+  identity_class: 'organization',
+};
+
+describe('liaison taxii pull (issue 14)', () => {
+  let feed: Server;
+  const asked: IncomingMessage[] = [];
+  const pages: Json[] = [
+    { more: true, next: 'page-2', objects: [feedReport(1), IDENTITY] },
+    { more: false, objects: [feedReport(2), feedReport(3, [CERT, INDICATOR.id]), INDICATOR] },
+  ];
+  let feedUrl = '';
+
+  beforeAll(async () => {
+    // Another TAXII 2.1 server: discovery at /taxii2/ naming the root /feed/, two pages.
+    feed = createServer((req, res) => {
+      asked.push(req);
+      const u = new URL(req.url ?? '/', 'http://x');
+      const send = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': TAXII_MEDIA_TYPE });
+        res.end(JSON.stringify(body));
+      };
+      if (req.headers.authorization !== 'Bearer feed-token')
+        return send(401, { title: 'unauthorized', http_status: '401' });
+      if (u.pathname === '/taxii2/') return send(200, { title: 'feed', default: '/feed/' });
+      if (u.pathname === '/feed/collections/c-1/objects/')
+        return send(200, u.searchParams.get('next') === 'page-2' ? pages[1] : pages[0]);
+      return send(404, { title: 'not found', http_status: '404' });
+    });
+    await new Promise<void>((r) => feed.listen(0, '127.0.0.1', r));
+    feedUrl = `http://127.0.0.1:${(feed.address() as AddressInfo).port}/taxii2/`;
+  });
+  afterAll(() => new Promise<void>((r) => feed.close(() => r())));
+
+  it('pulls every page from another server and imports each report as an item (--marking); what an item cannot hold is refused by name, the rest imported, exit 1', async () => {
+    const r = await cli([
+      'taxii',
+      'pull',
+      feedUrl,
+      '--collection',
+      'c-1',
+      '--taxii-token',
+      'feed-token',
+      '--marking',
+      'HI',
+      '--node',
+      url(),
+      '--token',
+      tok('ra'),
+      '--json',
+    ]);
+    expect(r.code, r.err).toBe(1);
+    const out = JSON.parse(r.out) as {
+      pages: number;
+      objects: number;
+      results: { report: string; item: string | null; refused: string | null }[];
+    };
+    expect(out.pages).toBe(2);
+    expect(out.objects).toBe(5);
+    expect(out.results.map((x) => x.report)).toEqual([1, 2, 3].map((n) => feedReport(n).id));
+    expect(out.results[2]?.refused).toMatch(/^unsupported-stix: /);
+    for (const x of out.results.slice(0, 2)) {
+      expect(x.refused).toBeNull();
+      const item = await http(url(), 'GET', `/v1/items/${x.item}`, tok('officer'));
+      expect(item.status).toBe(200);
+      expect(item.body).toMatchObject({
+        marking: { code: 'HI' },
+        categories: ['dprk-missile'],
+        originator: 'JP',
+      });
+    }
+    // The client spoke TAXII 2.1: its media type, the bearer token, `next` followed.
+    expect(asked.every((q) => q.headers.accept === TAXII_MEDIA_TYPE)).toBe(true);
+    expect(asked.map((q) => q.url)).toEqual([
+      '/taxii2/',
+      '/feed/collections/c-1/objects/',
+      '/feed/collections/c-1/objects/?next=page-2',
+    ]);
+  });
+
+  it("pulling a partner's TAXII collection into another party's node: every report refused as another originator's (RULES F1), none lost to a missing object", async () => {
+    const r = await cli([
+      'taxii',
+      'pull',
+      `${url()}/taxii2/api/`,
+      '--collection',
+      MISSILE,
+      '--taxii-token',
+      tok('officer'),
+      '--limit',
+      '8',
+      '--node',
+      trio.members.KR.url,
+      '--token',
+      trio.members.KR.tokens.ra,
+      '--json',
+    ]);
+    expect(r.code, r.err).toBe(1);
+    const out = JSON.parse(r.out) as { pages: number; results: { refused: string | null }[] };
+    expect(out.pages).toBeGreaterThan(2);
+    expect(out.results.length).toBeGreaterThanOrEqual(10);
+    for (const x of out.results) expect(x.refused).toMatch(/^foreign-originator: /);
+  });
+
+  it('a bad TAXII token or URL is told, nothing imported', async () => {
+    const r = await cli([
+      'taxii',
+      'pull',
+      feedUrl,
+      '--collection',
+      'c-1',
+      '--taxii-token',
+      'wrong',
+      '--node',
+      url(),
+      '--token',
+      tok('ra'),
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/answered 401/);
+    const bad = await cli(['taxii', 'pull', 'ftp://x/', '--collection', 'c', '--node', url()]);
+    expect(bad.code).toBe(2);
   });
 });

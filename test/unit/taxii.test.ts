@@ -1,7 +1,9 @@
-// TAXII 2.1 (issue 14): collection ids, `next` tokens and Accept negotiation.
+// TAXII 2.1 (issue 14): collection ids, `next` tokens, Accept negotiation, and the
+// bundles `taxii pull` makes of the objects it pulls.
 import { describe, expect, it } from 'vitest';
 import { acceptsTaxii } from '../../src/api/taxii-routes.js';
 import { LIAISON_NAMESPACE, uuidv5 } from '../../src/interop/stix.js';
+import { bundlesOf } from '../../src/interop/taxii-bundles.js';
 import { collectionId, decodeNext, encodeNext } from '../../src/node/taxii.js';
 
 describe('TAXII collection ids', () => {
@@ -67,5 +69,43 @@ describe('TAXII Accept negotiation', () => {
       'application/taxii+json;version=2.1;q=0',
     ])
       expect(acceptsTaxii(a), a).toBe(false);
+  });
+});
+
+describe('bundles from pulled objects (taxii pull)', () => {
+  const o = (type: string, n: number, more: Record<string, unknown> = {}) => ({
+    type,
+    id: `${type}--00000000-0000-4000-8000-00000000000${n}`,
+    modified: '2026-12-01T00:00:00.000Z',
+    ...more,
+  });
+  const ident = o('identity', 1);
+  const mark = o('marking-definition', 2, { created_by_ref: ident.id });
+  const ext = o('extension-definition', 3, { created_by_ref: ident.id });
+  const r1 = o('report', 4, {
+    created_by_ref: ident.id,
+    object_refs: [ident.id],
+    object_marking_refs: [mark.id, 'marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da'],
+    extensions: { [ext.id]: { extension_type: 'property-extension' } },
+  });
+  const r2 = o('report', 5, { object_refs: [ident.id], object_marking_refs: [mark.id] });
+  const stray = o('indicator', 6);
+
+  it('one bundle per report, each holding what it names (transitively), shared objects in each, unpulled names left out', () => {
+    const bs = bundlesOf([r1, ident, mark, stray, ext, r2]);
+    expect(bs.map((b) => b.report)).toEqual([r1.id, r2.id]);
+    expect(bs[0]?.bundle.objects.map((x) => x.id)).toEqual([r1.id, ident.id, mark.id, ext.id]);
+    expect(bs[1]?.bundle.objects.map((x) => x.id)).toEqual([r2.id, ident.id, mark.id]);
+    expect(bs[0]?.bundle.id).toMatch(
+      /^bundle--[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    expect(bundlesOf([r1, ident, mark, ext, r2])[0]?.bundle.id).toBe(bs[0]?.bundle.id);
+  });
+
+  it('keeps the latest version of an object pulled twice', () => {
+    const newer = { ...r2, modified: '2026-12-02T00:00:00.000Z', name: 'v2' };
+    const bs = bundlesOf([r2, ident, mark, newer]);
+    expect(bs).toHaveLength(1);
+    expect(bs[0]?.bundle.objects[0]).toEqual(newer);
   });
 });
