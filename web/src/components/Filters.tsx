@@ -111,10 +111,13 @@ export function PagedTable<T>({
   caption,
   columns,
   row,
+  live,
 }: {
   readonly name: string;
   readonly paged: Paged<T>;
   readonly filtered: boolean;
+  /** The line that says nothing was found is announced (a status), e.g. for a search. */
+  readonly live?: boolean;
   readonly empty: string;
   readonly caption: string;
   readonly columns: readonly string[];
@@ -128,7 +131,7 @@ export function PagedTable<T>({
   return (
     <div className="paged" ref={top}>
       {nothing ? (
-        <p data-testid={`${name}-empty`}>
+        <p data-testid={`${name}-empty`} role={live ? 'status' : undefined}>
           {paged.rows.length === 0 ? empty : t('filters.noMatch')}
         </p>
       ) : (

@@ -1,6 +1,7 @@
 // Every item this node holds (metadata only; opening one is a logged read), with
-// filters, and a form to create an item originated by this party.
-import { type FormEvent, useState } from 'react';
+// filters, a full-text search (GET /v1/search, the search in the fragment:
+// `#/items?q=…`), and a form to create an item originated by this party.
+import { type FormEvent, useEffect, useId, useState } from 'react';
 import { getChunk } from '../api';
 import { ItemFilters, isFiltered, matches, NO_FILTER, PagedTable } from '../components/Filters';
 import { MarkingBadge, markingText } from '../components/Marking';
@@ -15,8 +16,10 @@ import {
   Section,
   SelectField,
 } from '../components/ui';
+import { useLoad } from '../hooks';
 import { useI18n } from '../i18n';
-import { href, navigate } from '../router';
+import { peerList } from '../nodeInfo';
+import { href, navigate, useRoute } from '../router';
 import { hasRole, useSession } from '../session';
 import type { ItemSummary, Precedence } from '../types';
 
@@ -24,8 +27,72 @@ export const ITEMS_PAGE_SIZE = 25;
 
 export function ItemsPage() {
   const { t } = useI18n();
-  const { session, client } = useSession();
+  const { session } = useSession();
+  const route = useRoute();
+  const search = searchOf(route.query);
+  // Bumped when an item is created here: the full list loads again.
+  const [created, setCreated] = useState(0);
+  return (
+    <div data-testid="page-items">
+      <PageTitle>{t('items.pageTitle')}</PageTitle>
+      <p className="lead">{t('items.lead')}</p>
+      {hasRole(session, 'officer', 'releasing-authority') ? (
+        <NewItem onCreated={() => setCreated((n) => n + 1)} />
+      ) : null}
+      <ItemSearch current={search} />
+      {search === null ? (
+        <AllItems reloadKey={created} />
+      ) : (
+        // A new search starts afresh: no row of the previous one stays on screen.
+        <SearchResults key={searchHash(search)} search={search} />
+      )}
+    </div>
+  );
+}
+
+/** The item table's columns and its row, for the full list and the search results alike. */
+function useItemTable() {
+  const { t } = useI18n();
+  const col = {
+    marking: t('items.marking'),
+    item: t('items.item'),
+    originator: t('items.originatorMarking'),
+    precedence: t('items.precedence'),
+    categories: t('items.categories'),
+    created: t('items.created'),
+  };
+  const row = (i: ItemSummary) => (
+    <tr key={i.id} data-testid={`item-row-${i.id}`}>
+      <td data-label={col.marking} data-field="marking">
+        <MarkingBadge marking={i.marking} />
+      </td>
+      <th scope="row" data-label={col.item} data-field="title" className="title-cell">
+        <ItemTitle id={i.id} title={i.title} testId="item-title" />
+        {i.compromised ? <div className="warn">{t('items.compromised')}</div> : null}
+      </th>
+      <td data-label={col.originator} data-field="originator">
+        <MarkingBadge marking={i.originatorMarking} /> <span className="muted">{i.originator}</span>
+      </td>
+      <td data-label={col.precedence} data-field="precedence">
+        <span className={`precedence prec-${i.precedence}`}>{i.precedence}</span>
+      </td>
+      <td data-label={col.categories} data-field="categories">
+        {i.categories.join(', ')}
+      </td>
+      <td data-label={col.created} data-field="created">
+        <Instant iso={i.createdAt} />
+      </td>
+    </tr>
+  );
+  return { columns: Object.values(col), row };
+}
+
+/** Every item held here that the person may read, filtered in the browser. */
+function AllItems({ reloadKey }: { readonly reloadKey: number }) {
+  const { t } = useI18n();
+  const { client } = useSession();
   const [filter, setFilter] = useState(NO_FILTER);
+  const table = useItemTable();
   const items = usePaged<ItemSummary>({
     fetch: (offset, limit) => getChunk<ItemSummary>(client, '/v1/items', {}, offset, limit),
     key: (i) => i.id,
@@ -36,24 +103,11 @@ export function ItemsPage() {
         text: [i.title, i.id, ...i.categories, i.precedence],
       }),
     pageSize: ITEMS_PAGE_SIZE,
-    deps: [client],
+    deps: [client, reloadKey],
   });
   const rows = items.rows;
-  const col = {
-    marking: t('items.marking'),
-    item: t('items.item'),
-    originator: t('items.originatorMarking'),
-    precedence: t('items.precedence'),
-    categories: t('items.categories'),
-    created: t('items.created'),
-  };
   return (
-    <div data-testid="page-items">
-      <PageTitle>{t('items.pageTitle')}</PageTitle>
-      <p className="lead">{t('items.lead')}</p>
-      {hasRole(session, 'officer', 'releasing-authority') ? (
-        <NewItem onCreated={items.reload} />
-      ) : null}
+    <>
       <ItemFilters
         value={filter}
         onChange={(f) => {
@@ -70,33 +124,146 @@ export function ItemsPage() {
         filtered={isFiltered(filter)}
         empty={t('items.empty')}
         caption={t('items.caption')}
-        columns={Object.values(col)}
-        row={(i) => (
-          <tr key={i.id} data-testid={`item-row-${i.id}`}>
-            <td data-label={col.marking} data-field="marking">
-              <MarkingBadge marking={i.marking} />
-            </td>
-            <th scope="row" data-label={col.item} data-field="title" className="title-cell">
-              <ItemTitle id={i.id} title={i.title} testId="item-title" />
-              {i.compromised ? <div className="warn">{t('items.compromised')}</div> : null}
-            </th>
-            <td data-label={col.originator} data-field="originator">
-              <MarkingBadge marking={i.originatorMarking} />{' '}
-              <span className="muted">{i.originator}</span>
-            </td>
-            <td data-label={col.precedence} data-field="precedence">
-              <span className={`precedence prec-${i.precedence}`}>{i.precedence}</span>
-            </td>
-            <td data-label={col.categories} data-field="categories">
-              {i.categories.join(', ')}
-            </td>
-            <td data-label={col.created} data-field="created">
-              <Instant iso={i.createdAt} />
-            </td>
-          </tr>
-        )}
+        columns={table.columns}
+        row={table.row}
       />
-    </div>
+    </>
+  );
+}
+
+/** A search as the fragment holds it: `#/items?q=…&originator=…&precedence=…`. */
+interface Search {
+  readonly q: string;
+  readonly originator: string;
+  readonly precedence: string;
+}
+
+function searchOf(query: URLSearchParams): Search | null {
+  const q = query.get('q') ?? '';
+  if (q.trim() === '') return null;
+  return {
+    q,
+    originator: query.get('originator') ?? '',
+    precedence: query.get('precedence') ?? '',
+  };
+}
+
+/** The fragment of a search (page 1); the full list when there are no words. */
+function searchHash(s: Search): string {
+  if (s.q.trim() === '') return '#/items';
+  const params = new URLSearchParams({ q: s.q });
+  if (s.originator !== '') params.set('originator', s.originator);
+  if (s.precedence !== '') params.set('precedence', s.precedence);
+  return `#/items?${params.toString()}`;
+}
+
+const NO_SEARCH: Search = { q: '', originator: '', precedence: '' };
+
+/**
+ * The search form: the words as typed (the node normalizes them, NFKC and case), and
+ * two filters the node applies. Submitting puts the search in the fragment.
+ */
+function ItemSearch({ current }: { readonly current: Search | null }) {
+  const { t } = useI18n();
+  const { session, client } = useSession();
+  const peers = useLoad(() => peerList(client).catch(() => []), [client]);
+  const [form, setForm] = useState<Search>(current ?? NO_SEARCH);
+  const id = useId();
+  const cq = current?.q ?? '';
+  const co = current?.originator ?? '';
+  const cp = current?.precedence ?? '';
+  // The fragment changed (Back, a bookmark, Clear): the form shows that search.
+  useEffect(() => setForm({ q: cq, originator: co, precedence: cp }), [cq, co, cp]);
+  const parties = [...new Set([session.party, ...(peers.data ?? []).map((p) => p.party)])].sort();
+  const submit = (ev: FormEvent) => {
+    ev.preventDefault();
+    navigate(searchHash(form));
+  };
+  return (
+    <form
+      className="filters"
+      aria-label={t('search.label')}
+      onSubmit={submit}
+      data-testid="item-search-form"
+    >
+      <InputField
+        id={`${id}-q`}
+        label={t('search.input')}
+        type="search"
+        maxLength={200}
+        value={form.q}
+        onChange={(e) => setForm({ ...form, q: e.target.value })}
+        aria-describedby={`${id}-hint`}
+        data-testid="item-search"
+      />
+      <SelectField
+        id={`${id}-orig`}
+        label={t('filters.originator')}
+        value={form.originator}
+        onChange={(e) => setForm({ ...form, originator: e.target.value })}
+        data-testid="item-search-originator"
+      >
+        <Options blank={t('filters.any')} values={parties} />
+      </SelectField>
+      <SelectField
+        id={`${id}-prec`}
+        label={t('items.precedence')}
+        value={form.precedence}
+        onChange={(e) => setForm({ ...form, precedence: e.target.value })}
+        data-testid="item-search-precedence"
+      >
+        <Options blank={t('filters.any')} values={PRECEDENCES} />
+      </SelectField>
+      <button type="submit" className="primary" data-testid="item-search-submit">
+        {t('search.submit')}
+      </button>
+      {current === null ? null : (
+        <button type="button" onClick={() => navigate('#/items')} data-testid="item-search-clear">
+          {t('search.clear')}
+        </button>
+      )}
+      <p id={`${id}-hint`} className="muted hint">
+        {t('search.hint')}
+      </p>
+    </form>
+  );
+}
+
+/** What GET /v1/search finds, newest first, a page at a time like the full list. */
+function SearchResults({ search }: { readonly search: Search }) {
+  const { t } = useI18n();
+  const { client } = useSession();
+  const table = useItemTable();
+  const found = usePaged<ItemSummary>({
+    fetch: (offset, limit) =>
+      getChunk<ItemSummary>(
+        client,
+        '/v1/search',
+        {
+          q: search.q,
+          originator: search.originator === '' ? undefined : search.originator,
+          precedence: search.precedence === '' ? undefined : search.precedence,
+        },
+        offset,
+        limit,
+      ),
+    key: (i) => i.id,
+    pageSize: ITEMS_PAGE_SIZE,
+    deps: [client],
+  });
+  return (
+    <Section title={t('search.results')} testId="item-search-results">
+      <PagedTable
+        name="search"
+        paged={found}
+        filtered={false}
+        live
+        empty={t('search.none', { q: search.q })}
+        caption={t('search.caption', { q: search.q })}
+        columns={table.columns}
+        row={table.row}
+      />
+    </Section>
   );
 }
 
