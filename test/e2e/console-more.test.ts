@@ -13,6 +13,10 @@
 // the node saying events were missed. A stream that started afresh instead would not
 // show it: after its first `ready` the console reads the list again only when the
 // node says `missed`.
+//
+// Also on the same demo, the Items page's search box (issue 14): an English title (by a
+// prefix), a Japanese and a Korean one found as typed, the originator filter, the
+// announced no-results line, a punctuation-only query's 400 shown as an error, and Clear.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Balancer, startBalancer } from '../support/balancer.js';
@@ -216,5 +220,89 @@ describe('the console resumes its alert stream after a cut', () => {
     // Once each: the first alert's card is not doubled by the replay.
     expect(await page.getByTestId(`alert-card-${first}`).count()).toBe(1);
     expect(await page.getByTestId(`alert-card-${second}`).count()).toBe(1);
+  }, 120_000);
+});
+
+describe('searching the items from the console (issue 14)', () => {
+  /** Creates an item at JP with this title; its id. */
+  async function create(title: string, body: string): Promise<string> {
+    const r = await http(JP().url, 'POST', '/v1/items', JP().tokens['releasing-authority'], {
+      marking: 'GOKUHI',
+      categories: ['dprk-missile'],
+      title,
+      body,
+    });
+    expect(r.status, r.text).toBe(201);
+    return (r.body as { id: string }).id;
+  }
+
+  /** Types the words into the search box (a labelled searchbox) and submits them. */
+  async function search(page: Page, words: string): Promise<void> {
+    await page.getByRole('searchbox', { name: 'Search' }).fill(words);
+    await page.getByTestId('item-search-submit').click();
+    await page.getByTestId('item-search-results').waitFor();
+  }
+
+  const results = (page: Page) => page.getByTestId('item-search-results');
+
+  it('finds an English title, a Japanese one and a Korean one; says when nothing matches; clears', async () => {
+    const english = await create('Zephyrquartz telemetry summary', 'Routine telemetry notes.');
+    const japanese = await create('黒潮観測所の臨時報告', '海面水温の急変について。');
+    const korean = await create('동해 해역 특이 동향 보고', '관측 결과 요약.');
+    await jp.goto(`${JP().url}/#/items`);
+    await jp.getByTestId('page-items').waitFor();
+    await jp.getByTestId('items-table').waitFor({ timeout: 15_000 });
+
+    // English, a prefix of the word: the item is listed in the item table's rows.
+    await search(jp, 'zephyrqu');
+    await results(jp).getByTestId(`item-row-${english}`).waitFor({ timeout: 15_000 });
+    expect(await results(jp).locator('tbody tr').count()).toBe(1);
+    expect(await jp.getByTestId('search-rows').getAttribute('role')).toBe('status');
+    expect(await jp.getByTestId('search-rows').innerText()).toBe('Row 1 of 1');
+    // The search is in the fragment; the full list's filters are not shown meanwhile.
+    expect(new URL(jp.url()).hash).toBe('#/items?q=zephyrqu');
+    expect(await jp.getByTestId('items-filters').count()).toBe(0);
+    await screenshot(jp, 'search-english');
+
+    // The node's filters: another originator finds nothing, JP finds it again.
+    await jp.getByTestId('item-search-originator').selectOption('KR');
+    await jp.getByTestId('item-search-submit').click();
+    await results(jp).getByTestId('search-empty').waitFor({ timeout: 15_000 });
+    await jp.getByTestId('item-search-originator').selectOption('JP');
+    await jp.getByTestId('item-search-submit').click();
+    await results(jp).getByTestId(`item-row-${english}`).waitFor({ timeout: 15_000 });
+    await jp.getByTestId('item-search-originator').selectOption('');
+
+    // Japanese and Korean as typed (the node does NFKC and the bigrams).
+    await search(jp, '黒潮観測');
+    await results(jp).getByTestId(`item-row-${japanese}`).waitFor({ timeout: 15_000 });
+    expect(await results(jp).locator('tbody tr').count()).toBe(1);
+    await search(jp, '특이 동향');
+    await results(jp).getByTestId(`item-row-${korean}`).waitFor({ timeout: 15_000 });
+    expect(await results(jp).locator('tbody tr').count()).toBe(1);
+
+    // A word that is nowhere: the announced no-results line, no table.
+    await search(jp, 'xylophonenowhere');
+    const empty = results(jp).getByTestId('search-empty');
+    await empty.waitFor({ timeout: 15_000 });
+    expect(await empty.innerText()).toBe('No item you may read matches “xylophonenowhere”.');
+    expect(await empty.getAttribute('role')).toBe('status');
+    expect(await jp.getByTestId('search-table').count()).toBe(0);
+    await jp.waitForLoadState('networkidle').catch(() => {});
+    await screenshot(jp, 'search-nothing');
+    expect(await seriousViolations(jp)).toEqual([]);
+
+    // Punctuation only: the node's 400, shown as the console shows a refusal.
+    await search(jp, '!!!');
+    const error = results(jp).getByTestId('error');
+    await error.waitFor({ timeout: 15_000 });
+    expect(await error.innerText()).toContain('Not accepted');
+
+    // Clear: back to the full list, the box empty.
+    await jp.getByTestId('item-search-clear').click();
+    await jp.getByTestId('items-table').waitFor({ timeout: 15_000 });
+    expect(new URL(jp.url()).hash).toBe('#/items');
+    expect(await jp.getByTestId('item-search').inputValue()).toBe('');
+    expect(await jp.getByTestId('item-search-results').count()).toBe(0);
   }, 120_000);
 });
