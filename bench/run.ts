@@ -10,6 +10,7 @@ import { coreRates } from './core.js';
 import { federationFigures, sealingRates } from './federation.js';
 import { type AppendFigure, nodeFigures } from './node.js';
 import { scaleRows } from './scale.js';
+import { searchFigures } from './search.js';
 import { simulatorRates } from './simulator.js';
 import { buildWorkload } from './workload.js';
 
@@ -319,6 +320,29 @@ async function accessSection(): Promise<Row[]> {
   ];
 }
 
+async function searchSection(): Promise<Row[]> {
+  const f = searchFigures(quick);
+  return [
+    [
+      `search index build, ${fmt(f.items)} items (English, Japanese, Korean; ${f.textMegabytes.toFixed(0)} MB of text), 1 core`,
+      `${f.buildSeconds.toFixed(1)} s (${fmt(f.items / f.buildSeconds)} items/s; ${fmt(f.terms)} terms), then compacted in ${f.compactSeconds.toFixed(2)} s`,
+      '(reported)',
+    ],
+    [
+      'search index memory per item (heap + buffers held after the build; ids shared with the World)',
+      `${fmt(f.bytesPerItem)} B: posting lists ${fmt(f.postingBytesPerItem)} B (${fmt(f.denseTerms)} terms as bitmaps), the rest the term dictionary (${(f.terms / f.items).toFixed(1)} terms per item), ids and instants`,
+      '≤ ~300 B',
+    ],
+    ...f.kinds.map(
+      (k): Row => [
+        `search queries/s, ${k.name}: index / linear String.includes scan (first page of 50, mean ${k.meanHits.toFixed(1)} hits)`,
+        `${fmt(k.index)} / ${fmt(k.scan)} (×${(k.index / k.scan).toFixed(k.index < k.scan ? 2 : 0)})`,
+        '(reported)',
+      ],
+    ),
+  ];
+}
+
 const SECTIONS: Record<string, () => Promise<Row[]>> = {
   policy: policySection,
   simulator: simulatorSection,
@@ -329,6 +353,7 @@ const SECTIONS: Record<string, () => Promise<Row[]>> = {
   alerts: alertsSection,
   access: accessSection,
   scale: () => scaleRows(quick),
+  search: searchSection,
 };
 
 const sectionArg = process.argv.indexOf('--section');

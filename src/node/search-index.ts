@@ -6,8 +6,21 @@
 import { Postings } from './search-postings.js';
 import { isGram, type QueryTerm } from './search-text.js';
 
+/** The pool is compacted when it has grown to twice what it was after the last time, and at least this. */
+const COMPACT_MIN = 4 << 20;
 /** Fresh words wait unsorted (scanned by prefix queries) until there are this many. */
 const FRESH_MAX = 1024;
+/**
+ * A list of more docs than this that holds more than one doc in eight becomes a bitmap:
+ * no larger than its varints, and ANDed or walked back from the newest a word at a time.
+ */
+const DENSE_MIN = 2048;
+
+/** A term in many docs: one bit per doc. */
+interface Dense {
+  bits: Uint32Array;
+  count: number;
+}
 
 function grownF64(a: Float64Array, need: number): Float64Array {
   if (need <= a.length) return a;
@@ -19,11 +32,13 @@ function grownF64(a: Float64Array, need: number): Float64Array {
 export class SearchIndex {
   private readonly lists = new Map<string, number>();
   private readonly postings = new Postings();
+  private readonly dense = new Map<number, Dense>();
+  private compactAt = COMPACT_MIN;
   /** Words (not CJK grams), sorted, for prefix queries; new ones wait in `fresh`. */
   private sorted: string[] = [];
   private fresh: string[] = [];
   private readonly ids: string[] = [];
-  private readonly docs = new Map<string, number>();
+  private readonly numbers = new Map<string, number>();
   private created: Float64Array = new Float64Array(1024);
   /** The largest creation instant among docs 0..d: no doc before d is newer. */
   private newest: Float64Array = new Float64Array(1024);
@@ -39,7 +54,7 @@ export class SearchIndex {
   }
 
   has(id: string): boolean {
-    return this.docs.has(id);
+    return this.numbers.has(id);
   }
 
   idOf(doc: number): string {
@@ -55,11 +70,11 @@ export class SearchIndex {
    * already indexed is left as it is (its text never changes). Returns its doc number.
    */
   add(id: string, created: number, terms: Iterable<string>): number {
-    const known = this.docs.get(id);
+    const known = this.numbers.get(id);
     if (known !== undefined) return known;
     const doc = this.ids.length;
     this.ids.push(id);
-    this.docs.set(id, doc);
+    this.numbers.set(id, doc);
     this.created = grownF64(this.created, doc + 1);
     this.newest = grownF64(this.newest, doc + 1);
     this.created[doc] = created;
@@ -71,13 +86,53 @@ export class SearchIndex {
         this.lists.set(term, list);
         if (!isGram(term)) this.fresh.push(term);
       }
-      this.postings.add(list, doc);
+      this.post(list, doc);
     }
+    if (this.postings.used > this.compactAt) this.compact();
     return doc;
   }
 
-  /** The docs that hold every term of the query, ascending; none for no terms. */
-  matching(query: readonly QueryTerm[]): Uint32Array {
+  /**
+   * Packs the posting lists tight (search-postings.ts); done as the pool doubles, and
+   * by the node after indexing many items at once.
+   */
+  compact(): void {
+    this.postings.compact();
+    this.compactAt = Math.max(COMPACT_MIN, 2 * this.postings.used);
+  }
+
+  private post(list: number, doc: number): void {
+    const d = this.dense.get(list);
+    if (d !== undefined) {
+      const w = doc >>> 5;
+      if (w >= d.bits.length) {
+        const b = new Uint32Array(Math.max(w + 1, d.bits.length * 2));
+        b.set(d.bits);
+        d.bits = b;
+      }
+      d.bits[w] = (d.bits[w] ?? 0) | (1 << (doc & 31));
+      d.count++;
+      return;
+    }
+    this.postings.add(list, doc);
+    const count = this.postings.count(list);
+    if (count > DENSE_MIN && count * 8 > doc) {
+      // From now on a bitmap; the varints it had stay in the pool, unread.
+      const bits = new Uint32Array(((doc + 1024) >>> 5) + 1);
+      this.postings.forEach(list, (x) => {
+        bits[x >>> 5] = (bits[x >>> 5] ?? 0) | (1 << (x & 31));
+      });
+      this.dense.set(list, { bits, count });
+      this.postings.drop(list);
+    }
+  }
+
+  private count(list: number): number {
+    return this.dense.get(list)?.count ?? this.postings.count(list);
+  }
+
+  /** The docs that hold every term of the query, as a bitmap; null for none (or no terms). */
+  matching(query: readonly QueryTerm[]): Uint32Array | null {
     const groups: { lists: number[]; size: number }[] = [];
     for (const t of query) {
       const lists: number[] = [];
@@ -90,10 +145,10 @@ export class SearchIndex {
         const l = this.lists.get(t.text);
         if (l !== undefined) lists.push(l);
       }
-      if (lists.length === 0) return new Uint32Array(0);
-      groups.push({ lists, size: lists.reduce((n, l) => n + this.postings.count(l), 0) });
+      if (lists.length === 0) return null;
+      groups.push({ lists, size: lists.reduce((n, l) => n + this.count(l), 0) });
     }
-    if (groups.length === 0) return new Uint32Array(0);
+    if (groups.length === 0) return null;
     // Rarest first: the candidates shrink fastest.
     groups.sort((a, b) => a.size - b.size);
     const words = (this.ids.length + 31) >>> 5;
@@ -101,37 +156,52 @@ export class SearchIndex {
     for (const g of groups) {
       const hit = new Uint32Array(words);
       const within: Uint32Array | null = current;
-      let any = false;
       for (const l of g.lists) {
+        const d = this.dense.get(l);
+        if (d !== undefined) {
+          const n = Math.min(words, d.bits.length);
+          if (within === null)
+            for (let i = 0; i < n; i++) hit[i] = (hit[i] ?? 0) | (d.bits[i] ?? 0);
+          else
+            for (let i = 0; i < n; i++)
+              hit[i] = (hit[i] ?? 0) | ((d.bits[i] ?? 0) & (within[i] ?? 0));
+          continue;
+        }
         this.postings.forEach(l, (doc) => {
           const w = doc >>> 5;
           const bit = 1 << (doc & 31);
           if (within !== null && ((within[w] ?? 0) & bit) === 0) return;
           hit[w] = (hit[w] ?? 0) | bit;
-          any = true;
         });
       }
-      if (!any) return new Uint32Array(0);
+      if (!hit.some((w) => w !== 0)) return null;
       current = hit;
     }
-    return current === null ? new Uint32Array(0) : docsOf(current);
+    return current;
   }
 
   /**
-   * Calls `visit` with docs newest first (creation instant descending, then id
-   * ascending) until it returns false. Docs are added roughly in order of creation;
-   * one is given out once no doc not yet looked at can be newer (`newest`), so an
-   * index in order costs nothing more than a walk back.
+   * Calls `visit` with the docs of a bitmap newest first (creation instant descending,
+   * then id ascending) until it returns false. Docs are added roughly in order of
+   * creation; one is given out once no doc not yet looked at can be newer (`newest`),
+   * so an index in order costs nothing more than a walk back from its last doc.
    */
-  newestFirst(docs: Uint32Array, visit: (doc: number) => boolean): void {
+  newestFirst(bits: Uint32Array | null, visit: (doc: number) => boolean): void {
+    if (bits === null) return;
     const heap = new DocHeap(this.created, this.ids);
-    for (let i = docs.length - 1; i >= 0; i--) {
-      const doc = docs[i] ?? 0;
+    let stopped = false;
+    walkDown(bits, (doc) => {
+      // Every doc not yet looked at is below this one: none is newer than newest[doc].
+      while (heap.size > 0 && heap.topCreated() > (this.newest[doc] ?? 0)) {
+        if (!visit(heap.pop())) {
+          stopped = true;
+          return false;
+        }
+      }
       heap.push(doc);
-      const next = i > 0 ? (this.newest[docs[i - 1] ?? 0] ?? 0) : Number.NEGATIVE_INFINITY;
-      while (heap.size > 0 && heap.topCreated() > next) if (!visit(heap.pop())) return;
-    }
-    while (heap.size > 0) if (!visit(heap.pop())) return;
+      return true;
+    });
+    while (!stopped && heap.size > 0) if (!visit(heap.pop())) return;
   }
 
   /**
@@ -160,14 +230,16 @@ export class SearchIndex {
     return out;
   }
 
-  /** Bytes of the typed arrays and the pool (not the maps and strings, which the bench measures). */
-  get bytes(): number {
-    return this.postings.bytes + this.created.byteLength + this.newest.byteLength;
+  /** Bytes of the posting lists: the pool in use and the bitmaps. */
+  get postingBytes(): number {
+    let bytes = this.postings.used;
+    for (const d of this.dense.values()) bytes += d.bits.byteLength;
+    return bytes;
   }
 
-  /** Bytes of the pool in use. */
-  get postingBytes(): number {
-    return this.postings.used;
+  /** How many terms are held as bitmaps. */
+  get denseTerms(): number {
+    return this.dense.size;
   }
 
   /** The indexed words that begin with `prefix` (itself included). */
@@ -213,27 +285,16 @@ export class SearchIndex {
   }
 }
 
-/** The docs whose bits are set, ascending. */
-function docsOf(bits: Uint32Array): Uint32Array {
-  let n = 0;
-  for (const w of bits) n += popcount(w);
-  const out = new Uint32Array(n);
-  let k = 0;
-  for (let i = 0; i < bits.length; i++) {
+/** Calls `fn` with the docs whose bits are set, descending, until it returns false. */
+function walkDown(bits: Uint32Array, fn: (doc: number) => boolean): void {
+  for (let i = bits.length - 1; i >= 0; i--) {
     let w = bits[i] ?? 0;
     while (w !== 0) {
-      const low = w & -w;
-      out[k++] = (i << 5) + (31 - Math.clz32(low));
-      w ^= low;
+      const high = 31 - Math.clz32(w);
+      if (!fn((i << 5) + high)) return;
+      w &= ~(1 << high);
     }
   }
-  return out;
-}
-
-function popcount(x: number): number {
-  let v = x - ((x >>> 1) & 0x55555555);
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
 /** A binary heap of docs, newest (then smallest id) on top. */

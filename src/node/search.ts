@@ -40,25 +40,48 @@ export interface IndexBuilt {
 /** One instance's index and what it knows of the World it follows. */
 class NodeIndex {
   readonly index = new SearchIndex();
-  /** The World (and its item count) every item of which is indexed: nothing to look for. */
-  private world: World | null = null;
-  private items = -1;
+  /**
+   * Where this instance is in its World's items. Items are only ever added to a
+   * World's map, at its end, and a Map iterator not run to its end goes on to the
+   * entries added after it was made: taking exactly the new ones from it costs only
+   * them. A new World (a reload) is walked once, from the start.
+   */
+  private cursor: {
+    readonly world: World;
+    readonly entries: Iterator<[string, ItemRecord]>;
+    seen: number;
+  } | null = null;
+  /** Items met and not indexed yet (their rows were not committed when looked for). */
+  private readonly waiting = new Map<string, ItemRecord>();
   private running: Promise<void> | null = null;
   private built = false;
 
-  /** The items of `world` not indexed yet, oldest first (none when it is known complete). */
+  /** The items of `world` not indexed yet, oldest first. */
   unindexed(world: World): ItemRecord[] {
-    if (world === this.world && world.items.size === this.items) return [];
+    if (
+      this.cursor === null ||
+      this.cursor.world !== world ||
+      world.items.size < this.cursor.seen
+    ) {
+      this.cursor = { world, entries: world.items.entries(), seen: 0 };
+      // What waited may have been undone with the World it was in (a batch that failed).
+      this.waiting.clear();
+    }
+    const c = this.cursor;
+    // Never past the last entry: an iterator that has said `done` is done for good.
+    while (c.seen < world.items.size) {
+      const next = c.entries.next();
+      if (next.done === true) break;
+      c.seen++;
+      const [id, item] = next.value;
+      if (!this.index.has(id)) this.waiting.set(id, item);
+    }
     const out: ItemRecord[] = [];
-    for (const [id, item] of world.items) if (!this.index.has(id)) out.push(item);
-    out.sort((a, b) => createdOf(a) - createdOf(b));
-    return out;
-  }
-
-  /** Records that every item `world` held when it had `items` items is indexed. */
-  complete(world: World, items: number): void {
-    this.world = world;
-    this.items = items;
+    for (const [id, item] of this.waiting) {
+      if (this.index.has(id)) this.waiting.delete(id);
+      else out.push(item);
+    }
+    return out.sort((x, y) => createdOf(x) - createdOf(y));
   }
 
   /** Adds rows to the index (a row already there is skipped). */
@@ -77,26 +100,20 @@ class NodeIndex {
    */
   async refresh(node: LiaisonNode, built: (r: IndexBuilt) => void): Promise<void> {
     while (this.running !== null) await this.running;
-    const world = node.world;
-    const size = world.items.size;
-    const missing = this.unindexed(world);
-    if (missing.length === 0 && this.built) {
-      this.complete(world, size);
-      return;
-    }
+    const missing = this.unindexed(node.world);
+    if (missing.length === 0 && this.built) return;
     this.running = (async () => {
       const start = performance.now();
-      let found = 0;
       for (let i = 0; i < missing.length; i += TEXT_BATCH) {
         const ids = missing.slice(i, i + TEXT_BATCH).map((m) => m.id);
         const rows = await itemTexts(node.store.db, ids);
         // In order of creation, as the World gave them (the index walks back from its end).
+        // An item whose row is not committed yet stays waiting, looked for next time.
         const byId = new Map(rows.map((r) => [r.id, r]));
         this.add(ids.flatMap((id) => byId.get(id) ?? []));
-        found += rows.length;
       }
-      // An item whose row is not committed yet is looked for again next time.
-      if (found === missing.length) this.complete(world, size);
+      // Many at once (the first search): what growing left unused goes now.
+      if (missing.length >= 1000) this.index.compact();
       if (!this.built) {
         this.built = true;
         built({
@@ -210,7 +227,6 @@ export async function searchItems(
     // What this unit's World holds that the index does not: another instance's items,
     // caught up just now, or items made earlier in this batch. Matched here one by one;
     // they enter the index only once this batch has committed.
-    const size = u.world.items.size;
     const late = ix.unindexed(u.world);
     const lateRows: ItemText[] = [];
     for (let i = 0; i < late.length; i += TEXT_BATCH)
@@ -220,10 +236,7 @@ export async function searchItems(
           late.slice(i, i + TEXT_BATCH).map((m) => m.id),
         )),
       );
-    u.afterCommit(() => {
-      ix.add(lateRows);
-      if (lateRows.length === late.length) ix.complete(u.world, size);
-    });
+    u.afterCommit(() => ix.add(lateRows));
     const shown = page(node, u, actor, ix.index, terms, filters, p, lateRows);
     logListing(
       u,

@@ -40,6 +40,57 @@ describe('posting lists', () => {
     }
     expect(() => p.add(lists[0] ?? 0, 0)).toThrow(/in order/);
   });
+
+  it('compacted, hold the same docs in fewer bytes, and grow on; a list longer than a chunk too', () => {
+    const p = new Postings();
+    const want = new Map<number, number[]>();
+    const lists = Array.from({ length: 300 }, () => p.create());
+    const check = () => {
+      for (const l of lists) {
+        const got: number[] = [];
+        p.forEach(l, (d) => got.push(d));
+        expect(got).toEqual(want.get(l) ?? []);
+      }
+    };
+    let doc = 0;
+    const grow = (rounds: number) => {
+      for (let i = 0; i < rounds; i++) {
+        doc += 1 + (i % 5);
+        // List 0 gets every doc with gaps of ~200 (two bytes each): over 1 MiB in all.
+        const l = i % 7 === 0 ? (lists[(i * 31) % lists.length] ?? 0) : (lists[0] ?? 0);
+        p.add(l, doc);
+        const docs = want.get(l) ?? [];
+        docs.push(doc);
+        want.set(l, docs);
+      }
+    };
+    grow(20_000);
+    check();
+    const before = p.used;
+    p.compact();
+    check();
+    expect(p.used).toBeLessThan(before);
+    grow(20_000);
+    check();
+    p.compact();
+    p.compact();
+    check();
+    // One list of over a chunk (1 MiB) of varints.
+    const big = p.create();
+    const bigDocs: number[] = [];
+    for (let i = 0; i < 600_000; i++) {
+      doc += 200;
+      p.add(big, doc);
+      bigDocs.push(doc);
+    }
+    want.set(big, bigDocs);
+    lists.push(big);
+    p.compact();
+    check();
+    p.add(big, doc + 1);
+    bigDocs.push(doc + 1);
+    check();
+  });
 });
 
 describe('the search index', () => {
@@ -118,5 +169,35 @@ describe('the search index', () => {
     ]);
     expect(ids(big, 'other')).toEqual([]);
     expect(big.find(queryTerms('common'), () => true, 0, 5000).length).toBe(3000);
+  });
+});
+
+describe('terms in many items (bitmaps)', () => {
+  it('answer as lists do: AND with rare and common terms, newest first, out of order too', () => {
+    const n = 20_000;
+    const ix = new SearchIndex();
+    const want = (f: (i: number) => boolean) => {
+      const out: string[] = [];
+      for (let i = n - 1; i >= 0 && out.length < 30; i--) if (f(i)) out.push(`d${i}`);
+      return out;
+    };
+    for (let i = 0; i < n; i++) {
+      const words = ['every'];
+      if (i % 3 === 0) words.push('third');
+      if (i % 1000 === 7) words.push('rare');
+      if (i > 15_000) words.push('late');
+      ix.add(`d${i}`, i, indexTerms(words.join(' ')));
+    }
+    const find = (q: string) => ix.find(queryTerms(q), () => true, 0, 30).map((d) => ix.idOf(d));
+    expect(find('every')).toEqual(want(() => true));
+    expect(find('third')).toEqual(want((i) => i % 3 === 0));
+    expect(find('every third')).toEqual(want((i) => i % 3 === 0));
+    expect(find('third rare')).toEqual(want((i) => i % 3 === 0 && i % 1000 === 7));
+    expect(find('late third')).toEqual(want((i) => i > 15_000 && i % 3 === 0));
+    expect(find('third nothing')).toEqual([]);
+    // An old item added last (an instance catching up) still comes in its place.
+    ix.add('old', 5.5, indexTerms('every third'));
+    const all = ix.find(queryTerms('every third'), () => true, 0, n).map((d) => ix.idOf(d));
+    expect(all.slice(-4)).toEqual(['d6', 'old', 'd3', 'd0']);
   });
 });
