@@ -227,7 +227,7 @@ export function searchFigures(quick: boolean): SearchFigures {
         (w, i) => `${w} ${v.english[100 + ((i * 97) % 1900)]}`,
       ),
     },
-    { name: 'English, one common word ("missile", in most items)', queries: ['missile'] },
+    { name: 'English, one common word ("missile", in most English items)', queries: ['missile'] },
     {
       name: 'English, a 3-letter prefix (all words it begins)',
       queries: sample(v.english, 50, 5_000, 50).map((w) => w.slice(0, 3)),
