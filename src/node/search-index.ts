@@ -1,4 +1,4 @@
-// The full-text index of one node instance, in memory (docs/decisions.md #122): each
+// The full-text index of one node instance, in memory (docs/decisions.md #136): each
 // term's posting list of doc numbers (search-postings.ts), and per doc the item's id
 // and creation instant. Items are added once and never change or leave, so docs are
 // numbered in the order they are added. Pure, no I/O: the node feeds it

@@ -1,4 +1,4 @@
-// The words of full-text search (docs/decisions.md #122): pure, no I/O. Text is put in
+// The words of full-text search (docs/decisions.md #136): pure, no I/O. Text is put in
 // Unicode NFKC and lower case (so full-width ＡＢＣ is abc, half-width ｶﾀｶﾅ is カタカナ).
 // Runs of Han, Hiragana, Katakana and Hangul are indexed as character unigrams and
 // bigrams, as Lucene's CJK analyzer does: Japanese has no spaces, and Korean particles

@@ -1,4 +1,4 @@
-// Full-text search over the items this node holds (docs/decisions.md #122). Each
+// Full-text search over the items this node holds (docs/decisions.md #136). Each
 // instance keeps its own index in memory (search-index.ts), never on disk: item
 // content is to be encrypted at rest, and an FTS5 table or a tsvector would be its
 // plaintext. The index follows the instance's World: before each search, the items

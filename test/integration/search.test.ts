@@ -1,4 +1,4 @@
-// Full-text search on real node processes (docs/decisions.md #122): items in English,
+// Full-text search on real node processes (docs/decisions.md #136): items in English,
 // Japanese and Korean found through GET /v1/search and `liaison item search`; a person
 // never finds what they may not read (not in the results, not in the paging, and a
 // word only a hidden item holds answers exactly as a word nobody wrote); the page

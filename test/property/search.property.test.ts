@@ -1,5 +1,5 @@
 // Property test (fast-check) of full-text search (src/node/search-index.ts,
-// search-text.ts; docs/decisions.md #122), on random texts of Latin words (upper,
+// search-text.ts; docs/decisions.md #136), on random texts of Latin words (upper,
 // lower and full-width letters), Japanese and Korean:
 //   - an item whose title holds a word or a CJK string is found by that word (or a
 //     prefix of it of three characters or more) and by any piece of that string;

@@ -1,4 +1,4 @@
-// The words of full-text search (src/node/search-text.ts, docs/decisions.md #122):
+// The words of full-text search (src/node/search-text.ts, docs/decisions.md #136):
 // NFKC and lower case, words elsewhere, CJK unigrams and bigrams.
 import { describe, expect, it } from 'vitest';
 import { indexTerms, normalize, queryTerms, textMatches } from '../../src/node/search-text.js';
