@@ -86,6 +86,7 @@ export function registerItemRoutes(
           body: it.body,
           logIndex: it.logIndex,
           reasons: [...it.decision.reasons],
+          attachments: it.attachments.map((a) => ({ ...a })),
         };
       } catch (e) {
         if (e instanceof LiaisonError)

@@ -23,6 +23,28 @@ export const Precedence = T.Union(
 
 // ------------------------------------------------------------------ bodies
 
+/** A file's name as its creator gave it: no path, no control characters. */
+const FileName = T.String({
+  minLength: 1,
+  maxLength: 255,
+  pattern: '^(?!\\.{1,2}$)[^/\\\\\\x00-\\x1f\\x7f]+$',
+  description: 'the file name shown and used on download: no / or \\, not . or ..',
+});
+const MediaType = T.String({
+  maxLength: 127,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$',
+  description: 'its media type, e.g. application/pdf (application/octet-stream when unknown)',
+});
+const Sha256 = T.String({
+  pattern: '^[0-9a-f]{64}$',
+  description: 'SHA-256 of the whole file, hex',
+});
+
+export const AttachmentBody = T.Object(
+  { name: FileName, type: MediaType, sha256: Sha256 },
+  { additionalProperties: false },
+);
+
 export const ItemBody = T.Object(
   {
     marking: Code,
@@ -31,6 +53,12 @@ export const ItemBody = T.Object(
     body: T.String({ maxLength: 512 * 1024 }),
     releasableTo: T.Optional(T.Array(Code, { maxItems: 64 })),
     precedence: T.Optional(Precedence),
+    attachments: T.Optional(
+      T.Array(AttachmentBody, {
+        maxItems: 100,
+        description: 'files you uploaded (POST /v1/attachments), in order',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -59,6 +87,25 @@ const summaryFields = {
   compromised: T.Boolean(),
 };
 
+export const Attachment = named(
+  T.Object(
+    {
+      name: T.String(),
+      type: T.String(),
+      size: T.Integer({ minimum: 0 }),
+      sha256: Sha256,
+    },
+    { $id: 'Attachment' },
+  ),
+);
+
+export const Uploaded = named(
+  T.Object(
+    { sha256: Sha256, size: T.Integer({ minimum: 0 }) },
+    { $id: 'Uploaded', description: 'a file stored here: name it in an item by its sha256' },
+  ),
+);
+
 export const ItemSummary = named(T.Object(summaryFields, { $id: 'ItemSummary' }));
 
 export const ItemContent = named(
@@ -68,6 +115,7 @@ export const ItemContent = named(
       body: T.String(),
       reasons: T.Array(ref(Reason)),
       logIndex: T.Integer({ description: 'where this read is logged' }),
+      attachments: T.Array(ref(Attachment), { description: 'its files, in order' }),
     },
     { $id: 'ItemContent' },
   ),

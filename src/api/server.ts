@@ -22,6 +22,7 @@ import { SignInGuard, type SignInOptions } from '../node/signin.js';
 import { metaValue } from '../store/meta.js';
 import { registerAgreementRoutes } from './agreement-routes.js';
 import { registerAlertRoutes } from './alert-routes.js';
+import { registerAttachmentRoutes } from './attachment-routes.js';
 import { type App, ERRORS, makeAuth } from './common.js';
 import { registerConsoleRoutes } from './console-routes.js';
 import { answer, fromFramework, INTERNAL } from './errors.js';
@@ -233,6 +234,7 @@ export async function buildApi(
   registerItemRoutes(app, node, auth, errors, metrics);
   registerSearchRoutes(app, node, auth, errors);
   registerStixRoutes(app, node, auth, errors, metrics);
+  registerAttachmentRoutes(app, node, auth, errors);
   registerTaxiiRoutes(app, node, auth);
   registerLogRoutes(app, node, auth, errors);
   registerTileRoutes(app, node, auth, errors);

@@ -2488,6 +2488,15 @@ export interface paths {
             readonly releasableTo?: readonly string[];
             /** @description ACP 121 precedence: it orders delivery, never the release rules */
             readonly precedence?: 'FLASH' | 'IMMEDIATE' | 'PRIORITY' | 'ROUTINE';
+            /** @description files you uploaded (POST /v1/attachments), in order */
+            readonly attachments?: readonly {
+              /** @description the file name shown and used on download: no / or \, not . or .. */
+              readonly name: string;
+              /** @description its media type, e.g. application/pdf (application/octet-stream when unknown) */
+              readonly type: string;
+              /** @description SHA-256 of the whole file, hex */
+              readonly sha256: string;
+            }[];
           };
         };
       };
@@ -3250,6 +3259,100 @@ export interface paths {
         };
       };
     };
+    readonly delete?: never;
+    readonly options?: never;
+    readonly head?: never;
+    readonly patch?: never;
+    readonly trace?: never;
+  };
+  readonly '/v1/items/{id}/attachments/{sha256}': {
+    readonly parameters: {
+      readonly query?: never;
+      readonly header?: never;
+      readonly path?: never;
+      readonly cookie?: never;
+    };
+    /** Download a file of an item you may read (streamed; decided by RULES A1–A3 and logged as a read, view attachment) */
+    readonly get: {
+      readonly parameters: {
+        readonly query?: never;
+        readonly header?: never;
+        readonly path: {
+          readonly id: string;
+          /** @description the file, by its SHA-256 (hex) */
+          readonly sha256: string;
+        };
+        readonly cookie?: never;
+      };
+      readonly requestBody?: never;
+      readonly responses: {
+        /** @description the file, with its name in Content-Disposition */
+        readonly 200: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/octet-stream': string;
+          };
+        };
+        /** @description Default Response */
+        readonly 400: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 401: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 403: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 404: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 409: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 429: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    readonly put?: never;
+    readonly post?: never;
     readonly delete?: never;
     readonly options?: never;
     readonly head?: never;
@@ -7091,6 +7194,100 @@ export interface paths {
     readonly patch?: never;
     readonly trace?: never;
   };
+  readonly '/v1/attachments': {
+    readonly parameters: {
+      readonly query?: never;
+      readonly header?: never;
+      readonly path?: never;
+      readonly cookie?: never;
+    };
+    readonly get?: never;
+    readonly put?: never;
+    /** Upload a file (the raw body, application/octet-stream, streamed; at most 1 GiB); name it in an item by the sha256 answered */
+    readonly post: {
+      readonly parameters: {
+        readonly query?: never;
+        readonly header?: never;
+        readonly path?: never;
+        readonly cookie?: never;
+      };
+      readonly requestBody: {
+        readonly content: {
+          readonly 'application/octet-stream': string;
+        };
+      };
+      readonly responses: {
+        /** @description a file stored here: name it in an item by its sha256 */
+        readonly 201: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Uploaded'];
+          };
+        };
+        /** @description Default Response */
+        readonly 400: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 401: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 403: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 404: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 409: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 429: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    readonly delete?: never;
+    readonly options?: never;
+    readonly head?: never;
+    readonly patch?: never;
+    readonly trace?: never;
+  };
   readonly '/v1/federation/messages': {
     readonly parameters: {
       readonly query?: never;
@@ -7910,6 +8107,19 @@ export interface components {
       readonly alert: components['schemas']['AlertView'];
       readonly releases: readonly components['schemas']['AlertRelease'][];
     };
+    readonly Attachment: {
+      readonly name: string;
+      readonly type: string;
+      readonly size: number;
+      /** @description SHA-256 of the whole file, hex */
+      readonly sha256: string;
+    };
+    /** @description a file stored here: name it in an item by its sha256 */
+    readonly Uploaded: {
+      /** @description SHA-256 of the whole file, hex */
+      readonly sha256: string;
+      readonly size: number;
+    };
     readonly ItemSummary: {
       readonly id: string;
       /** @description shown only because you may read the item (RULES V1) */
@@ -7943,6 +8153,8 @@ export interface components {
       readonly reasons: readonly components['schemas']['Reason'][];
       /** @description where this read is logged */
       readonly logIndex: number;
+      /** @description its files, in order */
+      readonly attachments: readonly components['schemas']['Attachment'][];
     };
     readonly Reclassified: {
       readonly decision: 'allow' | 'deny';

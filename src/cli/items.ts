@@ -3,10 +3,12 @@
 // forward are in federation.ts.
 
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { messageOf } from '../core/guards.js';
 import { type Common, list, withTarget } from './client.js';
 import { UsageError } from './errors.js';
+import { mediaTypeOf, uploadFile } from './files.js';
 import { markingText } from './format.js';
 import { itemLines } from './item-table.js';
 import {
@@ -42,7 +44,13 @@ export function registerItemCommands(program: Command, ctx: RemoteContext): { it
       .option('--body <text>', 'body text')
       .option('--body-file <file>', 'read the body from a file')
       .option('--releasable-to <parties>', 'comma-separated parties', list)
-      .option('--precedence <p>', 'ACP 121: FLASH, IMMEDIATE, PRIORITY or ROUTINE (default)'),
+      .option('--precedence <p>', 'ACP 121: FLASH, IMMEDIATE, PRIORITY or ROUTINE (default)')
+      .option(
+        '--attach <file>',
+        'attach a file, uploaded first, streamed (repeatable)',
+        (v: string, prev: string[] = []) => [...prev, v],
+        [],
+      ),
   ).action(
     async (
       o: Common & {
@@ -53,6 +61,7 @@ export function registerItemCommands(program: Command, ctx: RemoteContext): { it
         bodyFile?: string;
         releasableTo?: string[];
         precedence?: string;
+        attach: string[];
       },
     ) => {
       if (o.category.length === 0)
@@ -69,14 +78,21 @@ export function registerItemCommands(program: Command, ctx: RemoteContext): { it
           throw new UsageError(`cannot read --body-file '${o.bodyFile}': ${messageOf(e)}`);
         }
       }
-      const it = await connect(o, {
+      const client = connect(o, {
         marking: '--marking',
         categories: '--category',
         title: '--title',
         body: o.bodyFile === undefined ? '--body' : '--body-file',
         releasableTo: '--releasable-to',
         precedence: '--precedence',
-      }).post('/v1/items', {
+        attachments: '--attach',
+      });
+      const attachments = [];
+      for (const file of o.attach) {
+        const up = await uploadFile(client.target, file);
+        attachments.push({ name: basename(file), type: mediaTypeOf(file), sha256: up.sha256 });
+      }
+      const it = await client.post('/v1/items', {
         body: {
           marking: o.marking,
           categories: o.category,
@@ -84,6 +100,7 @@ export function registerItemCommands(program: Command, ctx: RemoteContext): { it
           body,
           ...(o.releasableTo === undefined ? {} : { releasableTo: o.releasableTo }),
           ...(o.precedence === undefined ? {} : { precedence: o.precedence.toUpperCase() }),
+          ...(attachments.length === 0 ? {} : { attachments }),
         },
       });
       print(ctx, o, it, () => [it.id]);
@@ -114,6 +131,9 @@ export function registerItemCommands(program: Command, ctx: RemoteContext): { it
       `created ${localTime(it.createdAt)} by ${it.originator}; categories ${it.categories.join(', ')}`,
       '',
       it.body,
+      ...it.attachments.map(
+        (f) => `file: ${f.name} (${f.type}, ${f.size} bytes, sha256 ${f.sha256})`,
+      ),
       '',
       `(read logged at index ${it.logIndex})`,
     ]);

@@ -12,6 +12,7 @@ import { registerDemoCommand } from './demo.js';
 import { EXIT, reportError, UsageError } from './errors.js';
 import { explain } from './explain.js';
 import { registerFederationCommands } from './federation.js';
+import { registerFileCommands } from './files.js';
 import { type Io, processIo } from './io.js';
 import { registerItemCommands } from './items.js';
 import { registerNodeCommands } from './node.js';
@@ -122,6 +123,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   const { item } = registerItemCommands(program, context);
   registerSearchCommand(item, context);
   registerStixCommands(item, context);
+  registerFileCommands(item, context);
   registerTaxiiCommands(program, context);
   registerFederationCommands(program, item, agreement, context);
   registerAlertCommands(program, context);

@@ -143,7 +143,13 @@ export interface EventSubjects {
     imported?: { format: 'stix-2.1'; bundle: string; object: string; item: string | null };
   };
   /** A read, allowed or denied; `view` says what showed it (the item, its history, …). */
-  'item.read': { item: string; marking: string | null; view: string };
+  'item.read': {
+    item: string;
+    marking: string | null;
+    view: string;
+    /** A file of the item downloaded (view `attachment`): its SHA-256, hex. */
+    attachment?: string;
+  };
   'listing.viewed': { view: string; items: readonly string[] };
   'item.released': ItemSent;
   'item.forwarded': ItemSent;

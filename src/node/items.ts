@@ -10,11 +10,12 @@ import {
   type Precedence,
   parseInstant,
 } from '../core/index.js';
+import { insertItemAttachments, itemAttachments, uploadedBy } from '../store/attachments.js';
 import { insertItems, itemRow } from '../store/items.js';
 import { json } from '../store/json.js';
-import { deniedBy, Unavailable } from './errors.js';
+import { deniedBy, RequestInvalid, Unavailable } from './errors.js';
 import { type EventActor, type EventSubjects, record } from './events.js';
-import { contentHash, makeManifest, manifestOf } from './manifest.js';
+import { type AttachmentRef, contentHash, makeManifest, manifestOf } from './manifest.js';
 import type { Actor } from './roles.js';
 import type { LiaisonNode, Unit } from './service.js';
 import { logListing, type Page, refusal, visible } from './visibility.js';
@@ -29,6 +30,10 @@ export interface NewItem {
   readonly releasableTo?: readonly string[] | undefined;
   /** ACP 121; ROUTINE when absent. */
   readonly precedence?: Precedence | undefined;
+  /** Files its creator uploaded (POST /v1/attachments), named by their SHA-256. */
+  readonly attachments?:
+    | readonly { readonly name: string; readonly type: string; readonly sha256: string }[]
+    | undefined;
 }
 
 export interface ItemSummary {
@@ -117,6 +122,7 @@ export async function addNewItem(
       recordCreation(u, who, { ...subject(null, null), releasableTo: null, alert: null }, may);
     throw deniedBy(may);
   }
+  const files = await attachmentRefs(u, actor, input.attachments ?? []);
   const id = input.id ?? `${party.toLowerCase()}-${randomUUID()}`;
   u.apply({
     kind: 'add-item',
@@ -146,6 +152,7 @@ export async function addNewItem(
         title: input.title,
         body: input.body,
         ...(withAlert === null ? {} : { alert: withAlert.payload }),
+        attachments: files,
       }),
     },
     u.now,
@@ -168,8 +175,36 @@ export async function addNewItem(
       version: 1,
     },
   ]);
+  await insertItemAttachments(
+    u.tx,
+    files.map((f, idx) => ({ item_id: id, idx, ...f })),
+  );
   recordCreation(u, who, subject(id, item.precedence), null);
   return { item, manifest };
+}
+
+/**
+ * The files a new item names, with their sizes: each one its creator uploaded (a hash
+ * alone, known to someone else, grants nothing: decision #149), else a bad request
+ * naming the file.
+ */
+async function attachmentRefs(
+  u: Unit,
+  actor: Actor,
+  named: NonNullable<NewItem['attachments']>,
+): Promise<AttachmentRef[]> {
+  const out: AttachmentRef[] = [];
+  for (const [i, a] of named.entries()) {
+    const size = await uploadedBy(u.tx, actor.user, a.sha256);
+    if (size === undefined)
+      throw new RequestInvalid(
+        'invalid-request',
+        `attachments.${i} ('${a.name}'): you have uploaded no file with SHA-256 ${a.sha256} (upload it first: POST /v1/attachments; uploads expire after a day)`,
+        `attachments.${i}.sha256`,
+      );
+    out.push({ name: a.name, type: a.type, size, sha256: a.sha256 });
+  }
+  return out;
 }
 
 /** The one writer of `item.created`: a creation, or its refusal (`item` null). */
@@ -236,6 +271,8 @@ export interface ItemContent extends ItemSummary {
   readonly decision: Decision;
   /** The log index at which this read was recorded. */
   readonly logIndex: number;
+  /** Its files, in order. */
+  readonly attachments: readonly AttachmentRef[];
   /** The originator's manifest version held here (1 at creation). */
   readonly version: number;
   /** When the originator created the item, and signed the version held (from its manifest). */
@@ -267,6 +304,12 @@ export function readItem(
       version: item.version,
       originatedAt: m === null ? s.createdAt : parseInstant(m.createdAt).ms,
       versionAt: m === null ? s.createdAt : parseInstant(m.issuedAt).ms,
+      attachments: (await itemAttachments(u.tx, id)).map((a) => ({
+        name: a.name,
+        type: a.type,
+        size: a.size,
+        sha256: a.sha256,
+      })),
     };
   });
 }
@@ -282,7 +325,7 @@ export function decideRead(
   actor: Actor,
   party: string,
   itemId: string,
-  o: { readonly view?: string; readonly logAllowed?: boolean } = {},
+  o: { readonly view?: string; readonly logAllowed?: boolean; readonly attachment?: string } = {},
 ): { item: ItemRecord; decision: Decision; logIndex: number } {
   const item = u.world.items.get(itemId);
   const d = decide(u.world, { kind: 'read', item: itemId, user: actor.user }, u.now);
@@ -298,6 +341,7 @@ export function decideRead(
             item: itemId,
             marking: item?.holdings.get(party)?.marking.code ?? null,
             view: o.view ?? 'item',
+            ...(o.attachment === undefined ? {} : { attachment: o.attachment }),
           },
           { decision: d.decision, reasons: d.reasons.map((r) => r.code) },
         );

@@ -44,19 +44,43 @@ const ManifestSchema = T.Object(
 export type Manifest = Static<typeof ManifestSchema>;
 const MANIFEST = TypeCompiler.Compile(ManifestSchema);
 
-/** What the content hash covers: the item's text and, for an alert, its payload. */
+/** A file of an item as the content hash covers it (sha256: hex of the whole file). */
+export interface AttachmentRef {
+  readonly name: string;
+  readonly type: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/** What the content hash covers: the item's text, an alert's payload, its files. */
 export interface ItemContent {
   readonly title: string;
   readonly body: string;
   readonly alert?: unknown;
+  /** In order; none and an empty list hash alike (decision #148). */
+  readonly attachments?: readonly AttachmentRef[];
 }
 
-/** `sha256:<hex>` of the RFC 8785 canonical JSON of {title, body[, alert]}. */
+/**
+ * `sha256:<hex>` of the RFC 8785 canonical JSON of {title, body[, alert][, attachments]}:
+ * `attachments` only when there are some, so an item without files hashes as before.
+ */
 export function contentHash(c: ItemContent): string {
+  const files = c.attachments ?? [];
   const content = {
     title: c.title,
     body: c.body,
     ...(c.alert === undefined ? {} : { alert: c.alert }),
+    ...(files.length === 0
+      ? {}
+      : {
+          attachments: files.map((f) => ({
+            name: f.name,
+            type: f.type,
+            size: f.size,
+            sha256: f.sha256,
+          })),
+        }),
   };
   return `sha256:${createHash('sha256').update(canonicalJson(content), 'utf8').digest('hex')}`;
 }

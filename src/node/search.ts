@@ -7,6 +7,7 @@
 // a listing (RULES V1): only items the person may read now, counted and paged among
 // themselves, logged as `listing.viewed` with view `search`.
 import { formatInstant, type ItemRecord, type Precedence, type World } from '../core/index.js';
+import { attachmentNames } from '../store/attachments.js';
 import { type ItemText, itemTexts, TEXT_BATCH } from '../store/items.js';
 import { RequestInvalid } from './errors.js';
 import { type ItemSummary, summary } from './items.js';
@@ -106,7 +107,7 @@ class NodeIndex {
       const start = performance.now();
       for (let i = 0; i < missing.length; i += TEXT_BATCH) {
         const ids = missing.slice(i, i + TEXT_BATCH).map((m) => m.id);
-        const rows = await itemTexts(node.store.db, ids);
+        const rows = await withFileNames(node.store.db, await itemTexts(node.store.db, ids));
         // In order of creation, as the World gave them (the index walks back from its end).
         // An item whose row is not committed yet stays waiting, looked for next time.
         const byId = new Map(rows.map((r) => [r.id, r]));
@@ -231,9 +232,12 @@ export async function searchItems(
     const lateRows: ItemText[] = [];
     for (let i = 0; i < late.length; i += TEXT_BATCH)
       lateRows.push(
-        ...(await itemTexts(
+        ...(await withFileNames(
           u.tx,
-          late.slice(i, i + TEXT_BATCH).map((m) => m.id),
+          await itemTexts(
+            u.tx,
+            late.slice(i, i + TEXT_BATCH).map((m) => m.id),
+          ),
         )),
       );
     u.afterCommit(() => ix.add(lateRows));
@@ -247,6 +251,21 @@ export async function searchItems(
       { filters: loggedFilters(filters) },
     );
     return shown;
+  });
+}
+
+/** Attachment names are indexed with the body (decision #152): appended to it here. */
+async function withFileNames(
+  q: Parameters<typeof itemTexts>[0],
+  rows: readonly ItemText[],
+): Promise<ItemText[]> {
+  const names = await attachmentNames(
+    q,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => {
+    const n = names.get(r.id);
+    return n === undefined ? r : { ...r, body: `${r.body}\n${n.join('\n')}` };
   });
 }
 

@@ -1,6 +1,7 @@
 // Numbered migrations. Each runs once, in order, inside a transaction; the same
 // code serves SQLite and PostgreSQL (only the bytes type differs).
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { attachmentsMigration } from './migration-attachments.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -443,6 +444,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0017-attachments': attachmentsMigration(bytes),
   };
 }
 

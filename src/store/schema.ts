@@ -382,6 +382,41 @@ export interface AlertEventTable {
   at: number;
 }
 
+/** A file's bytes, chunked; `sha256` (hex) once every chunk is in (src/store/attachments.ts). */
+export interface AttachmentBlobTable {
+  id: string;
+  sha256: string | null;
+  size: number;
+  chunks: number;
+  created_at: number;
+}
+
+/** One chunk (1 MiB, the last shorter) of a blob. */
+export interface AttachmentChunkTable {
+  blob_id: string;
+  seq: number;
+  data: Uint8Array;
+}
+
+/** An upload: its uploader may name this hash in an item they create; expires unused. */
+export interface AttachmentUploadTable {
+  id: string;
+  user_id: string;
+  sha256: string;
+  size: number;
+  created_at: number;
+}
+
+/** An item's files, in the order its creator gave them. */
+export interface ItemAttachmentTable {
+  item_id: string;
+  idx: number;
+  name: string;
+  type: string;
+  size: number;
+  sha256: string;
+}
+
 export interface Database {
   meta: MetaTable;
   agreements: AgreementTable;
@@ -415,4 +450,8 @@ export interface Database {
   node_changes: NodeChangeTable;
   leases: LeaseTable;
   alert_events: AlertEventTable;
+  attachment_blobs: AttachmentBlobTable;
+  attachment_chunks: AttachmentChunkTable;
+  attachment_uploads: AttachmentUploadTable;
+  item_attachments: ItemAttachmentTable;
 }

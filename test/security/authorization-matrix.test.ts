@@ -63,6 +63,8 @@ const MATRIX: Readonly<Record<string, Access>> = {
   'GET /v1/items/{id}': roles(READERS),
   'GET /v1/items/{id}/stix': roles(READERS),
   'POST /v1/items/import': roles(['officer', 'releasing-authority']),
+  'POST /v1/attachments': roles(['officer', 'releasing-authority']),
+  'GET /v1/items/{id}/attachments/{sha256}': roles(READERS),
   'POST /v1/items/{id}/reclassify': roles(['releasing-authority']),
   'POST /v1/items/{id}/compromise': roles(READERS),
   'POST /v1/items/{id}/release': roles(['releasing-authority']),
