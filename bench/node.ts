@@ -44,7 +44,7 @@ export interface AppendFigure {
  * to the node at once; the node commits them in transactions of up to 512.
  */
 async function appends(target: string, entries: number): Promise<AppendFigure> {
-  const store = await openStore(target);
+  const store = await openStore(target, 'bench passphrase');
   const node = await LiaisonNode.open({
     party: 'JP',
     origin: 'liaison.bench/JP',

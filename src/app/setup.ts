@@ -28,6 +28,7 @@ import { proposeAgreement } from '../federation/operations.js';
 import { outOfStep } from '../federation/sync-view.js';
 import { trustingFetch } from '../federation/transport.js';
 import { rawPublicKey, verifierKey } from '../log/note.js';
+import { changeDataKeyPassphrase } from '../node/at-rest.js';
 import type { IssuedToken } from '../node/auth.js';
 import { record } from '../node/events.js';
 import { LiaisonNode } from '../node/service.js';
@@ -143,14 +144,16 @@ export function readStoredKeys(dir: string): StoredKeys {
  * failure at any point leaves the old one whole. Instances already running keep their
  * keys in memory; those started from now need the new passphrase.
  */
-export function changePassphrase(dir: string, current: string, next: string): void {
-  readConfig(dir);
+export async function changePassphrase(dir: string, current: string, next: string): Promise<void> {
+  const config = readConfig(dir);
   const keys = openKeys(readStoredKeys(dir), current);
   if (next === current) throw new SetupError('the new passphrase is the current one');
   const stored = sealKeys(keys, next);
   openKeys(stored, next);
   const tmp = `${keysPath(dir)}.new`;
   writeFileSync(tmp, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+  // The store's node key (encryption at rest) too, before keys.json is replaced.
+  await changeDataKeyPassphrase(databaseTarget(dir, config), current, next);
   renameSync(tmp, keysPath(dir));
 }
 
@@ -223,7 +226,7 @@ export async function initNode(o: InitOptions): Promise<InitResult> {
       throw new SetupError(messageOf(e));
     }
   }
-  const store = await openStore(databaseTarget(o.dir, config));
+  const store = await openStore(databaseTarget(o.dir, config), o.passphrase);
   const node = await LiaisonNode.open({
     party: o.party,
     origin: config.origin,
@@ -338,6 +341,7 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
     );
   const store = await openStore(
     databaseTarget(o.dir, o.database === undefined ? config : { ...config, database: o.database }),
+    o.passphrase,
   );
   const natsUrl = o.nats ?? config.nats;
   if (natsUrl !== undefined && store.dialect !== 'postgres') {

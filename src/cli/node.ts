@@ -6,6 +6,7 @@ import { changePassphrase, DEFAULT_DATA_DIR, initNode, startNode } from '../app/
 import { type AuditReport, auditLog, type StoredEntry } from '../log/audit.js';
 import { parseVerifierKey } from '../log/note.js';
 import { NodeClient, resolveTarget } from './client.js';
+import { registerDataKeyCommand } from './data-key.js';
 import { EXIT, UsageError } from './errors.js';
 import { count } from './format.js';
 import { askHidden, type Io } from './io.js';
@@ -174,11 +175,13 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
     .action(async (o: { data: string }) => {
       const current = await passphrase(false);
       const next = await newPassphrase();
-      changePassphrase(o.data, current, next);
+      await changePassphrase(o.data, current, next);
       ctx.io.out(
         `liaison: the node keys in ${o.data} are sealed with the new passphrase; instances started from now need it (running ones keep going)\n`,
       );
     });
+
+  registerDataKeyCommand(node, ctx);
 
   node
     .command('start')

@@ -4,6 +4,7 @@
 // rolled-back unit's number is taken again by the next, and nobody saw the first (an
 // event is announced only after its commit).
 import type { Kysely } from 'kysely';
+import { openRecord, sealRecord } from './content-keys.js';
 import type { Database } from './schema.js';
 
 type Q = Kysely<Database>;
@@ -25,7 +26,14 @@ export async function insertAlertEvent(
   const seq = (await alertEventRange(tx)).last + 1;
   await tx
     .insertInto('alert_events')
-    .values({ seq, item: e.item, kind: e.kind, text: e.text, at: e.at })
+    // The frame carries the alert's text: sealed at rest.
+    .values({
+      seq,
+      item: e.item,
+      kind: e.kind,
+      text: await sealRecord(tx, e.text, `alert_events/${seq}`),
+      at: e.at,
+    })
     .execute();
   return seq;
 }
@@ -48,7 +56,15 @@ export async function alertEventsAfter(q: Q, seq: number, limit: number): Promis
     .orderBy('seq')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ ...r, seq: Number(r.seq), at: Number(r.at) }));
+  const out: AlertEventRow[] = [];
+  for (const r of rows)
+    out.push({
+      ...r,
+      seq: Number(r.seq),
+      at: Number(r.at),
+      text: await openRecord(q, r.text, `alert_events/${Number(r.seq)}`),
+    });
+  return out;
 }
 
 /**

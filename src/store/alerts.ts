@@ -2,6 +2,7 @@
 // payload is the alerts layer's type `P`; it is stored as canonical JSON of a payload
 // that layer has checked (its own or a partner's), and read back as the same type.
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { openRecord, sealRecord } from './content-keys.js';
 import { column, json } from './json.js';
 import type { AlertAckTable, AlertTable, Database } from './schema.js';
 
@@ -46,12 +47,13 @@ export interface Delivery {
 }
 
 /** `P` must be the type the payload was written with (`insertAlert`). */
-function decodeAlert<P>(r: Selectable<AlertTable>): AlertRecord<P> {
+async function decodeAlert<P>(q: Q, r: Selectable<AlertTable>): Promise<AlertRecord<P>> {
+  const payload = await openRecord(q, r.payload, `alerts/${r.item_id}`);
   return {
     item: r.item_id,
     originator: r.originator,
     msgType: r.msg_type,
-    payload: column<P>(r.payload),
+    payload: column<P>(payload),
     sentAt: r.sent_at,
     receivedAt: r.received_at,
     supersededBy: r.superseded_by,
@@ -79,7 +81,8 @@ export async function insertAlert<P>(q: Q, a: AlertRecord<P>): Promise<void> {
       item_id: a.item,
       originator: a.originator,
       msg_type: a.msgType,
-      payload: json(a.payload),
+      // The alert's text is content: sealed at rest.
+      payload: await sealRecord(q, json(a.payload), `alerts/${a.item}`),
       sent_at: a.sentAt,
       received_at: a.receivedAt,
       superseded_by: a.supersededBy,
@@ -93,7 +96,7 @@ export async function insertAlert<P>(q: Q, a: AlertRecord<P>): Promise<void> {
 /** One alert, or undefined when the item is no alert held here. */
 export async function alertById<P>(q: Q, item: string): Promise<AlertRecord<P> | undefined> {
   const r = await q.selectFrom('alerts').selectAll().where('item_id', '=', item).executeTakeFirst();
-  return r === undefined ? undefined : decodeAlert<P>(r);
+  return r === undefined ? undefined : decodeAlert<P>(q, r);
 }
 
 /** The alerts held here among `items`, in no particular order. */
@@ -104,7 +107,7 @@ export async function alertsByIds<P>(q: Q, items: readonly string[]): Promise<Al
     .selectAll()
     .where('item_id', 'in', [...items])
     .execute();
-  return rows.map((r) => decodeAlert<P>(r));
+  return Promise.all(rows.map((r) => decodeAlert<P>(q, r)));
 }
 
 /** The payload of an alert as stored, or undefined when the item is no alert. */
@@ -114,7 +117,9 @@ export async function alertPayload(q: Q, item: string): Promise<unknown> {
     .select('payload')
     .where('item_id', '=', item)
     .executeTakeFirst();
-  return r === undefined ? undefined : column<unknown>(r.payload);
+  return r === undefined
+    ? undefined
+    : column<unknown>(await openRecord(q, r.payload, `alerts/${item}`));
 }
 
 /** A page of the alerts held here, newest first. */
@@ -127,7 +132,7 @@ export async function alertsPage<P>(q: Q, offset: number, n: number): Promise<Al
     .limit(n)
     .offset(offset)
     .execute();
-  return rows.map((r) => decodeAlert<P>(r));
+  return Promise.all(rows.map((r) => decodeAlert<P>(q, r)));
 }
 
 /**
@@ -148,7 +153,7 @@ export async function alertsStillEscalating<P>(
     .where('escalations', '<', maxEscalations)
     .where(sql<number>`sent_at + ack_deadline_ms * ${maxEscalations + 1}`, '>=', windowEndsAfter)
     .execute();
-  return rows.map((r) => decodeAlert<P>(r));
+  return Promise.all(rows.map((r) => decodeAlert<P>(q, r)));
 }
 
 export async function setEscalations(q: Q, item: string, level: number): Promise<void> {

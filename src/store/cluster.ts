@@ -7,6 +7,7 @@
 // - leases give one instance at a time a job (a peer's delivery lane, a timer).
 // On SQLite there is one process: the lock is the database's own.
 import { type Kysely, sql } from 'kysely';
+import { openRecord, sealRecord } from './content-keys.js';
 import type { Dialect } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -31,19 +32,34 @@ export async function insertChange(
   tx: Q,
   c: { effects: string; tags: string; instance: string; at: number },
 ): Promise<number> {
-  const r = await tx.insertInto('node_changes').values(c).returning('id').executeTakeFirstOrThrow();
+  // Effects carry items' titles: sealed at rest, the AAD naming the writer and instant.
+  const effects = await sealRecord(tx, c.effects, `node_changes/${c.instance}/${c.at}`);
+  const r = await tx
+    .insertInto('node_changes')
+    .values({ ...c, effects })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   return r.id;
 }
 
 /** Changes after `id`, in order, at most `limit`. */
 export async function changesAfter(q: Q, id: number, limit: number): Promise<ChangeRow[]> {
-  return await q
+  const rows = await q
     .selectFrom('node_changes')
-    .select(['id', 'effects', 'tags', 'instance'])
+    .select(['id', 'effects', 'tags', 'instance', 'at'])
     .where('id', '>', id)
     .orderBy('id')
     .limit(limit)
     .execute();
+  const out: ChangeRow[] = [];
+  for (const r of rows)
+    out.push({
+      id: r.id,
+      tags: r.tags,
+      instance: r.instance,
+      effects: await openRecord(q, r.effects, `node_changes/${r.instance}/${r.at}`),
+    });
+  return out;
 }
 
 /** The newest change's id (0 for none) and the oldest one kept (null for none). */

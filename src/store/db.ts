@@ -4,10 +4,12 @@
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { LiaisonError } from '../core/errors.js';
 import { messageOf } from '../core/guards.js';
+import { unlockContent } from './at-rest-keys.js';
+import { ContentKeys, ContentKeysPlugin } from './content-keys.js';
 import { type Dialect, NumberedMigrations } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -16,6 +18,8 @@ export interface Store {
   readonly dialect: Dialect;
   /** Where it is, for people (a path, or the URL without its password). */
   readonly location: string;
+  /** The keys of the content encrypted at rest: locked until the node's passphrase opens them. */
+  readonly content: ContentKeys;
   close(): Promise<void>;
 }
 
@@ -130,9 +134,16 @@ export async function ensurePostgresDatabase(serverUrl: string, name: string): P
   return url.toString();
 }
 
-/** Opens (creating if needed) and migrates a store. `target`: a file path or a postgres:// URL. */
-export async function openStore(target: string): Promise<Store> {
+/**
+ * Opens (creating if needed) and migrates a store. `target`: a file path or a
+ * postgres:// URL. With the node's `passphrase`, the content encrypted at rest is
+ * opened too (its node key made if the store has none, rows in clear sealed); without
+ * it, item content can be neither read nor written (the log, an audit, can).
+ */
+export async function openStore(target: string, passphrase?: string): Promise<Store> {
   let store: Store;
+  const content = new ContentKeys();
+  const plugins = [new ContentKeysPlugin(content)];
   if (isPostgresUrl(target)) {
     // bigint columns hold epoch milliseconds and log indexes: well inside 2^53.
     const types = new pg.TypeOverrides();
@@ -142,8 +153,14 @@ export async function openStore(target: string): Promise<Store> {
     // An idle connection that the server closes (a restart, an administrator) is
     // dropped by the pool and replaced on demand; it must not bring the node down.
     pool.on('error', () => {});
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    store = { db, dialect: 'postgres', location: redact(target), close: () => db.destroy() };
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
+    store = {
+      db,
+      dialect: 'postgres',
+      location: redact(target),
+      content,
+      close: () => db.destroy(),
+    };
   } else {
     let sqlite: SqliteDatabase.Database;
     try {
@@ -164,8 +181,9 @@ export async function openStore(target: string): Promise<Store> {
     sqlite.exec('PRAGMA busy_timeout = 5000');
     const db = new Kysely<Database>({
       dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+      plugins,
     });
-    store = { db, dialect: 'sqlite', location: target, close: () => db.destroy() };
+    store = { db, dialect: 'sqlite', location: target, content, close: () => db.destroy() };
   }
   try {
     const { error } = await new Migrator({
@@ -176,6 +194,21 @@ export async function openStore(target: string): Promise<Store> {
   } catch (e) {
     await store.close().catch(() => {});
     throw new StoreError(`cannot prepare the store at ${store.location}: ${messageOf(e)}`);
+  }
+  if (passphrase !== undefined) {
+    try {
+      const { sealed } = await unlockContent(store.db, passphrase);
+      // Rows just sealed left their text in clear in free pages and the WAL: rebuild
+      // the file (PostgreSQL: docs/deploy.md says to run VACUUM FULL once).
+      if (sealed > 0 && store.dialect === 'sqlite') {
+        await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(store.db);
+        await sql`VACUUM`.execute(store.db);
+        await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(store.db);
+      }
+    } catch (e) {
+      await store.close().catch(() => {});
+      throw e;
+    }
   }
   return store;
 }

@@ -1,6 +1,7 @@
 // The inbox: every envelope received from a peer, once, with its outcome and the
 // signed receipt it was answered with (answered again, verbatim, to a repeat).
 import type { Kysely, Selectable } from 'kysely';
+import { openItemFields } from './content-keys.js';
 import { column } from './json.js';
 import type { Database, InboxTable } from './schema.js';
 
@@ -68,12 +69,20 @@ export async function pageReceivedItems(
     .limit(limit)
     .offset(offset)
     .execute();
+  const titles = new Map(
+    (
+      await openItemFields(
+        q,
+        rows.flatMap((r) => (r.item_id === null ? [] : [{ id: r.item_id, title: r.title }])),
+      )
+    ).map((r) => [r.id, r.title]),
+  );
   return rows.map((r) => ({
     envelope: r.id,
     item: r.item_id,
     from: r.from_party,
     receivedAt: r.received_at,
-    title: r.title,
+    title: titles.get(r.item_id ?? '') ?? '',
     categories: column<string[]>(r.categories),
   }));
 }

@@ -3,6 +3,7 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { World } from '../core/index.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
+import { openItemFields, sealItemFields } from './content-keys.js';
 import type { CompromiseTable, Database, ItemTable } from './schema.js';
 
 type Q = Kysely<Database>;
@@ -10,19 +11,23 @@ type Q = Kysely<Database>;
 export type ItemRow = Insertable<ItemTable>;
 export type CompromiseRow = Selectable<CompromiseTable>;
 
-/** Inserts item rows, a few statements for many rows. */
+/**
+ * Inserts item rows, a few statements for many rows; title and body are sealed under
+ * each item's new data key (encryption at rest, src/store/content-keys.ts).
+ */
 export async function insertItems(q: Q, rows: readonly ItemRow[]): Promise<void> {
   for (let c = 0; c < rows.length; c += 200) {
     await q
       .insertInto('items')
-      .values(rows.slice(c, c + 200))
+      .values(await sealItemFields(q, rows.slice(c, c + 200)))
       .execute();
   }
 }
 
-/** An item's stored row (its content included), or undefined. */
-export function itemRow(q: Q, id: string): Promise<Selectable<ItemTable> | undefined> {
-  return q.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst();
+/** An item's stored row (its content included, opened), or undefined. */
+export async function itemRow(q: Q, id: string): Promise<Selectable<ItemTable> | undefined> {
+  const row = await q.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : (await openItemFields(q, [row]))[0];
 }
 
 export interface ItemText {
@@ -47,11 +52,12 @@ export async function itemTexts(q: Q, ids: readonly string[]): Promise<ItemText[
   while (n < ids.length) n *= 2;
   const padded = [...ids];
   while (padded.length < n) padded.push(ids[0] ?? '');
-  return q
+  const rows = await q
     .selectFrom('items')
     .select(['id', 'title', 'body', 'created_at'])
     .where('id', 'in', padded)
     .execute();
+  return openItemFields(q, rows);
 }
 
 /** Sets the originator's marking of an item and the markings of the holders named. */

@@ -2,6 +2,7 @@
 // caused it, then delivered (or withheld, or refused by the peer) and settled with the
 // peer's signed receipt.
 import type { Insertable, Kysely, Selectable } from 'kysely';
+import { openRecord, sealRecord } from './content-keys.js';
 import type { Database, OutboxTable } from './schema.js';
 
 type Q = Kysely<Database>;
@@ -42,21 +43,37 @@ export async function lastSeqOf(q: Q, peer: string): Promise<number> {
   return Number(r?.max ?? 0);
 }
 
+/** Queues a message; its payload (an item's content, often) is sealed at rest. */
 export async function insertEnvelope(q: Q, row: Insertable<OutboxTable>): Promise<void> {
-  await q.insertInto('outbox').values(row).execute();
+  const payload = await sealRecord(q, row.payload, `outbox/${row.id}`);
+  await q
+    .insertInto('outbox')
+    .values({ ...row, payload })
+    .execute();
+}
+
+/** Rows read back with their payloads opened. */
+async function opened<R extends { id: string; payload: string }>(
+  q: Q,
+  rows: readonly R[],
+): Promise<R[]> {
+  const out: R[] = [];
+  for (const r of rows)
+    out.push({ ...r, payload: await openRecord(q, r.payload, `outbox/${r.id}`) });
+  return out;
 }
 
 /**
  * Up to `limit` pending messages to a peer, in the order they leave: FLASH ones
  * (`flash`) or the others, by precedence then sequence.
  */
-export function pendingTo(
+export async function pendingTo(
   q: Q,
   peer: string,
   flash: boolean,
   limit: number,
 ): Promise<PendingRow[]> {
-  return q
+  const rows = await q
     .selectFrom('outbox')
     .select(PENDING_COLUMNS)
     .where('state', '=', 'pending')
@@ -66,6 +83,7 @@ export function pendingTo(
     .orderBy('seq')
     .limit(limit)
     .execute();
+  return opened(q, rows);
 }
 
 /** Whether FLASH messages to a peer are pending and due at `now`. */
@@ -168,8 +186,8 @@ export async function insertReceipts(
 }
 
 /** The outbox, newest first. */
-export function pageOutbox(q: Q, offset: number, limit: number): Promise<OutboxRow[]> {
-  return q
+export async function pageOutbox(q: Q, offset: number, limit: number): Promise<OutboxRow[]> {
+  const rows = await q
     .selectFrom('outbox')
     .selectAll()
     .orderBy('created_at', 'desc')
@@ -177,10 +195,12 @@ export function pageOutbox(q: Q, offset: number, limit: number): Promise<OutboxR
     .limit(limit)
     .offset(offset)
     .execute();
+  return opened(q, rows);
 }
 
-export function outboxRow(q: Q, id: string): Promise<OutboxRow | undefined> {
-  return q.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
+export async function outboxRow(q: Q, id: string): Promise<OutboxRow | undefined> {
+  const r = await q.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
+  return r === undefined ? undefined : (await opened(q, [r]))[0];
 }
 
 /** The receipt token stored for an envelope, once settled. */

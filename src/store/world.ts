@@ -10,6 +10,7 @@ import {
   type Receipt,
   World,
 } from '../core/index.js';
+import { openItemFields } from './content-keys.js';
 import { column } from './json.js';
 import type { Database } from './schema.js';
 
@@ -51,7 +52,23 @@ export async function loadWorld(db: Kysely<Database>): Promise<World> {
       },
     });
   }
-  for (const it of await db.selectFrom('items').selectAll().orderBy('created_at').execute()) {
+  const items = await db
+    .selectFrom('items')
+    .select([
+      'id',
+      'originator',
+      'marking',
+      'categories',
+      'releasable_to',
+      'title',
+      'precedence',
+      'version',
+      'created_at',
+    ])
+    .orderBy('created_at')
+    .execute();
+  // Titles are sealed at rest (the World keeps them for listings); bodies are not read.
+  for (const it of await openItemFields(db, items)) {
     apply({
       kind: 'add-item',
       item: {

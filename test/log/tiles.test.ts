@@ -143,7 +143,7 @@ describe('tiles from the stored tree', () => {
   it('equal tiles computed from the leaves at sizes 0, 1, 255, 256, 257 and 65,539 (SQLite)', async () => {
     const kind = 'sqlite';
     db = await createTestDatabase(kind);
-    store = await openStore(db.target);
+    store = await openStore(db.target, 'test passphrase');
     const s = store;
     const tree = await tiledTree(s);
     const data: Buffer[] = [];
@@ -193,7 +193,7 @@ describe('tiles from the stored tree', () => {
 
   it('the same on PostgreSQL (sizes 0, 1, 255, 256, 257, 513)', async () => {
     db = await createTestDatabase('postgres');
-    store = await openStore(db.target);
+    store = await openStore(db.target, 'test passphrase');
     const s = store;
     const tree = await tiledTree(s);
     const data: Buffer[] = [];
@@ -217,7 +217,7 @@ describe('tiles from the stored tree', () => {
 describe('tiles beyond the tree, and a log older than its tiles', () => {
   it('a tile not yet full, or wider than the tree holds, is a 404 saying what there is', async () => {
     db = await createTestDatabase('sqlite');
-    store = await openStore(db.target);
+    store = await openStore(db.target, 'test passphrase');
     const tree = await tiledTree(store);
     await grow(store, tree, [], [], 300);
     const src = { db: store.db, tree, size: 300 };
@@ -246,7 +246,7 @@ describe('tiles beyond the tree, and a log older than its tiles', () => {
 
   it('a log written before the tiles gets them when the node opens (backfill)', async () => {
     db = await createTestDatabase('sqlite');
-    store = await openStore(db.target);
+    store = await openStore(db.target, 'test passphrase');
     const data: Buffer[] = [];
     const leaves: Buffer[] = [];
     await grow(store, await tiledTree(store), data, leaves, 600);

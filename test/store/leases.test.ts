@@ -21,7 +21,7 @@ afterEach(async () => {
 
 async function store(kind: 'sqlite' | 'postgres'): Promise<Store> {
   db ??= await createTestDatabase(kind);
-  const s = await openStore(db.target);
+  const s = await openStore(db.target, 'test passphrase');
   open.push(s);
   return s;
 }
@@ -84,7 +84,7 @@ describe('leases between two instances of a node (PostgreSQL)', () => {
     const node = await LiaisonNode.open({
       party: 'JP',
       origin: 'liaison.test/JP',
-      store: await openStore(db.target),
+      store: await openStore(db.target, 'test passphrase'),
       signingKey,
       instance: name,
       now: () => clock.t,

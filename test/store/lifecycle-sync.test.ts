@@ -31,7 +31,7 @@ afterEach(async () => {
 describe.each(['sqlite', 'postgres'] as const)('agreements in step on %s', (kind) => {
   it('keeps lifecycle messages with their outcome and acknowledgement, and partners’ last reports', async () => {
     db = await createTestDatabase(kind);
-    store = await openStore(db.target);
+    store = await openStore(db.target, 'test passphrase');
     const q = store.db;
     const envelope = (id: string, state: string, lastError: string | null = null) =>
       insertEnvelope(q, {

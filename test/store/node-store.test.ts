@@ -27,7 +27,7 @@ async function openNode(target: string): Promise<LiaisonNode> {
   const node = await LiaisonNode.open({
     party: 'JP',
     origin: 'liaison.test/JP',
-    store: await openStore(target),
+    store: await openStore(target, 'test passphrase'),
     signingKey,
   });
   // In setup, the node itself (actor null) may create its people.
@@ -200,7 +200,7 @@ describe.each(['sqlite', 'postgres'] as const)('node store on %s', (kind) => {
     const node = await LiaisonNode.open({
       party: 'JP',
       origin: 'liaison.test/JP',
-      store: await openStore(db.target),
+      store: await openStore(db.target, 'test passphrase'),
       signingKey,
       now: () => clock,
     });

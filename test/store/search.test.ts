@@ -31,7 +31,7 @@ async function openNode(): Promise<LiaisonNode> {
   const n = await LiaisonNode.open({
     party: 'JP',
     origin: 'liaison.test/JP',
-    store: await openStore(db.target),
+    store: await openStore(db.target, 'test passphrase'),
     signingKey,
   });
   await n.transact((u) => openSetup(u));

@@ -20,7 +20,7 @@ const open = async (target: string) =>
   LiaisonNode.open({
     party: 'JP',
     origin: 'liaison.test/JP',
-    store: await openStore(target),
+    store: await openStore(target, 'test passphrase'),
     signingKey,
   });
 
@@ -43,7 +43,7 @@ describe.each(['sqlite', 'postgres'] as const)('opening the tree on %s', (kind) 
     await node.close();
 
     // Only the entries of the last, partial tile stay: the rest are covered by tiles.
-    const store = await openStore(db.target);
+    const store = await openStore(db.target, 'test passphrase');
     const covered = Math.floor(cp.size / 256) * 256;
     await store.db.deleteFrom('log_entries').where('idx', '<', covered).execute();
     await store.close();

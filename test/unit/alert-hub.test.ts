@@ -35,7 +35,7 @@ async function openNode(target: string, instance?: string): Promise<LiaisonNode>
   const node = await LiaisonNode.open({
     party: 'JP',
     origin: 'liaison.test/JP',
-    store: await openStore(target),
+    store: await openStore(target, 'test passphrase'),
     signingKey,
     ...(instance === undefined ? {} : { instance }),
   });
@@ -295,7 +295,7 @@ describe('the fan-out on one node (SQLite)', () => {
     const node = await LiaisonNode.open({
       party: 'JP',
       origin: 'liaison.test/JP',
-      store: await openStore(db.target),
+      store: await openStore(db.target, 'test passphrase'),
       signingKey,
       now: () => now,
     });

@@ -1,0 +1,295 @@
+// Encryption at rest in the store (docs/decisions.md, "Encryption at rest"): the node
+// key (KEK) in `meta` under 'data-kek', wrapped under the passphrase; one data key
+// (DEK) per owner in `data_keys`, wrapped by the KEK: an item's (owner = its id) for
+// its title and body, and the node's records key (owner RECORDS) for the other rows
+// that carry content (outbox payloads, alerts, alert events, change-feed effects).
+//
+// The keys travel with the Kysely instance: openStore installs a ContentKeysPlugin (a
+// plugin that changes no query), and transactions inherit it, so every store function
+// finds the keys from the `q` it is given (`keysOf`) and callers pass nothing new.
+import { randomUUID } from 'node:crypto';
+import type {
+  Kysely,
+  KyselyPlugin,
+  PluginTransformQueryArgs,
+  PluginTransformResultArgs,
+  QueryResult,
+  RootOperationNode,
+  UnknownRow,
+} from 'kysely';
+import {
+  AtRestError,
+  isSealedText,
+  type KekRecord,
+  newKey,
+  openKek,
+  openText,
+  type PassphraseKey,
+  parseKekRecord,
+  passphraseKeyFor,
+  sealText,
+  unwrapKey,
+  wrapKey,
+} from '../crypto/at-rest.js';
+import type { Database } from './schema.js';
+
+type Q = Kysely<Database>;
+
+/** The meta key of the node key's record. */
+export const KEK_META = 'data-kek';
+/** The owner of the records key (no item id starts with a dot). */
+export const RECORDS = '.records';
+/** Unwrapped data keys kept in memory (32 bytes each, plus the map's own cost). */
+const CACHE_SIZE = 20_000;
+
+/** The node's content keys in this process: the KEK once unlocked, and a cache of DEKs. */
+export class ContentKeys {
+  private kekValue: { readonly id: string; readonly key: Buffer } | null = null;
+  private pkValue: PassphraseKey | null = null;
+  private readonly deks = new Map<string, Buffer>();
+
+  get unlocked(): boolean {
+    return this.kekValue !== null;
+  }
+
+  /** The id of the node key in use (null while locked). */
+  get kekId(): string | null {
+    return this.kekValue?.id ?? null;
+  }
+
+  /** The passphrase key of the record this process opened (it wraps a rotated KEK). */
+  get passphraseKey(): PassphraseKey | null {
+    return this.pkValue;
+  }
+
+  setKek(id: string, key: Buffer, pk: PassphraseKey): void {
+    this.kekValue = { id, key };
+    this.pkValue = pk;
+  }
+
+  dek(owner: string): Buffer | undefined {
+    const k = this.deks.get(owner);
+    if (k !== undefined) {
+      // Least recently used first out: refresh its place.
+      this.deks.delete(owner);
+      this.deks.set(owner, k);
+    }
+    return k;
+  }
+
+  remember(owner: string, dek: Buffer): void {
+    this.deks.set(owner, dek);
+    if (this.deks.size > CACHE_SIZE) {
+      const first = this.deks.keys().next();
+      if (first.done !== true) this.deks.delete(first.value);
+    }
+  }
+
+  /** The KEK this process holds (it may be older than the store's: see `dataKeys`). */
+  kek(): { readonly id: string; readonly key: Buffer } {
+    const k = this.kekValue;
+    if (k === null)
+      throw new AtRestError(
+        'cannot-open',
+        "the store's content is locked: the node's passphrase opens it (node start)",
+      );
+    return k;
+  }
+
+  /** Reads the node key again from `q` (another instance rotated it, or a rotation rolled back). */
+  async reloadKek(q: Q): Promise<{ readonly id: string; readonly key: Buffer }> {
+    const record = await kekRecord(q);
+    const pk = this.pkValue;
+    if (record === undefined || pk === null)
+      throw new AtRestError('bad-key-record', 'the store has no node data key, or it is locked');
+    if (record.salt !== pk.salt)
+      throw new AtRestError(
+        'wrong-passphrase',
+        "the node's passphrase changed since this instance started: restart it with the new one",
+      );
+    this.setKek(record.id, openKek(record, pk), pk);
+    return { id: record.id, key: this.kekValue?.key ?? Buffer.alloc(0) };
+  }
+}
+
+/** Carries a store's ContentKeys with its Kysely instance and its transactions. */
+export class ContentKeysPlugin implements KyselyPlugin {
+  constructor(readonly keys: ContentKeys) {}
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
+}
+
+/** The content keys of the store `q` belongs to. */
+export function keysOf(q: Q): ContentKeys {
+  for (const p of q.getExecutor().plugins) if (p instanceof ContentKeysPlugin) return p.keys;
+  throw new Error('this Kysely instance was not opened by openStore: it has no content keys');
+}
+
+export async function kekRecord(q: Q): Promise<KekRecord | undefined> {
+  const row = await q
+    .selectFrom('meta')
+    .select('value')
+    .where('key', '=', KEK_META)
+    .executeTakeFirst();
+  return row === undefined ? undefined : parseKekRecord(row.value);
+}
+
+export async function putKekRecord(q: Q, r: KekRecord): Promise<void> {
+  const value = JSON.stringify(r);
+  await q
+    .insertInto('meta')
+    .values({ key: KEK_META, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
+}
+
+/** Inserts a KEK record unless one exists (two instances starting at once keep the first). */
+export async function insertKekRecordIfAbsent(q: Q, r: KekRecord): Promise<void> {
+  await q
+    .insertInto('meta')
+    .values({ key: KEK_META, value: JSON.stringify(r) })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
+}
+
+/** Opens the store's node key with the passphrase and keeps it in `keys`. */
+export async function unlockWith(q: Q, passphrase: string): Promise<KekRecord> {
+  const record = await kekRecord(q);
+  if (record === undefined)
+    throw new AtRestError('bad-key-record', 'the store has no node data key yet');
+  const pk = passphraseKeyFor(record, passphrase);
+  keysOf(q).setKek(record.id, openKek(record, pk), pk);
+  return record;
+}
+
+/** A new node key's id. */
+export function newKekId(): string {
+  return `kek-${randomUUID()}`;
+}
+
+/**
+ * The data keys of `owners`, unwrapped (from the cache, else the store); with
+ * `create`, an owner with none gets a fresh one, wrapped and stored in `q`.
+ */
+export async function dataKeys(
+  q: Q,
+  owners: readonly string[],
+  create: boolean,
+): Promise<Map<string, Buffer>> {
+  const keys = keysOf(q);
+  const out = new Map<string, Buffer>();
+  const missing: string[] = [];
+  for (const o of new Set(owners)) {
+    const k = keys.dek(o);
+    if (k === undefined) missing.push(o);
+    else out.set(o, k);
+  }
+  if (missing.length === 0) return out;
+  let kek = keys.kek();
+  for (let c = 0; c < missing.length; c += 500) {
+    const rows = await q
+      .selectFrom('data_keys')
+      .select(['owner', 'kek_id', 'wrapped'])
+      .where('owner', 'in', missing.slice(c, c + 500))
+      .execute();
+    for (const r of rows) {
+      // Wrapped by a newer node key than this instance holds: another rotated it.
+      if (r.kek_id !== kek.id) kek = await keys.reloadKek(q);
+      if (r.kek_id !== kek.id)
+        throw new AtRestError(
+          'cannot-open',
+          `the data key of ${r.owner} names an unknown node key`,
+        );
+      const dek = unwrapKey(kek.key, r.wrapped, r.owner);
+      keys.remember(r.owner, dek);
+      out.set(r.owner, dek);
+    }
+  }
+  const absent = missing.filter((o) => !out.has(o));
+  if (absent.length > 0 && create) {
+    // A new key is wrapped by the store's node key as of this transaction: one that
+    // another instance rotated, or a rotation here that rolled back, is read again.
+    if ((await kekRecord(q))?.id !== kek.id) kek = await keys.reloadKek(q);
+    const rows = absent.map((owner) => {
+      const dek = newKey();
+      out.set(owner, dek);
+      return { owner, kek_id: kek.id, wrapped: wrapKey(kek.key, dek, owner) };
+    });
+    for (let c = 0; c < rows.length; c += 300)
+      await q
+        .insertInto('data_keys')
+        .values(rows.slice(c, c + 300))
+        .execute();
+    // Remembered only now: a rolled-back insert leaves a key nobody will look up.
+    for (const r of absent) {
+      const dek = out.get(r);
+      if (dek !== undefined) keys.remember(r, dek);
+    }
+  }
+  return out;
+}
+
+const fieldAad = (item: string, field: string) => `liaison/item/${item}/${field}`;
+
+function keyOf(keys: Map<string, Buffer>, owner: string): Buffer {
+  const k = keys.get(owner);
+  if (k === undefined) throw new AtRestError('cannot-open', `item ${owner} has no data key`);
+  return k;
+}
+
+/** Items' title and body sealed under each item's data key (made if new). */
+export async function sealItemFields<T extends { id: string; title: string; body: string }>(
+  q: Q,
+  rows: readonly T[],
+): Promise<T[]> {
+  const keys = await dataKeys(
+    q,
+    rows.map((r) => r.id),
+    true,
+  );
+  return rows.map((r) => {
+    const k = keyOf(keys, r.id);
+    return {
+      ...r,
+      title: sealText(k, r.title, fieldAad(r.id, 'title')),
+      body: sealText(k, r.body, fieldAad(r.id, 'body')),
+    };
+  });
+}
+
+/** Opens the title (and the body, where the row has it) of item rows read from the store. */
+export async function openItemFields<T extends { id: string; title: string; body?: string }>(
+  q: Q,
+  rows: readonly T[],
+): Promise<T[]> {
+  if (rows.length === 0) return [];
+  const keys = await dataKeys(
+    q,
+    rows.map((r) => r.id),
+    false,
+  );
+  return rows.map((r) => {
+    const k = keyOf(keys, r.id);
+    const title = openText(k, r.title, fieldAad(r.id, 'title'), `title of ${r.id}`);
+    return r.body === undefined
+      ? { ...r, title }
+      : { ...r, title, body: openText(k, r.body, fieldAad(r.id, 'body'), `body of ${r.id}`) };
+  });
+}
+
+/** A row's content (canonical JSON) sealed under the records key; `where` is its AAD. */
+export async function sealRecord(q: Q, text: string, where: string): Promise<string> {
+  const k = keyOf(await dataKeys(q, [RECORDS], true), RECORDS);
+  return sealText(k, text, `liaison/record/${where}`);
+}
+
+/** Opens what sealRecord made; a row written before encryption (JSON) is read as it is. */
+export async function openRecord(q: Q, text: string, where: string): Promise<string> {
+  if (!isSealedText(text)) return text;
+  const k = keyOf(await dataKeys(q, [RECORDS], false), RECORDS);
+  return openText(k, text, `liaison/record/${where}`, where);
+}
