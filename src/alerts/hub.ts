@@ -121,7 +121,7 @@ export class AlertHub {
   private readonly tokens: StreamTokens;
 
   constructor(private readonly node: LiaisonNode) {
-    this.tokens = StreamTokens.of(node.options.signingKey);
+    this.tokens = StreamTokens.of(node.options.firstSigningKey ?? node.options.signingKey);
   }
 
   /** Listens to the other instances' announcements and polls for lost ones. */

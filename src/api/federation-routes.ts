@@ -7,10 +7,12 @@ import { Type as T } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Federation } from '../federation/federation.js';
 import { MAX_BATCH, MAX_REQUEST_BYTES } from '../federation/messages.js';
+import { rotateKeys } from '../federation/rotation.js';
 import { RequestInvalid } from '../node/errors.js';
 import { ALL_ROLES, type App, type Auth, actorOf, type Errors } from './common.js';
 import { registerConsentRoutes } from './consent-routes.js';
 import {
+  KeyRotation,
   Peer,
   PeerBody,
   PeerConsistencyProof,
@@ -190,6 +192,19 @@ export function registerFederationRoutes(
     },
     async (req, reply) =>
       reply.status(201).send(await fed.addPeer(actorOf(req), req.body.url, req.body.fingerprint)),
+  );
+
+  app.post(
+    '/v1/node/keys/rotate',
+    {
+      onRequest: auth(['admin']),
+      schema: {
+        summary:
+          "Rotate this node's signing and encryption keys: the hand-over is logged and sent to every peer",
+        response: { 200: ref(KeyRotation), ...errors },
+      },
+    },
+    async (req) => rotateKeys(fed, actorOf(req)),
   );
 
   app.post(

@@ -61,8 +61,30 @@ export const Peer = named(
       origin: T.String({ description: "the peer's log origin" }),
       fingerprint: T.String({ description: 'of its keys, as confirmed out of band' }),
       verifierKey: T.String({ description: "its log's note verifier key" }),
+      epoch: T.Integer({
+        description:
+          'the epoch of its keys pinned here (0: as first pinned; each hand-over it sent adds one)',
+      }),
+      holdsOurEpoch: T.Integer({
+        description:
+          'the epoch of our keys it has accepted: we sign towards it with those until it takes the next',
+      }),
     },
     { $id: 'Peer' },
+  ),
+);
+
+export const KeyRotation = named(
+  T.Object(
+    {
+      epoch: T.Integer({ description: "the new keys' epoch (keys.json's are 0)" }),
+      fingerprint: T.String({ description: 'of the new keys: what partners see from now on' }),
+      verifierKey: T.String({ description: "the log's new note verifier key" }),
+      previousVerifierKey: T.String({ description: 'the verifier key handed over from' }),
+      peers: T.Array(T.String(), { description: 'the peers told (a node.keys message each)' }),
+      logIndex: T.Integer({ description: 'the node.keys-rotated entry' }),
+    },
+    { $id: 'KeyRotation' },
   ),
 );
 

@@ -22,6 +22,7 @@ import { SignInGuard, type SignInOptions } from '../node/signin.js';
 import { metaValue } from '../store/meta.js';
 import { registerAgreementRoutes } from './agreement-routes.js';
 import { registerAlertRoutes } from './alert-routes.js';
+import { registerAtRestRoutes } from './at-rest-routes.js';
 import { registerAttachmentRoutes } from './attachment-routes.js';
 import { type App, ERRORS, makeAuth } from './common.js';
 import { registerConsoleRoutes } from './console-routes.js';
@@ -230,11 +231,12 @@ export async function buildApi(
   });
 
   registerUserRoutes(app, node, guard, auth, errors);
+  registerAtRestRoutes(app, node, auth, errors);
   registerAgreementRoutes(app, node, auth, errors, metrics);
   registerItemRoutes(app, node, auth, errors, metrics);
+  registerAttachmentRoutes(app, node, auth, errors);
   registerSearchRoutes(app, node, auth, errors);
   registerStixRoutes(app, node, auth, errors, metrics);
-  registerAttachmentRoutes(app, node, auth, errors);
   registerTaxiiRoutes(app, node, auth);
   registerLogRoutes(app, node, auth, errors);
   registerTileRoutes(app, node, auth, errors);

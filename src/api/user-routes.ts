@@ -120,6 +120,7 @@ export function registerUserRoutes(
         party: node.party,
         origin: node.origin,
         verifierKey: node.verifierKey,
+        initialVerifierKey: node.initialVerifierKey,
         signingPublicKey: node.publicKeyPem,
         logSize: node.tree.size,
         setup: await inSetup(node),

@@ -111,7 +111,11 @@ export const NodeInfo = named(
     {
       party: T.String(),
       origin: T.String({ description: "the log's origin (C2SP checkpoint)" }),
-      verifierKey: T.String({ description: "the log's note verifier key" }),
+      verifierKey: T.String({ description: "the log's note verifier key (the current one)" }),
+      initialVerifierKey: T.String({
+        description:
+          "the verifier key the node was initialized with: the log's hand-overs (node.keys-rotated) lead from it to verifierKey",
+      }),
       signingPublicKey: T.String({ description: 'PEM' }),
       logSize: T.Integer(),
       setup: T.Boolean({ description: 'in setup: one admin may still grant privileges alone' }),

@@ -6,9 +6,10 @@
 // size a partner cosigned fails.
 import { createPublicKey } from 'node:crypto';
 import { messageOf } from '../core/index.js';
-import { openKeys } from '../crypto/keys.js';
+import { KeyRing, openKeys } from '../crypto/keys.js';
 import { askWitnessed } from '../federation/cosigning.js';
 import { loadPeers } from '../federation/peers.js';
+import { loadRotatedKeys } from '../federation/rotation.js';
 import { trustingFetch } from '../federation/transport.js';
 import { verifyCosignature } from '../federation/witness.js';
 import {
@@ -17,16 +18,20 @@ import {
   auditLog,
   type WitnessedCheckpoint,
 } from '../log/audit.js';
+import { checkHandover } from '../log/handover.js';
 import {
+  type Checkpoint,
   NoteError,
   openCheckpoint,
   parseCheckpoint,
   parseVerifierKey,
   rawPublicKey,
+  type Verifier,
   verifierKey,
 } from '../log/note.js';
 import { openStore } from '../store/db.js';
 import { checkpoints, entriesAsStored } from '../store/log.js';
+import { allNodeKeys, type NodeKeyRow } from '../store/node-keys.js';
 import { allCosignatures } from '../store/witnessing.js';
 import { configPath, databaseTarget, readConfig, readStoredKeys } from './setup.js';
 import { startTls } from './tls.js';
@@ -54,6 +59,37 @@ export interface DataAudit {
 
 /** The body of a signed note: what comes before its signature lines. */
 const noteBody = (note: string) => note.slice(0, note.indexOf('\n\n') + 1);
+
+/**
+ * The log's verifier keys from `initial` through the hand-overs of the rotations in the
+ * store, each checked against the key before it; stops at the first that does not
+ * follow (the log's own entries are audited for the same chain by auditLog).
+ */
+function handedOver(initial: string, rows: readonly NodeKeyRow[]): string[] {
+  const keys = [initial];
+  for (const row of rows) {
+    try {
+      const next = checkHandover(JSON.parse(row.handover), keys[keys.length - 1] ?? initial);
+      keys.push(next.handover.to);
+    } catch {
+      break;
+    }
+  }
+  return keys;
+}
+
+/** A checkpoint signed with any of `keys`, newest first. */
+function openCheckpointWithAny(note: string, keys: readonly Verifier[]): Checkpoint {
+  let error: unknown = new NoteError('no verifier key');
+  for (const k of [...keys].reverse()) {
+    try {
+      return openCheckpoint(note, k);
+    } catch (e) {
+      error = e;
+    }
+  }
+  throw error;
+}
 
 export async function auditDataDir(o: DataAuditOptions): Promise<DataAudit> {
   const config = readConfig(o.dir);
@@ -99,7 +135,11 @@ export async function auditDataDir(o: DataAuditOptions): Promise<DataAudit> {
         );
         continue;
       }
-      if (!verifyCosignature(note, c.line, peer.origin, peer.signingKey)) {
+      if (
+        ![peer.signingKey, ...peer.formerSigningKeys].some((k) =>
+          verifyCosignature(note, c.line, peer.origin, k),
+        )
+      ) {
         problem(
           `the checkpoint of size ${c.size} no longer carries ${c.witness}'s cosignature: it was altered or re-signed after ${c.witness} cosigned it`,
           c.size,
@@ -119,12 +159,15 @@ export async function auditDataDir(o: DataAuditOptions): Promise<DataAudit> {
     if (o.peers === true) {
       if (peers.size === 0) warnings.push('--peers: this node has no peers to ask');
       const passphrase = o.passphrase === undefined ? '' : await o.passphrase();
-      const keys = openKeys(readStoredKeys(o.dir), passphrase);
+      // Each peer is asked with the key of ours it holds (a rotation it has not taken yet).
+      const ring = new KeyRing(openKeys(readStoredKeys(o.dir), passphrase), passphrase);
+      await loadRotatedKeys(ring, db);
+      const logKeys = handedOver(chosen.key, await allNodeKeys(db)).map(parseVerifierKey);
       for (const peer of [...peers.values()].sort((a, b) => (a.party < b.party ? -1 : 1))) {
         let held: Awaited<ReturnType<typeof askWitnessed>>;
         try {
           held = await askWitnessed(
-            { party: config.party, signingKey: keys.signing },
+            { party: config.party, signingKey: ring.signingFor(peer.ourEpoch) },
             peer,
             // Peers behind a private CA: the node's own tls.ca, as when it runs.
             o.fetch ??
@@ -139,7 +182,7 @@ export async function auditDataDir(o: DataAuditOptions): Promise<DataAudit> {
           continue;
         }
         try {
-          const cp = openCheckpoint(held.note, verifier);
+          const cp = openCheckpointWithAny(held.note, logKeys);
           witnessed.push({ by: peer.party, size: cp.size, root: cp.root, source: 'peer' });
         } catch (e) {
           problem(

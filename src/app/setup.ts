@@ -16,6 +16,7 @@ import { messageOf } from '../core/guards.js';
 import { BUILT_IN_PARTIES, BUILT_IN_TEMPLATES } from '../core/index.js';
 import {
   generateNodeKeys,
+  KeyRing,
   openKeys,
   type StoredKeys,
   StoredKeysSchema,
@@ -25,6 +26,7 @@ import { Cosigning, DEFAULT_WITNESS_INTERVAL_MS } from '../federation/cosigning.
 import { Federation } from '../federation/federation.js';
 import { authorityOf } from '../federation/httpsig.js';
 import { proposeAgreement } from '../federation/operations.js';
+import { loadRotatedKeys } from '../federation/rotation.js';
 import { outOfStep } from '../federation/sync-view.js';
 import { trustingFetch } from '../federation/transport.js';
 import { rawPublicKey, verifierKey } from '../log/note.js';
@@ -36,6 +38,7 @@ import { openSetup } from '../node/setup-mode.js';
 import { createUser, issueToken } from '../node/users.js';
 import { isPostgresUrl, openStore } from '../store/db.js';
 import { metaValue, putMeta } from '../store/meta.js';
+import { allNodeKeys, resealNodeKeys } from '../store/node-keys.js';
 import { SetupError } from './errors.js';
 import { checkTlsConfig, initTls, startTls, TlsConfigSchema, type TlsFlags } from './tls.js';
 
@@ -154,7 +157,41 @@ export async function changePassphrase(dir: string, current: string, next: strin
   writeFileSync(tmp, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
   // The store's node key (encryption at rest) too, before keys.json is replaced.
   await changeDataKeyPassphrase(databaseTarget(dir, config), current, next);
+  // And the keys of each rotation, which the store holds sealed like keys.json's.
+  await resealRotatedKeys(databaseTarget(dir, config), current, next);
   renameSync(tmp, keysPath(dir));
+}
+
+/** Seals every rotated key (src/federation/rotation.ts) under `next`, in one transaction. */
+async function resealRotatedKeys(target: string, current: string, next: string): Promise<void> {
+  const store = await openStore(target);
+  try {
+    await store.db.transaction().execute(async (tx) => {
+      const rows = await allNodeKeys(tx);
+      await resealNodeKeys(
+        tx,
+        rows.map((r) => {
+          const keys = openKeys(
+            {
+              signingPrivate: r.signing_private,
+              encryptionPrivate: r.encryption_private,
+              signingPublic: '',
+              encryptionPublic: '',
+            },
+            current,
+          );
+          const sealed = sealKeys(keys, next);
+          return {
+            epoch: r.epoch,
+            signing_private: sealed.signingPrivate,
+            encryption_private: sealed.encryptionPrivate,
+          };
+        }),
+      );
+    });
+  } finally {
+    await store.close();
+  }
 }
 
 export function databaseTarget(dir: string, config: NodeConfig): string {
@@ -350,11 +387,22 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
       `--nats ${natsUrl}: several instances share a postgres:// database; this node's store is ${store.location}`,
     );
   }
+  // Every key the node has had: keys.json's, then each rotation's (src/federation/rotation.ts).
+  const ring = new KeyRing(keys, o.passphrase);
+  try {
+    await loadRotatedKeys(ring, store.db);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   const node = await LiaisonNode.open({
     party: config.party,
     origin: config.origin,
     store,
-    signingKey: keys.signing,
+    get signingKey() {
+      return ring.current.keys.signing;
+    },
+    firstSigningKey: keys.signing,
     ...(o.instance === undefined ? {} : { instance: o.instance }),
   });
   let bus: Bus;
@@ -374,8 +422,13 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
   let url = config.url ?? '';
   const federation = await Federation.open({
     node,
-    signingKey: keys.signing,
-    encryptionKey: keys.encryption,
+    keys: ring,
+    get signingKey() {
+      return ring.current.keys.signing;
+    },
+    get encryptionKey() {
+      return ring.current.keys.encryption;
+    },
     get url() {
       return url;
     },

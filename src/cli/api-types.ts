@@ -1895,6 +1895,96 @@ export interface paths {
     readonly patch?: never;
     readonly trace?: never;
   };
+  readonly '/v1/node/data-key/rotate': {
+    readonly parameters: {
+      readonly query?: never;
+      readonly header?: never;
+      readonly path?: never;
+      readonly cookie?: never;
+    };
+    readonly get?: never;
+    readonly put?: never;
+    /** Rotate the node key of encryption at rest: a new one re-wraps every item's data key in one transaction (logged); content is not re-encrypted */
+    readonly post: {
+      readonly parameters: {
+        readonly query?: never;
+        readonly header?: never;
+        readonly path?: never;
+        readonly cookie?: never;
+      };
+      readonly requestBody?: never;
+      readonly responses: {
+        /** @description Default Response */
+        readonly 200: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['DataKeyRotation'];
+          };
+        };
+        /** @description Default Response */
+        readonly 400: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 401: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 403: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 404: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 409: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 429: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    readonly delete?: never;
+    readonly options?: never;
+    readonly head?: never;
+    readonly patch?: never;
+    readonly trace?: never;
+  };
   readonly '/v1/agreements': {
     readonly parameters: {
       readonly query?: never;
@@ -2953,6 +3043,100 @@ export interface paths {
     readonly patch?: never;
     readonly trace?: never;
   };
+  readonly '/v1/items/{id}/attachments/{sha256}': {
+    readonly parameters: {
+      readonly query?: never;
+      readonly header?: never;
+      readonly path?: never;
+      readonly cookie?: never;
+    };
+    /** Download a file of an item you may read (streamed; decided by RULES A1–A3 and logged as a read, view attachment) */
+    readonly get: {
+      readonly parameters: {
+        readonly query?: never;
+        readonly header?: never;
+        readonly path: {
+          readonly id: string;
+          /** @description the file, by its SHA-256 (hex) */
+          readonly sha256: string;
+        };
+        readonly cookie?: never;
+      };
+      readonly requestBody?: never;
+      readonly responses: {
+        /** @description the file, with its name in Content-Disposition */
+        readonly 200: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/octet-stream': string;
+          };
+        };
+        /** @description Default Response */
+        readonly 400: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 401: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 403: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 404: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 409: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 429: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    readonly put?: never;
+    readonly post?: never;
+    readonly delete?: never;
+    readonly options?: never;
+    readonly head?: never;
+    readonly patch?: never;
+    readonly trace?: never;
+  };
   readonly '/v1/search': {
     readonly parameters: {
       readonly query?: never;
@@ -3259,100 +3443,6 @@ export interface paths {
         };
       };
     };
-    readonly delete?: never;
-    readonly options?: never;
-    readonly head?: never;
-    readonly patch?: never;
-    readonly trace?: never;
-  };
-  readonly '/v1/items/{id}/attachments/{sha256}': {
-    readonly parameters: {
-      readonly query?: never;
-      readonly header?: never;
-      readonly path?: never;
-      readonly cookie?: never;
-    };
-    /** Download a file of an item you may read (streamed; decided by RULES A1–A3 and logged as a read, view attachment) */
-    readonly get: {
-      readonly parameters: {
-        readonly query?: never;
-        readonly header?: never;
-        readonly path: {
-          readonly id: string;
-          /** @description the file, by its SHA-256 (hex) */
-          readonly sha256: string;
-        };
-        readonly cookie?: never;
-      };
-      readonly requestBody?: never;
-      readonly responses: {
-        /** @description the file, with its name in Content-Disposition */
-        readonly 200: {
-          headers: {
-            readonly [name: string]: unknown;
-          };
-          content: {
-            readonly 'application/octet-stream': string;
-          };
-        };
-        /** @description Default Response */
-        readonly 400: {
-          headers: {
-            readonly [name: string]: unknown;
-          };
-          content: {
-            readonly 'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Default Response */
-        readonly 401: {
-          headers: {
-            readonly [name: string]: unknown;
-          };
-          content: {
-            readonly 'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Default Response */
-        readonly 403: {
-          headers: {
-            readonly [name: string]: unknown;
-          };
-          content: {
-            readonly 'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Default Response */
-        readonly 404: {
-          headers: {
-            readonly [name: string]: unknown;
-          };
-          content: {
-            readonly 'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Default Response */
-        readonly 409: {
-          headers: {
-            readonly [name: string]: unknown;
-          };
-          content: {
-            readonly 'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Default Response */
-        readonly 429: {
-          headers: {
-            readonly [name: string]: unknown;
-          };
-          content: {
-            readonly 'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
-    readonly put?: never;
-    readonly post?: never;
     readonly delete?: never;
     readonly options?: never;
     readonly head?: never;
@@ -4424,6 +4514,96 @@ export interface paths {
           };
           content: {
             readonly 'application/json': components['schemas']['Peer'];
+          };
+        };
+        /** @description Default Response */
+        readonly 400: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 401: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 403: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 404: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 409: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        readonly 429: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    readonly delete?: never;
+    readonly options?: never;
+    readonly head?: never;
+    readonly patch?: never;
+    readonly trace?: never;
+  };
+  readonly '/v1/node/keys/rotate': {
+    readonly parameters: {
+      readonly query?: never;
+      readonly header?: never;
+      readonly path?: never;
+      readonly cookie?: never;
+    };
+    readonly get?: never;
+    readonly put?: never;
+    /** Rotate this node's signing and encryption keys: the hand-over is logged and sent to every peer */
+    readonly post: {
+      readonly parameters: {
+        readonly query?: never;
+        readonly header?: never;
+        readonly path?: never;
+        readonly cookie?: never;
+      };
+      readonly requestBody?: never;
+      readonly responses: {
+        /** @description Default Response */
+        readonly 200: {
+          headers: {
+            readonly [name: string]: unknown;
+          };
+          content: {
+            readonly 'application/json': components['schemas']['KeyRotation'];
           };
         };
         /** @description Default Response */
@@ -7834,6 +8014,24 @@ export interface components {
       readonly fingerprint: string;
       /** @description its log's note verifier key */
       readonly verifierKey: string;
+      /** @description the epoch of its keys pinned here (0: as first pinned; each hand-over it sent adds one) */
+      readonly epoch: number;
+      /** @description the epoch of our keys it has accepted: we sign towards it with those until it takes the next */
+      readonly holdsOurEpoch: number;
+    };
+    readonly KeyRotation: {
+      /** @description the new keys' epoch (keys.json's are 0) */
+      readonly epoch: number;
+      /** @description of the new keys: what partners see from now on */
+      readonly fingerprint: string;
+      /** @description the log's new note verifier key */
+      readonly verifierKey: string;
+      /** @description the verifier key handed over from */
+      readonly previousVerifierKey: string;
+      /** @description the peers told (a node.keys message each) */
+      readonly peers: readonly string[];
+      /** @description the node.keys-rotated entry */
+      readonly logIndex: number;
     };
     readonly Retried: {
       readonly peer: string;
@@ -8107,6 +8305,14 @@ export interface components {
       readonly alert: components['schemas']['AlertView'];
       readonly releases: readonly components['schemas']['AlertRelease'][];
     };
+    readonly DataKeyRotation: {
+      /** @description the node key replaced (deleted from the store) */
+      readonly previous: string;
+      /** @description the node key that now wraps every data key */
+      readonly next: string;
+      /** @description data keys re-wrapped; no content re-encrypted */
+      readonly keys: number;
+    };
     readonly Attachment: {
       readonly name: string;
       readonly type: string;
@@ -8360,8 +8566,10 @@ export interface components {
       readonly party: string;
       /** @description the log's origin (C2SP checkpoint) */
       readonly origin: string;
-      /** @description the log's note verifier key */
+      /** @description the log's note verifier key (the current one) */
       readonly verifierKey: string;
+      /** @description the verifier key the node was initialized with: the log's hand-overs (node.keys-rotated) lead from it to verifierKey */
+      readonly initialVerifierKey: string;
       /** @description PEM */
       readonly signingPublicKey: string;
       readonly logSize: number;

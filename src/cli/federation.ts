@@ -42,8 +42,14 @@ export function registerFederationCommands(
       rows.length === 0
         ? ['no peers']
         : table(
-            ['party', 'url', 'fingerprint'],
-            rows.map((r) => [r.party, r.url, r.fingerprint]),
+            ['party', 'url', 'fingerprint', 'keys', 'holds ours'],
+            rows.map((r) => [
+              r.party,
+              r.url,
+              r.fingerprint,
+              `epoch ${r.epoch}`,
+              `epoch ${r.holdsOurEpoch}`,
+            ]),
           ),
     );
   });

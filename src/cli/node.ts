@@ -5,12 +5,12 @@ import { auditDataDir } from '../app/audit.js';
 import { changePassphrase, DEFAULT_DATA_DIR, initNode, startNode } from '../app/setup.js';
 import { type AuditReport, auditLog, type StoredEntry } from '../log/audit.js';
 import { parseVerifierKey } from '../log/note.js';
-import { NodeClient, resolveTarget } from './client.js';
+import { type Common, NodeClient, resolveTarget, withTarget } from './client.js';
 import { registerDataKeyCommand } from './data-key.js';
 import { EXIT, UsageError } from './errors.js';
 import { count } from './format.js';
 import { askHidden, type Io } from './io.js';
-import type { RemoteContext } from './remote.js';
+import { connect, print, type RemoteContext } from './remote.js';
 
 /** $LIAISON_PASSPHRASE, else a prompt on the terminal (input hidden). */
 export async function passphrase(confirm: boolean): Promise<string> {
@@ -63,6 +63,12 @@ function renderAudit(r: AuditReport, source: string): string[] {
   for (const w of r.witnessed)
     out.push(
       `${w.ok ? '✓' : '✗'} ${w.by} cosigned size ${w.size} (${w.source === 'peer' ? `as ${w.by} holds it` : 'stored here'})${w.ok ? ': the log still matches it' : ''}`,
+    );
+  if (r.keys.length > 1)
+    out.push(
+      `the log's key was handed over ${count(r.keys.length - 1, 'time')}: ${r.keys
+        .map((k) => (k.entry === null ? k.verifierKey : `(entry ${k.entry}) ${k.verifierKey}`))
+        .join(' → ')}`,
     );
   if (r.withheld > 0)
     out.push(
@@ -180,6 +186,24 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
         `liaison: the node keys in ${o.data} are sealed with the new passphrase; instances started from now need it (running ones keep going)\n`,
       );
     });
+
+  // ---------------------------------------------------------------- key rotation
+  withTarget(
+    node
+      .command('rotate-keys')
+      .description(
+        "rotate the running node's signing and encryption keys (admin): the hand-over, signed by the old key and the new, is logged and sent to every peer; partners take the new keys without a new fingerprint check",
+      ),
+  ).action(async (o: Common) => {
+    const r = await connect(o).post('/v1/node/keys/rotate', {});
+    print(ctx, o, r, () => [
+      `keys rotated to epoch ${r.epoch}: fingerprint ${r.fingerprint}`,
+      `log verifier key: ${r.verifierKey} (was ${r.previousVerifierKey}; hand-over at log entry ${r.logIndex})`,
+      r.peers.length === 0
+        ? 'no peers to tell'
+        : `told ${r.peers.join(', ')}: until each takes the new keys, this node signs towards it with the old (peer list: holds ours)`,
+    ]);
+  });
 
   registerDataKeyCommand(node, ctx);
 
@@ -308,7 +332,8 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
         if (o.node !== undefined) {
           const client = new NodeClient(resolveTarget({ node: o.node, token: o.token, ca: o.ca }));
           const info = await client.get('/v1/node');
-          const verifier = parseVerifierKey(o.verifierKey ?? info.verifierKey);
+          // From the key the node began with, through the hand-overs its log holds.
+          const verifier = parseVerifierKey(o.verifierKey ?? info.initialVerifierKey);
           const checkpoints = await client.get('/v1/log/checkpoints');
           async function* entries(): AsyncGenerator<StoredEntry> {
             for (let start = 0; ; ) {

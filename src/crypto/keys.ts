@@ -86,3 +86,72 @@ export function openKeys(stored: StoredKeys, passphrase: string): NodeKeys {
     throw new KeyError('cannot open the node keys: wrong passphrase, or the key file is damaged');
   }
 }
+
+/** The node's keys of one epoch: 0 is keys.json's, each rotation adds one. */
+export interface KeyEpoch {
+  readonly epoch: number;
+  readonly keys: NodeKeys;
+}
+
+/**
+ * Every key the node has had, newest last. The newest signs and is announced; an
+ * older epoch's key still signs towards a peer that has not yet accepted the next
+ * (so that what it receives verifies), and older encryption keys open what peers
+ * sealed to them before they learnt the new one. The ring keeps the passphrase, to
+ * seal the keys of a rotation the way keys.json is sealed (docs/decisions.md #140).
+ */
+export class KeyRing {
+  private epochs: KeyEpoch[];
+
+  constructor(
+    first: NodeKeys,
+    private readonly passphrase: string,
+  ) {
+    this.epochs = [{ epoch: 0, keys: first }];
+  }
+
+  get current(): KeyEpoch {
+    const last = this.epochs[this.epochs.length - 1];
+    if (last === undefined) throw new KeyError('the key ring is empty');
+    return last;
+  }
+
+  has(epoch: number): boolean {
+    return this.epochs.some((e) => e.epoch === epoch);
+  }
+
+  /** The signing key of `epoch`; the current one for an epoch the ring does not hold. */
+  signingFor(epoch: number): KeyObject {
+    return (this.epochs.find((e) => e.epoch === epoch) ?? this.current).keys.signing;
+  }
+
+  /** Every epoch's signing key, newest first (what this node's past signatures verify with). */
+  signingKeys(): KeyObject[] {
+    return this.epochs.map((e) => e.keys.signing).reverse();
+  }
+
+  /** Every epoch's encryption key, newest first. */
+  decryptionKeys(): KeyObject[] {
+    return this.epochs.map((e) => e.keys.encryption).reverse();
+  }
+
+  /** Adds (or replaces) an epoch's keys. */
+  add(e: KeyEpoch): void {
+    this.epochs = [...this.epochs.filter((x) => x.epoch !== e.epoch), e].sort(
+      (a, b) => a.epoch - b.epoch,
+    );
+  }
+
+  /** Keys sealed under the ring's passphrase. */
+  seal(keys: NodeKeys): StoredKeys {
+    return sealKeys(keys, this.passphrase);
+  }
+
+  /** Private keys sealed under the ring's passphrase, opened. */
+  open(signingPrivate: string, encryptionPrivate: string): NodeKeys {
+    return openKeys(
+      { signingPrivate, encryptionPrivate, signingPublic: '', encryptionPublic: '' },
+      this.passphrase,
+    );
+  }
+}

@@ -173,8 +173,10 @@ export async function outgoingProposal(
   const recorded = await proposalKeys(u.tx, id);
   const keys: Record<string, string> = {};
   for (const party of Object.keys(p.signatures)) {
+    // The key the signature verified with when it was recorded (a rotation since then
+    // does not change what signed it); else ours or the pinned one.
     const k = party === fed.party ? fed.options.signingKey : fed.signingKeyOf(party);
-    const b64 = k === undefined ? recorded.get(party) : keyToBase64(k);
+    const b64 = recorded.get(party) ?? (k === undefined ? undefined : keyToBase64(k));
     if (b64 !== undefined) keys[party] = b64;
   }
   return {

@@ -223,7 +223,7 @@ async function postCheckpoint(
   const url = new URL(`${peer.url}/v1/federation/add-checkpoint`);
   const headers = signRequest(
     { method: 'POST', authority: url.host, path: url.pathname, body: bytes },
-    fed.options.signingKey,
+    fed.signingKeyFor(peer),
     fed.party,
     fed.node.now(),
   );

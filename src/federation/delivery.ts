@@ -22,6 +22,7 @@ import type { Federation } from './federation.js';
 import { type Draft, MAX_BATCH, MAX_REQUEST_BYTES, sealMessage } from './messages.js';
 import type { Peer } from './peers.js';
 import { openReceipt, type Receipt, type ReceiptBatch } from './receipts.js';
+import { keysAccepted } from './rotation.js';
 
 /** FLASH messages have a delivery lane of their own; everything else shares one. */
 export type Lane = 'flash' | 'normal';
@@ -82,7 +83,7 @@ export async function prepare(
     for (const r of sendable) {
       const jwe = sealMessage(
         { ...draftOf(r), sentAt },
-        fed.options.signingKey,
+        fed.signingKeyFor(peer),
         peer.encryptionKey,
       );
       if (out.rows.length > 0 && bytes + jwe.length + 3 > MAX_REQUEST_BYTES) break;
@@ -261,6 +262,7 @@ export async function settle(
       );
       const draft = draftOf(row);
       if (ok && draft.type === 'item') held.push(recordDelivery(fed, u, draft, peer.party));
+      if (ok && draft.type === 'node.keys') await keysAccepted(fed, u, peer.party, draft);
     }
     await saveHoldings(u.tx, u.world, held, u.now);
     return true;

@@ -9,6 +9,8 @@ import type { KeyObject } from 'node:crypto';
 import type { EpochMs, ItemRecord, NoticeActionKind } from '../core/index.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
 import { signJws } from '../crypto/jose.js';
+import type { KeyRing } from '../crypto/keys.js';
+import { rawPublicKey } from '../log/note.js';
 import type { CompromiseReport, Notifier } from '../node/ports.js';
 import type { Actor } from '../node/roles.js';
 import type { LiaisonNode, Unit } from '../node/service.js';
@@ -23,6 +25,7 @@ import { tellCompromise, tellNotice, tellReclassified } from './notifier.js';
 import { Outbox } from './outbox.js';
 import { addPeer, loadPeers, OwnIdentity, type Peer, type PeerView, peerViews } from './peers.js';
 import type { ContentPort } from './ports.js';
+import { loadRotatedKeys } from './rotation.js';
 import { StatusReporter } from './status-reports.js';
 import { type WitnessReport, witness } from './witness.js';
 
@@ -30,6 +33,11 @@ export interface FederationOptions {
   readonly node: LiaisonNode;
   readonly signingKey: KeyObject;
   readonly encryptionKey: KeyObject;
+  /**
+   * Every key this node has had (src/crypto/keys.ts); `signingKey` and `encryptionKey`
+   * are its current ones. Without a ring the node has one epoch and cannot rotate.
+   */
+  readonly keys?: KeyRing;
   /** This node's public URL, as partners reach it. */
   readonly url: string;
   /**
@@ -72,6 +80,9 @@ export class Federation implements Notifier {
       if (!foreign) return;
       if (tags.includes('outbox') || tags.includes('reloaded')) this.outbox.forgetSeqs();
       if (tags.includes('peers') || tags.includes('reloaded')) void this.reloadPeers();
+      const ring = options.keys;
+      if (ring !== undefined && (tags.includes('keys') || tags.includes('reloaded')))
+        void loadRotatedKeys(ring, this.node.store.db).catch(() => {});
       if (tags.includes('agreement-keys') || tags.includes('reloaded'))
         void AgreementKeys.load(this.node.store.db)
           .then((k) => this.agreementKeys.replaceWith(k))
@@ -134,9 +145,64 @@ export class Federation implements Notifier {
     return this.contentPort?.contentOf(itemId) ?? Promise.resolve(undefined);
   }
 
+  /** The epoch of this node's current keys. */
+  get ownEpoch(): number {
+    return this.options.keys?.current.epoch ?? 0;
+  }
+
+  /**
+   * The key to sign with towards a peer: the epoch it has accepted, so that it can
+   * verify what it gets until it has taken our next keys (docs/decisions.md #140).
+   */
+  signingKeyFor(peer: { readonly ourEpoch: number }): KeyObject {
+    return this.options.keys?.signingFor(peer.ourEpoch) ?? this.options.signingKey;
+  }
+
+  /**
+   * The key to sign a message relayed to `to` with: towards a peer, the epoch it
+   * accepted; towards a party reached only through a hub, which verifies with the key
+   * bound for us in the agreements it shares with us (docs/wire.md §9) and hears no
+   * hand-over, the newest of ours bound there.
+   */
+  relaySigningKey(to: string): KeyObject {
+    const peer = this.peers.get(to);
+    if (peer !== undefined) return this.signingKeyFor(peer);
+    const bound = new Set(
+      this.agreementKeys
+        .keysOf(this.node.world, to, this.party)
+        .map((k) => rawPublicKey(k).toString('base64')),
+    );
+    return (
+      this.ownSigningKeys().find((k) => bound.has(rawPublicKey(k).toString('base64'))) ??
+      this.options.signingKey
+    );
+  }
+
+  /** Our keys to open sealed messages with, newest first. */
+  decryptionKeys(): KeyObject[] {
+    return this.options.keys?.decryptionKeys() ?? [this.options.encryptionKey];
+  }
+
+  /** Every signing key this node has had, newest first: what its past signatures verify with. */
+  ownSigningKeys(): KeyObject[] {
+    return this.options.keys?.signingKeys() ?? [this.options.signingKey];
+  }
+
   /** The signing key of a party: ours, or a peer's pinned one. */
   signingKeyOf = (party: string): KeyObject | undefined =>
     party === this.party ? this.options.signingKey : this.peers.get(party)?.signingKey;
+
+  /**
+   * The keys a message from `party` may be signed with, inside a request its current
+   * key signed: the current one, and the one before its last rotation (a batch it
+   * sealed just before it learnt that we took its new keys; docs/decisions.md #140).
+   */
+  messageKeysOf = (party: string): KeyObject[] | undefined => {
+    const peer = this.peers.get(party);
+    if (peer === undefined) return undefined;
+    const before = peer.formerSigningKeys[peer.formerSigningKeys.length - 1];
+    return before === undefined ? [peer.signingKey] : [peer.signingKey, before];
+  };
 
   /** A JWS by this node over the canonical JSON of `payload` (kid = this party). */
   signAsNode(payload: unknown, typ: string): string {

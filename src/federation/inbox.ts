@@ -187,7 +187,7 @@ export class Inbox {
     // ONE unit of work, writing the rows of the whole batch a few statements at a time.
     const opened = messages.map((jwe, position): Opened => {
       try {
-        const m = openMessage(jwe, fed.party, fed.options.encryptionKey, fed.signingKeyOf);
+        const m = openMessage(jwe, fed.party, fed.decryptionKeys(), fed.messageKeysOf);
         if (m.from !== sender) {
           throw new MessageError(
             'bad-signature',
@@ -264,7 +264,9 @@ export class Inbox {
         proof: proved ? (await tree.inclusionProof(i, size)).map(b64) : null,
       });
     }
-    return signReceipts(receipts, fed.party, sender, fed.options.signingKey);
+    const peer = fed.peers.get(sender);
+    const key = peer === undefined ? fed.options.signingKey : fed.signingKeyFor(peer);
+    return signReceipts(receipts, fed.party, sender, key);
   }
 
   private async receiveOne(

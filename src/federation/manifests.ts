@@ -22,9 +22,10 @@ import type { ItemPayload } from './messages.js';
  * key learnt through the hub is no longer used.
  */
 export function partyKeys(fed: Federation, party: string): KeyObject[] {
-  if (party === fed.party) return [fed.options.signingKey];
-  const pinned = fed.signingKeyOf(party);
-  if (pinned !== undefined) return [pinned];
+  // With every key the party had: a manifest signed before a rotation stays its word.
+  if (party === fed.party) return fed.ownSigningKeys();
+  const peer = fed.peers.get(party);
+  if (peer !== undefined) return [peer.signingKey, ...peer.formerSigningKeys];
   return fed.agreementKeys.keysOf(fed.node.world, fed.party, party);
 }
 

@@ -238,6 +238,12 @@ const MESSAGES = {
    * the author's JWS (typ liaison-relayed+jws) of the inner message, passed on unchanged.
    */
   relay: message('relay', closed({ to: Party, message: Jws })),
+  /**
+   * The sender rotated its keys: `handover` is its hand-over (src/log/handover.ts,
+   * signed by the old key and the new), `identity` its new identity, self-signed.
+   * Sent signed with the old key; the receiver pins the new keys (docs/wire.md §2.1).
+   */
+  'node.keys': message('node.keys', closed({ handover: T.Unknown(), identity: Jws })),
 };
 
 export type MessageType = keyof typeof MESSAGES;
@@ -336,14 +342,15 @@ export function sealMessage(
 }
 
 /**
- * Opens a sealed message addressed to `self`: decrypts with our key, verifies the
- * sender's signature with its pinned key, and checks it is well-formed and for us.
+ * Opens a sealed message addressed to `self`: decrypts with our key (the newest first:
+ * a sender may not yet have taken a rotation), verifies the sender's signature with
+ * its pinned key, and checks it is well-formed and for us.
  */
 export function openMessage(
   jwe: string,
   self: string,
-  encryptionKey: KeyObject,
-  signingKeyOf: (party: string) => KeyObject | undefined,
+  encryptionKeys: KeyObject | readonly KeyObject[],
+  signingKeyOf: (party: string) => KeyObject | readonly KeyObject[] | undefined,
 ): Message {
   if (jwe.length > MAX_MESSAGE_BYTES)
     throw new MessageError(
@@ -358,30 +365,37 @@ export function openMessage(
   }
   if (kid !== self)
     throw new MessageError('wrong-recipient', `the message is for ${kid}, not for ${self}`);
-  let jws: string;
-  try {
-    jws = decryptJwe(jwe, encryptionKey).plaintext.toString('ascii');
-  } catch {
-    throw new MessageError('undecryptable', 'the message cannot be opened');
+  let jws: string | null = null;
+  for (const key of Array.isArray(encryptionKeys) ? encryptionKeys : [encryptionKeys]) {
+    try {
+      jws = decryptJwe(jwe, key).plaintext.toString('ascii');
+      break;
+    } catch {
+      // the next (older) key
+    }
   }
+  if (jws === null) throw new MessageError('undecryptable', 'the message cannot be opened');
   let signer: string;
   try {
     signer = jwsKid(jws);
   } catch {
     throw new MessageError('bad-signature', 'the message signature does not verify');
   }
-  const key = signingKeyOf(signer);
-  if (key === undefined) throw new MessageError('unknown-peer', `no peer '${signer}'`);
-  let payload: Buffer;
-  try {
-    const v = verifyJws(jws, key);
-    if (v.header.typ !== MESSAGE_TYP) throw new JoseError();
-    payload = v.payload;
-  } catch (e) {
-    if (e instanceof JoseError)
-      throw new MessageError('bad-signature', 'the message signature does not verify');
-    throw e;
+  const known = signingKeyOf(signer);
+  if (known === undefined) throw new MessageError('unknown-peer', `no peer '${signer}'`);
+  let payload: Buffer | null = null;
+  for (const key of Array.isArray(known) ? known : [known]) {
+    try {
+      const v = verifyJws(jws, key);
+      if (v.header.typ !== MESSAGE_TYP) throw new JoseError();
+      payload = v.payload;
+      break;
+    } catch (e) {
+      if (!(e instanceof JoseError)) throw e;
+    }
   }
+  if (payload === null)
+    throw new MessageError('bad-signature', 'the message signature does not verify');
   let m: unknown;
   try {
     m = JSON.parse(payload.toString('utf8'));

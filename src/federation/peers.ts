@@ -8,7 +8,7 @@ import { RequestInvalid, Unavailable } from '../node/errors.js';
 import { actorOf, record } from '../node/events.js';
 import type { Actor } from '../node/roles.js';
 import type { Store } from '../store/db.js';
-import { allPeers, savePeer } from '../store/peers.js';
+import { allPeers, peerRow, savePeer } from '../store/peers.js';
 import { allProposals } from '../store/proposals.js';
 import { outgoingProposal } from './agreement-keys.js';
 import { FederationError } from './errors.js';
@@ -28,6 +28,12 @@ export interface Peer {
   readonly signingKey: KeyObject;
   readonly encryptionKey: KeyObject;
   readonly fingerprint: string;
+  /** The epoch of this node's keys the peer has accepted: we sign towards it with it. */
+  readonly ourEpoch: number;
+  /** The epoch of the peer's keys pinned here. */
+  readonly theirEpoch: number;
+  /** The peer's signing keys before its rotations, oldest first (its past signatures). */
+  readonly formerSigningKeys: readonly KeyObject[];
 }
 
 export interface PeerView {
@@ -36,17 +42,22 @@ export interface PeerView {
   readonly origin: string;
   readonly fingerprint: string;
   readonly verifierKey: string;
+  /** The epoch of its keys pinned here. */
+  readonly epoch: number;
+  /** The epoch of our keys it has accepted. */
+  readonly holdsOurEpoch: number;
 }
 
 /** This node's identity, signed; built again when its URL changes. */
 export class OwnIdentity {
-  private cached: { url: string; identity: Identity; jws: string } | null = null;
+  private cached: { url: string; key: KeyObject; identity: Identity; jws: string } | null = null;
 
   constructor(private readonly o: FederationOptions) {}
 
   current(): { identity: Identity; jws: string } {
     const url = this.o.url;
-    if (this.cached === null || this.cached.url !== url) {
+    // Built again when the URL or the keys (a rotation) change.
+    if (this.cached === null || this.cached.url !== url || this.cached.key !== this.o.signingKey) {
       const identity = buildIdentity(
         this.o.node.party,
         this.o.node.origin,
@@ -54,7 +65,12 @@ export class OwnIdentity {
         this.o.signingKey,
         this.o.encryptionKey,
       );
-      this.cached = { url, identity, jws: signIdentity(identity, this.o.signingKey) };
+      this.cached = {
+        url,
+        key: this.o.signingKey,
+        identity,
+        jws: signIdentity(identity, this.o.signingKey),
+      };
     }
     return this.cached;
   }
@@ -62,17 +78,36 @@ export class OwnIdentity {
 
 export async function loadPeers(db: Store['db']): Promise<Map<string, Peer>> {
   const peers = new Map<string, Peer>();
-  for (const p of await allPeers(db)) {
-    peers.set(p.party, {
-      party: p.party,
-      url: p.url,
-      origin: p.origin,
-      signingKey: ed25519PublicKeyFromRaw(Buffer.from(p.signing_key, 'base64')),
-      encryptionKey: x25519PublicKeyFromRaw(Buffer.from(p.encryption_key, 'base64')),
-      fingerprint: p.fingerprint,
-    });
-  }
+  for (const p of await allPeers(db)) peers.set(p.party, peerOfRow(p));
   return peers;
+}
+
+/** A peer as pinned in this transaction (a hand-over earlier in it already counts). */
+export async function pinnedPeer(q: Store['db'], party: string): Promise<Peer | undefined> {
+  const row = await peerRow(q, party);
+  return row === undefined ? undefined : peerOfRow(row);
+}
+
+function peerOfRow(p: Awaited<ReturnType<typeof allPeers>>[number]): Peer {
+  return {
+    party: p.party,
+    url: p.url,
+    origin: p.origin,
+    signingKey: ed25519PublicKeyFromRaw(Buffer.from(p.signing_key, 'base64')),
+    encryptionKey: x25519PublicKeyFromRaw(Buffer.from(p.encryption_key, 'base64')),
+    fingerprint: p.fingerprint,
+    ourEpoch: p.our_epoch,
+    theirEpoch: p.their_epoch,
+    formerSigningKeys: formerKeys(p.former_keys).map((k) =>
+      ed25519PublicKeyFromRaw(Buffer.from(k, 'base64')),
+    ),
+  };
+}
+
+/** A peer's former keys as stored (this node's own writing: a JSON array of base64). */
+export function formerKeys(json: string): string[] {
+  const parsed: unknown = JSON.parse(json);
+  return Array.isArray(parsed) ? parsed.filter((k): k is string => typeof k === 'string') : [];
 }
 
 export function peerViews(peers: ReadonlyMap<string, Peer>): PeerView[] {
@@ -84,6 +119,8 @@ export function peerViews(peers: ReadonlyMap<string, Peer>): PeerView[] {
       origin: p.origin,
       fingerprint: p.fingerprint,
       verifierKey: verifierKey(p.origin, rawPublicKey(p.signingKey)),
+      epoch: p.theirEpoch,
+      holdsOurEpoch: p.ourEpoch,
     }));
 }
 
@@ -144,6 +181,10 @@ export async function addPeer(
     signingKey: opened.signing,
     encryptionKey: opened.encryption,
     fingerprint: id.fingerprint,
+    // It fetched our identity as it is now: it holds our current keys.
+    ourEpoch: fed.ownEpoch,
+    theirEpoch: 0,
+    formerSigningKeys: [],
   };
   await node.transact(async (u) => {
     await savePeer(u.tx, {
@@ -154,6 +195,7 @@ export async function addPeer(
       encryption_key: id.encryptionKey,
       fingerprint: peer.fingerprint,
       added_at: u.now,
+      our_epoch: peer.ourEpoch,
     });
     record(u, 'peer.added', actorOf(actor, fed.party), {
       peer: peer.party,

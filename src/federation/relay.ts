@@ -69,6 +69,6 @@ export async function sendTo(
     sentAt: formatInstant(u.now),
     body,
   };
-  const jws = signRelayed(inner, fed.party, fed.options.signingKey);
+  const jws = signRelayed(inner, fed.party, fed.relaySigningKey(to));
   return { envelope: await fed.enqueue(u, via, 'relay', { to, message: jws }, itemId), via };
 }

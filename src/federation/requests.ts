@@ -16,7 +16,7 @@ export async function postMessages(
   const url = new URL(`${peer.url}/v1/federation/messages`);
   const headers = signRequest(
     { method: 'POST', authority: url.host, path: url.pathname, body },
-    fed.options.signingKey,
+    fed.signingKeyFor(peer),
     fed.party,
     fed.node.now(),
   );
@@ -63,7 +63,7 @@ export async function peerGet(fed: Federation, peer: Peer, path: string): Promis
       path: url.pathname + url.search,
       body: Buffer.alloc(0),
     },
-    fed.options.signingKey,
+    fed.signingKeyFor(peer),
     fed.party,
     fed.node.now(),
   );

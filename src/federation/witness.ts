@@ -67,14 +67,18 @@ function cosignerKeyId(name: string, publicKey: Uint8Array): Buffer {
 const cosignedMessage = (seconds: bigint | number, body: string) =>
   Buffer.from(`cosignature/v1\ntime ${seconds}\n${body}`, 'utf8');
 
-/** Our cosignature (C2SP tlog-cosignature v1, Ed25519) of a peer's checkpoint body. */
-function cosign(fed: Federation, checkpointText: string, at: EpochMs): string {
+/**
+ * Our cosignature (C2SP tlog-cosignature v1, Ed25519) of `peer`'s checkpoint body, with
+ * the key of ours it holds (a rotation it has not yet taken does not break it).
+ */
+function cosign(fed: Federation, peer: Peer, checkpointText: string, at: EpochMs): string {
   const seconds = Math.floor(at / 1000);
-  const sig = edSign(null, cosignedMessage(seconds, checkpointText), fed.options.signingKey);
+  const key = fed.signingKeyFor(peer);
+  const sig = edSign(null, cosignedMessage(seconds, checkpointText), key);
   const ts = Buffer.alloc(8);
   ts.writeBigUInt64BE(BigInt(seconds));
   const name = fed.node.origin;
-  const id = cosignerKeyId(name, rawPublicKey(fed.options.signingKey));
+  const id = cosignerKeyId(name, rawPublicKey(key));
   return `\u2014 ${name} ${Buffer.concat([id, ts, sig]).toString('base64')}`;
 }
 
@@ -189,7 +193,7 @@ export async function witness(fed: Federation, party: string): Promise<WitnessRe
     );
     await fed.enqueue(u, party, 'checkpoint.cosignature', {
       size: cp.size,
-      line: cosign(fed, noteBody(note), u.now),
+      line: cosign(fed, peer, noteBody(note), u.now),
     });
   });
   return {
@@ -213,7 +217,12 @@ export async function receiveCosignature({
   if (cp === undefined)
     throw new RequestInvalid('invalid-request', `no checkpoint of size ${b.size}`);
   const peer = fed.peers.get(m.from);
-  if (peer === undefined || !verifyCosignature(cp.note, b.line, peer.origin, peer.signingKey)) {
+  if (
+    peer === undefined ||
+    ![peer.signingKey, ...peer.formerSigningKeys].some((k) =>
+      verifyCosignature(cp.note, b.line, peer.origin, k),
+    )
+  ) {
     throw new FederationError('bad-signature', 'the cosignature does not verify');
   }
   await saveCosignature(u.tx, { size: b.size, witness: m.from, line: b.line, at: u.now });
@@ -397,7 +406,7 @@ export async function addCheckpoint(
         seen_at: u.now,
       });
     }
-    return { status: 200, line: cosign(fed, noteBody(req.note), u.now) };
+    return { status: 200, line: cosign(fed, peer, noteBody(req.note), u.now) };
   });
 }
 
@@ -415,7 +424,7 @@ export async function witnessedCheckpoint(
   const note = ownSignatures(latest.note, peer.origin);
   return {
     size: latest.size,
-    note: `${note}${cosign(fed, noteBody(note), fed.node.now())}\n`,
+    note: `${note}${cosign(fed, peer, noteBody(note), fed.node.now())}\n`,
     seenAt: latest.seen_at,
   };
 }

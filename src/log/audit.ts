@@ -5,8 +5,16 @@
 // still hold every entry they cover, unchanged.
 import { isObject } from '../core/guards.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
+import { checkHandover } from './handover.js';
 import { leafHash, MerkleTree, verifyConsistency } from './merkle.js';
-import { type Checkpoint, NoteError, openCheckpoint, type Verifier } from './note.js';
+import {
+  type Checkpoint,
+  NoteError,
+  openCheckpoint,
+  rawPublicKey,
+  type Verifier,
+  verifierKey,
+} from './note.js';
 
 export interface StoredEntry {
   readonly index: number;
@@ -59,6 +67,12 @@ export interface AuditReport {
     readonly ok: boolean;
   }[];
   readonly problems: readonly AuditProblem[];
+  /**
+   * The log's keys, from the one audited with, through each hand-over logged
+   * (`node.keys-rotated`, src/log/handover.ts): the verifier keys, and the entry that
+   * handed over to each (null for the first).
+   */
+  readonly keys: readonly { readonly verifierKey: string; readonly entry: number | null }[];
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -80,6 +94,12 @@ export async function auditLog(
   let broken = false;
   let count = 0;
   let withheld = 0;
+  // The keys checkpoints may be signed with: the one audited with, then each key a
+  // logged hand-over from the newest of them names (checkpoints cover the entries
+  // below their size: a key counts for checkpoints beyond the entry handing over to it).
+  const keys: { verifier: Verifier; text: string; entry: number | null }[] = [
+    { verifier, text: verifierKey(verifier.name, rawPublicKey(verifier.key)), entry: null },
+  ];
   const bad = (entry: number, message: string) => {
     problems.push({ entry, checkpoint: null, message });
     broken = true;
@@ -146,6 +166,20 @@ export async function auditLog(
     }
     tree.append(recomputed);
     prev = recomputed;
+    if (parsed.type === 'node.keys-rotated') {
+      const head = keys[keys.length - 1];
+      try {
+        if (head === undefined) throw new NoteError('no key to hand over from');
+        const next = checkHandover(parsed.subject, head.text);
+        keys.push({ verifier: next, text: next.handover.to, entry: position });
+      } catch (e) {
+        problems.push({
+          entry: position,
+          checkpoint: null,
+          message: `entry ${position} hands the log's key over, but not from the key held: ${e instanceof Error ? e.message : String(e)}`,
+        });
+      }
+    }
   }
   const verifiedSize = tree.size;
   const sorted = [...checkpoints].sort((a, b) => a.size - b.size);
@@ -153,7 +187,10 @@ export async function auditLog(
   for (const c of sorted) {
     let cp: Checkpoint;
     try {
-      cp = openCheckpoint(c.note, verifier);
+      cp = openWithKeys(
+        c.note,
+        keys.filter((k) => k.entry === null || k.entry < c.size).map((k) => k.verifier),
+      );
     } catch (e) {
       problems.push({
         entry: null,
@@ -222,5 +259,19 @@ export async function auditLog(
     firstBadEntry: firstBad,
     witnessed: witnessedResults,
     problems,
+    keys: keys.map((k) => ({ verifierKey: k.text, entry: k.entry })),
   };
+}
+
+/** A checkpoint signed with one of `verifiers` (the newest first); the last one's error otherwise. */
+function openWithKeys(note: string, verifiers: readonly Verifier[]): Checkpoint {
+  let error: unknown = new NoteError('no key to check the checkpoint with');
+  for (const v of [...verifiers].reverse()) {
+    try {
+      return openCheckpoint(note, v);
+    } catch (e) {
+      error = e;
+    }
+  }
+  throw error;
 }

@@ -75,7 +75,9 @@ export type CacheTag =
   | 'peers'
   | 'agreement-keys'
   | 'alerts'
-  | 'outbox';
+  | 'outbox'
+  /** This node's own keys (a rotation, src/federation/rotation.ts). */
+  | 'keys';
 
 /** Changes read per query while catching up. */
 const FEED_PAGE = 1000;

@@ -15,6 +15,8 @@ type Held = { readonly party: Party; readonly marking: string };
 export interface EventSubjects {
   'node.initialized': { party: Party; origin: string; verifierKey: string };
   'node.setup-ended': { how: string };
+  /** The node key of encryption at rest replaced: its id and the new one, data keys re-wrapped. */
+  'node.data-key-rotated': { previous: string; next: string; keys: number };
   'agreement.added': {
     agreement: string;
     definition: AgreementDefinition | null;
@@ -188,6 +190,23 @@ export interface EventSubjects {
   };
   'consent.revoked': { consent: string };
   'peer.added': { peer: Party; url: string; origin: string; fingerprint: string };
+  /**
+   * This node rotated its keys: the hand-over, signed by the old key and the new
+   * (src/log/handover.ts); an auditor follows it from the key recorded at init.
+   */
+  'node.keys-rotated': {
+    handover: Readonly<Record<string, unknown>>;
+    previous: string;
+    next: string;
+  };
+  /** A peer handed its keys over: the epoch and fingerprints, from and to. */
+  'peer.keys-rotated': {
+    peer: Party;
+    epoch: number;
+    from: string;
+    to: string;
+    fingerprint: string;
+  };
   'envelope.withheld': { envelope: string; to: Party; item: string | null };
   /** An envelope delivered, with the receiver's receipt (its log index there). */
   'envelope.delivered': EnvelopeSettled;
@@ -270,6 +289,7 @@ export type EventType = keyof EventSubjects;
 const TYPES: { readonly [K in EventType]: true } = {
   'node.initialized': true,
   'node.setup-ended': true,
+  'node.data-key-rotated': true,
   'agreement.added': true,
   'agreement.lifecycle': true,
   'agreement.lifecycle-acknowledged': true,
@@ -299,6 +319,8 @@ const TYPES: { readonly [K in EventType]: true } = {
   'consent.revoked': true,
   'compromise.reported': true,
   'peer.added': true,
+  'node.keys-rotated': true,
+  'peer.keys-rotated': true,
   'envelope.delivered': true,
   'envelope.refused': true,
   'envelope.withheld': true,

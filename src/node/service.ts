@@ -54,7 +54,14 @@ export interface NodeOptions {
   /** The log's origin and checkpoint key name, e.g. "liaison.example/JP". */
   readonly origin: string;
   readonly store: Store;
+  /** The current signing key (after a rotation, the newest: read it when signing). */
   readonly signingKey: KeyObject;
+  /**
+   * The key the node was initialized with (keys.json's), which every instance holds
+   * whatever rotated since: alert stream tokens are sealed under a key derived from it
+   * (default: `signingKey`).
+   */
+  readonly firstSigningKey?: KeyObject;
   /** The clock; only the edge reads it. */
   readonly now?: () => EpochMs;
   /** This instance's name among the node's instances (default: a random UUID). */
@@ -206,6 +213,15 @@ export class LiaisonNode {
   /** The C2SP verifier key a partner's auditor configures for this node's log. */
   get verifierKey(): string {
     return verifierKey(this.origin, rawPublicKey(createPublicKey(this.options.signingKey)));
+  }
+
+  /**
+   * The verifier key the node was initialized with: an auditor follows the logged
+   * hand-overs from it to `verifierKey` (the same until the keys are rotated).
+   */
+  get initialVerifierKey(): string {
+    const first = this.options.firstSigningKey ?? this.options.signingKey;
+    return verifierKey(this.origin, rawPublicKey(createPublicKey(first)));
   }
 
   get publicKeyPem(): string {

@@ -2,6 +2,7 @@
 // code serves SQLite and PostgreSQL (only the bytes type differs).
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { attachmentsMigration } from './migration-attachments.js';
+import { atRestMigration } from './migration-at-rest.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -444,6 +445,37 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0015-key-rotation': {
+      async up(db: Kysely<unknown>) {
+        // The node's keys after the first (keys.json holds epoch 0): each rotation's
+        // keys sealed under the passphrase as keys.json's are, with the hand-over the
+        // previous key signed (docs/decisions.md #140). Every instance opens them.
+        await db.schema
+          .createTable('node_keys')
+          .addColumn('epoch', 'integer', (c) => c.primaryKey())
+          .addColumn('signing_private', 'text', (c) => c.notNull())
+          .addColumn('encryption_private', 'text', (c) => c.notNull())
+          .addColumn('handover', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        // Per peer: the epoch of our keys it has accepted (we sign towards it with that
+        // epoch's key until it accepts the next), the epoch of its keys we hold, and
+        // the signing keys it used before (to verify what they signed then).
+        await db.schema
+          .alterTable('peers')
+          .addColumn('our_epoch', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .alterTable('peers')
+          .addColumn('their_epoch', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .alterTable('peers')
+          .addColumn('former_keys', 'text', (c) => c.notNull().defaultTo('[]'))
+          .execute();
+      },
+    },
+    '0016-encryption-at-rest': atRestMigration,
     '0017-attachments': attachmentsMigration(bytes),
   };
 }

@@ -149,6 +149,23 @@ export interface PeerTable {
   encryption_key: string;
   fingerprint: string;
   added_at: number;
+  /** The epoch of this node's keys the peer has accepted (0: keys.json's). */
+  our_epoch: Generated<number>;
+  /** The epoch of the peer's keys held here (each rotation it announces adds one). */
+  their_epoch: Generated<number>;
+  /** JSON array of the peer's earlier raw Ed25519 public keys (base64), oldest first. */
+  former_keys: Generated<string>;
+}
+
+/** A rotation of this node's keys (epoch ≥ 1; keys.json holds epoch 0). */
+export interface NodeKeyTable {
+  epoch: number;
+  /** PKCS#8 PEM, encrypted under the node's passphrase (as in keys.json). */
+  signing_private: string;
+  encryption_private: string;
+  /** The signed hand-over from the previous epoch's key (JSON, src/log/handover.ts). */
+  handover: string;
+  created_at: number;
 }
 
 export interface NonceTable {
@@ -417,8 +434,18 @@ export interface ItemAttachmentTable {
   sha256: string;
 }
 
+/** A data key wrapped by the node key `kek_id` (src/store/content-keys.ts). */
+export interface DataKeyTable {
+  /** An item's id, or '.records' (the key of the other rows that carry content). */
+  owner: string;
+  kek_id: string;
+  /** Sealed text (src/crypto/at-rest.ts `wrapKey`). */
+  wrapped: string;
+}
+
 export interface Database {
   meta: MetaTable;
+  data_keys: DataKeyTable;
   agreements: AgreementTable;
   agreement_events: AgreementEventTable;
   users: UserTable;
@@ -432,6 +459,7 @@ export interface Database {
   log_tiles: LogTileTable;
   log_entry_bundles: LogEntryBundleTable;
   peers: PeerTable;
+  node_keys: NodeKeyTable;
   seen_nonces: NonceTable;
   proposals: ProposalTable;
   outbox: OutboxTable;

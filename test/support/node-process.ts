@@ -75,11 +75,13 @@ export function startNodeProcess(
   dir: string,
   url?: string,
   extra: readonly string[] = [],
+  /** More environment (e.g. another LIAISON_PASSPHRASE). */
+  extraEnv: Record<string, string> = {},
 ): Promise<NodeProcess> {
   const port = url === undefined ? '0' : new URL(url).port;
   const args = [BIN, 'node', 'start', '--data', dir, '--port', port, ...extra];
   const child = spawn(process.execPath, args, {
-    env: env(),
+    env: { ...env(), ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // Everything the node prints stays in its directory, for diagnosing a failed test.

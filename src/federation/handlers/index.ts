@@ -1,6 +1,7 @@
 // The handler of each message type: a table, so that a type without a handler is a
 // type error, and each handler sees its own message type.
 import type { MessageType } from '../messages.js';
+import { receiveKeys } from '../rotation.js';
 import { receiveCosignature } from '../witness.js';
 import { receiveLifecycle, receiveProposalSignature } from './agreements.js';
 import type { Arrival, Handler, Outcome } from './arrival.js';
@@ -33,6 +34,7 @@ const HANDLERS: { readonly [K in MessageType]: Handler<K> } = {
   'alert.ack': receiveContentMessage,
   'alert.escalation': receiveContentMessage,
   relay: (a) => receiveRelay(a, handle),
+  'node.keys': receiveKeys,
 };
 
 /** Handles an arriving message of type `type` (its message's own). */
