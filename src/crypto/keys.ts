@@ -98,7 +98,7 @@ export interface KeyEpoch {
  * older epoch's key still signs towards a peer that has not yet accepted the next
  * (so that what it receives verifies), and older encryption keys open what peers
  * sealed to them before they learnt the new one. The ring keeps the passphrase, to
- * seal the keys of a rotation the way keys.json is sealed (docs/decisions.md #140).
+ * seal the keys of a rotation the way keys.json is sealed (docs/decisions.md #155).
  */
 export class KeyRing {
   private epochs: KeyEpoch[];

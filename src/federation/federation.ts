@@ -152,7 +152,7 @@ export class Federation implements Notifier {
 
   /**
    * The key to sign with towards a peer: the epoch it has accepted, so that it can
-   * verify what it gets until it has taken our next keys (docs/decisions.md #140).
+   * verify what it gets until it has taken our next keys (docs/decisions.md #155).
    */
   signingKeyFor(peer: { readonly ourEpoch: number }): KeyObject {
     return this.options.keys?.signingFor(peer.ourEpoch) ?? this.options.signingKey;
@@ -195,7 +195,7 @@ export class Federation implements Notifier {
   /**
    * The keys a message from `party` may be signed with, inside a request its current
    * key signed: the current one, and the one before its last rotation (a batch it
-   * sealed just before it learnt that we took its new keys; docs/decisions.md #140).
+   * sealed just before it learnt that we took its new keys; docs/decisions.md #155).
    */
   messageKeysOf = (party: string): KeyObject[] | undefined => {
     const peer = this.peers.get(party);

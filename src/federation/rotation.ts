@@ -4,7 +4,7 @@
 // in the log, and a `node.keys` message to every peer. Towards each peer the node
 // keeps signing with the keys it has accepted until its receipt for the hand-over comes
 // back; the old encryption keys still open what peers sealed to them
-// (docs/decisions.md #140, docs/wire.md §2.1).
+// (docs/decisions.md #155, docs/wire.md §2.1).
 import { formatInstant } from '../core/index.js';
 import { rawX25519 } from '../crypto/jose.js';
 import { generateNodeKeys, type KeyRing } from '../crypto/keys.js';

@@ -3,7 +3,7 @@
 // the node holds it). It goes into the node's own log (`node.keys-rotated`) and to
 // every peer (`node.keys`), so that an auditor who trusts the key recorded at init
 // and a partner who pinned the old key both follow the chain to the current key
-// without trusting anything else (docs/decisions.md #140).
+// without trusting anything else (docs/decisions.md #155).
 import { type KeyObject, sign, verify } from 'node:crypto';
 import { type Static, Type as T } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';

@@ -449,7 +449,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       async up(db: Kysely<unknown>) {
         // The node's keys after the first (keys.json holds epoch 0): each rotation's
         // keys sealed under the passphrase as keys.json's are, with the hand-over the
-        // previous key signed (docs/decisions.md #140). Every instance opens them.
+        // previous key signed (docs/decisions.md #155). Every instance opens them.
         await db.schema
           .createTable('node_keys')
           .addColumn('epoch', 'integer', (c) => c.primaryKey())

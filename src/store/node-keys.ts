@@ -1,5 +1,5 @@
 // The node's rotated keys (epoch ≥ 1; keys.json holds epoch 0), and what each peer
-// knows of a rotation: ours it accepted, and its own we hold (docs/decisions.md #140).
+// knows of a rotation: ours it accepted, and its own we hold (docs/decisions.md #155).
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, NodeKeyTable } from './schema.js';
 

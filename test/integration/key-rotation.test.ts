@@ -1,4 +1,4 @@
-// Rotation of a node's own keys on real node processes (docs/decisions.md #140): JP
+// Rotation of a node's own keys on real node processes (docs/decisions.md #155): JP
 // rotates twice, once while US is down. KR takes each hand-over at once; US takes both
 // in order when it is back (the second verifies only with the key the first handed
 // over). Items flow both ways after each rotation, an item whose manifest JP signed
