@@ -180,4 +180,33 @@ describe('two instances of one node (PostgreSQL + NATS)', () => {
     expect(v.code, v.err).toBe(0);
     expect((JSON.parse(v.out) as { ok: boolean }).ok).toBe(true);
   }, 120_000);
+
+  it('keys rotated at one instance: the other signs with them at once, and a restarted one opens them', async () => {
+    const verifierAt = async (at: NodeProcess) =>
+      ((await http(at.url, 'GET', '/v1/node', admin)).body as { verifierKey: string }).verifierKey;
+    const r = liaison(['node', 'rotate-keys', '--node', a.url, '--token', admin, '--json']);
+    expect(r.code, r.err).toBe(0);
+    const rotated = JSON.parse(r.out) as { epoch: number; verifierKey: string };
+    expect(rotated.epoch).toBe(1);
+    await within(
+      'instance b to sign with the new key',
+      async () => (await verifierAt(b)) === rotated.verifierKey,
+      5000,
+    );
+    // A checkpoint b signs now is signed with the new key; audit follows the hand-over.
+    await http(b.url, 'POST', '/v1/items', admin, {
+      marking: 'U',
+      categories: ['dprk-missile'],
+      title: 'after the rotation',
+      body: '',
+    });
+    const v = liaison(['audit', 'verify', '--node', b.url, '--token', admin, '--json']);
+    expect(v.code, v.err).toBe(0);
+    const report = JSON.parse(v.out) as { ok: boolean; keys: { verifierKey: string }[] };
+    expect(report.ok).toBe(true);
+    expect(report.keys.map((k) => k.verifierKey).at(-1)).toBe(rotated.verifierKey);
+    await b.stop();
+    b = await instance('b');
+    expect(await verifierAt(b)).toBe(rotated.verifierKey);
+  }, 120_000);
 });
