@@ -3,7 +3,8 @@
 // whole file; an item names the files its creator uploaded (items.ts), and the
 // manifest's content hash covers them. A download is a read of the item (RULES A1-A3,
 // logged `item.read` with view `attachment`) and streams the chunks back, checking the
-// hash on the way. Nothing here holds a whole file in memory.
+// hash on the way. Nothing here holds a whole file in memory. Chunks are sealed at
+// rest (src/node/at-rest.ts), each under its blob's data key and bound to its place.
 import { createHash, randomUUID } from 'node:crypto';
 import {
   beginBlob,
@@ -16,6 +17,7 @@ import {
   itemAttachments,
   putChunk,
 } from '../store/attachments.js';
+import { openForItem, sealForItem } from './at-rest.js';
 import { NotFound, PolicyDenied, RequestInvalid } from './errors.js';
 import { decideRead } from './items.js';
 import type { AttachmentRef } from './manifest.js';
@@ -76,12 +78,12 @@ export async function uploadAttachment(
         fill += n;
         off += n;
         if (fill === CHUNK_SIZE) {
-          await putChunk(db, id, seq++, buf);
+          await putSealed(db, id, seq++, buf);
           fill = 0;
         }
       }
     }
-    if (fill > 0) await putChunk(db, id, seq++, buf.subarray(0, fill));
+    if (fill > 0) await putSealed(db, id, seq++, buf.subarray(0, fill));
   } catch (e) {
     await dropBlob(db, id).catch(() => {});
     throw e;
@@ -96,6 +98,31 @@ export async function uploadAttachment(
     created_at: now,
   });
   return { sha256, size };
+}
+
+/** The data key of a blob's chunks: its own, as no item owns a shared blob (#154). */
+const keyOwner = (blob: string) => `blob:${blob}`;
+/** Where a chunk's bytes belong: a sealed chunk opens nowhere else. */
+const chunkAad = (blob: string, seq: number) => `attachment/${blob}/chunk/${seq}`;
+
+/** Stores a chunk sealed at rest under its blob's data key (AES-256-GCM). */
+export async function putSealed(
+  db: LiaisonNode['store']['db'],
+  blob: string,
+  seq: number,
+  plain: Uint8Array,
+): Promise<void> {
+  await putChunk(db, blob, seq, await sealForItem(db, keyOwner(blob), plain, chunkAad(blob, seq)));
+}
+
+/** A chunk's bytes opened, or undefined if the blob does not hold it. */
+export async function getOpened(
+  db: LiaisonNode['store']['db'],
+  blob: string,
+  seq: number,
+): Promise<Buffer | undefined> {
+  const c = await getChunk(db, blob, seq);
+  return c === undefined ? undefined : openForItem(db, keyOwner(blob), c, chunkAad(blob, seq));
 }
 
 export interface Download extends AttachmentRef {
@@ -141,7 +168,7 @@ export async function openAttachment(
   async function* bytes(): AsyncGenerator<Uint8Array> {
     const hash = createHash('sha256');
     for (let seq = 0; seq < chunks; seq++) {
-      const c = await getChunk(db, blobId, seq);
+      const c = await getOpened(db, blobId, seq);
       if (c === undefined) throw new Error(`attachment ${sha256}: chunk ${seq} is missing`);
       hash.update(c);
       yield c;

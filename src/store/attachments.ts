@@ -85,6 +85,8 @@ export function blobBySha(
 export async function dropBlob(q: Q, id: string): Promise<void> {
   await q.deleteFrom('attachment_chunks').where('blob_id', '=', id).execute();
   await q.deleteFrom('attachment_blobs').where('id', '=', id).execute();
+  // Its chunks' data key (src/node/attachments.ts `putSealed`), no longer needed.
+  await q.deleteFrom('data_keys').where('owner', '=', `blob:${id}`).execute();
 }
 
 export async function insertUpload(

@@ -4,11 +4,17 @@
 // resident memory sampled from /proc throughout and kept below 300 MB. Also through the
 // API: the item's view lists its files, a download is a logged read refused to whoever
 // may not read the item exactly as an unknown item is, a hash the creator did not
-// upload is refused by name, a file over 1 GiB is refused at once, and search finds an
-// item by a file's name.
+// upload is refused by name, a file over 1 GiB is refused at once, the store's files
+// never hold a file's bytes (sealed at rest), and search finds an item by a file's name.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +92,20 @@ async function sha256Of(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const c of createReadStream(file)) hash.update(c as Buffer);
   return hash.digest('hex');
+}
+
+const MARKER = 'attachment plaintext marker 7f3a9c';
+
+/** Whether a file holds `text` (read a MiB at a time, the chunks overlapping). */
+async function fileHolds(file: string, text: string): Promise<boolean> {
+  if (!existsSync(file)) return false;
+  let tail = '';
+  for await (const c of createReadStream(file, { highWaterMark: MiB })) {
+    const s = tail + (c as Buffer).toString('latin1');
+    if (s.includes(text)) return true;
+    tail = s.slice(-text.length);
+  }
+  return false;
 }
 
 function rss(pid: number): number {
@@ -167,7 +187,7 @@ describe('attachments on one node', () => {
   }, 300_000);
 
   it('the API: a listed file, a logged read, refused to a non-reader as an unknown item is', async () => {
-    const bytes = Buffer.from('%PDF-1.4\n% a small report\n');
+    const bytes = Buffer.from(`%PDF-1.4\n% ${MARKER}\n`);
     const sha = createHash('sha256').update(bytes).digest('hex');
     const up = await upload(ra, bytes);
     expect(up).toEqual({ status: 201, body: { sha256: sha, size: bytes.length } });
@@ -212,6 +232,10 @@ describe('attachments on one node', () => {
     // A hash the item does not name: not found.
     const other = await http(node.url, 'GET', `/v1/items/${id}/attachments/${'0'.repeat(64)}`, ra);
     expect(other.status).toBe(404);
+
+    // Sealed at rest: the store's files never hold the file's bytes.
+    for (const f of ['store.sqlite', 'store.sqlite-wal'])
+      expect(await fileHolds(join(init.dir, f), MARKER), f).toBe(false);
 
     // Search finds the item by its file's name.
     const found = await http(node.url, 'GET', '/v1/search?q=%E5%A0%B1%E5%91%8A', ra);
