@@ -136,6 +136,8 @@ export async function receiveKeys({ fed, u, m }: Arrival<'node.keys'>): Promise<
   // As pinned in this unit: a hand-over earlier in the same batch already counts.
   const peer = await pinnedPeer(u.tx, m.from);
   if (peer === undefined) throw new FederationError('unknown-peer', `no peer '${m.from}'`);
+  if (!isSignedHandover(m.body.handover))
+    throw new FederationError('malformed-message', `${m.from}'s key hand-over is malformed`);
   const held = verifierKey(peer.origin, rawPublicKey(peer.signingKey));
   let to: ReturnType<typeof checkHandover>;
   let opened: ReturnType<typeof openIdentity>;

@@ -6,7 +6,11 @@
 import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { x25519PublicKeyFromRaw } from '../../src/crypto/jose.js';
+import { generateNodeKeys, type NodeKeys } from '../../src/crypto/keys.js';
+import { buildIdentity, signIdentity } from '../../src/federation/identity.js';
 import type { ItemPayload, Message } from '../../src/federation/messages.js';
+import { type Handover, signHandover } from '../../src/log/handover.js';
+import { rawPublicKey, verifierKey } from '../../src/log/note.js';
 import { openManifest, manifestOf as readManifest } from '../../src/node/manifest.js';
 import { openSqlite } from '../../src/store/db.js';
 import {
@@ -75,17 +79,23 @@ function originatorCopy(id: string): ItemRowView {
   return row;
 }
 
-/** The item as JP would send it, with JP's manifest. */
-function asSent(id: string): ItemPayload {
+/**
+ * The item as JP would send it, with JP's manifest: the row from JP's store, the text
+ * through JP's API (the store holds it encrypted at rest).
+ */
+async function asSent(id: string): Promise<ItemPayload> {
   const r = originatorCopy(id);
+  const read = await http(url('JP'), 'GET', `/v1/items/${id}`, tok('JP', 'ra'));
+  expect(read.status).toBe(200);
+  const text = read.body as { title: string; body: string };
   return {
     id: r.id,
     originator: r.originator,
     marking: r.marking,
     categories: JSON.parse(r.categories) as string[],
     releasableTo: null,
-    title: r.title,
-    body: r.body,
+    title: text.title,
+    body: text.body,
     precedence: 'ROUTINE',
     manifest: r.manifest,
   };
@@ -151,7 +161,7 @@ describe('a hostile partner with its real key', () => {
     const other = await createItem('JP', 'HI', 'Older report');
     await releaseAndWait('JP', x, 'US');
     await releaseAndWait('JP', other, 'US');
-    const real = asSent(x);
+    const real = await asSent(x);
     const us = trio.keys('US').signing;
     // Without consent nothing passes; the content and manifest checks come first.
     await refused(
@@ -177,7 +187,7 @@ describe('a hostile partner with its real key', () => {
       }),
       'bad-originator-signature',
     );
-    const older = asSent(other);
+    const older = await asSent(other);
     await refused(
       'JP’s valid manifest and content of another item, under this item’s id',
       forward({ ...older, id: x }),
@@ -293,7 +303,7 @@ describe('a hostile partner with its real key', () => {
       marking: { code: 'III' },
       originatorMarking: { code: 'HI' },
     });
-    const v1 = asSent(x);
+    const v1 = await asSent(x);
     const first = manifestOf(trio.keys('JP').signing, { ...v1, marking: 'GOKUHI' }, { version: 1 });
     await refused(
       'JP’s version 1 replayed after version 2',
@@ -354,7 +364,7 @@ describe('a hostile partner with its real key', () => {
     );
     await refused(
       'a forward of an item KR holds, with consent',
-      forward(asSent(z), { senderMarking: 'C', recipientMarking: 'III', consent: zConsent }),
+      forward(await asSent(z), { senderMarking: 'C', recipientMarking: 'III', consent: zConsent }),
       'already-held',
     );
     // Through US's node: KR refuses it, and US's outbox says why.
@@ -426,5 +436,95 @@ describe('a hostile partner with its real key', () => {
         }
       ).status;
     expect(await status('KR')).toEqual(await status('JP'));
+  });
+});
+
+describe("a hostile partner's key hand-overs (node.keys)", () => {
+  const usKey = () => trio.keys('US').signing;
+  const usVerifier = () => verifierKey('liaison.local/US', rawPublicKey(usKey()));
+  /** A hand-over from US's real key to `next`, with `over` changed before signing. */
+  const handover = (next: NodeKeys, over: Partial<Handover> = {}): Handover => {
+    const id = buildIdentity('US', 'liaison.local/US', url('US'), next.signing, next.encryption);
+    return {
+      v: 1,
+      party: 'US',
+      origin: 'liaison.local/US',
+      epoch: 1,
+      from: usVerifier(),
+      to: verifierKey('liaison.local/US', rawPublicKey(next.signing)),
+      encryptionKey: id.encryptionKey,
+      fingerprint: id.fingerprint,
+      at: new Date().toISOString(),
+      ...over,
+    };
+  };
+  const identityOf = (k: NodeKeys) =>
+    signIdentity(
+      buildIdentity('US', 'liaison.local/US', url('US'), k.signing, k.encryption),
+      k.signing,
+    );
+  const usAtKr = async () =>
+    (
+      (await http(url('KR'), 'GET', '/v1/peers', tok('KR', 'admin'))).body as {
+        party: string;
+        fingerprint: string;
+        epoch: number;
+      }[]
+    ).find((p) => p.party === 'US');
+
+  it('cannot hand over keys the old key did not sign, to keys it does not hold, or for another party', async () => {
+    const before = await usAtKr();
+    const next = generateNodeKeys();
+    const other = generateNodeKeys();
+    const send = (signed: unknown, identity: string) =>
+      fromUs(envelope('node.keys', 'US', 'KR', { handover: signed, identity }));
+    // Signed by the new key alone: the old key's signature is another key's.
+    const alone = signHandover(
+      handover(next, { from: verifierKey('liaison.local/US', rawPublicKey(other.signing)) }),
+      other.signing,
+      next.signing,
+    );
+    expect(
+      await send(
+        { ...alone, handover: { ...alone.handover, from: usVerifier() } },
+        identityOf(next),
+      ),
+    ).toEqual({ status: 'refused', code: 'bad-signature' });
+    // Properly signed, but the identity holds other keys than the hand-over names.
+    const proper = signHandover(handover(next), usKey(), next.signing);
+    expect(await send(proper, identityOf(other))).toEqual({
+      status: 'refused',
+      code: 'bad-signature',
+    });
+    // No proof the new key is held: `next` signed by another key.
+    const other2 = signHandover(handover(other), usKey(), other.signing);
+    expect(await send({ ...proper, next: other2.next }, identityOf(next))).toEqual({
+      status: 'refused',
+      code: 'bad-signature',
+    });
+    // US's key handing over JP's identity.
+    const jpIdentity = buildIdentity(
+      'JP',
+      'liaison.local/JP',
+      url('JP'),
+      next.signing,
+      next.encryption,
+    );
+    const asJp = signHandover(
+      { ...handover(next), party: 'JP', fingerprint: jpIdentity.fingerprint },
+      usKey(),
+      next.signing,
+    );
+    expect(await send(asJp, signIdentity(jpIdentity, next.signing))).toEqual({
+      status: 'refused',
+      code: 'malformed-message',
+    });
+    // Malformed.
+    expect(await send({ handover: { v: 1 } }, identityOf(next))).toEqual({
+      status: 'refused',
+      code: 'malformed-message',
+    });
+    // KR still holds US's keys as pinned.
+    expect(await usAtKr()).toEqual(before);
   });
 });
