@@ -172,29 +172,34 @@ export function newKekId(): string {
 }
 
 /**
- * The data keys of `owners`, unwrapped (from the cache, else the store); with
- * `create`, an owner with none gets a fresh one, wrapped and stored in `q`.
+ * Owners whose data key row is known to exist in a transaction (or, for the store's
+ * own Kysely instance, committed): a key made in a transaction that rolled back may
+ * stay in the cache, so a writer checks the row once per transaction before sealing.
  */
-export async function dataKeys(
-  q: Q,
-  owners: readonly string[],
-  create: boolean,
-): Promise<Map<string, Buffer>> {
-  const keys = keysOf(q);
-  const out = new Map<string, Buffer>();
-  const missing: string[] = [];
-  for (const o of new Set(owners)) {
-    const k = keys.dek(o);
-    if (k === undefined) missing.push(o);
-    else out.set(o, k);
+const verified = new WeakMap<object, Set<string>>();
+
+function verifiedIn(q: Q): Set<string> {
+  let seen = verified.get(q);
+  if (seen === undefined || seen.size > 50_000) {
+    seen = new Set();
+    verified.set(q, seen);
   }
-  if (missing.length === 0) return out;
+  return seen;
+}
+
+/** Reads and unwraps the stored data keys of `owners` into `out` (and the cache). */
+async function readKeys(
+  q: Q,
+  keys: ContentKeys,
+  owners: readonly string[],
+  out: Map<string, Buffer>,
+): Promise<void> {
   let kek = keys.kek();
-  for (let c = 0; c < missing.length; c += 500) {
+  for (let c = 0; c < owners.length; c += 500) {
     const rows = await q
       .selectFrom('data_keys')
       .select(['owner', 'kek_id', 'wrapped'])
-      .where('owner', 'in', missing.slice(c, c + 500))
+      .where('owner', 'in', owners.slice(c, c + 500))
       .execute();
     for (const r of rows) {
       // Wrapped by a newer node key than this instance holds: another rotated it.
@@ -209,27 +214,52 @@ export async function dataKeys(
       out.set(r.owner, dek);
     }
   }
-  const absent = missing.filter((o) => !out.has(o));
-  if (absent.length > 0 && create) {
+}
+
+/**
+ * The data keys of `owners`, unwrapped (from the cache, else the store); with
+ * `create` (a writer), each owner's row is made sure of in `q`, and one with none gets
+ * a key, wrapped and stored.
+ */
+export async function dataKeys(
+  q: Q,
+  owners: readonly string[],
+  create: boolean,
+): Promise<Map<string, Buffer>> {
+  const keys = keysOf(q);
+  const out = new Map<string, Buffer>();
+  const seen = create ? verifiedIn(q) : null;
+  const lookup: string[] = [];
+  for (const o of new Set(owners)) {
+    const k = keys.dek(o);
+    if (k !== undefined && (seen === null || seen.has(o))) out.set(o, k);
+    else lookup.push(o);
+  }
+  if (lookup.length === 0) return out;
+  await readKeys(q, keys, lookup, out);
+  if (seen === null) return out;
+  const absent = lookup.filter((o) => !out.has(o));
+  if (absent.length > 0) {
     // A new key is wrapped by the store's node key as of this transaction: one that
     // another instance rotated, or a rotation here that rolled back, is read again.
+    let kek = keys.kek();
     if ((await kekRecord(q))?.id !== kek.id) kek = await keys.reloadKek(q);
     const rows = absent.map((owner) => {
-      const dek = newKey();
-      out.set(owner, dek);
+      // A key cached from a transaction that rolled back is stored again, not replaced.
+      const dek = keys.dek(owner) ?? newKey();
       return { owner, kek_id: kek.id, wrapped: wrapKey(kek.key, dek, owner) };
     });
     for (let c = 0; c < rows.length; c += 300)
       await q
         .insertInto('data_keys')
         .values(rows.slice(c, c + 300))
+        .onConflict((oc) => oc.column('owner').doNothing())
         .execute();
-    // Remembered only now: a rolled-back insert leaves a key nobody will look up.
-    for (const r of absent) {
-      const dek = out.get(r);
-      if (dek !== undefined) keys.remember(r, dek);
-    }
+    // Read back: an instance not under this node's lock (two starting at once) may
+    // have stored one first; its key is the one.
+    await readKeys(q, keys, absent, out);
   }
+  for (const o of lookup) if (out.has(o)) seen.add(o);
   return out;
 }
 

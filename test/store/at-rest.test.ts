@@ -100,6 +100,26 @@ describe.each(['sqlite', 'postgres'] as const)('encryption at rest on %s', (kind
     }
   });
 
+  it('a data key made in a transaction that rolled back is stored again by the next writer', async () => {
+    db = await createTestDatabase(kind);
+    const s = await store(db.target, PASS);
+    await expect(
+      s.db.transaction().execute(async (tx) => {
+        await insertItems(tx, [row(1)]);
+        // Read back in the same transaction: its key is now in the cache.
+        expect((await itemRow(tx, row(1).id))?.title).toBe(row(1).title);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await s.db.selectFrom('data_keys').select('owner').execute()).toEqual([]);
+    await s.db.transaction().execute((tx) => insertItems(tx, [row(1)]));
+    await s.close();
+    open.length = 0;
+    // A fresh process (empty cache) reads it: the key's row was stored.
+    const again = await store(db.target, PASS);
+    expect((await itemRow(again.db, row(1).id))?.body).toBe(row(1).body);
+  });
+
   it('a wrong passphrase opens nothing; listing many items is cheap with the keys cached', async () => {
     db = await createTestDatabase(kind);
     const s = await store(db.target, PASS);
