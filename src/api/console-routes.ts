@@ -186,7 +186,9 @@ export function registerConsoleRoutes(
       .header(
         'content-security-policy',
         // WebSockets only to this node (browsers before CSP 3 do not count ws: as 'self').
-        `default-src 'self'; connect-src 'self'${sameOriginSockets(req.headers.host)}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src 'self' data:; frame-ancestors 'none'`,
+        // blob: for an item's files previewed (images, and PDF in a frame), fetched with
+        // the session's token and typed by the console, never by the file.
+        `default-src 'self'; connect-src 'self'${sameOriginSockets(req.headers.host)}; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; frame-src blob:; media-src 'self' data:; frame-ancestors 'none'`,
       )
       .type(TYPES[extname(file)] ?? 'application/octet-stream')
       .send(send(file));

@@ -17,6 +17,8 @@
 // Also on the same demo, the Items page's search box (issue 14): an English title (by a
 // prefix), a Japanese and a Korean one found as typed, the originator filter, the
 // announced no-results line, a punctuation-only query's 400 shown as an error, and Clear.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Balancer, startBalancer } from '../support/balancer.js';
@@ -304,5 +306,107 @@ describe('searching the items from the console (issue 14)', () => {
     expect(new URL(jp.url()).hash).toBe('#/items');
     expect(await jp.getByTestId('item-search').inputValue()).toBe('');
     expect(await jp.getByTestId('item-search-results').count()).toBe(0);
+  }, 120_000);
+});
+
+describe("an item's files in the console (issue 14)", () => {
+  const PNG = Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+    'base64',
+  );
+  const PDF = Buffer.from(
+    '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+  );
+  // Large enough that its upload reports progress on the way.
+  const DATA = Buffer.alloc(6 * 1024 * 1024, 7);
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+  it('uploads files with a progress bar, lists them on the item, previews an image and a PDF, downloads one', async () => {
+    await jp.goto(`${JP().url}/#/items`);
+    await jp.getByTestId('page-items').waitFor();
+    await jp.getByTestId('new-item-toggle').click();
+    await jp.getByTestId('new-item-form').waitFor();
+    await jp.locator('#new-item-marking').selectOption('GOKUHI');
+    await jp.locator('#new-item-title').fill('Imagery of the Sohae pad');
+    await jp.locator('#new-item-body').fill('Two photographs and the assessment.');
+    await jp.locator('#new-item-attach').setInputFiles([
+      { name: 'sohae.png', mimeType: 'image/png', buffer: PNG },
+      { name: 'assessment.pdf', mimeType: 'application/pdf', buffer: PDF },
+      { name: 'telemetry.bin', mimeType: 'application/octet-stream', buffer: DATA },
+    ]);
+    expect(await jp.getByTestId('pending-file').count()).toBe(3);
+    // Every state each progress bar passes through, recorded as the form changes.
+    // (A script as text: the tests compile without the DOM's types.)
+    await jp.evaluate(`(() => {
+      const seen = [];
+      window.progressSeen = seen;
+      const record = () => {
+        for (const li of document.querySelectorAll('[data-testid="pending-file"]')) {
+          const bar = li.querySelector('progress');
+          if (bar !== null)
+            seen.push({
+              name: li.getAttribute('data-name') ?? '',
+              value: bar.value,
+              max: bar.max,
+              done: bar.getAttribute('data-done') ?? '',
+            });
+        }
+      };
+      new MutationObserver(record).observe(document.body, {
+        subtree: true,
+        attributes: true,
+        childList: true,
+      });
+    })()`);
+    await visit(jp, 'files-chosen');
+    await jp.getByTestId('new-item-submit').click();
+    await jp.getByTestId('page-item').waitFor({ timeout: 30_000 });
+    const seen = (await jp.evaluate('window.progressSeen')) as {
+      name: string;
+      value: number;
+      max: number;
+      done: string;
+    }[];
+    for (const name of ['sohae.png', 'assessment.pdf', 'telemetry.bin'])
+      expect(seen.some((s) => s.name === name && s.done === 'yes' && s.value === s.max)).toBe(true);
+    expect(seen.find((s) => s.name === 'telemetry.bin')?.max).toBe(DATA.length);
+
+    // The item's page lists the files with their hashes, as the originator signed them.
+    const rows = jp.getByTestId('attachment');
+    await rows.first().waitFor();
+    expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-sha256')))).toEqual([
+      sha(PNG),
+      sha(PDF),
+      sha(DATA),
+    ]);
+    expect(await jp.getByTestId('item-files').innerText()).toContain('6.0 MiB');
+    // Only images and PDF have a preview.
+    expect(await jp.getByTestId('attachment-preview').count()).toBe(2);
+    await rows.nth(0).getByTestId('attachment-preview').click();
+    const img = jp.getByTestId('preview-image');
+    await img.waitFor();
+    await jp.waitForFunction(
+      `document.querySelector('[data-testid="preview-image"]')?.naturalWidth === 1`,
+    );
+    await visit(jp, 'files-preview-image');
+    await rows.nth(1).getByTestId('attachment-preview').click();
+    const frame = jp.getByTestId('preview-pdf');
+    await frame.waitFor();
+    const src = (await frame.getAttribute('src')) ?? '';
+    expect(src.startsWith('blob:')).toBe(true);
+    // The frame's bytes are the PDF's.
+    expect(await jp.evaluate(async (u) => (await (await fetch(u)).text()).slice(0, 8), src)).toBe(
+      '%PDF-1.4',
+    );
+    await visit(jp, 'files-preview-pdf');
+
+    // A download, checked byte for byte.
+    const [download] = await Promise.all([
+      jp.waitForEvent('download'),
+      rows.nth(2).getByTestId('attachment-download').click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('telemetry.bin');
+    const saved = await download.path();
+    expect(sha(readFileSync(saved))).toBe(sha(DATA));
   }, 120_000);
 });

@@ -74,6 +74,9 @@ export type AgreementStatusView = Schemas['AgreementStatusView'];
 export type ItemSummary = Schemas['ItemSummary'];
 export type Precedence = ItemSummary['precedence'];
 export type ItemContent = Schemas['ItemContent'];
+/** A file of an item, and a file uploaded before it is named in one. */
+export type Attachment = Schemas['Attachment'];
+export type Uploaded = Schemas['Uploaded'];
 /** POST /v1/items. */
 export type NewItem = Draft<Body<'/v1/items', 'post'>>;
 

@@ -3,6 +3,7 @@
 // browser, and for releasing authorities the release or forward form.
 import { type FormEvent, useState } from 'react';
 import { ApiError, type Client, enc, isMissingRoute } from '../api';
+import { ItemAttachments } from '../components/Attachments';
 import { ClassificationBanner, MarkingName } from '../components/Marking';
 import {
   checkWithNodeKey,
@@ -136,6 +137,11 @@ export function ItemPage({ id }: { readonly id: string }) {
       <Section title={t('item.body')} testId="item-body">
         <div className="item-body">{it.body}</div>
       </Section>
+      {it.attachments.length > 0 ? (
+        <Section title={t('attach.title')} testId="item-files">
+          <ItemAttachments item={it.id} attachments={it.attachments} />
+        </Section>
+      ) : null}
       <Section title={t('item.readDecision')} testId="item-read-decision">
         <p>{t('item.readLogged', { index: it.logIndex })}</p>
         <ReasonList reasons={it.reasons} />

@@ -3,6 +3,7 @@
 // `#/items?q=…`), and a form to create an item originated by this party.
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { getChunk } from '../api';
+import { FilePicker, type PendingFile, uploadAll } from '../components/Attachments';
 import { ItemFilters, isFiltered, matches, NO_FILTER, PagedTable } from '../components/Filters';
 import { MarkingBadge, markingText } from '../components/Marking';
 import { usePaged } from '../components/Pager';
@@ -282,22 +283,35 @@ function NewItem({ onCreated }: { readonly onCreated: () => void }) {
   const [precedence, setPrecedence] = useState<Precedence>('ROUTINE');
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
+  const [files, setFiles] = useState<readonly PendingFile[]>([]);
 
   const submit = async (ev: FormEvent) => {
     ev.preventDefault();
     setBusy(true);
     setError(undefined);
     try {
+      // Each file first (the node answers its SHA-256), then the item naming them.
+      const uploaded = await uploadAll(client.token, files, setFiles);
       const it = await client.post<ItemSummary>('/v1/items', {
         marking,
         title,
         body,
         precedence,
+        ...(files.length === 0
+          ? {}
+          : {
+              attachments: files.map((f, i) => ({
+                name: f.file.name,
+                type: f.file.type === '' ? 'application/octet-stream' : f.file.type,
+                sha256: uploaded[i]?.sha256 ?? '',
+              })),
+            }),
         categories: categories
           .split(',')
           .map((c) => c.trim())
           .filter((c) => c !== ''),
       });
+      setFiles([]);
       onCreated();
       navigate(href('items', it.id));
     } catch (e) {
@@ -372,6 +386,7 @@ function NewItem({ onCreated }: { readonly onCreated: () => void }) {
               onChange={(e) => setBody(e.target.value)}
             />
           </div>
+          <FilePicker files={files} onChange={setFiles} disabled={busy} />
           <div className="wide">
             <button type="submit" className="primary" disabled={busy} data-testid="new-item-submit">
               {t('items.create')}
