@@ -1,13 +1,14 @@
 // Encryption at rest (issue 14 point 2; docs/decisions.md "Encryption at rest") on
 // three real nodes: JP and US on SQLite, KR on PostgreSQL. Items with distinctive
-// English, Japanese and Korean titles and bodies, released both ways, and a FLASH
-// alert with distinctive remarks: the stores' files (db, -wal, -shm) and a pg_dump of
-// KR's database hold none of those strings (in UTF-8, nor escaped as JSON \uXXXX),
+// English, Japanese and Korean titles and bodies, released both ways, a FLASH alert
+// with distinctive remarks, and an attachment (2 MiB of distinctive text) at JP and KR: the stores' files (db, -wal, -shm) and a pg_dump of
+// KR's database hold none of those strings (in UTF-8, escaped as JSON \uXXXX, or as hex),
 // while the API returns them. Then: rotating the node key re-wraps the data keys
 // without touching content (the title's ciphertext is the same bytes), the old key is
 // gone, a second instance of KR picks up the new key, and a passphrase change
 // re-wraps the node key in the store.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +32,10 @@ const TEXTS = {
   krTitle: `Seoul ${TAG} assessment: 조선중앙통신 보도 분석 ウラン濃縮`,
   krBody: `Body ${TAG}: 핵실험 준비 정황, 坑道の再掘削`,
   remarks: `Remark ${TAG}: 第二弾の可能性 두 번째 발사 가능성`,
+  attachment: `Attachment ${TAG}: 衛星画像の解析結果 위성 사진 분석 결과`,
 };
+/** A file's bytes: the distinctive text, repeated across more than one 1 MiB chunk. */
+const FILE = Buffer.from(`${TEXTS.attachment}\n`.repeat(40_000), 'utf8');
 /** What must never be found in the stores: whole texts, and distinctive pieces of them. */
 const NEEDLES = [
   ...Object.values(TEXTS),
@@ -44,14 +48,18 @@ const NEEDLES = [
   '핵실험 준비 정황',
   '第二弾の可能性',
   '두 번째 발사 가능성',
+  '衛星画像の解析結果',
+  '위성 사진 분석 결과',
   TAG,
 ];
 
 /** A string as JSON may escape it: every non-ASCII character as \uXXXX. */
 const jsonEscaped = (s: string) =>
   s.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/** UTF-8, JSON-escaped (either case), and hex (how pg_dump writes a bytea column). */
 const forms = (s: string) => [
   Buffer.from(s, 'utf8'),
+  Buffer.from(Buffer.from(s, 'utf8').toString('hex'), 'utf8'),
   Buffer.from(jsonEscaped(s), 'utf8'),
   Buffer.from(jsonEscaped(s).toUpperCase().replace(/\\U/g, '\\u'), 'utf8'),
 ];
@@ -78,7 +86,30 @@ let pg: TestDatabase;
 let trio: Trio;
 const url = (p: Party) => trio.members[p].url;
 const tok = (p: Party, r: 'officer' | 'ra' | 'admin') => trio.members[p].tokens[r];
-const ids: { jp: string; kr: string; alert: string } = { jp: '', kr: '', alert: '' };
+const ids = { jp: '', kr: '', alert: '', jpFile: '', krFile: '' };
+const FILE_SHA = createHash('sha256').update(FILE).digest('hex');
+
+/** Uploads FILE and makes an item naming it (the file's name is not distinctive). */
+async function withFile(p: Party): Promise<string> {
+  const up = await fetch(`${url(p)}/v1/attachments`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${tok(p, 'ra')}`,
+      'content-type': 'application/octet-stream',
+    },
+    body: FILE,
+  });
+  expect(up.status, await up.clone().text()).toBe(201);
+  const r = await http(url(p), 'POST', '/v1/items', tok(p, 'ra'), {
+    marking: p === 'JP' ? 'GOKUHI' : 'II',
+    categories: ['dprk-missile'],
+    title: 'imagery',
+    body: 'see the file',
+    attachments: [{ name: 'imagery.txt', type: 'text/plain', sha256: FILE_SHA }],
+  });
+  expect(r.status, r.text).toBe(201);
+  return (r.body as { id: string }).id;
+}
 let krB: NodeProcess | null = null;
 
 async function create(p: Party, title: string, body: string): Promise<string> {
@@ -102,6 +133,8 @@ beforeAll(async () => {
   trio = await startTrio({ KR: pg.target });
   ids.jp = await create('JP', TEXTS.title, TEXTS.body);
   ids.kr = await create('KR', TEXTS.krTitle, TEXTS.krBody);
+  ids.jpFile = await withFile('JP');
+  ids.krFile = await withFile('KR');
   for (const [p, id, to] of [
     ['JP', ids.jp, ['KR', 'US']],
     ['KR', ids.kr, ['JP']],
@@ -156,13 +189,23 @@ describe('encryption at rest', () => {
     const alert = (await http(url('KR'), 'GET', `/v1/alerts/${ids.alert}`, tok('KR', 'officer')))
       .body as Json;
     expect(JSON.stringify(alert)).toContain(TEXTS.remarks);
+    for (const [p, id] of [
+      ['JP', ids.jpFile],
+      ['KR', ids.krFile],
+    ] as const) {
+      const res = await fetch(`${url(p)}/v1/items/${id}/attachments/${FILE_SHA}`, {
+        headers: { authorization: `Bearer ${tok(p, 'officer')}` },
+      });
+      expect(res.status, p).toBe(200);
+      expect(Buffer.from(await res.arrayBuffer()).equals(FILE), p).toBe(true);
+    }
     // The search index is built from the opened texts.
     const s = await http(url('JP'), 'GET', `/v1/search?q=${TAG}`, tok('JP', 'officer'));
     const hits = (s.body as Json[]).map((i) => i.id);
     for (const id of [ids.jp, ids.kr, ids.alert]) expect(hits).toContain(id);
   });
 
-  it("no store's files, nor a pg_dump, hold the content in clear (UTF-8 or JSON-escaped)", () => {
+  it("no store's files, nor a pg_dump, hold the content in clear (UTF-8, JSON-escaped or hex)", () => {
     for (const p of ['JP', 'US'] as const) {
       const bytes = sqliteFiles(trio.members[p].init.dir);
       // The check reads the right bytes: metadata in clear is found.
@@ -177,6 +220,9 @@ describe('encryption at rest', () => {
     // The self-check of the check: the same needles are found where they are in clear.
     expect(found(Buffer.from(JSON.stringify(TEXTS)))).toContain(TEXTS.title);
     expect(found(Buffer.from(jsonEscaped(TEXTS.krBody)))).toContain(TEXTS.krBody);
+    expect(found(Buffer.from(`\\x${FILE.subarray(0, 200).toString('hex')}`))).toContain(
+      '衛星画像の解析結果',
+    );
   });
 
   it('rotation re-wraps every data key, leaves the ciphertext as it was, and deletes the old key', async () => {
