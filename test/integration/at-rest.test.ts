@@ -1,12 +1,13 @@
-// Encryption at rest (issue 14 point 2; docs/decisions.md "Encryption at rest") on
-// three real nodes: JP and US on SQLite, KR on PostgreSQL. Items with distinctive
-// English, Japanese and Korean titles and bodies, released both ways, a FLASH alert
-// with distinctive remarks, and an attachment (2 MiB of distinctive text) at JP and KR: the stores' files (db, -wal, -shm) and a pg_dump of
-// KR's database hold none of those strings (in UTF-8, escaped as JSON \uXXXX, or as hex),
-// while the API returns them. Then: rotating the node key re-wraps the data keys
-// without touching content (the title's ciphertext is the same bytes), the old key is
-// gone, a second instance of KR picks up the new key, and a passphrase change
-// re-wraps the node key in the store.
+// Encryption at rest (issue 14 point 2; docs/decisions.md #140–#146) on three real
+// nodes: JP and US on SQLite, KR on PostgreSQL. Items with distinctive English,
+// Japanese and Korean titles and bodies, released both ways, a FLASH alert with
+// distinctive remarks, and an attachment (2 MiB of distinctive text) at JP and KR:
+// the stores' files (db, -wal, -shm) and a pg_dump of KR's database hold none of
+// those strings (in UTF-8, escaped as JSON \uXXXX, or as hex), while the API returns
+// them. Then: rotating the node key re-wraps the data keys without touching content
+// (the title's ciphertext is the same bytes), the old key is gone, a second instance
+// of KR picks up the new key, and a passphrase change re-wraps the node key in the
+// store.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
