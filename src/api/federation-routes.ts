@@ -9,6 +9,7 @@ import type { Federation } from '../federation/federation.js';
 import { MAX_BATCH, MAX_REQUEST_BYTES } from '../federation/messages.js';
 import { rotateKeys } from '../federation/rotation.js';
 import { RequestInvalid } from '../node/errors.js';
+import { registerAttachmentTransferRoutes } from './attachment-transfer-routes.js';
 import { ALL_ROLES, type App, type Auth, actorOf, type Errors } from './common.js';
 import { registerConsentRoutes } from './consent-routes.js';
 import {
@@ -120,6 +121,8 @@ export function registerFederationRoutes(
       },
     );
   });
+
+  registerAttachmentTransferRoutes(app, fed, errors);
 
   /**
    * A signed GET from a peer: checked before the query string is read; its nonce is

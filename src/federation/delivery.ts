@@ -6,6 +6,7 @@
 import { type Decision, decide, type EpochMs, formatInstant } from '../core/index.js';
 import { verifyInclusion } from '../log/merkle.js';
 import { record } from '../node/events.js';
+import type { AttachmentRef } from '../node/manifest.js';
 import type { Unit } from '../node/service.js';
 import { saveHoldings } from '../store/items.js';
 import { column } from '../store/json.js';
@@ -47,6 +48,13 @@ function draftOf(row: PendingRow): Draft {
     drafts.set(row, d);
   }
   return d;
+}
+
+/** The files an item row names (sent before it: attachment-transfer.ts); none for others. */
+export function filesOf(row: PendingRow): readonly AttachmentRef[] {
+  if (row.type !== 'item') return [];
+  const d = draftOf(row);
+  return d.type === 'item' ? (d.body.item.attachments ?? []) : [];
 }
 
 /**

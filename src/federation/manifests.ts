@@ -75,6 +75,7 @@ export function checkItemAgainstManifest(fed: Federation, it: ItemPayload): Mani
     title: it.title,
     body: it.body,
     ...(it.alert === undefined ? {} : { alert: it.alert }),
+    attachments: it.attachments ?? [],
   });
   if (hash !== m.contentHash)
     throw new FederationError(

@@ -48,6 +48,7 @@ const closed = <P extends Record<string, TSchema>>(props: P) =>
 const oneOf = <L extends string>(...values: readonly L[]) =>
   T.Union(values.map((v) => T.Literal(v)));
 
+const FileRef = closed({ name: Str(255), type: Str(127), size: T.Integer(), sha256: Str(64) });
 const ItemPayload = closed({
   id: Id,
   originator: Party,
@@ -61,6 +62,8 @@ const ItemPayload = closed({
   precedence: T.Optional(oneOf(...PRECEDENCES)),
   /** A FLASH launch alert's payload, checked in full by the content port on arrival. */
   alert: T.Optional(T.Unknown()),
+  /** Its files, sent before it (attachment-transfer.ts), as the manifest's hash covers them. */
+  attachments: T.Optional(T.Array(FileRef, { maxItems: 100 })),
   /**
    * The originator's signed manifest (src/node/manifest.ts), unchanged from the
    * originator: the receiver checks the fields above and the content against it.

@@ -21,8 +21,10 @@ import {
   recordFailure,
   rescheduleTo,
 } from '../store/outbox.js';
+import { sendAttachments } from './attachment-transfer.js';
 import {
   type Fence,
+  filesOf,
   type Lane,
   type PreparedBatch,
   prepare,
@@ -242,10 +244,13 @@ export class Outbox {
         return;
       }
       const current = batch;
-      const posting = postMessages(fed, peer, current.sealed).then(
-        (receipts) => ({ receipts, error: null }),
-        (error: unknown) => ({ receipts: null, error }),
-      );
+      // An item's files first, resumed where the peer's chunks stop; then the batch.
+      const posting = sendAttachments(fed, peer, current.rows, filesOf)
+        .then(() => postMessages(fed, peer, current.sealed))
+        .then(
+          (receipts) => ({ receipts, error: null }),
+          (error: unknown) => ({ receipts: null, error }),
+        );
       if (done !== null && !(await this.settleOrBackOff(peer, done.batch, done.receipts, fence))) {
         await posting;
         return;

@@ -14,6 +14,7 @@ import { record } from '../node/events.js';
 import type { Actor } from '../node/roles.js';
 import type { Unit } from '../node/service.js';
 import { refusal, visible } from '../node/visibility.js';
+import { itemAttachments } from '../store/attachments.js';
 import { consentJws } from '../store/consents.js';
 import { itemRow } from '../store/items.js';
 import { column } from '../store/json.js';
@@ -32,6 +33,7 @@ async function payloadOf(fed: Federation, itemId: string): Promise<ItemPayload> 
   const item = fed.node.world.items.get(itemId);
   // Only FLASH items carry an alert: other releases skip the lookup.
   const alert = row.precedence !== 'FLASH' ? undefined : await fed.contentOf(itemId);
+  const files = await itemAttachments(fed.node.store.db, itemId);
   return {
     id: row.id,
     originator: row.originator,
@@ -42,6 +44,16 @@ async function payloadOf(fed: Federation, itemId: string): Promise<ItemPayload> 
     body: row.body,
     precedence: isPrecedence(row.precedence) ? row.precedence : 'ROUTINE',
     ...(alert === undefined ? {} : { alert }),
+    ...(files.length === 0
+      ? {}
+      : {
+          attachments: files.map((f) => ({
+            name: f.name,
+            type: f.type,
+            size: f.size,
+            sha256: f.sha256,
+          })),
+        }),
     manifest: row.manifest ?? '',
   };
 }

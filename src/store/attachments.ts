@@ -16,6 +16,15 @@ export async function beginBlob(q: Q, id: string, at: number): Promise<void> {
     .execute();
 }
 
+/** Starts a blob unless it exists (a transfer resumed after a failure finds its chunks). */
+export async function ensureBlob(q: Q, id: string, at: number): Promise<void> {
+  await q
+    .insertInto('attachment_blobs')
+    .values({ id, sha256: null, size: 0, chunks: 0, created_at: at })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+}
+
 export async function putChunk(q: Q, blob: string, seq: number, data: Uint8Array): Promise<void> {
   await q
     .insertInto('attachment_chunks')
@@ -71,15 +80,16 @@ export async function completeBlob(
   });
 }
 
-export function blobBySha(
+export async function blobBySha(
   q: Q,
   sha256: string,
 ): Promise<{ id: string; size: number; chunks: number } | undefined> {
-  return q
+  const r = await q
     .selectFrom('attachment_blobs')
     .select(['id', 'size', 'chunks'])
     .where('sha256', '=', sha256)
     .executeTakeFirst();
+  return r === undefined ? undefined : { id: r.id, size: Number(r.size), chunks: r.chunks };
 }
 
 export async function dropBlob(q: Q, id: string): Promise<void> {

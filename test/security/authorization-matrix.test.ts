@@ -89,6 +89,8 @@ const MATRIX: Readonly<Record<string, Access>> = {
   'GET /v1/federation/checkpoint': peer,
   'GET /v1/federation/proof/consistency': peer,
   'POST /v1/federation/messages': peer,
+  'GET /v1/federation/attachments/{sha256}': peer,
+  'PUT /v1/federation/attachments/{sha256}/chunks/{seq}': peer,
   'POST /v1/federation/add-checkpoint': peer,
   'GET /v1/federation/witnessed': peer,
   'GET /v1/peers': roles(ALL),

@@ -14,9 +14,11 @@ import { reclassify, recordCompromise } from '../../node/custody.js';
 import { deniedBy, NotFound, PolicyDenied, RequestInvalid } from '../../node/errors.js';
 import { record } from '../../node/events.js';
 import type { CompromiseReport } from '../../node/ports.js';
+import { insertItemAttachments } from '../../store/attachments.js';
 import { insertConsent } from '../../store/consents.js';
 import { itemRow } from '../../store/items.js';
 import { json } from '../../store/json.js';
+import { missingFile } from '../attachment-transfer.js';
 import { consentRow, openConsent } from '../consents.js';
 import { FederationError } from '../errors.js';
 import { checkItemAgainstManifest, checkNextVersion } from '../manifests.js';
@@ -42,6 +44,14 @@ export async function receiveItem({ fed, u, m, rows }: Arrival<'item'>): Promise
   }
   // The originator's word: its signed manifest, the item and its content checked against it.
   const manifest = checkItemAgainstManifest(fed, it);
+  // Its files were sent before it: each must be here, with the hash the manifest covers.
+  const files = it.attachments ?? [];
+  const missing = await missingFile(u.tx, files);
+  if (missing !== null)
+    throw new FederationError(
+      'content-mismatch',
+      `the file '${missing.name}' of ${it.id} (SHA-256 ${missing.sha256}) has not arrived here whole`,
+    );
   const known = u.world.items.get(it.id);
   if (known !== undefined && manifest.version < known.version)
     throw new FederationError(
@@ -142,6 +152,10 @@ export async function receiveItem({ fed, u, m, rows }: Arrival<'item'>): Promise
       version: manifest.version,
     });
     if (onAccepted !== null) await onAccepted(u, item, m.from);
+    await insertItemAttachments(
+      u.tx,
+      files.map((f, idx) => ({ item_id: it.id, idx, ...f })),
+    );
   }
   if (senderHolding) rows.holdings.push([it.id, m.from]);
   rows.holdings.push([it.id, fed.party]);
