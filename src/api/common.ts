@@ -89,6 +89,15 @@ export function instant(text: string | null | undefined, field: string): number 
 }
 
 /** The authenticated actor of a request (set by the auth hook). */
+/**
+ * This node's base URL as the client reached it (scheme and Host), for links in what is
+ * answered (a STIX artifact's url); a Host that is not a plain host[:port] is not echoed.
+ */
+export function baseUrlOf(req: FastifyRequest): string {
+  const host = /^[A-Za-z0-9.[\]:-]{1,255}$/.test(req.host) ? req.host : 'localhost';
+  return `${req.protocol}://${host}`;
+}
+
 export function actorOf(req: FastifyRequest): Actor {
   if (req.actor === undefined) throw new AccessDenied('unauthenticated', 'no credentials');
   return req.actor;

@@ -4,7 +4,7 @@ import { formatInstant, LiaisonError } from '../core/index.js';
 import { STIX_MEDIA_TYPE, type StixBundle as StixBundleValue } from '../interop/stix.js';
 import type { LiaisonNode } from '../node/service.js';
 import { exportStix, importStix } from '../node/stix.js';
-import { type App, type Auth, actorOf, type Errors, READERS } from './common.js';
+import { type App, type Auth, actorOf, baseUrlOf, type Errors, READERS } from './common.js';
 import { ItemSummary } from './item-schemas.js';
 import type { Metrics } from './metrics.js';
 import { IdParams, ref } from './schemas.js';
@@ -49,7 +49,7 @@ export function registerStixRoutes(
     async (req, reply) => {
       let bundle: StixBundleValue;
       try {
-        bundle = await exportStix(node, actorOf(req), req.params.id);
+        bundle = await exportStix(node, actorOf(req), req.params.id, { baseUrl: baseUrlOf(req) });
         metrics.decisions.inc({ kind: 'read', decision: 'allow', code: 'allowed' });
       } catch (e) {
         if (e instanceof LiaisonError)

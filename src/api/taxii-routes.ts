@@ -16,7 +16,7 @@ import {
   type TaxiiCollection,
   taxiiObjects,
 } from '../node/taxii.js';
-import { type App, type Auth, actorOf, READERS } from './common.js';
+import { type App, type Auth, actorOf, baseUrlOf, READERS } from './common.js';
 import { answer, fromFramework, INTERNAL } from './errors.js';
 
 export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1';
@@ -192,6 +192,7 @@ export function registerTaxiiRoutes(app: App, node: LiaisonNode, auth: Auth): vo
         next: next === undefined ? null : decodeNext(next),
         types: matchOf(req, 'type'),
         ids: objectId === null ? matchOf(req, 'id') : [objectId],
+        baseUrl: baseUrlOf(req),
       });
       if (objectId !== null && page.objects.length === 0 && next === undefined)
         throw new NotFound('not-found', `no object '${objectId.slice(0, 300)}'`);

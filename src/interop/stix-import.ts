@@ -7,6 +7,7 @@ import { isObject } from '../core/index.js';
 import { type Attachment, ITEM_EXTENSION_ID } from './stix.js';
 import {
   attachmentOf,
+  fileOf,
   handlingOf,
   identifier,
   identifiers,
@@ -76,7 +77,6 @@ const OTHER_TYPES = new Set([
   'domain-name',
   'email-addr',
   'email-message',
-  'file',
   'ipv4-addr',
   'ipv6-addr',
   'mac-addr',
@@ -182,6 +182,7 @@ export function parseStixBundle(b: unknown): ParsedStix {
   const byId = new Map<string, Placed>();
   const contents: Placed[] = [];
   const artifacts: Placed[] = [];
+  const files: Placed[] = [];
   objects.forEach((raw, i) => {
     const at = under('objects', i);
     const { type, id, o } = objectHead(raw, at);
@@ -195,6 +196,7 @@ export function parseStixBundle(b: unknown): ParsedStix {
     byId.set(id, placed);
     if (type === 'report' || type === 'note') contents.push(placed);
     else if (type === 'artifact') artifacts.push(placed);
+    else if (type === 'file') files.push(placed);
     else if (!['identity', 'marking-definition', 'extension-definition'].includes(type))
       unsupported(
         OTHER_TYPES.has(type) ? at : under(at, 'type'),
@@ -268,7 +270,10 @@ export function parseStixBundle(b: unknown): ParsedStix {
     invalid(under(at, 'object_refs'), `missing: a ${kind} refers to at least one object`);
   refs.forEach((ref, i) => {
     const target = byId.get(ref);
-    if (target === undefined || (target.type !== 'identity' && target.type !== 'artifact'))
+    if (
+      target === undefined ||
+      (target.type !== 'identity' && target.type !== 'artifact' && target.type !== 'file')
+    )
       unsupported(
         under(under(at, 'object_refs'), i),
         target === undefined
@@ -278,18 +283,53 @@ export function parseStixBundle(b: unknown): ParsedStix {
   });
 
   const marks = markingsOf(c, byId);
-  const attachments = artifacts.map((a) => {
-    const id = String(a.o.id);
-    if (!refs.includes(id))
-      unsupported(a.at, `an artifact the ${kind} does not refer to (add it to its object_refs)`);
-    const own = identifiers(a.o, 'object_marking_refs', a.at) ?? [];
+  // Each file the content refers to names the artifact holding its bytes; an artifact
+  // the content refers to directly is a file without a name.
+  const carries = (p: Placed) => {
+    const own = identifiers(p.o, 'object_marking_refs', p.at) ?? [];
     const foreign = own.findIndex((m) => !marks.ids.includes(m));
     if (foreign >= 0)
       unsupported(
-        under(under(a.at, 'object_marking_refs'), foreign),
+        under(under(p.at, 'object_marking_refs'), foreign),
         `a marking the ${kind} does not carry: an attachment carries its item's marking`,
       );
-    return { ...attachmentOf(a.o, a.at), at: a.at, order: refs.indexOf(id) };
+  };
+  const named = new Map<string, ReturnType<typeof fileOf> & { at: string; id: string }>();
+  for (const f of files) {
+    if (!refs.includes(String(f.o.id)))
+      unsupported(f.at, `a file the ${kind} does not refer to (add it to its object_refs)`);
+    carries(f);
+    const file = { ...fileOf(f.o, f.at), at: f.at, id: String(f.o.id) };
+    const target = byId.get(file.contentRef);
+    if (target?.type !== 'artifact')
+      invalid(under(f.at, 'content_ref'), `'${file.contentRef}' is not an artifact in the bundle`);
+    if (named.has(file.contentRef))
+      unsupported(f.at, `a second file for ${file.contentRef}: an item lists each file once`);
+    named.set(file.contentRef, file);
+  }
+  const attachments = artifacts.map((a) => {
+    const id = String(a.o.id);
+    const file = named.get(id);
+    if (file === undefined && !refs.includes(id))
+      unsupported(a.at, `an artifact the ${kind} does not refer to (add it to its object_refs)`);
+    carries(a);
+    const bytes = attachmentOf(a.o, a.at);
+    if (file?.sha256 !== undefined && file.sha256 !== bytes.sha256)
+      invalid(
+        under(under(file.at, 'hashes'), 'SHA-256'),
+        `does not match its artifact's (${a.at})`,
+      );
+    if (file?.size !== undefined && bytes.content !== null && file.size !== bytes.size)
+      invalid(under(file.at, 'size'), `${file.size} bytes, but its artifact holds ${bytes.size}`);
+    return {
+      ...bytes,
+      name: file?.name ?? `attachment-${bytes.sha256.slice(0, 12)}`,
+      mimeType: file?.mimeType ?? bytes.mimeType,
+      size: bytes.content === null ? (file?.size ?? 0) : bytes.size,
+      at: file?.at ?? a.at,
+      // In the order the content lists them (a file by its own place there).
+      order: refs.indexOf(file?.id ?? id),
+    };
   });
   attachments.sort((x, y) => x.order - y.order);
 

@@ -137,7 +137,7 @@ export function itemFromStix(
     categories,
     releasableTo: p.handling?.releasableTo ?? undefined,
     precedence: p.handling?.precedence ?? 'ROUTINE',
-    attachments: p.attachments.map(({ mimeType, content }) => ({ mimeType, content })),
+    attachments: p.attachments.map(({ at: _, ...a }) => a),
     source: { bundle: p.bundle, object: p.content.id, item: p.handling?.item ?? null },
   };
 }

@@ -124,7 +124,8 @@ export function objectHead(o: unknown, at: string): { type: string; id: string; 
   const id = identifier(o.id, under(at, 'id'));
   if (!id.startsWith(`${type}--`)) invalid(under(at, 'id'), `must start with '${type}--'`);
   const spec = o.spec_version;
-  if (type !== 'artifact' || spec !== undefined) {
+  // Cyber-observables may leave spec_version out (STIX 2.1 §3.1); other objects may not.
+  if ((type !== 'artifact' && type !== 'file') || spec !== undefined) {
     if (spec === undefined) invalid(under(at, 'spec_version'), 'missing: give "2.1"');
     if (spec !== '2.1')
       invalid(under(at, 'spec_version'), `${JSON.stringify(spec)}: only STIX 2.1 is read`);
@@ -231,35 +232,97 @@ export function handlingOf(v: unknown, at: string): ParsedHandling {
   return { at, item, version: Number(version), originator, precedence, categories, releasableTo };
 }
 
-export function attachmentOf(o: Json, at: string): Attachment {
+const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+
+/** The SHA-256 an object's `hashes` give (lowercase hex), if they give one. */
+function sha256Of(o: Json, at: string): string | undefined {
+  const hashes = o.hashes;
+  if (hashes === undefined) return undefined;
+  if (!isObject(hashes)) return invalid(under(at, 'hashes'), 'must be an object');
+  const sha = hashes['SHA-256'];
+  if (sha === undefined) return undefined;
+  if (typeof sha !== 'string' || !SHA256_HEX.test(sha))
+    return invalid(under(under(at, 'hashes'), 'SHA-256'), 'must be 64 hex digits');
+  return sha.toLowerCase();
+}
+
+/**
+ * An artifact's bytes: embedded (payload_bin, checked against its SHA-256 when given),
+ * or by URL with its SHA-256 (the node fetches nothing: the file must already be here,
+ * uploaded by the importer). Named by the file that refers to it, if any.
+ */
+export function attachmentOf(o: Json, at: string): Omit<Attachment, 'name'> {
   onlyKnown(o, ARTIFACT_PROPERTIES, at, 'an artifact');
-  if (o.url !== undefined)
-    unsupported(
-      under(at, 'url'),
-      'an artifact by URL: this node fetches nothing; embed payload_bin',
-    );
   if (o.encryption_algorithm !== undefined || o.decryption_key !== undefined)
     unsupported(at, 'an encrypted artifact: give its content as it is');
   if (o.granular_markings !== undefined)
     unsupported(under(at, 'granular_markings'), 'an attachment carries its item’s one marking');
   if (o.extensions !== undefined)
     unsupported(under(at, 'extensions'), 'an extension an attachment cannot keep');
+  const mime = text(o, 'mime_type', at, 200);
+  if (mime !== undefined && !MIME.test(mime))
+    invalid(under(at, 'mime_type'), `'${mime}' is not an IANA media type`);
+  const sha = sha256Of(o, at);
+  if (o.payload_bin === undefined) {
+    const url = required(
+      o,
+      'url',
+      at,
+      "the attachment's content: payload_bin (base64) or url",
+      4000,
+    );
+    if (sha === undefined)
+      invalid(
+        under(at, 'hashes'),
+        'an artifact by url gives its SHA-256 (STIX 2.1 requires hashes)',
+      );
+    return { mimeType: mime ?? null, sha256: sha ?? '', size: 0, content: null, url };
+  }
+  if (o.url !== undefined)
+    invalid(under(at, 'url'), 'an artifact has payload_bin or url, not both');
   const payload = required(o, 'payload_bin', at, "the attachment's content (base64)", 8 << 20);
   if (!BASE64.test(payload))
     invalid(under(at, 'payload_bin'), 'must be base64 of at least one byte');
   const content = new Uint8Array(Buffer.from(payload, 'base64'));
+  const actual = createHash('sha256').update(content).digest('hex');
+  if (sha !== undefined && sha !== actual)
+    invalid(under(under(at, 'hashes'), 'SHA-256'), 'does not match payload_bin');
+  return { mimeType: mime ?? null, sha256: actual, size: content.length, content, url: null };
+}
+
+const FILE_PROPERTIES = [
+  'type',
+  'spec_version',
+  'id',
+  'object_marking_refs',
+  'defanged',
+  'name',
+  'size',
+  'mime_type',
+  'hashes',
+  'content_ref',
+];
+
+/** A file object: the name (and size, type) of the artifact its content_ref names. */
+export function fileOf(
+  o: Json,
+  at: string,
+): { name: string; size?: number; mimeType?: string; sha256?: string; contentRef: string } {
+  onlyKnown(o, FILE_PROPERTIES, at, 'a file');
+  const name = required(o, 'name', at, "the file's name", 255);
+  const contentRef = identifier(o.content_ref, under(at, 'content_ref'), 'artifact');
+  const size = o.size;
+  if (size !== undefined && (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1))
+    invalid(under(at, 'size'), 'must be a whole number of bytes, at least one');
   const mime = text(o, 'mime_type', at, 200);
   if (mime !== undefined && !MIME.test(mime))
     invalid(under(at, 'mime_type'), `'${mime}' is not an IANA media type`);
-  const hashes = o.hashes;
-  if (hashes !== undefined) {
-    if (!isObject(hashes)) return invalid(under(at, 'hashes'), 'must be an object');
-    const sha = hashes['SHA-256'];
-    if (sha !== undefined) {
-      const actual = createHash('sha256').update(content).digest('hex');
-      if (typeof sha !== 'string' || sha.toLowerCase() !== actual)
-        invalid(under(under(at, 'hashes'), 'SHA-256'), 'does not match payload_bin');
-    }
-  }
-  return { mimeType: mime ?? null, content };
+  const sha = sha256Of(o, at);
+  return {
+    name,
+    contentRef,
+    ...(typeof size === 'number' ? { size } : {}),
+    ...(mime === undefined ? {} : { mimeType: mime }),
+    ...(sha === undefined ? {} : { sha256: sha }),
+  };
 }

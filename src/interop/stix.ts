@@ -9,10 +9,10 @@
 //   marking               → marking-definition with the Liaison marking extension: the
 //                           holder's party, code, native name and English gloss, and the
 //                           originator's marking beside it
-//   each attachment       → artifact (payload_bin, mime_type, SHA-256), in the report's
-//                           object_refs and under the same marking. Items have no
-//                           attachments yet: the node passes none, and the import refuses
-//                           a bundle that carries one (src/node/stix.ts).
+//   each attachment       → file (name, size, mime_type, SHA-256) in the report's
+//                           object_refs, whose content_ref is an artifact (payload_bin when
+//                           the node embeds the bytes, else url and SHA-256), both under
+//                           the item's marking
 //
 // Ids are `type--UUIDv5` under LIAISON_NAMESPACE, so the same item version exported
 // twice by the same node is the same bundle, byte for byte.
@@ -75,12 +75,19 @@ export interface PartyRef {
   readonly name: string;
 }
 
-/** A file attached to an item (none yet: see the head of this file). */
+/** A file attached to an item. */
 export interface Attachment {
+  /** The file's name, as its uploader gave it. */
+  readonly name: string;
   /** An IANA media type, or null when unknown. */
   readonly mimeType: string | null;
-  /** The bytes, at least one. */
-  readonly content: Uint8Array;
+  /** SHA-256 of the bytes, hex. */
+  readonly sha256: string;
+  readonly size: number;
+  /** The bytes, embedded as the artifact's payload_bin; null when it refers to `url`. */
+  readonly content: Uint8Array | null;
+  /** Where the bytes can be fetched (with a token), when not embedded. */
+  readonly url: string | null;
 }
 
 /** An item as one node holds it: what its bundle is made of. */
@@ -227,17 +234,37 @@ export function markingDefinition(marking: MarkingRef, originator: MarkingRef): 
   };
 }
 
-/** An attachment as an artifact: its id is STIX's deterministic one, from its SHA-256. */
+/** An attachment's bytes as an artifact: its id is STIX's deterministic one, from its SHA-256. */
 export function artifactOf(a: Attachment, markingId: string): StixObject {
-  if (a.content.length === 0) throw new RangeError('an attachment has at least one byte');
-  const hashes = { 'SHA-256': createHash('sha256').update(a.content).digest('hex') };
+  if (a.size === 0) throw new RangeError('an attachment has at least one byte');
+  if (a.content === null && a.url === null)
+    throw new RangeError('an attachment is embedded or has a URL');
+  const hashes = { 'SHA-256': a.sha256 };
   return {
     type: 'artifact',
     spec_version: '2.1',
     id: `artifact--${uuidv5(STIX_SCO_NAMESPACE, canonicalJson({ hashes }))}`,
     ...(a.mimeType === null ? {} : { mime_type: a.mimeType }),
-    payload_bin: Buffer.from(a.content).toString('base64'),
+    ...(a.content === null
+      ? { url: a.url }
+      : { payload_bin: Buffer.from(a.content).toString('base64') }),
     hashes,
+    object_marking_refs: [markingId],
+  };
+}
+
+/** An attachment as a file (its name, size and type) whose content is `artifact`. */
+export function fileOf(a: Attachment, artifact: StixObject, markingId: string): StixObject {
+  const hashes = { 'SHA-256': a.sha256 };
+  return {
+    type: 'file',
+    spec_version: '2.1',
+    id: `file--${uuidv5(STIX_SCO_NAMESPACE, canonicalJson({ hashes, name: a.name }))}`,
+    name: a.name,
+    size: a.size,
+    ...(a.mimeType === null ? {} : { mime_type: a.mimeType }),
+    hashes,
+    content_ref: artifact.id,
     object_marking_refs: [markingId],
   };
 }
@@ -249,7 +276,10 @@ export function artifactOf(a: Attachment, markingId: string): StixObject {
  */
 export function toStixBundle(item: ItemForStix): StixBundle {
   const marking = markingDefinition(item.marking, item.originatorMarking);
-  const artifacts = item.attachments.map((a) => artifactOf(a, marking.id));
+  const files = item.attachments.map((a) => {
+    const artifact = artifactOf(a, marking.id);
+    return { file: fileOf(a, artifact, marking.id), artifact };
+  });
   const originator = partyIdentity(item.originator);
   const ext: ItemExtension = {
     extension_type: 'property-extension',
@@ -270,8 +300,8 @@ export function toStixBundle(item: ItemForStix): StixBundle {
     name: item.title,
     description: item.body,
     published: stixTime(item.createdAt),
-    // A report refers to at least one object: its originator, then its attachments.
-    object_refs: [originator.id, ...artifacts.map((a) => a.id)],
+    // A report refers to at least one object: its originator, then its files.
+    object_refs: [originator.id, ...files.map((f) => f.file.id)],
     object_marking_refs: [marking.id],
     extensions: { [ITEM_EXTENSION_ID]: ext },
   };
@@ -284,7 +314,7 @@ export function toStixBundle(item: ItemForStix): StixBundle {
     LIAISON_IDENTITY,
     MARKING_EXTENSION,
     ITEM_EXTENSION,
-    ...artifacts,
+    ...files.flatMap((f) => [f.file, f.artifact]),
   ];
   return {
     type: 'bundle',

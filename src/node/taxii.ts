@@ -8,6 +8,7 @@
 // may not read.
 import { type ItemRecord, LiaisonError, markingRef } from '../core/index.js';
 import { LIAISON_NAMESPACE, type StixObject, toStixBundle, uuidv5 } from '../interop/stix.js';
+import { itemAttachments } from '../store/attachments.js';
 import { RequestInvalid } from './errors.js';
 import type { Actor } from './roles.js';
 import type { LiaisonNode } from './service.js';
@@ -83,6 +84,8 @@ export interface ObjectsQuery {
   /** match[type] and match[id]: objects of these types / with these ids only. */
   readonly types: readonly string[] | null;
   readonly ids: readonly string[] | null;
+  /** This node's base URL as the client reached it: files are referred to there. */
+  readonly baseUrl: string;
 }
 
 export interface ObjectsPage {
@@ -104,10 +107,11 @@ const addedAt = (node: LiaisonNode, item: ItemRecord): number => {
 
 /**
  * The ids and types of an item's bundle, from what the node knows without reading its
- * content (its marking, parties and id make every object's id): how many objects an
- * item adds to a page is known before it is read, so no item is read that is not served.
+ * content (its marking, parties and id, and its files' names and hashes, make every
+ * object's id): how many objects an item adds to a page is known before it is read, so
+ * no item is read that is not served.
  */
-function outline(node: LiaisonNode, item: ItemRecord): readonly StixObject[] {
+async function outline(node: LiaisonNode, item: ItemRecord): Promise<readonly StixObject[]> {
   const party = (p: string) => ({ id: p, name: node.world.parties.get(p)?.name ?? p });
   const held = item.holdings.get(node.party)?.marking ?? item.marking;
   return toStixBundle({
@@ -124,7 +128,14 @@ function outline(node: LiaisonNode, item: ItemRecord): readonly StixObject[] {
     precedence: item.precedence,
     createdAt: 0,
     modifiedAt: 0,
-    attachments: [],
+    attachments: (await itemAttachments(node.store.db, item.id)).map((a) => ({
+      name: a.name,
+      mimeType: a.type,
+      sha256: a.sha256,
+      size: a.size,
+      content: null,
+      url: '',
+    })),
   }).objects;
 }
 
@@ -165,7 +176,7 @@ export async function taxiiObjects(
   let last: Cursor | null = null;
   let more = false;
   for (const { item, at } of candidates) {
-    const shape = outline(node, item).filter(wanted);
+    const shape = (await outline(node, item)).filter(wanted);
     if (shape.length === 0) continue;
     const adds = shape.filter((o) => !seen.has(o.id)).length;
     if (items.length > 0 && objects.length + adds > limit) {
@@ -174,7 +185,10 @@ export async function taxiiObjects(
     }
     let bundle: readonly StixObject[];
     try {
-      bundle = (await exportStix(node, actor, item.id, 'taxii')).objects;
+      // Files by URL, never embedded: a page stays small whatever the files weigh.
+      bundle = (
+        await exportStix(node, actor, item.id, { view: 'taxii', inlineUpTo: 0, baseUrl: q.baseUrl })
+      ).objects;
     } catch (e) {
       // No longer readable since the page began (its refusal is logged): left out.
       if (e instanceof LiaisonError) continue;

@@ -282,6 +282,74 @@ describe('STIX with the CLI (issue 14)', () => {
     expect(created?.decision).toBeUndefined();
   });
 
+  it('an item with files: each a file and an artifact, embedded when small and by URL when large; import keeps them (an importer must hold what is by URL)', async () => {
+    const upload = async (token: string, bytes: Buffer) => {
+      const res = await fetch(`${url('JP')}/v1/attachments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+        body: bytes,
+      });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { sha256: string }).sha256;
+    };
+    const small = Buffer.from('track: 38.2N 124.7E → 41.0N 131.5E\n');
+    const large = Buffer.alloc(9 * 1024 * 1024, 0x5a);
+    const ra = tok('JP', 'ra');
+    const files = [
+      { name: 'track.txt', type: 'text/plain', sha256: await upload(ra, small) },
+      { name: 'imagery.raw', type: 'application/octet-stream', sha256: await upload(ra, large) },
+    ];
+    const c = await http(url('JP'), 'POST', '/v1/items', ra, {
+      marking: 'GOKUHI',
+      categories: ['dprk-missile'],
+      title: 'Launch report with files',
+      body: 'See the track and the imagery.',
+      attachments: files,
+    });
+    expect(c.status, c.text).toBe(201);
+    const id = (c.body as { id: string }).id;
+    const out = join(dir, 'with-files.stix.json');
+    const e = liaison(['item', 'export', id, '--stix', '--out', out, ...at('JP', ra)]);
+    expect(e.code, e.err).toBe(0);
+    const bundle = JSON.parse(readFileSync(out, 'utf8')) as Bundle;
+    expect(validateBundle(bundle)).toEqual([]);
+    const fileObjects = bundle.objects.filter((o) => o.type === 'file');
+    const artifacts = bundle.objects.filter((o) => o.type === 'artifact');
+    expect(fileObjects.map((f) => [f.name, f.size])).toEqual([
+      ['track.txt', small.length],
+      ['imagery.raw', large.length],
+    ]);
+    expect(artifacts[0]?.payload_bin).toBe(small.toString('base64'));
+    expect(artifacts[1]).toMatchObject({
+      url: `${url('JP')}/v1/items/${id}/attachments/${files[1]?.sha256}`,
+      hashes: { 'SHA-256': files[1]?.sha256 },
+    });
+    expect(artifacts[1]?.payload_bin).toBeUndefined();
+    // The URL is the node's download route: the bytes are there for whoever may read.
+    const fetched = await fetch(String(artifacts[1]?.url), {
+      headers: { authorization: `Bearer ${ra}` },
+    });
+    expect(Buffer.from(await fetched.arrayBuffer()).equals(large)).toBe(true);
+
+    // Back in as a new item by the one who uploaded both: the same files, by hash.
+    const i = liaison(['item', 'import', out, ...at('JP', ra)]);
+    expect(i.code, i.err).toBe(0);
+    const copy = (await http(url('JP'), 'GET', `/v1/items/${i.out.trim()}`, ra)).body as Json;
+    expect(copy.attachments).toEqual([
+      { ...files[0], size: small.length },
+      { ...files[1], size: large.length },
+    ]);
+    // Someone who never uploaded the large file: refused, naming the file and what to do.
+    const officer = liaison(['item', 'import', out, '--json', ...at('JP', tok('JP', 'officer'))]);
+    expect(officer.code).toBe(1);
+    expect(JSON.parse(officer.err)).toMatchObject({
+      error: {
+        code: 'unsupported-stix',
+        message: expect.stringMatching(/'imagery\.raw' by url: this node fetches nothing/),
+      },
+    });
+  });
+
   /** One line on stderr, no stack trace. */
   const oneLine = (r: ReturnType<typeof liaison>) => {
     expect(r.out).toBe('');
@@ -346,13 +414,15 @@ describe('STIX with the CLI (issue 14)', () => {
     oneLine(r5);
     expect(r5.err).toMatch(/--marking: HI is below the bundle's JP 極秘 \(SECRET\)/);
 
-    // Valid STIX with an attachment: the node says items have none yet, and where it is.
+    // Valid STIX with a file by URL that the importer never uploaded: the node fetches
+    // nothing, and says where it is and what to do.
     const artifact = {
       type: 'artifact',
       spec_version: '2.1',
       id: 'artifact--6a0e5a3c-3f1e-4d7e-9a55-2f1c4e3b9d01',
       mime_type: 'text/plain',
-      payload_bin: 'dHJhY2s=',
+      url: 'https://elsewhere.example/track.txt',
+      hashes: { 'SHA-256': 'ab'.repeat(32) },
     };
     const withFile = file('attachment.json', {
       ...bundle,
@@ -367,6 +437,8 @@ describe('STIX with the CLI (issue 14)', () => {
     const e6 = (JSON.parse(r6.err) as { error: { code: string; message: string; field: string } })
       .error;
     expect(e6).toMatchObject({ code: 'unsupported-stix', field: 'objects.6' });
-    expect(e6.message).toMatch(/^objects\.6: an attachment: items have none yet/);
+    expect(e6.message).toMatch(
+      /^objects\.6: 'attachment-abababababab' by url: this node fetches nothing; upload the file first/,
+    );
   });
 });

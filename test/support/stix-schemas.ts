@@ -34,6 +34,7 @@ const BY_TYPE: Readonly<Record<string, string>> = {
   'marking-definition': 'common/marking-definition.json',
   'extension-definition': 'common/extension-definition.json',
   artifact: 'observables/artifact.json',
+  file: 'observables/file.json',
 };
 
 let compiled: {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 // STIX 2.1 export and import of items (issue 14): the pure mapping of src/interop.
 // Every bundle exported here is validated against the OASIS schemas (read from the
 // shared specification) and each Liaison extension against its schema in docs/stix/.
@@ -56,6 +57,16 @@ const atKr: ItemForStix = { ...item, holder: KOREA, marking: mark('KR', 'II') };
 
 const clone = (b: StixBundle): { type: string; id: string; objects: Json[] } =>
   JSON.parse(JSON.stringify(b));
+/** A file whose bytes the export embeds. */
+const embedded = (name: string, mimeType: string | null, content: Uint8Array) => ({
+  name,
+  mimeType,
+  sha256: createHash('sha256').update(content).digest('hex'),
+  size: content.length,
+  content,
+  url: null,
+});
+
 const ofType = (b: { objects: readonly Json[] }, type: string) =>
   b.objects.filter((o) => o.type === type);
 
@@ -186,17 +197,32 @@ describe('STIX 2.1 export (issue 14)', () => {
     expect(validateBundle(b)).toEqual([]);
   });
 
-  it('attachments become artifacts under the item’s marking, referred to by the report, with STIX’s deterministic ids', () => {
+  it('attachments become files (name, size, type) whose artifacts hold the bytes or a URL, under the item’s marking, with STIX’s deterministic ids', () => {
     const pdf = new TextEncoder().encode('%PDF-1.7 track plot');
+    const big = 'ab'.repeat(32);
     const b = toStixBundle({
       ...item,
       attachments: [
-        { mimeType: 'application/pdf', content: pdf },
-        { mimeType: null, content: new Uint8Array([0, 1, 2, 255]) },
+        embedded('plot.pdf', 'application/pdf', pdf),
+        embedded('raw.bin', null, new Uint8Array([0, 1, 2, 255])),
+        {
+          name: 'imagery.tif',
+          mimeType: 'image/tiff',
+          sha256: big,
+          size: 300 << 20,
+          content: null,
+          url: `https://jp.example/v1/items/${item.id}/attachments/${big}`,
+        },
       ],
     });
     const artifacts = ofType(b, 'artifact');
-    expect(artifacts).toHaveLength(2);
+    const files = ofType(b, 'file');
+    expect(artifacts).toHaveLength(3);
+    expect(files.map((f) => [f.name, f.size, f.content_ref])).toEqual([
+      ['plot.pdf', pdf.length, artifacts[0]?.id],
+      ['raw.bin', 4, artifacts[1]?.id],
+      ['imagery.tif', 300 << 20, artifacts[2]?.id],
+    ]);
     const [first] = artifacts as [Json];
     const sha = 'SHA-256';
     expect(first).toMatchObject({
@@ -204,12 +230,20 @@ describe('STIX 2.1 export (issue 14)', () => {
       payload_bin: Buffer.from(pdf).toString('base64'),
       object_marking_refs: [b.objects[1]?.id],
     });
+    expect(artifacts[2]).toMatchObject({
+      url: expect.stringContaining(big),
+      hashes: { [sha]: big },
+    });
+    expect(artifacts[2]?.payload_bin).toBeUndefined();
     const hashes = first.hashes as Record<string, string>;
     expect(first.id).toBe(
       `artifact--${uuidv5(STIX_SCO_NAMESPACE, `{"hashes":{"${sha}":"${hashes[sha]}"}}`)}`,
     );
+    expect(files[0]?.id).toBe(
+      `file--${uuidv5(STIX_SCO_NAMESPACE, `{"hashes":{"${sha}":"${hashes[sha]}"},"name":"plot.pdf"}`)}`,
+    );
     expect(((b.objects[0]?.object_refs ?? []) as string[]).slice(1)).toEqual(
-      artifacts.map((a) => a.id),
+      files.map((f) => f.id),
     );
     expect(validateBundle(b)).toEqual([]);
   });
@@ -236,7 +270,10 @@ describe('STIX 2.1 export (issue 14)', () => {
 
 describe('STIX 2.1 import (issue 14)', () => {
   it('an export reads back as the item: title, body, marking, categories, precedence, releasability and attachments', () => {
-    const attachments = [{ mimeType: 'text/plain', content: new TextEncoder().encode('track') }];
+    const attachments = [
+      embedded('track.txt', 'text/plain', new TextEncoder().encode('track')),
+      embedded('plot.pdf', 'application/pdf', new TextEncoder().encode('%PDF-1.7 plot')),
+    ];
     const b = toStixBundle({ ...item, attachments });
     const back = importAt('JP', clone(b));
     expect(back).toEqual({
@@ -544,21 +581,79 @@ describe('STIX 2.1 import (issue 14)', () => {
       /differ from the Liaison item extension's categories/,
     ],
     [
-      'an artifact by URL',
+      'an artifact by URL without its SHA-256',
       (b) => {
         b.objects.push({
           type: 'artifact',
           spec_version: '2.1',
           id: 'artifact--6a0e5a3c-3f1e-4d7e-9a55-2f1c4e3b9d01',
           url: 'https://example.org/plot.pdf',
-          hashes: { 'SHA-256': '0'.repeat(64) },
         });
         (report(b).object_refs as string[]).push('artifact--6a0e5a3c-3f1e-4d7e-9a55-2f1c4e3b9d01');
         return b;
       },
+      'invalid-stix',
+      'objects.6.hashes',
+      /gives its SHA-256/,
+    ],
+    [
+      'a file whose content is not an artifact of the bundle',
+      (b) => {
+        b.objects.push({
+          type: 'file',
+          spec_version: '2.1',
+          id: 'file--6a0e5a3c-3f1e-4d7e-9a55-2f1c4e3b9d02',
+          name: 'plot.pdf',
+          content_ref: 'artifact--6a0e5a3c-3f1e-4d7e-9a55-2f1c4e3b9d01',
+        });
+        (report(b).object_refs as string[]).push('file--6a0e5a3c-3f1e-4d7e-9a55-2f1c4e3b9d02');
+        return b;
+      },
+      'invalid-stix',
+      'objects.6.content_ref',
+      /is not an artifact in the bundle/,
+    ],
+    [
+      'a file whose hash is not its artifact’s',
+      (b) => {
+        b.objects.push(
+          {
+            type: 'file',
+            spec_version: '2.1',
+            id: 'file--6a0e5a3c-3f1e-4d7e-9a55-2f1c4e3b9d02',
+            name: 'plot.pdf',
+            hashes: { 'SHA-256': '0'.repeat(64) },
+            content_ref: 'artifact--6a0e5a3c-3f1e-4d7e-9a55-2f1c4e3b9d01',
+          },
+          {
+            type: 'artifact',
+            spec_version: '2.1',
+            id: 'artifact--6a0e5a3c-3f1e-4d7e-9a55-2f1c4e3b9d01',
+            payload_bin: 'dHJhY2s=',
+          },
+        );
+        (report(b).object_refs as string[]).push('file--6a0e5a3c-3f1e-4d7e-9a55-2f1c4e3b9d02');
+        return b;
+      },
+      'invalid-stix',
+      'objects.6.hashes.SHA-256',
+      /does not match its artifact/,
+    ],
+    [
+      'a file the report does not refer to',
+      (b) => {
+        b.objects.push({
+          type: 'file',
+          spec_version: '2.1',
+          id: 'file--6a0e5a3c-3f1e-4d7e-9a55-2f1c4e3b9d02',
+          name: 'plot.pdf',
+          content_ref: 'artifact--6a0e5a3c-3f1e-4d7e-9a55-2f1c4e3b9d01',
+        });
+        return b;
+      },
       'unsupported-stix',
-      'objects.6.url',
-      /this node fetches nothing/,
+      'objects.6',
+      /a file the report does not refer to/,
     ],
     [
       'an artifact whose hash does not match',
