@@ -2,7 +2,7 @@
 // config, its keys (private keys encrypted under a passphrase) and, by default, its
 // SQLite store.
 
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -30,7 +30,6 @@ import { loadRotatedKeys } from '../federation/rotation.js';
 import { outOfStep } from '../federation/sync-view.js';
 import { trustingFetch } from '../federation/transport.js';
 import { rawPublicKey, verifierKey } from '../log/note.js';
-import { changeDataKeyPassphrase } from '../node/at-rest.js';
 import type { IssuedToken } from '../node/auth.js';
 import { record } from '../node/events.js';
 import { LiaisonNode } from '../node/service.js';
@@ -38,7 +37,6 @@ import { openSetup } from '../node/setup-mode.js';
 import { createUser, issueToken } from '../node/users.js';
 import { isPostgresUrl, openStore } from '../store/db.js';
 import { metaValue, putMeta } from '../store/meta.js';
-import { allNodeKeys, resealNodeKeys } from '../store/node-keys.js';
 import { SetupError } from './errors.js';
 import { checkTlsConfig, initTls, startTls, TlsConfigSchema, type TlsFlags } from './tls.js';
 
@@ -108,7 +106,7 @@ function readJsonFile<S extends TSchema>(path: string, schema: S, what: string):
 }
 
 export const configPath = (dir: string) => join(dir, 'config.json');
-const keysPath = (dir: string) => join(dir, 'keys.json');
+export const keysPath = (dir: string) => join(dir, 'keys.json');
 
 export function readConfig(dir: string): NodeConfig {
   const p = configPath(dir);
@@ -138,60 +136,6 @@ export function readConfig(dir: string): NodeConfig {
 
 export function readStoredKeys(dir: string): StoredKeys {
   return readJsonFile(keysPath(dir), StoredKeysSchema, 'the node keys');
-}
-
-/**
- * Seals the node's keys with a new passphrase: the keys themselves do not change (no
- * partner notices), only what protects them at rest. The new file is written beside
- * the old, checked to open with the new passphrase, then renamed over it, so that a
- * failure at any point leaves the old one whole. Instances already running keep their
- * keys in memory; those started from now need the new passphrase.
- */
-export async function changePassphrase(dir: string, current: string, next: string): Promise<void> {
-  const config = readConfig(dir);
-  const keys = openKeys(readStoredKeys(dir), current);
-  if (next === current) throw new SetupError('the new passphrase is the current one');
-  const stored = sealKeys(keys, next);
-  openKeys(stored, next);
-  const tmp = `${keysPath(dir)}.new`;
-  writeFileSync(tmp, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
-  // The store's node key (encryption at rest) too, before keys.json is replaced.
-  await changeDataKeyPassphrase(databaseTarget(dir, config), current, next);
-  // And the keys of each rotation, which the store holds sealed like keys.json's.
-  await resealRotatedKeys(databaseTarget(dir, config), current, next);
-  renameSync(tmp, keysPath(dir));
-}
-
-/** Seals every rotated key (src/federation/rotation.ts) under `next`, in one transaction. */
-async function resealRotatedKeys(target: string, current: string, next: string): Promise<void> {
-  const store = await openStore(target);
-  try {
-    await store.db.transaction().execute(async (tx) => {
-      const rows = await allNodeKeys(tx);
-      await resealNodeKeys(
-        tx,
-        rows.map((r) => {
-          const keys = openKeys(
-            {
-              signingPrivate: r.signing_private,
-              encryptionPrivate: r.encryption_private,
-              signingPublic: '',
-              encryptionPublic: '',
-            },
-            current,
-          );
-          const sealed = sealKeys(keys, next);
-          return {
-            epoch: r.epoch,
-            signing_private: sealed.signingPrivate,
-            encryption_private: sealed.encryptionPrivate,
-          };
-        }),
-      );
-    });
-  } finally {
-    await store.close();
-  }
 }
 
 export function databaseTarget(dir: string, config: NodeConfig): string {

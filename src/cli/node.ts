@@ -2,7 +2,8 @@
 
 import type { Command } from 'commander';
 import { auditDataDir } from '../app/audit.js';
-import { changePassphrase, DEFAULT_DATA_DIR, initNode, startNode } from '../app/setup.js';
+import { changePassphrase } from '../app/passphrase.js';
+import { DEFAULT_DATA_DIR, initNode, startNode } from '../app/setup.js';
 import { type AuditReport, auditLog, type StoredEntry } from '../log/audit.js';
 import { parseVerifierKey } from '../log/note.js';
 import { type Common, NodeClient, resolveTarget, withTarget } from './client.js';

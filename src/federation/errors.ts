@@ -33,3 +33,25 @@ export class FederationError extends LiaisonError<FederationCode> {
   override readonly name = 'FederationError';
   readonly family = 'federation';
 }
+
+/** A message refused as it is opened (docs/wire.md §4.3): its code, and its envelope id if read. */
+export type MessageRefusal =
+  | 'undecryptable'
+  | 'bad-signature'
+  | 'wrong-recipient'
+  | 'malformed-message'
+  | 'unknown-peer'
+  | 'oversize-message';
+
+export class MessageError extends LiaisonError<MessageRefusal> {
+  override readonly name = 'MessageError';
+  readonly family = 'message';
+  constructor(
+    code: MessageRefusal,
+    message: string,
+    /** The envelope id, when it could be read. */
+    readonly envelope: string | null = null,
+  ) {
+    super(code, message);
+  }
+}

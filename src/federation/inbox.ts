@@ -11,12 +11,12 @@ import type { Unit } from '../node/service.js';
 import { type InboxRow, insertInbox, receivedBefore } from '../store/inbox.js';
 import { insertItems, saveHoldings } from '../store/items.js';
 import { insertNonce, purgeNonces } from '../store/witness.js';
-import { FederationError } from './errors.js';
+import { FederationError, MessageError } from './errors.js';
 import type { Federation } from './federation.js';
 import type { BatchRows, Outcome } from './handlers/arrival.js';
 import { handle } from './handlers/index.js';
 import { HttpSigError, type ReceivedRequest, verifyRequest } from './httpsig.js';
-import { type Message, MessageError, openMessage, WIRE_VERSION } from './messages.js';
+import { type Message, openMessage, WIRE_VERSION } from './messages.js';
 import { type Receipt, signReceipts } from './receipts.js';
 
 /** Refused unauthenticated requests logged: a burst of 100, then 20 a second. */

@@ -7,7 +7,7 @@ import type { KeyObject } from 'node:crypto';
 import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
-import { LiaisonError, PRECEDENCES } from '../core/index.js';
+import { PRECEDENCES } from '../core/index.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
 import {
   decryptJwe,
@@ -18,6 +18,7 @@ import {
   signJws,
   verifyJws,
 } from '../crypto/jose.js';
+import { MessageError } from './errors.js';
 
 export const WIRE_VERSION = 1;
 /** Largest sealed message accepted (a JWE string), and largest batch request body. */
@@ -308,27 +309,6 @@ const CONSENT_CHECK = TypeCompiler.Compile(ConsentPayload);
 /** Whether a consent payload has its shape. */
 export function isConsentPayload(c: unknown): c is ConsentPayload {
   return CONSENT_CHECK.Check(c);
-}
-
-export type MessageRefusal =
-  | 'undecryptable'
-  | 'bad-signature'
-  | 'wrong-recipient'
-  | 'malformed-message'
-  | 'unknown-peer'
-  | 'oversize-message';
-
-export class MessageError extends LiaisonError<MessageRefusal> {
-  override readonly name = 'MessageError';
-  readonly family = 'message';
-  constructor(
-    code: MessageRefusal,
-    message: string,
-    /** The envelope id, when it could be read. */
-    readonly envelope: string | null = null,
-  ) {
-    super(code, message);
-  }
 }
 
 /** Signs (as `from`) then encrypts (to `to`). */

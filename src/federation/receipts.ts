@@ -8,7 +8,8 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { canonicalJson } from '../crypto/canonical-json.js';
 import { JoseError, signJws, verifyJws } from '../crypto/jose.js';
 import { leafHash, MerkleTree, verifyInclusion } from '../log/merkle.js';
-import { MessageError, WIRE_VERSION } from './messages.js';
+import { MessageError } from './errors.js';
+import { WIRE_VERSION } from './messages.js';
 
 const RECEIPTS_TYP = 'liaison-receipts+jws';
 

@@ -3,7 +3,6 @@
 // with the core, writes its rows and its log entries in ONE transaction. Units are
 // group-committed: those that arrive together share a transaction (one fsync),
 // each seeing the effects of the ones before it.
-import type { KeyObject } from 'node:crypto';
 import { createPublicKey, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Transaction } from 'kysely';
@@ -16,7 +15,7 @@ import {
   LiaisonError,
   World,
 } from '../core/index.js';
-import { type LogEntry, type LogEvent, type SealedEntry, sealEntry } from '../log/entry.js';
+import { type LogEntry, type SealedEntry, sealEntry } from '../log/entry.js';
 import { checkpointBody, rawPublicKey, signNote, verifierKey } from '../log/note.js';
 import { TiledTree, type TileReader } from '../log/tiled-tree.js';
 import {
@@ -37,64 +36,14 @@ import {
 import type { Database } from '../store/schema.js';
 import { tileAt } from '../store/tiles.js';
 import { loadWorld } from '../store/world.js';
-import {
-  applyChanges,
-  type CacheTag,
-  decodeEffects,
-  decodeTags,
-  encodeEffects,
-} from './changefeed.js';
+import { applyChanges, decodeEffects, decodeTags, encodeEffects } from './changefeed.js';
 import { definitionError } from './errors.js';
 import { Gate } from './gate.js';
+import type { NodeOptions, StoredCheckpoint, Unit } from './node-types.js';
 import { NOBODY, type Notifier } from './ports.js';
 import { ensureTiles, storeCompletedTiles, type TileSource } from './tiles.js';
 
-export interface NodeOptions {
-  readonly party: string;
-  /** The log's origin and checkpoint key name, e.g. "liaison.example/JP". */
-  readonly origin: string;
-  readonly store: Store;
-  /** The current signing key (after a rotation, the newest: read it when signing). */
-  readonly signingKey: KeyObject;
-  /**
-   * The key the node was initialized with (keys.json's), which every instance holds
-   * whatever rotated since: alert stream tokens are sealed under a key derived from it
-   * (default: `signingKey`).
-   */
-  readonly firstSigningKey?: KeyObject;
-  /** The clock; only the edge reads it. */
-  readonly now?: () => EpochMs;
-  /** This instance's name among the node's instances (default: a random UUID). */
-  readonly instance?: string;
-}
-
-/** What a unit of work sees: the open transaction, the instant, and the log. */
-export interface Unit {
-  readonly tx: Transaction<Database>;
-  readonly now: EpochMs;
-  readonly world: World;
-  /** Appends an event to the log in this transaction; returns its index. */
-  log(event: LogEvent): number;
-  /**
-   * Changes the World, the one way a unit does (the core's `applyEffect`); a
-   * definition the core refuses is a RequestInvalid naming the field.
-   */
-  apply(effect: Effect): void;
-  /** Runs `fn` once the transaction has committed (e.g. to wake the outbox). */
-  afterCommit(fn: () => void): void;
-  /**
-   * Names a cache this unit made stale, so that every instance of the node drops it
-   * (this one once the unit commits, the others before their next decision).
-   */
-  touch(tag: CacheTag): void;
-}
-
-export interface StoredCheckpoint {
-  readonly size: number;
-  readonly root: Buffer;
-  readonly note: string;
-  readonly at: number;
-}
+export type { NodeOptions, StoredCheckpoint, Unit } from './node-types.js';
 
 interface Job {
   /** Runs in the transaction; returns what settles its caller once that has committed. */

@@ -3,9 +3,9 @@
 // author's message, checked with the author's key and handled as the author's.
 import { PolicyDenied } from '../../node/errors.js';
 import { record } from '../../node/events.js';
-import { FederationError } from '../errors.js';
+import { FederationError, MessageError } from '../errors.js';
 import { partyKeys } from '../manifests.js';
-import { type Message, MessageError, type MessageType, openRelayed } from '../messages.js';
+import { type Message, type MessageType, openRelayed } from '../messages.js';
 import { type Arrival, accepted, type Outcome } from './arrival.js';
 
 /** The table's dispatcher, passed in so that this file does not import the table. */
