@@ -84,6 +84,9 @@ export async function uploadAll(
   return out;
 }
 
+/** A chosen file, as the browser knows it: its name, size and time. */
+const fileKey = (f: File) => `${f.name}\u0000${f.size}\u0000${f.lastModified}`;
+
 /** Bytes as people read them: B, KiB, MiB, GiB. */
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -118,9 +121,10 @@ export function FilePicker({
         disabled={disabled}
         data-testid="new-item-attach"
         onChange={(e) => {
-          const chosen = [...(e.target.files ?? [])].map(
-            (file): PendingFile => ({ file, sent: 0, uploaded: null, error: undefined }),
-          );
+          // A file chosen twice is listed once.
+          const chosen = [...(e.target.files ?? [])]
+            .filter((file) => !files.some((f) => fileKey(f.file) === fileKey(file)))
+            .map((file): PendingFile => ({ file, sent: 0, uploaded: null, error: undefined }));
           onChange([...files, ...chosen]);
           e.target.value = '';
         }}
@@ -128,7 +132,12 @@ export function FilePicker({
       {files.length > 0 ? (
         <ul className="file-list">
           {files.map((f, i) => (
-            <li key={`${f.file.name}-${i}`} data-testid="pending-file" data-name={f.file.name}>
+            <li
+              key={fileKey(f.file)}
+              className="file-row"
+              data-testid="pending-file"
+              data-name={f.file.name}
+            >
               <span className="mono">{f.file.name}</span>{' '}
               <span className="muted">{formatBytes(f.file.size)}</span>{' '}
               <progress
