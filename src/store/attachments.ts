@@ -67,6 +67,7 @@ export async function completeBlob(
 ): Promise<string> {
   return q.transaction().execute(async (tx) => {
     const have = await blobBySha(tx, sha256);
+    if (have?.id === id) return id;
     if (have !== undefined) {
       await dropBlob(tx, id);
       return have.id;

@@ -1,8 +1,8 @@
 // Numbered migrations. Each runs once, in order, inside a transaction; the same
 // code serves SQLite and PostgreSQL (only the bytes type differs).
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
-import { attachmentsMigration } from './migration-attachments.js';
 import { atRestMigration } from './migration-at-rest.js';
+import { attachmentsMigration } from './migration-attachments.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
