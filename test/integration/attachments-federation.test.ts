@@ -6,7 +6,7 @@
 // 300 MB.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -162,6 +162,8 @@ beforeAll(async () => {
 afterAll(async () => {
   if (sampler !== undefined) clearInterval(sampler);
   await trio?.stop();
+  // Two files of 256 MiB: not left behind.
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('attachments through the federation', () => {

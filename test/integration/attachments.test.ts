@@ -14,6 +14,7 @@ import {
   existsSync,
   mkdtempSync,
   readFileSync,
+  rmSync,
 } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -39,6 +40,7 @@ let node: NodeProcess;
 let dir: string;
 let ra = '';
 let narrow = '';
+const outDirs: string[] = [];
 
 const err = (r: { body: unknown }) =>
   (r.body as { error: { code: string; message: string } }).error;
@@ -132,6 +134,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await node?.stop();
+  // Files of 256 MiB: not left behind.
+  for (const d of [dir, ...outDirs])
+    if (d !== undefined) rmSync(d, { recursive: true, force: true });
 });
 
 describe('attachments on one node', () => {
@@ -172,6 +177,7 @@ describe('attachments on one node', () => {
         { name: 'imagery.bin', type: 'application/octet-stream', size: BIG, sha256: sha },
       ]);
       const out = mkdtempSync(join(tmpdir(), 'liaison-down-'));
+      outDirs.push(out);
       const t1 = performance.now();
       const got = await cli(['item', 'download', id, ...at, '--out', out, '--json']);
       const down = performance.now() - t1;
