@@ -114,6 +114,10 @@ export interface ScryptParams {
   readonly p: number;
 }
 export const SCRYPT_PARAMS: ScryptParams = { N: 1 << 15, r: 8, p: 1 };
+/** The most a stored record may ask for (parseKekRecord refuses more). */
+export const SCRYPT_MAX = { N: 1 << 20, r: 16, p: 4, bytes: 1 << 30 } as const;
+/** Where the record is kept (the `meta` key), for messages. */
+const KEK_RECORD_NAME = 'data-kek';
 
 /** The node key as the store keeps it: wrapped under the passphrase. */
 export interface KekRecord {
@@ -183,15 +187,33 @@ export function parseKekRecord(text: string): KekRecord {
     throw new AtRestError('bad-key-record', 'the stored node data key has an unknown format');
   if (typeof o.id !== 'string' || typeof o.salt !== 'string' || typeof o.wrapped !== 'string')
     throw new AtRestError('bad-key-record', 'the stored node data key lacks its id, salt or key');
-  if (int('N') === 0 || int('r') === 0 || int('p') === 0 || int('N') > 1 << 20)
-    throw new AtRestError('bad-key-record', 'the stored node data key has bad scrypt parameters');
+  const [N, R, P] = [int('N'), int('r'), int('p')];
+  const show = (v: unknown) => String(v).slice(0, 24);
+  // Bounded before anything is derived: a changed record must not make the start
+  // allocate what it names (scrypt takes 128·N·r bytes).
+  if (
+    N < 2 ||
+    (N & (N - 1)) !== 0 ||
+    N > SCRYPT_MAX.N ||
+    R === 0 ||
+    R > SCRYPT_MAX.r ||
+    P === 0 ||
+    P > SCRYPT_MAX.p ||
+    128 * N * R > SCRYPT_MAX.bytes
+  )
+    throw new AtRestError(
+      'bad-key-record',
+      `the stored node data key (meta '${KEK_RECORD_NAME}') has scrypt parameters out of bounds ` +
+        `(N=${show(o.N)}, r=${show(o.r)}, p=${show(o.p)}; N a power of 2 up to 2^20, r up to 16, p up to 4, ` +
+        '128·N·r up to 1 GiB)',
+    );
   return {
     v: 1,
     id: o.id,
     kdf: 'scrypt',
-    N: int('N'),
-    r: int('r'),
-    p: int('p'),
+    N,
+    r: R,
+    p: P,
     salt: o.salt,
     wrapped: o.wrapped,
   };

@@ -26,13 +26,16 @@ export interface DataKeyRotation {
  * stays as it was sealed. Other instances read the new key when they next meet a data
  * key it wrapped, or before they make one (src/store/content-keys.ts `dataKeys`).
  */
-export function rotateDataKey(node: LiaisonNode, actor: Actor): Promise<DataKeyRotation> {
+export async function rotateDataKey(node: LiaisonNode, actor: Actor): Promise<DataKeyRotation> {
   requireRole(actor, ['admin']);
-  return node.transact(async (u) => {
+  const r = await node.transact(async (u) => {
     const r = await rotateKek(u.tx);
     record(u, 'node.data-key-rotated', actorOf(actor, node.party), r);
     return r;
   });
+  // Committed: this process takes the new key (not before, should the unit roll back).
+  await node.store.content.reloadKek(node.store.db);
+  return r;
 }
 
 /**

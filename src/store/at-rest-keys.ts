@@ -19,6 +19,7 @@ import {
   insertKekRecordIfAbsent,
   kekRecord,
   keysOf,
+  lockedKekRecord,
   newKekId,
   putKekRecord,
   sealItemFields,
@@ -144,27 +145,47 @@ export async function sealPlaintext(db: Q): Promise<number> {
 /**
  * Rotates the node key in `tx`: a new KEK, wrapped under the passphrase key this
  * process opened the old one with; every data key unwrapped and wrapped again; the
- * old KEK's record replaced (gone). Content is not touched. This process uses the new
- * key at once; should `tx` roll back, `dataKeys` reads the old one again.
+ * old KEK's record replaced (gone). Content is not touched. The record is locked for
+ * update from the start (writers of new data keys take it shared: src/store/
+ * content-keys.ts `dataKeys`), and rows still under the old key after the pass are
+ * re-wrapped again until none remain. This process keeps the old key until it reads
+ * the new one (`dataKeys` does, on meeting it); the caller reloads it once `tx` has
+ * committed. `afterPass` is for tests (a writer between the pass and the commit).
  */
 export async function rotateKek(
   tx: Q,
+  afterPass?: () => Promise<void>,
 ): Promise<{ readonly previous: string; readonly next: string; readonly keys: number }> {
   const keys = keysOf(tx);
-  const old = await keys.reloadKek(tx);
+  const old = await keys.reloadKek(tx, await lockedKekRecord(tx, 'update'));
   const pk = keys.passphraseKey;
   if (pk === null) throw new AtRestError('bad-key-record', 'the node key is locked');
   const next = { id: newKekId(), key: newKey() };
+  let count = await rewrapAll(tx, old, next, false);
+  await afterPass?.();
+  count += await rewrapAll(tx, old, next, true);
+  await putKekRecord(tx, protectKek(next.id, next.key, pk));
+  return { previous: old.id, next: next.id, keys: count };
+}
+
+type Kek = { readonly id: string; readonly key: Buffer };
+
+/** Re-wraps data keys from `old` to `next`: all of them, or (`leftOnly`) those still under `old`. */
+async function rewrapAll(tx: Q, old: Kek, next: Kek, leftOnly: boolean): Promise<number> {
   let after = '';
   let count = 0;
   for (;;) {
-    const rows = await tx
-      .selectFrom('data_keys')
-      .select(['owner', 'kek_id', 'wrapped'])
-      .where('owner', '>', after)
-      .orderBy('owner')
-      .limit(BATCH)
-      .execute();
+    // Those left: each found is re-wrapped, so the same query comes back empty at the end.
+    const query = leftOnly
+      ? tx
+          .selectFrom('data_keys')
+          .select(['owner', 'kek_id', 'wrapped'])
+          .where('kek_id', '=', old.id)
+      : tx
+          .selectFrom('data_keys')
+          .select(['owner', 'kek_id', 'wrapped'])
+          .where('owner', '>', after);
+    const rows = await query.orderBy('owner').limit(BATCH).execute();
     if (rows.length === 0) break;
     const rewrapped = rows.map((r) => {
       if (r.kek_id !== old.id)
@@ -191,9 +212,7 @@ export async function rotateKek(
     count += rows.length;
     after = rows[rows.length - 1]?.owner ?? after;
   }
-  await putKekRecord(tx, protectKek(next.id, next.key, pk));
-  keys.setKek(next.id, next.key, pk);
-  return { previous: old.id, next: next.id, keys: count };
+  return count;
 }
 
 /**

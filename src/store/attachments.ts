@@ -2,6 +2,7 @@
 // uploads (who may name a hash in an item) and each item's list of files. The node
 // streams through these a chunk at a time (src/node/attachments.ts).
 import type { Kysely, Selectable } from 'kysely';
+import { dropDataKey } from './content-keys.js';
 import type { Database, ItemAttachmentTable } from './schema.js';
 
 type Q = Kysely<Database>;
@@ -97,7 +98,7 @@ export async function dropBlob(q: Q, id: string): Promise<void> {
   await q.deleteFrom('attachment_chunks').where('blob_id', '=', id).execute();
   await q.deleteFrom('attachment_blobs').where('id', '=', id).execute();
   // Its chunks' data key (src/node/attachments.ts `putSealed`), no longer needed.
-  await q.deleteFrom('data_keys').where('owner', '=', `blob:${id}`).execute();
+  await dropDataKey(q, `blob:${id}`);
 }
 
 export async function insertUpload(

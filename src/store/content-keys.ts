@@ -8,14 +8,16 @@
 // plugin that changes no query), and transactions inherit it, so every store function
 // finds the keys from the `q` it is given (`keysOf`) and callers pass nothing new.
 import { randomUUID } from 'node:crypto';
-import type {
-  Kysely,
-  KyselyPlugin,
-  PluginTransformQueryArgs,
-  PluginTransformResultArgs,
-  QueryResult,
-  RootOperationNode,
-  UnknownRow,
+import {
+  type Kysely,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  PostgresAdapter,
+  type QueryResult,
+  type RootOperationNode,
+  sql,
+  type UnknownRow,
 } from 'kysely';
 import {
   AtRestError,
@@ -47,6 +49,10 @@ export class ContentKeys {
   private kekValue: { readonly id: string; readonly key: Buffer } | null = null;
   private pkValue: PassphraseKey | null = null;
   private readonly deks = new Map<string, Buffer>();
+  /** Owners whose data key row is known to exist, per Kysely instance (see `dataKeys`). */
+  private readonly verified = new WeakMap<object, { epoch: number; seen: Set<string> }>();
+  /** Bumped by `forget`: every instance's known rows are checked again. */
+  private epoch = 0;
 
   get unlocked(): boolean {
     return this.kekValue !== null;
@@ -85,6 +91,30 @@ export class ContentKeys {
     }
   }
 
+  /**
+   * A data key row was deleted (or is about to be): its key leaves the cache and no
+   * instance's row is taken as known any more, so that a writer of the same owner
+   * makes and stores a new key rather than sealing under one no row keeps.
+   */
+  forget(owner: string): void {
+    this.deks.delete(owner);
+    this.epoch++;
+  }
+
+  /**
+   * Owners whose data key row is known to exist in `q` (a transaction, or for the
+   * store's own Kysely instance, committed): a key made in a transaction that rolled
+   * back may stay in the cache, so a writer checks the row once per transaction.
+   */
+  verifiedIn(q: object): Set<string> {
+    let v = this.verified.get(q);
+    if (v === undefined || v.epoch !== this.epoch || v.seen.size > 50_000) {
+      v = { epoch: this.epoch, seen: new Set() };
+      this.verified.set(q, v);
+    }
+    return v.seen;
+  }
+
   /** The KEK this process holds (it may be older than the store's: see `dataKeys`). */
   kek(): { readonly id: string; readonly key: Buffer } {
     const k = this.kekValue;
@@ -97,8 +127,8 @@ export class ContentKeys {
   }
 
   /** Reads the node key again from `q` (another instance rotated it, or a rotation rolled back). */
-  async reloadKek(q: Q): Promise<{ readonly id: string; readonly key: Buffer }> {
-    const record = await kekRecord(q);
+  async reloadKek(q: Q, read?: KekRecord): Promise<{ readonly id: string; readonly key: Buffer }> {
+    const record = read ?? (await kekRecord(q));
     const pk = this.pkValue;
     if (record === undefined || pk === null)
       throw new AtRestError('bad-key-record', 'the store has no node data key, or it is locked');
@@ -138,6 +168,32 @@ export async function kekRecord(q: Q): Promise<KekRecord | undefined> {
   return row === undefined ? undefined : parseKekRecord(row.value);
 }
 
+/**
+ * The KEK record read under a row lock until `q` (a transaction) ends, on
+ * PostgreSQL: 'share' for a writer of a new data key, 'update' for a rotation, so
+ * that no key is wrapped under a node key that a rotation is replacing (SQLite has
+ * one writer at a time: a plain read).
+ */
+export async function lockedKekRecord(
+  q: Q,
+  mode: 'share' | 'update',
+): Promise<KekRecord | undefined> {
+  if (!(q.getExecutor().adapter instanceof PostgresAdapter)) return kekRecord(q);
+  const lock = mode === 'share' ? sql`for share` : sql`for update`;
+  const r = await sql<{
+    value: string;
+  }>`select value from meta where key = ${KEK_META} ${lock}`.execute(q);
+  const row = r.rows[0];
+  return row === undefined ? undefined : parseKekRecord(row.value);
+}
+
+/** Deletes the data key of `owner` (its content is gone) and forgets it in this process. */
+export async function dropDataKey(q: Q, owner: string): Promise<void> {
+  keysOf(q).forget(owner);
+  await q.deleteFrom('data_keys').where('owner', '=', owner).execute();
+  keysOf(q).forget(owner);
+}
+
 export async function putKekRecord(q: Q, r: KekRecord): Promise<void> {
   const value = JSON.stringify(r);
   await q
@@ -169,22 +225,6 @@ export async function unlockWith(q: Q, passphrase: string): Promise<KekRecord> {
 /** A new node key's id. */
 export function newKekId(): string {
   return `kek-${randomUUID()}`;
-}
-
-/**
- * Owners whose data key row is known to exist in a transaction (or, for the store's
- * own Kysely instance, committed): a key made in a transaction that rolled back may
- * stay in the cache, so a writer checks the row once per transaction before sealing.
- */
-const verified = new WeakMap<object, Set<string>>();
-
-function verifiedIn(q: Q): Set<string> {
-  let seen = verified.get(q);
-  if (seen === undefined || seen.size > 50_000) {
-    seen = new Set();
-    verified.set(q, seen);
-  }
-  return seen;
 }
 
 /** Reads and unwraps the stored data keys of `owners` into `out` (and the cache). */
@@ -228,7 +268,7 @@ export async function dataKeys(
 ): Promise<Map<string, Buffer>> {
   const keys = keysOf(q);
   const out = new Map<string, Buffer>();
-  const seen = create ? verifiedIn(q) : null;
+  const seen = create ? keys.verifiedIn(q) : null;
   const lookup: string[] = [];
   for (const o of new Set(owners)) {
     const k = keys.dek(o);
@@ -240,21 +280,28 @@ export async function dataKeys(
   if (seen === null) return out;
   const absent = lookup.filter((o) => !out.has(o));
   if (absent.length > 0) {
-    // A new key is wrapped by the store's node key as of this transaction: one that
-    // another instance rotated, or a rotation here that rolled back, is read again.
-    let kek = keys.kek();
-    if ((await kekRecord(q))?.id !== kek.id) kek = await keys.reloadKek(q);
-    const rows = absent.map((owner) => {
-      // A key cached from a transaction that rolled back is stored again, not replaced.
-      const dek = keys.dek(owner) ?? newKey();
-      return { owner, kek_id: kek.id, wrapped: wrapKey(kek.key, dek, owner) };
-    });
-    for (let c = 0; c < rows.length; c += 300)
-      await q
-        .insertInto('data_keys')
-        .values(rows.slice(c, c + 300))
-        .onConflict((oc) => oc.column('owner').doNothing())
-        .execute();
+    // A new key is wrapped by the store's node key as read in the transaction that
+    // stores it, under a share lock on its record (a rotation holds it for update,
+    // from before it re-wraps until it commits): one that another instance rotated,
+    // or a rotation here that rolled back, is read again.
+    const insert = async (tx: Q) => {
+      const record = await lockedKekRecord(tx, 'share');
+      let kek = keys.kek();
+      if (record?.id !== kek.id) kek = await keys.reloadKek(tx, record);
+      const rows = absent.map((owner) => {
+        // A key cached from a transaction that rolled back is stored again, not replaced.
+        const dek = keys.dek(owner) ?? newKey();
+        return { owner, kek_id: kek.id, wrapped: wrapKey(kek.key, dek, owner) };
+      });
+      for (let c = 0; c < rows.length; c += 300)
+        await tx
+          .insertInto('data_keys')
+          .values(rows.slice(c, c + 300))
+          .onConflict((oc) => oc.column('owner').doNothing())
+          .execute();
+    };
+    if (q.isTransaction) await insert(q);
+    else await q.transaction().execute(insert);
     // Read back: an instance not under this node's lock (two starting at once) may
     // have stored one first; its key is the one.
     await readKeys(q, keys, absent, out);

@@ -117,4 +117,26 @@ describe('the node key under the passphrase (scrypt)', () => {
       parseKekRecord('{"v":1,"kdf":"scrypt","id":"k","salt":"","wrapped":"","N":-1,"r":8,"p":1}'),
     ).toThrow('scrypt parameters');
   });
+
+  it('refuses scrypt parameters past its bounds before deriving anything, naming the record', () => {
+    const rec = (N: number, r: number, p: number) =>
+      JSON.stringify({ v: 1, kdf: 'scrypt', id: 'k', salt: 's', wrapped: 'w', N, r, p });
+    // The most it takes: N = 2^20, r = 8 (1 GiB), p = 4.
+    expect(parseKekRecord(rec(1 << 20, 8, 4)).N).toBe(1 << 20);
+    for (const [N, r, p] of [
+      [1 << 21, 8, 1], // N too large
+      [1 << 20, 16, 1], // 2 GiB of memory
+      [1024, 17, 1], // r too large
+      [1024, 8, 5], // p too large
+      [1000, 8, 1], // not a power of 2
+      [1, 8, 1],
+      [2 ** 40, 1, 1],
+    ] as const) {
+      const e = thrown(() => parseKekRecord(rec(N, r, p)));
+      expect(e instanceof AtRestError && e.code).toBe('bad-key-record');
+      expect(e instanceof Error && e.message).toMatch(
+        /meta 'data-kek'.*scrypt parameters out of bounds/,
+      );
+    }
+  });
 });
