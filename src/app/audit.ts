@@ -114,7 +114,11 @@ export async function auditDataDir(o: DataAuditOptions): Promise<DataAudit> {
     );
   }
   const verifier = parseVerifierKey(chosen.key);
-  const store = await openStore(databaseTarget(o.dir, config));
+  // With --peers, the requests are signed with the node's keys: the rotated ones are
+  // sealed in the store, opened with the passphrase.
+  const passphrase =
+    o.peers === true && o.passphrase !== undefined ? await o.passphrase() : undefined;
+  const store = await openStore(databaseTarget(o.dir, config), passphrase);
   try {
     const db = store.db;
     const peers = await loadPeers(db);
@@ -158,9 +162,8 @@ export async function auditDataDir(o: DataAuditOptions): Promise<DataAudit> {
     witnessed.push(...largest.values());
     if (o.peers === true) {
       if (peers.size === 0) warnings.push('--peers: this node has no peers to ask');
-      const passphrase = o.passphrase === undefined ? '' : await o.passphrase();
       // Each peer is asked with the key of ours it holds (a rotation it has not taken yet).
-      const ring = new KeyRing(openKeys(readStoredKeys(o.dir), passphrase), passphrase);
+      const ring = new KeyRing(openKeys(readStoredKeys(o.dir), passphrase ?? ''));
       await loadRotatedKeys(ring, db);
       const logKeys = handedOver(chosen.key, await allNodeKeys(db)).map(parseVerifierKey);
       for (const peer of [...peers.values()].sort((a, b) => (a.party < b.party ? -1 : 1))) {

@@ -332,7 +332,7 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
     );
   }
   // Every key the node has had: keys.json's, then each rotation's (src/federation/rotation.ts).
-  const ring = new KeyRing(keys, o.passphrase);
+  const ring = new KeyRing(keys);
   try {
     await loadRotatedKeys(ring, store.db);
   } catch (e) {
@@ -343,8 +343,9 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
     party: config.party,
     origin: config.origin,
     store,
+    // What the node signs for every partner: the newest keys all its peers hold.
     get signingKey() {
-      return ring.current.keys.signing;
+      return ring.settled.keys.signing;
     },
     firstSigningKey: keys.signing,
     ...(o.instance === undefined ? {} : { instance: o.instance }),
@@ -367,8 +368,9 @@ export async function startNode(o: StartOptions): Promise<RunningNode> {
   const federation = await Federation.open({
     node,
     keys: ring,
+    // What the node signs for every partner: the newest keys all its peers hold.
     get signingKey() {
-      return ring.current.keys.signing;
+      return ring.settled.keys.signing;
     },
     get encryptionKey() {
       return ring.current.keys.encryption;

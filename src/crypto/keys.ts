@@ -97,17 +97,26 @@ export interface KeyEpoch {
  * Every key the node has had, newest last. The newest signs and is announced; an
  * older epoch's key still signs towards a peer that has not yet accepted the next
  * (so that what it receives verifies), and older encryption keys open what peers
- * sealed to them before they learnt the new one. The ring keeps the passphrase, to
- * seal the keys of a rotation the way keys.json is sealed (docs/decisions.md #155).
+ * sealed to them before they learnt the new one (docs/decisions.md #155). `settled`
+ * is the newest epoch every peer holds: what the node signs for all (manifests,
+ * consents, checkpoints) is signed with its key until every peer has taken the next.
  */
 export class KeyRing {
   private epochs: KeyEpoch[];
+  private settledEpoch = 0;
 
-  constructor(
-    first: NodeKeys,
-    private readonly passphrase: string,
-  ) {
+  constructor(first: NodeKeys) {
     this.epochs = [{ epoch: 0, keys: first }];
+  }
+
+  /** The key of the newest epoch every peer holds (the current one when set so). */
+  get settled(): KeyEpoch {
+    return this.epochs.find((e) => e.epoch === this.settledEpoch) ?? this.current;
+  }
+
+  /** The newest epoch every peer holds (set by the federation as peers take hand-overs). */
+  settle(epoch: number): void {
+    this.settledEpoch = epoch;
   }
 
   get current(): KeyEpoch {
@@ -139,19 +148,6 @@ export class KeyRing {
   add(e: KeyEpoch): void {
     this.epochs = [...this.epochs.filter((x) => x.epoch !== e.epoch), e].sort(
       (a, b) => a.epoch - b.epoch,
-    );
-  }
-
-  /** Keys sealed under the ring's passphrase. */
-  seal(keys: NodeKeys): StoredKeys {
-    return sealKeys(keys, this.passphrase);
-  }
-
-  /** Private keys sealed under the ring's passphrase, opened. */
-  open(signingPrivate: string, encryptionPrivate: string): NodeKeys {
-    return openKeys(
-      { signingPrivate, encryptionPrivate, signingPublic: '', encryptionPublic: '' },
-      this.passphrase,
     );
   }
 }

@@ -75,6 +75,7 @@ export class Federation implements Notifier {
     this.outbox = new Outbox(this, seqs);
     this.inbox = new Inbox(this, nonces);
     this.reporter = new StatusReporter(this, options.statusIntervalMs);
+    this.settleKeys();
     // What another instance of this node changed (docs/deploy.md).
     options.node.onTouched((tags, foreign) => {
       if (!foreign) return;
@@ -96,9 +97,23 @@ export class Federation implements Notifier {
       const now = await loadPeers(this.node.store.db);
       for (const party of this.peers.keys()) if (!now.has(party)) this.peers.delete(party);
       for (const [party, p] of now) this.peers.set(party, p);
+      this.settleKeys();
     } catch {
       // The next change or reload tries again.
     }
+  }
+
+  /**
+   * What this node signs for every partner (manifests, consents, checkpoints) is signed
+   * with the newest keys all its peers hold: a partner that has not yet taken a
+   * hand-over still verifies it (decision #156). Called whenever a peer's epoch moves.
+   */
+  settleKeys(): void {
+    const ring = this.options.keys;
+    if (ring === undefined) return;
+    let epoch = ring.current.epoch;
+    for (const p of this.peers.values()) epoch = Math.min(epoch, p.ourEpoch);
+    ring.settle(epoch);
   }
 
   static async open(options: FederationOptions): Promise<Federation> {

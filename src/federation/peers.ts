@@ -56,21 +56,19 @@ export class OwnIdentity {
 
   current(): { identity: Identity; jws: string } {
     const url = this.o.url;
+    // The newest keys, whatever partners hold yet: a new partner pins these.
+    const signing = this.o.keys?.current.keys.signing ?? this.o.signingKey;
+    const encryption = this.o.keys?.current.keys.encryption ?? this.o.encryptionKey;
     // Built again when the URL or the keys (a rotation) change.
-    if (this.cached === null || this.cached.url !== url || this.cached.key !== this.o.signingKey) {
+    if (this.cached === null || this.cached.url !== url || this.cached.key !== signing) {
       const identity = buildIdentity(
         this.o.node.party,
         this.o.node.origin,
         url,
-        this.o.signingKey,
-        this.o.encryptionKey,
+        signing,
+        encryption,
       );
-      this.cached = {
-        url,
-        key: this.o.signingKey,
-        identity,
-        jws: signIdentity(identity, this.o.signingKey),
-      };
+      this.cached = { url, key: signing, identity, jws: signIdentity(identity, signing) };
     }
     return this.cached;
   }
@@ -174,7 +172,7 @@ export async function addPeer(
       `unknown party '${id.party}' (known: ${[...node.world.parties.keys()].join(', ')})`,
     );
   }
-  const peer: Peer = {
+  const fresh: Peer = {
     party: id.party,
     url: base,
     origin: id.origin,
@@ -186,7 +184,21 @@ export async function addPeer(
     theirEpoch: 0,
     formerSigningKeys: [],
   };
+  let peer = fresh;
   await node.transact(async (u) => {
+    // Pinned again (another URL, or new keys confirmed out of band): the keys it had
+    // before still verify what it signed with them.
+    const before = await pinnedPeer(u.tx, fresh.party);
+    if (before !== undefined) {
+      const same = rawPublicKey(before.signingKey).equals(rawPublicKey(fresh.signingKey));
+      peer = {
+        ...fresh,
+        theirEpoch: same ? before.theirEpoch : before.theirEpoch + 1,
+        formerSigningKeys: same
+          ? before.formerSigningKeys
+          : [...before.formerSigningKeys, before.signingKey],
+      };
+    }
     await savePeer(u.tx, {
       party: peer.party,
       url: peer.url,
@@ -196,6 +208,10 @@ export async function addPeer(
       fingerprint: peer.fingerprint,
       added_at: u.now,
       our_epoch: peer.ourEpoch,
+      their_epoch: peer.theirEpoch,
+      former_keys: JSON.stringify(
+        peer.formerSigningKeys.map((k) => rawPublicKey(k).toString('base64')),
+      ),
     });
     record(u, 'peer.added', actorOf(actor, fed.party), {
       peer: peer.party,
@@ -206,6 +222,7 @@ export async function addPeer(
     u.touch('peers');
     u.afterCommit(() => {
       fed.peers.set(peer.party, peer);
+      fed.settleKeys();
       fed.outbox.kick();
     });
   });

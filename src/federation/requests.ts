@@ -1,5 +1,6 @@
 // Requests to peers, signed like every node-to-node request (RFC 9421, Ed25519): the
 // outbox's deliveries and the witness's reads.
+import type { KeyObject } from 'node:crypto';
 import { messageOf } from '../core/index.js';
 import { FederationError } from './errors.js';
 import type { Federation } from './federation.js';
@@ -14,25 +15,32 @@ export async function postMessages(
 ): Promise<string[]> {
   const body = Buffer.from(JSON.stringify({ messages }), 'utf8');
   const url = new URL(`${peer.url}/v1/federation/messages`);
-  const headers = signRequest(
-    { method: 'POST', authority: url.host, path: url.pathname, body },
-    fed.signingKeyFor(peer),
-    fed.party,
-    fed.node.now(),
-  );
-  let res: Response;
-  let text: string;
-  try {
-    res = await fed.fetch(url, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json' },
-      body,
-      signal: AbortSignal.timeout(30_000),
-    });
-    text = await res.text();
-  } catch (e) {
-    throw new FederationError('peer-unreachable', `${peer.party}: ${messageOf(e)}`);
-  }
+  const post = async (key: KeyObject): Promise<{ res: Response; text: string }> => {
+    const headers = signRequest(
+      { method: 'POST', authority: url.host, path: url.pathname, body },
+      key,
+      fed.party,
+      fed.node.now(),
+    );
+    try {
+      const res = await fed.fetch(url, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.timeout(30_000),
+      });
+      return { res, text: await res.text() };
+    } catch (e) {
+      throw new FederationError('peer-unreachable', `${peer.party}: ${messageOf(e)}`);
+    }
+  };
+  let { res, text } = await post(fed.signingKeyFor(peer));
+  // The peer took our next keys but its receipt for the hand-over was lost: it knows only
+  // those now. Asked again signed with them, it answers the hand-over's receipt again
+  // (its inbox keeps it), which moves the peer's epoch here (decision #156).
+  const next = fed.options.keys;
+  if (res.status === 401 && next !== undefined && next.has(peer.ourEpoch + 1))
+    ({ res, text } = await post(next.signingFor(peer.ourEpoch + 1)));
   if (!res.ok)
     throw new FederationError('peer-unreachable', `HTTP ${res.status}: ${text.slice(0, 300)}`);
   let parsed: unknown;

@@ -5,11 +5,13 @@
 // keeps signing with the keys it has accepted until its receipt for the hand-over comes
 // back; the old encryption keys still open what peers sealed to them
 // (docs/decisions.md #155, docs/wire.md §2.1).
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { formatInstant } from '../core/index.js';
 import { rawX25519 } from '../crypto/jose.js';
 import { generateNodeKeys, type KeyRing } from '../crypto/keys.js';
 import { checkHandover, isSignedHandover, signHandover } from '../log/handover.js';
 import { NoteError, rawPublicKey, verifierKey } from '../log/note.js';
+import { openForItem, sealForItem } from '../node/at-rest.js';
 import { RequestInvalid } from '../node/errors.js';
 import { actorOf, record } from '../node/events.js';
 import type { Actor } from '../node/roles.js';
@@ -35,11 +37,45 @@ export interface RotationView {
   readonly logIndex: number;
 }
 
+/**
+ * The rotated keys' private halves are sealed like item content, under a data key the
+ * node key wraps (`NODE_KEYS`): as strong as the passphrase's scrypt, re-wrapped by
+ * every node-key rotation and passphrase change with the rest (decision #155).
+ */
+const NODE_KEYS = '.node-keys';
+const aadOf = (epoch: number, which: 'signing' | 'encryption') => `node-keys/${epoch}/${which}`;
+
+async function sealPrivate(
+  q: Unit['tx'],
+  epoch: number,
+  which: 'signing' | 'encryption',
+  key: KeyObject,
+): Promise<string> {
+  const der = key.export({ type: 'pkcs8', format: 'der' });
+  return (await sealForItem(q, NODE_KEYS, der, aadOf(epoch, which))).toString('base64');
+}
+
+async function openPrivate(
+  q: Store['db'],
+  epoch: number,
+  which: 'signing' | 'encryption',
+  sealed: string,
+): Promise<KeyObject> {
+  const der = await openForItem(q, NODE_KEYS, Buffer.from(sealed, 'base64'), aadOf(epoch, which));
+  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+}
+
 /** Opens the rotated keys in the store into the ring (at start, and after another instance rotated). */
 export async function loadRotatedKeys(ring: KeyRing, db: Store['db']): Promise<void> {
   for (const row of await allNodeKeys(db)) {
     if (ring.has(row.epoch)) continue;
-    ring.add({ epoch: row.epoch, keys: ring.open(row.signing_private, row.encryption_private) });
+    ring.add({
+      epoch: row.epoch,
+      keys: {
+        signing: await openPrivate(db, row.epoch, 'signing', row.signing_private),
+        encryption: await openPrivate(db, row.epoch, 'encryption', row.encryption_private),
+      },
+    });
   }
 }
 
@@ -49,7 +85,6 @@ export async function rotateKeys(fed: Federation, actor: Actor): Promise<Rotatio
   if (ring === undefined)
     throw new RequestInvalid('invalid-request', 'this node was started without a key ring');
   const next = generateNodeKeys();
-  const sealed = ring.seal(next);
   const node = fed.node;
   return node.transact(async (u) => {
     // Another instance may have rotated a moment ago: hand over from the newest keys.
@@ -80,8 +115,8 @@ export async function rotateKeys(fed: Federation, actor: Actor): Promise<Rotatio
     );
     await insertNodeKeys(u.tx, {
       epoch,
-      signing_private: sealed.signingPrivate,
-      encryption_private: sealed.encryptionPrivate,
+      signing_private: await sealPrivate(u.tx, epoch, 'signing', next.signing),
+      encryption_private: await sealPrivate(u.tx, epoch, 'encryption', next.encryption),
       handover: JSON.stringify(signed),
       created_at: u.now,
     });
@@ -93,7 +128,10 @@ export async function rotateKeys(fed: Federation, actor: Actor): Promise<Rotatio
       told.push(party);
     }
     u.touch('keys');
-    u.afterCommit(() => ring.add({ epoch, keys: next }));
+    u.afterCommit(() => {
+      ring.add({ epoch, keys: next });
+      fed.settleKeys();
+    });
     return {
       epoch,
       fingerprint: identity.fingerprint,
@@ -123,6 +161,7 @@ export async function keysAccepted(
     const peer = fed.peers.get(party);
     if (peer !== undefined && peer.ourEpoch < epoch)
       fed.peers.set(party, { ...peer, ourEpoch: epoch });
+    fed.settleKeys();
   });
 }
 

@@ -15,19 +15,6 @@ export async function insertNodeKeys(q: Q, row: NodeKeyRow): Promise<void> {
   await q.insertInto('node_keys').values(row).execute();
 }
 
-/** Seals every rotated key again (a passphrase change): one update per epoch. */
-export async function resealNodeKeys(
-  q: Q,
-  rows: readonly Pick<NodeKeyRow, 'epoch' | 'signing_private' | 'encryption_private'>[],
-): Promise<void> {
-  for (const r of rows)
-    await q
-      .updateTable('node_keys')
-      .set({ signing_private: r.signing_private, encryption_private: r.encryption_private })
-      .where('epoch', '=', r.epoch)
-      .execute();
-}
-
 /** The peer accepted our keys of `epoch` (never goes back). */
 export async function setOurEpoch(q: Q, party: string, epoch: number): Promise<void> {
   await q

@@ -5,7 +5,9 @@
 // before the rotations still verifies at US, partners cosign JP's checkpoints signed
 // with the new key, and `audit verify` follows the hand-overs from the key recorded at
 // init. A passphrase change reseals the rotated keys: the node starts with the new one.
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqlite } from '../../src/store/db.js';
 import { type Party, startTrio, type Trio, waitFor } from '../support/federation.js';
 import { http, liaison, PASSPHRASE, startNodeProcess } from '../support/node-process.js';
 
@@ -106,8 +108,10 @@ describe("rotating a node's own keys", () => {
     expect(first.previousVerifierKey).toBe(info0.verifierKey);
     expect(await identityFingerprint('JP')).toBe(first.fingerprint);
     const info = (await http(url('JP'), 'GET', '/v1/node', tok('JP', 'auditor'))).body as Json;
+    // What JP signs for every partner (checkpoints, manifests) stays signed with the
+    // keys all its peers hold: US, down, holds only the first.
     expect(info).toMatchObject({
-      verifierKey: first.verifierKey,
+      verifierKey: info0.verifierKey,
       initialVerifierKey: info0.verifierKey,
     });
     const entry = (
@@ -187,6 +191,9 @@ describe("rotating a node's own keys", () => {
       'JP to see US holds epoch 2',
       async () => (await peerOf('JP', 'US'))?.holdsOurEpoch === 2,
     );
+    // Every peer holds the newest keys: JP's log is signed with them from now on.
+    const info = (await http(url('JP'), 'GET', '/v1/node', tok('JP', 'auditor'))).body as Json;
+    expect(info.verifierKey).toBe(second.verifierKey);
     // An item whose manifest JP signed with its first key still verifies at US.
     await releaseAndRead(older, 'US', 'Before the rotation');
     const fresh = await createItem('After the second rotation');
@@ -243,6 +250,20 @@ describe("rotating a node's own keys", () => {
     expect(dataReport.keys.map((k) => k.verifierKey)).toEqual(
       nodeReport.keys.map((k) => k.verifierKey),
     );
+  }, 120_000);
+
+  it('a receipt for the hand-over that never came back does not stop the lane: the next request is signed with the keys the peer took', async () => {
+    // JP forgets that KR took epoch 2 (as if KR's answer had been lost): it signs towards
+    // KR with epoch 1's key again, which KR no longer accepts for a request.
+    const jp = trio.members.JP;
+    await jp.proc.stop();
+    const db = openSqlite(join(jp.init.dir, 'store.sqlite'));
+    db.prepare("UPDATE peers SET our_epoch = 1 WHERE party = 'KR'").run();
+    db.close();
+    jp.proc = await startNodeProcess(jp.init.dir, jp.url);
+    expect((await peerOf('JP', 'KR'))?.holdsOurEpoch).toBe(1);
+    const id = await createItem('After a lost receipt');
+    await releaseAndRead(id, 'KR', 'After a lost receipt');
   }, 120_000);
 
   it('a passphrase change reseals the rotated keys: JP starts with the new one, on epoch 2', async () => {
