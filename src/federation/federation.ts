@@ -83,7 +83,9 @@ export class Federation implements Notifier {
       if (tags.includes('peers') || tags.includes('reloaded')) void this.reloadPeers();
       const ring = options.keys;
       if (ring !== undefined && (tags.includes('keys') || tags.includes('reloaded')))
-        void loadRotatedKeys(ring, this.node.store.db).catch(() => {});
+        void loadRotatedKeys(ring, this.node.store.db)
+          .then(() => this.settleKeys())
+          .catch(() => {});
       if (tags.includes('agreement-keys') || tags.includes('reloaded'))
         void AgreementKeys.load(this.node.store.db)
           .then((k) => this.agreementKeys.replaceWith(k))

@@ -2,7 +2,7 @@
 // uploads (who may name a hash in an item) and each item's list of files. The node
 // streams through these a chunk at a time (src/node/attachments.ts).
 import type { Kysely, Selectable } from 'kysely';
-import { dropDataKey } from './content-keys.js';
+import { dropDataKey, openItemTexts, sealItemTexts } from './content-keys.js';
 import type { Database, ItemAttachmentTable } from './schema.js';
 
 type Q = Kysely<Database>;
@@ -123,11 +123,30 @@ export async function insertItemAttachments(
   q: Q,
   rows: readonly ItemAttachmentRow[],
 ): Promise<void> {
-  if (rows.length > 0)
-    await q
-      .insertInto('item_attachments')
-      .values([...rows])
-      .execute();
+  if (rows.length === 0) return;
+  // A file's name is content (it is searched as such): sealed under its item's key.
+  const names = await sealItemTexts(
+    q,
+    rows.map((r) => ({ item: r.item_id, field: nameField(r.idx), text: r.name })),
+  );
+  await q
+    .insertInto('item_attachments')
+    .values(rows.map((r, i) => ({ ...r, name: names[i] ?? '' })))
+    .execute();
+}
+
+const nameField = (idx: number) => `attachment/${idx}/name`;
+
+/** Rows read back with their names opened. */
+async function opened<T extends { item_id: string; idx: number; name: string }>(
+  q: Q,
+  rows: readonly T[],
+): Promise<T[]> {
+  const names = await openItemTexts(
+    q,
+    rows.map((r) => ({ item: r.item_id, field: nameField(r.idx), text: r.name })),
+  );
+  return rows.map((r, i) => ({ ...r, name: names[i] ?? '' }));
 }
 
 /** An item's files, in order. */
@@ -138,7 +157,7 @@ export async function itemAttachments(q: Q, item: string): Promise<ItemAttachmen
     .where('item_id', '=', item)
     .orderBy('idx')
     .execute();
-  return rows.map((r) => ({ ...r, size: Number(r.size) }));
+  return (await opened(q, rows)).map((r) => ({ ...r, size: Number(r.size) }));
 }
 
 /** The file names of these items (for the search index), by item. */
@@ -153,12 +172,12 @@ export async function attachmentNames(
   while ((padded.length & (padded.length - 1)) !== 0) padded.push(items[0] ?? '');
   const rows = await q
     .selectFrom('item_attachments')
-    .select(['item_id', 'name'])
+    .select(['item_id', 'idx', 'name'])
     .where('item_id', 'in', padded)
     .orderBy('item_id')
     .orderBy('idx')
     .execute();
-  for (const r of rows) {
+  for (const r of await opened(q, rows)) {
     const l = out.get(r.item_id);
     if (l === undefined) out.set(r.item_id, [r.name]);
     else l.push(r.name);

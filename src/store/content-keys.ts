@@ -358,6 +358,34 @@ export async function openItemFields<T extends { id: string; title: string; body
   });
 }
 
+/**
+ * Other texts of items (the names of their files), each sealed under its item's data
+ * key with the field it is bound to (e.g. `attachment/0/name`).
+ */
+export async function sealItemTexts(
+  q: Q,
+  rows: readonly { readonly item: string; readonly field: string; readonly text: string }[],
+): Promise<string[]> {
+  if (rows.length === 0) return [];
+  const keys = await dataKeys(q, [...new Set(rows.map((r) => r.item))], true);
+  return rows.map((r) => sealText(keyOf(keys, r.item), r.text, fieldAad(r.item, r.field)));
+}
+
+/** Opens what sealItemTexts made; a text stored before it was sealed is read as it is. */
+export async function openItemTexts(
+  q: Q,
+  rows: readonly { readonly item: string; readonly field: string; readonly text: string }[],
+): Promise<string[]> {
+  const sealed = rows.filter((r) => isSealedText(r.text));
+  if (sealed.length === 0) return rows.map((r) => r.text);
+  const keys = await dataKeys(q, [...new Set(sealed.map((r) => r.item))], false);
+  return rows.map((r) =>
+    isSealedText(r.text)
+      ? openText(keyOf(keys, r.item), r.text, fieldAad(r.item, r.field), `${r.field} of ${r.item}`)
+      : r.text,
+  );
+}
+
 /** A row's content (canonical JSON) sealed under the records key; `where` is its AAD. */
 export async function sealRecord(q: Q, text: string, where: string): Promise<string> {
   const k = keyOf(await dataKeys(q, [RECORDS], true), RECORDS);

@@ -34,6 +34,8 @@ const TEXTS = {
   krBody: `Body ${TAG}: 핵실험 준비 정황, 坑道の再掘削`,
   remarks: `Remark ${TAG}: 第二弾の可能性 두 번째 발사 가능성`,
   attachment: `Attachment ${TAG}: 衛星画像の解析結果 위성 사진 분석 결과`,
+  /** A file's name says what it is: content too. */
+  fileName: `sohae-${TAG}-発射台.txt`,
 };
 /** A file's bytes: the distinctive text, repeated across more than one 1 MiB chunk. */
 const FILE = Buffer.from(`${TEXTS.attachment}\n`.repeat(40_000), 'utf8');
@@ -106,7 +108,7 @@ async function withFile(p: Party): Promise<string> {
     categories: ['dprk-missile'],
     title: 'imagery',
     body: 'see the file',
-    attachments: [{ name: 'imagery.txt', type: 'text/plain', sha256: FILE_SHA }],
+    attachments: [{ name: TEXTS.fileName, type: 'text/plain', sha256: FILE_SHA }],
   });
   expect(r.status, r.text).toBe(201);
   return (r.body as { id: string }).id;

@@ -181,6 +181,36 @@ describe('two instances of one node (PostgreSQL + NATS)', () => {
     expect((JSON.parse(v.out) as { ok: boolean }).ok).toBe(true);
   }, 120_000);
 
+  it('a file uploaded through one instance is named in an item through the other, and downloaded through either, whole', async () => {
+    const p = await person(a, 'jp-imagery', 'KIMITSU', ['officer']);
+    // Three chunks and a bit: the chunks of one file written by one instance.
+    const file = Buffer.alloc(3 * 1024 * 1024 + 123);
+    for (let i = 0; i < file.length; i++) file[i] = (i * 7919) % 251;
+    const up = await fetch(`${a.url}/v1/attachments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/octet-stream' },
+      body: file,
+    });
+    expect(up.status).toBe(201);
+    const { sha256 } = (await up.json()) as { sha256: string };
+    const made = await http(b.url, 'POST', '/v1/items', p.token, {
+      marking: 'HI',
+      categories: ['dprk-missile'],
+      title: 'imagery across instances',
+      body: '',
+      attachments: [{ name: 'pad.raw', type: 'application/octet-stream', sha256 }],
+    });
+    expect(made.status, made.text).toBe(201);
+    const id = (made.body as { id: string }).id;
+    for (const at of [a, b]) {
+      const res = await fetch(`${at.url}/v1/items/${id}/attachments/${sha256}`, {
+        headers: { authorization: `Bearer ${p.token}` },
+      });
+      expect(res.status).toBe(200);
+      expect(Buffer.from(await res.arrayBuffer()).equals(file)).toBe(true);
+    }
+  }, 120_000);
+
   it('keys rotated at one instance: the other signs with them at once, and a restarted one opens them', async () => {
     const verifierAt = async (at: NodeProcess) =>
       ((await http(at.url, 'GET', '/v1/node', admin)).body as { verifierKey: string }).verifierKey;

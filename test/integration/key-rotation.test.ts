@@ -178,6 +178,8 @@ describe("rotating a node's own keys", () => {
     await waitFor('KR to pin epoch 2', async () => (await peerOf('KR', 'JP'))?.epoch === 2);
     const us = trio.members.US;
     us.proc = await startNodeProcess(us.init.dir, us.url);
+    // JP backs off from a peer that was down; an operator's retry sends at once.
+    await http(url('JP'), 'POST', '/v1/peers/US/retry', tok('JP', 'admin'));
     const jpAtUs = await waitFor(
       'US to pin JP’s keys of epoch 2',
       async () => {

@@ -58,7 +58,10 @@ describe('content hash', () => {
 describe('attachment store (SQLite)', () => {
   let store: Store;
   beforeAll(async () => {
-    store = await openStore(join(mkdtempSync(join(tmpdir(), 'liaison-att-')), 's.sqlite'));
+    store = await openStore(
+      join(mkdtempSync(join(tmpdir(), 'liaison-att-')), 's.sqlite'),
+      'test passphrase',
+    );
   });
   afterAll(async () => {
     await store.close();
