@@ -11,22 +11,20 @@ import { askWitnessed } from '../federation/cosigning.js';
 import { loadPeers } from '../federation/peers.js';
 import { loadRotatedKeys } from '../federation/rotation.js';
 import { trustingFetch } from '../federation/transport.js';
-import { verifyCosignature } from '../federation/witness.js';
+import { cosignedWithAny } from '../federation/witness.js';
 import {
   type AuditProblem,
   type AuditReport,
   auditLog,
+  openWithKeys,
   type WitnessedCheckpoint,
 } from '../log/audit.js';
 import { checkHandover } from '../log/handover.js';
 import {
-  type Checkpoint,
   NoteError,
-  openCheckpoint,
   parseCheckpoint,
   parseVerifierKey,
   rawPublicKey,
-  type Verifier,
   verifierKey,
 } from '../log/note.js';
 import { openStore } from '../store/db.js';
@@ -78,19 +76,6 @@ function handedOver(initial: string, rows: readonly NodeKeyRow[]): string[] {
   return keys;
 }
 
-/** A checkpoint signed with any of `keys`, newest first. */
-function openCheckpointWithAny(note: string, keys: readonly Verifier[]): Checkpoint {
-  let error: unknown = new NoteError('no verifier key');
-  for (const k of [...keys].reverse()) {
-    try {
-      return openCheckpoint(note, k);
-    } catch (e) {
-      error = e;
-    }
-  }
-  throw error;
-}
-
 export async function auditDataDir(o: DataAuditOptions): Promise<DataAudit> {
   const config = readConfig(o.dir);
   const stored = readStoredKeys(o.dir);
@@ -140,9 +125,8 @@ export async function auditDataDir(o: DataAuditOptions): Promise<DataAudit> {
         continue;
       }
       if (
-        ![peer.signingKey, ...peer.formerSigningKeys].some((k) =>
-          verifyCosignature(note, c.line, peer.origin, k),
-        )
+        // Stored ones: made before or after the peer's rotations, with any key it had.
+        !cosignedWithAny(note, c.line, peer.origin, [peer.signingKey, ...peer.formerSigningKeys])
       ) {
         problem(
           `the checkpoint of size ${c.size} no longer carries ${c.witness}'s cosignature: it was altered or re-signed after ${c.witness} cosigned it`,
@@ -185,7 +169,7 @@ export async function auditDataDir(o: DataAuditOptions): Promise<DataAudit> {
           continue;
         }
         try {
-          const cp = openCheckpointWithAny(held.note, logKeys);
+          const cp = openWithKeys(held.note, logKeys);
           witnessed.push({ by: peer.party, size: cp.size, root: cp.root, source: 'peer' });
         } catch (e) {
           problem(

@@ -21,11 +21,20 @@ import type { ItemPayload } from './messages.js';
  * (learnt through a hub, docs/wire.md §9). A pinned key always wins: once peered, a
  * key learnt through the hub is no longer used.
  */
-export function partyKeys(fed: Federation, party: string): KeyObject[] {
-  // With every key the party had: a manifest signed before a rotation stays its word.
+export function partyKeys(
+  fed: Federation,
+  party: string,
+  made: 'past' | 'now' = 'past',
+): KeyObject[] {
+  // With every key the party had: a manifest or consent signed before a rotation stays
+  // its word. What it signs now (a relayed message) only with its current key or the
+  // one just before: a retired key, leaked, forges nothing new (decision #156).
   if (party === fed.party) return fed.ownSigningKeys();
   const peer = fed.peers.get(party);
-  if (peer !== undefined) return [peer.signingKey, ...peer.formerSigningKeys];
+  if (peer !== undefined)
+    return made === 'now'
+      ? (fed.messageKeysOf(party) ?? [])
+      : [peer.signingKey, ...peer.formerSigningKeys];
   return fed.agreementKeys.keysOf(fed.node.world, fed.party, party);
 }
 

@@ -83,6 +83,16 @@ function cosign(fed: Federation, peer: Peer, checkpointText: string, at: EpochMs
 }
 
 /** Verifies a cosignature line over a signed checkpoint note. */
+/** Whether `line` cosigns `note` as `name` with one of `keys`. */
+export function cosignedWithAny(
+  note: string,
+  line: string,
+  name: string,
+  keys: readonly KeyObject[],
+): boolean {
+  return keys.some((k) => verifyCosignature(note, line, name, k));
+}
+
 export function verifyCosignature(
   note: string,
   line: string,
@@ -217,11 +227,11 @@ export async function receiveCosignature({
   if (cp === undefined)
     throw new RequestInvalid('invalid-request', `no checkpoint of size ${b.size}`);
   const peer = fed.peers.get(m.from);
+  // A cosignature made now: with the peer's current key, or the one just before it (a
+  // rotation racing the message), never an older, retired one.
   if (
     peer === undefined ||
-    ![peer.signingKey, ...peer.formerSigningKeys].some((k) =>
-      verifyCosignature(cp.note, b.line, peer.origin, k),
-    )
+    !cosignedWithAny(cp.note, b.line, peer.origin, fed.messageKeysOf(m.from) ?? [])
   ) {
     throw new FederationError('bad-signature', 'the cosignature does not verify');
   }

@@ -264,7 +264,7 @@ export async function auditLog(
 }
 
 /** A checkpoint signed with one of `verifiers` (the newest first); the last one's error otherwise. */
-function openWithKeys(note: string, verifiers: readonly Verifier[]): Checkpoint {
+export function openWithKeys(note: string, verifiers: readonly Verifier[]): Checkpoint {
   let error: unknown = new NoteError('no key to check the checkpoint with');
   for (const v of [...verifiers].reverse()) {
     try {

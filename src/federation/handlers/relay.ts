@@ -13,7 +13,7 @@ export type Dispatch = <K extends MessageType>(type: K, a: Arrival<K>) => Promis
 
 export async function receiveRelay(a: Arrival<'relay'>, dispatch: Dispatch): Promise<Outcome> {
   const { fed, u, m, rows } = a;
-  const inner = openRelayed(m.body.message, (p) => partyKeys(fed, p));
+  const inner = openRelayed(m.body.message, (p) => partyKeys(fed, p, 'now'));
   if (inner.to !== m.body.to)
     throw new MessageError(
       'malformed-message',
