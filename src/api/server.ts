@@ -33,6 +33,7 @@ import { registerLogRoutes } from './log-routes.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { namedSchemas, Text } from './schemas.js';
 import { registerSearchRoutes } from './search-routes.js';
+import { buildSerializer } from './serializer.js';
 import { registerStixRoutes } from './stix-routes.js';
 import { registerSyncRoutes } from './sync-routes.js';
 import { registerTaxiiRoutes } from './taxii-routes.js';
@@ -73,6 +74,7 @@ export async function buildApi(
   };
   const settings = {
     bodyLimit: BODY_LIMIT,
+    schemaController: { compilersFactory: { buildSerializer } },
     logger: options.logger ?? false,
     // Errors Fastify raises before routing (a malformed URL) take the project's shape.
     frameworkErrors: (error: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
