@@ -45,8 +45,15 @@ const received = (req: FastifyRequest, body: Buffer) => ({
 });
 
 export function registerAttachmentTransferRoutes(app: App, fed: Federation, errors: Errors): void {
+  // The party each request was signed by, from its hook to its handler.
+  const senders = new WeakMap<FastifyRequest, string>();
+  const senderOf = (req: FastifyRequest): string => {
+    const party = senders.get(req);
+    if (party === undefined) throw new Error('a transfer request reached its handler unsigned');
+    return party;
+  };
   const signedGet = async (req: FastifyRequest) => {
-    await fed.authenticateRead(received(req, Buffer.alloc(0)), req.headers);
+    senders.set(req, await fed.authenticateOnce(received(req, Buffer.alloc(0)), req.headers));
   };
   app.get(
     '/v1/federation/attachments/:sha256',
@@ -60,7 +67,7 @@ export function registerAttachmentTransferRoutes(app: App, fed: Federation, erro
         response: { 200: HeldChunks, ...errors },
       },
     },
-    async (req) => copied(await heldChunks(fed, req.params.sha256)),
+    async (req) => copied(await heldChunks(fed, senderOf(req), req.params.sha256)),
   );
 
   void app.register(async (child) => {
@@ -89,7 +96,7 @@ export function registerAttachmentTransferRoutes(app: App, fed: Federation, erro
         // Before the path and query are validated: a stranger learns nothing of them.
         preValidation: async (req) => {
           const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-          await fed.authenticate(received(req, raw), req.headers);
+          senders.set(req, await fed.authenticateOnce(received(req, raw), req.headers));
         },
       },
       async (req) => {
@@ -100,7 +107,15 @@ export function registerAttachmentTransferRoutes(app: App, fed: Federation, erro
         if (typeof key !== 'string')
           throw new RequestInvalid('invalid-request', `a chunk comes with its key (${CHUNK_KEY})`);
         return copied(
-          await receiveChunk(fed, req.params.sha256, req.params.seq, req.query.size, raw, key),
+          await receiveChunk(
+            fed,
+            senderOf(req),
+            req.params.sha256,
+            req.params.seq,
+            req.query.size,
+            raw,
+            key,
+          ),
         );
       },
     );

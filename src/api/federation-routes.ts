@@ -129,7 +129,7 @@ export function registerFederationRoutes(
    * stored before the answer, so that it cannot be replayed after a restart either.
    */
   const signedGet = async (req: FastifyRequest) => {
-    await fed.authenticateRead(received(req, Buffer.alloc(0)), req.headers);
+    await fed.authenticateOnce(received(req, Buffer.alloc(0)), req.headers);
   };
 
   app.get(

@@ -27,7 +27,7 @@ export function registerWitnessRoutes(
   const node = fed.node;
   /** A signed request from a peer (its nonce stored before it is answered); the peer's party. */
   const peerOf = (req: FastifyRequest, body: Buffer) =>
-    fed.authenticateRead(
+    fed.authenticateOnce(
       { method: req.method, host: req.headers.host, path: req.url, body },
       req.headers,
     );

@@ -14,7 +14,15 @@ import { decryptJwe, encryptJwe } from '../crypto/jose.js';
 import { CHUNK_SIZE, getOpened, MAX_ATTACHMENT, putSealed } from '../node/attachments.js';
 import { RequestInvalid } from '../node/errors.js';
 import type { AttachmentRef } from '../node/manifest.js';
-import { blobBySha, chunkSeqs, completeBlob, dropBlob, ensureBlob } from '../store/attachments.js';
+import {
+  blobBySha,
+  chunkSeqs,
+  completeBlob,
+  deliveredBy,
+  dropBlob,
+  ensureBlob,
+  recordDelivery,
+} from '../store/attachments.js';
 import type { PendingRow } from '../store/outbox.js';
 import { FederationError } from './errors.js';
 import type { Federation } from './federation.js';
@@ -32,8 +40,11 @@ const SHA = /^[0-9a-f]{64}$/;
 /** The header carrying a chunk's key, a JWE to the receiver (docs/wire.md §5.16). */
 export const CHUNK_KEY = 'liaison-chunk-key';
 const chunkCount = (size: number) => Math.ceil(size / CHUNK_SIZE);
-/** The blob a receiver writes a file's chunks to: one per hash, so a resumed transfer finds it. */
-const incoming = (sha256: string) => `in-${sha256}`;
+/**
+ * The blob a receiver writes a peer's chunks of a file to: one per peer and hash, so that
+ * a resumed transfer finds it and no peer's chunks mix with another's (decision #164).
+ */
+const incoming = (party: string, sha256: string) => `in-${party}-${sha256}`;
 
 // ------------------------------------------------------------------ sender
 
@@ -170,21 +181,26 @@ async function putChunk(
 
 // ------------------------------------------------------------------ receiver
 
-/** Which chunks of a file this node holds (for a peer about to send it). */
-export async function heldChunks(fed: Federation, sha256: string): Promise<Held> {
+/**
+ * Which chunks of a file `party` has sent here (for it, about to send the file). It is
+ * told the file is here only if it delivered it: whether this node holds a file from
+ * anyone else is not a peer's to learn (decision #164).
+ */
+export async function heldChunks(fed: Federation, party: string, sha256: string): Promise<Held> {
   if (!SHA.test(sha256))
     throw new RequestInvalid('invalid-request', 'not a SHA-256 (64 hex digits)');
   const db = fed.node.store.db;
-  if ((await blobBySha(db, sha256)) !== undefined) return { complete: true, chunks: [] };
-  return { complete: false, chunks: await chunkSeqs(db, incoming(sha256)) };
+  if ((await deliveredBy(db, party, sha256)) !== undefined) return { complete: true, chunks: [] };
+  return { complete: false, chunks: await chunkSeqs(db, incoming(party, sha256)) };
 }
 
 /**
- * A chunk a peer sent: opened with this node's key, kept sealed at rest, and once the
+ * A chunk `party` sent: opened with this node's key, kept sealed at rest, and once the
  * file's chunks are all in, the file hashed and kept only under the hash it was sent as.
  */
 export async function receiveChunk(
   fed: Federation,
+  party: string,
   sha256: string,
   seq: number,
   size: number,
@@ -221,14 +237,15 @@ export async function receiveChunk(
       `chunk ${seq} holds ${plain.length} bytes, not ${expected}`,
     );
   const db = fed.node.store.db;
-  if ((await blobBySha(db, sha256)) !== undefined) return { complete: true, chunks: [] };
-  const id = incoming(sha256);
+  const done = async () => (await deliveredBy(db, party, sha256)) !== undefined;
+  if (await done()) return { complete: true, chunks: [] };
+  const id = incoming(party, sha256);
   await ensureBlob(db, id, fed.node.now());
   await putSealed(db, id, seq, plain);
   const seqs = await chunkSeqs(db, id);
   if (seqs.length < n) return { complete: false, chunks: seqs };
-  // Chunks arrive a few at a time: the last two may both find the file whole.
-  if ((await blobBySha(db, sha256)) !== undefined) return { complete: true, chunks: [] };
+  // Chunks may arrive a few at a time: the last two may both find the file whole.
+  if (await done()) return { complete: true, chunks: [] };
   const hash = createHash('sha256');
   for (let i = 0; i < n; i++) {
     const c = await getOpened(db, id, i);
@@ -240,17 +257,24 @@ export async function receiveChunk(
     await dropBlob(db, id);
     throw new FederationError('content-mismatch', `the chunks sent do not hash to ${sha256}`);
   }
+  // Kept under its hash (or dropped for the copy already here), and this peer's delivery noted.
   await completeBlob(db, id, sha256, size, n);
+  await recordDelivery(db, party, sha256, fed.node.now());
   return { complete: true, chunks: [] };
 }
 
-/** The first file named that this node does not hold complete, or null (all are here). */
+/**
+ * The first file named that `sender` has not delivered here whole, or null (all are
+ * here). A file this node holds from anyone else does not count: otherwise an item naming
+ * a hash would tell its sender whether the file is here (decision #164).
+ */
 export async function missingFile(
   q: Parameters<typeof blobBySha>[0],
+  sender: string,
   files: readonly AttachmentRef[],
 ): Promise<AttachmentRef | null> {
   for (const f of files) {
-    const b = await blobBySha(q, f.sha256);
+    const b = await deliveredBy(q, sender, f.sha256);
     if (b === undefined || b.size !== f.size) return f;
   }
   return null;

@@ -289,12 +289,12 @@ export class Federation implements Notifier {
     return this.inbox.authenticate(parts, headers);
   }
 
-  /** Authenticates a signed GET and stores its nonce; returns the sending party. */
-  authenticateRead(
+  /** Authenticates a signed request answered on its own and stores its nonce; returns the sending party. */
+  authenticateOnce(
     parts: ReceivedRequest,
     headers: Record<string, string | string[] | undefined>,
   ): Promise<string> {
-    return this.inbox.authenticateRead(parts, headers);
+    return this.inbox.authenticateOnce(parts, headers);
   }
 
   /** Handles a batch of sealed messages from `sender`, in order; one signed receipt each. */

@@ -150,11 +150,12 @@ export class Inbox {
   }
 
   /**
-   * Authenticates a signed GET (a peer reading our checkpoint or a proof) and stores its
-   * nonce before it is answered, so that a restart does not forget it: a captured GET
-   * replayed after a restart is `replayed-request`, like a POST's.
+   * Authenticates a signed request answered on its own (a peer reading our checkpoint or
+   * a proof, sending a file's chunk) and stores its nonce before it is answered, so that
+   * neither a restart nor another instance forgets it: a captured request replayed is
+   * `replayed-request`, like a batch's.
    */
-  async authenticateRead(
+  async authenticateOnce(
     parts: ReceivedRequest,
     headers: Record<string, string | string[] | undefined>,
   ): Promise<string> {

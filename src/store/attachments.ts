@@ -94,7 +94,39 @@ export async function blobBySha(
   return r === undefined ? undefined : { id: r.id, size: Number(r.size), chunks: r.chunks };
 }
 
+/** Records that `party` delivered the file `sha256` here, whole and checked. */
+export async function recordDelivery(q: Q, party: string, sha256: string, at: number) {
+  await q
+    .insertInto('attachment_deliveries')
+    .values({ party, sha256, at })
+    .onConflict((oc) => oc.columns(['party', 'sha256']).doNothing())
+    .execute();
+}
+
+/** The file `sha256` as `party` delivered it here, if it did and the file is still here. */
+export async function deliveredBy(
+  q: Q,
+  party: string,
+  sha256: string,
+): Promise<{ id: string; size: number; chunks: number } | undefined> {
+  const d = await q
+    .selectFrom('attachment_deliveries')
+    .select('sha256')
+    .where('party', '=', party)
+    .where('sha256', '=', sha256)
+    .executeTakeFirst();
+  return d === undefined ? undefined : blobBySha(q, sha256);
+}
+
 export async function dropBlob(q: Q, id: string): Promise<void> {
+  const sha = await q
+    .selectFrom('attachment_blobs')
+    .select('sha256')
+    .where('id', '=', id)
+    .executeTakeFirst();
+  // Whoever delivered the file is no longer told it is here.
+  if (typeof sha?.sha256 === 'string')
+    await q.deleteFrom('attachment_deliveries').where('sha256', '=', sha.sha256).execute();
   await q.deleteFrom('attachment_chunks').where('blob_id', '=', id).execute();
   await q.deleteFrom('attachment_blobs').where('id', '=', id).execute();
   // Its chunks' data key (src/node/attachments.ts `putSealed`), no longer needed.

@@ -53,3 +53,19 @@ export function attachmentsMigration(bytes: RawBuilder<unknown>): Migration {
     },
   };
 }
+
+/**
+ * Migration 0018 (decision #164): which peer delivered which file. A peer learns that a
+ * file is here only if it delivered it, and an item from it may name only files it did.
+ */
+export const attachmentDeliveriesMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('attachment_deliveries')
+      .addColumn('party', 'text', (c) => c.notNull())
+      .addColumn('sha256', 'text', (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('attachment_deliveries_pk', ['party', 'sha256'])
+      .execute();
+  },
+};

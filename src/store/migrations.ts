@@ -2,7 +2,7 @@
 // code serves SQLite and PostgreSQL (only the bytes type differs).
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { atRestMigration } from './migration-at-rest.js';
-import { attachmentsMigration } from './migration-attachments.js';
+import { attachmentDeliveriesMigration, attachmentsMigration } from './migration-attachments.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -477,6 +477,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     },
     '0016-encryption-at-rest': atRestMigration,
     '0017-attachments': attachmentsMigration(bytes),
+    '0018-attachment-deliveries': attachmentDeliveriesMigration,
   };
 }
 

@@ -415,6 +415,16 @@ export interface AttachmentChunkTable {
   data: Uint8Array;
 }
 
+/**
+ * A peer delivered this file here, every chunk checked (src/federation/attachment-transfer.ts):
+ * only that peer is told the file is here, and only its items may name it.
+ */
+export interface AttachmentDeliveryTable {
+  party: string;
+  sha256: string;
+  at: number;
+}
+
 /** An upload: its uploader may name this hash in an item they create; expires unused. */
 export interface AttachmentUploadTable {
   id: string;
@@ -479,6 +489,7 @@ export interface Database {
   leases: LeaseTable;
   alert_events: AlertEventTable;
   attachment_blobs: AttachmentBlobTable;
+  attachment_deliveries: AttachmentDeliveryTable;
   attachment_chunks: AttachmentChunkTable;
   attachment_uploads: AttachmentUploadTable;
   item_attachments: ItemAttachmentTable;

@@ -3,7 +3,13 @@
 // sealed, well-formed message (test/support/hostile.ts); each is refused with its own
 // code and logged at KR, nothing of it is stored, and afterwards the honest parties
 // agree on holdings, markings, versions and agreement status.
-import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
+import {
+  createHash,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  randomUUID,
+} from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { x25519PublicKeyFromRaw } from '../../src/crypto/jose.js';
 import { generateNodeKeys, type NodeKeys } from '../../src/crypto/keys.js';
@@ -20,7 +26,14 @@ import {
   type Trio,
   waitFor,
 } from '../support/federation.js';
-import { envelope, manifestOf, postSealed, signedItem } from '../support/hostile.js';
+import {
+  chunkRequest,
+  envelope,
+  heldAt,
+  manifestOf,
+  postSealed,
+  signedItem,
+} from '../support/hostile.js';
 import { http, storedEntries } from '../support/node-process.js';
 
 type Json = Record<string, unknown>;
@@ -526,5 +539,106 @@ describe("a hostile partner's key hand-overs (node.keys)", () => {
     });
     // KR still holds US's keys as pinned.
     expect(await usAtKr()).toEqual(before);
+  });
+});
+
+describe('a hostile partner and files (decision #164)', () => {
+  const MiB = 1024 * 1024;
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  const us = () => ({ signing: trio.keys('US').signing, keyId: 'US' });
+  const kr = () => ({ url: url('KR'), party: 'KR', encryption: krEnc });
+  const upload = async (p: Party, bytes: Buffer) => {
+    const res = await fetch(`${url(p)}/v1/attachments`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${tok(p, 'ra')}`,
+        'content-type': 'application/octet-stream',
+      },
+      body: bytes,
+    });
+    expect(res.status).toBe(201);
+  };
+
+  it('learns nothing of the files KR holds, cannot name them, and cannot spoil what JP sends', async () => {
+    // KR holds a file of its own.
+    const own = Buffer.from(`KR's own imagery ${randomUUID()}`);
+    await upload('KR', own);
+    const ownRef = { name: 'own.bin', type: 'application/octet-stream', size: own.length };
+    // Asked by US, KR says it holds none of it, as of any file it does not hold.
+    expect(await heldAt(url('KR'), sha(own), us().signing, 'US')).toEqual({
+      status: 200,
+      body: { complete: false, chunks: [] },
+    });
+    // An item of US's own naming it is refused: US never delivered that file to KR.
+    const named = {
+      id: `us-${randomUUID()}`,
+      originator: 'US',
+      marking: 'S',
+      categories: ['dprk-missile'],
+      releasableTo: null,
+      title: 'Names a file KR holds',
+      body: 'probing',
+      attachments: [{ ...ownRef, sha256: sha(own) }],
+    };
+    const r = await postSealed(
+      url('KR'),
+      [
+        envelope('item', 'US', 'KR', {
+          kind: 'release',
+          item: signedItem(trio.keys('US').signing, named),
+          senderMarking: 'S',
+          recipientMarking: 'II',
+          agreements: ['gsia-us-kr-1987'],
+          consent: null,
+        }),
+      ],
+      trio.keys('US').signing,
+      'US',
+      krEnc,
+    );
+    const receipt = (
+      JSON.parse((r.body as { receipts: string[] }).receipts[0] ?? '{}') as {
+        receipt: { status: string; code: string; message: string };
+      }
+    ).receipt;
+    expect(receipt).toMatchObject({ status: 'refused', code: 'content-mismatch' });
+    expect(receipt.message).toContain('has not arrived here whole');
+
+    // US sends KR a false first chunk of a file JP is about to send; sent twice, the
+    // second is a replay.
+    const file = randomBytes(MiB + MiB / 2);
+    const ref = { sha256: sha(file), size: file.length };
+    const put = chunkRequest(kr(), us(), ref, 0, randomBytes(MiB));
+    const first = await fetch(put.url, put.init);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ complete: false, chunks: [0] });
+    const again = await fetch(put.url, put.init);
+    expect(again.status).toBe(401);
+    // JP's item with that file reaches KR whole: US's chunk was kept apart.
+    await upload('JP', file);
+    const made = await http(url('JP'), 'POST', '/v1/items', tok('JP', 'ra'), {
+      marking: 'GOKUHI',
+      categories: ['dprk-missile'],
+      title: 'With a file',
+      body: 'see the file',
+      attachments: [{ name: 'f.bin', type: 'application/octet-stream', sha256: ref.sha256 }],
+    });
+    expect(made.status, made.text).toBe(201);
+    const id = (made.body as { id: string }).id;
+    await releaseAndWait('JP', id, 'KR');
+    const down = await fetch(`${url('KR')}/v1/items/${id}/attachments/${ref.sha256}`, {
+      headers: { authorization: `Bearer ${tok('KR', 'officer')}` },
+    });
+    expect(down.status).toBe(200);
+    expect(sha(Buffer.from(await down.arrayBuffer()))).toBe(ref.sha256);
+    // US is still told only of its own chunk; JP, that the file is here.
+    expect(await heldAt(url('KR'), ref.sha256, us().signing, 'US')).toEqual({
+      status: 200,
+      body: { complete: false, chunks: [0] },
+    });
+    expect(await heldAt(url('KR'), ref.sha256, trio.keys('JP').signing, 'JP')).toEqual({
+      status: 200,
+      body: { complete: true, chunks: [] },
+    });
   });
 });

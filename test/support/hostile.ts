@@ -2,7 +2,8 @@
 // compromised partner would send them. Each builder makes one well-formed part (a
 // manifest, an item, an envelope, a signed request) so that a test can bend one thing
 // at a time and see the receiver refuse it.
-import { type KeyObject, randomUUID } from 'node:crypto';
+import { createCipheriv, type KeyObject, randomBytes, randomUUID } from 'node:crypto';
+import { encryptJwe } from '../../src/crypto/jose.js';
 import { signRequest } from '../../src/federation/httpsig.js';
 import type { ItemPayload } from '../../src/federation/messages.js';
 import { type Message, type MessageType, sealMessage } from '../../src/federation/messages.js';
@@ -29,6 +30,7 @@ export function manifestOf(
       title: it.title,
       body: it.body,
       ...(it.alert === undefined ? {} : { alert: it.alert }),
+      ...(it.attachments === undefined ? {} : { attachments: it.attachments }),
     }),
     ...o.over,
   };
@@ -98,4 +100,63 @@ export async function postSealed(
     // not JSON: kept as text
   }
   return { status: res.status, body: parsed };
+}
+
+/**
+ * One chunk of a file as a peer sends it (docs/wire.md §5.16): `bytes` sealed under a
+ * fresh key sent as a JWE to the receiver, in a PUT signed with `from`'s key. Answers
+ * the request, for `fetch` (once, or twice to replay it).
+ */
+export function chunkRequest(
+  to: { url: string; party: string; encryption: KeyObject },
+  from: { signing: KeyObject; keyId: string },
+  file: { sha256: string; size: number },
+  seq: number,
+  bytes: Buffer,
+): { url: URL; init: RequestInit } {
+  const key = randomBytes(32);
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(`liaison-chunk/${file.sha256}/${seq}/${file.size}`, 'ascii'));
+  const body = Buffer.concat([iv, cipher.update(bytes), cipher.final(), cipher.getAuthTag()]);
+  const url = new URL(
+    `${to.url}/v1/federation/attachments/${file.sha256}/chunks/${seq}?size=${file.size}`,
+  );
+  const headers = signRequest(
+    { method: 'PUT', authority: url.host, path: url.pathname + url.search, body },
+    from.signing,
+    from.keyId,
+    Date.now(),
+  );
+  const sealedKey = encryptJwe(key, to.encryption, { kid: to.party, cty: 'liaison-chunk-key' });
+  return {
+    url,
+    init: {
+      method: 'PUT',
+      headers: {
+        ...headers,
+        'content-type': 'application/octet-stream',
+        'liaison-chunk-key': sealedKey,
+      },
+      body,
+    },
+  };
+}
+
+/** Which chunks of a file a node says it holds, asked by `keyId` in a signed GET. */
+export async function heldAt(
+  baseUrl: string,
+  sha256: string,
+  signing: KeyObject,
+  keyId: string,
+): Promise<{ status: number; body: unknown }> {
+  const url = new URL(`${baseUrl}/v1/federation/attachments/${sha256}`);
+  const headers = signRequest(
+    { method: 'GET', authority: url.host, path: url.pathname, body: Buffer.alloc(0) },
+    signing,
+    keyId,
+    Date.now(),
+  );
+  const res = await fetch(url, { headers });
+  return { status: res.status, body: (await res.json()) as unknown };
 }

@@ -44,9 +44,10 @@ export async function receiveItem({ fed, u, m, rows }: Arrival<'item'>): Promise
   }
   // The originator's word: its signed manifest, the item and its content checked against it.
   const manifest = checkItemAgainstManifest(fed, it);
-  // Its files were sent before it: each must be here, with the hash the manifest covers.
+  // Its files were sent before it, by its sender: each must be here, with the hash the
+  // manifest covers.
   const files = it.attachments ?? [];
-  const missing = await missingFile(u.tx, files);
+  const missing = await missingFile(u.tx, m.from, files);
   if (missing !== null)
     throw new FederationError(
       'content-mismatch',
