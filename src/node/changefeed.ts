@@ -23,11 +23,10 @@ function encodeValue(v: unknown): unknown {
   if (v === undefined) return UNDEF;
   if (typeof v === 'string' && v.startsWith('$')) return `$${v}`;
   if (Array.isArray(v)) return v.map(encodeValue);
-  if (typeof v === 'object' && v !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = encodeValue(x);
-    return out;
-  }
+  // fromEntries defines each key as an own property: a key '__proto__' stays a key
+  // (assigning it would set the object's prototype instead, and lose it).
+  if (typeof v === 'object' && v !== null)
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, encodeValue(x)]));
   return v;
 }
 
@@ -39,11 +38,8 @@ function decodeValue(v: unknown): unknown {
     return v.slice(1);
   }
   if (Array.isArray(v)) return v.map(decodeValue);
-  if (typeof v === 'object' && v !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = decodeValue(x);
-    return out;
-  }
+  if (typeof v === 'object' && v !== null)
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, decodeValue(x)]));
   return v;
 }
 

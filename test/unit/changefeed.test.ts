@@ -35,6 +35,15 @@ describe('change feed codec', () => {
     expect(update?.kind === 'update-user' && 'clearanceExpires' in update.change).toBe(true);
   });
 
+  it('a key named __proto__ stays a key, and sets no prototype', () => {
+    // Found by the property below: assigned, the key set the object's prototype instead.
+    const effects = JSON.parse('[{"kind":"x","m":{"__proto__":{"polluted":1}}}]') as Effect[];
+    const back = decodeEffects(encodeEffects(effects)) as unknown as { m: object }[];
+    expect(back).toStrictEqual(effects);
+    expect(Object.getPrototypeOf(back[0]?.m)).toBe(Object.prototype);
+    expect('polluted' in (back[0]?.m ?? {})).toBe(false);
+  });
+
   it('round-trips any JSON-like value with infinities, undefined and $-strings', () => {
     const leaf = fc.oneof(
       fc.string(),
