@@ -101,8 +101,8 @@ function createWithFile(file: string, title: string): Promise<string> {
   });
 }
 
-/** How many chunks of the file have arrived at a party so far (read from its store). */
-function chunksAt(p: Party, sha256: string): number {
+/** How many chunks of the file have arrived at a party from `from` so far (read from its store). */
+function chunksAt(p: Party, sha256: string, from: Party): number {
   const db = new Database(join(trio.members[p].init.dir, 'store.sqlite'), {
     readonly: true,
     fileMustExist: true,
@@ -110,20 +110,25 @@ function chunksAt(p: Party, sha256: string): number {
   try {
     const r = db
       .prepare('SELECT count(*) AS n FROM attachment_chunks WHERE blob_id = ?')
-      .get(`in-${sha256}`) as { n: number };
+      .get(`in-${from}-${sha256}`) as { n: number };
     return r.n;
   } finally {
     db.close();
   }
 }
 
-/** Kills the receiver once some but not all chunks are there; starts it again. */
-async function killMidTransfer(p: Party, sha256: string, size: number): Promise<number> {
+/** Kills the receiver once some but not all of `from`'s chunks are there; starts it again. */
+async function killMidTransfer(
+  p: Party,
+  sha256: string,
+  size: number,
+  from: Party,
+): Promise<number> {
   const total = size / MiB;
   const at = await waitFor(
     `chunks arriving at ${p}`,
     async () => {
-      const n = chunksAt(p, sha256);
+      const n = chunksAt(p, sha256, from);
       return n >= Math.min(20, total / 4) && n < total ? n : undefined;
     },
     120_000,
@@ -183,7 +188,7 @@ describe('attachments through the federation', () => {
       to: 'KR',
     });
     expect(r.status, r.text).toBe(202);
-    const killedAt = await killMidTransfer('KR', sha, BIG);
+    const killedAt = await killMidTransfer('KR', sha, BIG, 'JP');
     await waitFor(
       'KR to hold the item',
       async () => (await http(url('KR'), 'GET', `/v1/items/${id}`, tok('KR', 'ra'))).status === 200,
@@ -221,7 +226,7 @@ describe('attachments through the federation', () => {
       });
       return f.status === 202;
     });
-    await killMidTransfer('KR', sha, FORWARD);
+    await killMidTransfer('KR', sha, FORWARD, 'US');
     await waitFor(
       'KR to hold the item',
       async () => (await http(url('KR'), 'GET', `/v1/items/${id}`, tok('KR', 'ra'))).status === 200,
