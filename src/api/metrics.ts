@@ -6,6 +6,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { LiaisonNode } from '../node/service.js';
 import { leaseHolders } from '../store/cluster.js';
 import { latestCosignatures, witnessAlarmCounts } from '../store/witnessing.js';
+import { parseListen } from './listen.js';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -106,16 +107,6 @@ export function createMetrics(node: LiaisonNode, outOfStep?: OutOfStep): Metrics
   };
 }
 
-/** Parses "host:port" (or "[v6]:port"); throws a message naming the setting. */
-export function parseListen(text: string, what: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text.trim());
-  const port = Number(m?.[3]);
-  if (m === null || !(port >= 0 && port <= 65_535)) {
-    throw new Error(`${what}: give host:port (for example 127.0.0.1:9464), not '${text}'`);
-  }
-  return { host: m[1] ?? m[2] ?? '', port };
-}
-
 /** The metrics listener: GET /metrics, nothing else. */
 export function serveMetrics(
   metrics: Metrics,
@@ -148,3 +139,5 @@ export function serveMetrics(
     });
   });
 }
+
+export { parseListen };

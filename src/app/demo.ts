@@ -20,12 +20,15 @@ import { acksOf } from '../store/alerts.js';
 import { consentRequest } from '../store/consents.js';
 import { ensurePostgresDatabase, isPostgresUrl } from '../store/db.js';
 import { generateTls } from './certificates.js';
+import { DEFAULT_PORT_BASE } from './demo-defaults.js';
 import { initNode, type RunningNode, SetupError, startNode } from './setup.js';
 
 const DEMO_PARTIES = ['JP', 'KR', 'US'] as const;
 /** A token per role in demo.json, in the order of ROLES. */
 const DEMO_ROLES = ROLES;
-export const DEFAULT_PORT_BASE = 8400;
+
+export { DEFAULT_PORT_BASE };
+
 /** How often the demo's nodes ask each other to cosign (the default is 30 s). */
 const DEMO_WITNESS_INTERVAL_MS = 10_000;
 /** Only for the demo's throwaway keys; a real node takes LIAISON_PASSPHRASE or asks. */

@@ -2,10 +2,8 @@
 // config, its keys (private keys encrypted under a passphrase) and, by default, its
 // SQLite store.
 
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AlertService } from '../alerts/service.js';
 import { createMetrics, parseListen, serveMetrics } from '../api/metrics.js';
@@ -24,7 +22,6 @@ import {
 } from '../crypto/keys.js';
 import { Cosigning, DEFAULT_WITNESS_INTERVAL_MS } from '../federation/cosigning.js';
 import { Federation } from '../federation/federation.js';
-import { authorityOf } from '../federation/httpsig.js';
 import { proposeAgreement } from '../federation/operations.js';
 import { loadRotatedKeys } from '../federation/rotation.js';
 import { outOfStep } from '../federation/sync-view.js';
@@ -37,102 +34,14 @@ import { openSetup } from '../node/setup-mode.js';
 import { createUser, issueToken } from '../node/users.js';
 import { isPostgresUrl, openStore } from '../store/db.js';
 import { metaValue, putMeta } from '../store/meta.js';
+import { configPath, keysPath, type NodeConfig, readConfig, readJsonFile } from './config.js';
 import { SetupError } from './errors.js';
-import { checkTlsConfig, initTls, startTls, TlsConfigSchema, type TlsFlags } from './tls.js';
+import { initTls, startTls, type TlsFlags } from './tls.js';
 
+export { configPath, DEFAULT_DATA_DIR, keysPath, type NodeConfig, readConfig } from './config.js';
 export { SetupError };
 
-export const DEFAULT_DATA_DIR = '.liaison';
 const DEFAULT_PORT = 8420;
-
-/** config.json, as `node init` writes it. */
-const NodeConfigSchema = Type.Object({
-  party: Type.String({ minLength: 1 }),
-  origin: Type.String({ minLength: 1 }),
-  /** A path relative to the data directory, or a postgres:// URL. */
-  database: Type.String({ minLength: 1 }),
-  port: Type.Integer({ minimum: 0, maximum: 65_535 }),
-  host: Type.String({ minLength: 1 }),
-  /** The URL partners reach this node at; by default http(s)://host:port. */
-  url: Type.Optional(Type.String()),
-  /**
-   * Other URLs partners may reach this node at (another name of the host, a gateway).
-   * Signed requests must be signed for the authority (host[:port]) of `url` or of one
-   * of these; nothing else (docs/wire.md §3).
-   */
-  aliasUrls: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 32 })),
-  createdAt: Type.String(),
-  /** How long partners have to acknowledge a FLASH alert before it escalates (default 60). */
-  alertAckDeadlineSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
-  /** Password sign-in needs a second factor (TOTP); users without one may only enrol one. */
-  requireTotp: Type.Optional(Type.Boolean()),
-  /** host:port of a separate listener for GET /metrics without a token (Prometheus). */
-  metricsListen: Type.Optional(Type.String()),
-  /**
-   * The log's C2SP verifier key, recorded at `node init` outside keys.json, so that a
-   * keys.json replaced later does not verify a log re-signed with it (`audit verify
-   * --data` trusts this one). Absent in data directories made before it was recorded.
-   */
-  verifierKey: Type.Optional(Type.String({ minLength: 1 })),
-  /** How often this node asks its peers to cosign its checkpoints (default 30 s). */
-  witnessIntervalSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
-  /** How often peers hear this node's status of the agreements they share (default 300). */
-  statusReportSeconds: Type.Optional(Type.Integer({ minimum: 5, maximum: 86_400 })),
-  /**
-   * NATS (JetStream) that the node's instances share, e.g. nats://127.0.0.1:4222: with
-   * a postgres:// database, several instances then serve one node (docs/deploy.md).
-   */
-  nats: Type.Optional(Type.String({ minLength: 1 })),
-  /** HTTPS (cert and key) and the CA trusted for peers (src/app/tls.ts). */
-  tls: Type.Optional(TlsConfigSchema),
-});
-export type NodeConfig = Static<typeof NodeConfigSchema>;
-
-/** Reads a JSON file this program wrote, checked against its schema. */
-function readJsonFile<S extends TSchema>(path: string, schema: S, what: string): Static<S> {
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new SetupError(`cannot read ${what} ${path}: ${messageOf(e)}`);
-  }
-  if (!Value.Check(schema, value)) {
-    const first = Value.Errors(schema, value).First();
-    throw new SetupError(
-      `${path}: ${first === undefined ? 'malformed' : `${first.path.slice(1) || 'the file'}: ${first.message}`}`,
-    );
-  }
-  return value;
-}
-
-export const configPath = (dir: string) => join(dir, 'config.json');
-export const keysPath = (dir: string) => join(dir, 'keys.json');
-
-export function readConfig(dir: string): NodeConfig {
-  const p = configPath(dir);
-  if (!existsSync(p)) {
-    throw new SetupError(
-      `no node in '${dir}': run 'liaison node init --party XX --data ${dir}' first`,
-    );
-  }
-  const c = readJsonFile(p, NodeConfigSchema, 'the node configuration');
-  // Signed requests are checked against these URLs' authorities: each must have one.
-  const urls = (c.aliasUrls ?? []).map((u, i) => ({ what: `aliasUrls/${i}`, u }));
-  if (c.url !== undefined) urls.unshift({ what: 'url', u: c.url });
-  for (const { what, u } of urls) {
-    if (authorityOf(u) === null)
-      throw new SetupError(`${p}: ${what}: give an http(s) URL, e.g. https://kr.example:8420`);
-  }
-  if (c.metricsListen !== undefined) {
-    try {
-      parseListen(c.metricsListen, `${p}: metricsListen`);
-    } catch (e) {
-      throw new SetupError(messageOf(e));
-    }
-  }
-  if (c.tls !== undefined) checkTlsConfig(c.tls, p);
-  return c;
-}
 
 export function readStoredKeys(dir: string): StoredKeys {
   return readJsonFile(keysPath(dir), StoredKeysSchema, 'the node keys');

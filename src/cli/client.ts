@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { configPath, DEFAULT_DATA_DIR, readConfig } from '../app/setup.js';
+import { configPath, DEFAULT_DATA_DIR, readConfig } from '../app/config.js';
 import { isObject, messageOf } from '../core/guards.js';
 import { LiaisonError } from '../core/index.js';
 import { pemCertificates, trustingFetch, UntrustedCertificate } from '../federation/transport.js';

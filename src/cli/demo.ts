@@ -1,14 +1,10 @@
 // `liaison demo [--port-base P] [--data DIR]`: what `npm start` runs.
 import type { Command } from 'commander';
-import {
-  DEFAULT_PORT_BASE,
-  DEMO_PASSPHRASE,
-  type RunningDemo,
-  runDemo,
-  storedPortBase,
-} from '../app/demo.js';
+import type { RunningDemo } from '../app/demo.js';
+import { DEFAULT_PORT_BASE as DEMO_PORT_BASE } from '../app/demo-defaults.js';
 import { UsageError } from './errors.js';
 import type { RemoteContext } from './remote.js';
+
 import { table } from './text.js';
 
 export function registerDemoCommand(program: Command, ctx: RemoteContext): void {
@@ -17,10 +13,7 @@ export function registerDemoCommand(program: Command, ctx: RemoteContext): void 
     .description(
       'three nodes (JP, KR, US) on loopback, peered, agreements countersigned, people seeded; Ctrl-C stops, run again to resume',
     )
-    .option(
-      '--port-base <p>',
-      `JP, KR and US listen on P+1, P+2, P+3 (default ${DEFAULT_PORT_BASE})`,
-    )
+    .option('--port-base <p>', `JP, KR and US listen on P+1, P+2, P+3 (default ${DEMO_PORT_BASE})`)
     .option('--data <dir>', 'where the three nodes keep their data', '.liaison-demo')
     .option('--json', 'print demo.json instead of a table')
     .option(
@@ -51,6 +44,10 @@ export function registerDemoCommand(program: Command, ctx: RemoteContext): void 
           throw new UsageError(`--instances must be a whole number, not '${o.instances}'`);
         // A demo that ran before resumes on its own ports: its nodes told each other
         // their URLs when they peered.
+        // The node's code is loaded only now: other commands start without it.
+        const { DEFAULT_PORT_BASE, DEMO_PASSPHRASE, runDemo, storedPortBase } = await import(
+          '../app/demo.js'
+        );
         const stored = storedPortBase(o.data);
         const portBase =
           o.portBase === undefined ? (stored ?? DEFAULT_PORT_BASE) : Number(o.portBase);

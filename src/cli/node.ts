@@ -1,11 +1,8 @@
 // `liaison node init|start` and `liaison audit verify`.
 
 import type { Command } from 'commander';
-import { auditDataDir } from '../app/audit.js';
-import { changePassphrase } from '../app/passphrase.js';
-import { DEFAULT_DATA_DIR, initNode, startNode } from '../app/setup.js';
-import { type AuditReport, auditLog, type StoredEntry } from '../log/audit.js';
-import { parseVerifierKey } from '../log/note.js';
+import { DEFAULT_DATA_DIR } from '../app/config.js';
+import type { AuditReport, StoredEntry } from '../log/audit.js';
 import { type Common, NodeClient, resolveTarget, withTarget } from './client.js';
 import { registerDataKeyCommand } from './data-key.js';
 import { EXIT, UsageError } from './errors.js';
@@ -138,6 +135,7 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
         tlsCa?: string;
         json?: boolean;
       }) => {
+        const { initNode } = await import('../app/setup.js');
         const r = await initNode({
           party: o.party,
           dir: o.data,
@@ -182,6 +180,7 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
     .action(async (o: { data: string }) => {
       const current = await passphrase(false);
       const next = await newPassphrase();
+      const { changePassphrase } = await import('../app/passphrase.js');
       await changePassphrase(o.data, current, next);
       ctx.io.out(
         `liaison: the node keys in ${o.data} are sealed with the new passphrase; instances started from now need it (running ones keep going)\n`,
@@ -254,6 +253,7 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
         tlsKey?: string;
         tlsCa?: string;
       }) => {
+        const { startNode } = await import('../app/setup.js');
         const running = await startNode({
           dir: o.data,
           passphrase: await passphrase(false),
@@ -334,6 +334,8 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
           const client = new NodeClient(resolveTarget({ node: o.node, token: o.token, ca: o.ca }));
           const info = await client.get('/v1/node');
           // From the key the node began with, through the hand-overs its log holds.
+          const { parseVerifierKey } = await import('../log/note.js');
+          const { auditLog } = await import('../log/audit.js');
           const verifier = parseVerifierKey(o.verifierKey ?? info.initialVerifierKey);
           const checkpoints = await client.get('/v1/log/checkpoints');
           async function* entries(): AsyncGenerator<StoredEntry> {
@@ -354,6 +356,7 @@ export function registerNodeCommands(program: Command, ctx: RemoteContext & { io
           report = await auditLog(entries(), checkpoints, verifier);
           source = o.node;
         } else {
+          const { auditDataDir } = await import('../app/audit.js');
           const a = await auditDataDir({
             dir: o.data ?? DEFAULT_DATA_DIR,
             verifierKey: o.verifierKey,
