@@ -171,10 +171,17 @@ describe('lists show titles and page', () => {
     const out = cli('KR', 'ra', ['consent', 'list', '--direction', 'outgoing']);
     expect(out.out).toContain(TITLES[2]);
     expect(out.out).toContain('note    needed for the trilateral brief on Friday');
-    const atJp = await waitFor('the request at JP', async () => {
-      const r = cli('JP', 'ra', ['consent', 'list', '--direction', 'incoming']);
-      return r.out.includes(TITLES[2] as string) ? r : undefined;
+    // Waited for through the API (a CLI call a tenth of a second would load the machine).
+    await waitFor('the request at JP', async () => {
+      const r = await http(
+        trio.members.JP.url,
+        'GET',
+        '/v1/consents/requests?direction=incoming',
+        trio.members.JP.tokens.ra,
+      );
+      return (r.body as { title: string }[]).some((c) => c.title === TITLES[2]);
     });
+    const atJp = cli('JP', 'ra', ['consent', 'list', '--direction', 'incoming']);
     expect(atJp.out).toMatch(/INCOMING|incoming/);
     expect(atJp.out).toContain('note    needed for the trilateral brief on Friday');
     expect(atJp.out).toMatch(

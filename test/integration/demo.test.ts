@@ -230,6 +230,18 @@ async function cliInbox(p: Party): Promise<Json[]> {
   return JSON.parse(await ok(['inbox', ...as(p, 'officer'), '--json'])) as Json[];
 }
 
+/**
+ * The item's entry in p's inbox as `liaison inbox --json` prints it, once it arrived:
+ * waited for through the API (a CLI call a tenth of a second would load the machine),
+ * then read once with the CLI.
+ */
+async function cliInboxEntry(what: string, p: Party, id: string | undefined): Promise<Json> {
+  await waitFor(what, async () => (await inbox(p)).some((e) => e.item === id));
+  const entry = (await cliInbox(p)).find((e) => e.item === id);
+  if (entry === undefined) throw new Error(`${id} is in ${p}'s inbox but not in the CLI's`);
+  return entry;
+}
+
 /** An item created on JP by its releasing authority, through the CLI; its id. */
 async function createJp(marking: string, title: string): Promise<string> {
   const id = (
@@ -251,31 +263,39 @@ async function createJp(marking: string, title: string): Promise<string> {
   return id;
 }
 
-/** Outgoing consent request `id` on `p`, once its status is `status`. */
-function consentSettled(p: Party, id: string, status: string): Promise<Json> {
-  return waitFor(`${p}'s consent request ${id} to be ${status}`, async () => {
-    const rows = JSON.parse(
-      await ok(['consent', 'list', '--direction', 'outgoing', ...as(p, 'officer'), '--json']),
-    ) as Json[];
-    return rows.find((r) => r.id === id && r.status === status);
-  });
+/** p's consent requests one way, through the API (to wait on: no CLI call a tenth of a second). */
+async function consentsApi(p: Party, direction: string, role: Role): Promise<Json[]> {
+  const r = await http(url(p), 'GET', `/v1/consents/requests?direction=${direction}`, tok(p, role));
+  expect(r.status).toBe(200);
+  return r.body as Json[];
 }
 
-/** An incoming consent request `id` on JP, once it has arrived. */
-function consentArrived(id: string): Promise<Json> {
-  return waitFor(`the consent request ${id} to reach JP`, async () => {
-    const rows = JSON.parse(
-      await ok([
-        'consent',
-        'list',
-        '--direction',
-        'incoming',
-        ...as('JP', 'releasing-authority'),
-        '--json',
-      ]),
-    ) as Json[];
-    return rows.find((r) => r.id === id);
-  });
+/** p's consent requests one way as `liaison consent list --json` prints them. */
+async function consentsCli(p: Party, direction: string, role: Role): Promise<Json[]> {
+  return JSON.parse(
+    await ok(['consent', 'list', '--direction', direction, ...as(p, role), '--json']),
+  ) as Json[];
+}
+
+/** Outgoing consent request `id` on `p`, once its status is `status` (read with the CLI). */
+async function consentSettled(p: Party, id: string, status: string): Promise<Json> {
+  const is = (r: Json) => r.id === id && r.status === status;
+  await waitFor(`${p}'s consent request ${id} to be ${status}`, async () =>
+    (await consentsApi(p, 'outgoing', 'officer')).some(is),
+  );
+  const row = (await consentsCli(p, 'outgoing', 'officer')).find(is);
+  if (row === undefined) throw new Error(`the CLI does not list ${id} as ${status}`);
+  return row;
+}
+
+/** An incoming consent request `id` on JP, once it has arrived (read with the CLI). */
+async function consentArrived(id: string): Promise<Json> {
+  await waitFor(`the consent request ${id} to reach JP`, async () =>
+    (await consentsApi('JP', 'incoming', 'releasing-authority')).some((r) => r.id === id),
+  );
+  const row = (await consentsCli('JP', 'incoming', 'releasing-authority')).find((r) => r.id === id);
+  if (row === undefined) throw new Error(`the CLI does not list the consent request ${id}`);
+  return row;
 }
 
 beforeAll(async () => {
@@ -451,9 +471,7 @@ describe('liaison demo', () => {
     expect(sent).toMatch(
       /^queued envelope [0-9a-f-]{36}: KR will mark it KR 군사II급비밀 \(SECRET\)\n$/,
     );
-    const entry = await waitFor('the item in KR’s inbox (CLI)', async () =>
-      (await cliInbox('KR')).find((e) => e.item === made.released),
-    );
+    const entry = await cliInboxEntry('the item in KR’s inbox (CLI)', 'KR', made.released);
     expect(entry).toMatchObject({
       from: 'JP',
       title: 'Demo test: second launch',
@@ -558,9 +576,7 @@ describe('liaison demo', () => {
     // Consent granted: US asks JP, JP's releasing authority grants, US forwards to KR.
     made.forwarded = await createJp('GOKUHI', 'Demo test: consent granted');
     await ok(['item', 'release', made.forwarded, '--to', 'US', ...as('JP', 'releasing-authority')]);
-    await waitFor('the item in US’s inbox', async () =>
-      (await cliInbox('US')).find((e) => e.item === made.forwarded),
-    );
+    await cliInboxEntry('the item in US’s inbox', 'US', made.forwarded);
     await fails(
       ['item', 'forward', made.forwarded, '--to', 'KR', ...as('US', 'releasing-authority')],
       1,
@@ -623,9 +639,7 @@ describe('liaison demo', () => {
       /^queued envelope [0-9a-f-]{36}: KR will mark it KR 군사II급비밀 \(SECRET\)\n$/,
     );
     expect(
-      await waitFor('the forwarded item in KR’s inbox', async () =>
-        (await cliInbox('KR')).find((e) => e.item === made.forwarded),
-      ),
+      await cliInboxEntry('the forwarded item in KR’s inbox', 'KR', made.forwarded),
     ).toMatchObject({
       from: 'US',
       marking: { party: 'KR', code: 'II' },
@@ -635,9 +649,7 @@ describe('liaison demo', () => {
     // Consent refused: the request settles as refused and the forward stays refused.
     made.refused = await createJp('HI', 'Demo test: consent refused');
     await ok(['item', 'release', made.refused, '--to', 'US', ...as('JP', 'releasing-authority')]);
-    await waitFor('the second item in US’s inbox', async () =>
-      (await cliInbox('US')).find((e) => e.item === made.refused),
-    );
+    await cliInboxEntry('the second item in US’s inbox', 'US', made.refused);
     const asked = await ok([
       'consent',
       'request',
