@@ -6,7 +6,6 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { LiaisonNode } from '../node/service.js';
 import { leaseHolders } from '../store/cluster.js';
 import { latestCosignatures, witnessAlarmCounts } from '../store/witnessing.js';
-import { parseListen } from './listen.js';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -139,5 +138,3 @@ export function serveMetrics(
     });
   });
 }
-
-export { parseListen };

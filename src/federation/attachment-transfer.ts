@@ -8,7 +8,13 @@
 // is the one named. The item message itself then goes through the outbox as ever
 // (exactly once, with receipts), and the receiver accepts it only if it holds every
 // file its originator's manifest names (handlers/items.ts).
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
 import { messageOf } from '../core/index.js';
 import { decryptJwe, encryptJwe } from '../crypto/jose.js';
 import { CHUNK_SIZE, getOpened, MAX_ATTACHMENT, putSealed } from '../node/attachments.js';
@@ -102,20 +108,37 @@ async function sendChunk(
   const plain = await getOpened(db, blob.id, seq);
   if (plain === undefined)
     throw new FederationError('peer-unreachable', `chunk ${seq} of ${f.sha256} is missing here`);
-  // A fresh key per chunk, sent as a JWE to the peer; the bytes in binary under it
-  // (no 1.4 MB base64 string per chunk on either side's heap).
+  const { body, key } = sealChunk({ sha256: f.sha256, size: blob.size }, seq, plain, {
+    party: peer.party,
+    encryption: peer.encryptionKey,
+  });
+  await putChunk(fed, peer, chunkPath({ sha256: f.sha256, size: blob.size }, seq), body, key);
+}
+
+/** Where chunk `seq` of a file is PUT at its receiver (docs/wire.md §5.16). */
+export const chunkPath = (file: { sha256: string; size: number }, seq: number) =>
+  `/v1/federation/attachments/${file.sha256}/chunks/${seq}?size=${file.size}`;
+
+/**
+ * A chunk as it travels (docs/wire.md §5.16): `IV ‖ ciphertext ‖ tag` under a fresh key,
+ * and that key as a JWE to the receiver. Binary, not a JWE of the bytes: no 1.4 MB base64
+ * string per chunk on either side's heap.
+ */
+export function sealChunk(
+  file: { sha256: string; size: number },
+  seq: number,
+  plain: Uint8Array,
+  to: { party: string; encryption: KeyObject },
+): { body: Buffer; key: string } {
   const key = randomBytes(32);
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(chunkAad(f.sha256, seq, blob.size), 'ascii'));
+  cipher.setAAD(Buffer.from(chunkAad(file.sha256, seq, file.size), 'ascii'));
   const body = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
-  await putChunk(
-    fed,
-    peer,
-    `/v1/federation/attachments/${f.sha256}/chunks/${seq}?size=${blob.size}`,
+  return {
     body,
-    encryptJwe(key, peer.encryptionKey, { kid: peer.party, cty: 'liaison-chunk-key' }),
-  );
+    key: encryptJwe(key, to.encryption, { kid: to.party, cty: 'liaison-chunk-key' }),
+  };
 }
 
 function heldOf(text: string): Held {

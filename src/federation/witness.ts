@@ -82,7 +82,6 @@ function cosign(fed: Federation, peer: Peer, checkpointText: string, at: EpochMs
   return `\u2014 ${name} ${Buffer.concat([id, ts, sig]).toString('base64')}`;
 }
 
-/** Verifies a cosignature line over a signed checkpoint note. */
 /** Whether `line` cosigns `note` as `name` with one of `keys`. */
 export function cosignedWithAny(
   note: string,
@@ -93,6 +92,7 @@ export function cosignedWithAny(
   return keys.some((k) => verifyCosignature(note, line, name, k));
 }
 
+/** Verifies a cosignature line over a signed checkpoint note. */
 export function verifyCosignature(
   note: string,
   line: string,

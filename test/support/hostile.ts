@@ -2,8 +2,8 @@
 // compromised partner would send them. Each builder makes one well-formed part (a
 // manifest, an item, an envelope, a signed request) so that a test can bend one thing
 // at a time and see the receiver refuse it.
-import { createCipheriv, type KeyObject, randomBytes, randomUUID } from 'node:crypto';
-import { encryptJwe } from '../../src/crypto/jose.js';
+import { type KeyObject, randomUUID } from 'node:crypto';
+import { CHUNK_KEY, chunkPath, sealChunk } from '../../src/federation/attachment-transfer.js';
 import { signRequest } from '../../src/federation/httpsig.js';
 import type { ItemPayload } from '../../src/federation/messages.js';
 import { type Message, type MessageType, sealMessage } from '../../src/federation/messages.js';
@@ -114,30 +114,19 @@ export function chunkRequest(
   seq: number,
   bytes: Buffer,
 ): { url: URL; init: RequestInit } {
-  const key = randomBytes(32);
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(`liaison-chunk/${file.sha256}/${seq}/${file.size}`, 'ascii'));
-  const body = Buffer.concat([iv, cipher.update(bytes), cipher.final(), cipher.getAuthTag()]);
-  const url = new URL(
-    `${to.url}/v1/federation/attachments/${file.sha256}/chunks/${seq}?size=${file.size}`,
-  );
+  const { body, key } = sealChunk(file, seq, bytes, to);
+  const url = new URL(`${to.url}${chunkPath(file, seq)}`);
   const headers = signRequest(
     { method: 'PUT', authority: url.host, path: url.pathname + url.search, body },
     from.signing,
     from.keyId,
     Date.now(),
   );
-  const sealedKey = encryptJwe(key, to.encryption, { kid: to.party, cty: 'liaison-chunk-key' });
   return {
     url,
     init: {
       method: 'PUT',
-      headers: {
-        ...headers,
-        'content-type': 'application/octet-stream',
-        'liaison-chunk-key': sealedKey,
-      },
+      headers: { ...headers, 'content-type': 'application/octet-stream', [CHUNK_KEY]: key },
       body,
     },
   };
